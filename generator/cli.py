@@ -1,0 +1,97 @@
+"""The ``leanops`` command: create, update, diff and check projects made from the template.
+
+Every command drives Copier's Python API. Failures the user can fix print one line on stderr
+(``leanops: error: ...``) and exit non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import EXIT_FAILURE, LeanopsError
+from .source import ENV_VAR, template_source
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Render a new project."""
+    from .new import next_steps, parse_data, render_project
+
+    source = template_source(args.template)
+    destination = render_project(
+        source,
+        Path(args.path),
+        parse_data(args.data),
+        defaults=args.defaults,
+        vcs_ref=args.vcs_ref,
+        quiet=args.quiet,
+    )
+    print(f"Created {destination} from {source}")
+    print("Next steps:")
+    for step in next_steps(destination):
+        print(f"  {step}")
+    return 0
+
+
+def add_new(subparsers: argparse._SubParsersAction) -> None:
+    """The ``new`` command's arguments."""
+    parser = subparsers.add_parser(
+        "new",
+        help="create a project from the template",
+        description="Create a project from the template (wraps `copier copy`).",
+    )
+    parser.add_argument("path", help="folder to create (must not exist, or be empty)")
+    parser.add_argument(
+        "-d",
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer a question (repeatable), e.g. -d ml_task=regression",
+    )
+    parser.add_argument(
+        "--defaults", action="store_true", help="use the default for every unanswered question"
+    )
+    parser.add_argument(
+        "--template",
+        help=f"template source, a path or git URL (default: ${ENV_VAR}, this checkout, or the "
+        "public repository)",
+    )
+    parser.add_argument(
+        "--vcs-ref", help="template version (git tag, branch or commit); default: the newest tag"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print less")
+    parser.set_defaults(handler=cmd_new)
+
+
+COMMANDS = [add_new]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="leanops", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"leanops {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``leanops`` and return its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except LeanopsError as error:
+        print(f"leanops: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("leanops: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

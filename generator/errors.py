@@ -1,0 +1,20 @@
+"""Errors that end a command with one line for the user, and the exit codes of ``leanops``."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # an error: bad input, unreachable template, failed update
+EXIT_BEHIND = 1  # ``update --check``: some project is behind the template
+EXIT_CONFLICTS = 3  # ``update``: merged with conflicts left for the user to resolve
+
+
+class LeanopsError(Exception):
+    """A failure the user can act on; ``str(error)`` is the one-line message."""
+
+
+def one_line(error: BaseException) -> str:
+    """The first non-empty line of an exception's message (Copier's can span several)."""
+    for line in str(error).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(error).__name__

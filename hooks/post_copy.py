@@ -1,0 +1,122 @@
+"""Post-copy task: lock the environment and make the first commit. Standard library only.
+
+Copier runs this in the new project after ``copier copy`` (never during ``copier update``, whose
+temporary renders would otherwise run it too). Each step is skipped when it cannot run, with a
+message that says how to do it by hand: the project is generated either way.
+
+Environment: ``LEANOPS_SKIP_LOCK=1`` skips ``uv lock`` (tests, offline machines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+LOCK_TIMEOUT_SECONDS = 300
+
+
+def say(message: str) -> None:
+    """Progress for the person running copier (stderr, like Copier's own messages)."""
+    print(f"leanops: {message}", file=sys.stderr)
+
+
+def run(args: list[str], *, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a command (no shell) in the project, capturing its output."""
+    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=timeout)
+
+
+def lock_environment(project: Path) -> bool:
+    """Write uv.lock with uv when it is available and the registry reachable."""
+    if os.environ.get("LEANOPS_SKIP_LOCK"):
+        say("skipped uv lock (LEANOPS_SKIP_LOCK is set); lock later with: uv lock")
+        return False
+    uv = shutil.which("uv")
+    if uv is None:
+        say("uv not found, so the environment is not locked yet; install uv, then run: uv lock")
+        return False
+    try:
+        result = run([uv, "lock", "--directory", str(project)], timeout=LOCK_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        say("uv lock timed out (is the package index reachable?); run later: uv lock")
+        return False
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        say(f"uv lock failed ({reason}); fix it, then run: uv lock")
+        return False
+    say("locked the environment in uv.lock")
+    return True
+
+
+def inside_git_repository(project: Path) -> bool:
+    """True when the project is already inside a git work tree (then we leave git alone)."""
+    result = run(["git", "-C", str(project), "rev-parse", "--is-inside-work-tree"])
+    return result.returncode == 0 and result.stdout.strip() == "true"
+
+
+def git_identity(project: Path, author_name: str, author_email: str) -> list[str]:
+    """``-c`` options giving the commit an author when git has none configured."""
+    options = []
+    if not run(["git", "-C", str(project), "config", "user.name"]).stdout.strip():
+        options += ["-c", f"user.name={author_name}"]
+    if not run(["git", "-C", str(project), "config", "user.email"]).stdout.strip():
+        options += ["-c", f"user.email={author_email}"]
+    return options
+
+
+def first_commit(project: Path, author_name: str, author_email: str, version: str) -> bool:
+    """``git init`` and commit the generated tree, so ``copier update`` works later."""
+    if shutil.which("git") is None:
+        say("git not found: run `git init && git add -A && git commit` before `copier update`")
+        return False
+    if inside_git_repository(project):
+        say("inside an existing git repository: left for you to commit")
+        return False
+    init = ["git", "init", "-q"]
+    if not run(["git", "config", "--get", "init.defaultBranch"]).stdout.strip():
+        init += ["-b", "main"]
+    steps = [
+        [*init, str(project)],
+        ["git", "-C", str(project), "add", "-A"],
+        [
+            "git",
+            *git_identity(project, author_name, author_email),
+            "-c",
+            "commit.gpgsign=false",
+            "-C",
+            str(project),
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            f"Generate project from the leanops template {version}".strip(),
+        ],
+    ]
+    for step in steps:
+        result = run(step)
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+            say(f"git step failed ({reason}); commit the project by hand before `copier update`")
+            return False
+    say("initialised git and committed the generated project")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Lock, then commit. Always succeeds: a skipped step is reported, not fatal."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--author-name", default="leanops")
+    parser.add_argument("--author-email", default="leanops@localhost")
+    parser.add_argument("--version", default="", help="template version, for the commit message")
+    args = parser.parse_args(argv)
+    project = Path.cwd()
+    lock_environment(project)
+    first_commit(project, args.author_name, args.author_email, args.version)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

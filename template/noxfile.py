@@ -1,0 +1,45 @@
+"""Routine tasks: ``nox -s lint``, ``nox -s tests``. Each runs in the environment uv.lock pins."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "tests"]
+nox.options.error_on_external_run = True
+
+ROOT = Path(__file__).parent
+
+
+def install_project(session: nox.Session) -> None:
+    """Install the project and its dev tools into the session, from uv.lock when there is one."""
+    if shutil.which("uv") and (ROOT / "uv.lock").is_file():
+        session.run_install(
+            "uv",
+            "sync",
+            "--locked",
+            f"--python={session.virtualenv.location}",
+            env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        )
+    else:
+        session.install("--group", "dev", "-e", ".")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint and format-check the code, and run every pre-commit hook."""
+    install_project(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    if (ROOT / ".git").exists():
+        session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (extra arguments go to pytest)."""
+    install_project(session)
+    session.run("pytest", *session.posargs)

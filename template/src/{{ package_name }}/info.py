@@ -1,0 +1,69 @@
+"""``info``: what this environment runs — package versions and the lock file's SHA-256.
+
+The same lock hash is recorded on every tracked run, so a result can be traced to its environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE = __name__.rpartition(".")[0]
+LOCK_FILE = "uv.lock"
+KEY_PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "pandera", "pyarrow", "skops")
+
+
+def lock_sha256(root: Path | str = ".") -> str | None:
+    """SHA-256 of ``uv.lock`` at ``root``, or None when the project is not locked yet."""
+    path = Path(root) / LOCK_FILE
+    if not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
+    """Installed versions of the given distributions ('missing' when not installed)."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def environment_report(root: Path | str = ".") -> dict[str, object]:
+    """Everything ``info`` prints, as data."""
+    return {
+        "package": PACKAGE,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "executable": sys.executable,
+        "lock_sha256": lock_sha256(root) or "not locked (run: uv lock)",
+        "packages": package_versions(),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the environment report."""
+    report = environment_report(args.root)
+    width = max(len(key) for key in report)
+    for key, value in report.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for name, version in value.items():
+                print(f"  {name:<{width}} {version}")
+        else:
+            print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``info`` command."""
+    parser = subparsers.add_parser("info", help="show package versions and the lock file hash")
+    parser.add_argument("--root", default=".", help="project folder (default: current)")
+    parser.set_defaults(handler=run)

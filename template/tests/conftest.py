@@ -1,0 +1,27 @@
+"""Shared fixtures: a throwaway copy of the project's configuration for each test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from _package import NAME, ROOT
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch project folder holding this project's params and contracts; the cwd during a test.
+
+    Environment overrides of the developer's shell are removed so tests see params.yaml alone.
+    """
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    if (ROOT / "contracts").is_dir():
+        shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    prefix = f"{NAME.upper()}_"
+    for key in list(os.environ):
+        if key.startswith(prefix):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

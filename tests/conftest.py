@@ -1,0 +1,70 @@
+"""Fixtures that render the template from this working tree into temporary folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import copier
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+# The post-copy hook would run `uv lock` (network, seconds): the slow tests do it for real.
+os.environ["LEANOPS_SKIP_LOCK"] = "1"
+
+Render = Callable[..., Path]
+
+
+def render_template(destination: Path, **answers: object) -> Path:
+    """Render this working tree (uncommitted changes included) with defaults plus ``answers``."""
+    copier.run_copy(
+        str(REPO),
+        destination,
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+    return destination
+
+
+@pytest.fixture
+def render(tmp_path: Path) -> Render:
+    """``render(**answers)`` -> a freshly generated project folder."""
+    counter = iter(range(1000))
+
+    def _render(**answers: object) -> Path:
+        return render_template(tmp_path / f"project{next(counter)}", **answers)
+
+    return _render
+
+
+def run_in(
+    project: Path, *args: str, timeout: float = 600, env: dict | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command inside a generated project with this environment's tools first on PATH."""
+    full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    full_env.pop("VIRTUAL_ENV", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        list(args),
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        check=False,
+    )
+
+
+def run_project_tests(project: Path, *pytest_args: str) -> subprocess.CompletedProcess[str]:
+    """The generated project's own test suite, in this environment (no install per render)."""
+    return run_in(
+        project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args
+    )
