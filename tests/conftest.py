@@ -8,14 +8,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import copier
 import pytest
+
+# The post-copy hook would run `uv lock` (network, seconds): the slow tests do it for real.
+# Set before Copier is imported: its task runner snapshots the environment at import time.
+os.environ["LEANOPS_SKIP_LOCK"] = "1"
+
+import copier  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-# The post-copy hook would run `uv lock` (network, seconds): the slow tests do it for real.
-os.environ["LEANOPS_SKIP_LOCK"] = "1"
 
 Render = Callable[..., Path]
 

@@ -1,0 +1,115 @@
+"""Routine tasks of the leanops repository: ``nox -s tests``, ``lint``, ``demo``, ``bench``.
+
+Every session installs the environment pinned in uv.lock (``uv sync --locked``), so a task gives
+the same result on a laptop and in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "tests"]
+nox.needs_version = ">=2025.2.9"
+
+ROOT = Path(__file__).parent
+PYTHON_SOURCES = ["generator", "hooks", "tests", "benchmarks", "noxfile.py"]
+
+
+def sync(session: nox.Session, *groups: str) -> None:
+    """Install this repository and the given dependency groups from uv.lock into the session."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--no-default-groups",
+        *(f"--group={group}" for group in groups),
+        f"--python={session.virtualenv.location}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+def render_defaults(session: nox.Session, destination: Path) -> Path:
+    """Render a project with default answers from this working tree (uncommitted changes too)."""
+    session.run(
+        "copier",
+        "copy",
+        "--defaults",
+        "--trust",
+        "--vcs-ref=HEAD",
+        "--quiet",
+        str(ROOT),
+        str(destination),
+        env={"LEANOPS_SKIP_LOCK": "1"},
+    )
+    return destination
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite, slow end-to-end tests included (``-m 'not slow'`` to skip them)."""
+    sync(session, "dev", "bench")
+    workers = "auto" if (os.cpu_count() or 1) > 1 else "0"
+    session.run("pytest", "-n", workers, *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on this repository, and on the Python of a freshly rendered project."""
+    sync(session, "dev")
+    session.run("ruff", "check", *PYTHON_SOURCES)
+    session.run("ruff", "format", "--check", *PYTHON_SOURCES)
+    with tempfile.TemporaryDirectory() as scratch:
+        project = render_defaults(session, Path(scratch) / "ml-project")
+        session.chdir(project)
+        session.run("ruff", "check", ".")
+        session.run("ruff", "format", "--check", ".")
+        session.chdir(ROOT)
+
+
+def project_cli(session: nox.Session, project: Path, *args: str) -> None:
+    """Run the generated project's CLI (``python -m ml_project ...``) inside the project."""
+    session.run("python", "-m", "ml_project", *args, env={"PYTHONPATH": str(project / "src")})
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Render a project with defaults (into the folder given, or a temporary one) and run it all.
+
+    Shows the whole flow a newcomer gets: lint, tests, then the ML pipeline end to end.
+    """
+    sync(session, "dev")
+    if session.posargs:
+        target = Path(session.posargs[0]).resolve()
+        if target.exists():
+            session.error(f"{target} exists; give a new folder")
+        scratch = None
+    else:
+        scratch = tempfile.mkdtemp(prefix="leanops-demo-")
+        target = Path(scratch) / "ml-project"
+    project = render_defaults(session, target)
+    session.chdir(project)
+    session.log(f"Rendered {project}")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    project_cli(session, project, "info")
+    if scratch:
+        session.chdir(ROOT)
+        shutil.rmtree(scratch)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark in benchmarks/ (ours against the real alternative, in the same run)."""
+    sync(session, "dev", "bench")
+    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    chosen = [s for s in scripts if not session.posargs or s.stem in session.posargs]
+    for script in chosen:
+        session.run("python", str(script))

@@ -1,0 +1,42 @@
+"""The exact set of files a render must produce for given answers (the git folder excluded)."""
+
+from __future__ import annotations
+
+COMMON = {
+    ".copier-answers.yml",
+    ".editorconfig",
+    ".env.example",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    "LICENSE",
+    "README.md",
+    "data/processed/.gitkeep",
+    "data/raw/.gitkeep",
+    "docs/STYLE.md",
+    "docs/decisions/0000-template.md",
+    "docs/decisions/0001-toolchain.md",
+    "noxfile.py",
+    "params.yaml",
+    "pyproject.toml",
+    "tests/_package.py",
+    "tests/conftest.py",
+    "tests/test_cli.py",
+    "tests/test_config.py",
+    "tests/test_data.py",
+}
+PACKAGE_MODULES = {
+    "__init__.py",
+    "__main__.py",
+    "cli.py",
+    "config.py",
+    "data.py",
+    "info.py",
+}
+
+
+def expected_files(answers: dict[str, object]) -> set[str]:
+    """Relative paths (posix) a project rendered with ``answers`` must hold, and nothing else."""
+    package = str(answers.get("package_name", "ml_project"))
+    files = set(COMMON)
+    files |= {f"src/{package}/{module}" for module in PACKAGE_MODULES}
+    return files

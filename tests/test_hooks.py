@@ -1,0 +1,81 @@
+"""The post-copy hook: commits a new project, leaves an existing repository alone, never fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+HOOK = REPO / "hooks" / "post_copy.py"
+
+
+def run_hook(
+    project: Path, path: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "LEANOPS_SKIP_LOCK": "1", **env}
+    if path is not None:
+        environment["PATH"] = path
+    return subprocess.run(
+        [sys.executable, str(HOOK), "--author-name=Ann", "--author-email=ann@example.com"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_new_folder_gets_a_first_commit(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("hi\n")
+    result = run_hook(tmp_path, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_SYSTEM="/dev/null")
+    assert result.returncode == 0, result.stderr
+    log = subprocess.run(
+        ["git", "log", "--format=%an <%ae>|%s"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert log.stdout.startswith("Ann <ann@example.com>|Generate project from the leanops template")
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True)
+    assert status.stdout == b""
+
+
+def test_inside_an_existing_repository_nothing_is_committed(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    project = tmp_path / "sub"
+    project.mkdir()
+    (project / "README.md").write_text("hi\n")
+    result = run_hook(project)
+    assert result.returncode == 0
+    assert "inside an existing git repository" in result.stderr
+    assert not (project / ".git").exists()
+
+
+def test_without_git_the_hook_says_how_and_succeeds(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    project = tmp_path / "p"
+    project.mkdir()
+    result = run_hook(project, path=str(bin_dir))
+    assert result.returncode == 0
+    assert "git not found" in result.stderr
+    assert not (project / ".git").exists()
+
+
+def test_without_uv_the_hook_says_how_to_lock(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    git = shutil.which("git")
+    assert git is not None
+    (bin_dir / "git").symlink_to(git)
+    environment = {**os.environ, "PATH": str(bin_dir)}
+    environment.pop("LEANOPS_SKIP_LOCK", None)
+    project = tmp_path / "p"
+    project.mkdir()
+    result = subprocess.run(
+        [sys.executable, str(HOOK)], cwd=project, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "uv not found" in result.stderr
+    assert "uv lock" in result.stderr

@@ -1,0 +1,117 @@
+"""``leanops new``: a working project, an absolute template source, and clean refusals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+from template_repo import make_template_repo
+
+from generator import __version__
+from generator.cli import main
+from generator.source import PUBLIC_URL, absolute_source, template_source
+
+
+def leanops(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``leanops`` entry point in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"leanops {__version__}"
+
+
+def test_new_with_defaults_records_an_absolute_source_and_updates(tmp_path: Path) -> None:
+    """From inside the project, `copier update` finds the template again."""
+    template = make_template_repo(tmp_path / "tpl")
+    relative = os.path.relpath(template, tmp_path)
+    result = leanops("new", "y", "--defaults", "--template", relative, "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "y"
+    assert "Next steps" in result.stdout
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == str(template)
+    assert answers["_commit"] == "v0.1.0"
+    update = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", "--trust"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert update.returncode == 0, update.stderr
+    assert "Keeping template version 0.1.0" in update.stderr
+
+
+def test_new_into_non_empty_folder_refuses_and_changes_nothing(tmp_path: Path) -> None:
+    destination = tmp_path / "taken"
+    destination.mkdir()
+    (destination / "notes.txt").write_text("mine")
+    result = leanops("new", str(destination), "--defaults")
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"leanops: error: destination {destination} is not empty; " + (
+        "choose a new folder"
+    )
+    assert [p.name for p in destination.iterdir()] == ["notes.txt"]
+    assert (destination / "notes.txt").read_text() == "mine"
+
+
+def test_bad_answer_is_one_line_and_leaves_no_folder(tmp_path: Path) -> None:
+    destination = tmp_path / "bad"
+    result = leanops("new", str(destination), "--defaults", "-d", "package_name=pandas")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "leanops: error: invalid answer for package_name: package_name 'pandas' would shadow a "
+        "dependency or tool of the project"
+    )
+    assert "Traceback" not in result.stderr
+    assert not destination.exists()
+
+
+def test_bad_answer_into_existing_empty_folder_leaves_it_empty(tmp_path: Path) -> None:
+    destination = tmp_path / "empty"
+    destination.mkdir()
+    result = leanops("new", str(destination), "--defaults", "-d", "project_name=Bad Name")
+    assert result.returncode == 1
+    assert "invalid answer for project_name" in result.stderr
+    assert destination.is_dir()
+    assert list(destination.iterdir()) == []
+
+
+def test_malformed_data_option(tmp_path: Path) -> None:
+    result = leanops("new", str(tmp_path / "x"), "--defaults", "-d", "ml_task")
+    assert result.returncode == 1
+    assert "-d expects key=value, got 'ml_task'" in result.stderr
+
+
+def test_unreachable_template_is_one_line(tmp_path: Path) -> None:
+    result = leanops("new", str(tmp_path / "x"), "--defaults", "--template", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("leanops: error:")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_source_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LEANOPS_TEMPLATE", raising=False)
+    assert template_source() == str(REPO)  # an editable install runs from this checkout
+    monkeypatch.setenv("LEANOPS_TEMPLATE", "gh:acme/ml-template")
+    assert template_source() == "gh:acme/ml-template"
+    assert template_source(str(tmp_path)) == str(tmp_path.resolve())
+    assert absolute_source(PUBLIC_URL) == PUBLIC_URL
+    monkeypatch.chdir(tmp_path)
+    assert absolute_source("sub/../tpl") == str(tmp_path / "tpl")
