@@ -51,14 +51,14 @@ def environment_report(root: Path | str = ".") -> dict[str, object]:
 def run(args: argparse.Namespace) -> int:
     """Print the environment report."""
     report = environment_report(args.root)
-    width = max(len(key) for key in report)
+    packages = package_versions()
+    width = max(len(name) for name in [*report, *packages]) + 2
     for key, value in report.items():
-        if isinstance(value, dict):
-            print(f"{key}:")
-            for name, version in value.items():
-                print(f"  {name:<{width}} {version}")
-        else:
-            print(f"{key:<{width}}  {value}")
+        if key != "packages":
+            print(f"{key:<{width + 2}}{value}")
+    print("packages:")
+    for name, version in packages.items():
+        print(f"  {name:<{width}}{version}")
     return 0
 
 
