@@ -67,7 +67,28 @@ def add_new(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=cmd_new)
 
 
-COMMANDS = [add_new]
+def add_update(subparsers: argparse._SubParsersAction) -> None:
+    """``leanops update`` (defined in generator.update; imported lazily for a fast --help)."""
+    from .update import add_update as add
+
+    add(subparsers)
+
+
+def add_diff(subparsers: argparse._SubParsersAction) -> None:
+    """``leanops diff``."""
+    from .diff import add_diff as add
+
+    add(subparsers)
+
+
+def add_check(subparsers: argparse._SubParsersAction) -> None:
+    """``leanops check``."""
+    from .check import add_check as add
+
+    add(subparsers)
+
+
+COMMANDS = [add_new, add_update, add_diff, add_check]
 
 
 def build_parser() -> argparse.ArgumentParser:

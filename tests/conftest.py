@@ -14,7 +14,7 @@ import pytest
 # Set before Copier is imported: its task runner snapshots the environment at import time.
 os.environ["LEANOPS_SKIP_LOCK"] = "1"
 
-import copier  # noqa: E402
+import copier
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -1,4 +1,4 @@
-"""The answer combinations the template is proven on: every pair of choices appears at least once."""
+"""The answer combinations the template is proven on: every pair of choices appears in one."""
 
 from __future__ import annotations
 

@@ -34,10 +34,16 @@ def test_new_folder_gets_a_first_commit(tmp_path: Path) -> None:
     result = run_hook(tmp_path, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_SYSTEM="/dev/null")
     assert result.returncode == 0, result.stderr
     log = subprocess.run(
-        ["git", "log", "--format=%an <%ae>|%s"], cwd=tmp_path, capture_output=True, text=True
+        ["git", "log", "--format=%an <%ae>|%s"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert log.stdout.startswith("Ann <ann@example.com>|Generate project from the leanops template")
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, check=True
+    )
     assert status.stdout == b""
 
 
@@ -74,7 +80,12 @@ def test_without_uv_the_hook_says_how_to_lock(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
     result = subprocess.run(
-        [sys.executable, str(HOOK)], cwd=project, env=environment, capture_output=True, text=True
+        [sys.executable, str(HOOK)],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0
     assert "uv not found" in result.stderr

@@ -56,8 +56,10 @@ def test_defaults_need_no_answers(tmp_path: Path) -> None:
     """`copier copy --defaults --trust <repo> <dest>` works with no -d at all (the CLI itself)."""
     destination = tmp_path / "x"
     result = subprocess.run(
-        [sys.executable, "-m", "copier", "copy", "--defaults", "--trust", "--vcs-ref=HEAD"]
-        + [str(REPO), str(destination)],
+        [
+            *(sys.executable, "-m", "copier", "copy", "--defaults", "--trust", "--vcs-ref=HEAD"),
+            *(str(REPO), str(destination)),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -1,0 +1,332 @@
+"""``leanops check``: how well a project still follows the template's standards.
+
+The checks are repo-review plugins (the framework scientific-python uses for the same job):
+each is a class whose docstring describes it, whose ``check`` returns True (pass), a string or
+False (fail, the text says how to fix it) or None (skipped), and whose arguments are fixtures.
+``leanops check`` runs them through repo-review's processor directly; to also run them with the
+``repo-review`` command, register the entry points ``repo_review.checks =
+generator.check:repo_review_checks``, ``repo_review.families =
+generator.check:repo_review_families`` and ``repo_review.fixtures`` for ``answers``, ``params``
+and ``tracked`` (see :data:`FIXTURES`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FAMILY = "leanops"
+ANSWERS_FILE = ".copier-answers.yml"
+LOCK_TIMEOUT_SECONDS = 120
+OFFLINE_HINTS = ("offline", "network", "connect", "dns", "failed to fetch", "timed out")
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+def _read_yaml(file: Path) -> dict[str, Any] | None:
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def answers(root: Path) -> dict[str, Any] | None:
+    """The answers file's content, or None when missing or unreadable."""
+    return _read_yaml(Path(root) / ANSWERS_FILE)
+
+
+def params(root: Path) -> dict[str, Any] | None:
+    """params.yaml's content, or None when missing or unreadable."""
+    return _read_yaml(Path(root) / "params.yaml")
+
+
+def tracked(root: Path) -> set[str] | None:
+    """Files git tracks under ``root`` (relative to it), or None outside git."""
+    result = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--", "."],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        return None
+    return {path for path in result.stdout.split("\0") if path}
+
+
+FIXTURES = {"answers": answers, "params": params, "tracked": tracked}
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+class LO101:
+    """Copier answers file present"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(answers: dict[str, Any] | None) -> bool:
+        """`.copier-answers.yml` is missing or unreadable, so the project cannot be updated:
+        restore it from git history (`git log -- .copier-answers.yml`, then
+        `git checkout <commit> -- .copier-answers.yml`)."""
+        return answers is not None and bool(answers.get("_src_path") and answers.get("_commit"))
+
+
+class LO102:
+    """Copier answers file committed"""
+
+    family = FAMILY
+    requires = frozenset({"LO101"})
+
+    @staticmethod
+    def check(tracked: set[str] | None) -> bool:
+        """Commit it: `git add .copier-answers.yml && git commit` (updates need a clean,
+        committed project)."""
+        return tracked is not None and ANSWERS_FILE in tracked
+
+
+class LO201:
+    """Lock file present"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(root: Path) -> bool:
+        """No `uv.lock`: run `uv lock` and commit it, so every machine installs the same
+        versions."""
+        return (Path(root) / "uv.lock").is_file()
+
+
+class LO202:
+    """Lock file in sync with pyproject.toml"""
+
+    family = FAMILY
+    requires = frozenset({"LO201"})
+
+    @staticmethod
+    def check(root: Path) -> bool | str | None:
+        """`uv.lock` is out of date: run `uv lock` and commit it."""
+        uv = shutil.which("uv")
+        if uv is None:
+            return None  # skipped: uv is not installed
+        try:
+            result = subprocess.run(
+                [uv, "lock", "--check", "--directory", str(root)],
+                capture_output=True,
+                text=True,
+                timeout=LOCK_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return None  # skipped: the index is unreachable
+        if result.returncode == 0:
+            return True
+        if any(hint in result.stderr.lower() for hint in OFFLINE_HINTS):
+            return None  # cannot tell offline
+        return False
+
+
+class LO301:
+    """pre-commit configured"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(root: Path) -> bool:
+        """No `.pre-commit-config.yaml`: restore it from the template (`leanops diff .` shows
+        it), then `uv run pre-commit install`."""
+        return (Path(root) / ".pre-commit-config.yaml").is_file()
+
+
+class LO401:
+    """params.yaml present"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(params: dict[str, Any] | None) -> bool:
+        """`params.yaml` is missing or unreadable: it holds every pipeline parameter; restore it
+        from git history or the template."""
+        return params is not None
+
+
+class LO402:
+    """A data contract for the dataset"""
+
+    family = FAMILY
+    requires = frozenset({"LO401"})
+
+    @staticmethod
+    def check(root: Path, params: dict[str, Any]) -> bool | str:
+        """The dataset in params.yaml has no contract."""
+        data = params.get("data") if isinstance(params.get("data"), dict) else {}
+        dataset = data.get("dataset")
+        if not dataset:
+            return "params.yaml has no `data.dataset`: name the dataset there."
+        if (Path(root) / "contracts" / f"{dataset}.yaml").is_file():
+            return True
+        return (
+            f"No `contracts/{dataset}.yaml`: write the contract of dataset `{dataset}` "
+            "(columns, types, ranges), e.g. by copying and adapting an existing contract."
+        )
+
+
+class LO501:
+    """Continuous integration configured"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(root: Path) -> bool:
+        """No CI: add `.github/workflows/ci.yml` or `.gitlab-ci.yml` (answer `ci` with
+        `copier update --vcs-ref=:current: -d ci=github`)."""
+        root = Path(root)
+        workflows = root / ".github" / "workflows"
+        has_github = workflows.is_dir() and any(workflows.glob("*.y*ml"))
+        return has_github or (root / ".gitlab-ci.yml").is_file()
+
+
+FROM_LINE = re.compile(r"^\s*FROM\s", re.IGNORECASE)
+USER_LINE = re.compile(r"^\s*USER\s+(?P<user>\S+)", re.IGNORECASE)
+
+
+def final_stage_user(dockerfile: str) -> str | None:
+    """The last ``USER`` of the Dockerfile's final stage (None: runs as root by default)."""
+    user = None
+    for line in dockerfile.splitlines():
+        if FROM_LINE.match(line):
+            user = None
+        elif match := USER_LINE.match(line):
+            user = match["user"]
+    return user
+
+
+class LO601:
+    """Docker image runs as a non-root user"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(root: Path) -> bool | None:
+        """The Dockerfile's final stage runs as root: add `USER <name>` (not root or 0) after
+        creating that user."""
+        dockerfile = Path(root) / "Dockerfile"
+        if not dockerfile.is_file():
+            return None  # skipped: no Dockerfile
+        user = final_stage_user(dockerfile.read_text(encoding="utf-8", errors="replace"))
+        return user is not None and user.split(":")[0] not in {"root", "0"}
+
+
+class LO701:
+    """Tests present"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(root: Path) -> bool:
+        """No `tests/test_*.py`: restore the template's tests (`leanops diff .`) or write
+        some."""
+        return any((Path(root) / "tests").glob("test_*.py"))
+
+
+CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701)
+
+
+def repo_review_checks() -> dict[str, Any]:
+    """The checks, for repo-review's ``repo_review.checks`` entry point."""
+    return {check.__name__: check() for check in CHECKS}
+
+
+def repo_review_families() -> dict[str, dict[str, object]]:
+    """The family, for repo-review's ``repo_review.families`` entry point."""
+    return {FAMILY: {"name": "leanops template standards", "order": -1}}
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def run_checks(root: Path, *, skip: frozenset[str] = frozenset()) -> list[Any]:
+    """repo-review results (``family, name, description, result, err_msg``) for ``root``."""
+    from repo_review.fixtures import compute_fixtures
+    from repo_review.processor import CollectionReturn, process
+
+    root = Path(root).resolve()
+    fixtures = compute_fixtures(root, root, {"pyproject": _pyproject, **FIXTURES})
+    collected = CollectionReturn(fixtures, repo_review_checks(), repo_review_families())
+    return process(root, collected=collected, ignore=skip).results
+
+
+def _pyproject(package: Path) -> dict[str, Any]:
+    """pyproject.toml (repo-review reads its ``[tool.repo-review]`` select/ignore)."""
+    import tomllib
+
+    try:
+        return tomllib.loads((Path(package) / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print the pass/fail table; exit 1 when any check fails."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .errors import LeanopsError
+
+    root = Path(args.path)
+    if not root.is_dir():
+        raise LeanopsError(f"{root} is not a folder")
+    skip = frozenset({"LO202"}) if args.offline else frozenset()
+    results = run_checks(root, skip=skip)
+    failed = [r for r in results if r.result is False]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": r.name,
+                        "check": r.description,
+                        "result": {True: "pass", False: "fail", None: "skip"}[r.result],
+                        "fix": r.err_msg,
+                    }
+                    for r in results
+                ],
+                indent=2,
+            )
+        )
+        return 1 if failed else 0
+    table = Table(title=f"leanops check {root}")
+    for column in ("id", "check", "result", "how to fix"):
+        table.add_column(column)
+    for r in results:
+        mark = {True: "[green]pass[/]", False: "[red]fail[/]", None: "[dim]skip[/]"}[r.result]
+        table.add_row(r.name, r.description, mark, " ".join(r.err_msg.split()))
+    Console(highlight=False).print(table)
+    print(f"{len(results) - len(failed)} of {len(results)} checks pass or are skipped")
+    return 1 if failed else 0
+
+
+def add_check(subparsers: argparse._SubParsersAction) -> None:
+    """The ``check`` command's arguments."""
+    parser = subparsers.add_parser(
+        "check",
+        help="check a project against the template's standards",
+        description="Check a project against the template's standards (a pass/fail table with "
+        "how to fix each failure). Exit 1 when a check fails.",
+    )
+    parser.add_argument("path", nargs="?", default=".", help="the project (default: .)")
+    parser.add_argument(
+        "--offline", action="store_true", help="skip the lock-file sync check (needs the index)"
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=cmd_check)

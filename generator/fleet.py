@@ -1,0 +1,111 @@
+"""Find generated projects by their answers files and read where each came from.
+
+Reading ``.copier-answers.yml`` is all the pre-check needs: ``_src_path`` (the template) and
+``_commit`` (the version it was last rendered from). Nothing is rendered here, so a fleet of
+projects is inspected in milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import LeanopsError
+
+ANSWERS_FILE = ".copier-answers.yml"
+SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", ".nox", ".tox", "__pycache__"})
+
+
+def recovery_steps(project: Path) -> str:
+    """How to get a usable answers file back (the same advice for missing and corrupt files)."""
+    return (
+        f"restore it from git history (cd {project} && git log --oneline -- {ANSWERS_FILE}, "
+        f"then git checkout <commit> -- {ANSWERS_FILE}), or re-create it with "
+        "`copier copy --trust --vcs-ref <version you generated from> <template> .` "
+        "and keep your own files with `git checkout -p`"
+    )
+
+
+class AnswersError(LeanopsError):
+    """The answers file is missing, unreadable or lacks ``_src_path``/``_commit``."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A generated project and what its answers file says about its template."""
+
+    path: Path
+    src_path: str
+    commit: str
+    answers: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def user_answers(self) -> dict[str, Any]:
+        """The answers to questions (Copier's private ``_`` keys removed)."""
+        return {key: value for key, value in self.answers.items() if not key.startswith("_")}
+
+
+def read_project(path: Path) -> Project:
+    """Read ``path``'s answers file; a problem raises :class:`AnswersError` saying what to do."""
+    path = path.resolve()
+    answers_path = path / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise AnswersError(f"{path}: no {ANSWERS_FILE}; {recovery_steps(path)}")
+    try:
+        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise AnswersError(
+            f"{answers_path} is unreadable ({reason}); {recovery_steps(path)}"
+        ) from error
+    if not isinstance(answers, dict):
+        raise AnswersError(f"{answers_path} is not a mapping; {recovery_steps(path)}")
+    missing = [key for key in ("_src_path", "_commit") if not answers.get(key)]
+    if missing:
+        raise AnswersError(f"{answers_path} lacks {' and '.join(missing)}; {recovery_steps(path)}")
+    return Project(path, str(answers["_src_path"]), str(answers["_commit"]), answers)
+
+
+def find_project_dirs(root: Path) -> list[Path]:
+    """``root`` itself when it holds an answers file, else every folder below it that does.
+
+    Does not descend into tool folders (``.git``, ``.venv``, ``node_modules``...) nor into a
+    project once found, so a large tree is walked quickly.
+    """
+    root = root.resolve()
+    if (root / ANSWERS_FILE).exists():
+        return [root]
+    found = []
+    for current, dirs, files in os.walk(root):
+        if ANSWERS_FILE in files:
+            found.append(Path(current))
+            dirs.clear()
+            continue
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+    return sorted(found)
+
+
+def discover(paths: list[Path]) -> tuple[list[Project], list[tuple[Path, AnswersError]]]:
+    """Projects under ``paths`` and the ones whose answers file cannot be used.
+
+    A path that is not a folder is an error; a folder with no project at all is reported as a
+    project with a missing answers file (the likely case: it was deleted).
+    """
+    projects: dict[Path, Project] = {}
+    broken: dict[Path, AnswersError] = {}
+    for raw in paths:
+        if not raw.is_dir():
+            raise LeanopsError(f"{raw} is not a folder")
+        dirs = find_project_dirs(raw)
+        if not dirs:
+            dirs = [raw.resolve()]
+        for directory in dirs:
+            try:
+                projects[directory] = read_project(directory)
+            except AnswersError as error:
+                broken[directory] = error
+    return list(projects.values()), list(broken.items())

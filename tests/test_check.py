@@ -1,0 +1,126 @@
+"""``leanops check``: each conformance check passes, fails (with a fix) or skips when it should."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from template_repo import git
+
+from generator.check import final_stage_user, run_checks
+from generator.cli import main
+
+ANSWERS = "_commit: v0.1.0\n_src_path: /somewhere/leanops\nproject_name: demo\n"
+
+
+def results(root: Path) -> dict[str, object]:
+    """Check id -> repo-review result, the lock-sync check skipped (it needs the index)."""
+    return {r.name: r for r in run_checks(root, skip=frozenset({"LO202"}))}
+
+
+def outcome(root: Path, check: str) -> bool | None:
+    return results(root)[check].result
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder that passes every check (except the lock-sync one, skipped)."""
+    root = tmp_path / "demo"
+    (root / "contracts").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".copier-answers.yml").write_text(ANSWERS)
+    (root / "params.yaml").write_text("seed: 1\ndata:\n  dataset: iris\n")
+    (root / "contracts" / "iris.yaml").write_text("columns: {}\n")
+    (root / "tests" / "test_x.py").write_text("def test_x():\n    assert True\n")
+    (root / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
+    (root / ".pre-commit-config.yaml").write_text("repos: []\n")
+    (root / "uv.lock").write_text("version = 1\n")
+    (root / "Dockerfile").write_text("FROM python:3.11-slim\nRUN useradd app\nUSER app\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "init")
+    return root
+
+
+def test_a_conforming_project_passes_everything(project: Path) -> None:
+    found = results(project)
+    assert {name: r.result for name, r in found.items()} == {
+        "LO101": True,
+        "LO102": True,
+        "LO201": True,
+        "LO301": True,
+        "LO401": True,
+        "LO402": True,
+        "LO501": True,
+        "LO601": True,
+        "LO701": True,
+    }
+
+
+def test_answers_file_missing_then_uncommitted(project: Path) -> None:
+    git(project, "rm", "-q", "--cached", ".copier-answers.yml")
+    assert outcome(project, "LO101") is True
+    assert outcome(project, "LO102") is False
+    (project / ".copier-answers.yml").unlink()
+    found = results(project)
+    assert found["LO101"].result is False
+    assert "git checkout <commit> -- .copier-answers.yml" in found["LO101"].err_msg
+    assert found["LO102"].result is None  # needs LO101
+
+
+def test_contract_named_after_the_dataset(project: Path) -> None:
+    (project / "contracts" / "iris.yaml").unlink()
+    found = results(project)["LO402"]
+    assert found.result is False
+    assert "contracts/iris.yaml" in found.err_msg
+    (project / "params.yaml").unlink()
+    assert outcome(project, "LO402") is None  # needs params.yaml (LO401)
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "expected"),
+    [
+        ("FROM python:3.11-slim\nRUN pip install x\n", False),
+        ("FROM python:3.11-slim\nUSER root\n", False),
+        ("FROM python AS build\nUSER app\nFROM python:3.11-slim\nCOPY . .\n", False),
+        ("FROM python AS build\nFROM python:3.11-slim\nUSER 1000:1000\n", True),
+        (None, None),
+    ],
+)
+def test_dockerfile_final_stage_user(
+    project: Path, dockerfile: str | None, expected: bool | None
+) -> None:
+    if dockerfile is None:
+        (project / "Dockerfile").unlink()
+    else:
+        (project / "Dockerfile").write_text(dockerfile)
+    assert outcome(project, "LO601") is expected
+
+
+def test_final_stage_user_parsing() -> None:
+    assert final_stage_user("FROM a\nUSER app\nFROM b\n") is None
+    assert final_stage_user("from a\n  user app:app\n") == "app:app"
+
+
+def test_missing_pieces_fail_with_a_fix(project: Path) -> None:
+    for path in ("uv.lock", ".pre-commit-config.yaml", "tests/test_x.py"):
+        (project / path).unlink()
+    (project / ".github" / "workflows" / "ci.yml").unlink()
+    found = results(project)
+    for check in ("LO201", "LO301", "LO501", "LO701"):
+        assert found[check].result is False, check
+        assert found[check].err_msg, check
+    (project / ".gitlab-ci.yml").write_text("stages: [test]\n")
+    assert outcome(project, "LO501") is True
+
+
+def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(project), "--offline"]) == 0
+    assert "9 of 9 checks pass" in capsys.readouterr().out
+    (project / "uv.lock").unlink()
+    assert main(["check", str(project), "--offline", "--json"]) == 1
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["LO201"]["result"] == "fail"
+    assert "uv lock" in rows["LO201"]["fix"]
