@@ -1,4 +1,4 @@
-"""Post-copy task: lock the environment and make the first commit. Standard library only.
+"""Post-copy task: lock, export requirements.lock, make the first commit. Standard library only.
 
 Copier runs this in the new project after ``copier copy`` (never during ``copier update``, whose
 temporary renders would otherwise run it too). Each step is skipped when it cannot run, with a
@@ -24,9 +24,13 @@ def say(message: str) -> None:
     print(f"leanops: {message}", file=sys.stderr)
 
 
-def run(args: list[str], *, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], *, timeout: float | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a command (no shell) in the project, capturing its output."""
-    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=timeout)
+    return subprocess.run(
+        args, capture_output=True, text=True, check=False, timeout=timeout, cwd=cwd
+    )
 
 
 def lock_environment(project: Path) -> bool:
@@ -48,6 +52,36 @@ def lock_environment(project: Path) -> bool:
         say(f"uv lock failed ({reason}); fix it, then run: uv lock")
         return False
     say("locked the environment in uv.lock")
+    return True
+
+
+# The runtime pins of uv.lock with hashes, for `pip install --require-hashes -r requirements.lock`.
+EXPORT_ARGS = [
+    "export",
+    "--format=requirements-txt",
+    "--no-dev",
+    "--no-emit-project",
+    "--locked",
+    "--offline",
+    "--quiet",
+    "--output-file=requirements.lock",
+]
+
+
+def export_requirements(project: Path) -> bool:
+    """Write requirements.lock from uv.lock (offline: everything needed is in the lock)."""
+    if shutil.which("uv") is None or not (project / "uv.lock").is_file():
+        return False
+    try:
+        # Run in the project (no --directory): uv writes the command into the file's header, which
+        # must match the nox lock session's and the pre-commit hook's.
+        result = run(["uv", *EXPORT_ARGS], timeout=60, cwd=project)
+    except subprocess.TimeoutExpired:
+        result = None
+    if result is None or result.returncode != 0:
+        say("could not export requirements.lock; run later: nox -s lock")
+        return False
+    say("exported the runtime pins with hashes to requirements.lock")
     return True
 
 
@@ -113,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", default="", help="template version, for the commit message")
     args = parser.parse_args(argv)
     project = Path.cwd()
-    lock_environment(project)
+    if lock_environment(project):
+        export_requirements(project)
     first_commit(project, args.author_name, args.author_email, args.version)
     return 0
 

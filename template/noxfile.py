@@ -1,4 +1,6 @@
-"""Routine tasks: ``nox -s lint``, ``nox -s tests``. Each runs in the environment uv.lock pins."""
+"""Routine tasks: ``nox -s lint``, ``nox -s tests``, ``nox -s lock``.
+
+Each runs in the environment uv.lock pins."""
 
 from __future__ import annotations
 
@@ -36,6 +38,28 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     if (ROOT / ".git").exists():
         session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
+
+
+# requirements.lock: the runtime pins of uv.lock with hashes, for `pip install --require-hashes`.
+# The same arguments as the post-copy hook and the pre-commit hook: uv writes them in the header.
+EXPORT = (
+    "uv",
+    "export",
+    "--format=requirements-txt",
+    "--no-dev",
+    "--no-emit-project",
+    "--locked",
+    "--offline",
+    "--quiet",
+    "--output-file=requirements.lock",
+)
+
+
+@nox.session(venv_backend="none")
+def lock(session: nox.Session) -> None:
+    """Refresh uv.lock (``nox -s lock -- --upgrade`` upgrades every pin) and requirements.lock."""
+    session.run("uv", "lock", *session.posargs, external=True)
+    session.run(*EXPORT, external=True)
 
 
 @nox.session

@@ -23,7 +23,18 @@ COMMON = {
     "tests/test_cli.py",
     "tests/test_config.py",
     "tests/test_data.py",
+    "tests/test_runs_cli.py",
+    "tests/test_tracking.py",
+    "tests/test_tracking_mlflow.py",
+    "tests/test_tracking_reliability.py",
 }
+DOCKER = {"Dockerfile", ".dockerignore"}
+GITHUB = {
+    ".github/dependabot.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/template-update.yml",
+}
+GITLAB = {".gitlab-ci.yml", "renovate.json"}
 PACKAGE_MODULES = {
     "__init__.py",
     "__main__.py",
@@ -31,6 +42,9 @@ PACKAGE_MODULES = {
     "config.py",
     "data.py",
     "info.py",
+    "runs_cli.py",
+    "tracking.py",
+    "tracking_mlflow.py",
 }
 
 
@@ -39,4 +53,11 @@ def expected_files(answers: dict[str, object]) -> set[str]:
     package = str(answers.get("package_name", "ml_project"))
     files = set(COMMON)
     files |= {f"src/{package}/{module}" for module in PACKAGE_MODULES}
+    if answers.get("docker", True):
+        files |= DOCKER
+    ci = answers.get("ci", "github")
+    if ci == "github":
+        files |= GITHUB
+    elif ci == "gitlab":
+        files |= GITLAB
     return files

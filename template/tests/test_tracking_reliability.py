@@ -44,8 +44,9 @@ folder = Path(sys.argv[1])
 with tracking.start_run("doomed", db=folder / "kill.db") as run:
     for step in itertools.count():
         run.log_metric("value", step, step=step)
-        if step == 100:
-            (folder / "running").write_text(run.id)
+        if step == 100:  # written then renamed, so the test never reads a half-written id
+            (folder / "running.tmp").write_text(run.id)
+            (folder / "running.tmp").replace(folder / "running")
 """
 
 
