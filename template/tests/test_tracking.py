@@ -74,7 +74,7 @@ def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path
         (1, 0.4),
     ]
     assert record["lock_sha256"] == hashlib.sha256(b"version = 1\n").hexdigest()
-    assert record["lock_sha256"] == load("info").lock_sha256(project)
+    assert record["lock_sha256"] == load("info").lock_sha256(project)  # the hash `info` prints
     assert record["python"] == ".".join(map(str, sys.version_info[:3]))
     assert record["platform"]
     assert record["pid"] == os.getpid()

@@ -1,16 +1,17 @@
 """``info``: what this environment runs — package versions and the lock file's SHA-256.
 
 The same lock hash is recorded on every tracked run, so a result can be traced to its environment.
+Imports are deferred: ``tracking`` imports ``lock_sha256`` from here and must start in milliseconds.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import platform
-import sys
-from importlib import metadata
 from pathlib import Path
+
+TYPE_CHECKING = False  # `typing` itself costs ~5 ms to import; this is its documented stand-in
+if TYPE_CHECKING:
+    import argparse
 
 PACKAGE = __name__.rpartition(".")[0]
 LOCK_FILE = "uv.lock"
@@ -27,6 +28,8 @@ def lock_sha256(root: Path | str = ".") -> str | None:
 
 def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
     """Installed versions of the given distributions ('missing' when not installed)."""
+    from importlib import metadata
+
     versions = {}
     for name in names:
         try:
@@ -38,6 +41,9 @@ def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
 
 def environment_report(root: Path | str = ".") -> dict[str, object]:
     """Everything ``info`` prints, as data."""
+    import platform
+    import sys
+
     return {
         "package": PACKAGE,
         "python": platform.python_version(),

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from .info import lock_sha256
+
 # Only what opening a store needs is imported here (import time is a measured target); the rest is
 # imported where it is used.
 TYPE_CHECKING = False
@@ -261,20 +263,6 @@ def _parse_git_status(returncode: int, out: bytes) -> tuple[str | None, bool | N
         elif not line.startswith("#"):
             dirty = True
     return commit, dirty
-
-
-def lock_sha256(root: Path | str) -> str | None:
-    """SHA-256 of the project's ``uv.lock`` (as ``info.lock_sha256``), None when not locked.
-
-    Computed here rather than imported from ``info``, whose import (importlib.metadata) alone
-    would cost more than the whole first use of a store; a test keeps the two in agreement.
-    """
-    path = Path(root) / "uv.lock"
-    if not path.is_file():
-        return None
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _user() -> str | None:
