@@ -5,6 +5,7 @@ Each runs in the environment uv.lock pins."""
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import nox
@@ -14,6 +15,9 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_external_run = True
 
 ROOT = Path(__file__).parent
+PACKAGE = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["leanops"][
+    "package"
+]
 
 
 def install_project(session: nox.Session) -> None:
@@ -60,6 +64,13 @@ def lock(session: nox.Session) -> None:
     """Refresh uv.lock (``nox -s lock -- --upgrade`` upgrades every pin) and requirements.lock."""
     session.run("uv", "lock", *session.posargs, external=True)
     session.run(*EXPORT, external=True)
+
+
+@nox.session
+def pipeline(session: nox.Session) -> None:
+    """Run the whole pipeline (ingest, train, evaluate) on the embedded or data/raw data."""
+    install_project(session)
+    session.run("python", "-m", PACKAGE, "pipeline")
 
 
 @nox.session

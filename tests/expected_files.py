@@ -22,7 +22,14 @@ COMMON = {
     "tests/conftest.py",
     "tests/test_cli.py",
     "tests/test_config.py",
+    "tests/test_bad_data.py",
+    "tests/test_contract.py",
     "tests/test_data.py",
+    "tests/test_evaluate.py",
+    "tests/test_features.py",
+    "tests/test_model.py",
+    "tests/test_pipeline.py",
+    "tests/test_train.py",
     "tests/test_runs_cli.py",
     "tests/test_tracking.py",
     "tests/test_tracking_mlflow.py",
@@ -39,9 +46,16 @@ PACKAGE_MODULES = {
     "__init__.py",
     "__main__.py",
     "cli.py",
+    "commands.py",
     "config.py",
+    "contract.py",
     "data.py",
+    "evaluate.py",
+    "features.py",
     "info.py",
+    "model.py",
+    "pipeline.py",
+    "train.py",
     "runs_cli.py",
     "tracking.py",
     "tracking_mlflow.py",
@@ -53,6 +67,12 @@ def expected_files(answers: dict[str, object]) -> set[str]:
     package = str(answers.get("package_name", "ml_project"))
     files = set(COMMON)
     files |= {f"src/{package}/{module}" for module in PACKAGE_MODULES}
+    dataset = (
+        "breast_cancer"
+        if answers.get("ml_task", "classification") == "classification"
+        else "diabetes"
+    )
+    files.add(f"contracts/{dataset}.yaml")
     if answers.get("docker", True):
         files |= DOCKER
     ci = answers.get("ci", "github")

@@ -41,6 +41,39 @@ class TrainSettings(_Section):
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
 
 
+class PromotionSettings(_Section):
+    """The promotion gate: absolute floors and ceilings per metric, and the allowed regression.
+
+    ``tolerance`` is relative: the candidate may be at most that fraction worse than the
+    production model on each metric both report (0.01 = 1%), on the same evaluation data.
+    """
+
+    min: dict[str, float] = Field(default_factory=dict)
+    max: dict[str, float] = Field(default_factory=dict)
+    tolerance: float = Field(default=0.01, ge=0.0, lt=1.0)
+
+
+class DriftLimits(_Section):
+    """One feature's own drift thresholds; an unset value keeps the global one."""
+
+    psi_warn: float | None = Field(default=None, gt=0.0)
+    psi_alert: float | None = Field(default=None, gt=0.0)
+    ks_warn: float | None = Field(default=None, gt=0.0, le=1.0)
+    ks_alert: float | None = Field(default=None, gt=0.0, le=1.0)
+
+
+class DriftSettings(_Section):
+    """Drift bands: PSI 0.1 / 0.25 and KS D 0.1 / 0.2 by default; fewer rows than ``min_rows``
+    are reported as insufficient data."""
+
+    psi_warn: float = Field(default=0.1, gt=0.0)
+    psi_alert: float = Field(default=0.25, gt=0.0)
+    ks_warn: float = Field(default=0.1, gt=0.0, le=1.0)
+    ks_alert: float = Field(default=0.2, gt=0.0, le=1.0)
+    min_rows: int = Field(default=100, ge=1)
+    features: dict[str, DriftLimits] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """Everything the pipeline reads from configuration."""
 
@@ -54,7 +87,13 @@ class Settings(BaseSettings):
     task: Literal["classification", "regression"]
     data: DataSettings
     train: TrainSettings
+    promotion: PromotionSettings = Field(default_factory=PromotionSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
     tracking_db: Path = Path(".leanops/tracking.db")
+    # The model registry (registry.json, audit.jsonl, one folder per version); see registry.py.
+    models_dir: Path = Path("models")
+    # Read without pydantic by tracking.backend_choice too (params.yaml line or the env variable).
+    tracking_backend: Literal["local", "mlflow"] = "local"
 
     @classmethod
     def settings_customise_sources(
@@ -96,6 +135,8 @@ def load_settings(root: Path | str = ".") -> Settings:
         raise ConfigError(_one_line(error)) from error
     if not settings.tracking_db.is_absolute():
         settings.tracking_db = root / settings.tracking_db
+    if not settings.models_dir.is_absolute():
+        settings.models_dir = root / settings.models_dir
     return settings
 
 
