@@ -14,7 +14,8 @@ from _package import NAME, ROOT
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A scratch project folder holding this project's params and contracts; the cwd during a test.
 
-    Environment overrides of the developer's shell are removed so tests see params.yaml alone.
+    Environment overrides of the developer's shell are removed so tests see params.yaml alone
+    (except the tracking backend, pinned to the local store).
     """
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     if (ROOT / "contracts").is_dir():
@@ -23,5 +24,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key in list(os.environ):
         if key.startswith(prefix):
             monkeypatch.delenv(key)
+    # Runs go to the embedded store: an MLflow store costs seconds per new folder. The MLflow
+    # backend has its own tests (test_tracking_mlflow.py).
+    monkeypatch.setenv(f"{prefix}TRACKING_BACKEND", "local")
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -61,3 +61,32 @@ def test_unknown_estimator_exits_2_with_one_line(
     assert err.startswith("error: unknown estimator 'nope'")
     assert err.count("\n") == 1
     assert not (project / "models" / "model.skops").exists()
+
+
+def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
+    tracking = load("tracking")
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    (run,) = tracking.list_runs(db=settings.tracking_db)
+    record = tracking.get_run(run["id"], db=settings.tracking_db)
+    assert record["status"] == "finished"
+    assert record["params"]["estimator"] == settings.train.estimator
+    assert record["params"]["seed"] == settings.seed
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
+    assert record["metrics"] == pytest.approx(metrics)
+    (dataset,) = record["datasets"]
+    assert dataset["name"] == settings.data.dataset
+    assert dataset["contract_version"] is not None
+    assert any(step["name"].startswith("features") for step in record["feature_steps"])
+    paths = {Path(artifact["path"]).name for artifact in record["artifacts"]}
+    assert {"model.skops", "model.json", "metrics.json"} <= paths
+
+
+def test_failed_pipeline_is_tracked_as_failed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracking = load("tracking")
+    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
+    assert cli.main(["pipeline"]) == 2
+    (run,) = tracking.list_runs(db=config.load_settings(project).tracking_db)
+    assert run["status"] == "failed"

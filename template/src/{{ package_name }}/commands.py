@@ -115,7 +115,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     def run() -> int:
         result = run_pipeline(_settings(), Path.cwd())
         shown = ", ".join(f"{name}={value:.4f}" for name, value in result.metrics.items())
-        print(f"pipeline done: {shown} -> {result.metrics_path}")
+        print(f"pipeline done: {shown} -> {result.metrics_path} (run {result.run_id[:12]})")
         return 0
 
     return _guarded(run)
