@@ -82,7 +82,8 @@ def project_cli(session: nox.Session, project: Path, *args: str) -> None:
 def demo(session: nox.Session) -> None:
     """Render a project with defaults (into the folder given, or a temporary one) and run it all.
 
-    Shows the whole flow a newcomer gets: lint, tests, then the ML pipeline end to end.
+    Shows the whole flow a newcomer gets: lint, tests, then the ML pipeline end to end as a
+    tracked run.
     """
     sync(session, "dev")
     if session.posargs:
@@ -100,6 +101,9 @@ def demo(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     project_cli(session, project, "info")
+    project_cli(session, project, "contract", "check")
+    project_cli(session, project, "pipeline")
+    project_cli(session, project, "runs", "list")
     if scratch:
         session.chdir(ROOT)
         shutil.rmtree(scratch)
