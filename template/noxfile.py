@@ -68,7 +68,7 @@ def lock(session: nox.Session) -> None:
 
 @nox.session
 def pipeline(session: nox.Session) -> None:
-    """Run the whole pipeline (ingest, train, evaluate) on the embedded or data/raw data."""
+    """Run the whole pipeline on the embedded or data/raw data; ends with a registered candidate."""
     install_project(session)
     session.run("python", "-m", PACKAGE, "pipeline")
 

@@ -20,6 +20,8 @@ def mlflow_uri(project: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     uri = f"sqlite:///{project / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", f"{NAME}-tests")
+    # The `project` fixture pins the local store; these tests choose the backend themselves.
+    monkeypatch.delenv(f"{NAME.upper()}_TRACKING_BACKEND")
     return uri
 
 

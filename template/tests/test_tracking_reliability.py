@@ -26,10 +26,10 @@ from pathlib import Path
 from {NAME} import tracking
 
 folder = Path(sys.argv[1])
-(folder / f"ready-{{sys.argv[2]}}").touch()
+(folder / ("ready-" + sys.argv[2])).touch()
 while not (folder / "go").exists():
     time.sleep(0.001)
-with tracking.start_run("writer", params={{"worker": sys.argv[2]}}, db=folder / "new.db") as run:
+with tracking.start_run("writer", params=dict(worker=sys.argv[2]), db=folder / "new.db") as run:
     for step in range({CALLS}):
         run.log_metric("value", step, step=step)
 """

@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import commands, info, runs_cli
+from . import commands, info, registry_cli, runs_cli
 
 # Modules that add sub-commands: each has ``register(subparsers)`` and sets ``handler`` on its
 # parsers, a function ``(args) -> int`` returning the exit code.
-COMMAND_MODULES = (info, commands, runs_cli)
+COMMAND_MODULES = (info, commands, runs_cli, registry_cli)
 
 # Errors that are the user's to fix: shown as one line, exit code 2.
 EXIT_USAGE = 2

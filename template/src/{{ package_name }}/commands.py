@@ -116,6 +116,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         result = run_pipeline(_settings(), Path.cwd())
         shown = ", ".join(f"{name}={value:.4f}" for name, value in result.metrics.items())
         print(f"pipeline done: {shown} -> {result.metrics_path} (run {result.run_id[:12]})")
+        print(f"registered v{result.model_version} as candidate (next: promote)")
         return 0
 
     return _guarded(run)

@@ -62,6 +62,15 @@ def load_model(path: Path | str, sha256: str, trusted_types: list[str]) -> Any:
     try:
         return sio.load(path, trusted=list(trusted_types))
     except UntrustedTypesFoundException as error:
-        raise ModelError(
-            f"refusing to load {path}: types outside its allowlist ({error})"
-        ) from error
+        # skops explains at length over several lines; the user needs the first one.
+        reason = first_line(error).rstrip(".")
+        message = f"refusing to load {path}: types outside its allowlist ({reason})"
+        raise ModelError(message) from error
+    except Exception as error:  # a corrupt zip or an unknown skops format
+        raise ModelError(f"{path} cannot be loaded: {first_line(error)}") from error
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message reduced to its first non-empty line (or its type's name)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

@@ -1,4 +1,5 @@
-"""The whole pipeline, in order: ingest (validate first) -> train -> evaluate, as one tracked run.
+"""The whole pipeline, in order: ingest (validate first) -> train -> evaluate -> register, as one
+tracked run. The trained model ends up registered as the ``candidate`` (see ``registry``).
 
 Each stage returns what it produced; the run records the parameters, the dataset's fingerprint
 and contract version, the fitted feature steps, the metrics and every file written, so any
@@ -23,6 +24,7 @@ class PipelineResult:
     metrics: dict[str, float]
     metrics_path: Path
     run_id: str
+    model_version: int | None = None  # the registered candidate
 
 
 def run_params(settings: Any) -> dict[str, Any]:
@@ -39,9 +41,10 @@ def run_params(settings: Any) -> dict[str, Any]:
 
 
 def run(settings: Any, root: Path | str = ".") -> PipelineResult:
-    """Run ingest, train and evaluate for the dataset ``settings`` names, tracked as one run."""
+    """Run ingest, train, evaluate and register for ``settings``' dataset, as one tracked run."""
     from .data import ingest
     from .evaluate import evaluate
+    from .lifecycle import register_pipeline_model
     from .tracking import start_run
     from .train import train
 
@@ -56,7 +59,7 @@ def run(settings: Any, root: Path | str = ".") -> PipelineResult:
     ) as tracked:
         ingested = ingest(dataset, root)
         trained = train(settings, root, frame=ingested.frame)
-        tracked.log_dataset(
+        fingerprint = tracked.log_dataset(
             dataset, ingested.frame, contract_version=trained.metadata["contract_version"]
         )
         tracked.log_feature_steps(trained.model)
@@ -64,10 +67,14 @@ def run(settings: Any, root: Path | str = ".") -> PipelineResult:
         tracked.log_metrics(metrics)
         for artifact in (ingested.output, trained.model_path, trained.metadata_path, metrics_path):
             tracked.log_artifact(artifact)
+        registered = register_pipeline_model(
+            settings, root, trained, metrics, run=tracked, fingerprint=fingerprint
+        )
     return PipelineResult(
         ingest=ingested,
         train=trained,
         metrics=metrics,
         metrics_path=metrics_path,
         run_id=tracked.id,
+        model_version=registered["version"],
     )

@@ -1,0 +1,93 @@
+"""The registry flow of a generated project, end to end for both tasks: pipeline -> promote ->
+predict -> drift (quiet on the same data, a warning on shifted data) -> retrain -> rollback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Render, run_in
+
+MAKE_BATCHES = """
+import sys
+from ml_project.config import load_settings
+from ml_project.data import TARGET, load_embedded
+
+frame = load_embedded(load_settings().data.dataset).drop(columns=[TARGET])
+frame.to_csv("new.csv", index=False)
+shifted = frame.copy()
+column = [c for c in frame.columns if c != "sample_id"][2]
+shifted[column] = shifted[column] + 3 * shifted[column].std()
+shifted.to_csv("shifted.csv", index=False)
+frame.drop(columns=[column]).to_csv("broken.csv", index=False)
+print(column)
+"""
+
+
+def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_in(project, sys.executable, "-m", "ml_project", *args, env={"PYTHONPATH": "src"})
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_pipeline_promote_predict_drift_rollback(render: Render, task: str) -> None:
+    project = render(ml_task=task)
+    ok(cli(project, "pipeline"))
+    registry = json.loads((project / "models" / "registry.json").read_text())
+    assert registry["aliases"] == {"candidate": 1, "production": None}
+    entry = registry["versions"][0]
+    assert entry["metrics"]
+    assert entry["reference"]
+    assert entry["contract_version"]
+    assert entry["data_fingerprint"]
+
+    out = ok(cli(project, "promote"))
+    assert "candidate v1" in out
+    assert "promoted: v1 is production (was none)" in out
+
+    shifted_column = ok(
+        run_in(project, sys.executable, "-c", MAKE_BATCHES, env={"PYTHONPATH": "src"})
+    ).strip()
+    ok(cli(project, "predict", "new.csv"))
+    lines = (project / "reports" / "predictions-new.csv").read_text().splitlines()
+    assert lines[0].split(",")[-1] == "model_version"
+    assert all(line.endswith(",v1") for line in lines[1:])
+
+    quiet = cli(project, "drift", "new.csv", "--fail-on", "warn")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert "warning" not in quiet.stderr
+    shifted = cli(project, "drift", "shifted.csv")
+    assert shifted.returncode == 0, shifted.stderr
+    assert f"warning: drift alert on 1 feature(s): {shifted_column}" in shifted.stderr
+    assert cli(project, "drift", "shifted.csv", "--fail-on", "alert").returncode == 1
+    report = json.loads((project / "reports" / "drift-shifted.json").read_text())
+    assert report["status"] == "alert"
+
+    broken = cli(project, "predict", "broken.csv", "-o", "reports/broken.csv")
+    assert broken.returncode == 2, broken.stdout + broken.stderr
+    assert broken.stderr.startswith("error:")
+    assert not (project / "reports" / "broken.csv").exists()
+
+    ok(cli(project, "pipeline"))
+    out = ok(cli(project, "promote"))
+    assert "promoted: v2 is production (was v1)" in out
+    out = ok(cli(project, "rollback", "--reason", "end-to-end test"))
+    assert "v1 is production (was v2)" in out
+    audit = [
+        json.loads(line) for line in (project / "models" / "audit.jsonl").read_text().splitlines()
+    ]
+    assert [record["action"] for record in audit] == [
+        "register",
+        "promote",
+        "register",
+        "promote",
+        "rollback",
+    ]
+    assert audit[-1]["reason"] == "end-to-end test"
