@@ -82,8 +82,8 @@ def project_cli(session: nox.Session, project: Path, *args: str) -> None:
 def demo(session: nox.Session) -> None:
     """Render a project with defaults (into the folder given, or a temporary one) and run it all.
 
-    Shows the whole flow a newcomer gets: lint, tests, then the ML pipeline end to end as a
-    tracked run.
+    Shows the whole flow a newcomer gets: lint, tests, the ML pipeline end to end as a tracked
+    run, the promotion gate, batch prediction, a drift check and a rollback.
     """
     sync(session, "dev")
     if session.posargs:
@@ -102,8 +102,24 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     project_cli(session, project, "info")
     project_cli(session, project, "contract", "check")
-    project_cli(session, project, "pipeline")
+    project_cli(session, project, "pipeline")  # ends with the model registered as candidate
     project_cli(session, project, "runs", "list")
+    project_cli(session, project, "promote")  # the gate: thresholds, then no regression
+    batch = project / "data" / "raw" / "batch.csv"
+    session.run(
+        "python",
+        "-c",
+        "import sys; from ml_project.data import load_embedded; "
+        "load_embedded('breast_cancer').drop(columns='target').to_csv(sys.argv[1], index=False)",
+        str(batch),
+        env={"PYTHONPATH": str(project / "src")},
+    )
+    project_cli(session, project, "predict", str(batch))
+    project_cli(session, project, "drift", str(batch))
+    project_cli(session, project, "pipeline")  # a second candidate...
+    project_cli(session, project, "promote")  # ...promoted: identical metrics pass the gate
+    project_cli(session, project, "rollback", "--reason", "demo: the recovery path")
+    project_cli(session, project, "models")
     if scratch:
         session.chdir(ROOT)
         shutil.rmtree(scratch)
