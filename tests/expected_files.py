@@ -59,6 +59,7 @@ PACKAGE_MODULES = {
     "drift.py",
     "evaluate.py",
     "features.py",
+    "files.py",
     "info.py",
     "lifecycle.py",
     "model.py",

@@ -78,7 +78,8 @@ def cmd_contract_check(args: argparse.Namespace) -> int:
 
 def cmd_contract_infer(args: argparse.Namespace) -> int:
     from .contract import dump_contract, infer
-    from .data import read_table, write_atomic
+    from .data import read_table
+    from .files import write_atomic
 
     name = args.name or Path(args.file).stem
     contract = infer(read_table(args.file), name, target=args.target)

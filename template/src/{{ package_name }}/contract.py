@@ -332,7 +332,7 @@ def write_report(
     root: Path | str = ".",
 ) -> Path:
     """Write the validation result as JSON under ``reports/`` (atomically), pass or fail."""
-    from .data import write_atomic
+    from .files import write_atomic
 
     report = {
         "dataset": contract.name,

@@ -9,16 +9,15 @@ writes ``data/processed/<dataset>.parquet``. Every output is written atomically 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
+
+from .files import write_atomic
 
 TARGET = "target"
 ID_COLUMN = "sample_id"
@@ -77,21 +76,6 @@ def split(
 RAW_DIR = Path("data/raw")
 PROCESSED_DIR = Path("data/processed")
 RAW_SUFFIXES = (".parquet", ".csv")
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so readers see the old or the new content, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-        raise
-    return path
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:

@@ -42,7 +42,7 @@ def evaluate(root: Path | str = ".") -> tuple[dict[str, float], Path]:
     """Score the saved model on its holdout; return the metrics and the file written."""
     import pandas as pd
 
-    from .data import write_atomic
+    from .files import write_atomic
     from .model import load_model
     from .train import read_metadata
 

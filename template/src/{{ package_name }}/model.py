@@ -12,20 +12,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from .data import write_atomic
+from .files import sha256_of, write_atomic
 
 
 class ModelError(ValueError):
     """A model cannot be loaded or saved; the message is one line meant for the user."""
-
-
-def sha256_of(path: Path | str) -> str:
-    """The SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_model(model: Any, path: Path | str) -> dict[str, Any]:

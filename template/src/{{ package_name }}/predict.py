@@ -9,9 +9,6 @@ temporary file first and renamed, so a failed run never leaves half a file.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ID_COLUMN, TARGET
+from .files import write_atomic
 
 SUFFIXES = (".csv", ".parquet")
 REPORTS_DIR = Path("reports")
@@ -51,25 +49,16 @@ def default_output(source: Path | str) -> Path:
     return REPORTS_DIR / f"predictions-{source.stem}{source.suffix.lower()}"
 
 
-def write_atomic(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write ``frame`` as CSV or Parquet (by suffix) through a temporary file and a rename."""
+def write_predictions(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write ``frame`` as CSV or Parquet (by suffix), atomically."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise PredictError(f"{path}: the output must end in .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        if path.suffix.lower() == ".csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-        raise
-    return path
+    if path.suffix.lower() == ".csv":
+        data = frame.to_csv(index=False).encode("utf-8")
+    else:
+        data = frame.to_parquet(index=False)
+    return write_atomic(path, data)
 
 
 def predict_frame(model: Any, frame: pd.DataFrame, version: int, sha256: str) -> pd.DataFrame:
@@ -102,5 +91,5 @@ def run(
         frame = validate(frame)
     model, entry = registry.load_production()
     result = predict_frame(model, frame, entry["version"], entry["sha256"])
-    path = write_atomic(result, output or default_output(source))
+    path = write_predictions(result, output or default_output(source))
     return path, result, entry

@@ -26,8 +26,9 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 from pathlib import Path
+
+from .files import write_atomic
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,22 +51,6 @@ class RegistryError(ValueError):
 
 
 # ------------------------------------------------------------------------------------ plumbing
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old or the new content, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-        raise
 
 
 @contextlib.contextmanager
@@ -190,7 +175,7 @@ class Registry:
     def _write(self, state: Mapping[str, Any]) -> None:
         """Replace ``registry.json`` atomically (called with the lock held)."""
         data = json.dumps(state, indent=2, sort_keys=True).encode("utf-8") + b"\n"
-        atomic_write(self.path, data)
+        write_atomic(self.path, data)
 
     def _append_audit(self, record: dict[str, Any]) -> None:
         """Append one JSON line and fsync it (called with the lock held)."""
@@ -242,7 +227,7 @@ class Registry:
             }
             if reference is not None:
                 ref = json.dumps(reference, sort_keys=True).encode("utf-8")
-                atomic_write(folder / REFERENCE_FILE, ref)
+                write_atomic(folder / REFERENCE_FILE, ref)
                 entry["reference"] = f"v{number}/{REFERENCE_FILE}"
                 entry["reference_sha256"] = sha256_bytes(ref)
             previous = state["aliases"].get("candidate")

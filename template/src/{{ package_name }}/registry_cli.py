@@ -136,8 +136,8 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _drift(args: argparse.Namespace) -> int:
     from . import drift
+    from .files import write_atomic
     from .predict import REPORTS_DIR, read_batch
-    from .registry import atomic_write
 
     settings = _settings(args)
     registry = _registry(args)
@@ -152,7 +152,7 @@ def _drift(args: argparse.Namespace) -> int:
         **report,
     }
     out = Path(args.report or Path(args.root) / REPORTS_DIR / f"drift-{Path(args.input).stem}.json")
-    atomic_write(out, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
+    write_atomic(out, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
     print(f"drift of {args.input} ({report['rows']} rows) against model v{entry['version']}:")
     print(drift.table(report))
     print(f"report: {out}")

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from .files import sha256_of
 from .info import lock_sha256
 
 # Only what opening a store needs is imported here (import time is a measured target); the rest is
@@ -320,17 +321,6 @@ def fingerprint(df: Any) -> dict[str, Any]:
     }
 
 
-def file_sha256(path: Path | str) -> str:
-    """SHA-256 of a file, read in chunks (models can be large)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def feature_steps(pipeline: Any) -> list[dict[str, Any]]:
     """Step names, classes and own parameters of a fitted sklearn Pipeline or ColumnTransformer.
 
@@ -540,7 +530,7 @@ class Run:
         path = Path(path)
         if not path.is_file():
             raise TrackingError(f"artifact not found: {path}")
-        record = {"path": str(path), "size": path.stat().st_size, "sha256": file_sha256(path)}
+        record = {"path": str(path), "size": path.stat().st_size, "sha256": sha256_of(path)}
         self._conn.execute(
             "INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, ?)",
             (self.id, record["path"], record["size"], record["sha256"], time.time()),

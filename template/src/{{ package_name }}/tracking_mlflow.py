@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from . import tracking
+from .files import sha256_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ class MlflowRun:
         if not path.is_file():
             raise tracking.TrackingError(f"artifact not found: {path}")
         record = {"path": str(path), "size": path.stat().st_size}
-        record["sha256"] = tracking.file_sha256(path)
+        record["sha256"] = sha256_of(path)
         self.client.log_artifact(self.id, str(path))
         self.client.set_tag(self.id, f"{TAG_PREFIX}artifact.{path.name}.sha256", record["sha256"])
         return record

@@ -103,7 +103,8 @@ def fit(frame: Any, contract: Any, settings: Any) -> tuple[Any, Any, Any]:
 def train(settings: Any, root: Path | str = ".", frame: Any = None) -> TrainResult:
     """Fit on the processed dataset (or ``frame``) and write the model, metadata and holdout."""
     from .contract import load_contract
-    from .data import load_processed, write_atomic, write_parquet
+    from .data import load_processed, write_parquet
+    from .files import write_atomic
     from .model import save_model
 
     root = Path(root)
