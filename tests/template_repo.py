@@ -28,8 +28,8 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout
 
 
-def make_template_repo(destination: Path, tag: str = "v0.1.0") -> Path:
-    """Copy the template's parts of this working tree into a new git repo, commit and tag it."""
+def copy_template_parts(destination: Path) -> Path:
+    """Copy what a template repository holds (copier.yml, template/, hooks/) into a new folder."""
     destination.mkdir(parents=True)
     for part in TEMPLATE_PARTS:
         source = REPO / part
@@ -39,6 +39,12 @@ def make_template_repo(destination: Path, tag: str = "v0.1.0") -> Path:
             )
         else:
             shutil.copy2(source, destination / part)
+    return destination
+
+
+def make_template_repo(destination: Path, tag: str = "v0.1.0") -> Path:
+    """Copy the template's parts of this working tree into a new git repo, commit and tag it."""
+    copy_template_parts(destination)
     git(destination, "init", "-q", "-b", "main")
     git(destination, "add", "-A")
     git(destination, "commit", "-q", "-m", "template")

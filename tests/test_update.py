@@ -16,8 +16,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from conftest import REPO
-from template_repo import GIT, TEMPLATE_PARTS, git
+from template_repo import GIT, copy_template_parts, git
 
 from generator import update as update_module
 from generator.cli import main
@@ -31,15 +30,7 @@ V1, V2, V3 = "v0.1.0", "v0.2.0", "v0.3.0"
 
 def build_template(destination: Path) -> Path:
     """The three-version template repository described in the module docstring."""
-    destination.mkdir(parents=True)
-    for part in TEMPLATE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(
-                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy2(source, destination / part)
+    copy_template_parts(destination)
     config = destination / "copier.yml"
     real = config.read_text(encoding="utf-8")
     assert MIGRATIONS_BLOCK.search(real), "copier.yml has no _migrations block"
