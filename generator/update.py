@@ -62,6 +62,11 @@ class Job:
     ref: str
     label: str
 
+    def result(self, **fields: object) -> Result:
+        """A result for this project's move from its version to ``label``."""
+        project = self.project
+        return Result(str(project.path), project.src_path, project.commit, self.label, **fields)
+
 
 @dataclass
 class Outcome:
@@ -225,7 +230,7 @@ def update_project(job: Job) -> Result:
     files for the user to resolve. Failure: everything as before.
     """
     project = job.project
-    result = Result(str(project.path), project.src_path, project.commit, job.label)
+    result = job.result()
     top = toplevel(project.path)
     if top is None:
         result.message = (
@@ -289,7 +294,7 @@ def preview_project(job: Job) -> Result:
     from .diff import preview
 
     project = job.project
-    result = Result(str(project.path), project.src_path, project.commit, job.label)
+    result = job.result()
     try:
         outcome, result.diff = preview(project, job.ref)
     except (LeanopsError, OSError) as error:
@@ -355,15 +360,7 @@ def run_jobs(
                 try:
                     results.append(future.result())
                 except Exception as error:  # a crashed worker: report it, keep the others
-                    results.append(
-                        Result(
-                            str(job.project.path),
-                            job.project.src_path,
-                            job.project.commit,
-                            job.label,
-                            message=f"worker failed: {one_line(error)}",
-                        )
-                    )
+                    results.append(job.result(message=f"worker failed: {one_line(error)}"))
                 progress.advance(task)
     order = {job.project.path: index for index, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order.get(Path(r.project), 0))
@@ -439,15 +436,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     ]
     if args.check:
         for job in jobs:
-            results.append(
-                Result(
-                    str(job.project.path),
-                    job.project.src_path,
-                    job.project.commit,
-                    job.label,
-                    status=BEHIND,
-                )
-            )
+            results.append(job.result(status=BEHIND))
     else:
         results += run_jobs(
             jobs,
