@@ -271,19 +271,10 @@ class Registry:
                 raise RegistryError(
                     f"production changed while the gate ran (now {now}); run promote again"
                 )
-            state["aliases"]["production"] = number
             state["production_history"].append(number)
-            self._write(state)
-            record = self._record(
-                action,
-                alias="production",
-                version=number,
-                reason=reason,
-                forced=forced,
-                **{"from": previous, "to": number},
-                **dict(details or {}),
+            record = self._move_production(
+                state, action, previous, number, reason=reason, forced=forced, details=details
             )
-            self._append_audit(record)
         return record
 
     def rollback(self, to: int | str | None = None, *, reason: str | None = None) -> dict[str, Any]:
@@ -312,17 +303,33 @@ class Registry:
                 if target == current:
                     raise RegistryError(f"v{target} is already the production version")
                 history.append(target)
-            state["aliases"]["production"] = target
-            self._write(state)
-            record = self._record(
-                "rollback",
-                alias="production",
-                version=target,
-                reason=reason,
-                forced=False,
-                **{"from": current, "to": target},
-            )
-            self._append_audit(record)
+            record = self._move_production(state, "rollback", current, target, reason=reason)
+        return record
+
+    def _move_production(
+        self,
+        state: dict[str, Any],
+        action: str,
+        previous: int | None,
+        target: int,
+        *,
+        reason: str | None,
+        forced: bool = False,
+        details: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Point ``production`` at ``target``, save, and audit it (the caller holds the lock)."""
+        state["aliases"]["production"] = target
+        self._write(state)
+        record = self._record(
+            action,
+            alias="production",
+            version=target,
+            reason=reason,
+            forced=forced,
+            **{"from": previous, "to": target},
+            **dict(details or {}),
+        )
+        self._append_audit(record)
         return record
 
     # -- loading
