@@ -61,7 +61,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on this repository, and on the Python of a freshly rendered project."""
+    """ruff on this repository; ruff and mypy on the Python of a freshly rendered project."""
     sync(session, "dev")
     session.run("ruff", "check", *PYTHON_SOURCES)
     session.run("ruff", "format", "--check", *PYTHON_SOURCES)
@@ -70,6 +70,7 @@ def lint(session: nox.Session) -> None:
         session.chdir(project)
         session.run("ruff", "check", ".")
         session.run("ruff", "format", "--check", ".")
+        session.run("mypy")
         session.chdir(ROOT)
 
 
@@ -109,7 +110,7 @@ def demo(session: nox.Session) -> None:
     session.run(
         "python",
         "-c",
-        "import sys; from ml_project.data import load_embedded; "
+        "import sys; from ml_project.mlops.data import load_embedded; "
         "load_embedded('breast_cancer').drop(columns='target').to_csv(sys.argv[1], index=False)",
         str(batch),
         env={"PYTHONPATH": str(project / "src")},

@@ -36,10 +36,11 @@ def install_project(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint and format-check the code, and run every pre-commit hook."""
+    """Lint, format-check and type-check the code, and run every pre-commit hook."""
     install_project(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
     if (ROOT / ".git").exists():
         session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
 

@@ -13,8 +13,8 @@ from conftest import Render, run_in
 
 MAKE_BATCHES = """
 import sys
-from ml_project.config import load_settings
-from ml_project.data import TARGET, load_embedded
+from ml_project.mlops.data import TARGET, load_embedded
+from ml_project.mlops.settings import load_settings
 
 frame = load_embedded(load_settings().data.dataset).drop(columns=[TARGET])
 frame.to_csv("new.csv", index=False)
@@ -32,8 +32,9 @@ def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """The command's output (results on stdout, then its log lines from stderr)."""
     assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("task", ["classification", "regression"])

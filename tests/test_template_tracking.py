@@ -18,7 +18,7 @@ def test_default_project_tracks_locally(render: Render) -> None:
         project, "python", "-m", "ml_project", "runs", "list", env={"PYTHONPATH": "src"}
     )
     assert result.returncode == 0, result.stderr
-    assert "no runs tracked yet" in result.stdout
+    assert "no runs tracked yet" in result.stderr
 
 
 def test_mlflow_project_passes_its_tracking_tests(render: Render) -> None:

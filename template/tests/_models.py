@@ -20,7 +20,7 @@ WEAK_FEATURES = {
 
 def training_data(settings: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The train and test split of the project's embedded dataset."""
-    data = load("data")
+    data = load("mlops.data")
     frame = data.load_embedded(settings.data.dataset)
     return data.split(
         frame,
@@ -32,8 +32,8 @@ def training_data(settings: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def train_project(settings: Any, root: Any) -> Any:
     """Run the project's own ``train`` stage: writes models/model.json and the holdout rows."""
-    frame = load("data").load_embedded(settings.data.dataset)
-    return load("train").train(settings, root, frame=frame)
+    frame = load("mlops.data").load_embedded(settings.data.dataset)
+    return load("mlops.train").train(settings, root, frame=frame)
 
 
 def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any:
@@ -45,7 +45,7 @@ def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    data = load("data")
+    data = load("mlops.data")
     train, _ = training_data(settings)
     classification = settings.task == "classification"
     features = [c for c in train.columns if c not in {data.TARGET, data.ID_COLUMN}]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 from _package import load
 
-contract_mod = load("contract")
-config = load("config")
-data = load("data")
+contract_mod = load("mlops.contract")
+config = load("mlops.settings")
+data = load("mlops.data")
 features = load("features")
 
 
@@ -17,7 +17,7 @@ def test_features_are_the_contract_feature_columns(project: Path) -> None:
     settings = config.load_settings(project)
     contract = contract_mod.load_contract(settings.data.dataset, project)
     frame = data.load_embedded(settings.data.dataset)
-    transformer = features.build_preprocessor(contract)
+    transformer = features.build_features(contract)
     out = transformer.fit_transform(frame)
     numeric = contract.columns("feature_numeric")
     assert out.shape == (len(frame), len(numeric))
@@ -36,7 +36,7 @@ def test_categorical_columns_are_one_hot_encoded_and_unknowns_ignored() -> None:
         }
     )
     contract = contract_mod.infer(frame, "tiny")
-    transformer = features.build_preprocessor(contract).fit(frame)
+    transformer = features.build_features(contract).fit(frame)
     out = transformer.transform(frame.assign(kind=["z", "a", "b", "c"]))
     assert out.shape == (4, 1 + 3)
     assert out[0, 1:].sum() == 0  # unknown category: all zeros

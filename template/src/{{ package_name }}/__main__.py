@@ -1,5 +1,5 @@
 """``python -m <package>`` runs the project CLI."""
 
-from .cli import main
+from .mlops.cli import main
 
 raise SystemExit(main())

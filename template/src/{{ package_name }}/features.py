@@ -1,34 +1,20 @@
-"""Feature engineering: a scikit-learn ``ColumnTransformer`` built from the contract's roles.
+"""Your features: how the contract's columns become the model's inputs.
 
-Numeric features are imputed (median) and standardised; categorical ones imputed (most frequent)
-and one-hot encoded, unknown categories ignored. Id and target columns are never features, so a
-new dataset is a contract change, not a code change.
+**Yours to change.** The pipeline calls ``build_features(contract)`` and puts the transformer it
+returns in front of the estimator, inside the saved model (so prediction applies exactly the same
+steps). The default below builds everything from the contract's column roles, so a new dataset
+needs a contract, not code; replace or extend it for domain features (ratios, text, lags).
+Anything you add must be a scikit-learn transformer that skops can save (see docs/STYLE.md).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from sklearn.compose import ColumnTransformer
+
+from .mlops.contract import Contract
+from .mlops.features import default_preprocessor
 
 
-def build_preprocessor(contract: Any) -> Any:
-    """The ``ColumnTransformer`` for ``contract`` (columns selected by name)."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    numeric = contract.columns("feature_numeric")
-    categorical = contract.columns("feature_categorical")
-    if not numeric and not categorical:
-        raise ValueError(f"contract {contract.name} has no feature columns")
-    transformers = []
-    if numeric:
-        numeric_steps = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-        transformers.append(("numeric", numeric_steps, numeric))
-    if categorical:
-        categorical_steps = make_pipeline(
-            SimpleImputer(strategy="most_frequent"),
-            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-        )
-        transformers.append(("categorical", categorical_steps, categorical))
-    return ColumnTransformer(transformers, remainder="drop")
+def build_features(contract: Contract) -> ColumnTransformer:
+    """The feature transformer for ``contract``: by default, built from the column roles."""
+    return default_preprocessor(contract)

@@ -1,0 +1,43 @@
+"""Your datasets: where the pipeline finds a dataset by the name ``data.dataset`` gives.
+
+**Yours to change.** ``data/raw/<name>.parquet`` or ``.csv`` is used when it exists (no code
+needed: write its contract, ``contracts/<name>.yaml``, and set ``data.dataset``). Otherwise the
+loader registered here under that name runs: add one for data that needs code to assemble (a
+join of exports, a database extract), and keep it offline and deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from sklearn import datasets as sklearn_datasets
+
+Loader = Callable[[], pd.DataFrame]
+
+
+def _sklearn(loader: Callable[..., object]) -> Loader:
+    """A scikit-learn bundled dataset as one frame: ``sample_id``, the features, ``target``."""
+
+    def load() -> pd.DataFrame:
+        bunch = loader(as_frame=True)
+        features = bunch.data.rename(columns=snake_case)  # type: ignore[attr-defined]
+        frame: pd.DataFrame = features.assign(target=bunch.target.to_numpy())  # type: ignore[attr-defined]
+        frame.insert(0, "sample_id", range(len(frame)))
+        return frame
+
+    return load
+
+
+def snake_case(name: str) -> str:
+    """``'mean radius'`` -> ``'mean_radius'``: column names that are valid identifiers."""
+    import re
+
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+
+
+# name -> loader. The two embedded datasets ship with scikit-learn, so everything runs offline.
+DATASETS: dict[str, Loader] = {
+    "breast_cancer": _sklearn(sklearn_datasets.load_breast_cancer),
+    "diabetes": _sklearn(sklearn_datasets.load_diabetes),
+}

@@ -1,0 +1,23 @@
+"""Your estimators: the models ``train.estimator`` in params.yaml may name, per task.
+
+**Yours to change.** Add an entry to offer another scikit-learn compatible estimator (any class
+whose constructor takes keyword hyperparameters); its hyperparameters go under
+``train.hyperparameters.<name>`` in params.yaml. Template updates merge into this file but rarely
+touch it; the training machinery (``mlops/train.py``) only reads ``ESTIMATORS``.
+"""
+
+from __future__ import annotations
+
+# task -> estimator name -> (module, class), imported only when chosen.
+ESTIMATORS: dict[str, dict[str, tuple[str, str]]] = {
+    "classification": {
+        "logistic_regression": ("sklearn.linear_model", "LogisticRegression"),
+        "hist_gradient_boosting": ("sklearn.ensemble", "HistGradientBoostingClassifier"),
+        "random_forest": ("sklearn.ensemble", "RandomForestClassifier"),
+    },
+    "regression": {
+        "ridge": ("sklearn.linear_model", "Ridge"),
+        "hist_gradient_boosting": ("sklearn.ensemble", "HistGradientBoostingRegressor"),
+        "random_forest": ("sklearn.ensemble", "RandomForestRegressor"),
+    },
+}

@@ -1,0 +1,35 @@
+"""What the command modules share: the ``--root`` option and loading the project's settings."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+    # The type of ``add_subparsers()``' result (only for the checker: not generic at run time).
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def root_option() -> argparse.ArgumentParser:
+    """A parent parser adding ``--root`` (the project folder, default: the current one)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--root", type=Path, default=Path(), help="project folder (default: current)"
+    )
+    return parent
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings of the project at ``--root`` (params.yaml, environment, .env)."""
+    from ..settings import load_settings
+
+    return load_settings(project_root(args))
+
+
+def project_root(args: argparse.Namespace) -> Path:
+    """``--root`` when the command has it, else the current folder."""
+    root = getattr(args, "root", None)
+    return Path(root) if root is not None else Path.cwd()

@@ -1,0 +1,36 @@
+"""The one family of errors the command line shows as a single line, without a traceback.
+
+Every expected failure (a missing file, an invalid setting, bad data, a refused load) raises a
+subclass of ``UserError``; its message is one line that says what is wrong and, where there is
+one, the command that fixes it. ``exit_code`` is what the CLI returns for it.
+"""
+
+from __future__ import annotations
+
+# Exit codes of every command (documented in the README).
+EXIT_OK = 0
+EXIT_REFUSED = 1  # bad data, a refused promotion, drift at --fail-on: the check said no
+EXIT_USAGE = 2  # a setting, argument or file to fix
+EXIT_INTERNAL = 70  # a bug: sysexits' EX_SOFTWARE
+
+
+class UserError(Exception):
+    """A command cannot do what was asked; the message is one line meant for the user."""
+
+    exit_code = EXIT_USAGE
+
+    def details(self) -> list[str]:
+        """Lines shown under the message (e.g. the first failures of a contract check)."""
+        return []
+
+
+class RefusedError(UserError):
+    """The command ran and refused (bad data, a failed gate): exit 1, like the pipeline."""
+
+    exit_code = EXIT_REFUSED
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message reduced to its first non-empty line (or its type's name)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

@@ -1,0 +1,121 @@
+"""Bad data stops the pipeline: each kind has its own message, and no model is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _package import load
+
+cli = load("mlops.cli")
+config = load("mlops.settings")
+contract_mod = load("mlops.contract")
+data = load("mlops.data")
+
+
+def _setup(project: Path) -> tuple[str, pd.DataFrame, object]:
+    settings = config.load_settings(project)
+    dataset = settings.data.dataset
+    return dataset, data.load_embedded(dataset), contract_mod.load_contract(dataset, project)
+
+
+def _allowed_values_contract(project: Path, dataset: str, frame: pd.DataFrame, contract) -> str:
+    """Give the first numeric feature an isin check (its observed values); return the column."""
+    column = contract.columns("feature_numeric")[0]
+    raw = contract_mod.to_mapping(contract)
+    raw["columns"][column].pop("in_range", None)
+    raw["columns"][column]["isin"] = sorted(float(v) for v in frame[column].unique())
+    text = contract_mod.dump_contract(contract_mod.from_mapping(raw, dataset))
+    contract_mod.contract_path(dataset, project).write_text(text, encoding="utf-8")
+    return column
+
+
+def _write_csv(project: Path, dataset: str, frame: pd.DataFrame) -> Path:
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+CORRUPTIONS = {
+    "missing column": lambda f, c: f.drop(columns=[c]),
+    "unexpected column": lambda f, c: f.assign(surprise=1),
+    "wrong dtype": lambda f, c: f.assign(**{c: f[c].astype(object).where(f.index != 2, "abc")}),
+    "out of range": lambda f, c: f.assign(**{c: f[c].where(f.index != 4, 1e9)}),
+    "null values": lambda f, c: f.assign(**{c: f[c].where(f.index != 3)}),
+    "duplicate values": lambda f, c: f.assign(
+        **{data.ID_COLUMN: f[data.ID_COLUMN].where(f.index != 1, 0)}
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", [*CORRUPTIONS, "value not allowed"])
+def test_contract_violation_stops_before_training(
+    project: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, contract = _setup(project)
+    column = contract.columns("feature_numeric")[0]
+    if kind == "value not allowed":
+        column = _allowed_values_contract(project, dataset, frame, contract)
+        bad = frame.assign(**{column: frame[column].where(frame.index != 5, 123.25)})
+    else:
+        bad = CORRUPTIONS[kind](frame, column)
+    _write_csv(project, dataset, bad)
+    assert cli.main(["pipeline"]) == 1
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert kind in first, first
+    assert not (project / "models").exists()
+    assert not (project / "data" / "processed" / f"{dataset}.parquet").exists()
+    report = json.loads((project / "reports" / f"contract_{dataset}.json").read_text("utf-8"))
+    assert report["passed"] is False
+    assert {"column", "check", "value", "row"} <= set(report["failures"][0])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "data file is empty"), (b"a,b\n1,2\n3,4,5,6\n", "cannot read")],
+)
+def test_empty_or_unreadable_file_is_one_line(
+    project: Path, content: bytes, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, _, _ = _setup(project)
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}")
+    assert err.count("\n") == 1
+    assert not (project / "models").exists()
+
+
+def test_bad_data_leaves_the_previous_outputs_untouched(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, _ = _setup(project)
+    assert cli.main(["pipeline"]) == 0
+    outputs = [
+        project / "models" / "model.skops",
+        project / "models" / "model.json",
+        project / "reports" / "metrics.json",
+        project / "data" / "processed" / f"{dataset}.parquet",
+    ]
+    before = [p.read_bytes() for p in outputs]
+    _write_csv(project, dataset, frame.assign(surprise=1))
+    assert cli.main(["pipeline"]) == 1
+    assert [p.read_bytes() for p in outputs] == before
+
+
+def test_contract_check_exits_1_and_lists_failures(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, frame, contract = _setup(project)
+    column = contract.columns("feature_numeric")[0]
+    path = _write_csv(project, "other", frame.assign(**{column: frame[column] + 1e9}))
+    assert cli.main(["contract", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{column}: in_range" in err
+    assert "row " in err

@@ -1,0 +1,92 @@
+"""The whole pipeline through the CLI, on the embedded data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _package import load
+
+cli = load("mlops.cli")
+config = load("mlops.settings")
+
+FLOORS = {"classification": ("accuracy", 0.9), "regression": ("r2", 0.3)}
+
+
+def test_pipeline_runs_every_stage(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    dataset = settings.data.dataset
+    assert (project / "data" / "processed" / f"{dataset}.parquet").is_file()
+    assert (project / "models" / "model.skops").is_file()
+    report = json.loads((project / "reports" / f"contract_{dataset}.json").read_text("utf-8"))
+    assert report["passed"] is True
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
+    name, floor = FLOORS[settings.task]
+    assert metrics[name] > floor
+    assert "pipeline done" in capsys.readouterr().err
+
+
+def test_stages_run_one_by_one(project: Path) -> None:
+    for command in (["contract", "check"], ["ingest"], ["train"], ["evaluate"]):
+        assert cli.main(command) == 0, command
+
+
+@pytest.mark.parametrize("command", ["ingest", "train", "evaluate", "pipeline"])
+def test_each_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main([command, "--help"])
+    assert caught.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_contract_infer_writes_a_contract_check_accepts(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    raw = project / "sample.csv"
+    load("mlops.data").load_embedded(settings.data.dataset).to_csv(raw, index=False)
+    out = project / "contracts" / "inferred.yaml"
+    assert cli.main(["contract", "infer", str(raw), "-o", str(out)]) == 0
+    assert cli.main(["contract", "check", str(raw), "--contract", str(out)]) == 0
+
+
+def test_unknown_estimator_exits_2_with_one_line(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown estimator 'nope'")
+    assert err.count("\n") == 1
+    assert not (project / "models" / "model.skops").exists()
+
+
+def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
+    tracking = load("mlops.tracking")
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    (run,) = tracking.list_runs(db=settings.tracking_db)
+    record = tracking.get_run(run["id"], db=settings.tracking_db)
+    assert record["status"] == "finished"
+    assert record["params"]["estimator"] == settings.train.estimator
+    assert record["params"]["seed"] == settings.seed
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
+    assert record["metrics"] == pytest.approx(metrics)
+    (dataset,) = record["datasets"]
+    assert dataset["name"] == settings.data.dataset
+    assert dataset["contract_version"] is not None
+    assert any(step["name"].startswith("features") for step in record["feature_steps"])
+    paths = {Path(artifact["path"]).name for artifact in record["artifacts"]}
+    assert {"model.skops", "model.json", "metrics.json"} <= paths
+
+
+def test_failed_pipeline_is_tracked_as_failed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracking = load("mlops.tracking")
+    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
+    assert cli.main(["pipeline"]) == 2
+    (run,) = tracking.list_runs(db=config.load_settings(project).tracking_db)
+    assert run["status"] == "failed"

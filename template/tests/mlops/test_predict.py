@@ -1,0 +1,120 @@
+"""Batch prediction: production model only, contract-checked input, model version recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from _models import fit, training_data
+from _package import load
+
+cli = load("mlops.cli")
+config = load("mlops.settings")
+data = load("mlops.data")
+registry_mod = load("mlops.registry")
+
+
+@pytest.fixture
+def settings(project: Path) -> Any:
+    return config.load_settings(project)
+
+
+@pytest.fixture
+def production(project: Path, settings: Any) -> Any:
+    """A registry with v1 in production and v2 as candidate (predict must use v1)."""
+    lifecycle = load("mlops.lifecycle")
+    train, _ = training_data(settings)
+    for strength in ("good", "weak"):
+        lifecycle.register_trained(fit(settings, strength), train, metrics={}, models_dir="models")
+    registry = registry_mod.Registry(project / "models")
+    registry.set_production(1)
+    return registry
+
+
+@pytest.fixture
+def new_rows(settings: Any) -> pd.DataFrame:
+    """New data as it arrives for scoring: the held-out rows without their target."""
+    _, test = training_data(settings)
+    return test.drop(columns=[data.TARGET]).reset_index(drop=True)
+
+
+def test_predict_csv_records_the_production_version(
+    project: Path, production: Any, new_rows: pd.DataFrame, settings: Any
+) -> None:
+    new_rows.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 0
+    out = pd.read_csv(project / "reports" / "predictions-batch.csv")
+    assert len(out) == len(new_rows)
+    assert out[data.ID_COLUMN].tolist() == new_rows[data.ID_COLUMN].tolist()
+    assert set(out["model_version"]) == {"v1"}
+    model, _ = production.load("v1")
+    expected = model.predict(new_rows)
+    assert out["prediction"].to_numpy() == pytest.approx(expected)
+    if settings.task == "classification":
+        assert out["probability"].between(0, 1).all()
+
+
+def test_predict_parquet_to_a_chosen_path(
+    project: Path, production: Any, new_rows: pd.DataFrame
+) -> None:
+    new_rows.to_parquet(project / "batch.parquet")
+    assert cli.main(["predict", "batch.parquet", "-o", "out/scored.parquet"]) == 0
+    out = pd.read_parquet(project / "out" / "scored.parquet")
+    assert set(out["model_version"]) == {"v1"}
+    assert out.attrs["model_version"] == "v1"
+    assert len(out.attrs["model_sha256"]) == 64
+    assert not list((project / "out").glob(".*")), "no temporary file left behind"
+
+
+def test_predict_follows_a_rollback(project: Path, production: Any, new_rows: pd.DataFrame) -> None:
+    production.set_production(2)
+    new_rows.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv", "-o", "a.csv"]) == 0
+    assert set(pd.read_csv(project / "a.csv")["model_version"]) == {"v2"}
+    production.rollback()
+    assert cli.main(["predict", "batch.csv", "-o", "b.csv"]) == 0
+    assert set(pd.read_csv(project / "b.csv")["model_version"]) == {"v1"}
+
+
+def test_predict_needs_a_production_model(
+    project: Path, settings: Any, new_rows: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry_mod.Registry(project / "models").register(fit(settings), metrics={})
+    new_rows.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 2
+    assert "no production model yet (run: promote)" in capsys.readouterr().err
+    assert not (project / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("missing.csv", None, "not found"),
+        ("empty.csv", "", "cannot read"),
+        ("notes.txt", "x", ".csv or .parquet"),
+    ],
+)
+def test_unreadable_input_is_a_one_line_error(
+    project: Path, production: Any, case: tuple, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name, content, message = case
+    if content is not None:
+        (project / name).write_text(content)
+    assert cli.main(["predict", name]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_batch_missing_a_feature_is_refused_before_scoring(
+    project: Path, production: Any, new_rows: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    column = next(c for c in new_rows.columns if c != data.ID_COLUMN)
+    new_rows.drop(columns=[column]).to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 2
+    err = capsys.readouterr().err
+    assert column in err
+    assert err.count("\n") == 1
+    assert not (project / "reports").exists()

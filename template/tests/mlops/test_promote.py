@@ -1,0 +1,166 @@
+"""The promotion gate: promote, refuse (floors and regressions), force with a reason, roll back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _models import fit, train_project
+from _package import load
+
+cli = load("mlops.cli")
+config = load("mlops.settings")
+promotion = load("mlops.promotion")
+registry_mod = load("mlops.registry")
+
+
+@pytest.fixture
+def settings(project: Path) -> Any:
+    return config.load_settings(project)
+
+
+@pytest.fixture
+def registry(project: Path, settings: Any) -> Any:
+    train_project(settings, project)  # the held-out rows promote scores both models on
+    return registry_mod.Registry(project / "models")
+
+
+def register(registry: Any, settings: Any, strength: str) -> int:
+    return registry.register(fit(settings, strength), metrics={})["version"]
+
+
+def gate_settings(**values: Any) -> Any:
+    return config.PromotionSettings(**values)
+
+
+def test_gate_applies_floors_ceilings_and_tolerance() -> None:
+    settings = gate_settings(min={"roc_auc": 0.9}, max={"rmse": 10.0}, tolerance=0.01)
+    good = promotion.evaluate_gate({"roc_auc": 0.95, "rmse": 5.0}, None, settings)
+    assert good.passed
+    low = promotion.evaluate_gate({"roc_auc": 0.85, "rmse": 11.0}, None, settings)
+    assert [reason.split()[0] for reason in low.reasons] == ["rmse", "roc_auc"]
+    # Within 1% of production passes; beyond it is a regression, in each metric's direction.
+    production = {"roc_auc": 0.96, "rmse": 5.0}
+    assert promotion.evaluate_gate({"roc_auc": 0.951, "rmse": 5.04}, production, settings).passed
+    worse = promotion.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, settings)
+    assert len(worse.reasons) == 2
+    assert all("regresses" in reason for reason in worse.reasons)
+    missing = promotion.evaluate_gate({"rmse": 5.0}, None, settings)
+    assert missing.reasons == ["roc_auc: not computed by the evaluation"]
+
+
+def test_comparison_table_names_both_versions() -> None:
+    settings = gate_settings(min={"accuracy": 0.9})
+    result = promotion.evaluate_gate(
+        {"accuracy": 0.8}, {"accuracy": 0.95}, settings, versions=(3, 2)
+    )
+    text = promotion.comparison_table(result)
+    assert "candidate v3" in text
+    assert "production v2" in text
+    assert "-0.1500" in text
+    assert text.splitlines()[-1].endswith("NO")
+
+
+def test_promote_then_refuse_a_regression_then_force(
+    project: Path, registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register(registry, settings, "good")
+    assert cli.main(["promote"]) == 0
+    assert "promoted: v1 is production (was none)" in capsys.readouterr().err
+    register(registry, settings, "weak")
+    assert cli.main(["promote"]) == 1
+    captured = capsys.readouterr()
+    assert "regresses" in captured.err
+    assert "candidate v2" in captured.out
+    assert "production v1" in captured.out
+    assert registry.alias("production") == 1
+    assert registry.alias("candidate") == 2
+    assert cli.main(["promote", "--force"]) == 2
+    assert "--force needs --reason" in capsys.readouterr().err
+    assert registry.alias("production") == 1
+    assert cli.main(["promote", "--force", "--reason", "hotfix for a bad feature"]) == 0
+    assert "warning: gate overridden" in capsys.readouterr().err
+    assert registry.alias("production") == 2
+    forced = registry.audit()[-1]
+    assert forced["action"] == "force-promote"
+    assert forced["forced"] is True
+    assert forced["reason"] == "hotfix for a bad feature"
+    assert (forced["from"], forced["to"]) == (1, 2)
+    assert any("regresses" in failure for failure in forced["gate_failures"])
+    # The recovery path: back to v1 in one command, audited.
+    assert cli.main(["rollback", "--reason", "forced model misbehaves"]) == 0
+    assert "v1 is production (was v2)" in capsys.readouterr().err
+    assert registry.alias("production") == 1
+    assert registry.audit()[-1]["action"] == "rollback"
+
+
+def test_a_candidate_below_the_floors_is_refused_without_production(
+    registry: Any, settings: Any
+) -> None:
+    register(registry, settings, "bad")
+    evaluate = load("mlops.lifecycle").held_out_evaluator(settings, Path())
+    result, record = promotion.promote(registry, settings.promotion, evaluate)
+    assert record is None
+    assert not result.passed
+    assert any("required" in reason for reason in result.reasons)
+    assert registry.alias("production") is None
+    assert [r["action"] for r in registry.audit()] == ["register"]
+
+
+def test_both_models_are_scored_on_the_same_data(registry: Any, settings: Any) -> None:
+    register(registry, settings, "good")
+    register(registry, settings, "weak")
+    registry.set_production(1)
+    scored: list[int] = []
+
+    def evaluate(model: Any) -> dict[str, float]:
+        scored.append(id(model))
+        return {"score": 1.0}
+
+    result, record = promotion.promote(registry, gate_settings(), evaluate, version=2)
+    assert len(scored) == 2
+    assert result.passed
+    assert record is not None
+    assert record["to"] == 2
+
+
+def test_promoting_the_production_version_is_an_error(registry: Any, settings: Any) -> None:
+    register(registry, settings, "good")
+    registry.set_production(1)
+    with pytest.raises(registry_mod.RegistryError, match="already the production"):
+        promotion.promote(registry, gate_settings(), lambda model: {})
+
+
+def test_a_tampered_production_model_blocks_promotion_until_forced(
+    registry: Any, settings: Any
+) -> None:
+    entry = register(registry, settings, "good")
+    registry.set_production(entry)
+    register(registry, settings, "good")
+    (registry.dir / "v1" / "model.skops").write_bytes(b"not a model")
+    evaluate = load("mlops.lifecycle").held_out_evaluator(settings, Path())
+    result, record = promotion.promote(registry, settings.promotion, evaluate)
+    assert record is None
+    assert any("SHA-256" in reason for reason in result.reasons)
+    result, record = promotion.promote(
+        registry, settings.promotion, evaluate, force=True, reason="v1 artifact corrupted"
+    )
+    assert record is not None
+    assert record["forced"] is True
+    assert registry.alias("production") == 2
+
+
+def test_production_moved_during_the_gate_is_refused(registry: Any, settings: Any) -> None:
+    for _ in range(3):
+        register(registry, settings, "good")
+    registry.set_production(1)
+
+    def evaluate(model: Any) -> dict[str, float]:
+        if registry.alias("production") == 1:
+            registry.set_production(2)  # another person promotes while this gate runs
+        return {"score": 1.0}
+
+    with pytest.raises(registry_mod.RegistryError, match="production changed"):
+        promotion.promote(registry, gate_settings(), evaluate, version=3)
+    assert registry.alias("production") == 2
