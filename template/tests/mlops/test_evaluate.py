@@ -11,6 +11,7 @@ from _package import load
 config = load("mlops.settings")
 data = load("mlops.data")
 evaluate_mod = load("mlops.evaluate")
+metrics_mod = load("mlops.metrics")
 train_mod = load("mlops.train")
 
 EXPECTED = {"classification": {"accuracy", "f1", "roc_auc"}, "regression": {"rmse", "mae", "r2"}}
@@ -26,7 +27,7 @@ def test_evaluate_scores_the_holdout(project: Path) -> None:
     assert written["metrics"] == metrics
     assert written["rows"] == len(trained.test)
     assert written["model_sha256"] == trained.metadata["sha256"]
-    again = evaluate_mod.score(settings.task, trained.model, trained.test, data.TARGET)
+    again = metrics_mod.score(settings.task, trained.model, trained.test, data.TARGET)
     assert again == metrics
 
 
@@ -45,14 +46,14 @@ def test_metrics_of_a_perfect_and_a_wrong_model() -> None:
             return pd.DataFrame({0: 1 - p, 1: p}).to_numpy()
 
     frame = pd.DataFrame({"target": [0, 1, 1, 0]})
-    assert evaluate_mod.score("classification", Echo(False), frame, "target") == {
+    assert metrics_mod.score("classification", Echo(False), frame, "target") == {
         "accuracy": 1.0,
         "f1": 1.0,
         "roc_auc": 1.0,
     }
-    wrong = evaluate_mod.score("classification", Echo(True), frame, "target")
+    wrong = metrics_mod.score("classification", Echo(True), frame, "target")
     assert wrong["accuracy"] == 0.0
-    regression = evaluate_mod.score("regression", Echo(False), frame, "target")
+    regression = metrics_mod.score("regression", Echo(False), frame, "target")
     assert regression == {"rmse": 0.0, "mae": 0.0, "r2": 1.0}
 
 

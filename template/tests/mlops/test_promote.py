@@ -11,6 +11,7 @@ from _package import load
 
 cli = load("mlops.cli")
 config = load("mlops.settings")
+gate = load("mlops.gate")
 promotion = load("mlops.promotion")
 registry_mod = load("mlops.registry")
 
@@ -36,26 +37,24 @@ def gate_settings(**values: Any) -> Any:
 
 def test_gate_applies_floors_ceilings_and_tolerance() -> None:
     settings = gate_settings(min={"roc_auc": 0.9}, max={"rmse": 10.0}, tolerance=0.01)
-    good = promotion.evaluate_gate({"roc_auc": 0.95, "rmse": 5.0}, None, settings)
+    good = gate.evaluate_gate({"roc_auc": 0.95, "rmse": 5.0}, None, settings)
     assert good.passed
-    low = promotion.evaluate_gate({"roc_auc": 0.85, "rmse": 11.0}, None, settings)
+    low = gate.evaluate_gate({"roc_auc": 0.85, "rmse": 11.0}, None, settings)
     assert [reason.split()[0] for reason in low.reasons] == ["rmse", "roc_auc"]
     # Within 1% of production passes; beyond it is a regression, in each metric's direction.
     production = {"roc_auc": 0.96, "rmse": 5.0}
-    assert promotion.evaluate_gate({"roc_auc": 0.951, "rmse": 5.04}, production, settings).passed
-    worse = promotion.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, settings)
+    assert gate.evaluate_gate({"roc_auc": 0.951, "rmse": 5.04}, production, settings).passed
+    worse = gate.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, settings)
     assert len(worse.reasons) == 2
     assert all("regresses" in reason for reason in worse.reasons)
-    missing = promotion.evaluate_gate({"rmse": 5.0}, None, settings)
+    missing = gate.evaluate_gate({"rmse": 5.0}, None, settings)
     assert missing.reasons == ["roc_auc: not computed by the evaluation"]
 
 
 def test_comparison_table_names_both_versions() -> None:
     settings = gate_settings(min={"accuracy": 0.9})
-    result = promotion.evaluate_gate(
-        {"accuracy": 0.8}, {"accuracy": 0.95}, settings, versions=(3, 2)
-    )
-    text = promotion.comparison_table(result)
+    result = gate.evaluate_gate({"accuracy": 0.8}, {"accuracy": 0.95}, settings, versions=(3, 2))
+    text = gate.comparison_table(result)
     assert "candidate v3" in text
     assert "production v2" in text
     assert "-0.1500" in text

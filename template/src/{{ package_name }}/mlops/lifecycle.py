@@ -2,7 +2,6 @@
 
 - ``held_out_evaluator``: scores any model on the held-out rows the last ``train`` set aside
   (``models/holdout.parquet``), the same rows for the candidate and the production model;
-- ``batch_validator``: checks a batch against the dataset's contract, less the target column;
 - ``register_trained``: the pipeline's last step, a trained model registered as the candidate
   with its metrics, data fingerprint, contract version, run id and drift reference statistics.
 """
@@ -20,7 +19,7 @@ from .data import ID_COLUMN, TARGET
 
 def held_out_evaluator(settings: Any, root: Path | str) -> Callable[[Any], dict[str, float]]:
     """``evaluate(model) -> metrics`` on the held-out rows of the last training run."""
-    from .evaluate import score
+    from .metrics import score
     from .train import read_metadata
 
     meta = read_metadata(settings.models_dir)
@@ -33,33 +32,6 @@ def held_out_evaluator(settings: Any, root: Path | str) -> Callable[[Any], dict[
         return score(settings.task, model, frame, meta["target"])
 
     return evaluate
-
-
-def batch_validator(settings: Any, root: Path | str) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """Validate a batch for prediction against the dataset's contract without its target."""
-    from .contract import Contract, conform, load_contract, summary, validate
-    from .predict import PredictError
-
-    full = load_contract(settings.data.dataset, root)
-    target = full.target
-    contract = Contract(
-        name=full.name,
-        version=full.version,
-        schema=full.schema.remove_columns([target]),
-        roles={name: role for name, role in full.roles.items() if name != target},
-    )
-
-    def check(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = conform(contract, frame.drop(columns=[target], errors="ignore"))
-        failures = validate(contract, frame)
-        if failures:
-            raise PredictError(
-                f"batch breaks contract {contract.name} v{contract.version} (target excluded):"
-                f" {len(failures)} failure(s): {summary(failures)}"
-            )
-        return frame
-
-    return check
 
 
 def feature_roles(frame: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -94,3 +94,29 @@ def run(
     result = predict_frame(model, frame, entry["version"], entry["sha256"])
     path = write_predictions(result, output or default_output(source))
     return path, result, entry
+
+
+def batch_validator(settings: Any, root: Path | str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Validate a batch for prediction against the dataset's contract without its target."""
+    from .contract import Contract, conform, load_contract, summary, validate
+
+    full = load_contract(settings.data.dataset, root)
+    target = full.target
+    contract = Contract(
+        name=full.name,
+        version=full.version,
+        schema=full.schema.remove_columns([target]),
+        roles={name: role for name, role in full.roles.items() if name != target},
+    )
+
+    def check(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = conform(contract, frame.drop(columns=[target], errors="ignore"))
+        failures = validate(contract, frame)
+        if failures:
+            raise PredictError(
+                f"batch breaks contract {contract.name} v{contract.version} (target excluded):"
+                f" {len(failures)} failure(s): {summary(failures)}"
+            )
+        return frame
+
+    return check

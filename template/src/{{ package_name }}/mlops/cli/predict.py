@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 
 def _predict(args: argparse.Namespace) -> int:
     from .. import predict
-    from ..lifecycle import batch_validator
 
     settings = settings_of(args)
     root = project_root(args)
@@ -26,7 +25,7 @@ def _predict(args: argparse.Namespace) -> int:
         args.input,
         args.output or root / predict.default_output(args.input),
         registry=open_registry(args),
-        validate=batch_validator(settings, root),
+        validate=predict.batch_validator(settings, root),
     )
     log.info("wrote %d predictions of model v%s to %s", len(result), entry["version"], path)
     return 0

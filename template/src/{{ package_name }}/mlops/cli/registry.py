@@ -62,8 +62,9 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
+    from ..gate import comparison_table
     from ..lifecycle import held_out_evaluator
-    from ..promotion import PromotionError, comparison_table, promote
+    from ..promotion import PromotionError, promote
 
     if args.force and not (args.reason and args.reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
