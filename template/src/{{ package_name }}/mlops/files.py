@@ -9,7 +9,33 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
+
+from .errors import UserError
+
+# What a command's output may never replace, relative to the project folder: the project's
+# definition (settings, contracts, code, locks), its data and everything the registry and the
+# tracking store keep. ``guard_output`` adds the models and store folders of the settings.
+PROTECTED = (
+    "params.yaml",
+    "pyproject.toml",
+    "uv.lock",
+    "requirements.lock",
+    ".copier-answers.yml",
+    ".env",
+    ".git",
+    "contracts",
+    "src",
+    "tests",
+    "data/raw",
+    "data/processed",
+    ".leanops",
+)
+
+
+class OutputRefusedError(UserError):
+    """An output path points at something the project keeps; one line naming it."""
 
 
 def write_atomic(path: Path | str, data: bytes) -> Path:
@@ -43,3 +69,36 @@ def sha256_of(path: Path | str) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def guard_output(
+    path: Path | str,
+    *,
+    root: Path | str,
+    keep: Iterable[Path | str] = (),
+    inputs: Iterable[Path | str] = (),
+) -> Path:
+    """``path`` if a command may write its output there; else ``OutputRefusedError``, one line.
+
+    Refused: a folder; the command's own input files; anything in ``PROTECTED`` under ``root``;
+    anything under the extra folders or files of ``keep`` (the registry's ``models_dir``, the
+    tracking store). Symbolic links are resolved first, so a link cannot smuggle a write in.
+    """
+    target = Path(path).resolve()
+    base = Path(root).resolve()
+    if target.is_dir():
+        raise OutputRefusedError(f"refusing to write output to {path}: it is a folder")
+    for source in inputs:
+        if Path(source).resolve() == target:
+            raise OutputRefusedError(
+                f"refusing to write output to {path}: it is this command's input"
+            )
+    guarded = [base / name for name in PROTECTED] + [Path(p).resolve() for p in keep]
+    for place in guarded:
+        if target == place or target.is_relative_to(place):
+            shown = place.relative_to(base) if place.is_relative_to(base) else place
+            raise OutputRefusedError(
+                f"refusing to write output to {path}: {shown} is kept by the project "
+                "(choose a path under reports/ or outside the project)"
+            )
+    return Path(path)

@@ -29,6 +29,15 @@ def settings_of(args: argparse.Namespace) -> Settings:
     return load_settings(project_root(args))
 
 
+def output_path(args: argparse.Namespace, path: Path, *, inputs: tuple[Path, ...] = ()) -> Path:
+    """``path`` when a command may write its output there (see ``files.guard_output``)."""
+    from ..files import guard_output
+
+    settings = settings_of(args)
+    keep = (settings.models_dir, settings.tracking_db.parent)
+    return guard_output(path, root=project_root(args), keep=keep, inputs=inputs)
+
+
 def project_root(args: argparse.Namespace) -> Path:
     """``--root`` when the command has it, else the current folder."""
     root = getattr(args, "root", None)

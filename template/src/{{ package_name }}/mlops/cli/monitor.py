@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 
 from ..errors import EXIT_REFUSED
-from .common import project_root, root_option, settings_of
+from .common import output_path, project_root, root_option, settings_of
 from .registry import open_registry
 
 TYPE_CHECKING = False
@@ -37,7 +37,7 @@ def _drift(args: argparse.Namespace) -> int:
         **report,
     }
     default = project_root(args) / REPORTS_DIR / f"drift-{Path(args.input).stem}.json"
-    out = Path(args.report or default)
+    out = output_path(args, Path(args.report or default), inputs=(args.input,))
     write_atomic(out, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
     print(f"drift of {args.input} ({report['rows']} rows) against model v{entry['version']}:")
     print(drift.table(report))

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from .common import project_root, root_option, settings_of
+from .common import output_path, project_root, root_option, settings_of
 from .registry import open_registry
 
 TYPE_CHECKING = False
@@ -21,9 +21,12 @@ def _predict(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     root = project_root(args)
+    output = output_path(
+        args, args.output or root / predict.default_output(args.input), inputs=(args.input,)
+    )
     path, result, entry = predict.run(
         args.input,
-        args.output or root / predict.default_output(args.input),
+        output,
         registry=open_registry(args),
         validate=predict.batch_validator(settings, root),
     )

@@ -141,7 +141,11 @@ def _export(args: argparse.Namespace) -> int:
     if not args.output:
         write(runs, sys.stdout)
         return 0
-    with Path(args.output).open("w", encoding="utf-8", newline="") as out:
+    from ..files import guard_output
+
+    store = tracking.store_path(args.db).parent
+    target = guard_output(args.output, root=Path.cwd(), keep=(store,))
+    with target.open("w", encoding="utf-8", newline="") as out:
         write(runs, out)
     log.info("wrote %d run(s) to %s", len(runs), args.output)
     return 0
