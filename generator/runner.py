@@ -1,9 +1,10 @@
 """Run the jobs: in worker processes when there are several (Copier changes directories and is
 not thread-safe), then make each repository's branch as soon as all its projects are done.
 
-Ctrl-C: workers ignore SIGINT and this process sets a shared stop flag instead, so a queued
-project is never started, a running one stops before anything is kept, and every project is
-reported (interrupted or not started). Branches of repositories already finished stay.
+Ctrl-C: this process sets a shared stop flag, so a queued project is never started; a running
+worker stops its job (its worktree removed) and stays alive; an idle one ignores the signal.
+Every project is reported (interrupted or not started); branches of repositories already
+finished stay, nothing of an unfinished repository is kept.
 """
 
 from __future__ import annotations
@@ -22,19 +23,36 @@ from .results import Result
 from .worker import BROKEN, SKIPPED, STOPPED, Attempt, StopFlag, discard, preview_one, update_one
 
 Worker = Callable[[Job, StopFlag | None], Attempt]
-_stop: StopFlag | None = None
+
+
+class WorkerState:
+    """A worker process's stop flag and whether it is running a job (set once per process)."""
+
+    stop: StopFlag | None = None
+    busy = False
+
+
+def on_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C in a worker: stop the running job; an idle worker must survive to be shut down."""
+    if WorkerState.busy:
+        raise KeyboardInterrupt
 
 
 def init_worker(stop: StopFlag) -> None:
-    """In each worker process: leave Ctrl-C to the parent, keep the stop flag."""
-    global _stop  # noqa: PLW0603 (one flag per worker process, set once)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _stop = stop
+    """In each worker process: keep the stop flag, handle Ctrl-C."""
+    WorkerState.stop = stop
+    signal.signal(signal.SIGINT, on_interrupt)
 
 
 def call_worker(worker: Worker, job: Job) -> Attempt:
-    """Run ``worker`` on ``job`` in a worker process, with that process's stop flag."""
-    return worker(job, _stop)
+    """Run ``worker`` on ``job`` in a worker process; Ctrl-C ends it as "stopped"."""
+    WorkerState.busy = True
+    try:
+        return worker(job, WorkerState.stop)
+    except KeyboardInterrupt:
+        return Attempt(job, STOPPED)
+    finally:
+        WorkerState.busy = False
 
 
 class Groups:
@@ -56,7 +74,12 @@ class Groups:
         group = self.waiting.setdefault(attempt.job.group, [])
         group.append(attempt)
         if len(group) == self.sizes[attempt.job.group]:
-            self.results += finish_group(self.waiting.pop(attempt.job.group))
+            # A branch is made whole or not at all: Ctrl-C waits until it is done.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self.results += finish_group(self.waiting.pop(attempt.job.group))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def hold(self, attempt: Attempt) -> None:
         """Record an attempt of a run being interrupted: its group is never finished."""
@@ -67,7 +90,7 @@ class Groups:
         for attempts in self.waiting.values():
             for attempt in attempts:
                 discard(attempt)
-                if attempt.state not in {SKIPPED, BROKEN}:
+                if attempt.state != SKIPPED:
                     attempt.state = STOPPED
                 self.results.append(plain_result(attempt))
         self.waiting.clear()
@@ -137,9 +160,7 @@ def run_parallel(jobs: list[Job], worker: Worker, groups: Groups, workers: int, 
                     groups.hold(Attempt(by_future[future], SKIPPED))
             for future in remaining:
                 if not future.cancelled():
-                    attempt = collect(future, by_future[future])
-                    discard(attempt)
-                    groups.hold(attempt)
+                    groups.hold(collect(future, by_future[future]))
             groups.abandon()
             raise
 
