@@ -66,7 +66,7 @@ name:
 """
 TINY_FILES = {
     "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml }}",
-    "params.yaml.jinja": "name: {{ name }}\nseed: 42\nC: 1.0\n",
+    "params.yaml.jinja": "name: {{ name }}\nseed: 42\nsplit: 0.2\nfolds: 5\nC: 1.0\n",
     "README.md": "# Demo\n\nA project.\n",
     ".gitignore": "reports/README.md\n*.db\n.env\n",
 }
