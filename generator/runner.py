@@ -20,6 +20,7 @@ from .branch import finish_group, plain_result, preview_result
 from .errors import one_line
 from .plan import Job
 from .results import Result
+from .scratch import renders_in_scratch
 from .worker import BROKEN, SKIPPED, STOPPED, Attempt, StopFlag, discard, preview_one, update_one
 
 Worker = Callable[[Job, StopFlag | None], Attempt]
@@ -186,10 +187,11 @@ def run_jobs(
     import copier  # noqa: F401  (imported once here, inherited by forked workers)
 
     try:
-        if count == 1:
-            run_sequential(jobs, worker, groups, show_progress)
-        else:
-            run_parallel(jobs, worker, groups, count, show_progress)
+        with renders_in_scratch():
+            if count == 1:
+                run_sequential(jobs, worker, groups, show_progress)
+            else:
+                run_parallel(jobs, worker, groups, count, show_progress)
     except KeyboardInterrupt:
         return order(groups.results, jobs), True
     return order(groups.results, jobs), False

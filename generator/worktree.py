@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import scratch
 from .gitutil import Repo, git, repo_lock
 
 PERSISTENT_FOLDER = "leanops-worktrees"
@@ -20,7 +21,7 @@ PERSISTENT_FOLDER = "leanops-worktrees"
 
 def add_detached(repo: Repo, commit: str) -> Path:
     """A new worktree at ``commit`` (detached HEAD) in a temporary folder."""
-    holder = Path(tempfile.mkdtemp(prefix="leanops-update-"))
+    holder = Path(tempfile.mkdtemp(prefix="leanops-update-", dir=scratch.DISK))
     path = holder / "work"
     try:
         with repo_lock(repo.common_dir):
