@@ -8,6 +8,9 @@ then copied), each with one committed local edit. Measured in the same run:
 2. the same fleets once up to date: ``leanops update FLEET`` against the same loop (target
    >= 20x), since Copier renders three times even when there is nothing to do.
 
+Both run with the machine's defaults: leanops keeps Copier's throw-away renders in /dev/shm
+when it can (see generator/scratch.py), the loop uses the system's temporary folder.
+
 Run from the repository root: ``.venv/bin/python benchmarks/bench_update.py``. Writes
 benchmarks/results/update.json.
 """

@@ -17,9 +17,14 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import yaml
+
+if TYPE_CHECKING:
+    from repo_review.checks import Check
+    from repo_review.families import Family
+    from repo_review.processor import Result
 
 FAMILY = "leanops"
 ANSWERS_FILE = ".copier-answers.yml"
@@ -30,20 +35,20 @@ OFFLINE_HINTS = ("offline", "network", "connect", "dns", "failed to fetch", "tim
 # --- fixtures ------------------------------------------------------------------------------
 
 
-def _read_yaml(file: Path) -> dict[str, Any] | None:
+def _read_yaml(file: Path) -> dict[str, object] | None:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
-    return data if isinstance(data, dict) else None
+    return {str(key): value for key, value in data.items()} if isinstance(data, dict) else None
 
 
-def answers(root: Path) -> dict[str, Any] | None:
+def answers(root: Path) -> dict[str, object] | None:
     """The answers file's content, or None when missing or unreadable."""
     return _read_yaml(Path(root) / ANSWERS_FILE)
 
 
-def params(root: Path) -> dict[str, Any] | None:
+def params(root: Path) -> dict[str, object] | None:
     """params.yaml's content, or None when missing or unreadable."""
     return _read_yaml(Path(root) / "params.yaml")
 
@@ -73,7 +78,7 @@ class LO101:
     family = FAMILY
 
     @staticmethod
-    def check(answers: dict[str, Any] | None) -> bool:
+    def check(answers: dict[str, object] | None) -> bool:
         """`.copier-answers.yml` is missing or unreadable, so the project cannot be updated:
         restore it from git history (`git log -- .copier-answers.yml`, then
         `git checkout <commit> -- .copier-answers.yml`)."""
@@ -152,7 +157,7 @@ class LO401:
     family = FAMILY
 
     @staticmethod
-    def check(params: dict[str, Any] | None) -> bool:
+    def check(params: dict[str, object] | None) -> bool:
         """`params.yaml` is missing or unreadable: it holds every pipeline parameter; restore it
         from git history or the template."""
         return params is not None
@@ -165,10 +170,10 @@ class LO402:
     requires = frozenset({"LO401"})
 
     @staticmethod
-    def check(root: Path, params: dict[str, Any]) -> bool | str:
+    def check(root: Path, params: dict[str, object]) -> bool | str:
         """The dataset in params.yaml has no contract."""
-        data = params.get("data") if isinstance(params.get("data"), dict) else {}
-        dataset = data.get("dataset")
+        data = params.get("data")
+        dataset = data.get("dataset") if isinstance(data, dict) else None
         if not dataset:
             return "params.yaml has no `data.dataset`: name the dataset there."
         if (Path(root) / "contracts" / f"{dataset}.yaml").is_file():
@@ -240,12 +245,16 @@ class LO701:
 CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701)
 
 
-def repo_review_checks() -> dict[str, Any]:
-    """The checks, for repo-review's ``repo_review.checks`` entry point."""
-    return {check.__name__: check() for check in CHECKS}
+def repo_review_checks() -> dict[str, Check]:
+    """The checks, for repo-review's ``repo_review.checks`` entry point.
+
+    ``cast``: repo-review's ``Check`` protocol declares ``check(self)``, while real checks take
+    fixtures as arguments, which a Protocol cannot express.
+    """
+    return {check.__name__: cast("Check", check()) for check in CHECKS}
 
 
-def repo_review_families() -> dict[str, dict[str, object]]:
+def repo_review_families() -> dict[str, Family]:
     """The family, for repo-review's ``repo_review.families`` entry point."""
     return {FAMILY: {"name": "leanops template standards", "order": -1}}
 
@@ -253,7 +262,7 @@ def repo_review_families() -> dict[str, dict[str, object]]:
 # --- the command ---------------------------------------------------------------------------
 
 
-def run_checks(root: Path, *, skip: frozenset[str] = frozenset()) -> list[Any]:
+def run_checks(root: Path, *, skip: frozenset[str] = frozenset()) -> list[Result]:
     """repo-review results (``family, name, description, result, err_msg``) for ``root``."""
     from repo_review.fixtures import compute_fixtures
     from repo_review.processor import CollectionReturn, process
@@ -264,7 +273,7 @@ def run_checks(root: Path, *, skip: frozenset[str] = frozenset()) -> list[Any]:
     return process(root, collected=collected, ignore=skip).results
 
 
-def _pyproject(package: Path) -> dict[str, Any]:
+def _pyproject(package: Path) -> dict[str, object]:
     """pyproject.toml (repo-review reads its ``[tool.repo-review]`` select/ignore)."""
     import tomllib
 
@@ -316,7 +325,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def add_check(subparsers: argparse._SubParsersAction) -> None:
+def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``check`` command's arguments."""
     parser = subparsers.add_parser(
         "check",

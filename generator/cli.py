@@ -1,4 +1,4 @@
-"""The ``leanops`` command: create, update, diff and check projects made from the template.
+"""The leanops command: create, update, diff and check projects made from the template.
 
 Every command drives Copier's Python API. Failures the user can fix print one line on stderr
 (``leanops: error: ...``) and exit non-zero, without a traceback.
@@ -7,8 +7,9 @@ Every command drives Copier's Python API. Failures the user can fix print one li
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -18,9 +19,16 @@ from .source import ENV_VAR, template_source
 
 def cmd_new(args: argparse.Namespace) -> int:
     """Render a new project."""
-    from .new import next_steps, parse_data, render_project
+    from .new import check_reachable, local_source_warning, next_steps, parse_data, render_project
 
     source = template_source(args.template)
+    if args.template:
+        chosen_by = "given with --template"
+    elif os.environ.get(ENV_VAR):
+        chosen_by = f"from ${ENV_VAR}"
+    else:
+        chosen_by = f"the default source; choose another with --template or ${ENV_VAR}"
+    check_reachable(source, chosen_by=chosen_by)
     destination = render_project(
         source,
         Path(args.path),
@@ -30,14 +38,16 @@ def cmd_new(args: argparse.Namespace) -> int:
         quiet=args.quiet,
     )
     print(f"Created {destination} from {source}")
+    if warning := local_source_warning(source):
+        print(f"leanops: warning: {warning}", file=sys.stderr)
     print("Next steps:")
     for step in next_steps(destination):
         print(f"  {step}")
     return 0
 
 
-def add_new(subparsers: argparse._SubParsersAction) -> None:
-    """The ``new`` command's arguments."""
+def add_new(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The new command's arguments."""
     parser = subparsers.add_parser(
         "new",
         help="create a project from the template",
@@ -67,33 +77,34 @@ def add_new(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=cmd_new)
 
 
-def add_update(subparsers: argparse._SubParsersAction) -> None:
-    """``leanops update`` (defined in generator.update; imported lazily for a fast --help)."""
+def add_update(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The update command (defined in generator.update; imported lazily for a fast --help)."""
     from .update import add_update as add
 
     add(subparsers)
 
 
-def add_diff(subparsers: argparse._SubParsersAction) -> None:
-    """``leanops diff``."""
+def add_diff(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The diff command."""
     from .diff import add_diff as add
 
     add(subparsers)
 
 
-def add_check(subparsers: argparse._SubParsersAction) -> None:
-    """``leanops check``."""
+def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The check command."""
     from .check import add_check as add
 
     add(subparsers)
 
 
+DESCRIPTION = "Create, update, diff and check projects made from the leanops template."
 COMMANDS = [add_new, add_update, add_diff, add_check]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(prog="leanops", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="leanops", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"leanops {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for add in COMMANDS:
@@ -102,10 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``leanops`` and return its exit code."""
+    """Run leanops and return its exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except LeanopsError as error:
         print(f"leanops: error: {error}", file=sys.stderr)
         return EXIT_FAILURE

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # an error: bad input, unreachable template, failed update
-EXIT_BEHIND = 1  # ``update --check``: some project is behind the template
+EXIT_BEHIND = 1  # ``update --check``: some project is behind the template or needs attention
 EXIT_CONFLICTS = 3  # ``update``: merged with conflicts left for the user to resolve
+EXIT_INTERRUPTED = 130  # Ctrl-C: every project is still reported
 
 
 class LeanopsError(Exception):

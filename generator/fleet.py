@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -41,10 +40,10 @@ class Project:
     path: Path
     src_path: str
     commit: str
-    answers: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    answers: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
-    def user_answers(self) -> dict[str, Any]:
+    def user_answers(self) -> dict[str, object]:
         """The answers to questions (Copier's private ``_`` keys removed)."""
         return {key: value for key, value in self.answers.items() if not key.startswith("_")}
 
@@ -64,6 +63,7 @@ def read_project(path: Path) -> Project:
         ) from error
     if not isinstance(answers, dict):
         raise AnswersError(f"{answers_path} is not a mapping; {recovery_steps(path)}")
+    answers = {str(key): value for key, value in answers.items()}
     missing = [key for key in ("_src_path", "_commit") if not answers.get(key)]
     if missing:
         raise AnswersError(f"{answers_path} lacks {' and '.join(missing)}; {recovery_steps(path)}")

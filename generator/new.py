@@ -11,10 +11,10 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import copier
-from copier.errors import CopierError
-
-from .errors import LeanopsError, one_line
+from .copier_api import copier_errors, explain
+from .errors import LeanopsError
+from .source import ENV_VAR, Source, expand_url, is_remote
+from .versions import list_refs
 
 VALIDATION_ERROR = re.compile(r"Validation error for question '(?P<key>\w+)': (?P<why>.*)")
 
@@ -48,6 +48,8 @@ def render_project(
     quiet: bool = False,
 ) -> Path:
     """Copy the template into ``destination``; on any failure remove what was written."""
+    import copier
+
     destination = destination.expanduser().resolve()
     check_destination(destination)
     existed = destination.exists()
@@ -61,18 +63,43 @@ def render_project(
             vcs_ref=vcs_ref,
             quiet=quiet,
         )
-    except (ValueError, CopierError, OSError) as error:
+    except copier_errors() as error:
         _remove_partial(destination, existed)
-        raise LeanopsError(explain(error)) from error
+        raise LeanopsError(explain_copy(error)) from error
     except BaseException:
         _remove_partial(destination, existed)
         raise
     return destination
 
 
-def explain(error: BaseException) -> str:
+def check_reachable(source: str, *, chosen_by: str) -> None:
+    """Refuse a git URL that cannot be reached, in one line with git's own reason.
+
+    ``chosen_by`` says where the source came from, so the fix is in the message.
+    """
+    if not is_remote(source):
+        return
+    try:
+        list_refs(Source(source, expand_url(source), relative=False))
+    except LeanopsError as error:
+        raise LeanopsError(f"{error} ({chosen_by})") from error
+
+
+def local_source_warning(source: str) -> str:
+    """The warning for a project that records a local template path, or "" for a URL."""
+    if is_remote(source):
+        return ""
+    return (
+        f"the project records the local template path {source} as _src_path: `leanops update` "
+        "works on this machine, but the scheduled template-update workflow (and teammates) "
+        "need the template's git URL: write it as _src_path in .copier-answers.yml and commit, "
+        f"or create projects with --template <URL> (or ${ENV_VAR}=<URL>)"
+    )
+
+
+def explain_copy(error: BaseException) -> str:
     """Copier's error as one line; a validation error becomes ``invalid answer for KEY: why``."""
-    message = one_line(error)
+    message = explain(error)
     match = VALIDATION_ERROR.match(message)
     return f"invalid answer for {match['key']}: {match['why']}" if match else message
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO
-from template_repo import make_template_repo
+from template_repo import make_template_repo, make_tiny_template
 
 from generator import __version__
 from generator.cli import main
@@ -115,3 +115,46 @@ def test_source_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert absolute_source(PUBLIC_URL) == PUBLIC_URL
     monkeypatch.chdir(tmp_path)
     assert absolute_source("sub/../tpl") == str(tmp_path / "tpl")
+
+
+def test_an_unreachable_default_source_says_which_and_why(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An installed (non-editable) leanops has no checkout: its default is the public URL."""
+    from generator import source
+
+    monkeypatch.delenv("LEANOPS_TEMPLATE", raising=False)
+    monkeypatch.setattr(source, "CHECKOUT", tmp_path / "site-packages")
+    monkeypatch.setattr(source, "PUBLIC_URL", "file:///nonexistent/leanops.git")
+    assert main(["new", str(tmp_path / "x"), "--defaults"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(
+        "leanops: error: template source file:///nonexistent/leanops.git is unreachable: "
+        "'/nonexistent/leanops.git' does not appear to be a git repository"
+    )
+    assert "the default source; choose another with --template or $LEANOPS_TEMPLATE" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_local_template_path_warns_about_the_scheduled_workflow(tmp_path: Path) -> None:
+    template = make_tiny_template(tmp_path / "tpl")
+    result = leanops("new", str(tmp_path / "p"), "--defaults", "--template", str(template), "-q")
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"leanops: warning: the project records the local template path {template} as "
+        "_src_path" in result.stderr
+    )
+    assert "scheduled template-update workflow" in result.stderr
+    assert "write it as _src_path in .copier-answers.yml and commit" in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["new"], ["update"], ["diff"], ["check"]])
+def test_help_texts_show_no_restructuredtext_markup(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    out = capsys.readouterr().out
+    assert "usage: leanops" in out
+    assert "``" not in out

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from template_repo import GIT, copy_template_parts, git
 
-from generator import update as update_module
+from generator import copier_api
 from generator.cli import main
 from generator.errors import EXIT_CONFLICTS, EXIT_FAILURE, LeanopsError
 
@@ -199,13 +199,19 @@ def test_same_lines_edited_on_both_sides_is_a_reported_conflict(
     assert code == EXIT_CONFLICTS
     assert result["status"] == "conflicts"
     assert result["conflicts"] == ["params.yaml"]
-    text = (project / "params.yaml").read_text()
+    # The conflicts wait in a worktree of their own, on the update branch; nothing committed.
+    work = Path(result["worktree"])
+    assert work.is_relative_to(project / ".git")
+    text = (work / "params.yaml").read_text()
     assert "<<<<<<< before updating\nseed: 7\n=======\nseed: 1234\n>>>>>>> after updating" in text
-    # Nothing committed as resolved; the user's branch did not move.
-    assert branch(project) == "template-update/v0.2.0"
+    assert "UU params.yaml" in git(work, "status", "--porcelain")
+    assert branch(work) == "template-update/v0.2.0"
+    assert head(work) == before
+    # The user's checkout did not move and holds no marker.
+    assert branch(project) == "main"
     assert head(project) == before
-    assert head(project, "main") == before
-    assert "UU params.yaml" in git(project, "status", "--porcelain")
+    assert git(project, "status", "--porcelain") == ""
+    assert "seed: 7" in (project / "params.yaml").read_text()
 
 
 # --- refusals and errors ----------------------------------------------------------------------
@@ -236,7 +242,7 @@ def test_up_to_date_project_is_skipped_without_rendering(
     def no_render(*args: object, **kwargs: object) -> None:
         raise AssertionError("an up-to-date project must not be rendered")
 
-    monkeypatch.setattr(update_module, "run_copier_update", no_render)
+    monkeypatch.setattr(copier_api, "run_copier_update", no_render)
     code, results = leanops(capsys, str(project))
     assert code == 0
     assert results["current"]["status"] == "up to date"
@@ -304,12 +310,12 @@ def test_a_failed_update_leaves_the_project_exactly_as_before(
 ) -> None:
     project = generate(template, tmp_path / "failing")
 
-    def half_update(project_dir: Path, ref: str) -> None:
+    def half_update(project_dir: Path, ref: str, **where: Path) -> None:
         (project_dir / "params.yaml").write_text("half written\n")
         (project_dir / "new_file.txt").write_text("new\n")
         raise LeanopsError("copier update failed: boom")
 
-    monkeypatch.setattr(update_module, "run_copier_update", half_update)
+    monkeypatch.setattr(copier_api, "run_copier_update", half_update)
     before = head(project)
     code, results = leanops(capsys, str(project))
     assert code == EXIT_FAILURE
@@ -318,6 +324,7 @@ def test_a_failed_update_leaves_the_project_exactly_as_before(
     assert branch(project) == "main"
     assert git(project, "status", "--porcelain") == ""
     assert git(project, "branch", "--list", "template-update/*") == ""
+    assert len(git(project, "worktree", "list").splitlines()) == 1
 
 
 def test_a_leftover_update_branch_is_refused(

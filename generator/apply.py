@@ -1,0 +1,107 @@
+"""One project's update inside its worktree: Copier's merge, then what leanops adds to it.
+
+After Copier: files the template removed but the project edited are kept; new template files
+at a path where the user's checkout has an ignored file are held back (git would overwrite that
+file silently when the branch is merged); conflicts are found (Copier exits 0 on them); and
+migrations' follow-ups are collected.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import copier_api
+from .gitutil import conflicts, git, git_bytes, status
+from .plan import Job
+
+
+@dataclass
+class Outcome:
+    """The state of a worktree after the update was merged into it."""
+
+    changed: list[str]
+    conflicts: list[str]
+    kept: list[str]
+    held_back: list[str]
+    notes: list[str]
+
+
+def keep_edited_deletions(work: Path, job: Job, deleted: list[str]) -> list[str]:
+    """Restore files Copier deleted (removed upstream) that the project had edited.
+
+    A deleted file is kept when its committed content differs from what the old template
+    version rendered, i.e. someone edited it here. Returns the kept paths (work-tree relative).
+    """
+    if not deleted:
+        return []
+    kept = []
+    prefix = f"{job.offset}/" if job.offset else ""
+    with tempfile.TemporaryDirectory(prefix="leanops-old-") as tmp:
+        old = Path(tmp) / "old"
+        project = job.project
+        copier_api.render(job.source.location, old, project.user_answers, project.commit)
+        for path in deleted:
+            if not path.startswith(prefix):
+                continue
+            rendered = old / path.removeprefix(prefix)
+            if not rendered.is_file():
+                continue  # not a template file (a migration removed it): leave it removed
+            committed = git_bytes(work, f"HEAD:{path}")
+            if committed is not None and committed != rendered.read_bytes():
+                git(work, "restore", "--source=HEAD", "--staged", "--worktree", "--", path)
+                kept.append(path)
+    return kept
+
+
+def in_the_way(top: Path, path: str) -> bool:
+    """True when the user's checkout has something at ``path`` or a file where a parent folder
+    of it would go: merging a branch that adds ``path`` would overwrite or break it."""
+    target = top / path
+    if target.exists() or target.is_symlink():
+        return True
+    return any(
+        parent.exists() and not parent.is_dir()
+        for parent in target.parents
+        if parent.is_relative_to(top) and parent != top
+    )
+
+
+def hold_back_ignored(work: Path, top: Path, added: list[str]) -> list[str]:
+    """Drop new files from the update where the user's checkout has an (ignored) file.
+
+    The project folder is clean when an update starts, so whatever exists there at a path git
+    does not track is ignored: git would replace it without a word on merge.
+    """
+    held = []
+    for path in added:
+        if in_the_way(top, path):
+            git(work, "rm", "-q", "--cached", "--ignore-unmatch", "--", path)
+            (work / path).unlink(missing_ok=True)
+            held.append(path)
+    return held
+
+
+def read_notes(notes: Path) -> list[str]:
+    """Follow-ups the migrations left, in order, without repeats."""
+    if not notes.is_file():
+        return []
+    lines = [line.strip() for line in notes.read_text(encoding="utf-8").splitlines()]
+    return list(dict.fromkeys(line for line in lines if line))
+
+
+def apply_update(job: Job, work: Path) -> Outcome:
+    """Run Copier's update for ``job`` in worktree ``work`` and inspect the result."""
+    with tempfile.TemporaryDirectory(prefix="leanops-notes-") as tmp:
+        notes = Path(tmp) / "notes.txt"
+        copier_api.run_copier_update(
+            work / job.offset, job.target.ref, checkout=job.project.path, notes=notes
+        )
+        found = read_notes(notes)
+    after = status(work)
+    kept = keep_edited_deletions(work, job, after.deleted)
+    held = hold_back_ignored(work, job.repo.top, after.added)
+    if kept or held:
+        after = status(work)
+    return Outcome(after.changed, conflicts(work, after), kept, held, found)

@@ -1,0 +1,174 @@
+"""The pre-check: which projects are behind, which are up to date, which need attention first.
+
+Reads answers files and asks each template source for its refs once (``git ls-remote``), so an
+up-to-date fleet is inspected in a fraction of a second without rendering anything. Every
+project's checkout is looked at too (read-only): a half-done update is never "up to date".
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checkout import Checkout, branch_exists, inspect, worktree_of
+from .errors import LeanopsError
+from .fleet import Project
+from .gitutil import Repo, conflicts, status
+from .results import BEHIND, CONFLICTS, FAILED, UP_TO_DATE, Result
+from .source import Source, resolve_source
+from .versions import Refs, Target, choose_target, is_current, list_refs
+
+BRANCH_PREFIX = "template-update/"
+CHECK, UPDATE, PREVIEW = "check", "update", "preview"
+INSPECT_THREADS = 8
+
+
+@dataclass(frozen=True)
+class Job:
+    """An update to run: a project that is behind, where it lives and where it goes."""
+
+    project: Project
+    source: Source
+    target: Target
+    repo: Repo
+    offset: str  # the project folder relative to the repository's work tree
+
+    @property
+    def branch(self) -> str:
+        """The branch the update lands on: one per repository and target."""
+        return BRANCH_PREFIX + self.target.label
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """Jobs sharing a repository and a branch end up in one branch together."""
+        return str(self.repo.common_dir), self.branch
+
+    def result(self, **fields: object) -> Result:
+        """A result for this project's move from its version to the target."""
+        project = self.project
+        result = Result(str(project.path), project.src_path, project.commit, self.target.label)
+        for key, value in fields.items():
+            setattr(result, key, value)
+        return result
+
+
+def inspect_all(projects: list[Project]) -> list[Checkout | str]:
+    """Every project's checkout state; git runs in a few threads (it is the slow part)."""
+    if len(projects) < 4:
+        return [inspect(project) for project in projects]
+    with ThreadPoolExecutor(max_workers=INSPECT_THREADS) as pool:
+        return list(pool.map(inspect, projects))
+
+
+def pending_update(repo: Repo, branch: str, mode: str) -> tuple[str, str] | None:
+    """(status, message) when an earlier update waits on ``branch``; None when there is none."""
+    if not branch_exists(repo, branch):
+        return None
+    waiting = worktree_of(repo, branch)
+    if waiting is not None and conflicts(waiting, status(waiting)):
+        return CONFLICTS, (
+            f"an update waits in {waiting} with conflicts: resolve them there, `git add` and "
+            f"`git commit`, then `git merge {branch}` here and `git worktree remove {waiting}`"
+        )
+    where = f" (checked out in {waiting})" if waiting is not None else ""
+    if mode == CHECK:
+        return BEHIND, f"an update waits on branch {branch}{where}: merge it"
+    remove = f"`git worktree remove --force {waiting}` and " if waiting is not None else ""
+    return FAILED, (
+        f"branch {branch} already exists{where}, an earlier update: merge it, or delete it with "
+        f"{remove}`git branch -D {branch}` and retry (nothing was changed)"
+    )
+
+
+class RefsCache:
+    """Each template source's refs, asked once per run whatever the number of projects."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, Refs | LeanopsError] = {}
+
+    def get(self, source: Source) -> Refs:
+        if source.location not in self.found:
+            try:
+                self.found[source.location] = list_refs(source)
+            except LeanopsError as error:
+                self.found[source.location] = error
+        refs = self.found[source.location]
+        if isinstance(refs, LeanopsError):
+            raise refs
+        return refs
+
+
+def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[Job], list[Result]]:
+    """Split projects into updates to run and finished results."""
+    jobs: list[Job] = []
+    done: list[Result] = []
+    cache = RefsCache()
+    for project, checkout in zip(projects, inspect_all(projects), strict=True):
+        base = Result(str(project.path), project.src_path, project.commit)
+        if isinstance(checkout, str):
+            base.message = checkout
+            done.append(base)
+            continue
+        if attention := checkout.attention():
+            base.status = CONFLICTS if checkout.unresolved else FAILED
+            base.conflicts = list(checkout.unresolved)
+            base.message = attention
+            done.append(base)
+            continue
+        source = resolve_source(project.src_path, project.path)
+        try:
+            target = choose_target(cache.get(source), wanted, source)
+        except LeanopsError as error:
+            base.message = str(error)
+            done.append(base)
+            continue
+        base.target = target.label
+        current, why = is_current(project.commit, target, cache.get(source))
+        if current:
+            base.status = UP_TO_DATE
+            base.message = why
+            done.append(base)
+            continue
+        job = Job(project, source, target, checkout.repo, checkout.offset)
+        if waiting := pending_update(checkout.repo, job.branch, mode):
+            done.append(job.result(status=waiting[0], message=waiting[1], branch=job.branch))
+        elif mode == CHECK:
+            done.append(job.result(status=BEHIND))
+        elif mode == UPDATE and checkout.dirty:
+            shown = ", ".join(checkout.dirty[:3]) + (" ..." if len(checkout.dirty) > 3 else "")
+            done.append(
+                job.result(
+                    message=f"uncommitted changes ({shown}); commit or stash them and retry "
+                    "(nothing was changed)"
+                )
+            )
+        else:
+            jobs.append(job)
+    return nested_refused(jobs, done)
+
+
+def nested_refused(jobs: list[Job], done: list[Result]) -> tuple[list[Job], list[Result]]:
+    """Refuse a project inside another project of the same repository: Copier would render the
+    outer one's files over it."""
+    kept = []
+    for job in jobs:
+        outer = [
+            other
+            for other in jobs
+            if other is not job
+            and other.repo.common_dir == job.repo.common_dir
+            and other.offset != job.offset
+            and Path(job.offset).is_relative_to(other.offset or ".")
+            and (other.offset or job.offset)
+        ]
+        if outer:
+            done.append(
+                job.result(
+                    message=f"nested inside project {outer[0].project.path}; update it on its "
+                    "own (nothing was changed)"
+                )
+            )
+        else:
+            kept.append(job)
+    return kept, done

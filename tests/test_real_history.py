@@ -1,0 +1,194 @@
+"""This repository's own history as the template: a project made at the 0.2.0 commit, edited
+the way a team edits it, updated with ``leanops update`` to the newest version (this working
+tree, uncommitted changes included), then its own tests and its pipeline run.
+
+Every change to the template is thereby proven updatable from the last release. Tags do not
+travel with every copy of the repository, so they are recreated in a clone from CHANGELOG.md's
+headings (``## 0.2.0 — commit 6b46e90``). A shallow clone cannot hold that history: skipped,
+saying so; any other missing commit is a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import copier
+import pytest
+import yaml
+from changelog import Release, releases
+from conftest import REPO, run_in, run_project_tests
+from plumbum import local
+from template_repo import git
+
+from generator.cli import main
+
+FROM = "0.2.0"
+PACKAGE = "ml_project"
+TEAM_MODULE = '''"""Our own feature: the mean of two measurements (team-owned)."""
+
+import pandas as pd
+
+
+def radius_texture_mean(frame: pd.DataFrame) -> pd.Series:
+    return (frame["mean_radius"] + frame["mean_texture"]) / 2
+'''
+TEAM_TEST = """import pandas as pd
+
+from ml_project.team_features import radius_texture_mean
+
+
+def test_radius_texture_mean() -> None:
+    frame = pd.DataFrame({"mean_radius": [10.0], "mean_texture": [20.0]})
+    assert radius_texture_mean(frame).tolist() == [15.0]
+"""
+TEAM_SCRIPT = '''"""Score the embedded data with our feature (imports the project package)."""
+
+from ml_project.data import load_embedded
+from ml_project.team_features import radius_texture_mean
+
+frame = load_embedded("breast_cancer")
+print(f"rows={len(frame)} mean={radius_texture_mean(frame).mean():.3f}")
+'''
+
+
+def newest_tag(history: list[Release]) -> str:
+    """The tag the working tree gets: the top entry's; when that release is already tagged at
+    a commit (nothing unreleased yet), a post-release of it, so it is still the newest."""
+    top = history[0]
+    return top.tag if top.commit is None else f"{top.tag}.post1"
+
+
+def working_tree_files() -> list[str]:
+    """This checkout's files as a commit would take them: tracked and new, ignored ones not."""
+    out = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    return sorted({path for path in out.split("\0") if path and (REPO / path).is_file()})
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A clone of this repository with the CHANGELOG's tags and the working tree as newest."""
+    if git(REPO, "rev-parse", "--is-shallow-repository").strip() == "true":
+        pytest.skip("this clone is shallow: the 0.1.0/0.2.0 commits are not in it")
+    history = releases(REPO / "CHANGELOG.md")
+    clone = tmp_path_factory.mktemp("history") / "leanops"
+    git(REPO.parent, "clone", "-q", "--no-checkout", str(REPO), str(clone))
+    for release in history:
+        if release.commit is None:
+            continue
+        found = subprocess.run(
+            ["git", "-C", str(clone), "cat-file", "-e", f"{release.commit}^{{commit}}"],
+            check=False,
+        )
+        assert found.returncode == 0, f"{release.tag}'s commit {release.commit} is missing"
+        git(clone, "tag", "-f", release.tag, release.commit)
+    git(clone, "read-tree", "--empty")
+    for path in working_tree_files():
+        (clone / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / path, clone / path)
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "--allow-empty", "-m", "the working tree")
+    newest = newest_tag(history)
+    git(clone, "tag", newest)
+    return clone, newest
+
+
+def edit(file: Path, old: str, new: str) -> None:
+    text = file.read_text(encoding="utf-8")
+    assert old in text, f"{file.name} no longer holds {old!r}"
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def updated(
+    template: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict]:
+    """The project made at 0.2.0, edited, committed, then updated and merged."""
+    clone, newest = template
+    project = tmp_path_factory.mktemp("real") / "ml-project"
+    with local.env(LEANOPS_SKIP_LOCK="1"):  # the slow tests lock for real; this one needn't
+        copier.run_copy(
+            str(clone), project, defaults=True, unsafe=True, vcs_ref=f"v{FROM}", quiet=True
+        )
+    edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
+    edit(project / "params.yaml", "C: 1.0", "C: 0.5")
+    contract = project / "contracts" / "breast_cancer.yaml"
+    edit(contract, "max_value: 30.2229", "max_value: 35.0")
+    with (project / "README.md").open("a", encoding="utf-8") as readme:
+        readme.write("\n## Team notes\n\nWe retrain every Monday.\n")
+    (project / "src" / PACKAGE / "team_features.py").write_text(TEAM_MODULE)
+    (project / "tests" / "test_team_features.py").write_text(TEAM_TEST)
+    (project / "scripts").mkdir()
+    (project / "scripts" / "score.py").write_text(TEAM_SCRIPT)
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "our edits")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["update", str(project), "--json", "--jobs", "1"])
+    (result,) = json.loads(out.getvalue())["projects"]
+    return project, {"code": code, "newest": newest, "result": result}
+
+
+def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Path, dict]) -> None:
+    project, outcome = updated
+    result = outcome["result"]
+    assert outcome["code"] == 0, result
+    assert result["status"] == "updated", result
+    assert result["conflicts"] == []
+    git(project, "merge", "-q", "--no-edit", result["branch"])
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == outcome["newest"]
+    assert git(project, "status", "--porcelain") == ""
+    params = (project / "params.yaml").read_text()
+    assert "test_size: 0.25" in params and "C: 0.5" in params
+    assert "max_value: 35.0" in (project / "contracts" / "breast_cancer.yaml").read_text()
+    assert "We retrain every Monday." in (project / "README.md").read_text()
+    assert (project / "src" / PACKAGE / "team_features.py").read_text() == TEAM_MODULE
+    assert (project / "tests" / "test_team_features.py").read_text() == TEAM_TEST
+    assert (project / "scripts" / "score.py").read_text() == TEAM_SCRIPT
+
+
+@pytest.mark.slow
+def test_the_updated_project_passes_its_tests_and_runs_its_pipeline(
+    updated: tuple[Path, dict],
+) -> None:
+    project, outcome = updated
+    branch = outcome["result"]["branch"]
+    if git(project, "rev-parse", "HEAD") != git(project, "rev-parse", branch):
+        git(project, "merge", "-q", "--no-edit", branch)
+    tests = run_project_tests(project)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    env = {"PYTHONPATH": str(project / "src")}
+    pipeline = run_in(project, sys.executable, "-m", PACKAGE, "pipeline", env=env)
+    assert pipeline.returncode == 0, pipeline.stdout[-3000:] + pipeline.stderr[-2000:]
+    script = run_in(project, sys.executable, "scripts/score.py", env=env)
+    assert script.returncode == 0, script.stderr[-2000:]
+    assert script.stdout.startswith("rows=569 ")
+
+
+def test_the_changelog_convention(tmp_path: Path) -> None:
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text(
+        "# Changelog\n\n## 0.3.0 — unreleased\n\n- x\n\n## 0.2.0 — commit 6b46e90\n\n"
+        "## 0.1.0 — commit 561ff1e\n"
+    )
+    history = releases(changelog)
+    assert history == [
+        Release("0.3.0", None),
+        Release("0.2.0", "6b46e90"),
+        Release("0.1.0", "561ff1e"),
+    ]
+    assert newest_tag(history) == "v0.3.0"
+    assert newest_tag(history[1:]) == "v0.2.0.post1"
+    changelog.write_text("## 0.4.0\n")
+    with pytest.raises(ValueError, match="without a commit or 'unreleased'"):
+        releases(changelog)
+    assert [r.tag for r in releases(REPO / "CHANGELOG.md") if r.commit][-2:] == [
+        "v0.2.0",
+        "v0.1.0",
+    ]

@@ -1,0 +1,450 @@
+"""F9: ``leanops update`` in real repositories: monorepos, ignored files, half-done updates,
+tagless templates, ``gh:`` sources, relative sources, detached HEADs and Ctrl-C.
+
+Every test uses real git repositories and the real Copier, with a one-question template (see
+``template_repo.make_tiny_template``) so that each update costs a fraction of the real
+template's render.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import copier
+import pytest
+import yaml
+from template_repo import GIT, git, make_tiny_template, release, tiny_project
+
+from generator.cli import main
+from generator.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_INTERRUPTED
+from generator.source import expand_url, resolve_source
+
+PARAMS = "name: {{ name }}\nseed: 42\nsplit: 0.2\nfolds: 5\nC: 1.0\n"
+V2_FILES = {"params.yaml.jinja": "lr: 0.1\n" + PARAMS, "NEW.md": "new\n"}
+V3_FILES = {"params.yaml.jinja": "lr: 0.1\n" + PARAMS.replace("seed: 42", "seed: 1234")}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """v1 -> v2 (a new line far from the edited one, a new file) -> v3 (the seed changes)."""
+    template = make_tiny_template(tmp_path_factory.mktemp("safety") / "tpl")
+    release(template, "v2", V2_FILES)
+    release(template, "v3", V3_FILES)
+    return template
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, dict]]:
+    """``leanops update ... --json`` in-process: exit code and results by project folder name."""
+    code = main(["update", *args, "--json"])
+    out = capsys.readouterr().out
+    return code, {Path(p["project"]).name: p for p in json.loads(out)["projects"]}
+
+
+def edit(file: Path, old: str, new: str) -> None:
+    text = file.read_text(encoding="utf-8")
+    assert old in text, text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def snapshot(repo: Path) -> dict[str, object]:
+    """Everything of the user's a run could touch: HEAD, branch, refs, worktrees, status and
+    every file's bytes (ignored ones included)."""
+    files = {
+        str(path.relative_to(repo)): path.read_bytes()
+        for path in sorted(repo.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(repo).parts
+    }
+    return {
+        "head": git(repo, "rev-parse", "HEAD"),
+        "branch": git(repo, "branch", "--show-current"),
+        "refs": git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+        "worktrees": git(repo, "worktree", "list", "--porcelain"),
+        "status": git(repo, "status", "--porcelain", "--ignored"),
+        "files": files,
+    }
+
+
+def without_update_refs(state: dict[str, object]) -> dict[str, object]:
+    """A snapshot minus the template-update branches and worktrees a run adds."""
+    refs = str(state["refs"]).splitlines()
+    return {
+        **state,
+        "refs": [ref for ref in refs if "refs/heads/template-update/" not in ref],
+        "worktrees": str(state["worktrees"]).split("\n\n")[0],
+    }
+
+
+def show(repo: Path, spec: str) -> str | None:
+    args = [*GIT, "-C", str(repo), "show", spec]
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+# --- 1. monorepos -----------------------------------------------------------------------------
+
+
+def monorepo(template: Path, root: Path, names: tuple[str, ...]) -> Path:
+    """One git repository holding a project per name, each with a committed local edit."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    (root / "README.md").write_text("# Our monorepo\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "monorepo")
+    for index, name in enumerate(names):
+        project = tiny_project(template, root / name, name=name)
+        edit(project / "params.yaml", "C: 1.0", f"C: {index + 2}.0")
+    git(root, "commit", "-q", "-am", "local edits")
+    return root
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_monorepo_projects_land_on_one_branch_and_the_checkout_never_moves(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    repo = monorepo(template, tmp_path / "mono", ("a", "b", "c"))
+    before = snapshot(repo)
+    code, results = run(capsys, str(repo), "--to", "v2", "--jobs", jobs)
+    assert code == 0, results
+    assert {name: r["status"] for name, r in results.items()} == dict.fromkeys("abc", "updated")
+    assert {r["branch"] for r in results.values()} == {"template-update/v2"}
+    # The checkout: same branch, same commit, same files; only the new branch was added.
+    after = snapshot(repo)
+    assert without_update_refs(after) == without_update_refs(before)
+    assert str(after["worktrees"]).count("worktree ") == 1
+    # One commit per project on the branch, each touching only its own folder.
+    log = git(repo, "log", "--format=%s", "main..template-update/v2").splitlines()
+    assert sorted(log) == [f"Update template from v1 to v2 in {name}" for name in "abc"]
+    for name in "abc":
+        rev = git(repo, "log", "--format=%H", "--grep", f" in {name}$", "template-update/v2")
+        touched = git(repo, "show", "--name-only", "--format=", rev.strip()).split()
+        assert all(path.startswith(f"{name}/") for path in touched), touched
+        params = show(repo, f"template-update/v2:{name}/params.yaml")
+        assert "lr: 0.1" in params  # the template's change
+        assert f"C: {'abc'.index(name) + 2}.0" in params  # the local edit
+
+
+def test_monorepo_conflict_waits_in_one_worktree_with_the_clean_updates(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = monorepo(template, tmp_path / "mono", ("a", "b", "c"))
+    for name in ("a", "c"):
+        edit(repo / name / "params.yaml", "seed: 42", "seed: 7")  # v3 changes the seed too
+    git(repo, "commit", "-q", "-am", "seeds")
+    before = snapshot(repo)
+    code, results = run(capsys, str(repo), "--jobs", "2")
+    assert code == EXIT_CONFLICTS
+    assert results["a"]["status"] == results["c"]["status"] == "conflicts"
+    assert results["b"]["status"] == "updated"
+    work = Path(results["a"]["worktree"])
+    assert results["c"]["worktree"] == str(work)
+    assert git(work, "branch", "--show-current").strip() == "template-update/v3"
+    status = git(work, "status", "--porcelain")
+    assert "UU a/params.yaml" in status and "UU c/params.yaml" in status
+    assert "<<<<<<< before updating" in (work / "a" / "params.yaml").read_text()
+    assert "seed: 1234" in (work / "b" / "params.yaml").read_text()  # b's commit is there
+    assert without_update_refs(snapshot(repo)) == without_update_refs(before)
+
+    # The printed way to abandon works and leaves the repository as it was.
+    abandon = results["a"]["message"].split("Or abandon: ")[1]
+    subprocess.run(["sh", "-c", abandon], cwd=repo, check=True)
+    assert snapshot(repo) == before
+
+
+# --- 2. ignored files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ignored_by", ["old-gitignore-rule", "self-ignoring-folder"])
+def test_a_new_template_file_never_overwrites_an_ignored_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ignored_by: str
+) -> None:
+    """v2 stops ignoring reports/README.md and adds it; the user has notes there, ignored by the
+    old rule or by an untracked ``reports/.gitignore`` holding ``*``. Merging a branch that adds
+    the file would replace the notes without a word (git treats ignored files as expendable)."""
+    template = make_tiny_template(tmp_path / "tpl")
+    project = tiny_project(template, tmp_path / "notes")
+    reports = project / "reports"
+    reports.mkdir()
+    (reports / "README.md").write_text("my own notes\n")
+    if ignored_by == "self-ignoring-folder":
+        (reports / ".gitignore").write_text("*\n")
+    release(template, "v2", {".gitignore": "*.db\n.env\n", "reports/README.md": "# Reports\n"})
+    before = snapshot(project)
+
+    code = main(["update", str(project), "--dry-run", "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "held back: reports/README.md" in out
+    assert "b/reports/README.md" not in out  # not in the diff either
+
+    code, results = run(capsys, str(project), "--jobs", "1")
+    assert code == 0
+    assert results["notes"]["held_back"] == ["reports/README.md"]
+    assert without_update_refs(snapshot(project)) == without_update_refs(before)
+    assert show(project, "template-update/v2:reports/README.md") is None
+    assert "Held back" in git(project, "log", "-1", "--format=%b", "template-update/v2")
+    git(project, "merge", "-q", "template-update/v2")
+    assert (reports / "README.md").read_text() == "my own notes\n"  # merging cannot touch it
+
+
+# --- 3. half-done updates --------------------------------------------------------------------
+
+
+def plain_copier_conflict(template: Path, project: Path) -> None:
+    """What a plain ``copier update`` leaves: markers, unmerged paths, a bumped answers file."""
+    edit(project / "params.yaml", "seed: 42", "seed: 7")
+    git(project, "commit", "-q", "-am", "seed")
+    copier.run_update(project, defaults=True, overwrite=True, vcs_ref="v3", quiet=True)
+    assert "_commit: v3" in (project / ".copier-answers.yml").read_text()
+
+
+def test_conflicts_left_in_the_tree_are_never_up_to_date(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tiny_project(template, tmp_path / "half")
+    plain_copier_conflict(template, project)
+    before = snapshot(project)
+    for args, expected in ((("--check",), 1), ((), EXIT_CONFLICTS)):
+        code, results = run(capsys, str(project), *args)
+        assert code == expected
+        assert results["half"]["status"] == "conflicts"
+        assert results["half"]["conflicts"] == ["params.yaml"]
+        assert "unresolved conflicts in your checkout" in results["half"]["message"]
+    assert snapshot(project) == before
+
+
+def test_committed_markers_and_a_bumped_answers_file_are_reported(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    committed = tiny_project(template, tmp_path / "committed")
+    plain_copier_conflict(template, committed)
+    git(committed, "add", "-A")
+    git(committed, "commit", "-q", "-m", "oops, markers")
+    code, results = run(capsys, str(committed), "--check")
+    assert code == 1
+    assert results["committed"]["status"] == "conflicts"
+
+    bumped = tiny_project(template, tmp_path / "bumped")
+    edit(bumped / ".copier-answers.yml", "_commit: v1", "_commit: v3")
+    code, results = run(capsys, str(bumped), "--check")
+    assert code == 1
+    assert results["bumped"]["status"] == "failed"
+    assert ".copier-answers.yml differs from the last commit" in results["bumped"]["message"]
+
+
+# --- 4. tagless templates and --to -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tagless(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A template without tags: a project made at its first commit; HEAD moved on since."""
+    root = tmp_path_factory.mktemp("tagless")
+    template = make_tiny_template(root / "tpl", tag=None)
+    first = git(template, "rev-parse", "HEAD").strip()
+    second = release(template, None, V2_FILES)
+    return template, first, second
+
+
+def test_a_tagless_template_updates_to_head_like_copier(
+    tagless: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template, first, second = tagless
+    project = tiny_project(template, tmp_path / "p", ref=first)
+    code, results = run(capsys, str(project), "--check")
+    assert code == 1
+    assert results["p"]["status"] == "behind"
+    assert results["p"]["target"] == second[:12]
+
+    assert main(["diff", str(project), "--jobs", "1"]) == 0
+    assert "+lr: 0.1" in capsys.readouterr().out
+
+    code, results = run(capsys, str(project), "--jobs", "1")
+    assert code == 0
+    assert results["p"]["status"] == "updated"
+    git(project, "merge", "-q", f"template-update/{second[:12]}")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert second.startswith(answers["_commit"])
+    code, results = run(capsys, str(project), "--check")
+    assert (code, results["p"]["status"]) == (0, "up to date")
+
+
+@pytest.mark.parametrize("ref", ["current-hash", "main", "HEAD"])
+def test_to_the_current_commit_is_up_to_date(
+    tagless: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], ref: str
+) -> None:
+    template, _, second = tagless
+    project = tiny_project(template, tmp_path / "p", ref=second)
+    wanted = second if ref == "current-hash" else ref
+    for args in (("--check",), ("--jobs", "1")):
+        code, results = run(capsys, str(project), "--to", wanted, *args)
+        assert (code, results["p"]["status"]) == (0, "up to date"), results
+    assert git(project, "branch", "--list", "template-update/*") == ""
+
+
+def test_to_a_branch_tag_or_hash_of_a_tagged_template(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    v2 = git(template, "rev-parse", "v2^{commit}").strip()
+    for wanted, branch in (("v2", "v2"), ("2.0", "v2"), (v2, v2[:12]), ("main", None)):
+        project = tiny_project(template, tmp_path / f"p{wanted}")
+        code, results = run(capsys, str(project), "--to", wanted, "--jobs", "1")
+        (result,) = results.values()
+        assert (code, result["status"]) == (0, "updated"), result
+        main_sha = git(template, "rev-parse", "main").strip()
+        assert result["branch"] == f"template-update/{branch or main_sha[:12]}"
+    code, results = run(capsys, str(project), "--to", "no-such-ref", "--jobs", "1")
+    assert code == EXIT_FAILURE
+    (result,) = results.values()
+    assert result["message"].startswith("--to no-such-ref: no such tag, version, branch or commit")
+
+
+# --- 5. gh:/gl: sources ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "gh:org/tpl",
+        "gh:/org/tpl",
+        "gh:org/tpl.git",
+        "gl:group/sub/tpl",
+        "git+https://example.com/tpl",
+        "https://github.com/org/tpl",
+        "https://example.com/tpl.git",
+        "git@github.com:org/tpl.git",
+    ],
+)
+def test_shortcuts_expand_exactly_as_copier_does(source: str) -> None:
+    from copier._vcs import get_repo  # Copier's own function, the reference
+
+    assert expand_url(source) == get_repo(source)
+    assert resolve_source(source, Path("/anywhere")).location == get_repo(source)
+
+
+def test_a_gh_source_is_reached_at_its_expanded_url(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    """git rewrites https://github.com/ to a local folder here, so no network is used: the
+    update only works if leanops and Copier both expand gh:acme/tpl to that URL."""
+    from plumbum import local
+
+    project = tiny_project(template, tmp_path / "gh")
+    edit(project / ".copier-answers.yml", f"_src_path: {template}", "_src_path: gh:acme/tpl")
+    git(project, "commit", "-q", "-am", "template on GitHub")
+    mirror = tmp_path / "github" / "acme" / "tpl.git"
+    mirror.parent.mkdir(parents=True)
+    git(tmp_path, "clone", "-q", "--bare", str(template), str(mirror))
+    rewrite = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{tmp_path / 'github'}/.insteadOf",
+        "GIT_CONFIG_VALUE_0": "https://github.com/",
+        "COPIER_CACHE_DIR": str(tmp_path / "copier-cache"),
+    }
+    for key, value in rewrite.items():
+        monkeypatch.setenv(key, value)
+    with local.env(**rewrite):
+        code, results = run(capsys, str(project), "--jobs", "1")
+    assert (code, results["gh"]["status"]) == (0, "updated"), results
+    answers = show(project, "template-update/v3:.copier-answers.yml")
+    assert "_src_path: gh:acme/tpl" in answers  # recorded as it was
+
+
+# --- 6. relative sources ---------------------------------------------------------------------
+
+
+def test_a_relative_source_is_taken_from_the_project_folder(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    project = tiny_project(template, template.parent / "sibling")
+    edit(
+        project / ".copier-answers.yml", f"_src_path: {template}", f"_src_path: ../{template.name}"
+    )
+    git(project, "commit", "-q", "-am", "relative source")
+    monkeypatch.chdir(tmp_path)  # far from the project: ../tpl means nothing here
+    code, results = run(capsys, str(project), "--jobs", "1")
+    assert (code, results["sibling"]["status"]) == (0, "updated"), results
+    assert f"_src_path: ../{template.name}" in show(
+        project, "template-update/v3:.copier-answers.yml"
+    )
+
+    edit(project / ".copier-answers.yml", f"../{template.name}", "../gone")
+    git(project, "commit", "-q", "-am", "lost")
+    code, results = run(capsys, str(project), "--check")
+    assert code == EXIT_FAILURE
+    assert results["sibling"]["message"].startswith(
+        f"template source ../gone (a relative path, taken from the project folder: "
+        f"{template.parent / 'gone'}) is unreachable"
+    )
+
+
+# --- 7. detached HEAD ------------------------------------------------------------------------
+
+
+def test_detached_head_with_conflicts_keeps_the_checkout_detached(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tiny_project(template, tmp_path / "detached")
+    edit(project / "params.yaml", "seed: 42", "seed: 7")
+    git(project, "commit", "-q", "-am", "seed")
+    git(project, "switch", "-q", "--detach", "HEAD")
+    before = snapshot(project)
+    code, results = run(capsys, str(project), "--jobs", "1")
+    assert code == EXIT_CONFLICTS
+    assert without_update_refs(snapshot(project)) == without_update_refs(before)
+    assert git(project, "branch", "--show-current") == ""  # still detached, same commit
+    abandon = results["detached"]["message"].split("Or abandon: ")[1]
+    subprocess.run(["sh", "-c", abandon], cwd=project, check=True)
+    assert snapshot(project) == before
+
+
+# --- 8. Ctrl-C -------------------------------------------------------------------------------
+
+SLEEP = (
+    "import os, pathlib, time; "
+    "pathlib.Path(os.environ['LEANOPS_TEST_MARKS'], str(os.getpid())).touch(); time.sleep(120)"
+)
+SLOW_MIGRATION = f"""\
+_migrations:
+  - version: v2
+    command: [python3, -c, "{SLEEP}"]
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_starts_nothing_new_and_reports_every_project(tmp_path: Path, jobs: str) -> None:
+    template = make_tiny_template(tmp_path / "tpl")
+    with (template / "copier.yml").open("a") as config:
+        config.write(SLOW_MIGRATION)
+    release(template, "v2", V2_FILES)
+    fleet = tmp_path / "fleet"
+    projects = [tiny_project(template, fleet / f"p{i}") for i in range(4)]
+    before = {project.name: snapshot(project) for project in projects}
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    leanops = subprocess.Popen(
+        [sys.executable, "-m", "generator", "update", str(fleet), "--jobs", jobs, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LEANOPS_TEST_MARKS": str(marks)},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    while len(list(marks.iterdir())) < int(jobs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(list(marks.iterdir())) == int(jobs), "the migrations never started"
+    os.killpg(leanops.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    out, err = leanops.communicate(timeout=60)
+    assert leanops.returncode == EXIT_INTERRUPTED, err
+    statuses = {Path(p["project"]).name: p["status"] for p in json.loads(out)["projects"]}
+    assert sorted(statuses) == ["p0", "p1", "p2", "p3"]
+    assert list(statuses.values()).count("interrupted") == int(jobs)
+    assert list(statuses.values()).count("not started") == 4 - int(jobs)
+    assert len(list(marks.iterdir())) == int(jobs)  # no queued project ever started
+    for project in projects:
+        assert snapshot(project) == before[project.name]
