@@ -61,10 +61,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on this repository; ruff and mypy on the Python of a freshly rendered project."""
+    """ruff and mypy on this repository; the same on the Python of a freshly rendered project."""
     sync(session, "dev")
     session.run("ruff", "check", *PYTHON_SOURCES)
     session.run("ruff", "format", "--check", *PYTHON_SOURCES)
+    session.run("mypy")  # generator/, strict (configured in pyproject.toml)
     with tempfile.TemporaryDirectory() as scratch:
         project = render_defaults(session, Path(scratch) / "ml-project")
         session.chdir(project)

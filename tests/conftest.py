@@ -15,6 +15,11 @@ import pytest
 os.environ["LEANOPS_SKIP_LOCK"] = "1"
 
 import copier
+from plumbum import local
+
+# pytest's `filterwarnings` setting imports copier before this file runs, so Copier's task runner
+# (plumbum) may already hold its environment snapshot: set the variable there too.
+local.env["LEANOPS_SKIP_LOCK"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -98,6 +98,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return clone, newest
 
 
+def code_lines(source: str) -> list[str]:
+    """A source's lines other than its imports."""
+    return [line for line in source.splitlines() if not line.startswith(("from ", "import "))]
+
+
 def edit(file: Path, old: str, new: str) -> None:
     text = file.read_text(encoding="utf-8")
     assert old in text, f"{file.name} no longer holds {old!r}"
@@ -137,7 +142,7 @@ def updated(
 def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Path, dict]) -> None:
     project, outcome = updated
     result = outcome["result"]
-    assert outcome["code"] == 0, result
+    assert outcome["code"] == 0, json.dumps(result, indent=1)
     assert result["status"] == "updated", result
     assert result["conflicts"] == []
     git(project, "merge", "-q", "--no-edit", result["branch"])
@@ -150,7 +155,9 @@ def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Pat
     assert "We retrain every Monday." in (project / "README.md").read_text()
     assert (project / "src" / PACKAGE / "team_features.py").read_text() == TEAM_MODULE
     assert (project / "tests" / "test_team_features.py").read_text() == TEAM_TEST
-    assert (project / "scripts" / "score.py").read_text() == TEAM_SCRIPT
+    # A migration may point the script's imports at moved modules (0.3.0 does); nothing else.
+    script = (project / "scripts" / "score.py").read_text()
+    assert code_lines(script) == code_lines(TEAM_SCRIPT)
 
 
 @pytest.mark.slow

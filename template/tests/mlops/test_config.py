@@ -18,7 +18,7 @@ def test_params_file_loads_with_its_values(project: Path) -> None:
     assert settings.task == params["task"]
     assert settings.data.dataset == params["data"]["dataset"]
     assert settings.train.estimator == params["train"]["estimator"]
-    assert settings.train.hyperparameters == params["train"]["hyperparameters"]
+    assert settings.train.chosen_hyperparameters() == params["train"]["hyperparameters"]
 
 
 def test_environment_overrides_params(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,3 +70,110 @@ def test_badly_typed_params_name_the_setting(project: Path, override: dict, wher
     (project / "params.yaml").write_text(yaml.safe_dump(params))
     with pytest.raises(config.ConfigError, match=f"invalid setting {where}"):
         config.load_settings(project)
+
+
+# ------------------------------------------------------- overrides as the README shows them
+
+
+def test_switching_the_estimator_starts_from_its_own_hyperparameters(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's example: ``<PREFIX>_TRAIN__ESTIMATOR=hist_gradient_boosting ... train``."""
+    train = load("mlops.train")
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", "hist_gradient_boosting")
+    settings = config.load_settings(project)
+    assert settings.train.estimator == "hist_gradient_boosting"
+    assert settings.train.chosen_hyperparameters() == {}
+    estimator = train.build_estimator(
+        settings.task, settings.train.estimator, settings.train.chosen_hyperparameters(), seed=3
+    )
+    assert type(estimator).__name__.startswith("HistGradientBoosting")
+
+
+def test_per_estimator_blocks_follow_the_chosen_estimator(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["hyperparameters"] = {
+        params["train"]["estimator"]: {"max_iter": 50},
+        "random_forest": {"n_estimators": 7},
+    }
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    assert config.load_settings(project).train.chosen_hyperparameters() == {"max_iter": 50}
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", "random_forest")
+    assert config.load_settings(project).train.chosen_hyperparameters() == {"n_estimators": 7}
+
+
+def test_hyperparameter_overrides_keep_case_and_type(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train = load("mlops.train")
+    settings = config.load_settings(project)
+    name = settings.train.estimator
+    key = "C" if settings.task == "classification" else "ALPHA"
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__{key}", "0.5")
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__MAX_ITER", "1000")
+    chosen = config.load_settings(project).train.chosen_hyperparameters()
+    assert chosen[key] == 0.5
+    assert chosen["MAX_ITER"] == 1000  # a number, not the text '1000'
+    estimator = train.build_estimator(settings.task, name, chosen, seed=0)
+    params = estimator.get_params()
+    assert params["C" if key == "C" else "alpha"] == 0.5  # matched to the estimator's own name
+    assert params["max_iter"] == 1000
+
+
+def test_an_override_for_a_named_estimator_goes_to_its_block(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__RANDOM_FOREST__N_ESTIMATORS", "9")
+    settings = config.load_settings(project)
+    assert settings.train.hyperparameters["random_forest"] == {"N_ESTIMATORS": 9}
+
+
+def test_values_that_are_not_json_stay_text(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_DATA__DATASET", "breast_cancer")
+    assert config.load_settings(project).data.dataset == "breast_cancer"
+
+
+def test_foreign_keys_in_dotenv_are_ignored(project: Path) -> None:
+    """``.env`` is shared with other tools: keys without our prefix are theirs."""
+    (project / ".env").write_text(
+        "AWS_PROFILE=dev\nSOME_TOOL_SETTING=1\n"
+        f"{NAME.upper()}_SEED=13\nMLFLOW_TRACKING_URI=http://127.0.0.1:5000\n"
+    )
+    settings = config.load_settings(project)
+    assert settings.seed == 13
+    assert settings.mlflow.tracking_uri == "http://127.0.0.1:5000"
+
+
+def test_environment_beats_dotenv_for_mlflow_variables(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / ".env").write_text("MLFLOW_TRACKING_URI=http://from-dotenv:5000\n")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://from-env:5000")
+    assert config.load_settings(project).mlflow.tracking_uri == "http://from-env:5000"
+
+
+def test_an_unknown_prefixed_variable_names_the_setting(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATR", "ridge")
+    with pytest.raises(config.ConfigError, match=r"invalid setting train\.estimatr"):
+        config.load_settings(project)
+
+
+def test_credentials_in_params_are_refused(project: Path) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["mlflow"] = {"password": "hunter2"}
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(config.ConfigError, match=r"never in params\.yaml") as caught:
+        config.load_settings(project)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_flat_block_of_0_2_0_belongs_to_the_named_estimator(project: Path) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["hyperparameters"] = {"max_iter": 77}
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    settings = config.load_settings(project)
+    assert settings.train.hyperparameters == {settings.train.estimator: {"max_iter": 77}}
