@@ -16,12 +16,15 @@ import argparse
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import yaml
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from repo_review.checks import Check
     from repo_review.families import Family
     from repo_review.processor import Result
@@ -66,7 +69,81 @@ def tracked(root: Path) -> set[str] | None:
     return {path for path in result.stdout.split("\0") if path}
 
 
-FIXTURES = {"answers": answers, "params": params, "tracked": tracked}
+@dataclass(frozen=True)
+class MachineryEdits:
+    """Machinery files that differ from the template at the project's version (``files``), or
+    why that cannot be told (``unknown``)."""
+
+    files: tuple[str, ...] = ()
+    unknown: str = ""
+
+
+def machinery_edits(root: Path, answers: dict[str, object] | None) -> MachineryEdits:
+    """Render the template at the project's recorded version with its answers, and compare the
+    files ``[tool.leanops] machinery`` names (the template's, in the project's own pyproject)."""
+    import tempfile
+
+    from .copier_api import render
+    from .errors import LeanopsError
+    from .scratch import renders_in_scratch
+    from .source import resolve_source
+
+    root = Path(root)
+    patterns = _machinery_patterns(root)
+    if not patterns:
+        return MachineryEdits(unknown="the project names no machinery (made before 0.3.0)")
+    if not answers or not answers.get("_src_path") or not answers.get("_commit"):
+        return MachineryEdits(unknown="the answers file has no template source or version")
+    source = resolve_source(str(answers["_src_path"]), root)
+    data = {key: value for key, value in answers.items() if not key.startswith("_")}
+    with renders_in_scratch(), tempfile.TemporaryDirectory(prefix="leanops-check-") as scratch:
+        pristine = Path(scratch) / "pristine"
+        try:
+            render(source.location, pristine, data, str(answers["_commit"]))
+        except LeanopsError as error:
+            return MachineryEdits(unknown=f"cannot render the template: {error}")
+        edited = sorted(
+            relative
+            for relative in _matching(root, pristine, patterns)
+            if _content(root / relative) != _content(pristine / relative)
+        )
+    return MachineryEdits(files=tuple(edited))
+
+
+def _machinery_patterns(root: Path) -> list[str]:
+    tool = _pyproject(root).get("tool")
+    leanops = tool.get("leanops") if isinstance(tool, dict) else None
+    patterns = leanops.get("machinery") if isinstance(leanops, dict) else None
+    return [str(p) for p in patterns] if isinstance(patterns, list) else []
+
+
+def _matching(root: Path, pristine: Path, patterns: list[str]) -> set[str]:
+    """Relative paths matching ``patterns`` in the project or the pristine render."""
+    found: set[str] = set()
+    for base in (root, pristine):
+        for pattern in patterns:
+            # ``dir/**`` means every file below dir (Path.glob before 3.13 yields folders only).
+            expanded = f"{pattern}/*" if pattern.endswith("**") else pattern
+            for path in base.glob(expanded):
+                relative = path.relative_to(base)
+                if path.is_file() and "__pycache__" not in relative.parts:
+                    found.add(relative.as_posix())
+    return found
+
+
+def _content(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+FIXTURES: dict[str, Callable[..., object]] = {
+    "answers": answers,
+    "params": params,
+    "tracked": tracked,
+    "machinery_edits": machinery_edits,
+}
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -242,7 +319,28 @@ class LO701:
         return any((Path(root) / "tests").glob("test_*.py"))
 
 
-CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701)
+class LO801:
+    """Template machinery not edited here"""
+
+    family = FAMILY
+    requires = frozenset({"LO101"})
+
+    @staticmethod
+    def check(machinery_edits: MachineryEdits) -> bool | str | None:
+        """The template's machinery (`[tool.leanops] machinery` in pyproject.toml) was edited in
+        this project: the next template update will conflict there. Move the change into your own
+        files (features.py, estimators.py, datasets.py, a module of your own), or propose it to
+        the template; `git diff` against the template's version shows what differs."""
+        if machinery_edits.unknown:
+            return None
+        if not machinery_edits.files:
+            return True
+        shown = ", ".join(f"`{name}`" for name in machinery_edits.files[:8])
+        more = len(machinery_edits.files) - 8
+        return f"Edited here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
+
+
+CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701, LO801)
 
 
 def repo_review_checks() -> dict[str, Check]:
@@ -295,7 +393,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
         raise LeanopsError(f"{root} is not a folder")
-    skip = frozenset({"LO202"}) if args.offline else frozenset()
+    skip = frozenset({"LO202", "LO801"}) if args.offline else frozenset()
     results = run_checks(root, skip=skip)
     failed = [r for r in results if r.result is False]
     if args.json:
@@ -335,7 +433,10 @@ def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     parser.add_argument("path", nargs="?", default=".", help="the project (default: .)")
     parser.add_argument(
-        "--offline", action="store_true", help="skip the lock-file sync check (needs the index)"
+        "--offline",
+        action="store_true",
+        help="skip the checks that need the network: the lock-file sync (package index) and "
+        "edited machinery (renders the template from its source)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=cmd_check)

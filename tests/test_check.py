@@ -56,6 +56,7 @@ def test_a_conforming_project_passes_everything(project: Path) -> None:
         "LO501": True,
         "LO601": True,
         "LO701": True,
+        "LO801": None,  # no `[tool.leanops] machinery` here: made before 0.3.0
     }
 
 
@@ -124,3 +125,24 @@ def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["LO201"]["result"] == "fail"
     assert "uv lock" in rows["LO201"]["fix"]
+
+
+def test_edited_machinery_is_listed_and_team_files_are_not(tmp_path: Path) -> None:
+    """LO801 renders the template at the project's version and compares the machinery."""
+    import copier
+    from template_repo import make_template_repo
+
+    template = make_template_repo(tmp_path / "template")
+    project = tmp_path / "project"
+    copier.run_copy(str(template), project, defaults=True, unsafe=True, quiet=True)
+    assert outcome(project, "LO801") is True
+    team_file = project / "src" / "ml_project" / "features.py"
+    team_file.write_text(team_file.read_text() + "\n# our feature ideas\n")
+    machinery = project / "src" / "ml_project" / "mlops" / "tables.py"
+    machinery.write_text(machinery.read_text() + "\n# a local patch\n")
+    (project / "tests" / "mlops" / "test_ours.py").write_text("def test_x():\n    pass\n")
+    found = results(project)["LO801"]
+    assert found.result is False
+    assert "`src/ml_project/mlops/tables.py`" in found.err_msg
+    assert "`tests/mlops/test_ours.py`" in found.err_msg
+    assert "features.py" not in found.err_msg
