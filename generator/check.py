@@ -6,8 +6,8 @@ False (fail, the text says how to fix it) or None (skipped), and whose arguments
 ``leanops check`` runs them through repo-review's processor directly; to also run them with the
 ``repo-review`` command, register the entry points ``repo_review.checks =
 generator.check:repo_review_checks``, ``repo_review.families =
-generator.check:repo_review_families`` and ``repo_review.fixtures`` for ``answers``, ``params``
-and ``tracked`` (see :data:`FIXTURES`).
+generator.check:repo_review_families`` and ``repo_review.fixtures`` for each fixture of
+``project_facts.FIXTURES`` (pyproject.toml does).
 """
 
 from __future__ import annotations
@@ -16,134 +16,19 @@ import argparse
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-import yaml
+from .project_facts import ANSWERS_FILE, FIXTURES, MachineryEdits, pyproject
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from repo_review.checks import Check
     from repo_review.families import Family
     from repo_review.processor import Result
 
 FAMILY = "leanops"
-ANSWERS_FILE = ".copier-answers.yml"
 LOCK_TIMEOUT_SECONDS = 120
 OFFLINE_HINTS = ("offline", "network", "connect", "dns", "failed to fetch", "timed out")
-
-
-# --- fixtures ------------------------------------------------------------------------------
-
-
-def _read_yaml(file: Path) -> dict[str, object] | None:
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    return {str(key): value for key, value in data.items()} if isinstance(data, dict) else None
-
-
-def answers(root: Path) -> dict[str, object] | None:
-    """The answers file's content, or None when missing or unreadable."""
-    return _read_yaml(Path(root) / ANSWERS_FILE)
-
-
-def params(root: Path) -> dict[str, object] | None:
-    """params.yaml's content, or None when missing or unreadable."""
-    return _read_yaml(Path(root) / "params.yaml")
-
-
-def tracked(root: Path) -> set[str] | None:
-    """Files git tracks under ``root`` (relative to it), or None outside git."""
-    result = subprocess.run(
-        ["git", "-C", str(root), "ls-files", "-z", "--", "."],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        return None
-    return {path for path in result.stdout.split("\0") if path}
-
-
-@dataclass(frozen=True)
-class MachineryEdits:
-    """Machinery files that differ from the template at the project's version (``files``), or
-    why that cannot be told (``unknown``)."""
-
-    files: tuple[str, ...] = ()
-    unknown: str = ""
-
-
-def machinery_edits(root: Path, answers: dict[str, object] | None) -> MachineryEdits:
-    """Render the template at the project's recorded version with its answers, and compare the
-    files ``[tool.leanops] machinery`` names (the template's, in the project's own pyproject)."""
-    import tempfile
-
-    from .copier_api import render
-    from .errors import LeanopsError
-    from .scratch import renders_in_scratch
-    from .source import resolve_source
-
-    root = Path(root)
-    patterns = _machinery_patterns(root)
-    if not patterns:
-        return MachineryEdits(unknown="the project names no machinery (made before 0.3.0)")
-    if not answers or not answers.get("_src_path") or not answers.get("_commit"):
-        return MachineryEdits(unknown="the answers file has no template source or version")
-    source = resolve_source(str(answers["_src_path"]), root)
-    data = {key: value for key, value in answers.items() if not key.startswith("_")}
-    with renders_in_scratch(), tempfile.TemporaryDirectory(prefix="leanops-check-") as scratch:
-        pristine = Path(scratch) / "pristine"
-        try:
-            render(source.location, pristine, data, str(answers["_commit"]))
-        except LeanopsError as error:
-            return MachineryEdits(unknown=f"cannot render the template: {error}")
-        edited = sorted(
-            relative
-            for relative in _matching(root, pristine, patterns)
-            if _content(root / relative) != _content(pristine / relative)
-        )
-    return MachineryEdits(files=tuple(edited))
-
-
-def _machinery_patterns(root: Path) -> list[str]:
-    tool = _pyproject(root).get("tool")
-    leanops = tool.get("leanops") if isinstance(tool, dict) else None
-    patterns = leanops.get("machinery") if isinstance(leanops, dict) else None
-    return [str(p) for p in patterns] if isinstance(patterns, list) else []
-
-
-def _matching(root: Path, pristine: Path, patterns: list[str]) -> set[str]:
-    """Relative paths matching ``patterns`` in the project or the pristine render."""
-    found: set[str] = set()
-    for base in (root, pristine):
-        for pattern in patterns:
-            # ``dir/**`` means every file below dir (Path.glob before 3.13 yields folders only).
-            expanded = f"{pattern}/*" if pattern.endswith("**") else pattern
-            for path in base.glob(expanded):
-                relative = path.relative_to(base)
-                if path.is_file() and "__pycache__" not in relative.parts:
-                    found.add(relative.as_posix())
-    return found
-
-
-def _content(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-FIXTURES: dict[str, Callable[..., object]] = {
-    "answers": answers,
-    "params": params,
-    "tracked": tracked,
-    "machinery_edits": machinery_edits,
-}
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -366,19 +251,9 @@ def run_checks(root: Path, *, skip: frozenset[str] = frozenset()) -> list[Result
     from repo_review.processor import CollectionReturn, process
 
     root = Path(root).resolve()
-    fixtures = compute_fixtures(root, root, {"pyproject": _pyproject, **FIXTURES})
+    fixtures = compute_fixtures(root, root, {"pyproject": pyproject, **FIXTURES})
     collected = CollectionReturn(fixtures, repo_review_checks(), repo_review_families())
     return process(root, collected=collected, ignore=skip).results
-
-
-def _pyproject(package: Path) -> dict[str, object]:
-    """pyproject.toml (repo-review reads its ``[tool.repo-review]`` select/ignore)."""
-    import tomllib
-
-    try:
-        return tomllib.loads((Path(package) / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
 
 
 def cmd_check(args: argparse.Namespace) -> int:
