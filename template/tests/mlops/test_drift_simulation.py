@@ -71,9 +71,7 @@ def rate(
     reference: dict[str, object] = {}
     for index in range(batches):
         if index % per_reference == 0:
-            reference = drift.reference_stats(
-                population(rng, REFERENCE_ROWS), NUMERIC, CATEGORICAL
-            )
+            reference = drift.reference_stats(population(rng, REFERENCE_ROWS), NUMERIC, CATEGORICAL)
         hits += bool(flagged(drift.check(reference, draw(rng))))
     return hits / batches
 
