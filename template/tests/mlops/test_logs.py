@@ -29,7 +29,7 @@ def json_lines(stderr: str) -> list[dict[str, object]]:
             record = json.loads(line)
         except ValueError:
             pytest.fail(f"not a JSON log line: {line!r}")
-        assert FIELDS <= set(record), record
+        assert set(record) >= FIELDS, record
         records.append(record)
     return records
 
