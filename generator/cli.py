@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EXIT_FAILURE, LeanopsError
 from .source import ENV_VAR, template_source
+from .status import add_status
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -88,7 +89,7 @@ def add_check(subparsers: argparse._SubParsersAction) -> None:
     add(subparsers)
 
 
-COMMANDS = [add_new, add_update, add_diff, add_check]
+COMMANDS = [add_new, add_update, add_diff, add_check, add_status]
 
 
 def build_parser() -> argparse.ArgumentParser:
