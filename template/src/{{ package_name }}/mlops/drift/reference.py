@@ -5,7 +5,7 @@ and missing values, mean and standard deviation, the decile edges with the share
 (for PSI and the report's charts) and a sketch of at most ``SKETCH_SIZE`` mid-point quantiles (the
 whole sorted sample when it is smaller) for the KS test; per categorical feature, the count of
 each of the ``MAX_CATEGORIES`` most frequent categories, the rest pooled as ``<other>``. About
-10 KB per numeric feature as JSON.
+10 KB per numeric feature as JSON (values are kept exact, never rounded).
 
 ``parse`` reads it back into typed records, including references saved by template 0.2 (shares
 instead of counts, a sketch with end points): those are converted with the row count they kept.
@@ -30,7 +30,6 @@ FORMAT = 2
 BINS = 10
 SKETCH_SIZE = 500
 MAX_CATEGORIES = 100
-SIGNIFICANT_DIGITS = 7  # sketch values are rounded: a smaller file, no visible change in D
 MISSING = "<missing>"
 OTHER = "<other>"  # categories never seen in the reference (or beyond MAX_CATEGORIES)
 
@@ -68,8 +67,10 @@ def categories(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna(MISSING)
 
 
-def _round(values: Floats) -> list[JsonValue]:
-    return [float(f"{value:.{SIGNIFICANT_DIGITS}g}") for value in values]
+def _exact(values: Floats) -> list[JsonValue]:
+    """Values as they are: rounding would move a discrete feature's values (0.0506801187 and
+    0.05068012 are different categories to a test) and shift whole bins."""
+    return [float(value) for value in values]
 
 
 def _numeric(values: Floats, bins: int, sketch: int) -> dict[str, JsonValue]:
@@ -90,9 +91,9 @@ def _numeric(values: Floats, bins: int, sketch: int) -> dict[str, JsonValue]:
         "missing": int(values.size - finite.size),
         "mean": float(finite.mean()),
         "std": float(finite.std(ddof=1)) if finite.size > 1 else None,
-        "edges": _round(edges),
+        "edges": _exact(edges),
         "proportions": [round(float(p), 6) for p in counts / counts.sum()],
-        "sketch": _round(finite_sketch),
+        "sketch": _exact(finite_sketch),
         "exact": exact,
     }
 
