@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EXIT_FAILURE, LeanopsError
 from .source import ENV_VAR, template_source
+from .status import add_status
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -98,8 +99,10 @@ def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     add(subparsers)
 
 
-DESCRIPTION = "Create, update, diff and check projects made from the leanops template."
-COMMANDS = [add_new, add_update, add_diff, add_check]
+DESCRIPTION = (
+    "Create, update, diff, check and see the status of projects made from the leanops template."
+)
+COMMANDS = [add_new, add_update, add_diff, add_check, add_status]
 
 
 def build_parser() -> argparse.ArgumentParser:

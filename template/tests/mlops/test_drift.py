@@ -1,8 +1,11 @@
-"""Drift checks: shifts in mean, variance and category mix are flagged; same data stays quiet."""
+"""Drift checks: shifts in mean, variance, category mix and missing values are flagged; same data
+stays quiet; old references and settings still work. The false-warning and detection rates are
+proven by simulation in test_drift_simulation.py."""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from _package import load
 cli = load("mlops.cli")
 config = load("mlops.settings")
 drift = load("mlops.drift")
+stats = load("mlops.drift.stats")
 registry_mod = load("mlops.registry")
 
 ROWS = 4000
@@ -31,20 +35,27 @@ def batch(seed: int, *, loc: float = 0.0, scale: float = 1.0, mix: Any = MIX) ->
     )
 
 
+# Batch 4 is a clean draw whose features are all far from significance against batch 0 (raw
+# p-values 0.24, 0.50, 0.77), so a test that shifts one feature sees only that one flagged.
 @pytest.fixture
 def reference() -> dict[str, Any]:
     return drift.reference_stats(batch(0), ["x", "y"], ["colour"])
 
 
-def statuses(report: dict[str, Any]) -> dict[str, str]:
-    return {row["feature"]: row["status"] for row in report["features"]}
+def statuses(report: Any) -> dict[str, str]:
+    return {row.feature: row.status for row in report.features}
+
+
+def row_of(report: Any, feature: str) -> Any:
+    return next(row for row in report.features if row.feature == feature)
 
 
 def test_identical_distributions_stay_quiet(reference: dict[str, Any]) -> None:
-    report = drift.check(reference, batch(1))
+    report = drift.check(reference, batch(4))
     assert statuses(report) == {"x": "ok", "y": "ok", "colour": "ok"}
-    assert report["status"] == "ok"
-    assert all(row["psi"] < 0.05 for row in report["features"])
+    assert report.status == "ok"
+    assert all(row.psi < 0.05 for row in report.features)
+    assert all(row.p_adjusted >= 0.05 for row in report.features)
 
 
 @pytest.mark.parametrize(
@@ -55,47 +66,195 @@ def test_identical_distributions_stay_quiet(reference: dict[str, Any]) -> None:
         ({"mix": (["a", "b", "c"], [0.2, 0.3, 0.5])}, "colour"),  # category mix
     ],
 )
-def test_shifts_are_flagged(reference: dict[str, Any], changes: dict, feature: str) -> None:
-    report = drift.check(reference, batch(1, **changes))
+def test_large_shifts_are_alerts(reference: dict[str, Any], changes: dict, feature: str) -> None:
+    report = drift.check(reference, batch(4, **changes))
     flagged = statuses(report)
     assert flagged[feature] == "alert"
     assert {name for name, status in flagged.items() if status != "ok"} == {feature}
     assert drift.flagged(report, "warn") == [feature]
+    assert row_of(report, feature).p_adjusted < 1e-6
 
 
-def test_ks_matches_scipy() -> None:
+def test_a_small_but_real_shift_warns_without_alerting(reference: dict[str, Any]) -> None:
+    report = drift.check(reference, batch(4, loc=0.15))  # significant at 4,000 rows, PSI ~0.02
+    row = row_of(report, "x")
+    assert row.status == "warn"
+    assert row.psi < 0.25
+    assert row.ks < 0.2
+    assert row.mean_shift_sd == pytest.approx(0.15, abs=0.05)
+
+
+def test_each_feature_reports_what_a_person_reads(reference: dict[str, Any]) -> None:
+    report = drift.check(reference, batch(4, loc=0.8))
+    x = row_of(report, "x")
+    assert x.test == "ks"
+    assert x.statistic == x.ks
+    assert x.p_value <= x.p_adjusted
+    assert x.mean_shift_sd == pytest.approx(0.8, abs=0.05)
+    assert len(x.distribution.labels) == len(x.distribution.reference) == 10
+    assert sum(x.distribution.reference) == pytest.approx(1.0, abs=1e-3)
+    colour = row_of(report, "colour")
+    assert colour.test == "chi2"
+    assert colour.largest_change["category"] in {"a", "b", "c"}
+    data = json.loads(json.dumps(report.to_json()))
+    assert {"statistic", "p_value", "p_adjusted", "psi", "status"} <= set(data["features"][0])
+    text = drift.table(report)
+    assert text.splitlines()[0].split() == [
+        "feature", "kind", "rows", "test", "statistic", "p", "(adj.)", "psi", "change", "status",
+    ]  # fmt: skip
+    assert "mean +0.8" in text
+
+
+def test_ks_statistic_and_p_value_match_scipy() -> None:
     from scipy.stats import ks_2samp
 
     rng = np.random.default_rng(3)
-    a, b = np.sort(rng.normal(size=700)), np.sort(rng.normal(0.2, 1.1, size=2500))
-    assert drift.ks_statistic(a, b) == pytest.approx(ks_2samp(a, b).statistic)
+    a, b = np.sort(rng.normal(size=700)), np.sort(rng.normal(0.1, 1.05, size=2500))
+    expected = ks_2samp(a, b, method="asymp")
+    d = drift.ks_statistic(a, b)
+    assert d == pytest.approx(expected.statistic)
+    assert drift.ks_p_value(d, a.size, b.size) == pytest.approx(expected.pvalue)
+
+
+def test_the_sketch_keeps_the_test_conservative() -> None:
+    rng = np.random.default_rng(5)
+    train = pd.DataFrame({"x": rng.normal(size=50_000)})
+    reference = drift.reference_stats(train, ["x"], [])
+    assert len(reference["features"]["x"]["sketch"]) == 500
+    sample = rng.normal(size=20_000)
+    from scipy.stats import ks_2samp
+
+    full = ks_2samp(train["x"], sample, method="asymp").pvalue
+    ours = row_of(drift.check(reference, pd.DataFrame({"x": sample})), "x").p_value
+    assert ours >= full - 1e-9 or ours == pytest.approx(full, abs=0.02)
+
+
+def test_holm_matches_the_textbook() -> None:
+    # Holm (1979): sorted p 0.01, 0.02, 0.03, 0.04 -> 0.04, 0.06, 0.06, 0.06.
+    assert drift.holm([0.03, 0.01, 0.04, 0.02]) == pytest.approx([0.06, 0.04, 0.06, 0.06])
+    assert drift.holm([0.5]) == [0.5]
+
+
+def test_rare_categories_are_pooled_not_alarming() -> None:
+    rng = np.random.default_rng(11)
+    names = [f"k{i}" for i in range(60)]
+    shares = np.array([0.5, 0.2] + [0.3 / 58] * 58)
+
+    def sample(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"k": rng.choice(names, p=shares, size=n)})
+
+    reference = drift.reference_stats(sample(20_000), [], ["k"])
+    warned = sum(drift.check(reference, sample(150)).status != "ok" for _ in range(100))
+    assert warned <= 10  # 5% expected; without pooling about a third of these batches warn
 
 
 def test_unseen_categories_count_as_drift(reference: dict[str, Any]) -> None:
-    report = drift.check(reference, batch(1, mix=(["a", "z"], [0.5, 0.5])))
+    report = drift.check(reference, batch(4, mix=(["a", "z"], [0.5, 0.5])))
     assert statuses(report)["colour"] == "alert"
+    assert row_of(report, "colour").largest_change["category"] in {"<other>", "b", "c"}
+
+
+def test_values_going_missing_are_drift(reference: dict[str, Any]) -> None:
+    frame = batch(4)
+    frame.loc[frame.index[:1200], "y"] = np.nan  # 30% of a column gone
+    row = row_of(drift.check(reference, frame), "y")
+    assert row.test == "ks+missing"
+    assert row.status == "alert"
+    assert row.missing == (0.0, 0.3)
+    assert row.distribution.labels[-1] == "missing"
+
+
+def test_a_column_entirely_missing_is_an_alert_not_insufficient_data(
+    reference: dict[str, Any],
+) -> None:
+    frame = batch(4).assign(y=np.nan)
+    assert statuses(drift.check(reference, frame))["y"] == "alert"
 
 
 def test_small_batches_are_insufficient_data_not_alerts(reference: dict[str, Any]) -> None:
     small = batch(1, loc=5.0).head(50)
     report = drift.check(reference, small, config.DriftSettings(min_rows=100))
     assert set(statuses(report).values()) == {"insufficient data"}
-    assert report["status"] == "insufficient data"
+    assert report.status == "insufficient data"
+    assert all(row.p_adjusted is None for row in report.features)
 
 
 def test_per_feature_thresholds_override_the_global_ones(reference: dict[str, Any]) -> None:
-    settings = config.DriftSettings(
-        features={"x": config.DriftLimits(psi_warn=5.0, psi_alert=9.0, ks_warn=0.9, ks_alert=1.0)}
-    )
-    report = drift.check(reference, batch(1, loc=0.8), settings)
-    assert statuses(report)["x"] == "ok"
-    row = next(row for row in report["features"] if row["feature"] == "x")
-    assert row["thresholds"]["psi_alert"] == 9.0
+    settings = config.DriftSettings(features={"x": config.DriftLimits(psi_alert=9.0, ks_alert=1.0)})
+    report = drift.check(reference, batch(4, loc=0.8), settings)
+    assert statuses(report)["x"] == "warn"  # still significant, no longer "large"
+    assert row_of(report, "x").thresholds["psi_alert"] == 9.0
+
+
+def test_a_stricter_alpha_needs_stronger_evidence(reference: dict[str, Any]) -> None:
+    shifted = batch(4, loc=0.08)
+    loose = drift.check(reference, shifted, config.DriftSettings(alpha=0.5))
+    strict = drift.check(reference, shifted, config.DriftSettings(alpha=1e-9))
+    assert loose.status == "warn"
+    assert strict.status == "ok"
+
+
+def test_references_of_template_0_2_still_work() -> None:
+    old = {
+        "rows": 1000,
+        "bins": 2,
+        "features": {
+            "x": {
+                "kind": "numeric",
+                "edges": [0.0],
+                "proportions": [0.5, 0.5],
+                "sketch": list(np.linspace(-2.0, 2.0, 500)),
+                "missing_rate": 0.0,
+            },
+            "colour": {"kind": "categorical", "frequencies": {"a": 0.5, "b": 0.5}},
+        },
+    }
+    rng = np.random.default_rng(2)
+    same = pd.DataFrame({"x": rng.uniform(-2, 2, 800), "colour": rng.choice(["a", "b"], 800)})
+    assert drift.check(old, same).status == "ok"
+    moved = same.assign(x=same["x"] + 1.5, colour="a")
+    assert statuses(drift.check(old, moved)) == {"x": "alert", "colour": "alert"}
+
+
+def test_settings_of_template_0_2_load_with_a_deprecation_warning(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    params = (project / "params.yaml").read_text()
+    start = params.index("drift:")
+    end = params.index("\n\n", start) if "\n\n" in params[start:] else len(params)
+    old = "drift:\n  psi_warn: 0.1\n  psi_alert: 0.3\n  ks_warn: 0.1\n  ks_alert: 0.2\n"
+    (project / "params.yaml").write_text(params[:start] + old + params[end:])
+    with caplog.at_level(logging.WARNING):
+        settings = config.load_settings(project)
+    assert settings.drift.psi_alert == 0.3
+    assert settings.drift.alpha == 0.05
+    assert "drift.psi_warn/ks_warn in params.yaml are no longer used" in caplog.text
+
+
+def test_reference_json_stays_small() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"x{i}": rng.normal(size=100_000) for i in range(10)})
+    frame["c"] = rng.choice([f"v{i}" for i in range(500)], size=100_000)
+    reference = drift.reference_stats(frame, [f"x{i}" for i in range(10)], ["c"])
+    assert len(json.dumps(reference)) < 150_000  # 10 numeric features, 500 categories
+    assert len(reference["features"]["c"]["counts"]) == 101  # top 100 and <other>
+
+
+def test_discrete_values_read_back_from_csv_are_not_drift(tmp_path: Path) -> None:
+    # Scaled categories like the diabetes data's "sex" column: exact values, never rounded.
+    rng = np.random.default_rng(8)
+    values = np.array([-0.044641636506989, 0.0506801187398187])
+    train = pd.DataFrame({"sex": rng.choice(values, 4000), "x": rng.normal(size=4000)})
+    reference = drift.reference_stats(train, ["sex", "x"], [])
+    train.sample(500, random_state=1).to_csv(tmp_path / "batch.csv", index=False)
+    report = drift.check(reference, pd.read_csv(tmp_path / "batch.csv"))
+    assert statuses(report) == {"sex": "ok", "x": "ok"}
+    assert row_of(report, "sex").ks < 0.05
 
 
 def test_missing_feature_is_a_one_line_error(reference: dict[str, Any]) -> None:
     with pytest.raises(drift.DriftError, match="lacks feature column"):
-        drift.check(reference, batch(1).drop(columns=["y"]))
+        drift.check(reference, batch(4).drop(columns=["y"]))
 
 
 def test_drift_command_warns_but_exits_zero_unless_asked(
@@ -115,10 +274,20 @@ def test_drift_command_warns_but_exits_zero_unless_asked(
     report = json.loads((project / "reports" / "drift-same.json").read_text())
     assert report["status"] == "ok"
     assert report["model_version"] == 1
+    assert report["alpha"] == 0.05
+    status = json.loads((project / "reports" / "status.json").read_text())
+    assert status["drift"]["status"] == "ok"
 
     assert cli.main(["drift", "shifted.parquet"]) == 0
     captured = capsys.readouterr()
     assert "warning: drift alert on 1 feature(s): x" in captured.err
     assert "alert" in captured.out
+    status = json.loads((project / "reports" / "status.json").read_text())
+    assert status["drift"] == {
+        "status": "alert",
+        "at": status["drift"]["at"],
+        "input": "shifted.parquet",
+        "model_version": 1,
+    }
     assert cli.main(["drift", "shifted.parquet", "--fail-on", "alert"]) == 1
     assert cli.main(["drift", "missing.csv"]) == 2

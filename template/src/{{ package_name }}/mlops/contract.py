@@ -378,6 +378,9 @@ def check_frame(
             f"{source} breaks contract {contract.name} v{contract.version}: "
             f"{len(failures)} failure(s): {summary(failures)} (report: {report})"
         )
+        from .alerts import notify  # F11: alert a webhook; never raises
+
+        notify("contract", message, root=root, severity="error", details={"report": str(report)})
         raise ContractViolation(message, failures, report)
     return frame, report
 

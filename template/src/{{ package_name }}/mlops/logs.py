@@ -6,7 +6,10 @@ any ``extra`` fields) for CI systems and log collectors. Logs go to stderr; a co
 (tables, JSON, file paths asked for) goes to stdout, so pipes stay clean.
 
 Third-party loggers (MLflow, alembic, urllib3) are held at WARNING: their INFO chatter is not the
-user's business.
+user's business, and their warnings come out in the same format as ours. MLflow installs its own
+stderr handler when it is imported (later than this setup: it is imported lazily), unless
+``MLFLOW_CONFIGURE_LOGGING`` is false; ``configure`` sets that default so MLflow's records reach
+our handler instead.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from typing import Literal, TextIO
 
@@ -70,5 +74,10 @@ def configure(
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # MLflow reads this when it is imported: keep its loggers on ours (an explicit value wins).
+    os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")
     for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+        quiet = logging.getLogger(name)
+        quiet.setLevel(logging.WARNING)
+        quiet.handlers.clear()  # a library imported earlier may have added its own handler
+        quiet.propagate = True

@@ -1,4 +1,9 @@
-"""``drift``: compare a batch with the model's training data, without stopping anything."""
+"""``drift`` and ``report``: watch the data and the model without stopping anything.
+
+``drift`` compares a batch with the model's training data; it exits 0 whatever it finds unless
+``--fail-on`` is given, and sends an alert (``alerts``) when a feature reaches
+``alerts.drift_level``. ``report`` writes one HTML page with the project at a glance.
+"""
 
 from __future__ import annotations
 
@@ -21,48 +26,87 @@ log = logging.getLogger(__name__)
 
 def _drift(args: argparse.Namespace) -> int:
     from .. import drift
+    from ..alerts import notify
     from ..files import write_atomic
     from ..predict import REPORTS_DIR, read_batch
+    from ..report.status import update_status
 
     settings = settings_of(args)
+    root = project_root(args)
     registry = open_registry(args)
     ref = args.version or ("production" if registry.alias("production") else "candidate")
     reference, entry = registry.reference(ref)
     frame = read_batch(args.input)
-    report = drift.check(reference, frame, settings.drift)
+    result = drift.check(reference, frame, settings.drift)
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     report = {
         "input": str(args.input),
         "model_version": entry["version"],
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        **report,
+        "created_at": created,
+        **result.to_json(),
     }
-    default = project_root(args) / REPORTS_DIR / f"drift-{Path(args.input).stem}.json"
+    default = root / REPORTS_DIR / f"drift-{Path(args.input).stem}.json"
     out = output_path(args, Path(args.report or default), inputs=(args.input,))
     write_atomic(out, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
-    print(f"drift of {args.input} ({report['rows']} rows) against model v{entry['version']}:")
-    print(drift.table(report))
+    print(f"drift of {args.input} ({result.rows} rows) against model v{entry['version']}:")
+    print(drift.table(result))
     log.info("report: %s", out)
-    status = report["status"]
-    if status == drift.INSUFFICIENT:
-        log.warning("fewer than %s rows: insufficient data, no verdict", report["min_rows"])
+    update_status(
+        root,
+        "drift",
+        {
+            "status": result.status,
+            "at": created,
+            "input": str(args.input),
+            "model_version": entry["version"],
+        },
+    )
+    if result.status == drift.INSUFFICIENT:
+        log.warning("fewer than %s rows: insufficient data, no verdict", result.min_rows)
         return 0
     for level in ("alert", "warn"):
-        names = drift.flagged(report, level)
+        names = result.flagged(level)
         if names:
             log.warning("drift %s on %d feature(s): %s", level, len(names), ", ".join(names))
             break
-    if args.fail_on != "never" and drift.flagged(report, args.fail_on):
+    worth = result.flagged(settings.alerts.drift_level)
+    if worth:
+        notify(
+            "drift",
+            f"drift {result.status} on {len(worth)} feature(s) of {args.input} against model "
+            f"v{entry['version']}: {', '.join(worth)}",
+            severity="error" if result.status == "alert" else "warning",
+            details={"report": str(out), "features": list(worth), "status": result.status},
+            settings=settings.alerts,
+        )
+    if args.fail_on != "never" and result.flagged(args.fail_on):
         return EXIT_REFUSED
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from ..report import DEFAULT_OUTPUT, build
+
+    root = project_root(args)
+    out = output_path(args, Path(args.output or root / DEFAULT_OUTPUT))
+    page, snapshot = build(settings_of(args), root, out)
+    production = f"v{snapshot.production.version}" if snapshot.production else "none"
+    drift = snapshot.drift.status if snapshot.drift else "not checked"
+    log.info("production model: %s; drift: %s; %d run(s)", production, drift, len(snapshot.runs))
+    print(page)
+    return 0
+
+
 def register(subparsers: Subparsers) -> None:
-    """Add ``drift``."""
+    """Add ``drift`` and ``report``."""
     parser = subparsers.add_parser(
         "drift",
         parents=[root_option()],
-        help="compare a batch with the model's training data (PSI and KS per feature)",
-        description="Warns on drift without failing (exit 0) unless --fail-on is given.",
+        help="compare a batch with the model's training data (a test per feature, Holm-corrected)",
+        description="Kolmogorov-Smirnov (numeric) and chi-square (categorical) tests per feature, "
+        "corrected across features so a same-distribution batch warns at most drift.alpha (5%) "
+        "of the time; PSI and mean shifts as effect sizes. Warns without failing (exit 0) unless "
+        "--fail-on is given.",
     )
     parser.add_argument("input", type=Path, help="CSV or Parquet file")
     parser.add_argument("--version", help="reference of this version (default: production)")
@@ -76,3 +120,16 @@ def register(subparsers: Subparsers) -> None:
         "--report", type=Path, help="JSON report path (default: reports/drift-<input>.json)"
     )
     parser.set_defaults(handler=_drift)
+
+    parser = subparsers.add_parser(
+        "report",
+        parents=[root_option()],
+        help="write the project at a glance as one HTML page (reports/report.html)",
+        description="The production model and how it compares, recent runs, the last contract "
+        "and drift checks, and the audit trail, in one self-contained HTML file (no server, no "
+        "script, opens offline). Also refreshes reports/status.json for `leanops status`.",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, help="HTML file (default: reports/report.html)"
+    )
+    parser.set_defaults(handler=_report)

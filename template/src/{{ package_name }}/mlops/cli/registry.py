@@ -82,6 +82,10 @@ def _promote(args: argparse.Namespace) -> int:
     print(comparison_table(result))
     if record is None:
         log.error("refused: v%s stays candidate: %s", result.candidate, "; ".join(result.reasons))
+        from ..alerts import notify  # F11: alert a webhook; never raises
+
+        why = "; ".join(result.reasons)
+        notify("promotion", f"v{result.candidate} refused: {why}", settings=settings.alerts)
         return EXIT_REFUSED
     if record["forced"]:
         log.warning("gate overridden (%s)", "; ".join(result.reasons))

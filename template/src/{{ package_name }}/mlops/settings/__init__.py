@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from .. import PACKAGE
 from ..errors import UserError
+from .alerts import AlertSettings
 from .data import DataSettings
 from .drift import DriftLimits, DriftSettings
 from .promotion import PromotionSettings
@@ -27,6 +28,7 @@ from .tracking import MLFLOW_VARIABLES, SECRET_FIELDS, Backend, MlflowSettings
 from .train import TrainSettings
 
 __all__ = [
+    "AlertSettings",
     "ConfigError",
     "DataSettings",
     "DriftLimits",
@@ -61,6 +63,7 @@ class Settings(BaseModel):
     train: TrainSettings
     promotion: PromotionSettings = Field(default_factory=PromotionSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     tracking_backend: Backend = "local"
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
     # Relative paths are resolved against the project folder by ``load_settings``.

@@ -1,0 +1,286 @@
+"""``leanops status PATH...``: the fleet at a glance, one row per generated project.
+
+Per project: its template version and how far behind the newest tag it is (the same pre-check
+``leanops update --check`` runs), an update branch waiting to be merged or left in conflict, and
+what the project itself records in ``reports/status.json`` (written by its ``report`` command and
+updated by ``drift``): the production model and its age, the last pipeline run, the last drift
+check. Nothing is rendered or imported from the projects: a fleet is read in well under a second
+plus one ``git ls-remote`` per template source.
+
+Output: a table, ``--json``, or ``--html FILE`` with the look of the projects' own report (the
+same ``report.css``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import subprocess
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import EXIT_OK, LeanopsError
+from .fleet import Project, discover
+
+STATUS_FILE = Path("reports") / "status.json"
+UPDATE_BRANCHES = "template-update/"
+
+
+@dataclass
+class Row:
+    """One project's line; also its ``--json`` record."""
+
+    project: str
+    template: str = ""  # the version it was generated from or last updated to
+    newest: str = ""
+    behind: int | None = None  # versions between the project's and the newest
+    template_status: str = ""  # up to date, behind, failed ...
+    update_branch: str = ""
+    update_state: str = ""  # waiting, conflicts
+    production: int | None = None
+    production_since: str | None = None
+    pipeline: str | None = None
+    pipeline_at: str | None = None
+    drift: str | None = None
+    drift_at: str | None = None
+    recorded_at: str | None = None
+    message: str = ""
+
+
+# --- the template side: the only place that uses leanops' update logic ------------------------
+
+
+def template_state(projects: list[Project]) -> dict[Path, tuple[str, str, int | None, str]]:
+    """``(status, newest version, versions behind, message)`` per project, from the pre-check
+    of ``leanops update --check`` (``plan``) and the source's version tags (``versions``)."""
+    from .plan import CHECK, RefsCache, plan
+    from .results import BEHIND, UP_TO_DATE
+    from .source import resolve_source
+    from .versions import commit_version
+
+    jobs, done = plan(projects, None, CHECK)
+    state: dict[Path, tuple[str, str, int | None, str]] = {}
+    refs = RefsCache()
+    for project in projects:
+        state[project.path] = ("", "", None, "")
+    results = [job.result(status=BEHIND) for job in jobs] + done
+    for result in results:
+        path = Path(result.project)
+        project = next(p for p in projects if p.path == path)
+        behind: int | None = 0 if result.status == UP_TO_DATE else None
+        current = commit_version(project.commit)
+        if result.status == BEHIND and current is not None:
+            try:
+                tags = refs.get(resolve_source(project.src_path, project.path)).version_tags()
+            except LeanopsError:
+                tags = []
+            behind = sum(1 for tag in tags if tag.version > current)
+        state[path] = (result.status, result.target, behind, result.message)
+    return state
+
+
+# --- the project side: git branches and reports/status.json ----------------------------------
+
+
+def _git(path: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(path), *args], capture_output=True, text=True, check=False
+    )
+    return result.stdout if result.returncode in (0, 1, 2) else ""
+
+
+def update_branch(path: Path) -> tuple[str, str]:
+    """``(branch, waiting|conflicts)`` of an update branch not merged into HEAD, else empty."""
+    branches = _git(path, "branch", "--no-merged", "HEAD", "--format=%(refname:short)")
+    waiting = [b for b in branches.split() if b.startswith(UPDATE_BRANCHES)]
+    head = _git(path, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    if head.startswith(UPDATE_BRANCHES):
+        waiting.insert(0, head)
+    if not waiting:
+        return "", ""
+    branch = waiting[0]
+    trees = [Path(path)]
+    for line in _git(path, "worktree", "list", "--porcelain").splitlines():
+        if line.startswith("worktree "):
+            trees.append(Path(line.removeprefix("worktree ")))
+    for tree in trees:
+        if _git(tree, "rev-parse", "--abbrev-ref", "HEAD").strip() != branch:
+            continue
+        unmerged = _git(tree, "diff", "--name-only", "--diff-filter=U").strip()
+        markers = "conflict marker" in _git(tree, "diff", "--check", "HEAD")
+        if unmerged or markers:
+            return branch, "conflicts"
+    return branch, "waiting"
+
+
+def recorded(path: Path) -> dict[str, object]:
+    """The project's ``reports/status.json`` (empty when it has none)."""
+    try:
+        data = json.loads((path / STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _part(status: dict[str, object], name: str) -> dict[str, object]:
+    part = status.get(name)
+    return part if isinstance(part, dict) else {}
+
+
+def rows_for(paths: list[Path]) -> list[Row]:
+    """One row per project found under ``paths``."""
+    projects, broken = discover(paths)
+    state = template_state(projects)
+    rows = [Row(str(path), message=str(error)) for path, error in broken]
+    for project in projects:
+        status, newest, behind, message = state.get(project.path, ("", "", None, ""))
+        row = Row(
+            str(project.path),
+            template=project.commit,
+            newest=newest,
+            behind=behind,
+            template_status=status,
+            message=message,
+        )
+        row.update_branch, row.update_state = update_branch(project.path)
+        own = recorded(project.path)
+        production, pipeline, drift = (_part(own, n) for n in ("production", "pipeline", "drift"))
+        version = production.get("version")
+        row.production = version if isinstance(version, int) else None
+        row.production_since = _text(production.get("since"))
+        row.pipeline, row.pipeline_at = _text(pipeline.get("status")), _text(pipeline.get("at"))
+        row.drift, row.drift_at = _text(drift.get("status")), _text(drift.get("at"))
+        row.recorded_at = _text(own.get("updated_at"))
+        rows.append(row)
+    return sorted(rows, key=lambda row: row.project)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def age(stamp: str | None, now: dt.datetime | None = None) -> str:
+    """``3d``, ``5h``, ``12m`` since an ISO time; ``-`` when unknown."""
+    if not stamp:
+        return "-"
+    try:
+        then = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return "-"
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=dt.UTC)
+    seconds = ((now or dt.datetime.now(dt.UTC)) - then).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return "now"
+
+
+def cells(row: Row) -> list[str]:
+    """The row as the table's text cells."""
+    behind = "" if not row.behind else f" ({row.behind} behind {row.newest})"
+    update = f"{row.update_branch} {row.update_state}".strip() or "-"
+    production = f"v{row.production} ({age(row.production_since)})" if row.production else "-"
+    pipeline = f"{row.pipeline} ({age(row.pipeline_at)})" if row.pipeline else "-"
+    drift = f"{row.drift} ({age(row.drift_at)})" if row.drift else "-"
+    return [
+        row.project,
+        f"{row.template or '-'}{behind}",
+        row.template_status or "-",
+        update,
+        production,
+        pipeline,
+        drift,
+        age(row.recorded_at) if row.recorded_at else "never",
+    ]
+
+
+HEADERS = [
+    "project",
+    "template",
+    "status",
+    "update branch",
+    "production",
+    "pipeline",
+    "drift",
+    "recorded",
+]
+
+
+def stylesheet() -> str:
+    """The report stylesheet, the same file as the template's ``mlops/report/style.css``."""
+    return resources.files("generator").joinpath("report.css").read_text(encoding="utf-8")
+
+
+def render_html(rows: list[Row]) -> str:
+    """The fleet as one self-contained page in the projects' report style."""
+
+    def badge(text: str | None) -> str:
+        if not text:
+            return "-"
+        css = html.escape(text.replace(" ", "-"))
+        return f'<span class="badge {css}">{html.escape(text)}</span>'
+
+    body = []
+    for row in rows:
+        text = cells(row)
+        body.append(
+            "<tr>"
+            + f"<td><code>{html.escape(text[0])}</code></td><td>{html.escape(text[1])}</td>"
+            + f"<td>{badge(row.template_status)}</td>"
+            + f"<td>{html.escape(text[3])}</td><td>{html.escape(text[4])}</td>"
+            + f"<td>{badge(row.pipeline)}</td><td>{badge(row.drift)}</td>"
+            + f"<td>{html.escape(text[7])}</td></tr>"
+        )
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADERS)
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>leanops status</title>'
+        f"<style>{stylesheet()}</style></head><body><header><h1>leanops status</h1>"
+        f'<p>{len(rows)} project(s), {now} UTC</p></header><main><section id="fleet">'
+        f"<h2>Projects</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+        '</table><p class="note">Production, pipeline and drift come from each project\'s '
+        "<code>reports/status.json</code> (written by its <code>report</code> command, updated by "
+        "<code>drift</code>); recorded = when it was last written.</p></section></main>"
+        "</body></html>\n"
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print (or write) the fleet's status."""
+    rows = rows_for([Path(p) for p in (args.paths or ["."])])
+    if not rows:
+        raise LeanopsError("no generated project found (no .copier-answers.yml)")
+    if args.html:
+        Path(args.html).write_text(render_html(rows), encoding="utf-8")
+    if args.json:
+        print(json.dumps({"projects": [asdict(row) for row in rows]}, indent=2))
+    elif not args.html:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="leanops status")
+        for header in HEADERS:
+            table.add_column(header)
+        for row in rows:
+            table.add_row(*cells(row))
+        Console(highlight=False, soft_wrap=True).print(table)
+    return EXIT_OK
+
+
+def add_status(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``status`` command's arguments."""
+    parser = subparsers.add_parser(
+        "status",
+        help="the fleet at a glance: template version, update branch, model, pipeline, drift",
+        description="One row per generated project found under PATH: template version and how "
+        "far behind, an update branch waiting or in conflict, and what the project recorded in "
+        "reports/status.json (production model and age, last pipeline run, last drift check).",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="project or folder of projects")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument("--html", metavar="FILE", help="write an HTML page (the report's style)")
+    parser.set_defaults(handler=cmd_status)

@@ -1,0 +1,101 @@
+"""Drift checks: is a batch of data still like the data the model was trained on?
+
+``reference_stats`` summarises the training data when a model version is registered; ``check``
+compares a batch with it, one statistical test per feature (Kolmogorov-Smirnov for numbers,
+chi-square for categories, Fisher's exact test for a change in missing values), corrected across
+features with Holm's method so a same-distribution batch warns at most ``alpha`` (5%) of the time,
+whatever its size. Each feature also gets effect sizes a person can read: PSI, the shift of its
+mean in reference standard deviations, or the category whose share moved most.
+
+Modules: ``stats`` (the tests), ``reference`` (what is saved), ``check`` (the verdicts).
+"""
+
+from __future__ import annotations
+
+from .check import (
+    INSUFFICIENT,
+    LEVELS,
+    Distribution,
+    DriftReport,
+    FeatureDrift,
+    check,
+)
+from .reference import MISSING, OTHER, DriftError, reference_stats
+from .stats import holm, ks_p_value, ks_statistic, psi
+
+__all__ = [
+    "INSUFFICIENT",
+    "LEVELS",
+    "MISSING",
+    "OTHER",
+    "Distribution",
+    "DriftError",
+    "DriftReport",
+    "FeatureDrift",
+    "check",
+    "flagged",
+    "holm",
+    "ks_p_value",
+    "ks_statistic",
+    "psi",
+    "reference_stats",
+    "table",
+]
+
+
+def flagged(report: DriftReport, level: str) -> list[str]:
+    """Features at ``level`` (``warn`` or ``alert``) or above."""
+    return report.flagged(level)
+
+
+def _p(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return "<1e-6" if value < 1e-6 else f"{value:.3g}"
+
+
+def _effect(row: FeatureDrift) -> str | None:
+    if row.mean_shift_sd is not None:
+        return f"mean {row.mean_shift_sd:+.2f} sd"
+    change = row.largest_change
+    if change:
+        before, after = change.get("reference"), change.get("batch")
+        if isinstance(before, float | int) and isinstance(after, float | int):
+            return f"{change.get('category')}: {before:.1%} -> {after:.1%}"
+    return None
+
+
+def table(report: DriftReport) -> str:
+    """The report as a text table, worst features first."""
+    from ..tables import render
+
+    order = {"alert": 0, "warn": 1, INSUFFICIENT: 2, "ok": 3}
+    rows = sorted(report.features, key=lambda row: (order[row.status], row.feature))
+    headers = (
+        "feature",
+        "kind",
+        "rows",
+        "test",
+        "statistic",
+        "p (adj.)",
+        "psi",
+        "change",
+        "status",
+    )
+    return render(
+        headers,
+        [
+            (
+                row.feature,
+                row.kind,
+                row.rows,
+                row.test,
+                None if row.statistic is None else round(row.statistic, 4),
+                _p(row.p_adjusted),
+                None if row.psi is None else round(row.psi, 3),
+                _effect(row),
+                row.status,
+            )
+            for row in rows
+        ],
+    )

@@ -1,0 +1,312 @@
+"""Check a batch against reference statistics: one test per feature, one verdict per batch.
+
+A feature's verdict:
+
+- ``insufficient data``: the batch has fewer than ``min_rows`` rows (no test is run);
+- ``ok``: no significant change (Holm-adjusted p-value >= ``alpha``);
+- ``warn``: a significant change (adjusted p < ``alpha``): the distribution moved;
+- ``alert``: a significant change that is also large: PSI >= ``psi_alert`` or KS D >= ``ks_alert``.
+
+The batch's status is its worst feature's. See ``stats`` for the tests and why the correction.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .reference import (
+    MISSING,
+    OTHER,
+    CategoricalReference,
+    DriftError,
+    FeatureReference,
+    NumericReference,
+    categories,
+    parse,
+)
+from .stats import Floats, chi_square, holm, ks_p_value, ks_statistic, missing_p_value, psi
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+    from ..settings.drift import DriftSettings
+
+LEVELS = ("ok", "warn", "alert")
+INSUFFICIENT = "insufficient data"
+DEFAULT_ALPHA = 0.05
+DEFAULT_PSI_ALERT = 0.25
+DEFAULT_KS_ALERT = 0.2
+DEFAULT_MIN_ROWS = 100
+
+
+@dataclass
+class Distribution:
+    """Reference and batch shares over the same bins (deciles, missing) or categories."""
+
+    labels: list[str]
+    reference: list[float]
+    batch: list[float]
+
+
+@dataclass
+class FeatureDrift:
+    """One feature's result: the test, its p-values, the effect sizes and the verdict."""
+
+    feature: str
+    kind: str  # numeric | categorical
+    rows: int
+    test: str  # ks | chi2 (with "+missing" when the share of missing values was tested too)
+    statistic: float | None
+    p_value: float | None
+    p_adjusted: float | None  # Holm, across the batch's features
+    psi: float | None
+    ks: float | None  # KS D (numeric)
+    mean_shift_sd: float | None  # (batch mean - reference mean) / reference SD (numeric)
+    largest_change: dict[str, JsonValue] | None  # category, reference share, batch share
+    missing: tuple[float, float]  # share of missing values: reference, batch
+    status: str
+    thresholds: dict[str, float]
+    distribution: Distribution
+
+
+@dataclass
+class DriftReport:
+    """The result of one check."""
+
+    rows: int
+    min_rows: int
+    alpha: float
+    status: str
+    features: list[FeatureDrift] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """A JSON-ready dict (what ``reports/drift-*.json`` holds)."""
+        data: dict[str, JsonValue] = asdict(self)
+        return data
+
+    def flagged(self, level: str) -> list[str]:
+        """Features at ``level`` (``warn`` or ``alert``) or above."""
+        floor = LEVELS.index(level)
+        return [
+            row.feature
+            for row in self.features
+            if row.status in LEVELS and LEVELS.index(row.status) >= floor
+        ]
+
+
+@dataclass
+class Limits:
+    """The thresholds that apply to one feature."""
+
+    alpha: float = DEFAULT_ALPHA
+    psi_alert: float = DEFAULT_PSI_ALERT
+    ks_alert: float = DEFAULT_KS_ALERT
+
+
+def limits_for(settings: DriftSettings | None, feature: str) -> Limits:
+    """Global thresholds, overridden by the feature's own entries (unset = keep the global)."""
+    if settings is None:
+        return Limits()
+    limits = Limits(settings.alpha, settings.psi_alert, settings.ks_alert)
+    own = settings.features.get(feature)
+    if own is not None:
+        if own.psi_alert is not None:
+            limits.psi_alert = own.psi_alert
+        if own.ks_alert is not None:
+            limits.ks_alert = own.ks_alert
+    return limits
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), digits)
+
+
+def _edge_labels(edges: Floats) -> list[str]:
+    if edges.size == 0:
+        return ["all"]
+    shown = [f"{edge:.3g}" for edge in edges]
+    middle = [f"{low} to {high}" for low, high in itertools.pairwise(shown)]
+    return [f"< {shown[0]}", *middle, f"≥ {shown[-1]}"]
+
+
+@dataclass
+class _Measured:
+    """A feature's raw results before the batch-level correction."""
+
+    kind: str
+    rows: int
+    test: str
+    statistic: float | None
+    p_value: float | None
+    psi: float | None
+    ks: float | None = None
+    mean_shift_sd: float | None = None
+    largest_change: dict[str, JsonValue] | None = None
+    missing: tuple[float, float] = (0.0, 0.0)
+    distribution: Distribution = field(default_factory=lambda: Distribution([], [], []))
+
+
+def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    present = np.sort(values[~np.isnan(values)])
+    missing = int(values.size - present.size)
+    counts = np.bincount(
+        np.searchsorted(ref.edges, present, side="right"), minlength=ref.edges.size + 1
+    )
+    ref_total = ref.present + ref.missing
+    ref_shares = np.append(ref.proportions * ref.present, ref.missing) / max(ref_total, 1)
+    batch_shares = np.append(counts, missing) / max(values.size, 1)
+    labels = _edge_labels(ref.edges)
+    if ref.missing == 0 and missing == 0:  # no "missing" bin to compare or draw
+        ref_shares, batch_shares = ref_shares[:-1], batch_shares[:-1]
+    else:
+        labels.append("missing")
+    d = p_ks = None
+    if present.size and ref.sketch.size:
+        d = ks_statistic(ref.sketch, present)
+        p_ks = ks_p_value(d, ref.present, int(present.size), ref.resolution)
+    p_missing = missing_p_value(ref.present, ref.missing, int(present.size), missing)
+    tests = [p for p in (p_ks, p_missing) if p is not None]
+    p_value = min(1.0, len(tests) * min(tests)) if tests else None
+    shift = None
+    if present.size and ref.mean is not None and ref.std:
+        shift = (float(present.mean()) - ref.mean) / ref.std
+    return _Measured(
+        kind="numeric",
+        rows=int(values.size),
+        test="ks" + ("+missing" if p_missing is not None else ""),
+        statistic=d,
+        p_value=p_value,
+        psi=psi(ref_shares, batch_shares) if values.size else None,
+        ks=d,
+        mean_shift_sd=shift,
+        missing=(ref.missing / max(ref_total, 1), missing / max(values.size, 1)),
+        distribution=Distribution(labels, _shares(ref_shares), _shares(batch_shares)),
+    )
+
+
+def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
+    found = categories(column).value_counts()
+    current = dict.fromkeys(ref.counts, 0.0)
+    current.setdefault(OTHER, 0.0)
+    for key, count in found.items():
+        name = str(key)
+        current[name if name in ref.counts else OTHER] += float(count)
+    names = list(current)
+    ref_counts = np.asarray([ref.counts.get(name, 0.0) for name in names], dtype=float)
+    batch_counts = np.asarray([current[name] for name in names], dtype=float)
+    statistic, p_value = chi_square(ref_counts, batch_counts)
+    ref_shares = ref_counts / max(ref_counts.sum(), 1.0)
+    batch_shares = batch_counts / max(batch_counts.sum(), 1.0)
+    changes = np.abs(batch_shares - ref_shares)
+    largest = int(np.argmax(changes)) if changes.size else None
+    keep = (ref_counts + batch_counts) > 0  # drop an empty "<other>"
+    missing_index = names.index(MISSING) if MISSING in names else None
+    return _Measured(
+        kind="categorical",
+        rows=len(column),
+        test="chi2",
+        statistic=statistic,
+        p_value=p_value,
+        psi=psi(ref_shares, batch_shares) if len(column) else None,
+        largest_change=None
+        if largest is None
+        else {
+            "category": names[largest],
+            "reference": round(float(ref_shares[largest]), 6),
+            "batch": round(float(batch_shares[largest]), 6),
+        },
+        missing=(
+            (float(ref_shares[missing_index]), float(batch_shares[missing_index]))
+            if missing_index is not None
+            else (0.0, 0.0)
+        ),
+        distribution=Distribution(
+            [name for name, kept in zip(names, keep, strict=True) if kept],
+            _shares(ref_shares[keep]),
+            _shares(batch_shares[keep]),
+        ),
+    )
+
+
+def _shares(values: Floats) -> list[float]:
+    return [round(float(value), 6) for value in values]
+
+
+def _verdict(measured: _Measured, adjusted: float | None, limits: Limits, min_rows: int) -> str:
+    if measured.rows < min_rows:
+        return INSUFFICIENT
+    if adjusted is None or adjusted >= limits.alpha:
+        return "ok"
+    large = (measured.psi or 0.0) >= limits.psi_alert or (measured.ks or 0.0) >= limits.ks_alert
+    return "alert" if large else "warn"
+
+
+def check(
+    reference: Mapping[str, object], frame: pd.DataFrame, settings: DriftSettings | None = None
+) -> DriftReport:
+    """Compare ``frame`` with ``reference`` (``reference_stats``' output, from the registry).
+
+    ``settings`` is the ``drift`` section of the settings (alpha, alert thresholds, ``min_rows``,
+    per-feature ``features``); None uses the defaults.
+    """
+    features: dict[str, FeatureReference] = parse(reference)
+    missing = [name for name in features if name not in frame.columns]
+    if missing:
+        raise DriftError(f"batch lacks feature column(s) of the reference: {', '.join(missing)}")
+    min_rows = settings.min_rows if settings is not None else DEFAULT_MIN_ROWS
+    alpha = settings.alpha if settings is not None else DEFAULT_ALPHA
+    measured = {
+        name: _numeric(ref, frame[name])
+        if isinstance(ref, NumericReference)
+        else _categorical(ref, frame[name])
+        for name, ref in features.items()
+    }
+    # The family: every feature with enough rows and a test. Holm keeps its error rate at alpha.
+    family = {
+        name: m.p_value
+        for name, m in measured.items()
+        if m.rows >= min_rows and m.p_value is not None
+    }
+    adjusted = dict(zip(family, holm(list(family.values())), strict=True))
+    rows = []
+    for name, m in measured.items():
+        limits = limits_for(settings, name)
+        status = _verdict(m, adjusted.get(name), limits, min_rows)
+        tested = status != INSUFFICIENT
+        rows.append(
+            FeatureDrift(
+                feature=name,
+                kind=m.kind,
+                rows=m.rows,
+                test=m.test,
+                statistic=_round(m.statistic) if tested else None,
+                p_value=_round(m.p_value, 8) if tested else None,
+                p_adjusted=_round(adjusted.get(name), 8) if tested else None,
+                psi=_round(m.psi),
+                ks=_round(m.ks),
+                mean_shift_sd=_round(m.mean_shift_sd, 4),
+                largest_change=m.largest_change,
+                missing=(round(m.missing[0], 6), round(m.missing[1], 6)),
+                status=status,
+                thresholds={
+                    "alpha": limits.alpha,
+                    "psi_alert": limits.psi_alert,
+                    "ks_alert": limits.ks_alert,
+                },
+                distribution=m.distribution,
+            )
+        )
+    graded = [LEVELS.index(row.status) for row in rows if row.status in LEVELS]
+    overall = LEVELS[max(graded)] if graded else INSUFFICIENT
+    return DriftReport(
+        rows=len(frame), min_rows=min_rows, alpha=alpha, status=overall, features=rows
+    )

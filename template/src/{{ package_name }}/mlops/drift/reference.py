@@ -1,0 +1,198 @@
+"""Reference statistics: what a drift check compares a batch with, saved with each model version.
+
+``reference_stats`` (called at training time) keeps, per numeric feature: the number of present
+and missing values, mean and standard deviation, the decile edges with the share of rows in each
+(for PSI and the report's charts) and a sketch of at most ``SKETCH_SIZE`` mid-point quantiles (the
+whole sorted sample when it is smaller) for the KS test; per categorical feature, the count of
+each of the ``MAX_CATEGORIES`` most frequent categories, the rest pooled as ``<other>``. About
+10 KB per numeric feature as JSON (values are kept exact, never rounded).
+
+``parse`` reads it back into typed records, including references saved by template 0.2 (shares
+instead of counts, a sketch with end points): those are converted with the row count they kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from .stats import Floats
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+FORMAT = 2
+BINS = 10
+SKETCH_SIZE = 500
+MAX_CATEGORIES = 100
+MISSING = "<missing>"
+OTHER = "<other>"  # categories never seen in the reference (or beyond MAX_CATEGORIES)
+
+
+class DriftError(UserError):
+    """A drift check cannot run; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class NumericReference:
+    """One numeric feature of the training data."""
+
+    present: int
+    missing: int
+    mean: float | None
+    std: float | None
+    edges: Floats  # inner decile edges (unique)
+    proportions: Floats  # share of present values in each bin (len(edges) + 1)
+    sketch: Floats  # sorted
+    resolution: float  # max gap between the sketch's distribution function and the sample's
+
+
+@dataclass(frozen=True)
+class CategoricalReference:
+    """One categorical feature of the training data: counts per category."""
+
+    counts: dict[str, float]
+
+
+FeatureReference = NumericReference | CategoricalReference
+
+
+def categories(column: pd.Series) -> pd.Series:
+    """A column as text categories, missing values as ``<missing>``."""
+    return column.astype("string").fillna(MISSING)
+
+
+def _exact(values: Floats) -> list[JsonValue]:
+    """Values as they are: rounding would move a discrete feature's values (0.0506801187 and
+    0.05068012 are different categories to a test) and shift whole bins."""
+    return [float(value) for value in values]
+
+
+def _numeric(values: Floats, bins: int, sketch: int) -> dict[str, JsonValue]:
+    finite = np.sort(values[~np.isnan(values)])
+    if finite.size == 0:
+        raise DriftError("a numeric feature has no values to build reference statistics from")
+    edges = np.unique(np.quantile(finite, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+    counts = np.bincount(np.searchsorted(edges, finite, side="right"), minlength=edges.size + 1)
+    exact = finite.size <= sketch
+    if not exact:
+        levels = (np.arange(sketch) + 0.5) / sketch
+        finite_sketch = np.quantile(finite, levels, method="inverted_cdf")
+    else:
+        finite_sketch = finite
+    return {
+        "kind": "numeric",
+        "present": int(finite.size),
+        "missing": int(values.size - finite.size),
+        "mean": float(finite.mean()),
+        "std": float(finite.std(ddof=1)) if finite.size > 1 else None,
+        "edges": _exact(edges),
+        "proportions": [round(float(p), 6) for p in counts / counts.sum()],
+        "sketch": _exact(finite_sketch),
+        "exact": exact,
+    }
+
+
+def reference_stats(
+    frame: pd.DataFrame,
+    numeric: list[str],
+    categorical: list[str],
+    *,
+    bins: int = BINS,
+    sketch: int = SKETCH_SIZE,
+) -> dict[str, JsonValue]:
+    """Reference statistics of the training data, saved as JSON beside the model."""
+    features: dict[str, JsonValue] = {}
+    for name in numeric:
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        features[name] = _numeric(values, bins, sketch)
+    for name in categorical:
+        counts = categories(frame[name]).value_counts()
+        top = counts.iloc[:MAX_CATEGORIES]
+        kept: dict[str, JsonValue] = {str(key): int(value) for key, value in top.items()}
+        rest = int(counts.iloc[MAX_CATEGORIES:].sum())
+        if rest:
+            kept[OTHER] = rest
+        features[name] = {"kind": "categorical", "counts": kept}
+    return {
+        "format": FORMAT,
+        "rows": len(frame),
+        "bins": bins,
+        "sketch_size": sketch,
+        "features": features,
+    }
+
+
+# ------------------------------------------------------------------------------------- reading
+
+
+def _floats(value: object) -> Floats:
+    if not isinstance(value, list):
+        raise DriftError("reference statistics are malformed (expected a list of numbers)")
+    return np.asarray(value, dtype=float)
+
+
+def _number(value: object, default: float = 0.0) -> float:
+    return float(value) if isinstance(value, int | float) else default
+
+
+def _parse_numeric(raw: Mapping[str, object], rows: int, old: bool) -> NumericReference:
+    sketch = np.sort(_floats(raw["sketch"]))
+    if old:  # 0.2: a share of missing values and a sketch of end-point quantiles
+        missing = round(rows * _number(raw.get("missing_rate")))
+        present = rows - missing
+        exact = sketch.size >= present
+        resolution = 0.0 if exact else 1.0 / max(sketch.size - 1, 1)
+        mean = float(sketch.mean()) if sketch.size else None
+        std = float(sketch.std(ddof=1)) if sketch.size > 1 else None
+    else:
+        present, missing = int(_number(raw["present"])), int(_number(raw["missing"]))
+        resolution = 0.0 if raw.get("exact") else 0.5 / max(sketch.size, 1)
+        mean = _number(raw["mean"]) if raw.get("mean") is not None else None
+        std = _number(raw["std"]) if raw.get("std") is not None else None
+    return NumericReference(
+        present=present,
+        missing=missing,
+        mean=mean,
+        std=std,
+        edges=_floats(raw["edges"]),
+        proportions=_floats(raw["proportions"]),
+        sketch=sketch,
+        resolution=resolution,
+    )
+
+
+def _parse_categorical(raw: Mapping[str, object], rows: int) -> CategoricalReference:
+    counts = raw.get("counts")
+    if isinstance(counts, dict):
+        return CategoricalReference({str(key): _number(value) for key, value in counts.items()})
+    shares = raw.get("frequencies")  # 0.2: shares of the reference's rows
+    if not isinstance(shares, dict):
+        raise DriftError("reference statistics are malformed (a categorical feature has no counts)")
+    return CategoricalReference({str(key): _number(value) * rows for key, value in shares.items()})
+
+
+def parse(reference: Mapping[str, object]) -> dict[str, FeatureReference]:
+    """The per-feature records of a saved reference (this format or 0.2's)."""
+    features = reference.get("features")
+    if not isinstance(features, dict):
+        raise DriftError("reference statistics are malformed (no features)")
+    old = reference.get("format") is None
+    rows = int(_number(reference.get("rows")))
+    parsed: dict[str, FeatureReference] = {}
+    try:
+        for name, raw in features.items():
+            if not isinstance(raw, dict):
+                raise DriftError(f"reference statistics of {name!r} are malformed")
+            if raw.get("kind") == "numeric":
+                parsed[str(name)] = _parse_numeric(raw, rows, old)
+            else:
+                parsed[str(name)] = _parse_categorical(raw, rows)
+    except (KeyError, TypeError, ValueError) as error:
+        raise DriftError(f"reference statistics are malformed ({error})") from error
+    return parsed

@@ -1,0 +1,131 @@
+"""The statistics of a drift check: scipy's tests, PSI, and Holm's correction across features.
+
+- Numeric features: the two-sample Kolmogorov-Smirnov test. ``D`` is computed against the saved
+  reference sketch; its p-value is scipy's asymptotic two-sided one (``kstwo.sf(D, round(en))``
+  with ``en = n*m / (n+m)``, exactly what ``scipy.stats.ks_2samp(method="asymp")`` uses), with
+  ``m`` the number of reference rows, not the sketch's size. A sketch of ``K`` mid-point quantiles
+  is within ``1/(2K)`` of the reference's own distribution function everywhere, so ``D`` is
+  lowered by that much before the p-value is read: the test stays conservative.
+- Missing values: Fisher's exact test on the missing/present counts (only when either side has
+  missing values), combined with the KS test by Bonferroni (twice the smaller p-value).
+- Categorical features: Pearson's chi-square test of homogeneity on the reference and batch counts
+  (``scipy.stats.chi2_contingency``), categories with an expected count below 5 pooled together
+  (Cochran's rule), so rare categories do not make the approximation cry wolf.
+- A batch is a family of tests, one per feature: Holm's step-down correction keeps the chance that
+  ANY feature of a same-distribution batch is flagged at ``alpha`` (5% by default). With 12
+  features tested at 5% each, about 46% of clean batches would warn somewhere.
+- PSI (population stability index) is an effect size, not a test: sum of (new - ref) * ln(new /
+  ref) over bins. It says how much a distribution moved; the p-value says whether it moved at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+
+EPSILON = 1e-4  # floor for empty bins, so ln(new / ref) stays finite
+MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square approximation
+
+
+def psi(reference: Sequence[float] | Floats, current: Sequence[float] | Floats) -> float:
+    """Population stability index between two vectors of bin proportions."""
+    ref = np.clip(np.asarray(reference, dtype=float), EPSILON, None)
+    cur = np.clip(np.asarray(current, dtype=float), EPSILON, None)
+    return float(np.sum((cur - ref) * np.log(cur / ref)))
+
+
+def ks_statistic(sorted_reference: Floats, sorted_current: Floats) -> float:
+    """Two-sample Kolmogorov-Smirnov D of two sorted samples (vectorised)."""
+    points = np.concatenate([sorted_reference, sorted_current])
+    cdf_ref = np.searchsorted(sorted_reference, points, side="right") / sorted_reference.size
+    cdf_cur = np.searchsorted(sorted_current, points, side="right") / sorted_current.size
+    return float(np.max(np.abs(cdf_ref - cdf_cur)))
+
+
+def ks_p_value(d: float, reference_rows: int, batch_rows: int, resolution: float = 0.0) -> float:
+    """Two-sided asymptotic p-value of ``d`` for samples of these sizes (as scipy's ks_2samp).
+
+    ``resolution``: how far the reference sketch's distribution function may be from the full
+    reference's (0 when the sketch is the whole sample); ``d`` is lowered by it first.
+    """
+    from scipy.stats import kstwo
+
+    if reference_rows < 1 or batch_rows < 1:
+        return 1.0
+    m, n = sorted((float(reference_rows), float(batch_rows)), reverse=True)
+    en = max(1, round(m * n / (m + n)))
+    return float(np.clip(kstwo.sf(max(d - resolution, 0.0), en), 0.0, 1.0))
+
+
+def missing_p_value(
+    reference_present: int, reference_missing: int, batch_present: int, batch_missing: int
+) -> float | None:
+    """Fisher's exact p-value for a change in the share of missing values; None when neither
+    side has any (nothing to test)."""
+    from scipy.stats import fisher_exact
+
+    if reference_missing == 0 and batch_missing == 0:
+        return None
+    table = [[reference_present, reference_missing], [batch_present, batch_missing]]
+    return float(fisher_exact(table).pvalue)
+
+
+def pool_rare(reference: Floats, batch: Floats) -> tuple[Floats, Floats]:
+    """Merge the categories whose expected count is below ``MIN_EXPECTED`` into one column.
+
+    Expected counts are those of the 2 x k table (row total x column total / grand total), on the
+    smaller of the two rows. The pool grows by the next rarest category until it reaches the
+    minimum itself; columns empty on both sides are dropped.
+    """
+    keep = (reference + batch) > 0
+    reference, batch = reference[keep], batch[keep]
+    total = reference.sum() + batch.sum()
+    if total == 0:
+        return reference, batch
+    expected = min(reference.sum(), batch.sum()) * (reference + batch) / total
+    order = np.argsort(expected, kind="stable")
+    pooled = np.zeros(expected.size, dtype=bool)
+    pooled_expected = 0.0
+    for index in order:
+        if expected[index] >= MIN_EXPECTED and (
+            pooled_expected >= MIN_EXPECTED or not pooled.any()
+        ):
+            break
+        pooled[index] = True
+        pooled_expected += float(expected[index])
+    if not pooled.any():
+        return reference, batch
+    ref_out = np.append(reference[~pooled], reference[pooled].sum())
+    batch_out = np.append(batch[~pooled], batch[pooled].sum())
+    return ref_out, batch_out
+
+
+def chi_square(reference_counts: Floats, batch_counts: Floats) -> tuple[float, float]:
+    """Pearson's chi-square statistic and p-value for two count vectors over the same categories
+    (rare categories pooled); ``(0.0, 1.0)`` when fewer than two categories remain."""
+    from scipy.stats import chi2_contingency
+
+    reference, batch = pool_rare(
+        np.asarray(reference_counts, dtype=float), np.asarray(batch_counts, dtype=float)
+    )
+    if reference.size < 2 or reference.sum() == 0 or batch.sum() == 0:
+        return 0.0, 1.0
+    result = chi2_contingency(np.vstack([reference, batch]), correction=False)
+    return float(result.statistic), float(result.pvalue)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values: reject where the adjusted value is below ``alpha``,
+    and the chance of any false rejection among all of them stays at most ``alpha``."""
+    order = np.argsort(np.asarray(p_values, dtype=float), kind="stable")
+    count = len(p_values)
+    adjusted = [1.0] * count
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (count - rank) * float(p_values[index])))
+        adjusted[index] = running
+    return adjusted

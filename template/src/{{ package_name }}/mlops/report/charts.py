@@ -1,0 +1,150 @@
+"""Charts as inline SVG, drawn by matplotlib: no JavaScript, nothing fetched, text kept as text.
+
+matplotlib is optional (the ``report`` extra, also in the dev group): without it every function
+returns None and the page shows tables only, with a note. Why matplotlib and what it weighs:
+docs/decisions/0004-dashboard.md. Only ``matplotlib.figure.Figure`` is used (no pyplot, no global
+backend), so drawing is thread-safe and leaves no state behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import io
+import math
+from collections.abc import Sequence
+
+from .collect import Json, RunPoint
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.typing import RcKeyType
+
+REFERENCE = "#9aa5b1"
+BATCH = "#2563eb"
+STATUS_COLOURS = {"alert": "#dc2626", "warn": "#d97706", "ok": "#15803d"}
+MAX_PANELS = 36
+COLUMNS = 4
+RC: dict[RcKeyType, object] = {
+    "svg.fonttype": "none",  # text stays text: smaller, selectable, drawn in the page's font
+    "font.family": "sans-serif",
+    "font.size": 8.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 9.0,
+}
+
+
+def available() -> bool:
+    """True when matplotlib is installed."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def _svg(figure: Figure, salt: str) -> str:
+    """The figure as an ``<svg>`` element (no XML prologue), with ids unique to ``salt``."""
+    from matplotlib import rc_context
+
+    buffer = io.StringIO()
+    with rc_context({**RC, "svg.hashsalt": salt}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.find("<svg") :]
+
+
+def runs_chart(runs: Sequence[RunPoint]) -> str | None:
+    """Each metric of the recent runs over time, one small panel per metric."""
+    scored = [run for run in runs if run.metrics]
+    metrics = sorted({name for run in scored for name in run.metrics})
+    if not scored or not available():
+        return None
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    with rc_context(RC):
+        figure = Figure(figsize=(3.0 * len(metrics), 2.2), layout="constrained")
+        axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+        for axis, name in zip(axes, metrics, strict=True):
+            points = [(run.start, run.metrics[name]) for run in scored if name in run.metrics]
+            xs = [p[0] for p in points]
+            axis.plot(xs, [p[1] for p in points], marker="o", color=BATCH, lw=1.5)
+            ticks = sorted({xs[0], xs[len(xs) // 2], xs[-1]})
+            axis.set_xticks(ticks, [_day(tick) for tick in ticks])
+            axis.set_title(name)
+            axis.grid(axis="y", color="#e5e7eb", lw=0.6)
+    return _svg(figure, "runs")
+
+
+def _day(stamp: float) -> str:
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).strftime("%m-%d %H:%M")
+
+
+def _status(feature: Json) -> str:
+    return str(feature.get("status", ""))
+
+
+def _distribution(feature: Json) -> tuple[list[str], list[float], list[float]] | None:
+    found = feature.get("distribution")
+    if not isinstance(found, dict):
+        return None
+    labels, reference, batch = found.get("labels"), found.get("reference"), found.get("batch")
+    if not (isinstance(labels, list) and isinstance(reference, list) and isinstance(batch, list)):
+        return None
+    if not labels or len(labels) != len(reference) or len(labels) != len(batch):
+        return None
+    return (
+        [str(label) for label in labels],
+        [float(v) if isinstance(v, int | float) else 0.0 for v in reference],
+        [float(v) if isinstance(v, int | float) else 0.0 for v in batch],
+    )
+
+
+def drift_chart(features: Sequence[Json]) -> str | None:
+    """Reference (grey) against batch (blue) shares per bin or category, one panel per feature,
+    worst features first; bins of numeric features are the reference's deciles, low to high."""
+    order = {"alert": 0, "warn": 1, "ok": 2}
+    drawn = [
+        (feature, parts)
+        for feature in sorted(features, key=lambda f: (order.get(_status(f), 3), str(f["feature"])))
+        if (parts := _distribution(feature)) is not None
+    ][:MAX_PANELS]
+    if not drawn or not available():
+        return None
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    rows = math.ceil(len(drawn) / COLUMNS)
+    with rc_context(RC):
+        figure = Figure(figsize=(COLUMNS * 2.4, rows * 1.7 + 0.4), layout="constrained")
+        axes = figure.subplots(rows, COLUMNS, squeeze=False).ravel()
+        for axis, (feature, (labels, reference, batch)) in zip(axes, drawn, strict=False):
+            positions = list(range(len(labels)))
+            axis.bar([p - 0.2 for p in positions], reference, 0.4, color=REFERENCE)
+            axis.bar([p + 0.2 for p in positions], batch, 0.4, color=BATCH)
+            if feature.get("kind") == "categorical" and len(labels) <= 6:
+                axis.set_xticks(positions, [label[:8] for label in labels], fontsize=6)
+            else:
+                axis.set_xticks([])
+            axis.set_yticks([])
+            status = _status(feature)
+            axis.set_title(
+                f"{feature['feature']} · {status}",
+                color=STATUS_COLOURS.get(status, "#374151"),
+                fontsize=8,
+            )
+        for axis in axes[len(drawn) :]:
+            axis.set_visible(False)
+        handles = [
+            axis_patch(REFERENCE, "reference (training data)"),
+            axis_patch(BATCH, "batch"),
+        ]
+        figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return _svg(figure, "drift")
+
+
+def axis_patch(colour: str, label: str) -> Patch:
+    """A legend entry: a filled square of ``colour``."""
+    from matplotlib.patches import Patch
+
+    return Patch(color=colour, label=label)

@@ -1,0 +1,133 @@
+"""``leanops status``: one row per project from its answers, its git branches and the
+``reports/status.json`` its report and drift commands write; table, JSON and HTML."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, render_template, run_in
+
+from generator.cli import main
+from generator.status import age
+
+TEMPLATE_CSS = REPO / "template" / "src" / "{{ package_name }}" / "mlops" / "report" / "style.css"
+
+
+def git(path: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(path), *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two projects from a tagged template source: one recorded, one behind with an update
+    branch waiting."""
+    root = tmp_path_factory.mktemp("fleet")
+    source = root / "source"
+    source.mkdir()
+    git(source, "init", "-q")
+    for version in ("0.1.0", "0.2.0", "0.3.0"):
+        git(source, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty",
+            "-m", version)  # fmt: skip
+        git(source, "tag", f"v{version}")
+    for name, commit in (("alpha", "v0.3.0"), ("beta", "v0.1.0")):
+        project = render_template(root / "projects" / name)
+        answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+        answers |= {"_src_path": str(source), "_commit": commit}
+        (project / ".copier-answers.yml").write_text(yaml.safe_dump(answers))
+        run_in(project, "git", "commit", "-qam", "answers")
+    alpha = root / "projects" / "alpha"
+    (alpha / "reports").mkdir()
+    (alpha / "reports" / "status.json").write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "updated_at": "2026-01-01T00:00:00+00:00",
+                "production": {"version": 3, "since": "2025-12-29T00:00:00+00:00"},
+                "pipeline": {"status": "finished", "at": "2025-12-31T00:00:00+00:00"},
+                "drift": {"status": "warn", "at": "2025-12-31T12:00:00+00:00"},
+            }
+        )
+    )
+    beta = root / "projects" / "beta"
+    git(beta, "branch", "template-update/v0.3.0")
+    git(beta, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
+        "x")  # fmt: skip
+    git(beta, "checkout", "-q", "template-update/v0.3.0")
+    git(beta, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
+        "update")  # fmt: skip
+    git(beta, "checkout", "-q", "-")
+    return root / "projects"
+
+
+def test_json_has_one_row_per_project(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", str(fleet), "--json"]) == 0
+    rows = {
+        Path(row["project"]).name: row for row in json.loads(capsys.readouterr().out)["projects"]
+    }
+    assert set(rows) == {"alpha", "beta"}
+    alpha, beta = rows["alpha"], rows["beta"]
+    assert alpha["template"] == "v0.3.0"
+    assert alpha["template_status"] == "up to date"
+    assert alpha["production"] == 3
+    assert alpha["pipeline"] == "finished"
+    assert alpha["drift"] == "warn"
+    assert beta["template"] == "v0.1.0"
+    assert beta["template_status"] == "behind"
+    assert beta["behind"] == 2
+    assert beta["newest"] == "v0.3.0"
+    assert beta["update_branch"] == "template-update/v0.3.0"
+    assert beta["update_state"] == "waiting"
+    assert beta["production"] is None
+
+
+def test_table_and_html(
+    fleet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    assert main(["status", str(fleet)]) == 0
+    out = capsys.readouterr().out
+    assert "v0.1.0 (2 behind v0.3.0)" in out
+    assert "template-update/v0.3.0 waiting" in out
+    page = tmp_path / "fleet.html"
+    assert main(["status", str(fleet), "--html", str(page)]) == 0
+    text = page.read_text()
+    assert TEMPLATE_CSS.read_text() in text  # the very style of the projects' report
+    assert '<span class="badge warn">warn</span>' in text
+    assert '<span class="badge behind">behind</span>' in text
+    assert "<script" not in text
+
+
+def test_a_conflicted_update_is_reported(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    beta = fleet / "beta"
+    git(beta, "checkout", "-q", "template-update/v0.3.0")
+    readme = beta / "README.md"
+    original = readme.read_text()
+    try:
+        readme.write_text(
+            original + "<<<<<<< before updating\na\n=======\nb\n>>>>>>> after updating\n"
+        )
+        assert main(["status", str(beta), "--json"]) == 0
+        (row,) = json.loads(capsys.readouterr().out)["projects"]
+        assert row["update_state"] == "conflicts"
+    finally:
+        readme.write_text(original)
+        git(beta, "checkout", "-q", "-")
+
+
+def test_the_css_is_shared_not_copied_apart() -> None:
+    assert (REPO / "generator" / "report.css").read_bytes() == TEMPLATE_CSS.read_bytes()
+
+
+def test_ages_read_like_a_person_says_them() -> None:
+    import datetime as dt
+
+    now = dt.datetime(2026, 1, 3, tzinfo=dt.UTC)
+    assert age("2026-01-01T00:00:00+00:00", now) == "2d"
+    assert age("2026-01-02T21:00:00+00:00", now) == "3h"
+    assert age(None, now) == "-"
