@@ -3,6 +3,7 @@ delivered, retried after a 500, given up on a hanging server or a closed port, e
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import threading
@@ -55,7 +56,9 @@ class Webhook:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits for the loop to notice (0.5 s by default, per test).
+        serve = functools.partial(self.server.serve_forever, poll_interval=0.02)
+        threading.Thread(target=serve, daemon=True).start()
 
     def close(self) -> None:
         self.release.set()
