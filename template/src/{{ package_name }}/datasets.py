@@ -15,6 +15,11 @@ from sklearn import datasets as sklearn_datasets
 
 Loader = Callable[[], pd.DataFrame]
 
+# The column names of the embedded datasets, which their contracts (contracts/*.yaml) declare as
+# the id and the target. Nothing else relies on them: a dataset's contract names its own columns.
+ID_COLUMN = "sample_id"
+TARGET = "target"
+
 
 def _sklearn(loader: Callable[..., object]) -> Loader:
     """A scikit-learn bundled dataset as one frame: ``sample_id``, the features, ``target``."""
@@ -22,8 +27,8 @@ def _sklearn(loader: Callable[..., object]) -> Loader:
     def load() -> pd.DataFrame:
         bunch = loader(as_frame=True)
         features = bunch.data.rename(columns=snake_case)  # type: ignore[attr-defined]
-        frame: pd.DataFrame = features.assign(target=bunch.target.to_numpy())  # type: ignore[attr-defined]
-        frame.insert(0, "sample_id", range(len(frame)))
+        frame: pd.DataFrame = features.assign(**{TARGET: bunch.target.to_numpy()})  # type: ignore[attr-defined]
+        frame.insert(0, ID_COLUMN, range(len(frame)))
         return frame
 
     return load
