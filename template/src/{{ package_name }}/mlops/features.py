@@ -55,7 +55,7 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             "year": moments.dt.year,
             "month": moments.dt.month,
             "day": moments.dt.day,
-            "dayofweek": moments.dt.dayofweek,
+            "dayofweek": moments.dt.day_of_week,
             "hour": moments.dt.hour,
             "elapsed_days": elapsed,
         }

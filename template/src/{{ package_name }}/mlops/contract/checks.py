@@ -92,6 +92,8 @@ def describe(failure: Failure) -> str:
         return f"{what} {column!r}"
     if what == "wrong dtype" and row is None:
         return f"{column}: wrong dtype {value} (the contract says {failure['check']})"
+    if what == "null values" and row is not None:
+        return f"{column}: missing value row {row}"
     where = "" if row is None else f" row {row}"
     return f"{column}: {failure['check']} failed for {value!r}{where}"
 
@@ -189,7 +191,10 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
             "missing, add it to reading.na_values in the contract"
         )
     if any(base_check(f["check"]) == "format" for f in failures):
-        found.append("dates that do not match the column's 'format' in the contract")
+        found.append(
+            "dates that do not match their column's 'format': fix them at the source, or "
+            "correct the format in the contract"
+        )
     return found
 
 

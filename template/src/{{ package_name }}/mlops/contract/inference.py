@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -413,10 +414,29 @@ def _top_notes(
     return notes
 
 
-def render(inferred: Inferred) -> str:
-    """The contract as commented YAML: a header, then each column with why it got its role."""
+def _yaml(data: dict[str, object]) -> list[str]:
+    """Block-style YAML lines, lists in flow style (``isin: [a, b]``)."""
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def flow_list(dumper: yaml.SafeDumper, items: list[object]) -> yaml.Node:
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+    Dumper.add_representer(list, flow_list)
+    text = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=96)
+    return text.rstrip("\n").splitlines()
+
+
+def _comment(note: str, indent: str) -> list[str]:
+    return textwrap.wrap(
+        note, width=98, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   "
+    )
+
+
+def render(inferred: Inferred) -> str:
+    """The contract as commented YAML: a header, then each column with why it got its role."""
     # Build and check it first: the text written must load as it is.
     from_mapping(inferred.mapping(), inferred.name)
     lines = [
@@ -426,22 +446,16 @@ def render(inferred: Inferred) -> str:
         "# `version` on every change. Format: a pandera DataFrameSchema plus leanops keys",
         "# (version, reading, missing_target; per column role, format, encoding).",
         "#",
-        *(f"# {note}" for note in inferred.notes),
     ]
+    for note in inferred.notes:
+        lines += _comment(note, "")
     mapping = inferred.mapping()
     columns = mapping.pop("columns")
-    body = yaml.safe_dump(mapping, sort_keys=False, default_flow_style=None, allow_unicode=True)
-    lines += body.rstrip("\n").splitlines()
-    lines.append("columns:")
     assert isinstance(columns, dict)  # noqa: S101 - built above
+    lines += _yaml(mapping)
+    lines.append("columns:")
     for column in inferred.columns:
-        lines.extend(f"  # {note}" for note in column.notes)
-        block = yaml.safe_dump(
-            {column.name: columns[column.name]},
-            sort_keys=False,
-            default_flow_style=None,
-            allow_unicode=True,
-            width=96,
-        )
-        lines.extend(f"  {line}" for line in block.rstrip("\n").splitlines())
+        for note in column.notes:
+            lines += _comment(note, "  ")
+        lines += [f"  {line}" for line in _yaml({column.name: columns[column.name]})]
     return "\n".join(lines) + "\n"

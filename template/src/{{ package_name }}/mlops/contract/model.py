@@ -190,6 +190,11 @@ def _column_rules(
             f"contract {name}: column {column!r} is a feature_datetime, so its dtype must be "
             "datetime64[ns] (parsed by its 'format')"
         )
+    if role in {"feature_numeric", "feature_categorical"} and dtype.startswith("datetime64"):
+        raise ContractError(
+            f"contract {name}: column {column!r} holds dates: give it role feature_datetime "
+            "(year, month, weekday... as features) or ignore"
+        )
     if role == "target" and spec.get("nullable"):
         raise ContractError(
             f"contract {name}: the target {column!r} cannot be nullable; to drop rows without "

@@ -133,6 +133,7 @@ def parse_datetimes(contract: Contract, frame: pd.DataFrame) -> tuple[pd.DataFra
             values = series
         else:
             fmt = contract.formats.get(column, "ISO8601")
+            series = series.where(series.astype("string").str.strip() != "")  # blank: missing
             values = pd.to_datetime(series, format=fmt, errors="coerce")
             bad = series.notna() & values.isna()
             for row, value in series[bad].items():
