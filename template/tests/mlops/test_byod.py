@@ -65,9 +65,8 @@ def test_regression_with_categoricals_and_a_passthrough_column(project: Path) ->
     project_for(
         project, frame, "spend", target="monthly_spend", task="regression", estimator="ridge"
     )
-    _edit(
-        project, "spend", "'Unnamed: 0':\n    role: ignore", "'Unnamed: 0':\n    role: passthrough"
-    )
+    row_number = "'Unnamed: 0':\n    role: "
+    _edit(project, "spend", f"{row_number}ignore", f"{row_number}passthrough")
     batch = spend_regression(50, seed=4).drop(columns=["monthly_spend"])
     predictions, metrics = _pipeline_promote_predict(project, batch)
     assert metrics["r2"] > 0.5

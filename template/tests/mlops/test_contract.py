@@ -168,7 +168,7 @@ def test_dates_are_parsed_by_the_contract_from_csv_and_parquet(tmp_path: Path, s
 def test_a_date_that_does_not_parse_is_a_failure_with_its_row(tmp_path: Path) -> None:
     raw = _tiny(seen={"role": "feature_datetime", "dtype": "datetime64[ns]"})
     text = "key,size,label,seen\nk1,1.0,a,2024-01-31\nk2,2.0,b,2024-13-45\n"
-    contract, _, failures = _read(tmp_path, text, raw)
+    _, _, failures = _read(tmp_path, text, raw)
     assert [(f["column"], f["value"], f["row"]) for f in failures] == [("seen", "2024-13-45", 1)]
     assert contract_mod.kind(failures[0]["check"]) == "unparseable date"
 
