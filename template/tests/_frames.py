@@ -115,8 +115,7 @@ def project_for(
     contract = project / "contracts" / f"{name}.yaml"
     args = ["contract", "infer", str(raw), "--target", target, "-o", str(contract)]
     assert cli.main([*args, *infer_args]) == 0
-    train: dict[str, object] = {}
-    if estimator is not None:
-        train["estimator"] = estimator
+    default = {"classification": "logistic_regression", "regression": "ridge"}[task]
+    train = {"estimator": estimator or default}
     set_params(project, task=task, data={"dataset": name}, train=train)
     return raw

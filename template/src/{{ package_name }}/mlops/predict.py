@@ -38,13 +38,14 @@ class PredictError(UserError):
 def read_batch(path: Path | str, contract: Contract | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file (by ``contract``'s reading rules when given).
 
-    A one-line error when it is missing, empty or unreadable. Dates are parsed when a contract
-    is given; nothing is validated here.
+    A one-line error when it is missing, empty or unreadable. Without a contract, a CSV file's
+    delimiter is sniffed. Dates are parsed when a contract is given; nothing is validated here.
     """
-    from .contract import read_data, read_raw
+    from .contract import ReadingRules, read_data, read_raw
+    from .contract.reading import sniff_delimiter
 
     if contract is None:
-        return read_raw(path)
+        return read_raw(path, ReadingRules(delimiter=sniff_delimiter(path)))
     return read_data(path, contract).frame
 
 
