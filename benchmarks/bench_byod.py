@@ -63,8 +63,8 @@ def make_table(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MB, exit code, stderr) of one child process."""
+def timed(command: list[str], cwd: Path) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS MB, exit code, stderr) of one child process."""
     env = {**os.environ, "PYTHONPATH": "src"}
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
@@ -74,7 +74,8 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int, str]:
         child.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    return wall, usage.ru_maxrss / 1024, child.returncode, stderr
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024, child.returncode, stderr
 
 
 def render(dest: Path) -> Path:
@@ -108,10 +109,12 @@ def main() -> None:
             raw.write_bytes(csv.read_bytes())
             infer = [python, "-m", PACKAGE, "contract", "infer", str(raw.relative_to(project))]
             infer += ["--target", "churned", "-o", "contracts/accounts.yaml"]
-            infer_s, infer_mb, code, err = timed(infer, project)
+            load = os.getloadavg()[0]
+            infer_s, infer_cpu, infer_mb, code, err = timed(infer, project)
             assert code == 0, err
             set_params(project, estimator)
-            pipeline_s, pipeline_mb, code, err = timed([python, "-m", PACKAGE, "pipeline"], project)
+            pipeline = [python, "-m", PACKAGE, "pipeline"]
+            pipeline_s, pipeline_cpu, pipeline_mb, code, err = timed(pipeline, project)
             assert code == 0, err
             metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))
             contract = yaml.safe_load((project / "contracts" / "accounts.yaml").read_text("utf-8"))
@@ -124,18 +127,24 @@ def main() -> None:
                     "pipeline_s": round(pipeline_s, 2),
                     "pipeline_peak_rss_mb": round(pipeline_mb),
                     "total_s": round(infer_s + pipeline_s, 2),
+                    "total_cpu_s": round(infer_cpu + pipeline_cpu, 2),
+                    "load_average_before": round(load, 2),
                     "peak_rss_mb": round(max(infer_mb, pipeline_mb)),
                     "metrics": metrics["metrics"],
                     "roles": roles,
                 }
             )
     print(f"table: {ROWS} rows x {table.shape[1]} columns, CSV {size_mb:.0f} MB")
-    print("| estimator | infer s | pipeline s | total s (<= 30) | peak RSS MB (<= 1536) | ROC AUC |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| estimator | infer s | pipeline s | total s (<= 30) | CPU s | peak RSS MB (<= 1536) "
+        "| ROC AUC | load before |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['estimator']} | {r['infer_s']:.1f} | {r['pipeline_s']:.1f} | "
-            f"{r['total_s']:.1f} | {r['peak_rss_mb']} | {r['metrics']['roc_auc']:.3f} |"
+            f"{r['total_s']:.1f} | {r['total_cpu_s']:.1f} | {r['peak_rss_mb']} | "
+            f"{r['metrics']['roc_auc']:.3f} | {r['load_average_before']:.1f} |"
         )
     report = {
         "rows": ROWS,

@@ -151,8 +151,33 @@ def accepts_sparse(estimator: BaseEstimator) -> bool:
         return False
 
 
-def densify_for(features: BaseEstimator, estimator: BaseEstimator) -> None:
-    """Make ``features`` output dense arrays when ``estimator`` takes no sparse input."""
-    tunable = "sparse_threshold" in features.get_params(deep=False)
-    if tunable and not accepts_sparse(estimator):
-        features.set_params(sparse_threshold=0.0)
+def adapt_for(features: BaseEstimator, estimator: BaseEstimator) -> None:
+    """Fit ``features`` to what ``estimator`` takes, before fitting both.
+
+    An estimator that takes no sparse input gets dense arrays. One that also handles categories
+    natively (hist gradient boosting: ``categorical_features``) gets each one-hot column block
+    as one ordinal column instead (same cap of ``MAX_CATEGORIES``, unknown values and missing
+    values as missing), marked categorical: fewer, more telling columns, and much faster.
+    """
+    from sklearn.compose import ColumnTransformer as Columns
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+    if accepts_sparse(estimator) or "sparse_threshold" not in features.get_params(deep=False):
+        return
+    features.set_params(sparse_threshold=0.0)
+    if not isinstance(features, Columns) or "categorical_features" not in estimator.get_params():
+        return
+    start = 0
+    for name, step, columns in features.transformers:
+        if name == "categorical" and isinstance(step, OneHotEncoder):
+            ordinal = OrdinalEncoder(
+                handle_unknown="use_encoded_value",
+                unknown_value=-1,
+                max_categories=step.max_categories,
+            )
+            features.set_params(categorical=ordinal)
+            estimator.set_params(categorical_features=list(range(start, start + len(columns))))
+            return
+        if name != "numeric":  # only blocks of one column per input column before it
+            return
+        start += len(columns)

@@ -132,7 +132,7 @@ def fit(
 
     from ..features import build_features
     from .data import split
-    from .features import densify_for
+    from .features import adapt_for
 
     estimator = build_estimator(
         settings.task,
@@ -150,7 +150,7 @@ def fit(
         stratify=settings.task == "classification",
     )
     features = build_features(contract)
-    densify_for(features, estimator)
+    adapt_for(features, estimator)
     model = Pipeline([("features", features), ("estimator", estimator)])
     try:
         model.fit(train, train[target])
