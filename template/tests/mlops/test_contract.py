@@ -195,8 +195,9 @@ def test_embedded_data_and_a_csv_of_it_read_the_same(project: Path, tmp_path: Pa
 
 def test_a_customer_table_passes_its_inferred_contract(tmp_path: Path) -> None:
     inference = load("mlops.contract.inference")
+    writing = load("mlops.contract.writing")
     path = write(customers(), tmp_path / "churn.csv")
     inferred = inference.infer(path, "churn", target="churned")
-    contract = contract_mod.from_mapping(yaml.safe_load(inference.render(inferred)), "churn")
+    contract = contract_mod.from_mapping(yaml.safe_load(writing.render(inferred)), "churn")
     table = contract_mod.read_data(path, contract)
     assert contract_mod.validate(contract, table.frame, table.failures) == []

@@ -14,12 +14,13 @@ from _package import load
 cli = load("mlops.cli")
 contract_mod = load("mlops.contract")
 inference = load("mlops.contract.inference")
+writing = load("mlops.contract.writing")
 
 
 def _infer(tmp_path: Path, frame: pd.DataFrame, target: str, **kwargs: object):
     path = write(frame, tmp_path / "sample.csv", **kwargs.pop("csv", {}))  # type: ignore[arg-type]
     inferred = inference.infer(path, "sample", target=target, **kwargs)
-    text = inference.render(inferred)
+    text = writing.render(inferred)
     contract = contract_mod.from_mapping(yaml.safe_load(text), "sample")
     return inferred, contract, text
 

@@ -80,7 +80,8 @@ def infer_output(args: argparse.Namespace, path: Path) -> Path:
 def cmd_contract_infer(args: argparse.Namespace) -> int:
     import re
 
-    from ..contract.inference import infer, render
+    from ..contract.inference import infer
+    from ..contract.writing import render
     from ..errors import UserError
     from ..files import write_atomic
 

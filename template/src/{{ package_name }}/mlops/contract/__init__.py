@@ -10,7 +10,7 @@ pandera's YAML round trip drops categories and would then accept any value.
 - ``model``: the ``Contract``, loading and dumping it;
 - ``reading``: reading a file by the contract's rules (delimiter, markers, text, dates);
 - ``checks``: validation by pandera (the one source of the rules) and the JSON report;
-- ``inference``: ``contract infer``, a commented starting contract from a sample.
+- ``inference``: ``contract infer``, what a sample holds; ``writing``: it as commented YAML.
 """
 
 from __future__ import annotations
