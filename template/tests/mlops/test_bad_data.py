@@ -161,3 +161,16 @@ def test_missing_targets_are_refused_with_a_count_or_dropped_when_the_contract_s
     assert "dropped 3 row(s) without a target" in capsys.readouterr().err
     report = json.loads((project / "reports" / "contract_churn.json").read_text("utf-8"))
     assert report["rows_dropped_without_target"] == 3
+
+
+def test_a_wrong_delimiter_is_one_line_with_the_fix(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, _ = _setup(project)
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True)
+    frame.to_csv(path, index=False, sep=";")
+    assert cli.main(["pipeline"]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "hint: the file looks ';'-delimited: set reading: {delimiter: ';'}" in first
+    assert not (project / "models").exists()
