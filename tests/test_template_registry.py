@@ -13,7 +13,8 @@ from conftest import Render, run_in
 
 MAKE_BATCHES = """
 import sys
-from ml_project.mlops.data import TARGET, load_embedded
+from ml_project.datasets import TARGET
+from ml_project.mlops.data import load_embedded
 from ml_project.mlops.settings import load_settings
 
 frame = load_embedded(load_settings().data.dataset).drop(columns=[TARGET])

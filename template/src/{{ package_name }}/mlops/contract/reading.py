@@ -109,10 +109,8 @@ def delimiter_hint(columns: list[str], rules: ReadingRules) -> str | None:
         for delimiter in OTHER_DELIMITERS:
             if delimiter != rules.delimiter and delimiter in str(column):
                 shown = "\\t" if delimiter == "\t" else delimiter
-                return (
-                    f"the file looks {shown!r}-delimited: set reading: {{delimiter: {shown!r}}} "
-                    "in the contract"
-                )
+                setting = "{delimiter: " + repr(shown) + "}"
+                return f"the file looks {shown!r}-delimited: set reading: {setting} in the contract"
     return None
 
 
