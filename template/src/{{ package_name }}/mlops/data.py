@@ -80,18 +80,6 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return write_atomic(path, frame.to_parquet(index=False))
 
 
-def read_table(path: Path | str, contract: Contract | None = None) -> pd.DataFrame:
-    """Read a ``.csv`` or ``.parquet`` file (by ``contract``'s reading rules when given).
-
-    An empty or unreadable file is a one-line error; dates are parsed, dtypes conformed.
-    """
-    from .contract import read_data, read_raw
-
-    if contract is None:
-        return read_raw(path)
-    return read_data(path, contract).frame
-
-
 def raw_path(dataset: str, root: Path | str = ".") -> Path | None:
     """``data/raw/<dataset>.parquet`` or ``.csv`` when one exists (Parquet first), else None."""
     for suffix in RAW_SUFFIXES:
