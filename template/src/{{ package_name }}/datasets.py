@@ -28,8 +28,8 @@ def _sklearn(name: str) -> Loader:
         from sklearn import datasets as sklearn_datasets
 
         bunch = getattr(sklearn_datasets, f"load_{name}")(as_frame=True)
-        features = bunch.data.rename(columns=snake_case)  # type: ignore[attr-defined]
-        frame: pd.DataFrame = features.assign(**{TARGET: bunch.target.to_numpy()})  # type: ignore[attr-defined]
+        features = bunch.data.rename(columns=snake_case)
+        frame: pd.DataFrame = features.assign(**{TARGET: bunch.target.to_numpy()})
         frame.insert(0, ID_COLUMN, range(len(frame)))
         return frame
 
