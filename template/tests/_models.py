@@ -18,12 +18,21 @@ WEAK_FEATURES = {
 }
 
 
+def names(settings: Any) -> tuple[str, str]:
+    """The id and target columns of the project's dataset, as its contract names them."""
+    from _package import ROOT
+
+    contract = load("mlops.contract").load_contract(settings.data.dataset, ROOT)
+    return contract.ids[0], contract.target
+
+
 def training_data(settings: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The train and test split of the project's embedded dataset."""
     data = load("mlops.data")
     frame = data.load_embedded(settings.data.dataset)
     return data.split(
         frame,
+        target=names(settings)[1],
         test_size=settings.data.test_size,
         seed=settings.seed,
         stratify=settings.task == "classification",
@@ -45,10 +54,10 @@ def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    data = load("mlops.data")
     train, _ = training_data(settings)
+    id_column, target = names(settings)
     classification = settings.task == "classification"
-    features = [c for c in train.columns if c not in {data.TARGET, data.ID_COLUMN}]
+    features = [c for c in train.columns if c not in {target, id_column}]
     if strength == "weak":
         features = WEAK_FEATURES[settings.task]
     if strength == "bad":
@@ -62,4 +71,4 @@ def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any
     else:
         estimator = LogisticRegression(max_iter=1000) if classification else Ridge()
     model = make_pipeline(make_column_transformer((StandardScaler(), features)), estimator)
-    return model.fit(train, train[data.TARGET])
+    return model.fit(train, train[target])

@@ -11,19 +11,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-from sklearn import datasets as sklearn_datasets
 
 Loader = Callable[[], pd.DataFrame]
 
+# The column names of the embedded datasets, which their contracts (contracts/*.yaml) declare as
+# the id and the target. Nothing else relies on them: a dataset's contract names its own columns.
+ID_COLUMN = "sample_id"
+TARGET = "target"
 
-def _sklearn(loader: Callable[..., object]) -> Loader:
-    """A scikit-learn bundled dataset as one frame: ``sample_id``, the features, ``target``."""
+
+def _sklearn(name: str) -> Loader:
+    """A scikit-learn bundled dataset (``load_<name>``) as one frame: ``sample_id``, the
+    features, ``target``. scikit-learn is imported when the data is loaded, not before."""
 
     def load() -> pd.DataFrame:
-        bunch = loader(as_frame=True)
-        features = bunch.data.rename(columns=snake_case)  # type: ignore[attr-defined]
-        frame: pd.DataFrame = features.assign(target=bunch.target.to_numpy())  # type: ignore[attr-defined]
-        frame.insert(0, "sample_id", range(len(frame)))
+        from sklearn import datasets as sklearn_datasets
+
+        bunch = getattr(sklearn_datasets, f"load_{name}")(as_frame=True)
+        features = bunch.data.rename(columns=snake_case)
+        frame: pd.DataFrame = features.assign(**{TARGET: bunch.target.to_numpy()})
+        frame.insert(0, ID_COLUMN, range(len(frame)))
         return frame
 
     return load
@@ -38,6 +45,6 @@ def snake_case(name: str) -> str:
 
 # name -> loader. The two embedded datasets ship with scikit-learn, so everything runs offline.
 DATASETS: dict[str, Loader] = {
-    "breast_cancer": _sklearn(sklearn_datasets.load_breast_cancer),
-    "diabetes": _sklearn(sklearn_datasets.load_diabetes),
+    "breast_cancer": _sklearn("breast_cancer"),
+    "diabetes": _sklearn("diabetes"),
 }

@@ -40,14 +40,12 @@ def _write_csv(project: Path, dataset: str, frame: pd.DataFrame) -> Path:
 
 
 CORRUPTIONS = {
-    "missing column": lambda f, c: f.drop(columns=[c]),
-    "unexpected column": lambda f, c: f.assign(surprise=1),
-    "wrong dtype": lambda f, c: f.assign(**{c: f[c].astype(object).where(f.index != 2, "abc")}),
-    "out of range": lambda f, c: f.assign(**{c: f[c].where(f.index != 4, 1e9)}),
-    "null values": lambda f, c: f.assign(**{c: f[c].where(f.index != 3)}),
-    "duplicate values": lambda f, c: f.assign(
-        **{data.ID_COLUMN: f[data.ID_COLUMN].where(f.index != 1, 0)}
-    ),
+    "missing column": lambda f, c, i: f.drop(columns=[c]),
+    "unexpected column": lambda f, c, i: f.assign(surprise=1),
+    "wrong dtype": lambda f, c, i: f.assign(**{c: f[c].astype(object).where(f.index != 2, "abc")}),
+    "out of range": lambda f, c, i: f.assign(**{c: f[c].where(f.index != 4, 1e9)}),
+    "null values": lambda f, c, i: f.assign(**{c: f[c].where(f.index != 3)}),
+    "duplicate values": lambda f, c, i: f.assign(**{i: f[i].where(f.index != 1, 0)}),
 }
 
 
@@ -61,7 +59,7 @@ def test_contract_violation_stops_before_training(
         column = _allowed_values_contract(project, dataset, frame, contract)
         bad = frame.assign(**{column: frame[column].where(frame.index != 5, 123.25)})
     else:
-        bad = CORRUPTIONS[kind](frame, column)
+        bad = CORRUPTIONS[kind](frame, column, contract.ids[0])
     _write_csv(project, dataset, bad)
     assert cli.main(["pipeline"]) == 1
     err = capsys.readouterr().err
@@ -119,3 +117,60 @@ def test_contract_check_exits_1_and_lists_failures(
     err = capsys.readouterr().err
     assert f"{column}: in_range" in err
     assert "row " in err
+
+
+def test_contract_check_of_a_new_file_uses_its_own_contract(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _frames import customers, write
+
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    infer = ["contract", "infer", str(sample), "--target", "churned"]
+    assert cli.main([*infer, "-o", "contracts/churn.yaml"]) == 0
+    assert cli.main(["contract", "check", str(sample)]) == 0
+    assert "meet contract churn v1" in capsys.readouterr().err
+    assert (project / "reports" / "contract_churn.json").is_file()
+    # --contract names the report after that contract's dataset.
+    assert cli.main([*infer, "-o", "other.yaml"]) == 0
+    assert cli.main(["contract", "check", str(sample), "--contract", "other.yaml"]) == 0
+    report = json.loads((project / "reports" / "contract_other.json").read_text("utf-8"))
+    assert report["dataset"] == "other"
+    dataset, _, _ = _setup(project)
+    assert not (project / "reports" / f"contract_{dataset}.json").exists()
+
+
+def test_missing_targets_are_refused_with_a_count_or_dropped_when_the_contract_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _frames import customers, project_for
+
+    frame = customers()
+    frame.loc[[4, 8, 15], "churned"] = None
+    project_for(project, frame, "churn", target="churned", task="classification")
+    capsys.readouterr()
+    assert cli.main(["pipeline"]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "3 row(s) have no target 'churned'" in first
+    assert "missing_target: drop" in first
+    assert not (project / "models").exists()
+    path = project / "contracts" / "churn.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace("missing_target: refuse", "missing_target: drop"), "utf-8"
+    )
+    assert cli.main(["pipeline"]) == 0
+    assert "dropped 3 row(s) without a target" in capsys.readouterr().err
+    report = json.loads((project / "reports" / "contract_churn.json").read_text("utf-8"))
+    assert report["rows_dropped_without_target"] == 3
+
+
+def test_a_wrong_delimiter_is_one_line_with_the_fix(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, _ = _setup(project)
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True)
+    frame.to_csv(path, index=False, sep=";")
+    assert cli.main(["pipeline"]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "hint: the file looks ';'-delimited: set reading: {delimiter: ';'}" in first
+    assert not (project / "models").exists()

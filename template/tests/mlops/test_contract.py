@@ -1,11 +1,14 @@
-"""The shipped contract, its YAML round trip, inference, and the fast path agreeing with pandera."""
+"""Contracts: the shipped one, the YAML round trip, the leanops keys, and the reading rules."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
+from _frames import customers, write
 from _package import load
 
 contract_mod = load("mlops.contract")
@@ -19,11 +22,25 @@ def _contract_and_data(project: Path):
     return contract_mod.load_contract(dataset, project), data.load_embedded(dataset)
 
 
+def _tiny(**columns: dict) -> dict:
+    """A contract mapping: an id, one feature, a target, plus ``columns``."""
+    return {
+        "version": 1,
+        "strict": True,
+        "columns": {
+            "key": {"role": "id", "dtype": "str", "unique": True},
+            "size": {"role": "feature_numeric", "dtype": "float64", "nullable": True},
+            "label": {"role": "target", "dtype": "str", "isin": ["a", "b"]},
+            **columns,
+        },
+    }
+
+
 def test_shipped_contract_accepts_the_embedded_data(project: Path) -> None:
     contract, frame = _contract_and_data(project)
     assert contract.version >= 1
-    assert contract.target == data.TARGET
-    assert contract.columns("id") == [data.ID_COLUMN]
+    assert contract.target in frame.columns
+    assert len(contract.ids) == 1
     assert contract_mod.validate(contract, frame) == []
 
 
@@ -37,34 +54,35 @@ def test_round_trip_keeps_every_rule_and_still_rejects_values(project: Path) -> 
     again = contract_mod.from_mapping(yaml.safe_load(text), contract.name)
     assert contract_mod.to_mapping(again) == contract_mod.to_mapping(with_isin)
     assert again.roles == with_isin.roles
-    assert again.version == with_isin.version
     failures = contract_mod.validate(again, frame)
     assert failures
     assert {f["check"].split("(")[0] for f in failures} == {"isin"}
-
-
-def test_categorical_dtype_is_refused(project: Path) -> None:
-    contract, _ = _contract_and_data(project)
-    raw = contract_mod.to_mapping(contract)
-    column = contract.columns("feature_numeric")[0]
-    raw["columns"][column]["dtype"] = "category"
-    with pytest.raises(contract_mod.ContractError, match="categorical dtype; use an isin check"):
-        contract_mod.from_mapping(raw, contract.name)
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         (lambda raw: raw.pop("version"), "needs an integer 'version'"),
-        (lambda raw: raw["columns"][next(iter(raw["columns"]))].pop("role"), "needs a role"),
+        (lambda raw: raw["columns"]["size"].pop("role"), "needs a role"),
+        (lambda raw: raw["columns"]["size"].update(dtype="category"), "use an isin check"),
+        (lambda raw: raw["columns"]["label"].update(nullable=True), "missing_target: drop"),
+        (lambda raw: raw.update(missing_target="maybe"), "'refuse' or 'drop'"),
+        (lambda raw: raw.update(reading={"delimiter": ";;"}), "one character"),
+        (lambda raw: raw.update(reading={"sep": ";"}), "'reading' takes only"),
+        (lambda raw: raw["columns"]["size"].update(encoding="target"), "feature_categorical"),
+        (
+            lambda raw: raw["columns"]["size"].update(role="feature_datetime"),
+            "dtype must be datetime64",
+        ),
+        (lambda raw: raw["columns"]["size"].update(role="ignore"), "no feature column"),
     ],
 )
-def test_malformed_contract_is_one_line(project: Path, change, message: str) -> None:
-    contract, _ = _contract_and_data(project)
-    raw = contract_mod.to_mapping(contract)
+def test_malformed_contract_is_one_line(change, message: str) -> None:
+    raw = _tiny()
     change(raw)
-    with pytest.raises(contract_mod.ContractError, match=message):
-        contract_mod.from_mapping(raw, contract.name)
+    with pytest.raises(contract_mod.ContractError, match=message) as caught:
+        contract_mod.from_mapping(raw, "tiny")
+    assert "\n" not in str(caught.value)
 
 
 def test_missing_contract_file_names_the_fix(project: Path) -> None:
@@ -72,48 +90,114 @@ def test_missing_contract_file_names_the_fix(project: Path) -> None:
         contract_mod.load_contract("nothing_here", project)
 
 
-def test_infer_makes_a_contract_the_sample_meets(project: Path) -> None:
-    _, frame = _contract_and_data(project)
-    inferred = contract_mod.infer(frame, "sample")
-    assert inferred.roles[data.TARGET] == "target"
-    assert inferred.roles[data.ID_COLUMN] == "id"
-    assert contract_mod.validate(inferred, frame) == []
-    reloaded = contract_mod.from_mapping(
-        yaml.safe_load(contract_mod.dump_contract(inferred)), "sample"
+def test_roles_keep_columns_out_of_the_features() -> None:
+    contract = contract_mod.from_mapping(
+        _tiny(
+            note={"role": "passthrough", "dtype": "str", "nullable": True},
+            row={"role": "ignore", "dtype": "int64"},
+            seen={"role": "feature_datetime", "dtype": "datetime64[ns]", "format": "%d/%m/%Y"},
+        ),
+        "tiny",
     )
-    assert contract_mod.validate(reloaded, frame) == []
+    assert contract.features == ["size", "seen"]
+    assert contract.carried == ["key", "note"]
+    assert contract.formats == {"seen": "%d/%m/%Y"}
+    batch = contract.without_target()
+    assert "label" not in batch.schema.columns
+    assert "label" not in batch.roles
 
 
-def test_infer_gives_text_columns_allowed_values_and_nonnegative_ranges() -> None:
-    import pandas as pd
+def _read(tmp_path: Path, text: str, raw: dict) -> tuple:
+    path = tmp_path / "batch.csv"
+    path.write_text(text, encoding="utf-8")
+    contract = contract_mod.from_mapping(raw, "tiny")
+    table = contract_mod.read_data(path, contract)
+    return contract, table.frame, contract_mod.validate(contract, table.frame, table.failures)
 
+
+def test_na_marker_in_a_numeric_column_is_a_failure_with_its_row(tmp_path: Path) -> None:
+    text = "key,size,label\nk1,1.5,a\nk2,n/a,b\nk3,,a\n"
+    contract, _, failures = _read(tmp_path, text, _tiny())
+    assert [(f["column"], f["value"], f["row"]) for f in failures] == [("size", "n/a", 1)]
+    assert "reading.na_values" in contract_mod.hints(contract, failures)[0]
+    listed = {**_tiny(), "reading": {"na_values": ["", "n/a"]}}
+    _, frame, failures = _read(tmp_path, text, listed)
+    assert failures == []
+    assert frame["size"].isna().tolist() == [False, True, True]
+
+
+def test_wrong_delimiter_gets_a_hint(tmp_path: Path) -> None:
+    text = "key;size;label\nk1;1.5;a\n"
+    contract, _, failures = _read(tmp_path, text, _tiny())
+    hint = contract_mod.hints(contract, failures)[0]
+    assert "';'-delimited" in hint
+    assert "delimiter" in hint
+    _, _, failures = _read(tmp_path, text, {**_tiny(), "reading": {"delimiter": ";"}})
+    assert failures == []
+
+
+def test_an_empty_text_column_in_a_small_batch_stays_text(tmp_path: Path) -> None:
+    raw = _tiny(note={"role": "passthrough", "dtype": "str", "nullable": True})
+    _, frame, failures = _read(tmp_path, "key,size,label,note\nk1,1.0,a,\nk2,2.0,b,\n", raw)
+    assert failures == []
+    assert frame["note"].isna().all()
+    # Codes that look like numbers stay text when the contract says so.
+    _, frame, _ = _read(tmp_path, "key,size,label,note\n007,1.0,a,x\n", raw)
+    assert frame["key"].tolist() == ["007"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_dates_are_parsed_by_the_contract_from_csv_and_parquet(tmp_path: Path, suffix: str) -> None:
+    seen = {"role": "feature_datetime", "dtype": "datetime64[ns]", "format": "%d/%m/%Y"}
+    contract = contract_mod.from_mapping(_tiny(seen={**seen, "nullable": True}), "tiny")
     frame = pd.DataFrame(
-        {
-            "sample_id": [1, 2, 3],
-            "size": [1.0, 2.0, 5.0],
-            "kind": ["a", "b", "a"],
-            "target": [0, 1, 0],
-        }
+        {"key": ["k1", "k2"], "size": [1.0, 2.0], "label": ["a", "b"], "seen": ["31/01/2024", ""]}
     )
-    inferred = contract_mod.infer(frame, "tiny")
-    raw = contract_mod.to_mapping(inferred)
-    assert raw["columns"]["kind"]["isin"] == ["a", "b"]
-    assert inferred.roles["kind"] == "feature_categorical"
-    assert raw["columns"]["size"]["in_range"]["min_value"] >= 0
-    assert raw["columns"]["target"]["isin"] == [0, 1]
+    path = write(frame, tmp_path / f"batch{suffix}")
+    table = contract_mod.read_data(path, contract)
+    assert table.failures == []
+    assert contract_mod.validate(contract, table.frame) == []
+    assert table.frame["seen"].iloc[0] == pd.Timestamp("2024-01-31")
+    assert pd.isna(table.frame["seen"].iloc[1])
+    # Real datetimes in Parquet are taken as they are.
+    typed = frame.assign(seen=pd.to_datetime(["2024-01-31", None]))
+    typed_table = contract_mod.read_data(write(typed, tmp_path / "typed.parquet"), contract)
+    assert contract_mod.validate(contract, typed_table.frame) == []
 
 
-def test_fast_path_never_passes_what_pandera_rejects(project: Path) -> None:
+def test_a_date_that_does_not_parse_is_a_failure_with_its_row(tmp_path: Path) -> None:
+    raw = _tiny(seen={"role": "feature_datetime", "dtype": "datetime64[ns]"})
+    text = "key,size,label,seen\nk1,1.0,a,2024-01-31\nk2,2.0,b,2024-13-45\n"
+    _, _, failures = _read(tmp_path, text, raw)
+    assert [(f["column"], f["value"], f["row"]) for f in failures] == [("seen", "2024-13-45", 1)]
+    assert contract_mod.kind(failures[0]["check"]) == "unparseable date"
+
+
+def test_failure_lines_name_their_column_never_none(project: Path) -> None:
     contract, frame = _contract_and_data(project)
-    column = contract.columns("feature_numeric")[0]
-    broken = [
-        frame.drop(columns=[column]),
-        frame.assign(extra=1),
-        frame.assign(**{column: frame[column].where(frame.index != 3)}),
-        frame.assign(**{column: frame[column] + 1e9}),
-        frame.assign(**{data.ID_COLUMN: 0}),
-    ]
-    assert contract_mod.passes(contract, frame)
-    for bad in broken:
-        assert not contract_mod.passes(contract, bad)
-        assert contract_mod.validate(contract, bad)
+    broken = frame.drop(columns=[contract.target]).assign(extra=1)
+    failures = contract_mod.validate(contract, broken)
+    lines = [contract_mod.describe(f) for f in failures]
+    assert f"missing column {contract.target!r}" in lines
+    assert "unexpected column 'extra'" in lines
+    assert not any(line.startswith("None") for line in lines)
+
+
+def test_embedded_data_and_a_csv_of_it_read_the_same(project: Path, tmp_path: Path) -> None:
+    contract, frame = _contract_and_data(project)
+    path = write(frame, tmp_path / "copy.csv")
+    table = contract_mod.read_data(path, contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []
+    np.testing.assert_allclose(
+        table.frame[contract.features].to_numpy(), frame[contract.features].to_numpy()
+    )
+
+
+def test_a_customer_table_passes_its_inferred_contract(tmp_path: Path) -> None:
+    inference = load("mlops.contract.inference")
+    writing = load("mlops.contract.writing")
+    path = write(customers(), tmp_path / "churn.csv")
+    inferred = inference.infer(path, "churn", target="churned")
+    contract = contract_mod.from_mapping(yaml.safe_load(writing.render(inferred)), "churn")
+    table = contract_mod.read_data(path, contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []

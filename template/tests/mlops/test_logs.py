@@ -38,7 +38,7 @@ def test_every_command_logs_json_lines_only(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = settings_mod.load_settings(project)
-    batch = data.load_embedded(settings.data.dataset).drop(columns=[data.TARGET])
+    batch = data.load_embedded(settings.data.dataset).drop(columns=[load("datasets").TARGET])
     batch.to_csv(project / "batch.csv", index=False)
     shifted = batch.copy()
     column = shifted.columns[3]

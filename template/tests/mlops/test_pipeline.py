@@ -48,7 +48,7 @@ def test_contract_infer_writes_a_contract_check_accepts(
     raw = project / "sample.csv"
     load("mlops.data").load_embedded(settings.data.dataset).to_csv(raw, index=False)
     out = project / "contracts" / "inferred.yaml"
-    assert cli.main(["contract", "infer", str(raw), "-o", str(out)]) == 0
+    assert cli.main(["contract", "infer", str(raw), "--target", "target", "-o", str(out)]) == 0
     assert cli.main(["contract", "check", str(raw), "--contract", str(out)]) == 0
 
 

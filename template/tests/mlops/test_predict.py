@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-from _models import fit, training_data
+from _models import fit, names, training_data
 from _package import load
 
 cli = load("mlops.cli")
@@ -37,7 +38,7 @@ def production(project: Path, settings: Any) -> Any:
 def new_rows(settings: Any) -> pd.DataFrame:
     """New data as it arrives for scoring: the held-out rows without their target."""
     _, test = training_data(settings)
-    return test.drop(columns=[data.TARGET]).reset_index(drop=True)
+    return test.drop(columns=[names(settings)[1]]).reset_index(drop=True)
 
 
 def test_predict_csv_records_the_production_version(
@@ -46,14 +47,16 @@ def test_predict_csv_records_the_production_version(
     new_rows.to_csv(project / "batch.csv", index=False)
     assert cli.main(["predict", "batch.csv"]) == 0
     out = pd.read_csv(project / "reports" / "predictions-batch.csv")
+    id_column = names(settings)[0]
     assert len(out) == len(new_rows)
-    assert out[data.ID_COLUMN].tolist() == new_rows[data.ID_COLUMN].tolist()
+    assert out[id_column].tolist() == new_rows[id_column].tolist()
     assert set(out["model_version"]) == {"v1"}
     model, _ = production.load("v1")
     expected = model.predict(new_rows)
     assert out["prediction"].to_numpy() == pytest.approx(expected)
     if settings.task == "classification":
-        assert out["probability"].between(0, 1).all()
+        columns = [f"probability_{label}" for label in model.classes_]
+        assert out[columns].sum(axis=1).to_numpy() == pytest.approx(1.0)
 
 
 def test_predict_parquet_to_a_chosen_path(
@@ -92,7 +95,7 @@ def test_predict_needs_a_production_model(
     "case",
     [
         ("missing.csv", None, "not found"),
-        ("empty.csv", "", "cannot read"),
+        ("empty.csv", "", "is empty"),
         ("notes.txt", "x", ".csv or .parquet"),
     ],
 )
@@ -108,13 +111,27 @@ def test_unreadable_input_is_a_one_line_error(
     assert err.count("\n") == 1
 
 
-def test_a_batch_missing_a_feature_is_refused_before_scoring(
-    project: Path, production: Any, new_rows: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+def test_a_bad_batch_gets_the_contract_report_and_exit_1(
+    project: Path,
+    production: Any,
+    new_rows: pd.DataFrame,
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    column = next(c for c in new_rows.columns if c != data.ID_COLUMN)
-    new_rows.drop(columns=[column]).to_csv(project / "batch.csv", index=False)
-    assert cli.main(["predict", "batch.csv"]) == 2
+    id_column = names(settings)[0]
+    column = next(c for c in new_rows.columns if c != id_column)
+    bad = new_rows.drop(columns=[column]).astype({new_rows.columns[-1]: object})
+    bad.loc[3, new_rows.columns[-1]] = "n/a"
+    bad.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 1
     err = capsys.readouterr().err
-    assert column in err
-    assert err.count("\n") == 1
-    assert not (project / "reports").exists()
+    assert err.splitlines()[0].startswith("error: batch.csv breaks contract")
+    assert f"missing column {column!r}" in err
+    assert "'n/a' row 3" in err
+    dataset = settings.data.dataset
+    report = project / "reports" / f"contract_{dataset}_batch.json"
+    failures = json.loads(report.read_text("utf-8"))["failures"]
+    assert {"column": new_rows.columns[-1], "row": 3} in [
+        {"column": f["column"], "row": f["row"]} for f in failures
+    ]
+    assert not (project / "reports" / "predictions-batch.csv").exists()

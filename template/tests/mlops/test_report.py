@@ -53,7 +53,7 @@ def test_a_working_project_shows_every_section(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = config.load_settings(project)
-    batch = data.load_embedded(settings.data.dataset).drop(columns=[data.TARGET])
+    batch = data.load_embedded(settings.data.dataset).drop(columns=[load("datasets").TARGET])
     column = batch.columns[3]
     batch[column] = batch[column] + 3 * batch[column].std()
     batch.to_csv(project / "shifted.csv", index=False)

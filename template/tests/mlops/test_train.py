@@ -34,7 +34,9 @@ def test_training_is_seeded(project: Path) -> None:
     settings = _ingested(project)
     first = train_mod.train(settings, project)
     second = train_mod.train(settings, project)
-    assert list(first.test[data.ID_COLUMN]) == list(second.test[data.ID_COLUMN])
+    contract = load("mlops.contract").load_contract(settings.data.dataset, project)
+    id_column = contract.ids[0]
+    assert list(first.test[id_column]) == list(second.test[id_column])
     assert (first.model.predict(first.test) == second.model.predict(second.test)).all()
 
 
@@ -72,3 +74,76 @@ def test_bad_hyperparameter_value_is_one_line_and_writes_no_model(project: Path)
         train_mod.train(settings, project)
     assert "\n" not in str(caught.value)
     assert not (project / "models" / "model.skops").exists()
+
+
+def _settings_for(project: Path, task: str, estimator: str):
+    settings = config.load_settings(project)
+    settings.task = task
+    settings.train.estimator = estimator
+    settings.train.hyperparameters = {}
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("task", "target", "message"),
+    [
+        ("regression", "label", "set task: classification"),
+        ("classification", "amount", "set task: regression"),
+    ],
+)
+def test_a_target_that_does_not_fit_the_task_is_one_line(
+    project: Path, task: str, target: str, message: str
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=60),
+            "label": rng.choice(["yes", "no"], 60),
+            "amount": rng.normal(size=60),
+        }
+    )
+    contract = load("mlops.contract").from_mapping(
+        {
+            "version": 1,
+            "columns": {
+                "x": {"role": "feature_numeric", "dtype": "float64"},
+                "label": {"role": "target" if target == "label" else "ignore", "dtype": "str"},
+                "amount": {
+                    "role": "target" if target == "amount" else "ignore",
+                    "dtype": "float64",
+                },
+            },
+        },
+        "mixed",
+    )
+    estimator = "ridge" if task == "regression" else "logistic_regression"
+    with pytest.raises(train_mod.TrainError, match=message) as caught:
+        train_mod.fit(frame, contract, _settings_for(project, task, estimator))
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("estimator", ["logistic_regression", "hist_gradient_boosting"])
+def test_string_labels_fit_with_sparse_or_dense_features(project: Path, estimator: str) -> None:
+    import scipy.sparse as sp
+    from _frames import customers, project_for
+
+    features = load("mlops.features")
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    contract = load("mlops.contract").load_contract("churn", project)
+    frame = load("mlops.contract").read_data(project / "data/raw/churn.csv", contract).frame
+    settings = _settings_for(project, "classification", estimator)
+    settings.train.hyperparameters = {"hist_gradient_boosting": {"max_iter": 20}}
+    model, _, test = train_mod.fit(frame, contract, settings)
+    assert set(model.classes_) == {"no", "yes"}
+    assert set(model.predict(test)) <= {"no", "yes"}
+    if estimator == "hist_gradient_boosting":  # dense input, categories handled natively
+        assert model[0].sparse_threshold == 0.0
+        assert not sp.issparse(model[0].transform(test))
+        numeric = len(contract.columns("feature_numeric"))
+        assert model[-1].categorical_features == [numeric]  # the one low-cardinality column
+        assert model[0].transform(test).shape[1] < len(contract.features) + 8
+    else:
+        assert model[0].sparse_threshold == features.SPARSE_THRESHOLD

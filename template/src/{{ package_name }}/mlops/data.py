@@ -1,25 +1,27 @@
-"""Datasets: raw files or the embedded default data, a seeded split, and the ingest stage.
+"""Datasets: raw files or a loader's data, a seeded split, and the ingest stage.
 
 The pipeline works offline: nothing is downloaded, the default datasets come with scikit-learn.
-Ingest reads ``data/raw/<dataset>.parquet`` or ``.csv`` when present (else the embedded dataset of
-that name), validates it against ``contracts/<dataset>.yaml`` BEFORE anything else, and only then
-writes ``data/processed/<dataset>.parquet``. Every output is written atomically (temp file +
-``os.replace``), so a failed run leaves the previous outputs untouched.
+Ingest reads ``data/raw/<dataset>.parquet`` or ``.csv`` when present (by the contract's reading
+rules: delimiter, missing-value markers, text and date columns), else the loader of that name in
+``datasets.py``; validates it against ``contracts/<dataset>.yaml`` BEFORE anything else, and only
+then writes ``data/processed/<dataset>.parquet``. Every output is written atomically (temp file +
+``os.replace``), so a failed run leaves the previous outputs untouched. No column name is fixed
+here: the target and the id are whatever the contract names.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
+from .contract import Contract, Table
 from .errors import UserError
 from .files import write_atomic
 
-TARGET = "target"
-ID_COLUMN = "sample_id"
+log = logging.getLogger(__name__)
 
 
 class DataError(UserError):
@@ -39,22 +41,32 @@ def load_embedded(name: str) -> pd.DataFrame:
 def split(
     frame: pd.DataFrame,
     *,
-    target: str = TARGET,
+    target: str,
     test_size: float = 0.2,
     seed: int = 42,
     stratify: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split rows into train and test sets; the same seed always gives the same split."""
+    """Split rows into train and test sets; the same seed always gives the same split.
+
+    Stratified (classification) when every class has at least two rows; otherwise a plain
+    split, with a warning naming the rare classes.
+    """
+    from sklearn.model_selection import train_test_split
+
     if target not in frame.columns:
         raise DataError(f"target column {target!r} not in data")
     if len(frame) < 2:
         raise DataError(f"need at least 2 rows to split, got {len(frame)}")
-    train, test = train_test_split(
-        frame,
-        test_size=test_size,
-        random_state=seed,
-        stratify=frame[target] if stratify else None,
-    )
+    labels = None
+    if stratify:
+        counts = frame[target].value_counts()
+        rare = counts[counts < 2]
+        if rare.empty:
+            labels = frame[target]
+        else:
+            shown = ", ".join(repr(label) for label in list(rare.index)[:5])
+            log.warning("class(es) with a single row: %s; the split is not stratified", shown)
+    train, test = train_test_split(frame, test_size=test_size, random_state=seed, stratify=labels)
     return train, test
 
 
@@ -68,32 +80,6 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return write_atomic(path, frame.to_parquet(index=False))
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a ``.csv`` or ``.parquet`` file; an empty or unreadable file is a one-line DataError."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"data file not found: {path}")
-    if path.stat().st_size == 0:
-        raise DataError(f"data file is empty: {path}")
-    try:
-        if path.suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif path.suffix == ".csv":
-            frame = pd.read_csv(path)
-        else:
-            raise DataError(f"unsupported data file {path} (use .csv or .parquet)")
-    except pd.errors.EmptyDataError as error:
-        raise DataError(f"data file is empty: {path}") from error
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as error:
-        if isinstance(error, DataError):
-            raise
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(f"cannot read {path}: {reason}") from error
-    if frame.empty:
-        raise DataError(f"data file has no rows: {path}")
-    return frame
-
-
 def raw_path(dataset: str, root: Path | str = ".") -> Path | None:
     """``data/raw/<dataset>.parquet`` or ``.csv`` when one exists (Parquet first), else None."""
     for suffix in RAW_SUFFIXES:
@@ -103,18 +89,27 @@ def raw_path(dataset: str, root: Path | str = ".") -> Path | None:
     return None
 
 
-def load_source(dataset: str, root: Path | str = ".") -> tuple[pd.DataFrame, str]:
-    """The dataset's rows and where they came from: the raw file, else the embedded dataset."""
-    path = raw_path(dataset, root)
+def load_source(
+    contract: Contract, root: Path | str = ".", source: Path | str | None = None
+) -> tuple[Table, str]:
+    """The contract's dataset read by its rules, and where it came from.
+
+    ``source`` when given, else ``data/raw/<dataset>.parquet|.csv``, else the loader of that
+    name in ``datasets.py``.
+    """
+    from .contract import prepare, read_data
+
+    dataset = contract.name
+    path = Path(source) if source is not None else raw_path(dataset, root)
     if path is not None:
-        return read_table(path), str(path)
+        return read_data(path, contract), str(path)
     from ..datasets import DATASETS
 
     if dataset not in DATASETS:
         raise DataError(
             f"no data/raw/{dataset}.csv or .parquet and no loader named {dataset!r} in datasets.py"
         )
-    return load_embedded(dataset), f"embedded:{dataset}"
+    return prepare(contract, load_embedded(dataset)), f"embedded:{dataset}"
 
 
 def processed_path(dataset: str, root: Path | str = ".") -> Path:
@@ -130,6 +125,32 @@ class IngestResult:
     source: str
     output: Path
     report: Path
+    dropped: int = 0  # rows without a target, dropped because the contract says so
+
+
+def checked(
+    contract: Contract, root: Path | str = ".", source: Path | str | None = None
+) -> tuple[pd.DataFrame, str, Path, int]:
+    """Read and validate (rows without a target dropped only if the contract says so).
+
+    Returns the frame, its origin, the report and the rows dropped; raises
+    ``contract.ContractViolation`` (report written) on any failure.
+    """
+    from .contract import check_frame
+    from .contract.reading import drop_missing_target
+
+    table, origin = load_source(contract, root, source)
+    frame, dropped = drop_missing_target(contract, table.frame)
+    if dropped:
+        log.warning(
+            "dropped %d row(s) without a target %r (the contract says missing_target: drop)",
+            dropped,
+            contract.target,
+        )
+    frame, report = check_frame(
+        contract, frame, source=origin, root=root, reading=table.failures, dropped=dropped
+    )
+    return frame, origin, report, dropped
 
 
 def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> IngestResult:
@@ -138,17 +159,13 @@ def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> 
     A contract violation raises ``contract.ContractViolation`` (report written under
     ``reports/``) before anything under ``data/processed/`` is touched.
     """
-    from .contract import check_frame, load_contract
+    from .contract import load_contract
 
     root = Path(root)
     contract = load_contract(dataset, root)
-    if source is not None:
-        frame, origin = read_table(source), str(source)
-    else:
-        frame, origin = load_source(dataset, root)
-    frame, report = check_frame(contract, frame, source=origin, root=root)
+    frame, origin, report, dropped = checked(contract, root, source)
     output = write_parquet(frame, processed_path(dataset, root))
-    return IngestResult(frame=frame, source=origin, output=output, report=report)
+    return IngestResult(frame=frame, source=origin, output=output, report=report, dropped=dropped)
 
 
 def load_processed(dataset: str, root: Path | str = ".") -> pd.DataFrame:

@@ -1,16 +1,105 @@
 """Feature building blocks: a scikit-learn ``ColumnTransformer`` from the contract's roles.
 
-Numeric features are imputed (median) and standardised; categorical ones imputed (most frequent)
-and one-hot encoded, unknown categories ignored. Id and target columns are never features, so a
-new dataset is a contract change, not a code change. The team's ``features.py`` decides what
-the pipeline uses; this module is what it builds on.
+- ``feature_numeric``: imputed (median), standardised;
+- ``feature_categorical``: one-hot, sparse, at most ``MAX_CATEGORIES`` columns per feature (the
+  rarest values share one "infrequent" column; unknown values at prediction time go there, or
+  nowhere); with ``encoding: target`` (codes with thousands of values), target encoding: one
+  column per feature (one per class for multiclass), cross-fitted so a row never sees its own
+  target;
+- ``feature_datetime``: year, month, day, weekday, hour and elapsed days (``DatetimeFeatures``),
+  imputed and standardised.
+
+Every other role (id, target, passthrough, ignore) is never a feature, so a new dataset is a
+contract change, not a code change. Why this design, with measurements:
+``docs/decisions/0003-features-at-scale.md``. The team's ``features.py`` decides what the
+pipeline uses; this module is what it builds on. Everything here can be saved by skops.
 """
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 
 from .contract import Contract
+
+# One-hot columns per categorical feature at most (the rest share an "infrequent" column).
+MAX_CATEGORIES = 30
+# Output sparse when under this density (linear models); ``fit`` makes it dense for estimators
+# that take no sparse input (hist gradient boosting).
+SPARSE_THRESHOLD = 0.3
+# Folds of the target encoder's cross fitting, shuffled with a fixed seed (reproducible).
+TARGET_ENCODER_FOLDS = 5
+DATETIME_PARTS = ("year", "month", "day", "dayofweek", "hour", "elapsed_days")
+EPOCH = pd.Timestamp("1970-01-01")
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Datetime columns -> numbers: year, month, day, weekday, hour, days since 1970.
+
+    Parts that never vary in the training data (the hour of a date-only column) are left out.
+    Missing or unparseable dates give NaN, for the imputer that follows.
+    """
+
+    def __init__(self, parts: tuple[str, ...] = DATETIME_PARTS) -> None:
+        self.parts = parts
+
+    @staticmethod
+    def _values(column: pd.Series) -> pd.DataFrame:
+        moments = pd.to_datetime(column, errors="coerce")
+        if getattr(moments.dtype, "tz", None) is not None:
+            moments = moments.dt.tz_convert("UTC").dt.tz_localize(None)
+        elapsed = pd.Series((moments - EPOCH) / pd.Timedelta(days=1), index=moments.index)
+        parts: dict[str, pd.Series] = {
+            "year": moments.dt.year,
+            "month": moments.dt.month,
+            "day": moments.dt.day,
+            "dayofweek": moments.dt.day_of_week,
+            "hour": moments.dt.hour,
+            "elapsed_days": elapsed,
+        }
+        return pd.DataFrame({k: v.astype("float64") for k, v in parts.items()})
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> DatetimeFeatures:  # noqa: N803
+        """Learn which parts vary per column."""
+        frame = pd.DataFrame(X)
+        self.columns_ = [str(c) for c in frame.columns]
+        self.kept_: list[list[str]] = []
+        for column in frame.columns:
+            values = self._values(frame[column])
+            varying = values.max() > values.min()
+            kept = [p for p in self.parts if bool(varying[p])]
+            self.kept_.append(kept or ["elapsed_days"])
+        self.n_features_in_ = len(self.columns_)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        """The kept parts of every column, as floats."""
+        frame = pd.DataFrame(X)
+        blocks = [
+            self._values(frame.iloc[:, i])[kept].to_numpy(dtype="float64")
+            for i, kept in enumerate(self.kept_)
+        ]
+        return np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """``<column>_<part>`` for every output column."""
+        pairs = zip(self.columns_, self.kept_, strict=True)
+        names = [f"{column}_{part}" for column, kept in pairs for part in kept]
+        return np.asarray(names, dtype=object)
+
+
+def _target_encoder() -> BaseEstimator:
+    """A seeded TargetEncoder (a shuffled KFold where ``cv`` takes one: scikit-learn >= 1.9)."""
+    import inspect
+
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import TargetEncoder
+
+    if inspect.signature(TargetEncoder).parameters["random_state"].default == "deprecated":
+        return TargetEncoder(cv=KFold(TARGET_ENCODER_FOLDS, shuffle=True, random_state=0))
+    return TargetEncoder(cv=TARGET_ENCODER_FOLDS, shuffle=True, random_state=0)
 
 
 def default_preprocessor(contract: Contract) -> ColumnTransformer:
@@ -21,16 +110,74 @@ def default_preprocessor(contract: Contract) -> ColumnTransformer:
 
     numeric = contract.columns("feature_numeric")
     categorical = contract.columns("feature_categorical")
-    if not numeric and not categorical:
+    onehot = [c for c in categorical if contract.encodings.get(c, "onehot") == "onehot"]
+    encoded = [c for c in categorical if c not in onehot]
+    dates = contract.columns("feature_datetime")
+    if not (numeric or categorical or dates):
         raise ValueError(f"contract {contract.name} has no feature columns")
-    transformers = []
+    transformers: list[tuple[str, BaseEstimator, list[str]]] = []
     if numeric:
-        numeric_steps = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-        transformers.append(("numeric", numeric_steps, numeric))
-    if categorical:
-        categorical_steps = make_pipeline(
-            SimpleImputer(strategy="most_frequent"),
-            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+        steps = make_pipeline(
+            SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
         )
-        transformers.append(("categorical", categorical_steps, categorical))
-    return ColumnTransformer(transformers, remainder="drop")
+        transformers.append(("numeric", steps, numeric))
+    if onehot:
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist",
+            max_categories=MAX_CATEGORIES,
+            sparse_output=True,
+        )
+        transformers.append(("categorical", encoder, onehot))
+    if encoded:
+        steps = make_pipeline(_target_encoder(), StandardScaler())
+        transformers.append(("target_encoded", steps, encoded))
+    if dates:
+        steps = make_pipeline(
+            DatetimeFeatures(),
+            SimpleImputer(strategy="median", keep_empty_features=True),
+            StandardScaler(),
+        )
+        transformers.append(("datetime", steps, dates))
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=SPARSE_THRESHOLD)
+
+
+def accepts_sparse(estimator: BaseEstimator) -> bool:
+    """Whether ``estimator`` takes sparse input (its scikit-learn tags say so)."""
+    from sklearn.utils import get_tags
+
+    try:
+        return bool(get_tags(estimator).input_tags.sparse)
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+def adapt_for(features: BaseEstimator, estimator: BaseEstimator) -> None:
+    """Fit ``features`` to what ``estimator`` takes, before fitting both.
+
+    An estimator that takes no sparse input gets dense arrays. One that also handles categories
+    natively (hist gradient boosting: ``categorical_features``) gets each one-hot column block
+    as one ordinal column instead (same cap of ``MAX_CATEGORIES``, unknown values and missing
+    values as missing), marked categorical: fewer, more telling columns, and much faster.
+    """
+    from sklearn.compose import ColumnTransformer as Columns
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+    if accepts_sparse(estimator) or "sparse_threshold" not in features.get_params(deep=False):
+        return
+    features.set_params(sparse_threshold=0.0)
+    if not isinstance(features, Columns) or "categorical_features" not in estimator.get_params():
+        return
+    start = 0
+    for name, step, columns in features.transformers:
+        if name == "categorical" and isinstance(step, OneHotEncoder):
+            ordinal = OrdinalEncoder(
+                handle_unknown="use_encoded_value",
+                unknown_value=-1,
+                max_categories=step.max_categories,
+            )
+            features.set_params(categorical=ordinal)
+            estimator.set_params(categorical_features=list(range(start, start + len(columns))))
+            return
+        if name != "numeric":  # only blocks of one column per input column before it
+            return
+        start += len(columns)

@@ -1,13 +1,18 @@
 """The promotion gate's rules: is a candidate good enough, and no worse than production?
 
-Two rules, both from the ``promotion`` section of params.yaml:
+Three rules, from the ``promotion`` section of params.yaml, all on the same held-out rows:
 
-1. absolute: every ``min`` metric at or above its floor, every ``max`` metric at or below its
-   ceiling (e.g. ROC AUC >= 0.9, RMSE <= 70);
-2. no regression: on every metric both models report, the candidate is at most ``tolerance``
-   (relative) worse than the current production model, both scored on the same held-out data.
+1. beat the baseline (on by default, works on any dataset): on each baseline metric, the
+   candidate covers at least ``baseline.min_skill`` of the way from the trivial baseline (most
+   frequent class / mean, see ``metrics``) to a perfect score;
+2. absolute (optional): every ``min`` metric at or above its floor, every ``max`` metric at or
+   below its ceiling (e.g. ROC AUC >= 0.9, RMSE <= 70);
+3. no regression: on every metric both models report, the candidate is at most ``tolerance``
+   (relative) worse than the current production model.
 
 Pure functions of metrics: ``promotion`` loads and scores the models, then asks this module.
+The baseline's scores come with the candidate's (``baseline_<metric>``, from
+``metrics.score``), or explicitly as ``baseline=``.
 """
 
 from __future__ import annotations
@@ -15,12 +20,29 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-# Metrics where smaller is better; every other metric is read as larger-is-better.
-LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "mape", "log_loss", "brier"})
+from .metrics import LOWER_IS_BETTER, Predictor, perfect, split_baseline
 
-Evaluate = Callable[[Any], Mapping[str, float]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .settings.promotion import PromotionSettings
+
+# The metrics the baseline rule uses when params.yaml names none (those the task reports).
+BASELINE_METRICS = ("roc_auc", "f1_macro", "rmse", "mae")
+
+Evaluate = Callable[[Predictor], Mapping[str, float]]
+
+
+@dataclass
+class GateRow:
+    """One metric: both models' values, the baseline's, the rules applied and the verdict."""
+
+    metric: str
+    candidate: float | None
+    production: float | None = None
+    baseline: float | None = None
+    rules: list[str] = field(default_factory=list)
+    ok: bool = True
 
 
 @dataclass
@@ -29,7 +51,7 @@ class GateResult:
 
     candidate: int
     production: int | None
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[GateRow] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -38,12 +60,8 @@ class GateResult:
         return not self.reasons
 
 
-def _worse_limit(metric: str, production: float, tolerance: float) -> tuple[str, float]:
-    """The worst candidate value that is not a regression, and its comparison sign."""
-    slack = tolerance * abs(production)
-    if metric in LOWER_IS_BETTER:
-        return "<=", production + slack
-    return ">=", production - slack
+def _sign(metric: str) -> str:
+    return "<=" if metric in LOWER_IS_BETTER else ">="
 
 
 def _ok(sign: str, value: float, limit: float) -> bool:
@@ -52,61 +70,119 @@ def _ok(sign: str, value: float, limit: float) -> bool:
     return value >= limit if sign == ">=" else value <= limit
 
 
+def _worse_limit(metric: str, production: float, tolerance: float) -> float:
+    """The worst candidate value that is not a regression."""
+    slack = tolerance * abs(production)
+    return production + slack if metric in LOWER_IS_BETTER else production - slack
+
+
+def baseline_limit(metric: str, baseline: float, min_skill: float) -> float:
+    """The value that covers ``min_skill`` of the way from ``baseline`` to a perfect score."""
+    return baseline + min_skill * (perfect(metric) - baseline)
+
+
+def _baseline_metrics(
+    settings: PromotionSettings, candidate: Mapping[str, float], baseline: Mapping[str, float]
+) -> tuple[list[str], bool]:
+    """The metrics of the baseline rule, and whether params.yaml named them."""
+    named = settings.baseline.metrics
+    if named is not None:
+        return list(named), True
+    return [m for m in BASELINE_METRICS if m in candidate and m in baseline], False
+
+
 def evaluate_gate(
     candidate: Mapping[str, float],
     production: Mapping[str, float] | None,
-    settings: Any,
+    settings: PromotionSettings,
     *,
     versions: tuple[int, int | None] = (0, None),
+    baseline: Mapping[str, float] | None = None,
 ) -> GateResult:
-    """Apply both rules to the candidate's and production's metrics (same evaluation data)."""
+    """Apply the rules to the candidate's and production's metrics (same evaluation data).
+
+    ``baseline``: the trivial baseline's metrics; by default the ``baseline_*`` entries of
+    ``candidate``.
+    """
+    own, carried = split_baseline(dict(candidate))
+    base = dict(baseline) if baseline is not None else carried
+    prod = split_baseline(dict(production))[0] if production is not None else None
     result = GateResult(candidate=versions[0], production=versions[1])
     bounds = {name: (">=", float(v)) for name, v in settings.min.items()}
     bounds |= {name: ("<=", float(v)) for name, v in settings.max.items()}
-    for metric in sorted(set(candidate) | set(bounds)):
-        value = candidate.get(metric)
-        row: dict[str, Any] = {"metric": metric, "candidate": value, "production": None}
-        checks, before = [], len(result.reasons)
+    beat, named = _baseline_metrics(settings, own, base)
+    for metric in sorted(set(own) | set(bounds) | set(beat)):
+        value = own.get(metric)
+        row = GateRow(metric=metric, candidate=value, baseline=base.get(metric))
+        before = len(result.reasons)
+        if metric in beat:
+            _baseline_rule(result, row, settings.baseline.min_skill, named=named)
         if metric in bounds:
             sign, limit = bounds[metric]
-            checks.append(f"{sign} {limit:g}")
+            row.rules.append(f"{sign} {limit:g}")
             if value is None:
                 result.reasons.append(f"{metric}: not computed by the evaluation")
             elif not _ok(sign, value, limit):
                 result.reasons.append(f"{metric} = {value:.4f}, required {sign} {limit:g}")
-        if production is not None and metric in production and value is not None:
-            prod = float(production[metric])
-            row["production"] = prod
-            sign, limit = _worse_limit(metric, prod, settings.tolerance)
-            checks.append(f"{sign} {limit:.4f} (prod ± {settings.tolerance:.0%})")
+        if prod is not None and metric in prod and value is not None:
+            row.production = float(prod[metric])
+            limit = _worse_limit(metric, row.production, settings.tolerance)
+            sign = _sign(metric)
+            row.rules.append(f"{sign} {limit:.4f} (prod ± {settings.tolerance:.0%})")
             if not _ok(sign, value, limit):
                 result.reasons.append(
-                    f"{metric} regresses: {value:.4f} vs production {prod:.4f}"
+                    f"{metric} regresses: {value:.4f} vs production {row.production:.4f}"
                     f" (allowed {sign} {limit:.4f})"
                 )
-        row["rule"] = "; ".join(checks) or "-"
-        row["ok"] = len(result.reasons) == before
+        row.ok = len(result.reasons) == before
         result.rows.append(row)
     return result
 
 
+def _baseline_rule(result: GateResult, row: GateRow, min_skill: float, *, named: bool) -> None:
+    metric, value, base = row.metric, row.candidate, row.baseline
+    if value is None or base is None:
+        if named:
+            what = "the candidate" if value is None else "the baseline"
+            result.reasons.append(f"{metric}: not computed for {what} by the evaluation")
+        return
+    sign = _sign(metric)
+    limit = baseline_limit(metric, base, min_skill)
+    row.rules.append(f"{sign} {limit:.4f} (baseline + {min_skill:.0%} skill)")
+    if base == perfect(metric):
+        result.reasons.append(
+            f"{metric}: the trivial baseline is already perfect on the held-out rows "
+            f"({base:.4f}): too few rows or classes to judge a model"
+        )
+    elif not _ok(sign, value, limit):
+        result.reasons.append(
+            f"{metric} = {value:.4f} does not beat the trivial baseline {base:.4f} "
+            f"by {min_skill:.0%} skill (required {sign} {limit:.4f})"
+        )
+
+
 def comparison_table(result: GateResult) -> str:
-    """The gate's rows as an aligned table: metric, candidate, production, delta, rule, verdict."""
+    """The gate's rows as an aligned table: metric, candidate, production, baseline, rules."""
     from .tables import render
 
     cand = f"candidate v{result.candidate}"
     prod = f"production v{result.production}" if result.production else "production (none)"
-    rows = []
-    for row in result.rows:
-        value, other = row["candidate"], row["production"]
-        rows.append(
-            (
-                row["metric"],
-                None if value is None else f"{value:.4f}",
-                None if other is None else f"{other:.4f}",
-                None if value is None or other is None else f"{value - other:+.4f}",
-                row["rule"],
-                "yes" if row["ok"] else "NO",
-            )
+
+    def shown(value: float | None) -> str | None:
+        return None if value is None else f"{value:.4f}"
+
+    rows = [
+        (
+            row.metric,
+            shown(row.candidate),
+            shown(row.production),
+            None
+            if row.candidate is None or row.production is None
+            else f"{row.candidate - row.production:+.4f}",
+            shown(row.baseline),
+            "; ".join(row.rules) or "-",
+            "yes" if row.ok else "NO",
         )
-    return render(("metric", cand, prod, "delta", "rule", "ok"), rows)
+        for row in result.rows
+    ]
+    return render((("metric", cand, prod, "delta", "baseline", "rule", "ok")), rows)

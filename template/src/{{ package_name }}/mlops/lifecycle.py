@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .data import ID_COLUMN, TARGET
+from ..datasets import ID_COLUMN, TARGET
 
 
 def held_out_evaluator(settings: Any, root: Path | str) -> Callable[[Any], dict[str, float]]:

@@ -1,35 +1,140 @@
-"""Task metrics: how good a model's predictions are on rows with known answers.
+"""Task metrics: how good a model's predictions are on rows with known answers, and a baseline.
 
-Classification: accuracy, F1, ROC AUC. Regression: RMSE, MAE, R². Used by ``evaluate`` (the
-pipeline's stage) and by the promotion gate, which scores the candidate and the production model
-on the same rows.
+Classification, for any label type (text, booleans, integers), binary or multiclass: accuracy,
+macro F1 (no positive label is assumed), ROC AUC (one-vs-rest, macro-averaged over the classes
+present; for two classes it is the usual AUC) and log loss. Regression: RMSE, MAE, R².
+
+``score`` also reports the trivial baseline on the same rows (``baseline_<metric>``): the most
+frequent class with the class shares as probabilities, or the mean. The baseline is fitted on
+the rows it is scored on, a slightly stronger baseline than one fitted on training rows: a model
+that beats it beats a constant model. The promotion gate (``gate``) requires the candidate to
+beat it by a margin.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+CLASSIFICATION_METRICS = ("accuracy", "f1_macro", "roc_auc", "log_loss")
+REGRESSION_METRICS = ("rmse", "mae", "r2")
+# Metrics where smaller is better; every other metric is read as larger-is-better.
+LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "mape", "log_loss", "brier"})
+# The best value each metric can take (the gate's skill is measured toward it).
+PERFECT = {"accuracy": 1.0, "f1_macro": 1.0, "roc_auc": 1.0, "r2": 1.0}
+BASELINE_PREFIX = "baseline_"
+DIGITS = 6
 
 
-def score(task: str, model: Any, frame: Any, target: str) -> dict[str, float]:
-    """The task's metrics of ``model`` on ``frame``."""
-    import numpy as np
+class Predictor(Protocol):
+    """What ``score`` needs of a model: ``predict`` (and ``predict_proba`` for probabilities)."""
+
+    def predict(self, X: pd.DataFrame) -> Sequence[object]:  # noqa: N803 - scikit-learn's name
+        """Predictions for the rows of ``X``."""
+
+
+def perfect(metric: str) -> float:
+    """The best value of ``metric`` (0 for errors and losses)."""
+    return PERFECT.get(metric, 0.0 if metric in LOWER_IS_BETTER else 1.0)
+
+
+def roc_auc_ovr(truth: np.ndarray, proba: np.ndarray, classes: Sequence[object]) -> float | None:
+    """Macro one-vs-rest ROC AUC over the classes present in ``truth`` (None: not defined)."""
+    from sklearn.metrics import roc_auc_score
+
+    scores = []
+    for i, label in enumerate(classes):
+        positive = truth == label
+        if positive.any() and not positive.all():
+            scores.append(roc_auc_score(positive, proba[:, i]))
+    if not scores:
+        return None
+    if len(classes) == 2:  # both classes give the same AUC: the usual binary one
+        return float(scores[-1])
+    return float(np.mean(scores))
+
+
+def classification_scores(
+    truth: pd.Series,
+    predicted: Sequence[object],
+    proba: np.ndarray | None,
+    classes: Sequence[object],
+) -> dict[str, float]:
+    """Accuracy, macro F1 and, with probabilities, ROC AUC and log loss."""
     from sklearn import metrics
 
-    truth = frame[target]
-    predicted = model.predict(frame)
+    result = {
+        "accuracy": float(metrics.accuracy_score(truth, predicted)),
+        "f1_macro": float(metrics.f1_score(truth, predicted, average="macro", zero_division=0)),
+    }
+    if proba is not None:
+        auc = roc_auc_ovr(truth.to_numpy(), proba, classes)
+        if auc is not None:
+            result["roc_auc"] = auc
+        with contextlib.suppress(ValueError):  # a class in these rows the model never saw
+            result["log_loss"] = float(metrics.log_loss(truth, proba, labels=list(classes)))
+    return result
+
+
+def regression_scores(truth: pd.Series, predicted: Sequence[object]) -> dict[str, float]:
+    """RMSE, MAE and R²."""
+    from sklearn import metrics
+
+    return {
+        "rmse": float(np.sqrt(metrics.mean_squared_error(truth, predicted))),
+        "mae": float(metrics.mean_absolute_error(truth, predicted)),
+        "r2": float(metrics.r2_score(truth, predicted)),
+    }
+
+
+def baseline_scores(task: str, truth: pd.Series) -> dict[str, float]:
+    """The metrics of the best constant model for these rows: most frequent class, or mean."""
     if task == "classification":
-        result = {
-            "accuracy": metrics.accuracy_score(truth, predicted),
-            "f1": metrics.f1_score(
-                truth, predicted, average="binary" if truth.nunique() <= 2 else "macro"
-            ),
-        }
-        if truth.nunique() == 2 and hasattr(model, "predict_proba"):
-            result["roc_auc"] = metrics.roc_auc_score(truth, model.predict_proba(frame)[:, 1])
+        shares = truth.value_counts(normalize=True, sort=False)
+        classes = sorted(shares.index.tolist())
+        priors = np.asarray([shares[label] for label in classes], dtype=float)
+        majority = shares.idxmax()
+        predicted = [majority] * len(truth)
+        proba = np.tile(priors, (len(truth), 1))
+        return classification_scores(truth, predicted, proba, classes)
+    return regression_scores(truth, [float(truth.mean())] * len(truth))
+
+
+def score(
+    task: str, model: Predictor, frame: pd.DataFrame, target: str, *, baseline: bool = True
+) -> dict[str, float]:
+    """The task's metrics of ``model`` on ``frame`` (plus ``baseline_*``, unless told not to)."""
+    truth = frame[target]
+    predicted = list(model.predict(frame))
+    if task == "classification":
+        proba = None
+        predict_proba = getattr(model, "predict_proba", None)
+        classes = getattr(model, "classes_", None)
+        if classes is None:
+            classes = sorted(truth.unique().tolist())
+        if callable(predict_proba):
+            proba = np.asarray(predict_proba(frame), dtype=float)
+        result = classification_scores(truth, predicted, proba, list(classes))
     else:
-        result = {
-            "rmse": float(np.sqrt(metrics.mean_squared_error(truth, predicted))),
-            "mae": metrics.mean_absolute_error(truth, predicted),
-            "r2": metrics.r2_score(truth, predicted),
+        result = regression_scores(truth, predicted)
+    if baseline:
+        result |= {
+            f"{BASELINE_PREFIX}{name}": value
+            for name, value in baseline_scores(task, truth).items()
         }
-    return {name: round(float(value), 6) for name, value in result.items()}
+    return {name: round(float(value), DIGITS) for name, value in result.items()}
+
+
+def split_baseline(metrics: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """(the model's metrics, the baseline's metrics without their prefix)."""
+    own = {k: v for k, v in metrics.items() if not k.startswith(BASELINE_PREFIX)}
+    base = {
+        k.removeprefix(BASELINE_PREFIX): v
+        for k, v in metrics.items()
+        if k.startswith(BASELINE_PREFIX)
+    }
+    return own, base

@@ -1,53 +1,65 @@
 """Batch prediction with the production model: CSV or Parquet in, the same format out.
 
-The input is validated by the dataset's contract (less the target column) before the model sees
-it. The output keeps the id column, adds ``prediction`` (and ``probability`` of the positive class
-for a binary classifier) and records which model made it: a ``model_version`` column, and for
-Parquet also file metadata with the version and the artifact's SHA-256. It is written to a
-temporary file first and renamed, so a failed run never leaves half a file.
+The input is read by the contract's reading rules and validated by the contract, less the
+target column (a batch may carry it or not), exactly as ``contract check`` does: every failure
+with its row, a JSON report ``reports/contract_<dataset>_<input>.json``, exit code 1, and no
+prediction written. The output keeps the contract's id and passthrough columns, adds
+``prediction`` and, for a classifier, one ``probability_<class>`` column per class (named after
+the class: ``probability_yes``, ``probability_0``), and records which model made it: a
+``model_version`` column, and for Parquet also file metadata with the version and the
+artifact's SHA-256. It is written to a temporary file first and renamed, so a failed run never
+leaves half a file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .data import ID_COLUMN, TARGET
+from .contract import Contract
 from .errors import UserError
 from .files import write_atomic
+from .metrics import Predictor
 
 SUFFIXES = (".csv", ".parquet")
 REPORTS_DIR = Path("reports")
+PREDICTION = "prediction"
+PROBABILITY_PREFIX = "probability_"
 
 
 class PredictError(UserError):
     """Prediction cannot run; the message is one line meant for the user."""
 
 
-def read_batch(path: Path | str) -> pd.DataFrame:
-    """Read a CSV or Parquet file; a one-line error when it is missing, empty or unreadable."""
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise PredictError(f"{path}: expected a .csv or .parquet file")
-    if not path.is_file():
-        raise PredictError(f"input file not found: {path}")
-    try:
-        if path.suffix.lower() == ".csv":
-            return pd.read_csv(path)
-        return pd.read_parquet(path)
-    except Exception as error:  # pandas and pyarrow raise many kinds on bad files
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise PredictError(f"cannot read {path}: {first}") from error
+def read_batch(path: Path | str, contract: Contract | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file (by ``contract``'s reading rules when given).
+
+    A one-line error when it is missing, empty or unreadable. Without a contract, a CSV file's
+    delimiter is sniffed. Dates are parsed when a contract is given; nothing is validated here.
+    """
+    from .contract import ReadingRules, read_data, read_raw
+    from .contract.reading import sniff_delimiter
+
+    if contract is None:
+        return read_raw(path, ReadingRules(delimiter=sniff_delimiter(path)))
+    return read_data(path, contract).frame
 
 
 def default_output(source: Path | str) -> Path:
     """``data/new.csv`` -> ``reports/predictions-new.csv`` (same format as the input)."""
     source = Path(source)
     return REPORTS_DIR / f"predictions-{source.stem}{source.suffix.lower()}"
+
+
+def report_for(contract: Contract, source: Path | str, root: Path | str = ".") -> Path:
+    """``reports/contract_<dataset>_<input name>.json``: the batch's contract report."""
+    from .contract import report_path
+
+    return report_path(contract.name, root, f"_{Path(source).stem}")
 
 
 def write_predictions(frame: pd.DataFrame, path: Path | str) -> Path:
@@ -62,61 +74,75 @@ def write_predictions(frame: pd.DataFrame, path: Path | str) -> Path:
     return write_atomic(path, data)
 
 
-def predict_frame(model: Any, frame: pd.DataFrame, version: int, sha256: str) -> pd.DataFrame:
-    """Predictions for ``frame`` with the id column kept and the model version recorded."""
-    features = frame.drop(columns=[TARGET], errors="ignore")
-    out = pd.DataFrame(index=frame.index)
-    if ID_COLUMN in frame.columns:
-        out[ID_COLUMN] = frame[ID_COLUMN]
-    out["prediction"] = model.predict(features)
+def probability_column(label: object) -> str:
+    """``'yes'`` -> ``'probability_yes'``; the column of a class's probability."""
+    return f"{PROBABILITY_PREFIX}{label}"
+
+
+def predict_frame(
+    model: Predictor,
+    frame: pd.DataFrame,
+    version: int,
+    sha256: str,
+    *,
+    carried: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Predictions for ``frame``: the ``carried`` columns, the prediction, one probability per
+    class for a classifier, and the model version."""
+    out = frame[[c for c in carried if c in frame.columns]].copy()
+    out[PREDICTION] = np.asarray(model.predict(frame))
     classes = getattr(model, "classes_", None)
-    if hasattr(model, "predict_proba") and classes is not None and len(classes) == 2:
-        out["probability"] = np.asarray(model.predict_proba(features))[:, 1]
+    predict_proba = getattr(model, "predict_proba", None)
+    if classes is not None and callable(predict_proba):
+        proba = np.asarray(predict_proba(frame), dtype=float)
+        for i, label in enumerate(classes):
+            out[probability_column(label)] = proba[:, i]
     out["model_version"] = f"v{version}"
+    out = out.reset_index(drop=True)
     out.attrs = {"model_version": f"v{version}", "model_sha256": sha256}
-    return out.reset_index(drop=True)
+    return out
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What ``run`` wrote: where, the rows, and the contract report of the batch."""
+
+    path: Path
+    frame: pd.DataFrame
+    report: Path
 
 
 def run(
     source: Path | str,
     output: Path | str | None,
     *,
-    registry: Any,
-    validate: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-) -> tuple[Path, pd.DataFrame, dict[str, Any]]:
-    """Read, validate, predict with the production model, write; returns path, output, entry."""
-    frame = read_batch(source)
-    if frame.empty:
-        raise PredictError(f"{source}: no rows to predict")
-    if validate is not None:
-        frame = validate(frame)
-    model, entry = registry.load_production()
-    result = predict_frame(model, frame, entry["version"], entry["sha256"])
-    path = write_predictions(result, output or default_output(source))
-    return path, result, entry
+    model: Predictor,
+    entry: Mapping[str, object],
+    contract: Contract,
+    root: Path | str = ".",
+) -> Predictions:
+    """Read ``source`` by the contract, validate it (target excluded), predict, write.
 
+    A batch that breaks the contract raises ``contract.ContractViolation`` (exit 1) with the
+    same report as ``contract check``; no prediction is written. ``entry`` is the registry's
+    record of ``model`` (its ``version`` and ``sha256``).
+    """
+    from .contract import check_frame, read_data
 
-def batch_validator(settings: Any, root: Path | str) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """Validate a batch for prediction against the dataset's contract without its target."""
-    from .contract import Contract, conform, load_contract, summary, validate
-
-    full = load_contract(settings.data.dataset, root)
-    target = full.target
-    contract = Contract(
-        name=full.name,
-        version=full.version,
-        schema=full.schema.remove_columns([target]),
-        roles={name: role for name, role in full.roles.items() if name != target},
+    batch = contract.without_target()
+    table = read_data(source, batch)
+    frame = table.frame.drop(columns=[contract.target], errors="ignore")
+    report = report_for(contract, source, root)
+    frame, written = check_frame(
+        batch, frame, source=str(source), root=root, reading=table.failures, report=report
     )
-
-    def check(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = conform(contract, frame.drop(columns=[target], errors="ignore"))
-        failures = validate(contract, frame)
-        if failures:
-            raise PredictError(
-                f"batch breaks contract {contract.name} v{contract.version} (target excluded):"
-                f" {len(failures)} failure(s): {summary(failures)}"
-            )
-        return frame
-
-    return check
+    version, sha256 = entry.get("version"), entry.get("sha256")
+    result = predict_frame(
+        model,
+        frame,
+        version if isinstance(version, int) else 0,
+        str(sha256),
+        carried=contract.carried,
+    )
+    path = write_predictions(result, output or default_output(source))
+    return Predictions(path=path, frame=result, report=written)

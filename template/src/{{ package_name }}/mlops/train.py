@@ -21,6 +21,15 @@ from typing import Any
 
 from .errors import UserError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.base import BaseEstimator
+    from sklearn.pipeline import Pipeline
+
+    from .contract import Contract
+    from .settings import Settings
+
 MODEL_FILE = "model.skops"
 METADATA_FILE = "model.json"
 HOLDOUT_FILE = "holdout.parquet"
@@ -30,7 +39,9 @@ class TrainError(UserError):
     """Training cannot run as configured; the message is one line meant for the user."""
 
 
-def build_estimator(task: str, name: str, hyperparameters: dict[str, Any], seed: int) -> Any:
+def build_estimator(
+    task: str, name: str, hyperparameters: Mapping[str, object], seed: int
+) -> BaseEstimator:
     """The estimator ``name`` for ``task`` with its hyperparameters, seeded when it takes one."""
     from ..estimators import ESTIMATORS
 
@@ -79,13 +90,49 @@ class TrainResult:
     holdout_path: Path
 
 
-def fit(frame: Any, contract: Any, settings: Any) -> tuple[Any, Any, Any]:
-    """Split ``frame`` (seeded) and fit the pipeline on the training part: (model, train, test)."""
+def check_target(frame: pd.DataFrame, target: str, task: str) -> None:
+    """A one-line TrainError when the target cannot be learnt as ``task`` (with the fix)."""
+    import pandas as pd
+
+    values = frame[target]
+    missing = int(values.isna().sum())
+    if missing:
+        raise TrainError(
+            f"{missing} row(s) have no target {target!r}: the contract must refuse them "
+            "(the default) or say missing_target: drop"
+        )
+    numeric = pd.api.types.is_numeric_dtype(values.dtype)
+    if task == "regression" and (not numeric or pd.api.types.is_bool_dtype(values.dtype)):
+        raise TrainError(
+            f"task is regression but target {target!r} holds labels ({values.dtype}): "
+            "set task: classification in params.yaml"
+        )
+    distinct = values.nunique()
+    if task == "classification" and distinct < 2:
+        raise TrainError(f"target {target!r} has a single class: nothing to learn")
+    if task == "classification" and pd.api.types.is_float_dtype(values.dtype):
+        fractional = bool((values != values.round()).any())
+        if fractional:
+            raise TrainError(
+                f"task is classification but target {target!r} holds {distinct} distinct "
+                "numbers with decimals: set task: regression in params.yaml"
+            )
+
+
+def fit(
+    frame: pd.DataFrame, contract: Contract, settings: Settings
+) -> tuple[Pipeline, pd.DataFrame, pd.DataFrame]:
+    """Split ``frame`` (seeded) and fit the pipeline on the training part: (model, train, test).
+
+    The feature transformer (the team's ``build_features``) outputs dense arrays for
+    estimators that take no sparse input.
+    """
     from sklearn.pipeline import Pipeline
     from sklearn.utils._param_validation import InvalidParameterError
 
     from ..features import build_features
     from .data import split
+    from .features import adapt_for
 
     estimator = build_estimator(
         settings.task,
@@ -94,6 +141,7 @@ def fit(frame: Any, contract: Any, settings: Any) -> tuple[Any, Any, Any]:
         settings.seed,
     )
     target = contract.target
+    check_target(frame, target, settings.task)
     train, test = split(
         frame,
         target=target,
@@ -101,12 +149,19 @@ def fit(frame: Any, contract: Any, settings: Any) -> tuple[Any, Any, Any]:
         seed=settings.seed,
         stratify=settings.task == "classification",
     )
-    model = Pipeline([("features", build_features(contract)), ("estimator", estimator)])
+    features = build_features(contract)
+    adapt_for(features, estimator)
+    model = Pipeline([("features", features), ("estimator", estimator)])
     try:
         model.fit(train, train[target])
-    except (InvalidParameterError, TypeError) as error:
+    except (InvalidParameterError, TypeError, ValueError) as error:
         reason = str(error).strip().splitlines()[0]
         raise TrainError(f"cannot fit {settings.train.estimator}: {reason}") from error
+    except MemoryError as error:
+        raise TrainError(
+            f"out of memory fitting {settings.train.estimator} on {len(train)} rows: give "
+            "high-cardinality columns encoding: target, or role: ignore, in the contract"
+        ) from error
     return model, train, test
 
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 def _drift(args: argparse.Namespace) -> int:
     from .. import drift
     from ..alerts import notify
+    from ..contract import load_contract
     from ..files import write_atomic
     from ..predict import REPORTS_DIR, read_batch
     from ..report.status import update_status
@@ -36,7 +37,8 @@ def _drift(args: argparse.Namespace) -> int:
     registry = open_registry(args)
     ref = args.version or ("production" if registry.alias("production") else "candidate")
     reference, entry = registry.reference(ref)
-    frame = read_batch(args.input)
+    # The contract's reading rules (delimiter, missing-value markers, dates) apply to batches too.
+    frame = read_batch(args.input, load_contract(settings.data.dataset, root))
     result = drift.check(reference, frame, settings.drift)
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     report = {

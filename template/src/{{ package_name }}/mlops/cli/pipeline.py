@@ -10,10 +10,11 @@ import argparse
 import logging
 from pathlib import Path
 
-from .common import project_root, root_option, settings_of
+from .common import output_path, project_root, root_option, settings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ..contract import Contract
     from .common import Subparsers
 
 log = logging.getLogger(__name__)
@@ -27,22 +28,32 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_contract_check(args: argparse.Namespace) -> int:
-    from ..contract import check_frame, load_contract
-    from ..data import load_source, read_table
+def contract_for(args: argparse.Namespace) -> Contract:
+    """The contract to check against: ``--contract``; else ``contracts/<FILE's name>.yaml``
+    when it exists; else the contract of params.yaml's dataset."""
+    from ..contract import contract_path, load_contract
 
     root = project_root(args)
-    dataset = settings_of(args).data.dataset
-    contract = load_contract(dataset, root, path=args.contract)
+    if args.contract is not None:
+        return load_contract("", path=args.contract)
     if args.file is not None:
-        frame, source = read_table(args.file), str(args.file)
-    else:
-        frame, source = load_source(dataset, root)
-    _, report = check_frame(contract, frame, source=source, root=root)
+        own = contract_path(Path(args.file).stem, root)
+        if own.is_file():
+            return load_contract(own.stem, root)
+    return load_contract(settings_of(args).data.dataset, root)
+
+
+def cmd_contract_check(args: argparse.Namespace) -> int:
+    from ..data import checked
+
+    contract = contract_for(args)
+    frame, source, report, dropped = checked(contract, project_root(args), args.file)
+    kept = f" ({dropped} without a target dropped)" if dropped else ""
     log.info(
-        "%s: %d rows meet contract %s v%s (%s)",
+        "%s: %d rows%s meet contract %s v%s (%s)",
         source,
         len(frame),
+        kept,
         contract.name,
         contract.version,
         report,
@@ -50,19 +61,59 @@ def cmd_contract_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def infer_output(args: argparse.Namespace, path: Path) -> Path:
+    """Where ``contract infer`` may write: never over a file without ``--force``; under
+    ``contracts/`` (kept from every other command's outputs) only a ``.yaml`` contract."""
+    from ..contract import CONTRACTS_DIR
+    from ..errors import UserError
+
+    if path.exists() and not args.force:
+        raise UserError(f"{path} exists: review and edit it, or pass --force to replace it")
+    contracts = (project_root(args) / CONTRACTS_DIR).resolve()
+    if path.resolve().is_relative_to(contracts):
+        if path.suffix not in {".yaml", ".yml"} or path.resolve().parent != contracts:
+            raise UserError(f"{path}: a contract is contracts/<dataset>.yaml")
+        return path
+    return output_path(args, path, inputs=(args.file,))
+
+
 def cmd_contract_infer(args: argparse.Namespace) -> int:
-    from ..contract import dump_contract, infer
-    from ..data import read_table
+    import re
+
+    from ..contract.inference import infer
+    from ..contract.writing import render
+    from ..errors import UserError
     from ..files import write_atomic
 
     name = args.name or Path(args.file).stem
-    contract = infer(read_table(args.file), name, target=args.target)
-    text = dump_contract(contract)
-    if args.output is None:
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+        raise UserError(f"dataset name {name!r}: use letters, digits, _ and - (pass --name)")
+    output = None if args.output is None else infer_output(args, Path(args.output))
+    inferred = infer(args.file, name, target=args.target, id_column=args.id, task=args.task)
+    text = render(inferred)
+    if output is None:
         print(text, end="")
-    else:
-        write_atomic(Path(args.output), text.encode("utf-8"))
-        log.info("wrote %s: review ranges and allowed values, then commit it", args.output)
+        return 0
+    write_atomic(output, text.encode("utf-8"))
+    roles: dict[str, int] = {}
+    for column in inferred.columns:
+        role = str(column.spec["role"])
+        roles[role] = roles.get(role, 0) + 1
+    log.info(
+        "wrote %s (%s): review it, then set data.dataset: %s and task: %s in params.yaml",
+        output,
+        ", ".join(f"{count} {role}" for role, count in roles.items()),
+        name,
+        inferred.task,
+    )
+    if inferred.missing_target:
+        log.warning(
+            "%d row(s) of %s have no target %r: refused unless the contract says "
+            "missing_target: drop",
+            inferred.missing_target,
+            args.file,
+            args.target,
+        )
     return 0
 
 
@@ -77,12 +128,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def shown_metrics(metrics: dict[str, float]) -> str:
+    """``accuracy=0.9825 (baseline 0.6316), ...``: the model's metrics beside the baseline's."""
+    from ..metrics import split_baseline
+
+    own, baseline = split_baseline(metrics)
+    parts = []
+    for name, value in own.items():
+        base = f" (baseline {baseline[name]:.4f})" if name in baseline else ""
+        parts.append(f"{name}={value:.4f}{base}")
+    return ", ".join(parts)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..evaluate import evaluate
 
     metrics, path = evaluate(project_root(args), settings_of(args).models_dir)
-    shown = ", ".join(f"{name}={value:.4f}" for name, value in metrics.items())
-    log.info("%s -> %s", shown, path)
+    log.info("%s -> %s", shown_metrics(metrics), path)
     return 0
 
 
@@ -90,7 +152,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     from ..pipeline import run_pipeline
 
     result = run_pipeline(settings_of(args), project_root(args))
-    shown = ", ".join(f"{name}={value:.4f}" for name, value in result.metrics.items())
+    shown = shown_metrics(result.metrics)
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     log.info("registered v%s as candidate (next: promote)", result.model_version)
     return 0
@@ -120,7 +182,9 @@ def register(subparsers: Subparsers) -> None:
         parents=[root],
         help="validate FILE (default: the dataset's raw or embedded data); exit 1 on failures",
         description="Lazy validation: print every failure (column, check, value, row), write "
-        "them as JSON to reports/contract_<dataset>.json, exit 1 when any check fails.",
+        "them as JSON to reports/contract_<dataset>.json, exit 1 when any check fails. The "
+        "contract: --contract, else contracts/<FILE's name>.yaml if it exists, else the one of "
+        "params.yaml's dataset.",
     )
     check.add_argument("file", nargs="?", type=Path, help="a .csv or .parquet file")
     check.add_argument(
@@ -131,13 +195,24 @@ def register(subparsers: Subparsers) -> None:
         "infer",
         parents=[root],
         help="write a starting contract from a sample FILE (review it before committing)",
-        description="Infer dtypes, nullability, widened ranges, allowed values and roles from a "
-        "sample. Review, commit, then `contract check`.",
+        description="Detect the delimiter, missing-value markers, row numbers, ids, dates, "
+        "high-cardinality codes and constant columns; infer dtypes, widened ranges, allowed "
+        "values and roles, each with a comment saying why. Review, commit, then `contract "
+        "check`. Never replaces a file without --force.",
     )
     infer.add_argument("file", type=Path, help="a .csv or .parquet sample")
-    infer.add_argument("-o", "--output", type=Path, help="write here (default: stdout)")
+    infer.add_argument("--target", required=True, help="the column to predict")
+    infer.add_argument("--id", help="the id column (default: detected from its name and values)")
+    infer.add_argument(
+        "--task",
+        choices=("classification", "regression"),
+        help="default: guessed from the target (labels or few integers: classification)",
+    )
     infer.add_argument("--name", help="dataset name (default: the file's stem)")
-    infer.add_argument("--target", default="target", help="the target column (default: target)")
+    infer.add_argument(
+        "-o", "--output", type=Path, help="write here, e.g. contracts/<name>.yaml (default: stdout)"
+    )
+    infer.add_argument("--force", action="store_true", help="replace an existing output file")
     infer.set_defaults(handler=cmd_contract_infer)
 
     train = subparsers.add_parser(

@@ -18,19 +18,19 @@ log = logging.getLogger(__name__)
 
 def _predict(args: argparse.Namespace) -> int:
     from .. import predict
+    from ..contract import load_contract
 
     settings = settings_of(args)
     root = project_root(args)
     output = output_path(
         args, args.output or root / predict.default_output(args.input), inputs=(args.input,)
     )
-    path, result, entry = predict.run(
-        args.input,
-        output,
-        registry=open_registry(args),
-        validate=predict.batch_validator(settings, root),
+    model, entry = open_registry(args).load_production()
+    contract = load_contract(settings.data.dataset, root)
+    result = predict.run(args.input, output, model=model, entry=entry, contract=contract, root=root)
+    log.info(
+        "wrote %d predictions of model v%s to %s", len(result.frame), entry["version"], result.path
     )
-    log.info("wrote %d predictions of model v%s to %s", len(result), entry["version"], path)
     return 0
 
 
@@ -40,6 +40,10 @@ def register(subparsers: Subparsers) -> None:
         "predict",
         parents=[root_option()],
         help="batch predictions from a CSV or Parquet file with the production model",
+        description="The input is read and checked by the data contract (every column but the "
+        "target) like `contract check`: bad rows exit 1 with reports/contract_<dataset>_<input>"
+        ".json and write no prediction. The output holds the id and passthrough columns, "
+        "prediction, probability_<class> per class for a classifier, and model_version.",
     )
     parser.add_argument(
         "input", type=Path, help="CSV or Parquet file, checked against the data contract"

@@ -1,0 +1,263 @@
+"""Validation by pandera, the one source of the contract's rules, and the report of failures.
+
+Validation is lazy: every failure is collected (column, check, failing value, row), written to a
+JSON report under ``reports/`` and raised as ``ContractViolation``, whose one-line message names
+the kinds of failure and, where one applies, the fix (a delimiter, a missing-value marker, rows
+without a target).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import RefusedError
+from .model import Contract
+from .reading import Failure, delimiter_hint
+
+REPORTS_DIR = Path("reports")
+# Failures printed under a violation's message; the JSON report holds all of them.
+SHOWN_FAILURES = 20
+# Friendly names of pandera's checks (and of the reading rules), used in the one-line message.
+KINDS = {
+    "column_in_dataframe": "missing column",
+    "column_in_schema": "unexpected column",
+    "not_nullable": "null values",
+    "field_uniqueness": "duplicate values",
+    "isin": "value not allowed",
+    "in_range": "out of range",
+    "greater_than_or_equal_to": "out of range",
+    "less_than_or_equal_to": "out of range",
+    "greater_than": "out of range",
+    "less_than": "out of range",
+    "dtype": "wrong dtype",
+    "format": "unparseable date",
+}
+SCHEMA_LEVEL = ("column_in_dataframe", "column_in_schema")
+
+
+class ContractViolation(RefusedError):  # noqa: N818 - a violation, not a programming error
+    """The data breaks its contract; ``failures`` holds every failure, ``report`` the JSON file."""
+
+    def __init__(
+        self, message: str, failures: list[Failure], report: Path, hints: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.report = report
+        self.hints = list(hints)
+
+    def details(self) -> list[str]:
+        """Further hints, the first failures (column, check, value, row), where the rest are."""
+        lines = [f"hint: {hint}" for hint in self.hints[1:]]
+        lines += [describe(failure) for failure in self.failures[:SHOWN_FAILURES]]
+        hidden = len(self.failures) - SHOWN_FAILURES
+        if hidden > 0:
+            lines.append(f"... and {hidden} more in {self.report}")
+        return lines
+
+
+def plain(value: object) -> str | int | float | bool | None:
+    """A JSON-safe version of a failing value (numpy scalars, NaN, timestamps)."""
+    item = getattr(value, "item", None)
+    if callable(item):
+        value = item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def base_check(check: object) -> str:
+    """``"in_range(0, 10)"`` -> ``"in_range"``."""
+    return str(check).split("(", 1)[0]
+
+
+def kind(check: object) -> str:
+    """``'in_range(0, 10)'`` -> ``'out of range'``: the kind of failure a check reports."""
+    base = base_check(check)
+    return KINDS.get(base, base)
+
+
+def describe(failure: Failure) -> str:
+    """One line for a failure: ``missing column 'x'``, ``x: in_range(0, 1) failed for 5 row 3``."""
+    what = kind(failure["check"])
+    column, value, row = failure["column"], failure["value"], failure["row"]
+    if what in {"missing column", "unexpected column"}:
+        return f"{what} {column!r}"
+    if what == "wrong dtype" and row is None:
+        return f"{column}: wrong dtype {value} (the contract says {failure['check']})"
+    if what == "null values" and row is not None:
+        return f"{column}: missing value row {row}"
+    where = "" if row is None else f" row {row}"
+    return f"{column}: {failure['check']} failed for {value!r}{where}"
+
+
+def validate(
+    contract: Contract, frame: pd.DataFrame, reading: Sequence[Failure] = ()
+) -> list[Failure]:
+    """Every failure of ``frame`` against the contract (empty when it passes), lazily collected.
+
+    Each failure is ``{"column", "check", "value", "row"}``; ``row`` is the row's index in the
+    frame (None for failures of a whole column, such as a missing column). ``reading`` holds the
+    failures of the reading rules (unparseable dates), reported first.
+    """
+    from pandera.errors import SchemaErrors
+
+    found: list[Failure] = []
+    try:
+        contract.schema.validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        for column, check, value, row in zip(
+            cases["column"], cases["check"], cases["failure_case"], cases["index"], strict=True
+        ):
+            name = plain(value) if base_check(check) in SCHEMA_LEVEL else plain(column)
+            found.append(
+                {"column": name, "check": str(check), "value": plain(value), "row": plain(row)}
+            )
+    return [*reading, *_tidy(found, reading)]
+
+
+def _tidy(found: list[Failure], reading: Sequence[Failure]) -> list[Failure]:
+    """Without the echoes of a failure already reported.
+
+    A column of the wrong dtype makes pandera's other checks on it fail with an exception as
+    their "value"; an unparseable date becomes a missing value that ``not_nullable`` reports
+    again.
+    """
+    wrong_dtype = {f["column"] for f in found if base_check(f["check"]) == "dtype"}
+    unparsed = {(f["column"], f["row"]) for f in reading}
+    kept = []
+    for failure in found:
+        check = base_check(failure["check"])
+        column, row = failure["column"], failure["row"]
+        echo = column in wrong_dtype and check not in {"dtype", "not_nullable"} and row is None
+        if echo or (check == "not_nullable" and (column, row) in unparsed):
+            continue
+        kept.append(failure)
+    return kept
+
+
+def summary(failures: list[Failure], limit: int = 4) -> str:
+    """One line naming each kind of failure and its columns, e.g. ``missing column 'a'``."""
+    seen: dict[str, list[str]] = {}
+    for failure in failures:
+        names = seen.setdefault(kind(failure["check"]), [])
+        if repr(failure["column"]) not in names:
+            names.append(repr(failure["column"]))
+    parts = []
+    for what, names in seen.items():
+        more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+        parts.append(f"{what} {', '.join(names[:3])}{more}")
+    more = f"; and {len(parts) - limit} more kinds" if len(parts) > limit else ""
+    return "; ".join(parts[:limit]) + more
+
+
+def hints(contract: Contract, failures: list[Failure]) -> list[str]:
+    """The fixes the failures point to, most telling first."""
+    found = []
+    unexpected = [
+        str(f["column"]) for f in failures if base_check(f["check"]) == "column_in_schema"
+    ]
+    delimiter = delimiter_hint(unexpected, contract.reading)
+    if delimiter:
+        found.append(delimiter)
+    targets = contract.columns("target")
+    target = targets[0] if targets else None
+    nulls = [f for f in failures if base_check(f["check"]) == "not_nullable"]
+    no_target = sum(1 for f in nulls if f["column"] == target and f["row"] is not None)
+    if no_target:
+        found.append(
+            f"{no_target} row(s) have no target {target!r}: fix them at the source, or set "
+            "missing_target: drop in the contract to drop such rows"
+        )
+    markers: dict[str, set[str]] = {}
+    for f in failures:
+        column, value = f["column"], f["value"]
+        text_value = isinstance(value, str) and column not in contract.text_columns()
+        if base_check(f["check"]) == "dtype" and f["row"] is not None and text_value:
+            markers.setdefault(str(value), set()).add(str(column))
+    if markers:
+        values = sorted(markers, key=lambda v: (-len(markers[v]), v))[:3]
+        columns = sorted(set().union(*(markers[v] for v in values)))
+        found.append(
+            f"text {', '.join(map(repr, values))} in column(s) {', '.join(columns)}: if it means "
+            "missing, add it to reading.na_values in the contract"
+        )
+    if any(base_check(f["check"]) == "format" for f in failures):
+        found.append(
+            "dates that do not match their column's 'format': fix them at the source, or "
+            "correct the format in the contract"
+        )
+    return found
+
+
+def report_path(dataset: str, root: Path | str = ".", suffix: str = "") -> Path:
+    """``reports/contract_<dataset><suffix>.json``."""
+    return Path(root) / REPORTS_DIR / f"contract_{dataset}{suffix}.json"
+
+
+def write_report(
+    contract: Contract,
+    failures: list[Failure],
+    *,
+    source: str,
+    rows: int,
+    path: Path,
+    dropped: int = 0,
+) -> Path:
+    """Write the validation result as JSON (atomically), pass or fail."""
+    from ..files import write_atomic
+
+    report = {
+        "dataset": contract.name,
+        "contract_version": contract.version,
+        "source": source,
+        "rows": rows,
+        "rows_dropped_without_target": dropped,
+        "passed": not failures,
+        "failure_count": len(failures),
+        "failures": failures,
+    }
+    text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
+    return write_atomic(path, text.encode("utf-8"))
+
+
+def check_frame(
+    contract: Contract,
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    root: Path | str = ".",
+    reading: Sequence[Failure] = (),
+    report: Path | None = None,
+    dropped: int = 0,
+) -> tuple[pd.DataFrame, Path]:
+    """Validate ``frame``, write the report; return the frame and the report path.
+
+    ``report`` is where the JSON goes (default ``reports/contract_<dataset>.json``). Raises
+    ContractViolation when any check fails.
+    """
+    failures = validate(contract, frame, reading)
+    path = report or report_path(contract.name, root)
+    written = write_report(
+        contract, failures, source=source, rows=len(frame), path=path, dropped=dropped
+    )
+    if failures:
+        fixes = hints(contract, failures)
+        hint = f"; hint: {fixes[0]}" if fixes else ""
+        message = (
+            f"{source} breaks contract {contract.name} v{contract.version}: "
+            f"{len(failures)} failure(s): {summary(failures)} (report: {written}){hint}"
+        )
+        from ..alerts import notify  # a webhook hears of it; never raises
+
+        notify("contract", message, root=root, severity="error", details={"report": str(written)})
+        raise ContractViolation(message, failures, written, fixes)
+    return frame, written

@@ -1,0 +1,413 @@
+"""``contract infer``: a starting contract from a sample file, with a comment on every choice.
+
+What it detects, and the role it gives (each written as a comment a person reviews):
+
+- the delimiter (sniffed) and missing-value markers such as ``n/a`` or ``?`` (text found in an
+  otherwise numeric or date column): listed in ``reading.na_values``;
+- row numbers (0..n-1 or 1..n in file order, or an ``Unnamed: 0`` column) and constant or empty
+  columns: ``ignore``; unique codes that look like identifiers: ``id`` (or ``--id``), others
+  ``ignore``;
+- dates in text (every value parses with one format): ``feature_datetime`` with its ``format``;
+- text with many distinct values: ``feature_categorical`` with ``encoding: target``;
+- the target (``--target``): never nullable; rows without one are counted, and refused unless
+  the contract says ``missing_target: drop``; the task (``--task`` or guessed).
+
+Features are always nullable (the pipeline imputes), whatever the sample shows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .checks import plain
+from .model import ContractError, ReadingRules
+from .reading import read_raw, sniff_delimiter
+
+# Widen observed ranges by this fraction of the span, so new data has some room.
+RANGE_MARGIN = 0.1
+# Text or integer columns with at most this many distinct values get an ``isin`` check.
+MAX_ALLOWED_VALUES = 20
+# A classification target lists its classes when it has at most this many.
+MAX_CLASSES = 100
+# An integer target with at most this many distinct values is read as classes.
+MAX_INTEGER_CLASSES = 20
+# Text that means "missing" when found in an otherwise numeric or date column.
+MARKERS = frozenset(
+    {"NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none", "-", "--", "?", "."}
+    | {"#N/A", "missing", "MISSING", "n.a.", "NIL", "nil"}
+)
+ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|code)$|^id_|Id$|ID$")
+ROW_NUMBER_NAMES = frozenset({"", "Unnamed: 0", "index", "row", "rownum", "row_number", "#"})
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+)
+TASKS = ("classification", "regression")
+
+
+@dataclass
+class Column:
+    """One column's inferred rules and why."""
+
+    name: str
+    spec: dict[str, object]
+    notes: list[str] = field(default_factory=list)
+    detected: str = ""  # empty, row_number, constant, unique, dates, high_cardinality, ...
+
+
+@dataclass
+class Inferred:
+    """A contract inferred from a sample: the mapping, its comments and the task."""
+
+    name: str
+    task: str
+    reading: ReadingRules
+    missing_target: int
+    columns: list[Column]
+    notes: list[str] = field(default_factory=list)
+    source: str = ""
+    rows: int = 0
+
+    def mapping(self) -> dict[str, object]:
+        """The contract as plain data (what ``from_mapping`` reads)."""
+        return {
+            "version": 1,
+            "schema_type": "dataframe",
+            "api": "pandas",
+            "reading": _reading_mapping(self.reading),
+            "missing_target": "refuse",
+            "strict": True,
+            "columns": {column.name: column.spec for column in self.columns},
+        }
+
+
+def _reading_mapping(rules: ReadingRules) -> dict[str, object]:
+    return {
+        "delimiter": rules.delimiter,
+        "na_values": list(rules.na_values),
+        "encoding": rules.encoding,
+    }
+
+
+# ------------------------------------------------------------------------------------ detection
+
+
+def _numeric_text(values: pd.Series) -> bool:
+    return bool(pd.to_numeric(values, errors="coerce").notna().all())
+
+
+def find_markers(text: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Missing-value markers per column: marker -> column -> cells.
+
+    A marker counts where the column's other values are all numbers or all dates, so "NA" in a
+    column of country codes is left alone.
+    """
+    found: dict[str, dict[str, int]] = {}
+    for column in text.columns:
+        values = text[column].dropna().astype(str).str.strip()
+        is_marker = values.isin(MARKERS)
+        if not is_marker.any():
+            continue
+        rest = values[~is_marker].drop_duplicates()
+        if not rest.empty and not (_numeric_text(rest) or _date_format(rest) is not None):
+            continue
+        for marker, count in values[is_marker].value_counts().items():
+            found.setdefault(str(marker), {})[str(column)] = int(count)
+    return found
+
+
+def _date_format(values: pd.Series) -> str | None:
+    """The one format every value parses with (None: not dates)."""
+    values = values.dropna().astype(str).drop_duplicates()
+    if values.empty or _numeric_text(values.head(50)):
+        return None
+    head = values.head(200)
+    for fmt in DATE_FORMATS:
+        if pd.to_datetime(head, format=fmt, errors="coerce").notna().all() and (
+            pd.to_datetime(values, format=fmt, errors="coerce").notna().all()
+        ):
+            return fmt
+    return None
+
+
+def _row_number(name: str, series: pd.Series) -> bool:
+    if name in ROW_NUMBER_NAMES:
+        return True
+    if not pd.api.types.is_integer_dtype(series.dtype) or series.isna().any():
+        return False
+    first = int(series.iloc[0])
+    return first in {0, 1} and bool((series.diff().iloc[1:] == 1).all())
+
+
+def _range(series: pd.Series) -> dict[str, object] | None:
+    """Observed min/max widened by RANGE_MARGIN; never below 0 when nothing observed is."""
+    values = series.dropna()
+    if values.empty:
+        return None
+    low, high = float(values.min()), float(values.max())
+    margin = (high - low) * RANGE_MARGIN or abs(high) * RANGE_MARGIN or 1.0
+    new_low, new_high = low - margin, high + margin
+    if low >= 0:
+        new_low = max(new_low, 0.0)
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return {"min_value": math.floor(new_low), "max_value": math.ceil(new_high)}
+    return {"min_value": round(new_low, 6), "max_value": round(new_high, 6)}
+
+
+def _dtype(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return "int64"
+    if pd.api.types.is_float_dtype(series.dtype):
+        return "float64"
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return "datetime64[ns]"
+    return "str"
+
+
+def _task(series: pd.Series, given: str | None) -> tuple[str, str]:
+    """(task, why) for the target."""
+    distinct = series.nunique()
+    if given is not None:
+        return given, f"--task {given}"
+    if pd.api.types.is_float_dtype(series.dtype):
+        return "regression", "numbers with decimals"
+    if pd.api.types.is_integer_dtype(series.dtype) and distinct > MAX_INTEGER_CLASSES:
+        return "regression", f"integers with {distinct} distinct values"
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return "classification", (
+            f"integers with {distinct} distinct values (pass --task regression if they are a "
+            "quantity)"
+        )
+    return "classification", f"{distinct} distinct labels"
+
+
+# ------------------------------------------------------------------------------------- columns
+
+
+def _target(series: pd.Series, task: str, why: str) -> Column:
+    spec: dict[str, object] = {"role": "target", "dtype": _dtype(series), "nullable": False}
+    notes = [f"the target; task {task}: {why}"]
+    if task == "classification":
+        classes = sorted(plain(v) for v in series.dropna().unique())  # type: ignore[type-var]
+        if len(classes) <= MAX_CLASSES:
+            spec["isin"] = classes
+            notes.append(f"classes: {', '.join(map(str, classes[:10]))}")
+    else:
+        bounds = _range(series)
+        if bounds is not None:
+            spec["in_range"] = bounds
+    missing = int(series.isna().sum())
+    if missing:
+        notes.append(
+            f"{missing} row(s) of the sample have NO target: refused until fixed, or set "
+            "missing_target: drop (top of the file)"
+        )
+    return Column(str(series.name), spec, notes, "target")
+
+
+def _excluded(name: str, series: pd.Series, spec: dict[str, object], rows: int) -> Column | None:
+    """An empty, row-number, constant or identifier column: kept, checked, not a feature."""
+    distinct = int(series.nunique())
+    if distinct == 0:
+        why, detected = "empty in the sample: not a feature", "empty"
+    elif _row_number(name, series):
+        why = "a row number (counts 0/1, 2, 3... in file order): not a feature"
+        detected = "row_number"
+    elif distinct == 1:
+        value = plain(series.dropna().iloc[0])
+        why = f"constant in the sample ({value!r}): no information, not a feature"
+        detected = "constant"
+    elif unique_codes(series, rows):
+        why, detected = "every value is unique (an identifier?): not a feature", "unique"
+    else:
+        return None
+    return Column(name, {"role": "ignore", **spec}, [why], detected)
+
+
+def _feature(name: str, series: pd.Series, rows: int) -> Column:
+    """Any column that is neither the target nor an id."""
+    spec: dict[str, object] = {"dtype": _dtype(series), "nullable": True}
+    missing = int(series.isna().sum())
+    distinct = int(series.nunique())
+    notes = []
+    if missing:
+        notes.append(f"{missing} of {rows} values missing in the sample ({missing / rows:.0%})")
+    excluded = _excluded(name, series, spec, rows)
+    if excluded is not None:
+        excluded.notes += notes
+        return excluded
+    if spec["dtype"] == "datetime64[ns]":
+        return _datetime(name, spec, notes, None)
+    fmt = _date_format(series) if spec["dtype"] == "str" else None
+    if fmt is not None:
+        return _datetime(name, {**spec, "dtype": "datetime64[ns]"}, notes, fmt)
+    if pd.api.types.is_numeric_dtype(series.dtype) and spec["dtype"] != "bool":
+        bounds = _range(series)
+        if bounds is not None:
+            spec["in_range"] = bounds
+        notes.insert(0, "a number: imputed (median) and scaled")
+        if pd.api.types.is_integer_dtype(series.dtype) and distinct <= 10:
+            notes.append(
+                f"only {distinct} distinct values: if they are codes, make it feature_categorical"
+            )
+        return Column(name, {"role": "feature_numeric", **spec}, notes, "numeric")
+    if distinct <= MAX_ALLOWED_VALUES:
+        if spec["dtype"] != "bool":
+            spec["isin"] = sorted(str(v) for v in series.dropna().unique())
+        notes.insert(0, f"{distinct} categories: one-hot encoded; review the allowed values")
+        return Column(name, {"role": "feature_categorical", **spec}, notes, "categories")
+    notes.insert(
+        0,
+        f"{distinct} distinct values (high cardinality): target-encoded, not one-hot; "
+        "set role: ignore if it is free text or an identifier",
+    )
+    spec = {"role": "feature_categorical", "encoding": "target", **spec}
+    return Column(name, spec, notes, "high_cardinality")
+
+
+def _datetime(name: str, spec: dict[str, object], notes: list[str], fmt: str | None) -> Column:
+    if fmt is not None:
+        spec["format"] = fmt
+    notes.insert(
+        0,
+        "dates"
+        + (f" (format {fmt})" if fmt else "")
+        + ": turned into year, month, day, weekday, hour and elapsed days; "
+        "set role: ignore (or passthrough) to leave them out",
+    )
+    return Column(name, {"role": "feature_datetime", **spec}, notes, "dates")
+
+
+def unique_codes(series: pd.Series, rows: int) -> bool:
+    """Whole numbers or text, every value different: an identifier rather than a feature."""
+    if rows < 20 or pd.api.types.is_float_dtype(series.dtype):
+        return False
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return False
+    values = series.dropna()
+    return len(values) == rows and bool(values.is_unique)
+
+
+def _id(name: str, series: pd.Series, why: str) -> Column:
+    spec: dict[str, object] = {"role": "id", "dtype": _dtype(series), "unique": True}
+    notes = [f"the id ({why}): copied into predictions, never a feature"]
+    duplicated = int(series.duplicated().sum())
+    if duplicated:
+        notes.append(f"NOT unique in the sample ({duplicated} repeats): fix, or drop unique")
+    if series.isna().any():
+        notes.append(f"{int(series.isna().sum())} missing ids in the sample: refused")
+    return Column(name, spec, notes, "id")
+
+
+# ----------------------------------------------------------------------------------------- API
+
+
+def infer(
+    path: Path | str,
+    name: str,
+    *,
+    target: str,
+    id_column: str | None = None,
+    task: str | None = None,
+) -> Inferred:
+    """A starting contract from the sample file ``path``: review it before committing."""
+    path = Path(path)
+    rules = ReadingRules(delimiter=sniff_delimiter(path))
+    text: pd.DataFrame | None = None
+    if path.suffix.lower() == ".csv":
+        text = read_raw(path, rules, everything_as_text=True)
+        markers = find_markers(text)
+        rules = ReadingRules(delimiter=rules.delimiter, na_values=("", *sorted(markers)))
+    else:
+        markers = {}
+    leading_zeros = _leading_zero_columns(text)
+    frame = read_raw(path, rules, text=leading_zeros)
+    columns_found = [str(c) for c in frame.columns]
+    for wanted, flag in ((target, "--target"), (id_column, "--id")):
+        if wanted is not None and wanted not in columns_found:
+            shown = ", ".join(columns_found[:12]) + (" ..." if len(columns_found) > 12 else "")
+            raise ContractError(f"{path} has no column {wanted!r} ({flag}); its columns: {shown}")
+    if task is not None and task not in TASKS:
+        raise ContractError(f"--task is one of {', '.join(TASKS)}")
+    rows = len(frame)
+    chosen_task, why = _task(frame[target], task)
+    columns: list[Column] = []
+    auto_id = id_column
+    for column in columns_found:
+        series = frame[column]
+        if column == target:
+            columns.append(_target(series, chosen_task, why))
+        elif column == id_column:
+            columns.append(_id(column, series, "--id"))
+        elif auto_id is None and ID_NAME.search(column) and unique_codes(series, rows):
+            auto_id = column
+            columns.append(_id(column, series, "every value unique, and named like an id"))
+        else:
+            guess = _feature(column, series, rows)
+            if column in leading_zeros:
+                guess.notes.append("kept as text: some values have leading zeros")
+            columns.append(guess)
+    notes = _top_notes(chosen_task, target, frame[target], markers, text)
+    return Inferred(
+        name=name,
+        task=chosen_task,
+        reading=rules,
+        missing_target=int(frame[target].isna().sum()),
+        columns=columns,
+        notes=notes,
+        source=str(path),
+        rows=rows,
+    )
+
+
+def _leading_zero_columns(text: pd.DataFrame | None) -> list[str]:
+    if text is None:
+        return []
+    found = []
+    for column in text.columns:
+        values = text[column].dropna().astype(str)
+        if not values.empty and values.str.match(r"^0\d").any() and _numeric_text(values):
+            found.append(str(column))
+    return found
+
+
+def _top_notes(
+    task: str,
+    target: str,
+    series: pd.Series,
+    markers: dict[str, dict[str, int]],
+    text: pd.DataFrame | None,
+) -> list[str]:
+    notes = [f"task: {task} (target {target!r}): set `task: {task}` in params.yaml"]
+    for marker, where in sorted(markers.items()):
+        cells = ", ".join(f"{column} ({count})" for column, count in where.items())
+        notes.append(f"{marker!r} read as missing (reading.na_values), found in: {cells}")
+        if text is not None:
+            elsewhere = [c for c in text.columns if c not in where and (text[c] == marker).any()]
+            if elsewhere:
+                notes.append(
+                    f"  ...{marker!r} is also a value of {', '.join(map(str, elsewhere))}, "
+                    "where it will be read as missing too: check"
+                )
+    missing = int(series.isna().sum())
+    if missing:
+        notes.append(
+            f"{missing} row(s) have no target: the pipeline REFUSES them (exit 1) until they are "
+            "fixed, or until you set missing_target: drop below"
+        )
+    return notes

@@ -1,0 +1,305 @@
+"""What a contract says: pandera's schema plus the leanops keys pandera does not know.
+
+A contract file is pandera's own YAML (``columns`` with ``dtype``, ``nullable``, ``unique`` and
+checks such as ``in_range`` or ``isin``; ``strict``) plus these leanops keys, stripped before
+pandera reads the rest:
+
+- ``version`` (top level): an integer, bumped on every change;
+- ``reading`` (top level): how files are read: ``delimiter`` (default ``,``), ``na_values`` (the
+  only text read as missing; default: the empty cell), ``encoding`` (default ``utf-8``);
+- ``missing_target`` (top level): ``refuse`` (default: rows without a target are a contract
+  failure) or ``drop`` (they are dropped before validation, and counted in the log);
+- per column ``role`` (one of ``ROLES``), ``format`` (how a ``datetime64`` column is parsed from
+  text, a ``strftime`` format; default ISO 8601) and ``encoding`` (for a categorical feature:
+  ``onehot``, the default, or ``target`` for codes with thousands of values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..errors import UserError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pandera.api.pandas.container import DataFrameSchema
+
+CONTRACTS_DIR = Path("contracts")
+# id: identifies a row, never a feature, copied into predictions.
+# feature_*: what the model sees. passthrough: kept and copied into predictions, not a feature.
+# ignore: kept in the data and checked, but neither a feature nor in predictions.
+ROLES = (
+    "id",
+    "feature_numeric",
+    "feature_categorical",
+    "feature_datetime",
+    "passthrough",
+    "ignore",
+    "target",
+)
+FEATURE_ROLES = ("feature_numeric", "feature_categorical", "feature_datetime")
+ENCODINGS = ("onehot", "target")
+MISSING_TARGET = ("refuse", "drop")
+COLUMN_KEYS = ("role", "format", "encoding")
+READING_KEYS = ("delimiter", "na_values", "encoding")
+DEFAULT_NA_VALUES = ("",)
+# Column dtypes read as text from CSV (so "007" stays "007" and an empty column stays text).
+TEXT_DTYPES = ("str", "string", "object")
+
+Mapping = dict[str, object]
+
+
+class ContractError(UserError):
+    """The contract file itself is missing or malformed; one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class ReadingRules:
+    """How a CSV file of this dataset is read (Parquet carries its own types)."""
+
+    delimiter: str = ","
+    na_values: tuple[str, ...] = DEFAULT_NA_VALUES
+    encoding: str = "utf-8"
+
+
+@dataclass
+class Contract:
+    """A dataset's contract: the pandera schema plus the leanops version, roles and rules."""
+
+    name: str
+    version: int
+    schema: DataFrameSchema
+    roles: dict[str, str] = field(default_factory=dict)
+    reading: ReadingRules = field(default_factory=ReadingRules)
+    formats: dict[str, str] = field(default_factory=dict)
+    encodings: dict[str, str] = field(default_factory=dict)
+    missing_target: str = "refuse"
+    raw: Mapping = field(default_factory=dict)
+
+    def columns(self, role: str) -> list[str]:
+        """The columns that have ``role``, in contract order."""
+        return [name for name, r in self.roles.items() if r == role]
+
+    @property
+    def target(self) -> str:
+        """The one target column."""
+        targets = self.columns("target")
+        if len(targets) != 1:
+            raise ContractError(f"contract {self.name} must have exactly one target column")
+        return targets[0]
+
+    @property
+    def ids(self) -> list[str]:
+        """The id columns (usually one; none is allowed)."""
+        return self.columns("id")
+
+    @property
+    def features(self) -> list[str]:
+        """Every column the model sees, in contract order."""
+        return [name for name, role in self.roles.items() if role in FEATURE_ROLES]
+
+    @property
+    def carried(self) -> list[str]:
+        """Columns copied into predictions: the ids, then the passthrough columns."""
+        return [*self.ids, *self.columns("passthrough")]
+
+    def dtype(self, column: str) -> str:
+        """The dtype the contract declares for ``column`` ('' when it declares none)."""
+        declared = self.schema.columns[column].dtype
+        return "" if declared is None else str(declared)
+
+    def text_columns(self) -> list[str]:
+        """Columns declared as text (read as text from CSV, whatever they look like)."""
+        found = []
+        for name, spec in _column_specs(self.raw).items():
+            dtype = str(spec.get("dtype", ""))
+            if dtype in TEXT_DTYPES or dtype.startswith("string"):
+                found.append(name)
+        return found
+
+    def datetime_columns(self) -> list[str]:
+        """Columns declared ``datetime64[...]``: parsed (by ``format``) when read as text."""
+        return [
+            name
+            for name, spec in _column_specs(self.raw).items()
+            if str(spec.get("dtype", "")).startswith("datetime64")
+        ]
+
+    def without_target(self) -> Contract:
+        """The contract of a batch to predict: every rule but the target column's."""
+        target = self.target
+        raw = dict(self.raw)
+        raw["columns"] = {k: v for k, v in _column_specs(self.raw).items() if k != target}
+        return replace(
+            self,
+            schema=self.schema.remove_columns([target]),
+            roles={name: role for name, role in self.roles.items() if name != target},
+            raw=raw,
+        )
+
+
+def _column_specs(raw: Mapping) -> dict[str, dict[str, object]]:
+    columns = raw.get("columns")
+    if not isinstance(columns, dict):
+        return {}
+    return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in columns.items()}
+
+
+# ------------------------------------------------------------------------------- load and dump
+
+
+def contract_path(dataset: str, root: Path | str = ".") -> Path:
+    """``contracts/<dataset>.yaml`` under ``root``."""
+    return Path(root) / CONTRACTS_DIR / f"{dataset}.yaml"
+
+
+def _reading(raw: object, name: str) -> ReadingRules:
+    if raw is None:
+        return ReadingRules()
+    if not isinstance(raw, dict) or set(raw) - set(READING_KEYS):
+        raise ContractError(f"contract {name}: 'reading' takes only {', '.join(READING_KEYS)}")
+    delimiter = raw.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ContractError(f"contract {name}: reading.delimiter must be one character")
+    na_values = raw.get("na_values", list(DEFAULT_NA_VALUES))
+    if not isinstance(na_values, list) or not all(isinstance(v, str) for v in na_values):
+        raise ContractError(f"contract {name}: reading.na_values must be a list of strings")
+    encoding = raw.get("encoding", "utf-8")
+    if not isinstance(encoding, str):
+        raise ContractError(f"contract {name}: reading.encoding must be a string")
+    return ReadingRules(delimiter=delimiter, na_values=tuple(na_values), encoding=encoding)
+
+
+def _column_rules(
+    name: str, column: str, spec: dict[str, object]
+) -> tuple[str, str | None, str | None]:
+    """(role, format, encoding) of one column, checked."""
+    role = spec.get("role")
+    if role not in ROLES:
+        raise ContractError(
+            f"contract {name}: column {column!r} needs a role, one of {', '.join(ROLES)}"
+        )
+    dtype = str(spec.get("dtype", ""))
+    if "category" in dtype:
+        raise ContractError(
+            f"contract {name}: column {column!r} uses a categorical dtype; use an isin check"
+        )
+    if role == "feature_datetime" and not dtype.startswith("datetime64"):
+        raise ContractError(
+            f"contract {name}: column {column!r} is a feature_datetime, so its dtype must be "
+            "datetime64[ns] (parsed by its 'format')"
+        )
+    if role in {"feature_numeric", "feature_categorical"} and dtype.startswith("datetime64"):
+        raise ContractError(
+            f"contract {name}: column {column!r} holds dates: give it role feature_datetime "
+            "(year, month, weekday... as features) or ignore"
+        )
+    if role == "target" and spec.get("nullable"):
+        raise ContractError(
+            f"contract {name}: the target {column!r} cannot be nullable; to drop rows without "
+            "a target, set missing_target: drop at the top of the contract"
+        )
+    fmt = spec.get("format")
+    if fmt is not None and (not isinstance(fmt, str) or not dtype.startswith("datetime64")):
+        raise ContractError(
+            f"contract {name}: column {column!r}: 'format' is a strftime text for a "
+            "datetime64 column"
+        )
+    encoding = spec.get("encoding")
+    if encoding is not None and (encoding not in ENCODINGS or role != "feature_categorical"):
+        raise ContractError(
+            f"contract {name}: column {column!r}: 'encoding' is one of {', '.join(ENCODINGS)}, "
+            "for a feature_categorical column"
+        )
+    return str(role), fmt, None if encoding is None else str(encoding)
+
+
+def from_mapping(raw: object, name: str) -> Contract:
+    """Build a contract from its parsed YAML; ContractError when a key is wrong."""
+    from pandera.io.pandas_io import deserialize_schema
+
+    if not isinstance(raw, dict) or not isinstance(raw.get("columns"), dict):
+        raise ContractError(f"contract {name} must be a mapping with a 'columns' mapping")
+    kept: Mapping = {str(k): v for k, v in raw.items()}
+    version = kept.pop("version", None)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ContractError(f"contract {name} needs an integer 'version' >= 1")
+    reading = _reading(kept.pop("reading", None), name)
+    missing_target = kept.pop("missing_target", "refuse")
+    if missing_target not in MISSING_TARGET:
+        raise ContractError(f"contract {name}: missing_target is 'refuse' or 'drop'")
+    pandera_columns: dict[str, dict[str, object]] = {}
+    roles: dict[str, str] = {}
+    formats: dict[str, str] = {}
+    encodings: dict[str, str] = {}
+    for column, spec in _column_specs(kept).items():
+        role, fmt, encoding = _column_rules(name, column, spec)
+        roles[column] = role
+        if fmt is not None:
+            formats[column] = fmt
+        if encoding is not None:
+            encodings[column] = encoding
+        pandera_columns[column] = {k: v for k, v in spec.items() if k not in COLUMN_KEYS}
+    kept["columns"] = pandera_columns
+    try:
+        schema = deserialize_schema(kept)
+    except Exception as error:  # pandera raises many types for a bad schema
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ContractError(f"contract {name} is not a valid pandera schema: {reason}") from error
+    contract = Contract(
+        name=name,
+        version=version,
+        schema=schema,
+        roles=roles,
+        reading=reading,
+        formats=formats,
+        encodings=encodings,
+        missing_target=str(missing_target),
+        raw=dict(raw),
+    )
+    _ = contract.target  # exactly one target
+    if not contract.features:
+        raise ContractError(f"contract {name} has no feature column (roles feature_*)")
+    return contract
+
+
+def to_mapping(contract: Contract) -> Mapping:
+    """The contract as plain data, exactly as its file says (a copy: change it freely)."""
+    import copy
+
+    return copy.deepcopy(contract.raw)
+
+
+def load_contract(dataset: str, root: Path | str = ".", path: Path | None = None) -> Contract:
+    """Read ``contracts/<dataset>.yaml`` (or ``path``; its name is then the file's stem)."""
+    import yaml
+
+    if path is not None:
+        path = Path(path)
+        dataset = path.stem
+    else:
+        path = contract_path(dataset, root)
+    if not path.is_file():
+        raise ContractError(
+            f"contract not found: {path} (write one with "
+            f"`contract infer DATA_FILE --target COLUMN -o {path}`)"
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ContractError(f"{path} is not valid YAML{where}") from error
+    return from_mapping(raw, dataset)
+
+
+def dump_contract(contract: Contract) -> str:
+    """The contract as YAML text, in the format ``load_contract`` reads (no comments)."""
+    import yaml
+
+    header = (
+        f"# Data contract for {contract.name}: a pandera DataFrameSchema plus leanops keys\n"
+        "# (version, reading, missing_target; each column's role, format, encoding).\n"
+    )
+    return header + str(yaml.safe_dump(to_mapping(contract), sort_keys=False))

@@ -1,0 +1,210 @@
+"""Reading a data file as its contract says: delimiter, missing-value markers, text and dates.
+
+CSV is read with ``keep_default_na=False``: only the contract's ``reading.na_values`` (default:
+the empty cell) mean missing, so ``"n/a"`` in a numeric column is a contract failure with its
+row, not a silent NaN. Columns the contract declares as text are read as text (``"007"`` stays
+``"007"``; an empty column in a small batch stays a text column). ``datetime64`` columns are
+parsed with their ``format`` (default ISO 8601), from CSV and from text in Parquet; a value that
+does not parse is a failure with its row, like any other.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import UserError
+from .model import Contract, ReadingRules
+
+SUFFIXES = (".csv", ".parquet")
+# Separators a wrongly read CSV betrays in its one column's name.
+OTHER_DELIMITERS = (";", "\t", "|")
+# Failure records: column, check, value, row (the JSON report's shape).
+Failure = dict[str, object]
+
+
+class ReadError(UserError):
+    """A data file cannot be read at all; the message is one line meant for the user."""
+
+
+@dataclass
+class Table:
+    """A file read by a contract's rules, and the values its reading rules refused."""
+
+    frame: pd.DataFrame
+    failures: list[Failure] = field(default_factory=list)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _check_file(path: Path) -> None:
+    if path.suffix.lower() not in SUFFIXES:
+        raise ReadError(f"{path}: expected a .csv or .parquet file")
+    if not path.is_file():
+        raise ReadError(f"data file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ReadError(f"data file is empty: {path}")
+
+
+def read_raw(
+    path: Path | str,
+    rules: ReadingRules | None = None,
+    *,
+    text: list[str] | None = None,
+    everything_as_text: bool = False,
+) -> pd.DataFrame:
+    """Read ``path`` (CSV or Parquet) with ``rules``; one-line ReadError when it cannot be read.
+
+    ``text`` columns are read as text from CSV; ``everything_as_text`` reads every CSV column as
+    text (what ``contract infer`` looks at before deciding any type).
+    """
+    path = Path(path)
+    _check_file(path)
+    rules = rules or ReadingRules()
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(
+                path,
+                sep=rules.delimiter,
+                na_values=list(rules.na_values),
+                keep_default_na=False,
+                dtype=str if everything_as_text else dict.fromkeys(text or [], str),
+                encoding=rules.encoding,
+            )
+    except pd.errors.EmptyDataError as error:
+        raise ReadError(f"data file is empty: {path}") from error
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as error:
+        raise ReadError(f"cannot read {path}: {_first_line(error)}") from error
+    except Exception as error:  # pyarrow raises its own kinds on a corrupt Parquet file
+        raise ReadError(f"cannot read {path}: {_first_line(error)}") from error
+    if frame.empty:
+        raise ReadError(f"data file has no rows: {path}")
+    return frame
+
+
+def sniff_delimiter(path: Path | str, encoding: str = "utf-8") -> str:
+    """The delimiter of a CSV file, guessed from its first lines (``,`` when unsure)."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return ","
+    with path.open(encoding=encoding, errors="replace") as handle:
+        head = "".join(handle.readline() for _ in range(20))
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def delimiter_hint(columns: list[str], rules: ReadingRules) -> str | None:
+    """A hint when the file was read with the wrong delimiter (one column named 'a;b;c')."""
+    for column in columns:
+        for delimiter in OTHER_DELIMITERS:
+            if delimiter != rules.delimiter and delimiter in str(column):
+                shown = "\\t" if delimiter == "\t" else delimiter
+                setting = "{delimiter: " + repr(shown) + "}"
+                return f"the file looks {shown!r}-delimited: set reading: {setting} in the contract"
+    return None
+
+
+def parse_datetimes(contract: Contract, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Failure]]:
+    """Parse the contract's ``datetime64`` columns that arrive as text; failures keep their row.
+
+    A value that does not match the column's ``format`` becomes missing in the frame and is
+    reported (check ``format(...)``); the frame is never silently half-parsed.
+    """
+    failures: list[Failure] = []
+    parsed = {}
+    for column in contract.datetime_columns():
+        if column not in frame.columns:
+            continue
+        series = frame[column]
+        wanted = contract.dtype(column)
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            values = series
+        else:
+            fmt = contract.formats.get(column, "ISO8601")
+            series = series.where(series.astype("string").str.strip() != "")  # blank: missing
+            values = pd.to_datetime(series, format=fmt, errors="coerce")
+            bad = series.notna() & values.isna()
+            for row, value in series[bad].items():
+                failures.append(
+                    {"column": column, "check": f"format({fmt!r})", "value": str(value), "row": row}
+                )
+        values = _as_declared(values, wanted)
+        parsed[column] = values
+    if parsed:
+        frame = frame.assign(**parsed)
+    return frame, failures
+
+
+def _as_declared(values: pd.Series, wanted: str) -> pd.Series:
+    """Datetimes in the declared unit and time zone (``datetime64[ns]``, ``..., UTC]``)."""
+    tz = getattr(values.dtype, "tz", None)
+    wants_tz = "," in wanted
+    if wants_tz and tz is None:
+        values = values.dt.tz_localize("UTC")
+    elif not wants_tz and tz is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    try:
+        return values.astype(pd.api.types.pandas_dtype(wanted)) if wanted else values
+    except (TypeError, ValueError):
+        return values
+
+
+def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
+    """Lossless casts toward the declared dtypes; every other mismatch is a contract failure.
+
+    Integer columns declared float are widened (CSV reads ``1.0`` as ``1``); a column with no
+    value at all takes its declared dtype (an empty text column in a small batch is read as
+    float, an empty one in Parquet as null).
+    """
+    casts = {}
+    for name, column in contract.schema.columns.items():
+        if name not in frame.columns or column.dtype is None:
+            continue
+        wanted = str(column.dtype)
+        series = frame[name]
+        if wanted.startswith("float") and pd.api.types.is_integer_dtype(series.dtype):
+            casts[name] = wanted
+        elif wanted != str(series.dtype) and len(series) and series.isna().all():
+            casts[name] = "object" if name in contract.text_columns() else wanted
+    if not casts:
+        return frame
+    try:
+        return frame.astype(casts)
+    except (TypeError, ValueError):
+        return frame
+
+
+def drop_missing_target(contract: Contract, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows without a target dropped, when the contract says ``missing_target: drop``."""
+    target = contract.target
+    if contract.missing_target != "drop" or target not in frame.columns:
+        return frame, 0
+    keep = frame[target].notna()
+    dropped = int((~keep).sum())
+    return (frame[keep].reset_index(drop=True), dropped) if dropped else (frame, 0)
+
+
+def read_data(path: Path | str, contract: Contract) -> Table:
+    """Read ``path`` by ``contract``'s rules: parsed, conformed, with the reading failures."""
+    frame = read_raw(
+        path,
+        contract.reading,
+        text=contract.text_columns() + contract.datetime_columns(),
+    )
+    return prepare(contract, frame)
+
+
+def prepare(contract: Contract, frame: pd.DataFrame) -> Table:
+    """Dates parsed and dtypes conformed, for a frame from a file or a loader."""
+    frame, failures = parse_datetimes(contract, frame)
+    return Table(frame=conform(contract, frame), failures=failures)
