@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from _models import open_line, register
 from _package import load
 
 cli = load("mlops.cli")
 config = load("mlops.settings")
 drift = load("mlops.drift")
-registry_mod = load("mlops.registry")
 
 ROWS = 4000
 MIX = (["a", "b", "c"], [0.5, 0.3, 0.2])
@@ -105,7 +105,8 @@ def test_drift_command_warns_but_exits_zero_unless_asked(
 
     reference = drift.reference_stats(batch(0), ["x", "y"], ["colour"])
     model = DummyRegressor().fit(batch(0)[["x"]], np.zeros(ROWS))
-    registry_mod.Registry(project / "models").register(model, metrics={}, reference=reference)
+    settings = load("mlops.settings").load_settings(project)
+    register(open_line(project), settings, model, reference=reference, holdout=batch(0))
     batch(1).to_csv(project / "same.csv", index=False)
     batch(1, loc=0.8).to_parquet(project / "shifted.parquet")
 

@@ -87,7 +87,9 @@ def register_trained(
     return entry
 
 
-def score_version(registry: Registry, ref: int | str = "candidate") -> tuple[dict[str, float], ModelVersion]:
+def score_version(
+    registry: Registry, ref: int | str = "candidate"
+) -> tuple[dict[str, float], ModelVersion]:
     """A version's task metrics on the held-out rows registered with it (both hash-checked)."""
     from .metrics import score
 

@@ -109,7 +109,9 @@ def fit(frame: Any, contract: Any, settings: Any) -> tuple[Any, Any, Any]:
     return model, train, test
 
 
-def train(settings: Settings, root: Path | str = ".", frame: pd.DataFrame | None = None) -> TrainResult:
+def train(
+    settings: Settings, root: Path | str = ".", frame: pd.DataFrame | None = None
+) -> TrainResult:
     """Fit on the processed dataset (or ``frame``), score the held-out rows, register the model.
 
     The model becomes the ``candidate`` of the dataset's model line. Inside a tracked run (the

@@ -10,8 +10,8 @@ import argparse
 import datetime as dt
 import logging
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from .. import tables
@@ -115,9 +115,9 @@ def _show(args: argparse.Namespace) -> int:
     ]
     print(tables.key_values(pairs))
     sections: list[tuple[str, list[str], list[Sequence[Cell]]]] = [
-        ("params", ["key", "value"], sorted(run["params"].items())),
-        ("metrics (latest step)", ["key", "value"], sorted(run["metrics"].items())),
-        ("tags", ["key", "value"], sorted(run["tags"].items())),
+        ("params", ["key", "value"], _pairs(run["params"])),
+        ("metrics (latest step)", ["key", "value"], _pairs(run["metrics"])),
+        ("tags", ["key", "value"], _pairs(run["tags"])),
         (
             "datasets",
             ["name", "sha256", "rows", "columns", "contract"],
@@ -142,6 +142,10 @@ def _show(args: argparse.Namespace) -> int:
             print(f"\n{title}:")
             print(tables.render(headers, rows))
     return 0
+
+
+def _pairs(mapping: Mapping[str, Cell]) -> list[Sequence[Cell]]:
+    return [(key, value) for key, value in sorted(mapping.items())]
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -258,5 +262,7 @@ def register(subparsers: Subparsers) -> None:
     )
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    export.add_argument("--mlflow", metavar="URI", help="copy the local runs into this MLflow store")
+    export.add_argument(
+        "--mlflow", metavar="URI", help="copy the local runs into this MLflow store"
+    )
     export.set_defaults(handler=_export)

@@ -49,7 +49,9 @@ __all__ = [
 ]
 
 
-def open_registry(settings: Settings, root: Path | str = ".", dataset: str | None = None) -> Registry:
+def open_registry(
+    settings: Settings, root: Path | str = ".", dataset: str | None = None
+) -> Registry:
     """The registry of ``dataset`` (default: the settings' dataset) for the project at ``root``."""
     allowlist = allowlist_path(root)
     line = dataset or settings.data.dataset

@@ -183,7 +183,7 @@ class Registry(ABC):
             number = (state or self.state()).alias(str(ref))
             if number is None:
                 hint = "run: promote" if ref == "production" else "run the pipeline"
-                raise RegistryError(f"no {ref} model for dataset {self.dataset} yet ({hint})")
+                raise RegistryError(f"no {ref} model yet ({hint}) for dataset {self.dataset}")
             return number
         return parse_version(ref)
 
@@ -228,7 +228,9 @@ class Registry(ABC):
         frame = pd.read_parquet(io.BytesIO(self.verified(entry, "holdout.parquet")))
         return frame, entry
 
-    def needed_types(self, ref: int | str = "candidate") -> tuple[ModelVersion, list[str], list[str]]:
+    def needed_types(
+        self, ref: int | str = "candidate"
+    ) -> tuple[ModelVersion, list[str], list[str]]:
         """A version's record, the types its model needs, and those trusted-types.txt lacks."""
         from ..model import needed_types
 
@@ -249,7 +251,7 @@ class Registry(ABC):
             with self.changing():
                 state = self.state()
                 record = build(state)
-                record.update(seq=state.seq + 1, time=now(), who=self.who())
+                record["seq"], record["time"], record["who"] = state.seq + 1, now(), self.who()
                 try:
                     self.append(record)
                 except ConflictError:
@@ -266,7 +268,7 @@ class Registry(ABC):
         reason: str | None = None,
         forced: bool = False,
         details: Mapping[str, object] | None = None,
-        expect: int | None | str = "any",
+        expect: int | str | None = "any",
     ) -> AuditRecord:
         """Point ``production`` at ``version`` (bookkeeping only: the gate is ``promotion``).
 
@@ -278,7 +280,7 @@ class Registry(ABC):
         def build(state: State) -> AuditRecord:
             self.entry(number, state)
             current = state.production
-            if expect != "any" and expect != current:
+            if expect not in ("any", current):
                 moved = state.last_change("production")
                 by = f", by {moved['who']} at {moved['time'][:19]}" if moved else ""
                 raise RegistryError(

@@ -76,13 +76,15 @@ class LocalRegistry(Registry):
             return []
         except OSError as error:
             raise RegistryError(f"cannot read {self.audit_path}: {error.strerror}") from error
-        complete = data[: data.rfind(b"\n") + 1]  # a torn last line (a crash mid-write) is no record
+        complete = data[
+            : data.rfind(b"\n") + 1
+        ]  # a torn last line (a crash mid-write) is no record
         records = []
         for number, line in enumerate(complete.decode("utf-8").splitlines(), start=1):
             where = f"{self.audit_path} line {number}"
             try:
                 raw = json.loads(line)
-            except ValueError as error:
+            except json.JSONDecodeError as error:
                 raise RegistryError(f"{where} is not JSON: {error.msg}") from error
             if not isinstance(raw, dict):
                 raise RegistryError(f"{where} is not a record")
@@ -164,7 +166,9 @@ class LocalRegistry(Registry):
         except FileNotFoundError as error:
             raise RegistryError(f"model v{version}: {path} is missing") from error
         except OSError as error:
-            raise RegistryError(f"model v{version}: cannot read {path}: {error.strerror}") from error
+            raise RegistryError(
+                f"model v{version}: cannot read {path}: {error.strerror}"
+            ) from error
 
     def register(self, candidate: Candidate, *, reason: str = "trained") -> ModelVersion:
         from .base import now
@@ -180,6 +184,6 @@ class LocalRegistry(Registry):
             fsync_dir(self.dir)
             entry = candidate.entry(number, saved, files, self.who())
             record = register_record(state, entry, reason)
-            record.update(seq=state.seq + 1, time=now(), who=entry["created_by"])
+            record["seq"], record["time"], record["who"] = state.seq + 1, now(), entry["created_by"]
             self.append(record)
         return entry

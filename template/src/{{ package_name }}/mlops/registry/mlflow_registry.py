@@ -86,7 +86,7 @@ class MlflowRegistry(Registry):
             url = self.connection.uri.rstrip("/") + "/api/2.0/mlflow/users/current"
             with contextlib.suppress(requests.RequestException, ValueError, KeyError):
                 answer = requests.get(url, auth=auth, timeout=10)
-                if answer.status_code == 200:  # noqa: PLR2004 (no auth app: 404)
+                if answer.status_code == 200:  # without the auth app: 404
                     user = str(answer.json()["user"]["username"])
         return f"{user}@{host}" if user else identity()
 
@@ -163,7 +163,8 @@ class MlflowRegistry(Registry):
             self.client.log_param(ledger, f"{CHANGE_PREFIX}{record['seq']:06d}", value)
         except MlflowException as error:
             if error.error_code == "INVALID_PARAMETER_VALUE" and "already logged" in str(error):
-                raise ConflictError(f"{self.describe()}: change {record['seq']} is taken") from error
+                taken = f"{self.describe()}: change {record['seq']} is taken"
+                raise ConflictError(taken) from error
             raise
 
     @contextlib.contextmanager

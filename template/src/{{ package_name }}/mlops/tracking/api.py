@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol, TypedDict
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from ..errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATUSES = ("running", "finished", "failed", "crashed")
 
@@ -100,7 +104,7 @@ class TrackedRun(Protocol):
         """Set a tag."""
 
     def log_dataset(
-        self, name: str, df: object, contract_version: str | int | None = None
+        self, name: str, df: pd.DataFrame, contract_version: str | int | None = None
     ) -> DatasetRecord:
         """Record a dataset's full-content fingerprint."""
 
@@ -112,6 +116,17 @@ class TrackedRun(Protocol):
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
         """Close the run."""
+
+    def __enter__(self) -> TrackedRun:
+        """Make the run current."""
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        """End the run: finished, or failed with the error (which is not swallowed)."""
 
 
 class RunStore(Protocol):

@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from ..files import sha256_of
 from ..info import lock_sha256
@@ -33,6 +34,9 @@ from .api import (
 )
 from .lineage import feature_steps, fingerprint, plain, to_json
 from .store import Transaction, connect, store_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_COLUMNS = (
     "id, name, status, start_time, end_time, user, host, pid, proc_start, git_commit, "
@@ -126,10 +130,10 @@ class Run:
         )
 
     def log_dataset(
-        self, name: str, df: object, contract_version: str | int | None = None
+        self, name: str, df: pd.DataFrame, contract_version: str | int | None = None
     ) -> DatasetRecord:
         """Record a dataset's full-content fingerprint (see ``fingerprint``) and return it."""
-        record = fingerprint(df)  # type: ignore[arg-type]  # a DataFrame; kept loose for callers
+        record = fingerprint(df)
         version = None if contract_version is None else str(contract_version)
         self._conn.execute(
             "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -349,7 +353,11 @@ def details(conn: sqlite3.Connection, run: RunSummary) -> RunDetails:
         "metrics": {point["key"]: point["value"] for point in history},
         "datasets": datasets,
         "feature_steps": [
-            {"name": row["name"], "class": row["class"], "params": json.loads(row["params"] or "{}")}
+            {
+                "name": row["name"],
+                "class": row["class"],
+                "params": json.loads(row["params"] or "{}"),
+            }
             for row in conn.execute(
                 "SELECT name, class, params FROM feature_steps WHERE run_id = ? ORDER BY position",
                 (full,),

@@ -43,6 +43,7 @@ from .lineage import feature_steps, fingerprint, plain, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
+    from mlflow.entities import Metric, Param
     from mlflow.entities import Run as MlflowRunEntity
     from mlflow.tracking import MlflowClient
 
@@ -104,8 +105,18 @@ def client(connection: Connection) -> MlflowClient:
     """An MLflow client for ``connection``; its credentials are handed to MLflow here.
 
     MLflow's REST client reads basic-auth credentials from these two variables on every request,
-    so they are set in this process from the settings (environment or ``.env``).
+    so they are set in this process from the settings (environment or ``.env``). One client per
+    connection and process: opening a sqlite store checks its schema, which takes a second.
     """
+    if connection not in _clients:
+        _clients[connection] = _new_client(connection)
+    return _clients[connection]
+
+
+_clients: dict[Connection, MlflowClient] = {}
+
+
+def _new_client(connection: Connection) -> MlflowClient:
     import_mlflow()
     from mlflow.tracking import MlflowClient
 
@@ -141,8 +152,8 @@ def _params(params: Mapping[str, object]) -> dict[str, str]:
 def _log_batches(
     mlflow_client: MlflowClient,
     run_id: str,
-    metrics: Sequence[object] = (),
-    params: Sequence[object] = (),
+    metrics: Sequence[Metric] = (),
+    params: Sequence[Param] = (),
 ) -> None:
     """``log_batch`` within MLflow's per-request limits (100 params, 1,000 metrics)."""
     metrics, params = list(metrics), list(params)
@@ -229,7 +240,7 @@ class MlflowRun:
     def log_feature_steps(self, pipeline: object) -> list[dict[str, object]]:
         """Record the fitted pipeline's steps and their parameters as a JSON artifact."""
         steps = feature_steps(pipeline)
-        self.client.log_dict(self.id, steps, f"{TAG_PREFIX}feature_steps.json")
+        self.client.log_text(self.id, to_json(steps), f"{TAG_PREFIX}feature_steps.json")
         return steps
 
     def log_artifact(self, path: Path | str) -> ArtifactRecord:
@@ -367,10 +378,25 @@ class MlflowRunStore:
         artifacts: list[ArtifactRecord] = []
         for key, value in sorted(tags.items()):
             if key.startswith(f"{TAG_PREFIX}dataset."):
-                datasets.append({"schema": [], **json.loads(value)})
+                found = json.loads(value)
+                datasets.append(
+                    {
+                        "name": str(found["name"]),
+                        "sha256": str(found["sha256"]),
+                        "rows": int(found["rows"]),
+                        "columns": int(found["columns"]),
+                        "contract_version": found.get("contract_version"),
+                        "schema": [],
+                    }
+                )
             elif key.startswith(f"{TAG_PREFIX}artifact."):
+                found = json.loads(value)
                 artifacts.append(
-                    {"path": key.removeprefix(f"{TAG_PREFIX}artifact."), **json.loads(value)}
+                    {
+                        "path": key.removeprefix(f"{TAG_PREFIX}artifact."),
+                        "size": int(found["size"]),
+                        "sha256": str(found["sha256"]),
+                    }
                 )
         return {
             **summary(run),
@@ -481,8 +507,8 @@ def export_runs(connection: Connection, runs: Sequence[RunDetails]) -> tuple[int
         params = [Param(k, v) for k, v in _params(run["params"]).items()]
         _log_batches(mlflow_client, run_id, metrics=metrics, params=params)
         if run["feature_steps"]:
-            mlflow_client.log_dict(
-                run_id, run["feature_steps"], f"{TAG_PREFIX}feature_steps.json"
+            mlflow_client.log_text(
+                run_id, to_json(run["feature_steps"]), f"{TAG_PREFIX}feature_steps.json"
             )
         end = int(run["end_time"] * 1000) if run["end_time"] else None
         mlflow_client.set_terminated(run_id, status=STATUS_TO_MLFLOW[run["status"]], end_time=end)
