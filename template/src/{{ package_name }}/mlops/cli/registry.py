@@ -32,6 +32,8 @@ def open_registry(args: argparse.Namespace) -> Registry:
 
 def _models(args: argparse.Namespace) -> int:
     registry = open_registry(args)
+    for leftover in registry.tidy():
+        log.info("removed what an interrupted change left: %s", leftover)
     if args.types:
         return _types(registry, args.types)
     if args.audit:

@@ -148,6 +148,10 @@ class Registry(ABC):
         """Bring anything derived from the audit log up to date (MLflow's aliases)."""
         del state
 
+    def tidy(self) -> list[str]:
+        """Remove what an interrupted change left behind, where this user may; what was removed."""
+        return []
+
     # -- reading
 
     def state(self) -> State:

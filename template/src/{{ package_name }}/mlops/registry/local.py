@@ -117,6 +117,15 @@ class LocalRegistry(Registry):
             self.recover()
             yield
 
+    def tidy(self) -> list[str]:
+        """``recover`` under the lock, when the registry exists and this user may write to it."""
+        if not self.dir.is_dir() or not os.access(self.dir, os.W_OK):
+            return []  # nothing yet, or a read-only mount (the Docker image's models/)
+        from filelock import FileLock
+
+        with FileLock(self.lock_path, mode=file_mode()):
+            return self.recover()
+
     def recover(self) -> list[str]:
         """Remove what an interrupted change left (call with the lock held); what was removed."""
         removed = []

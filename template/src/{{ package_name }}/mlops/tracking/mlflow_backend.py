@@ -14,15 +14,16 @@ the runs of the embedded store into any MLflow store.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .. import PACKAGE
 from ..files import sha256_of
@@ -109,11 +110,48 @@ def client(connection: Connection) -> MlflowClient:
     connection and process: opening a sqlite store checks its schema, which takes a second.
     """
     if connection not in _clients:
-        _clients[connection] = _new_client(connection)
+        guarded = _Guarded(_new_client(connection), connection)
+        _clients[connection] = cast("MlflowClient", guarded)
     return _clients[connection]
 
 
 _clients: dict[Connection, MlflowClient] = {}
+# MLflow's error codes for a server that refuses the credentials, or that cannot be reached.
+REFUSED = {"UNAUTHENTICATED": "not authenticated", "PERMISSION_DENIED": "permission denied"}
+
+
+class _Guarded:
+    """An MLflow client whose refusals and unreachable servers are one-line ``TrackingError``s.
+
+    Everything else (a missing resource, a conflict) reaches the caller as MLflow raised it.
+    """
+
+    def __init__(self, wrapped: MlflowClient, connection: Connection) -> None:
+        self._wrapped = wrapped
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._wrapped, name)
+        if not callable(attribute):
+            return attribute
+        return functools.partial(self._call, attribute)
+
+    def _call(self, method: Callable[..., object], *args: object, **kwargs: object) -> object:
+        from mlflow.exceptions import MlflowException
+
+        where = f"MLflow at {self._connection.uri}"
+        try:
+            return method(*args, **kwargs)
+        except MlflowException as error:
+            if error.error_code in REFUSED:
+                who = self._connection.username or "nobody (no MLFLOW_TRACKING_USERNAME)"
+                raise TrackingError(
+                    f"{where}: {REFUSED[error.error_code]} as {who}: check "
+                    "MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (environment or .env)"
+                ) from error
+            if "failed with exception" in str(error) or "Max retries exceeded" in str(error):
+                raise TrackingError(f"{where} cannot be reached: is the server running?") from error
+            raise
 
 
 def _new_client(connection: Connection) -> MlflowClient:
