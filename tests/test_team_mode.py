@@ -35,7 +35,7 @@ pytest.importorskip("flask_wtf", reason="the MLflow basic-auth app needs mlflow[
 
 pytestmark = pytest.mark.slow
 
-ADMIN_PASSWORD = "admin-password-for-tests"
+ADMIN_PASSWORD = "admin-password-for-tests"  # noqa: S105 (a throwaway server on 127.0.0.1)
 USERS = {"alice": "alice-password-1234", "bob": "bob-password-1234"}
 
 # Runs CLI commands (a JSON list of argument lists) in this interpreter; one JSON line each.
@@ -146,7 +146,7 @@ def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         "1",
     ]
     log = (folder / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 (our own command line)
+    process = subprocess.Popen(
         command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
@@ -279,7 +279,7 @@ def test_two_teammates_share_one_history_one_registry_and_one_audit(
 
 
 def test_wrong_credentials_are_one_line(project: Path, server: Server) -> None:
-    mallory = teammate(project, server, "mallory", password="guess")
+    mallory = teammate(project, server, "mallory", password="guess")  # noqa: S106 (a wrong one, on purpose)
     (models,) = cli(mallory, ["models"])
     assert models.code == 2
     assert "not authenticated as mallory" in models.err
@@ -297,7 +297,7 @@ def test_concurrent_promotions_one_wins_the_other_is_told(project: Path, server:
     env = {"PYTHONPATH": "src", **{k: "" for k in os.environ if k.startswith("MLFLOW_")}}
     full_env = {**os.environ, **env, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     racers = {
-        name: subprocess.Popen(  # noqa: S603
+        name: subprocess.Popen(
             [sys.executable, "-c", RACE, str(barrier), name, str(rounds)],
             cwd=clone,
             env=full_env,
@@ -335,7 +335,7 @@ def test_concurrent_promotions_one_wins_the_other_is_told(project: Path, server:
     # Both at once through the CLI: the second is refused with a clear one-line message.
     results = {}
     commands = {
-        name: subprocess.Popen(  # noqa: S603
+        name: subprocess.Popen(
             [sys.executable, "-c", DRIVER, json.dumps([["promote", "--version", "1"]])],
             cwd=clone,
             env=full_env,

@@ -24,12 +24,13 @@ registry_mod = load("mlops.registry")
 
 KILLS = int(os.environ.get("LEANOPS_KILLS", "30"))
 
+
 def loop(root: Path, seed: int) -> None:
     """Change the registry forever (promote, roll back, register), as fast as it goes."""
     import pandas as pd
     from sklearn.dummy import DummyClassifier
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (where to change next, not a secret)
     settings = config.load_settings(root)
     registry = registry_mod.open_registry(settings, root)
     frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "target": [0, 1, 0, 1]})
@@ -67,7 +68,9 @@ def leftovers(registry: object) -> list[str]:
     folder: Path = registry.dir  # type: ignore[attr-defined]
     registered = {f"v{v}" for v in registry.state().versions}  # type: ignore[attr-defined]
     found = [p.name for p in folder.rglob(".*.tmp")]
-    found += [p.name for p in folder.iterdir() if p.name.startswith("v") and p.name not in registered]
+    found += [
+        p.name for p in folder.iterdir() if p.name.startswith("v") and p.name not in registered
+    ]
     data = registry.audit_path.read_bytes()  # type: ignore[attr-defined]
     if not data.endswith(b"\n"):
         found.append("a torn last line")
@@ -84,7 +87,7 @@ def test_sigkill_at_random_points_leaves_one_consistent_record(project: Path) ->
     registry.set_production(1)
     # Forked (not spawned) children start with everything imported: 100 kills take seconds.
     fork = multiprocessing.get_context("fork")
-    rng = random.Random(0)
+    rng = random.Random(0)  # noqa: S311 (when to kill, not a secret)
     seen_leftovers = changes = 0
     for kill in range(KILLS):
         (project / "started").unlink(missing_ok=True)

@@ -144,9 +144,12 @@ class Registry(ABC):
         """Held while a change is decided and written (the local lock; nothing on a server)."""
         return contextlib.nullcontext()
 
-    def mirror(self, state: State) -> None:
-        """Bring anything derived from the audit log up to date (MLflow's aliases)."""
-        del state
+    def mirror(self, state: State, known: State | None = None) -> None:
+        """Bring anything derived from the audit log up to date with ``state`` (MLflow's aliases).
+
+        ``known``: a state the derived copy is known to match already (only differences move).
+        """
+        del state, known
 
     def tidy(self) -> list[str]:
         """Remove what an interrupted change left behind, where this user may; what was removed."""
@@ -254,13 +257,14 @@ class Registry(ABC):
         for _ in range(MAX_ATTEMPTS):
             with self.changing():
                 state = self.state()
+                self.mirror(state)  # repairs what a crash after an earlier commit left behind
                 record = build(state)
                 record["seq"], record["time"], record["who"] = state.seq + 1, now(), self.who()
                 try:
                     self.append(record)
                 except ConflictError:
                     continue
-                self.mirror(fold([*state.records, record]))
+                self.mirror(fold([*state.records, record]), known=state)
                 return record
         raise RegistryError(f"{self.describe()} is busy with other changes: try again")
 

@@ -60,6 +60,7 @@ class LocalRegistry(Registry):
         self.dir = self.models_dir / dataset
         self.audit_path = self.dir / AUDIT_FILE
         self.lock_path = self.dir / LOCK_FILE
+        self._parsed: tuple[bytes, list[AuditRecord]] | None = None
 
     def describe(self) -> str:
         return str(self.dir)
@@ -89,10 +90,16 @@ class LocalRegistry(Registry):
             if not isinstance(raw, dict):
                 raise RegistryError(f"{where} is not a record")
             records.append(check_record(raw, where))
-        return records
+        self._parsed = (complete, records)
+        return list(records)
 
     def append(self, record: AuditRecord) -> None:
-        if record["seq"] != len(self.records()) + 1:
+        """Append ``record`` (with the lock held: nobody else appends meanwhile)."""
+        try:
+            lines = self.audit_path.read_bytes().count(b"\n")
+        except FileNotFoundError:
+            lines = 0
+        if record["seq"] != lines + 1:
             raise ConflictError(f"{self.audit_path}: seq {record['seq']} is taken")
         line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
         created = not self.audit_path.exists()

@@ -26,7 +26,6 @@ import contextlib
 import json
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -167,27 +166,18 @@ class MlflowRegistry(Registry):
                 raise ConflictError(taken) from error
             raise
 
-    @contextlib.contextmanager
-    def changing(self) -> Iterator[None]:
-        """Before deciding a change, repair aliases a crash may have left behind the log."""
-        self.mirror(self.state())
-        yield
-
-    def mirror(self, state: State) -> None:
+    def mirror(self, state: State, known: State | None = None) -> None:
         """Point MLflow's aliases where the audit log says (only those that differ)."""
-        from mlflow.exceptions import MlflowException
-
         if self.ledger(create=False) is None:
             return
+        if known is not None:
+            current = {alias: known.alias(alias) for alias in ALIASES}
+        else:
+            aliases = self.client.get_registered_model(self.model_name).aliases
+            current = {alias: _number(aliases.get(alias)) for alias in ALIASES}
         for alias in ALIASES:
             target = state.alias(alias)
-            try:
-                current: int | None = int(
-                    self.client.get_model_version_by_alias(self.model_name, alias).version
-                )
-            except MlflowException:
-                current = None
-            if target == current:
+            if target == current[alias]:
                 continue
             if target is None:
                 self.client.delete_registered_model_alias(self.model_name, alias)
@@ -238,3 +228,8 @@ class MlflowRegistry(Registry):
         run = self.client.create_run(experiment, run_name="register", tags={"stage": "register"})
         self.client.set_terminated(run.info.run_id)
         return str(run.info.run_id)
+
+
+def _number(version: object) -> int | None:
+    """An alias's version as a number (MLflow gives text over REST, numbers from a local store)."""
+    return None if version is None else int(str(version))

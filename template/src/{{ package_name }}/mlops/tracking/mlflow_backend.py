@@ -52,8 +52,13 @@ if TYPE_CHECKING:
 
 DEFAULT_STORE = Path(".leanops") / "mlflow.db"
 INSTALL_HINT = "mlflow is not installed; install the mlflow extra: uv sync --extra mlflow"
-# MLflow sends usage data unless told not to; both variables are honoured by MLflow 3.
-TELEMETRY_OFF = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+# MLflow sends usage data unless told not to (both variables are honoured by MLflow 3), and prints
+# "View run ... at: URL" on stdout, where our commands print their results.
+TELEMETRY_OFF = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "true",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+}
 STATUS_TO_MLFLOW = {
     "finished": "FINISHED",
     "failed": "FAILED",
