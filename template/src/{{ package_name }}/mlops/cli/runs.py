@@ -167,20 +167,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.mlflow:
+        return _export_to_mlflow(args)
     store = open_store(args)
     runs = [store.get_run(run["id"]) for run in store.list_runs()] if store.exists() else []
-    if args.mlflow:
-        from ..tracking.local import LocalRunStore
-        from ..tracking.mlflow_backend import Connection, export_runs
-
-        if not isinstance(store, LocalRunStore):
-            log.info("the runs are on MLflow already (%s): nothing to export", store.describe())
-            return 0
-        given = Connection.of(settings_of(args), project_root(args))
-        connection = Connection(args.mlflow, given.experiment, given.username, given.password)
-        exported, skipped = export_runs(connection, runs)
-        log.info("exported %d run(s) to %s (%d already there)", exported, args.mlflow, skipped)
-        return 0
     write = _write_json if args.format == "json" else _write_csv
     if not args.output:
         write(runs, sys.stdout)
@@ -189,6 +179,22 @@ def _export(args: argparse.Namespace) -> int:
     with target.open("w", encoding="utf-8", newline="") as out:
         write(runs, out)
     log.info("wrote %d run(s) to %s", len(runs), args.output)
+    return 0
+
+
+def _export_to_mlflow(args: argparse.Namespace) -> int:
+    """Copy the runs of the embedded store (whatever the backend) into the MLflow store given."""
+    from ..tracking.local import LocalRunStore
+    from ..tracking.mlflow_client import Connection
+    from ..tracking.mlflow_export import export_runs
+
+    settings = settings_of(args)
+    store = LocalRunStore(args.db if args.db is not None else settings.tracking_db)
+    runs = [store.get_run(run["id"]) for run in store.list_runs()] if store.exists() else []
+    given = Connection.of(settings, project_root(args))
+    connection = Connection(args.mlflow, given.experiment, given.username, given.password)
+    exported, skipped = export_runs(connection, runs)
+    log.info("exported %d run(s) to %s (%d already there)", exported, args.mlflow, skipped)
     return 0
 
 

@@ -77,11 +77,15 @@ class LocalRegistry(Registry):
             return []
         except OSError as error:
             raise RegistryError(f"cannot read {self.audit_path}: {error.strerror}") from error
-        complete = data[
-            : data.rfind(b"\n") + 1
-        ]  # a torn last line (a crash mid-write) is no record
-        records = []
-        for number, line in enumerate(complete.decode("utf-8").splitlines(), start=1):
+        # A torn last line (a crash mid-write) is no record: readers stop at the last newline.
+        complete = data[: data.rfind(b"\n") + 1]
+        # The log only grows: lines already read (and checked) are not parsed again.
+        known, records = self._parsed if self._parsed is not None else (b"", [])
+        if not complete.startswith(known):
+            known, records = b"", []
+        records = list(records)
+        new_lines = complete[len(known) :].decode("utf-8").splitlines()
+        for number, line in enumerate(new_lines, start=len(records) + 1):
             where = f"{self.audit_path} line {number}"
             try:
                 raw = json.loads(line)

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..tracking.mlflow_backend import Connection, client, experiment_id
+from ..tracking.mlflow_client import Connection, client, experiment_id
 from .base import Candidate, Registry, register_record
 from .local import identity
 from .records import (

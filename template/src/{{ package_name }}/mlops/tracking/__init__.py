@@ -10,8 +10,9 @@ Two backends behind one API, chosen by the setting ``tracking_backend``: the emb
 store (``local``: no server, standard library only, so importing this package stays cheap) and
 an MLflow store or server (``mlflow_backend``: the team's shared run history). One module per
 job: ``store`` (SQLite file, migrations), ``environment`` (git, user, host), ``lineage``
-(dataset fingerprints, feature steps), ``local`` and ``mlflow_backend`` (the runs), ``backend``
-(which one), ``api`` (what both offer).
+(dataset fingerprints, feature steps), ``local`` and ``mlflow_backend`` (the runs),
+``mlflow_client`` (the connection to MLflow, from the settings), ``mlflow_export`` (local runs
+to MLflow), ``backend`` (which one), ``api`` (what both offer).
 """
 
 from __future__ import annotations

@@ -57,7 +57,8 @@ def start_run(
     read as crashed later if its process died without either.
     """
     if backend_choice(backend, root, settings) == "mlflow":
-        from .mlflow_backend import Connection, MlflowRun
+        from .mlflow_backend import MlflowRun
+        from .mlflow_client import Connection
 
         connection = Connection.of(settings, root if root is not None else ".")
         return MlflowRun(name, params=params, tags=tags, connection=connection, root=root)
@@ -71,7 +72,8 @@ def start_run(
 def run_store(settings: Settings, root: Path | str = ".", db: Path | str | None = None) -> RunStore:
     """Where ``runs`` reads: the settings' backend (``db`` forces the embedded store's file)."""
     if db is None and backend_choice(None, root, settings) == "mlflow":
-        from .mlflow_backend import Connection, MlflowRunStore
+        from .mlflow_backend import MlflowRunStore
+        from .mlflow_client import Connection
 
         return MlflowRunStore(Connection.of(settings, root))
     from .local import LocalRunStore
