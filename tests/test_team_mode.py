@@ -167,7 +167,7 @@ def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=5)  # uvicorn's graceful stop can take long; the data is scratch
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -213,7 +213,14 @@ def batch_file(clone: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_two_teammates_share_one_history_one_registry_and_one_audit(
+def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
+    """One test, so that pytest-xdist never starts a second server for this module."""
+    two_teammates_share_one_history_one_registry_and_one_audit(project, server)
+    wrong_credentials_are_one_line(project, server)
+    concurrent_promotions_one_wins_the_other_is_told(project, server)
+
+
+def two_teammates_share_one_history_one_registry_and_one_audit(
     project: Path, server: Server
 ) -> None:
     alice = teammate(project, server, "alice")
@@ -278,7 +285,7 @@ def test_two_teammates_share_one_history_one_registry_and_one_audit(
     assert records[-1]["reason"] == "bob rolls back"
 
 
-def test_wrong_credentials_are_one_line(project: Path, server: Server) -> None:
+def wrong_credentials_are_one_line(project: Path, server: Server) -> None:
     mallory = teammate(project, server, "mallory", password="guess")  # noqa: S106 (a wrong one, on purpose)
     (models,) = cli(mallory, ["models"])
     assert models.code == 2
@@ -286,14 +293,14 @@ def test_wrong_credentials_are_one_line(project: Path, server: Server) -> None:
     assert models.err.count("\n") == 1
 
 
-def test_concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Server) -> None:
+def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Server) -> None:
     alice = teammate(project, server, "alice")
     bob = teammate(project, server, "bob")
     (train,) = cli(alice, ["train"])  # a third version: each side wants another one
     ok(train)
     barrier = project.parent / "barrier"
     barrier.mkdir()
-    rounds = 8
+    rounds = 5
     env = {"PYTHONPATH": "src", **{k: "" for k in os.environ if k.startswith("MLFLOW_")}}
     full_env = {**os.environ, **env, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     racers = {
