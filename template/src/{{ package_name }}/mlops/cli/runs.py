@@ -28,19 +28,6 @@ log = logging.getLogger(__name__)
 
 SHORT_ID = 8
 DIFF_MARK = "*"
-SHOW_FIELDS = (
-    "id",
-    "name",
-    "status",
-    "user",
-    "host",
-    "git_commit",
-    "git_dirty",
-    "python",
-    "platform",
-    "lock_sha256",
-    "error",
-)
 CSV_FIELDS = (
     "id",
     "name",
@@ -108,7 +95,19 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     run = open_store(args).get_run(args.run_id)
-    pairs: list[tuple[str, Cell]] = [(field, run[field]) for field in SHOW_FIELDS]  # type: ignore[literal-required]
+    pairs: list[tuple[str, Cell]] = [
+        ("id", run["id"]),
+        ("name", run["name"]),
+        ("status", run["status"]),
+        ("user", run["user"]),
+        ("host", run["host"]),
+        ("git_commit", run["git_commit"]),
+        ("git_dirty", run["git_dirty"]),
+        ("python", run["python"]),
+        ("platform", run["platform"]),
+        ("lock_sha256", run["lock_sha256"]),
+        ("error", run["error"]),
+    ]
     pairs += [
         ("started", f"{_time(run['start_time'])} UTC"),
         ("ended", f"{_time(run['end_time'])} UTC"),
@@ -153,14 +152,15 @@ def _compare(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     result = compare([store.get_run(run_id) for run_id in args.run_ids])
-    runs: list[str] = result["runs"]  # type: ignore[assignment]
-    headers = ["", "key", *(run_id[:SHORT_ID] for run_id in runs)]
+    headers = ["", "key", *(run_id[:SHORT_ID] for run_id in result["runs"])]
     rows: list[Sequence[Cell]] = []
-    for section in ("params", "metrics"):
-        differ = set(result[f"{section}_differ"])  # type: ignore[call-overload]
-        values: dict[str, list[Cell]] = result[section]  # type: ignore[assignment]
+    sections = (
+        ("param", result["params"], set(result["params_differ"])),
+        ("metric", result["metrics"], set(result["metrics_differ"])),
+    )
+    for kind, values, differ in sections:
         for key, row in values.items():
-            rows.append((DIFF_MARK if key in differ else "", f"{section[:-1]}.{key}", *row))
+            rows.append((DIFF_MARK if key in differ else "", f"{kind}.{key}", *row))
     print(tables.render(headers, rows))
     print(f"\n{DIFF_MARK} = differs between runs")
     return 0

@@ -21,15 +21,16 @@ from typing import TYPE_CHECKING
 
 from ..model import Model, ModelError, SavedModel, dump_model, load_model, sha256_bytes
 from .records import (
-    FILES,
     AuditRecord,
     ConflictError,
     Fingerprint,
+    GateDetails,
     ModelVersion,
     RegistryError,
     State,
     fold,
     parse_version,
+    recorded_sha256,
     shown,
 )
 from .trust import missing_types
@@ -196,12 +197,13 @@ class Registry(ABC):
 
     def verified(self, entry: ModelVersion, name: str) -> bytes:
         """One of ``entry``'s files, after checking it against the SHA-256 recorded for it."""
+        recorded = recorded_sha256(entry, name)
         data = self.read_file(entry, name)
         digest = sha256_bytes(data)
-        if digest != entry[FILES[name]]:  # type: ignore[literal-required]
+        if digest != recorded:
             raise RegistryError(
                 f"model v{entry['version']}: {name} does not match its recorded SHA-256 "
-                f"({digest[:12]}… != {entry[FILES[name]][:12]}…): modified?"  # type: ignore[literal-required]
+                f"({digest[:12]}… != {recorded[:12]}…): modified?"
             )
         return data
 
@@ -275,7 +277,7 @@ class Registry(ABC):
         action: str = "promote",
         reason: str | None = None,
         forced: bool = False,
-        details: Mapping[str, object] | None = None,
+        details: GateDetails | None = None,
         expect: int | str | None = "any",
     ) -> AuditRecord:
         """Point ``production`` at ``version`` (bookkeeping only: the gate is ``promotion``).
@@ -305,7 +307,10 @@ class Registry(ABC):
                 "reason": reason,
                 "forced": forced,
             }
-            record.update(details or {})  # type: ignore[typeddict-item]
+            if details:
+                record["metrics"] = details.get("metrics")
+                record["production_metrics"] = details.get("production_metrics")
+                record["gate_failures"] = details.get("gate_failures", [])
             return record
 
         return self.change(build)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, cast
 
 from ..errors import UserError
 
@@ -73,6 +73,14 @@ class ModelVersion(TypedDict):
     created_by: str
     sklearn_version: str
     skops_version: str
+
+
+class GateDetails(TypedDict, total=False):
+    """What a promotion's record adds: both models' scores and the rules that failed."""
+
+    metrics: dict[str, float] | None
+    production_metrics: dict[str, float] | None
+    gate_failures: list[str]
 
 
 AuditRecord = TypedDict(
@@ -136,6 +144,17 @@ ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 
+def recorded_sha256(entry: ModelVersion, name: str) -> str:
+    """The SHA-256 ``entry`` records for its file ``name``."""
+    if name == "model.skops":
+        return entry["sha256"]
+    if name == "holdout.parquet":
+        return entry["holdout_sha256"]
+    if name == "reference.json":
+        return entry["reference_sha256"]
+    raise RegistryError(f"not a file of a model version: {name!r}")
+
+
 def check_record(record: Mapping[str, object], where: str) -> AuditRecord:
     """``record`` as an ``AuditRecord`` if every field is known and well typed; else one line."""
     _check_fields(record, RECORD_FIELDS, REQUIRED_FIELDS, where)
@@ -150,8 +169,7 @@ def check_record(record: Mapping[str, object], where: str) -> AuditRecord:
             digest = entry[key]
             if not (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
                 raise RegistryError(f"{where}: the SHA-256 of {name} is not a hex digest")
-    checked: AuditRecord = record  # type: ignore[assignment]  # checked field by field above
-    return checked
+    return cast("AuditRecord", record)  # checked field by field above
 
 
 def _check_fields(

@@ -177,22 +177,39 @@ def error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}".rstrip(": ")
 
 
-def compare(runs: list[RunDetails]) -> dict[str, object]:
+class Comparison(TypedDict):
+    """Several runs side by side: each key's value per run, and the keys whose values differ."""
+
+    runs: list[str]
+    params: dict[str, list[object]]
+    metrics: dict[str, list[object]]
+    params_differ: list[str]
+    metrics_differ: list[str]
+
+
+def compare(runs: list[RunDetails]) -> Comparison:
     """Params and latest metrics of several runs side by side, with the keys that differ."""
+    params = _side_by_side([run["params"] for run in runs])
+    metrics = _side_by_side([run["metrics"] for run in runs])
+    return {
+        "runs": [run["id"] for run in runs],
+        "params": params,
+        "metrics": metrics,
+        "params_differ": _differ(params),
+        "metrics_differ": _differ(metrics),
+    }
+
+
+def _side_by_side(values_of: list[Mapping[str, object]]) -> dict[str, list[object]]:
+    keys = sorted({key for values in values_of for key in values})
+    return {key: [values.get(key) for values in values_of] for key in keys}
+
+
+def _differ(rows: Mapping[str, list[object]]) -> list[str]:
     import json
 
-    table: dict[str, object] = {"runs": [run["id"] for run in runs]}
-    sections: dict[str, list[Mapping[str, object]]] = {
-        "params": [run["params"] for run in runs],
-        "metrics": [run["metrics"] for run in runs],
-    }
-    for section, values_of in sections.items():
-        keys = sorted({key for values in values_of for key in values})
-        rows = {key: [values.get(key) for values in values_of] for key in keys}
-        table[section] = rows
-        table[f"{section}_differ"] = sorted(
-            key
-            for key, values in rows.items()
-            if len({json.dumps(v, sort_keys=True, default=str) for v in values}) > 1
-        )
-    return table
+    return sorted(
+        key
+        for key, values in rows.items()
+        if len({json.dumps(v, sort_keys=True, default=str) for v in values}) > 1
+    )

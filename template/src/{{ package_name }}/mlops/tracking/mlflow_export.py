@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from .lineage import to_json
 from .mlflow_client import (
-    LINEAGE_TAGS,
     MAX_RESULTS,
     STATUS_TO_MLFLOW,
     TAG_PREFIX,
@@ -41,11 +40,16 @@ def export_runs(connection: Connection, runs: Sequence[RunDetails]) -> tuple[int
         if run["id"] in done:
             skipped += 1
             continue
-        tags = {
-            f"{TAG_PREFIX}{k}": str(run[k])  # type: ignore[literal-required]
-            for k in LINEAGE_TAGS
-            if run[k] is not None  # type: ignore[literal-required]
+        lineage = {
+            "user": run["user"],
+            "host": run["host"],
+            "git_commit": run["git_commit"],
+            "git_dirty": run["git_dirty"],
+            "python": run["python"],
+            "platform": run["platform"],
+            "lock_sha256": run["lock_sha256"],
         }
+        tags = {f"{TAG_PREFIX}{k}": str(v) for k, v in lineage.items() if v is not None}
         tags[f"{TAG_PREFIX}run_id"] = run["id"]
         tags.update(run["tags"])
         for dataset in run["datasets"]:
