@@ -12,7 +12,6 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from .. import PACKAGE
 from .api import TrackingError
@@ -20,7 +19,6 @@ from .api import TrackingError
 ENV_DB = f"{PACKAGE.upper()}_TRACKING_DB"
 DEFAULT_DB = Path(".leanops") / "tracking.db"
 BUSY_TIMEOUT_S = 30.0
-T = TypeVar("T")
 
 # Each entry upgrades the schema by one version (PRAGMA user_version); never edit a shipped entry,
 # append a new one. Statements are idempotent so a half-applied upgrade can simply run again.
@@ -70,7 +68,7 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def retry(action: Callable[[], T], deadline: float) -> T:
+def retry(action: Callable[[], None], deadline: float) -> None:
     """Run ``action`` until it stops failing with 'database is locked' (or ``deadline`` passes).
 
     The busy timeout does not cover every lock (switching to WAL on a brand-new file does not wait),
@@ -79,12 +77,14 @@ def retry(action: Callable[[], T], deadline: float) -> T:
     pause = 0.001
     while True:
         try:
-            return action()
+            action()
         except sqlite3.OperationalError as error:
             if not _is_busy(error) or time.monotonic() > deadline:
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
+        else:
+            return
 
 
 def connect(db: Path | str | None = None) -> sqlite3.Connection:
@@ -97,7 +97,9 @@ def connect(db: Path | str | None = None) -> sqlite3.Connection:
         raise TrackingError(f"cannot open tracking store {path}: {error}") from error
     deadline = time.monotonic() + BUSY_TIMEOUT_S
     try:
-        mode = retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone()[0], deadline)
+        modes: list[str] = []
+        retry(lambda: modes.append(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]), deadline)
+        mode = modes[-1]
         if mode.lower() != "wal":
             raise TrackingError(f"tracking store {path} cannot use WAL mode (got {mode})")
         conn.execute("PRAGMA synchronous=NORMAL")
