@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "tracking.json"
 PACKAGE = "ml_project"
 TARGETS = {
+    "list_200_runs_ms": 50.0,
     "import_ms": 50.0,
     "first_use_ms": 50.0,
     "log_metric_p50_ms": 0.5,
@@ -64,9 +65,9 @@ IMPORT_CODE = (
 
 OURS_FIRST_USE = f"""
 import time
-from {PACKAGE} import tracking
+from {PACKAGE}.mlops import tracking
 t = time.perf_counter()
-with tracking.start_run("bench", db=DB) as run:
+with tracking.start_run("bench", db=DB, backend="local") as run:
     run.log_metric("x", 1.0)
 print(time.perf_counter() - t)
 """
@@ -134,7 +135,7 @@ def measure(scratch: Path) -> int:
     # Import time, fresh interpreter each time.
     ours["import_ms"] = 1000 * best(
         [
-            in_fresh_python(IMPORT_CODE.format(module=f"{PACKAGE}.tracking"), project, env)
+            in_fresh_python(IMPORT_CODE.format(module=f"{PACKAGE}.mlops.tracking"), project, env)
             for _ in range(7)
         ]
     )
@@ -161,9 +162,9 @@ def measure(scratch: Path) -> int:
     )
 
     # Per-call and batch logging, in this process, on a warm store.
-    from ml_project import tracking
+    from ml_project.mlops import tracking
 
-    with tracking.start_run("bench", db=scratch / "warm.db") as run:
+    with tracking.start_run("bench", db=scratch / "warm.db", backend="local") as run:
         run.log_metric("warmup", 0.0)
         ours["log_metric_p50_ms"] = 1000 * p50(lambda i: run.log_metric("loss", i, step=i), 2_000)
         ours["batch_1000_ms"] = 1000 * best(
@@ -192,6 +193,8 @@ def measure(scratch: Path) -> int:
         theirs["batch_1000_ms"] = 1000 * best(
             [_timed(lambda s=s: mlflow_batch(s)) for s in range(3)]
         )
+
+    ours["list_200_runs_ms"], theirs["list_200_runs_ms"] = list_runs_ms(scratch, tracking)
 
     # Dataset fingerprint (ours: every row and column type; MLflow: its dataset digest).
     import pandas as pd
@@ -237,6 +240,25 @@ def measure(scratch: Path) -> int:
     )
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
     return 0
+
+
+def list_runs_ms(scratch: Path, tracking: object) -> tuple[float, float]:
+    """``runs list`` of 200 runs, newest first, through each backend's reader (ours, MLflow's)."""
+    db = scratch / "list.db"
+    for i in range(200):
+        with tracking.start_run(f"run{i}", params={"i": i}, db=db, backend="local"):  # type: ignore[attr-defined]
+            pass
+    local_store = tracking.LocalRunStore(db)  # type: ignore[attr-defined]
+    ours = 1000 * best([_timed(local_store.list_runs) for _ in range(5)])
+    backend = __import__(f"{PACKAGE}.mlops.tracking.mlflow_backend", fromlist=["client"])
+    connection = backend.Connection(f"sqlite:///{scratch}/mlflow-list.db", "bench")
+    client = backend.client(connection)
+    experiment = backend.experiment_id(client, "bench")
+    for i in range(200):
+        created = client.create_run(experiment, run_name=f"run{i}")
+        client.set_terminated(created.info.run_id)
+    mlflow_store = backend.MlflowRunStore(connection)
+    return ours, 1000 * best([_timed(mlflow_store.list_runs) for _ in range(5)])
 
 
 def _timed(action: object) -> float:

@@ -23,8 +23,8 @@ def test_pipeline_runs_and_contract_check_rejects_broken_csv(render: Render, tas
     assert result.returncode == 0, result.stderr
     for path in (
         f"data/processed/{dataset}.parquet",
-        "models/model.skops",
-        "models/model.json",
+        f"models/{dataset}/v1/model.skops",
+        f"models/{dataset}/audit.jsonl",
         "reports/metrics.json",
         f"reports/contract_{dataset}.json",
     ):
@@ -33,7 +33,7 @@ def test_pipeline_runs_and_contract_check_rejects_broken_csv(render: Render, tas
     name, floor = FLOORS[task]
     assert metrics[name] > floor, metrics
 
-    model_before = (project / "models/model.skops").read_bytes()
+    model_before = (project / f"models/{dataset}/audit.jsonl").read_bytes()
     raw = project / "data/raw" / f"{dataset}.csv"
     processed = project / f"data/processed/{dataset}.parquet"
     import pandas as pd
@@ -45,6 +45,6 @@ def test_pipeline_runs_and_contract_check_rejects_broken_csv(render: Render, tas
     assert "missing column" in check.stderr and "unexpected column" in check.stderr
     rerun = run_in(project, sys.executable, "-m", "ml_project", "pipeline", env=env)
     assert rerun.returncode == 1
-    assert (project / "models/model.skops").read_bytes() == model_before
+    assert (project / f"models/{dataset}/audit.jsonl").read_bytes() == model_before
     report = json.loads(Path(project / f"reports/contract_{dataset}.json").read_text("utf-8"))
     assert report["passed"] is False

@@ -1,9 +1,12 @@
 """The registry flow of a generated project, end to end for both tasks: pipeline -> promote ->
-predict -> drift (quiet on the same data, a warning on shifted data) -> retrain -> rollback."""
+predict -> drift (quiet on the same data, a warning on shifted data) -> retrain -> rollback, and
+file modes that let the Docker image's user (another uid) read what was written."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -42,13 +45,22 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 def test_pipeline_promote_predict_drift_rollback(render: Render, task: str) -> None:
     project = render(ml_task=task)
     ok(cli(project, "pipeline"))
-    registry = json.loads((project / "models" / "registry.json").read_text())
-    assert registry["aliases"] == {"candidate": 1, "production": None}
-    entry = registry["versions"][0]
+    dataset = "breast_cancer" if task == "classification" else "diabetes"
+    line = project / "models" / dataset
+    [record] = [json.loads(text) for text in (line / "audit.jsonl").read_text().splitlines()]
+    assert (record["action"], record["to"]) == ("register", 1)
+    entry = record["entry"]
     assert entry["metrics"]
-    assert entry["reference"]
+    assert entry["reference_sha256"]
+    assert entry["holdout_sha256"]
     assert entry["contract_version"]
     assert entry["data_fingerprint"]
+    assert sorted(path.name for path in (line / "v1").iterdir()) == [
+        "holdout.parquet",
+        "model.skops",
+        "reference.json",
+    ]
+    assert not list((project / "models").glob("*.json")), "no trust file beside the versions"
 
     out = ok(cli(project, "promote"))
     assert "candidate v1" in out
@@ -82,9 +94,7 @@ def test_pipeline_promote_predict_drift_rollback(render: Render, task: str) -> N
     assert "promoted: v2 is production (was v1)" in out
     out = ok(cli(project, "rollback", "--reason", "end-to-end test"))
     assert "v1 is production (was v2)" in out
-    audit = [
-        json.loads(line) for line in (project / "models" / "audit.jsonl").read_text().splitlines()
-    ]
+    audit = [json.loads(text) for text in (line / "audit.jsonl").read_text().splitlines()]
     assert [record["action"] for record in audit] == [
         "register",
         "promote",
@@ -93,3 +103,9 @@ def test_pipeline_promote_predict_drift_rollback(render: Render, task: str) -> N
         "rollback",
     ]
     assert audit[-1]["reason"] == "end-to-end test"
+    # Everything the commands wrote follows the umask: others (the image's uid 10001) may read.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for path in [*(project / "models").rglob("*"), *(project / "reports").rglob("*")]:
+        expected = (0o777 if path.is_dir() else 0o666) & ~mask
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path

@@ -7,6 +7,7 @@ and ``bad`` (a constant predictor, below the floors).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -40,9 +41,45 @@ def training_data(settings: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def train_project(settings: Any, root: Any) -> Any:
-    """Run the project's own ``train`` stage: writes models/model.json and the holdout rows."""
+    """Run the project's own ``train`` stage: registers a candidate with its held-out rows."""
     frame = load("mlops.data").load_embedded(settings.data.dataset)
     return load("mlops.train").train(settings, root, frame=frame)
+
+
+def open_line(project: Path) -> Any:
+    """The registry of the project's dataset (the settings' backend and models_dir)."""
+    settings = load("mlops.settings").load_settings(project)
+    return load("mlops.registry").open_registry(settings, project)
+
+
+def register(
+    registry: Any,
+    settings: Any,
+    model: Any,
+    *,
+    reference: Any = None,
+    holdout: pd.DataFrame | None = None,
+    metrics: Any = None,
+    run_id: str | None = None,
+) -> Any:
+    """Register ``model`` as the candidate with the project's held-out rows and statistics."""
+    train, test = training_data(settings)
+    id_column, target = names(settings)
+    if reference is None:
+        numeric = [c for c in train.columns if c not in {target, id_column}]
+        reference = load("mlops.drift").reference_stats(train, numeric, [])
+    candidate = load("mlops.registry").Candidate(
+        model=model,
+        holdout=test if holdout is None else holdout,
+        reference=reference,
+        metrics=metrics or {},
+        dataset=settings.data.dataset,
+        task=settings.task,
+        target=target,
+        estimator=type(model).__name__,
+        run_id=run_id,
+    )
+    return registry.register(candidate)
 
 
 def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any:

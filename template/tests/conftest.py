@@ -12,12 +12,13 @@ from _package import NAME, ROOT
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch project folder holding this project's params and contracts; the cwd during a test.
+    """A scratch project folder: this project's params, contracts and allowlist; the cwd in a test.
 
     Environment overrides of the developer's shell are removed so tests see params.yaml alone
     (except the tracking backend, pinned to the local store).
     """
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    shutil.copy(ROOT / "trusted-types.txt", tmp_path / "trusted-types.txt")
     if (ROOT / "contracts").is_dir():
         shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
     prefix = f"{NAME.upper()}_"

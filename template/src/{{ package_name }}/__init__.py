@@ -6,7 +6,7 @@ team's code; ``mlops/`` is the template's machinery, brought up to date by templ
 The small public API, for notebooks and scripts (imported on first use, so ``import <package>``
 stays instant)::
 
-    from ml_project import load_settings, run_pipeline, Registry, start_run
+    from ml_project import load_settings, open_registry, run_pipeline, start_run
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ _PUBLIC = {
     "load_settings": "settings",
     "run_pipeline": "pipeline",
     "Registry": "registry",
+    "open_registry": "registry",
     "start_run": "tracking",
     "Contract": "contract",
     "load_contract": "contract",
@@ -29,6 +30,7 @@ __all__ = [
     "Settings",
     "load_contract",
     "load_settings",
+    "open_registry",
     "run_pipeline",
     "start_run",
 ]

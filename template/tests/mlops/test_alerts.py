@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _models import fit, train_project
+from _models import fit, names, open_line, register, train_project
 from _package import NAME, load
 
 alerts = load("mlops.alerts")
@@ -159,7 +159,10 @@ def shifted_batch(project: Path) -> None:
     from sklearn.dummy import DummyRegressor
 
     model = DummyRegressor().fit(reference, np.zeros(3000))
-    registry_mod.Registry(project / "models").register(model, metrics={}, reference=stats)
+    settings = config.load_settings(project)
+    target = names(settings)[1]
+    holdout = reference.assign(**{target: 0.0})
+    register(open_line(project), settings, model, reference=stats, holdout=holdout)
     reference.assign(x=reference["x"] + 1.0).to_csv(project / "shifted.csv", index=False)
 
 
@@ -202,10 +205,10 @@ def test_a_refused_promotion_alerts(
     project: Path, monkeypatch: pytest.MonkeyPatch, webhook: Webhook
 ) -> None:
     settings = config.load_settings(project)
-    train_project(settings, project)
-    registry_mod.Registry(project / "models").register(fit(settings, "bad"), metrics={})
+    train_project(settings, project)  # v1, a good candidate
+    register(open_line(project), settings, fit(settings, "bad"))  # v2, no better than constant
     monkeypatch.setenv(URL_VARIABLE, webhook.url)
     assert cli.main(["promote"]) == 1
     (payload,) = webhook.received
     assert payload["event"] == "promotion"
-    assert "v1 refused" in str(payload["text"])
+    assert "v2 refused" in str(payload["text"])

@@ -96,8 +96,8 @@ def test_bad_data_leaves_the_previous_outputs_untouched(
     dataset, frame, _ = _setup(project)
     assert cli.main(["pipeline"]) == 0
     outputs = [
-        project / "models" / "model.skops",
-        project / "models" / "model.json",
+        project / "models" / dataset / "audit.jsonl",
+        project / "models" / dataset / "v1" / "model.skops",
         project / "reports" / "metrics.json",
         project / "data" / "processed" / f"{dataset}.parquet",
     ]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from _models import open_line, register
 from _package import load
 
 cli = load("mlops.cli")
@@ -264,7 +265,8 @@ def test_drift_command_warns_but_exits_zero_unless_asked(
 
     reference = drift.reference_stats(batch(0), ["x", "y"], ["colour"])
     model = DummyRegressor().fit(batch(0)[["x"]], np.zeros(ROWS))
-    registry_mod.Registry(project / "models").register(model, metrics={}, reference=reference)
+    settings = load("mlops.settings").load_settings(project)
+    register(open_line(project), settings, model, reference=reference, holdout=batch(0))
     batch(1).to_csv(project / "same.csv", index=False)
     batch(1, loc=0.8).to_parquet(project / "shifted.parquet")
 

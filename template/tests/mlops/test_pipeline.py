@@ -19,7 +19,8 @@ def test_pipeline_runs_every_stage(project: Path, capsys: pytest.CaptureFixture[
     assert cli.main(["pipeline"]) == 0
     dataset = settings.data.dataset
     assert (project / "data" / "processed" / f"{dataset}.parquet").is_file()
-    assert (project / "models" / "model.skops").is_file()
+    assert (project / "models" / dataset / "v1" / "model.skops").is_file()
+    assert sorted(path.name for path in (project / "models").rglob("*.skops")) == ["model.skops"]
     report = json.loads((project / "reports" / f"contract_{dataset}.json").read_text("utf-8"))
     assert report["passed"] is True
     metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
@@ -60,15 +61,17 @@ def test_unknown_estimator_exits_2_with_one_line(
     err = capsys.readouterr().err
     assert err.startswith("error: unknown estimator 'nope'")
     assert err.count("\n") == 1
-    assert not (project / "models" / "model.skops").exists()
+    assert not list(project.glob("models/**/model.skops"))
 
 
 def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
     tracking = load("mlops.tracking")
     settings = config.load_settings(project)
     assert cli.main(["pipeline"]) == 0
-    (run,) = tracking.list_runs(db=settings.tracking_db)
-    record = tracking.get_run(run["id"], db=settings.tracking_db)
+    store = tracking.LocalRunStore(settings.tracking_db)
+    (run,) = store.list_runs(name="pipeline", tag=f"dataset={settings.data.dataset}")
+    assert store.list_runs(tag="stage=pipeline") == [run]
+    record = store.get_run(run["id"])
     assert record["status"] == "finished"
     assert record["params"]["estimator"] == settings.train.estimator
     assert record["params"]["seed"] == settings.seed
@@ -78,8 +81,18 @@ def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
     assert dataset["name"] == settings.data.dataset
     assert dataset["contract_version"] is not None
     assert any(step["name"].startswith("features") for step in record["feature_steps"])
-    paths = {Path(artifact["path"]).name for artifact in record["artifacts"]}
-    assert {"model.skops", "model.json", "metrics.json"} <= paths
+    artifacts = {artifact["path"]: artifact["sha256"] for artifact in record["artifacts"]}
+    dataset = settings.data.dataset
+    assert set(artifacts) == {
+        f"data/processed/{dataset}.parquet",
+        "reports/metrics.json",
+        f"models/{dataset}/v1/model.skops",
+    }, "paths relative to the project"
+    # One hash for the model: the run, the registry and the audit log name the same one.
+    entry = load("mlops.registry").open_registry(settings, project).entry(1)
+    assert artifacts[f"models/{dataset}/v1/model.skops"] == entry["sha256"]
+    assert record["tags"]["model_sha256"] == entry["sha256"]
+    assert entry["run_id"] == run["id"]
 
 
 def test_failed_pipeline_is_tracked_as_failed(
@@ -88,5 +101,5 @@ def test_failed_pipeline_is_tracked_as_failed(
     tracking = load("mlops.tracking")
     monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
     assert cli.main(["pipeline"]) == 2
-    (run,) = tracking.list_runs(db=config.load_settings(project).tracking_db)
+    (run,) = tracking.LocalRunStore(config.load_settings(project).tracking_db).list_runs()
     assert run["status"] == "failed"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from _models import fit, names, training_data
+from _models import fit, names, open_line, register, training_data
 from _package import load
 
 cli = load("mlops.cli")
@@ -25,11 +25,9 @@ def settings(project: Path) -> Any:
 @pytest.fixture
 def production(project: Path, settings: Any) -> Any:
     """A registry with v1 in production and v2 as candidate (predict must use v1)."""
-    lifecycle = load("mlops.lifecycle")
-    train, _ = training_data(settings)
+    registry = open_line(project)
     for strength in ("good", "weak"):
-        lifecycle.register_trained(fit(settings, strength), train, metrics={}, models_dir="models")
-    registry = registry_mod.Registry(project / "models")
+        register(registry, settings, fit(settings, strength))
     registry.set_production(1)
     return registry
 
@@ -84,7 +82,7 @@ def test_predict_follows_a_rollback(project: Path, production: Any, new_rows: pd
 def test_predict_needs_a_production_model(
     project: Path, settings: Any, new_rows: pd.DataFrame, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    registry_mod.Registry(project / "models").register(fit(settings), metrics={})
+    register(open_line(project), settings, fit(settings))
     new_rows.to_csv(project / "batch.csv", index=False)
     assert cli.main(["predict", "batch.csv"]) == 2
     assert "no production model yet (run: promote)" in capsys.readouterr().err

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _models import fit, train_project
+from _models import fit, open_line
+from _models import register as register_model
 from _package import load
 
 cli = load("mlops.cli")
@@ -22,13 +23,13 @@ def settings(project: Path) -> Any:
 
 
 @pytest.fixture
-def registry(project: Path, settings: Any) -> Any:
-    train_project(settings, project)  # the held-out rows promote scores both models on
-    return registry_mod.Registry(project / "models")
+def registry(project: Path) -> Any:
+    return open_line(project)
 
 
 def register(registry: Any, settings: Any, strength: str) -> int:
-    return registry.register(fit(settings, strength), metrics={})["version"]
+    """Register a model of ``strength`` with the project's held-out rows; its version."""
+    return register_model(registry, settings, fit(settings, strength))["version"]
 
 
 def gate_settings(**values: Any) -> Any:
@@ -98,13 +99,25 @@ def test_a_candidate_below_the_floors_is_refused_without_production(
     registry: Any, settings: Any
 ) -> None:
     register(registry, settings, "bad")
-    evaluate = load("mlops.lifecycle").held_out_evaluator(settings, Path())
-    result, record = promotion.promote(registry, settings.promotion, evaluate)
+    result, record = promotion.promote(registry, settings.promotion)
     assert record is None
     assert not result.passed
     assert any("required" in reason for reason in result.reasons)
     assert registry.alias("production") is None
     assert [r["action"] for r in registry.audit()] == ["register"]
+
+
+def test_the_gate_scores_the_candidates_registered_holdout(
+    registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rows the gate scores travel with the version (hash-checked), not a side file."""
+    register(registry, settings, "good")
+    (registry.models_dir / "holdout.parquet").write_bytes(b"ignored")
+    assert cli.main(["promote"]) == 0
+    record = registry.audit()[-1]
+    holdout, _ = registry.holdout(1)
+    metrics = load("mlops.metrics").score(settings.task, registry.load(1)[0], holdout, "target")
+    assert record["metrics"] == metrics
 
 
 def test_both_models_are_scored_on_the_same_data(registry: Any, settings: Any) -> None:
@@ -138,12 +151,11 @@ def test_a_tampered_production_model_blocks_promotion_until_forced(
     registry.set_production(entry)
     register(registry, settings, "good")
     (registry.dir / "v1" / "model.skops").write_bytes(b"not a model")
-    evaluate = load("mlops.lifecycle").held_out_evaluator(settings, Path())
-    result, record = promotion.promote(registry, settings.promotion, evaluate)
+    result, record = promotion.promote(registry, settings.promotion)
     assert record is None
     assert any("SHA-256" in reason for reason in result.reasons)
     result, record = promotion.promote(
-        registry, settings.promotion, evaluate, force=True, reason="v1 artifact corrupted"
+        registry, settings.promotion, force=True, reason="v1 artifact corrupted"
     )
     assert record is not None
     assert record["forced"] is True
@@ -160,6 +172,7 @@ def test_production_moved_during_the_gate_is_refused(registry: Any, settings: An
             registry.set_production(2)  # another person promotes while this gate runs
         return {"score": 1.0}
 
-    with pytest.raises(registry_mod.RegistryError, match="production changed"):
+    with pytest.raises(registry_mod.RegistryError, match="production changed") as error:
         promotion.promote(registry, gate_settings(), evaluate, version=3)
     assert registry.alias("production") == 2
+    assert "(now v2, by " in str(error.value), "the message says who moved it"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -121,6 +122,9 @@ def test_export_json_and_csv(
     with target.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["id"] for row in rows] == list(reversed(runs))
+    started = dt.datetime.fromisoformat(rows[0]["start_time"])
+    assert started.tzinfo is not None, "ISO 8601 times in UTC, not epoch floats"
+    assert abs((dt.datetime.now(dt.UTC) - started).total_seconds()) < 600
     assert rows[1]["param.C"] == "2.0"
     assert float(rows[1]["metric.accuracy"]) == 0.95
     assert rows[0]["status"] == "failed"
@@ -131,6 +135,7 @@ def test_export_to_mlflow_without_mlflow(
 ) -> None:
     monkeypatch.setitem(sys.modules, "mlflow", None)  # as if it were not installed
     code, _, err = run_cli(capsys, "runs", "export", "--mlflow", "sqlite:///elsewhere.db")
+    assert "Traceback" not in err
     assert code == 2
     assert err.strip().endswith("install the mlflow extra: uv sync --extra mlflow")
     assert len(err.strip().splitlines()) == 1
@@ -142,3 +147,16 @@ def test_help_lists_runs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for action in ("list", "show", "compare", "export"):
         assert action in out
+
+
+@pytest.mark.parametrize(
+    "target", ["models/x.csv", "params.yaml", ".leanops/runs.csv", "trusted-types.txt", "."]
+)
+def test_export_never_overwrites_what_the_project_keeps(
+    runs: list[str], project: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    (project / "models").mkdir(exist_ok=True)
+    code, _, err = run_cli(capsys, "runs", "export", "--format", "csv", "-o", target)
+    assert code == 2
+    assert err.startswith("error: refusing to write output to"), err
+    assert err.count("\n") == 1

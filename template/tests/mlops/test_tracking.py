@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -62,7 +63,7 @@ def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path
         assert tracking.current_run() is run
     assert tracking.current_run() is None
 
-    record = tracking.get_run(run.id, db=db)
+    record = tracking.LocalRunStore(db).get_run(run.id)
     assert record["name"] == "train"
     assert record["status"] == "finished"
     assert record["end_time"] >= record["start_time"]
@@ -78,14 +79,14 @@ def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path
     assert record["lock_sha256"] == load("mlops.info").lock_sha256(project)
     assert record["python"] == ".".join(map(str, sys.version_info[:3]))
     assert record["platform"]
-    assert record["pid"] == os.getpid()
+    assert record["host"] == os.uname().nodename
 
 
 def test_exception_marks_run_failed_and_is_reraised(db: Path) -> None:
     with pytest.raises(RuntimeError, match="boom"), tracking.start_run("train", db=db) as run:
         run.log_metric("loss", 1.0)
         raise RuntimeError("boom\nsecond line")
-    record = tracking.get_run(run.id, db=db)
+    record = tracking.LocalRunStore(db).get_run(run.id)
     assert record["status"] == "failed"
     assert record["error"] == "RuntimeError: boom"
     assert record["metrics"] == {"loss": 1.0}
@@ -111,9 +112,9 @@ def test_git_commit_and_dirty_flag(project: Path, db: Path) -> None:
     with tracking.start_run("dirty", db=db) as dirty:
         pass
     head = git("rev-parse", "HEAD")
-    assert tracking.get_run(clean.id, db=db)["git_commit"] == head
-    assert tracking.get_run(clean.id, db=db)["git_dirty"] == 0
-    assert tracking.get_run(dirty.id, db=db)["git_dirty"] == 1
+    assert tracking.LocalRunStore(db).get_run(clean.id)["git_commit"] == head
+    assert tracking.LocalRunStore(db).get_run(clean.id)["git_dirty"] == 0
+    assert tracking.LocalRunStore(db).get_run(dirty.id)["git_dirty"] == 1
 
 
 def test_no_git_is_tolerated(project: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,7 +124,7 @@ def test_no_git_is_tolerated(project: Path, db: Path, monkeypatch: pytest.Monkey
     assert tracking.git_state(project) == (None, None)
     with tracking.start_run("anywhere", db=db) as run:
         pass
-    record = tracking.get_run(run.id, db=db)
+    record = tracking.LocalRunStore(db).get_run(run.id)
     assert (record["status"], record["git_commit"], record["git_dirty"]) == ("finished", None, None)
 
 
@@ -135,9 +136,9 @@ def test_artifact_size_and_hash(project: Path, db: Path) -> None:
         with pytest.raises(tracking.TrackingError, match="artifact not found"):
             run.log_artifact(project / "missing.bin")
     assert record["size"] == 800
-    stored = tracking.get_run(run.id, db=db)["artifacts"]
+    stored = tracking.LocalRunStore(db).get_run(run.id)["artifacts"]
     assert stored == [
-        {"path": str(model), "size": 800, "sha256": hashlib.sha256(model.read_bytes()).hexdigest()}
+        {"path": "model.bin", "size": 800, "sha256": hashlib.sha256(model.read_bytes()).hexdigest()}
     ]
 
 
@@ -164,7 +165,7 @@ def test_feature_steps_of_a_fitted_pipeline(db: Path) -> None:
     ).fit(data, data["flag"])
     with tracking.start_run("train", db=db) as run:
         run.log_feature_steps(pipeline)
-    steps = {s["name"]: s for s in tracking.get_run(run.id, db=db)["feature_steps"]}
+    steps = {s["name"]: s for s in tracking.LocalRunStore(db).get_run(run.id)["feature_steps"]}
     assert {"prep", "prep__scale", "prep__onehot", "model"} <= set(steps)
     assert steps["model"]["params"]["C"] == 0.25
     assert steps["model"]["class"].endswith("LogisticRegression")
@@ -177,7 +178,7 @@ def test_dataset_is_recorded_with_contract_version(db: Path) -> None:
     data = frame(500)
     with tracking.start_run("validate", db=db) as run:
         run.log_dataset("train", data, contract_version="1.2")
-    (dataset,) = tracking.get_run(run.id, db=db)["datasets"]
+    (dataset,) = tracking.LocalRunStore(db).get_run(run.id)["datasets"]
     assert dataset["name"] == "train"
     assert dataset["sha256"] == tracking.fingerprint(data)["sha256"]
     assert (dataset["rows"], dataset["columns"], dataset["contract_version"]) == (500, 6, "1.2")
@@ -196,7 +197,7 @@ def test_store_location_from_environment(project: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv(f"{NAME.upper()}_TRACKING_DB", str(custom))
     with tracking.start_run("custom"):
         pass
-    assert [run["name"] for run in tracking.list_runs()] == ["custom"]
+    assert [run["name"] for run in tracking.LocalRunStore().list_runs()] == ["custom"]
     assert custom.is_file()
 
 
@@ -238,28 +239,33 @@ def test_list_filters_and_orders_newest_first(db: Path) -> None:
         raise ValueError("bad")
     with tracking.start_run("train", tags={"team": "a"}, db=db):
         pass
-    names = [(run["name"], run["status"]) for run in tracking.list_runs(db=db)]
+    names = [(run["name"], run["status"]) for run in tracking.LocalRunStore(db).list_runs()]
     assert names == [("train", "finished"), ("train", "failed"), ("prepare", "finished")]
-    assert len(tracking.list_runs(name="train", db=db)) == 2
-    assert [r["status"] for r in tracking.list_runs(status="failed", db=db)] == ["failed"]
-    assert [r["name"] for r in tracking.list_runs(tag="team=a", db=db)] == ["train", "prepare"]
-    assert len(tracking.list_runs(tag="team", db=db)) == 3
-    assert tracking.list_runs(tag="team=c", db=db) == []
+    assert len(tracking.LocalRunStore(db).list_runs(name="train")) == 2
+    assert [r["status"] for r in tracking.LocalRunStore(db).list_runs(status="failed")] == [
+        "failed"
+    ]
+    assert [r["name"] for r in tracking.LocalRunStore(db).list_runs(tag="team=a")] == [
+        "train",
+        "prepare",
+    ]
+    assert len(tracking.LocalRunStore(db).list_runs(tag="team")) == 3
+    assert tracking.LocalRunStore(db).list_runs(tag="team=c") == []
 
 
 def test_live_run_reads_as_running(db: Path) -> None:
     with tracking.start_run("long", db=db) as run:
-        assert tracking.get_run(run.id, db=db)["status"] == "running"
+        assert tracking.LocalRunStore(db).get_run(run.id)["status"] == "running"
 
 
 def test_get_run_by_prefix_and_unknown_id(db: Path) -> None:
     with tracking.start_run("train", db=db) as run:
         pass
-    assert tracking.get_run(run.id[:6], db=db)["id"] == run.id
+    assert tracking.LocalRunStore(db).get_run(run.id[:6])["id"] == run.id
     with pytest.raises(tracking.TrackingError, match="no run with id"):
-        tracking.get_run("zzzz", db=db)
+        tracking.LocalRunStore(db).get_run("zzzz")
     with pytest.raises(tracking.TrackingError, match="no tracking store"):
-        tracking.get_run(run.id, db=db.parent / "other.db")
+        tracking.LocalRunStore(db.parent / "other.db").get_run(run.id)
 
 
 def test_compare_marks_differences(db: Path) -> None:
@@ -268,36 +274,48 @@ def test_compare_marks_differences(db: Path) -> None:
     with tracking.start_run("b", params={"C": 2.0, "seed": 1}, db=db) as second:
         second.log_metric("accuracy", 0.9)
         second.log_metric("f1", 0.5)
-    result = tracking.compare([first.id, second.id], db=db)
+    store = tracking.LocalRunStore(db)
+    result = tracking.compare([store.get_run(first.id), store.get_run(second.id)])
     assert result["params"] == {"C": [1.0, 2.0], "seed": [1, 1]}
     assert result["params_differ"] == ["C"]
     assert result["metrics"] == {"accuracy": [0.9, 0.9], "f1": [None, 0.5]}
     assert result["metrics_differ"] == ["f1"]
 
 
-def test_backend_choice(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(tracking.ENV_BACKEND)
-    (project / "params.yaml").write_text("seed: 1\ntracking_backend: mlflow  # or local\n")
-    assert tracking.backend_choice() == "mlflow"
-    monkeypatch.setenv(f"{NAME.upper()}_TRACKING_BACKEND", "local")
-    assert tracking.backend_choice() == "local"
-    assert tracking.backend_choice("mlflow") == "mlflow"
-    monkeypatch.delenv(f"{NAME.upper()}_TRACKING_BACKEND")
-    (project / ".env").write_text(f"# comment\n{NAME.upper()}_TRACKING_BACKEND=local\n")
-    assert tracking.backend_choice() == "local"  # .env before params.yaml, as in the settings
-    (project / ".env").unlink()
-    with pytest.raises(tracking.TrackingError, match="unknown tracking backend"):
-        tracking.backend_choice("neptune")
-    (project / "params.yaml").write_text("seed: 1\n")
-    assert tracking.backend_choice() == "local"
-
-
-def test_params_yaml_backend_matches_settings(
+def test_backend_choice_follows_the_settings(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(tracking.ENV_BACKEND)
+    params = project / "params.yaml"
+    text = params.read_text()
+    params.write_text(re.sub(r"(?m)^tracking_backend: .*$", "tracking_backend: mlflow", text))
+    assert tracking.backend_choice(root=project) == "mlflow"
+    monkeypatch.setenv(f"{NAME.upper()}_TRACKING_BACKEND", "local")
+    assert tracking.backend_choice(root=project) == "local"
+    assert tracking.backend_choice("mlflow") == "mlflow"
+    monkeypatch.delenv(f"{NAME.upper()}_TRACKING_BACKEND")
+    (project / ".env").write_text(f"# comment\n{NAME.upper()}_TRACKING_BACKEND=local\n")
+    assert tracking.backend_choice(root=project) == "local"  # .env before params.yaml
+    (project / ".env").unlink()
+    with pytest.raises(tracking.TrackingError, match="unknown tracking backend"):
+        tracking.backend_choice("neptune")
+    params.write_text(re.sub(r"(?m)^tracking_backend: .*\n", "", text))
+    assert tracking.backend_choice(root=project) == "local"
     settings = load("mlops.settings").load_settings(project)
     assert tracking.backend_choice(root=project) == settings.tracking_backend
+    assert tracking.backend_choice(root=project / "elsewhere") == "local", "no project: local"
+
+
+def test_artifact_paths_are_relative_to_the_project(project: Path, db: Path) -> None:
+    (project / "reports").mkdir()
+    (project / "reports" / "a.txt").write_text("a")
+    outside = project.parent / f"{project.name}-outside.txt"
+    outside.write_text("b")
+    with tracking.start_run("paths", db=db, root=project) as run:
+        run.log_artifact(project / "reports" / "a.txt")
+        run.log_artifact(outside)
+    paths = [a["path"] for a in tracking.LocalRunStore(db).get_run(run.id)["artifacts"]]
+    assert paths == ["reports/a.txt", str(outside.resolve())]
 
 
 # ---------------------------------------------------------------------------------- fingerprints

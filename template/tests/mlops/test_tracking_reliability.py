@@ -79,7 +79,7 @@ def test_many_processes_on_a_brand_new_store(tmp_path: Path) -> None:
         per_run = conn.execute("SELECT COUNT(*) FROM metrics GROUP BY run_id").fetchall()
         assert per_run == [(CALLS,)] * WRITERS
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    runs = tracking.list_runs(db=tmp_path / "new.db")
+    runs = tracking.LocalRunStore(tmp_path / "new.db").list_runs()
     assert [run["status"] for run in runs] == ["finished"] * WRITERS
 
 
@@ -95,10 +95,9 @@ def test_killed_run_reads_as_crashed_and_store_stays_sound(tmp_path: Path) -> No
 
     with sqlite3.connect(tmp_path / "kill.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    record = tracking.get_run(run_id, db=tmp_path / "kill.db")
+    record = tracking.LocalRunStore(tmp_path / "kill.db").get_run(run_id)
     assert record["status"] == "crashed"
     assert record["end_time"] is None
     assert len(record["metric_history"]) > 100
-    assert [r["id"] for r in tracking.list_runs(status="crashed", db=tmp_path / "kill.db")] == [
-        run_id
-    ]
+    crashed = tracking.LocalRunStore(tmp_path / "kill.db").list_runs(status="crashed")
+    assert [r["id"] for r in crashed] == [run_id]

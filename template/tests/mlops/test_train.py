@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,15 @@ def _ingested(project: Path):
     return settings
 
 
-def test_train_writes_model_metadata_and_holdout(project: Path) -> None:
+def test_train_registers_one_candidate_version(project: Path) -> None:
     settings = _ingested(project)
     result = train_mod.train(settings, project)
-    meta = json.loads((project / "models" / "model.json").read_text(encoding="utf-8"))
+    meta = result.metadata
     assert meta["estimator"] == settings.train.estimator
-    assert meta["sha256"] and isinstance(meta["trusted_types"], list)
     assert meta["train_rows"] + meta["test_rows"] == len(data.load_embedded(settings.data.dataset))
-    assert result.model_path.is_file()
-    assert result.holdout_path.is_file()
+    assert result.version["version"] == 1
+    assert Path(result.model_path).is_file()
+    assert result.version["sha256"] == meta["sha256"]
 
 
 def test_training_is_seeded(project: Path) -> None:
@@ -73,7 +72,7 @@ def test_bad_hyperparameter_value_is_one_line_and_writes_no_model(project: Path)
     with pytest.raises(train_mod.TrainError, match="cannot fit random_forest") as caught:
         train_mod.train(settings, project)
     assert "\n" not in str(caught.value)
-    assert not (project / "models" / "model.skops").exists()
+    assert not list(project.glob("models/**/model.skops"))
 
 
 def _settings_for(project: Path, task: str, estimator: str):

@@ -1,43 +1,51 @@
-"""Evaluate: task metrics (``metrics``) of the trained model on the held-out rows ``train`` set
-aside. Written atomically to
-``reports/metrics.json`` with the model's SHA-256, so a metric always names the exact artifact.
+"""Evaluate: the task's metrics of a registered version on the held-out rows registered with it.
+
+Nothing is trusted from a side file: the model and the held-out rows come from the registry,
+each checked against the SHA-256 in the version's record (and the model against the project's
+``trusted-types.txt``). The result is written atomically to ``reports/metrics.json`` with the
+version and both hashes, so a metric always names the exact artifact and data it came from.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 METRICS_FILE = Path("reports/metrics.json")
 
 
 def evaluate(
-    root: Path | str = ".", models_dir: Path | str | None = None
+    root: Path | str = ".",
+    models_dir: Path | str | None = None,
+    *,
+    settings: Settings | None = None,
+    version: int | str = "candidate",
 ) -> tuple[dict[str, float], Path]:
-    """Score the saved model on its holdout; return the metrics and the file written.
+    """Score ``version`` (default: the candidate) on its held-out rows; metrics and file written.
 
-    ``models_dir`` is the settings' (default: ``models/`` under ``root``).
+    ``settings`` default to the project's at ``root``; ``models_dir`` overrides theirs.
     """
-    import pandas as pd
-
     from .files import write_atomic
-    from .metrics import score
-    from .model import load_model
-    from .train import read_metadata
+    from .lifecycle import score_version
+    from .registry import open_registry
+    from .settings import load_settings
 
     root = Path(root)
-    models = Path(models_dir) if models_dir is not None else root / "models"
-    meta = read_metadata(models)
-    model = load_model(models / meta["path"], meta["sha256"], meta["trusted_types"])
-    holdout = models / meta["holdout"]
-    if not holdout.is_file():
-        raise FileNotFoundError(f"{holdout} not found: run `train` first")
-    metrics = score(meta["task"], model, pd.read_parquet(holdout), meta["target"])
+    settings = settings if settings is not None else load_settings(root)
+    if models_dir is not None:
+        settings = settings.model_copy(update={"models_dir": Path(models_dir)})
+    metrics, entry = score_version(open_registry(settings, root), version)
     body = {
-        "task": meta["task"],
-        "estimator": meta["estimator"],
-        "model_sha256": meta["sha256"],
-        "rows": meta["test_rows"],
+        "dataset": entry["dataset"],
+        "task": entry["task"],
+        "estimator": entry["estimator"],
+        "model_version": entry["version"],
+        "model_sha256": entry["sha256"],
+        "holdout_sha256": entry["holdout_sha256"],
         "metrics": metrics,
     }
     path = write_atomic(root / METRICS_FILE, (json.dumps(body, indent=2) + "\n").encode("utf-8"))

@@ -21,7 +21,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .metrics import LOWER_IS_BETTER, Predictor, perfect, split_baseline
+from .metrics import LOWER_IS_BETTER, perfect, split_baseline
+from .model import Model
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 # The metrics the baseline rule uses when params.yaml names none (those the task reports).
 BASELINE_METRICS = ("roc_auc", "f1_macro", "rmse", "mae")
 
-Evaluate = Callable[[Predictor], Mapping[str, float]]
+Evaluate = Callable[[Model], Mapping[str, float]]
 
 
 @dataclass

@@ -1,96 +1,116 @@
-"""Glue between the pipeline's stages and the registry: what promote, predict and drift reuse.
+"""Glue between the pipeline's stages and the registry: what train, evaluate and promote share.
 
-- ``held_out_evaluator``: scores any model on the held-out rows the last ``train`` set aside
-  (``models/holdout.parquet``), the same rows for the candidate and the production model;
-- ``register_trained``: the pipeline's last step, a trained model registered as the candidate
-  with its metrics, data fingerprint, contract version, run id and drift reference statistics.
+- ``run_params``: what a tracked run records of the settings (everything that changes a result);
+- ``register_trained``: a trained model registered as the candidate, with its held-out rows,
+  metrics, data fingerprint, contract version, run id and drift reference statistics;
+- ``score_version``: a registered version scored on its own held-out rows (hash-checked);
+- ``held_out_evaluator``: the promotion gate's scorer, on the candidate's held-out rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from ..datasets import ID_COLUMN, TARGET
-
-
-def held_out_evaluator(settings: Any, root: Path | str) -> Callable[[Any], dict[str, float]]:
-    """``evaluate(model) -> metrics`` on the held-out rows of the last training run."""
-    from .metrics import score
-    from .train import read_metadata
-
-    meta = read_metadata(settings.models_dir)
-    holdout = Path(settings.models_dir) / meta["holdout"]
-    if not holdout.is_file():
-        raise FileNotFoundError(f"{holdout} not found: run `train` (or `pipeline`) first")
-    frame = pd.read_parquet(holdout)
-
-    def evaluate(model: Any) -> dict[str, float]:
-        return score(settings.task, model, frame, meta["target"])
-
-    return evaluate
+    from .contract import Contract
+    from .model import Model
+    from .registry import ModelVersion, Registry
+    from .settings import Settings
+    from .tracking import TrackedRun
 
 
-def feature_roles(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Numeric and categorical feature columns by dtype (the id and the target excluded)."""
-    features = [c for c in frame.columns if c not in {ID_COLUMN, TARGET}]
-    numeric = [c for c in features if pd.api.types.is_numeric_dtype(frame[c])]
-    return numeric, [c for c in features if c not in numeric]
+def run_params(settings: Settings) -> dict[str, object]:
+    """The parameters a run records: everything in settings that changes the result."""
+    hyperparameters = {
+        f"hp.{key}": value for key, value in settings.train.chosen_hyperparameters().items()
+    }
+    return {
+        "task": settings.task,
+        "seed": settings.seed,
+        "dataset": settings.data.dataset,
+        "test_size": settings.data.test_size,
+        "estimator": settings.train.estimator,
+        **hyperparameters,
+    }
 
 
 def register_trained(
-    model: Any,
-    train: pd.DataFrame,
+    registry: Registry,
+    model: object,
     *,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    contract: Contract,
+    settings: Settings,
     metrics: Mapping[str, float],
-    models_dir: Path | str = "models",
-    fingerprint: Any = None,
-    contract_version: str | int | None = None,
-    run: Any = None,
-    roles: tuple[list[str], list[str]] | None = None,
-) -> dict[str, Any]:
-    """Register a trained model as the candidate, with drift reference statistics of ``train``.
+    data: pd.DataFrame | None = None,
+    run: TrackedRun | None = None,
+) -> ModelVersion:
+    """Register ``model`` as the candidate: one version, its files and their hashes.
 
-    Inside a tracked run (``run``, or the active ``tracking.start_run``) the run's id is recorded
-    on the version and the artifact and version on the run, so each leads to the other.
+    ``data`` (default: ``train`` and ``holdout``) is what the fingerprint covers. Inside a tracked
+    run the run's id is recorded on the version, and the version and its hash on the run.
     """
-    from . import tracking
-    from .drift import reference_stats
-    from .registry import Registry
+    import pandas as pd
 
-    run = run if run is not None else tracking.current_run()
-    numeric, categorical = roles or feature_roles(train)
-    registry = Registry(models_dir)
-    entry = registry.register(
-        model,
+    from .drift import reference_stats
+    from .registry import Candidate
+    from .tracking import fingerprint
+
+    found = fingerprint(data if data is not None else pd.concat([train, holdout]))
+    candidate = Candidate(
+        model=model,
+        holdout=holdout,
+        reference=reference_stats(
+            train, contract.columns("feature_numeric"), contract.columns("feature_categorical")
+        ),
         metrics=metrics,
-        data_fingerprint=fingerprint if fingerprint is not None else tracking.fingerprint(train),
-        contract_version=None if contract_version is None else str(contract_version),
+        dataset=settings.data.dataset,
+        task=settings.task,
+        target=contract.target,
+        estimator=settings.train.estimator,
+        data_fingerprint={
+            "sha256": found["sha256"],
+            "rows": found["rows"],
+            "columns": found["columns"],
+        },
+        contract_version=None if contract.version is None else str(contract.version),
         run_id=run.id if run is not None else None,
-        reference=reference_stats(train, numeric, categorical),
     )
+    entry = registry.register(candidate)
     if run is not None:
-        run.log_artifact(registry.dir / entry["artifact"])
         run.set_tag("model_version", f"v{entry['version']}")
+        run.set_tag("model_sha256", entry["sha256"])
     return entry
 
 
-def register_pipeline_model(
-    settings: Any, root: Path | str, trained: Any, metrics: Mapping[str, float], **extra: Any
-) -> dict[str, Any]:
-    """The pipeline's last stage: register ``train``'s result (roles from the contract)."""
-    from .contract import load_contract
+def score_version(
+    registry: Registry, ref: int | str = "candidate"
+) -> tuple[dict[str, float], ModelVersion]:
+    """A version's task metrics on the held-out rows registered with it (both hash-checked)."""
+    from .metrics import score
 
-    contract = load_contract(settings.data.dataset, root)
-    return register_trained(
-        trained.model,
-        trained.train,
-        metrics=metrics,
-        models_dir=settings.models_dir,
-        contract_version=trained.metadata["contract_version"],
-        roles=(contract.columns("feature_numeric"), contract.columns("feature_categorical")),
-        **extra,
-    )
+    model, entry = registry.load(ref)
+    holdout, _ = registry.holdout(entry["version"])
+    return score(entry["task"], model, holdout, entry["target"]), entry
+
+
+def held_out_evaluator(
+    registry: Registry, ref: int | str = "candidate"
+) -> Callable[[Model], dict[str, float]]:
+    """``evaluate(model) -> metrics`` on the held-out rows registered with ``ref`` (hash-checked).
+
+    The promotion gate scores the candidate and the production model with it: the same rows for
+    both, the ones the candidate never saw in training.
+    """
+    from .metrics import score
+
+    holdout, entry = registry.holdout(ref)
+
+    def evaluate(model: Model) -> dict[str, float]:
+        return score(entry["task"], model, holdout, entry["target"])
+
+    return evaluate

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
+
+from .model import Model
 
 CLASSIFICATION_METRICS = ("accuracy", "f1_macro", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
@@ -28,13 +29,6 @@ LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "mape", "log_loss", "brier"})
 PERFECT = {"accuracy": 1.0, "f1_macro": 1.0, "roc_auc": 1.0, "r2": 1.0}
 BASELINE_PREFIX = "baseline_"
 DIGITS = 6
-
-
-class Predictor(Protocol):
-    """What ``score`` needs of a model: ``predict`` (and ``predict_proba`` for probabilities)."""
-
-    def predict(self, X: pd.DataFrame) -> Sequence[object]:  # noqa: N803 - scikit-learn's name
-        """Predictions for the rows of ``X``."""
 
 
 def perfect(metric: str) -> float:
@@ -105,11 +99,11 @@ def baseline_scores(task: str, truth: pd.Series) -> dict[str, float]:
 
 
 def score(
-    task: str, model: Predictor, frame: pd.DataFrame, target: str, *, baseline: bool = True
+    task: str, model: Model, frame: pd.DataFrame, target: str, *, baseline: bool = True
 ) -> dict[str, float]:
     """The task's metrics of ``model`` on ``frame`` (plus ``baseline_*``, unless told not to)."""
     truth = frame[target]
-    predicted = list(model.predict(frame))
+    predicted = list(np.asarray(model.predict(frame)))
     if task == "classification":
         proba = None
         predict_proba = getattr(model, "predict_proba", None)

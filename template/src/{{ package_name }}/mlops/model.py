@@ -1,68 +1,98 @@
-"""Saving and loading fitted models with skops, never pickle.
+"""Fitted models as bytes: skops, never pickle, and loaded only after a hash and type check.
 
-``save_model`` records, at save time, the types skops does not trust by default and the file's
-SHA-256; ``load_model`` checks the hash first and passes ONLY that stored allowlist to
-``skops.io.load``, so a swapped artifact, or one needing any other type, is refused before it can
-run code. The registry (F4) builds on these two functions.
+``dump_model`` turns a fitted pipeline into skops bytes with their SHA-256 and the types skops
+does not trust by default (what the model *needs*). ``load_model`` checks the hash first, then
+passes ``skops.io.loads`` ONLY the allowlist it is given: the registry gives it the project's
+reviewed ``trusted-types.txt`` (see ``registry.trust``), never anything stored beside the model,
+so a swapped artifact, or one needing any other type, is refused before it can run code.
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from .errors import UserError
-from .files import sha256_of, write_atomic
+from .errors import UserError, first_line
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pandas as pd
 
 
 class ModelError(UserError):
     """A model cannot be loaded or saved; the message is one line meant for the user."""
 
 
-def save_model(model: Any, path: Path | str) -> dict[str, Any]:
-    """Write ``model`` to ``path`` atomically; return its metadata (path, sha256, trusted types)."""
+class Model(Protocol):
+    """What the project does with a fitted model: predictions for a frame of features."""
+
+    def predict(self, features: pd.DataFrame) -> npt.ArrayLike:
+        """One prediction per row."""
+        ...
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """A model serialised with skops: its bytes, their SHA-256 and what loading them needs."""
+
+    data: bytes
+    sha256: str
+    types: list[str]  # types outside skops' defaults that loading needs (to be allowlisted)
+    sklearn_version: str
+    skops_version: str
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def dump_model(model: object) -> SavedModel:
+    """Serialise ``model`` with skops (no pickle) and list the types loading it will need."""
     import sklearn
     import skops
     import skops.io as sio
 
     data = sio.dumps(model)
-    trusted = sorted(sio.get_untrusted_types(data=data))
-    path = write_atomic(Path(path), data)
-    return {
-        "path": str(path),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "trusted_types": trusted,
-        "sklearn_version": sklearn.__version__,
-        "skops_version": skops.__version__,
-    }
+    return SavedModel(
+        data=data,
+        sha256=sha256_bytes(data),
+        types=needed_types(data),
+        sklearn_version=sklearn.__version__,
+        skops_version=skops.__version__,
+    )
 
 
-def load_model(path: Path | str, sha256: str, trusted_types: list[str]) -> Any:
-    """Load a model saved by ``save_model`` after checking its hash and its type allowlist."""
+def needed_types(data: bytes) -> list[str]:
+    """The types a skops file needs beyond skops' own defaults, sorted."""
     import skops.io as sio
-    from skops.io.exceptions import UntrustedTypesFoundException
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"model not found: {path} (run `train` first)")
-    actual = sha256_of(path)
+    try:
+        return sorted(sio.get_untrusted_types(data=data))
+    except Exception as error:  # a corrupt zip or an unknown skops format
+        raise ModelError(f"not a readable skops file: {first_line(error)}") from error
+
+
+def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = "model") -> Model:
+    """Load skops ``data`` after checking its SHA-256 against ``sha256``, trusting ``allowed``."""
+    import skops.io as sio
+
+    actual = sha256_bytes(data)
     if actual != sha256:
         raise ModelError(
-            f"refusing to load {path}: SHA-256 {actual[:12]}… != recorded {sha256[:12]}…"
+            f"refusing to load {name}: SHA-256 {actual[:12]}… != recorded {sha256[:12]}…"
+        )
+    missing = sorted(set(needed_types(data)) - set(allowed))
+    if missing:
+        raise ModelError(
+            f"refusing to load {name}: it needs types outside trusted-types.txt: "
+            f"{', '.join(missing)}"
         )
     try:
-        return sio.load(path, trusted=list(trusted_types))
-    except UntrustedTypesFoundException as error:
-        # skops explains at length over several lines; the user needs the first one.
-        reason = first_line(error).rstrip(".")
-        message = f"refusing to load {path}: types outside its allowlist ({reason})"
-        raise ModelError(message) from error
-    except Exception as error:  # a corrupt zip or an unknown skops format
-        raise ModelError(f"{path} cannot be loaded: {first_line(error)}") from error
-
-
-def first_line(error: BaseException) -> str:
-    """An exception's message reduced to its first non-empty line (or its type's name)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+        model: Model = sio.loads(data, trusted=list(allowed))
+    except Exception as error:  # skops' own refusal, or a file it cannot rebuild
+        raise ModelError(f"{name} cannot be loaded: {first_line(error)}") from error
+    return model

@@ -23,7 +23,7 @@ import pandas as pd
 from .contract import Contract
 from .errors import UserError
 from .files import write_atomic
-from .metrics import Predictor
+from .model import Model
 
 SUFFIXES = (".csv", ".parquet")
 REPORTS_DIR = Path("reports")
@@ -80,7 +80,7 @@ def probability_column(label: object) -> str:
 
 
 def predict_frame(
-    model: Predictor,
+    model: Model,
     frame: pd.DataFrame,
     version: int,
     sha256: str,
@@ -116,7 +116,7 @@ def run(
     source: Path | str,
     output: Path | str | None,
     *,
-    model: Predictor,
+    model: Model,
     entry: Mapping[str, object],
     contract: Contract,
     root: Path | str = ".",

@@ -1,18 +1,26 @@
 """Promotion: the candidate becomes production only when the gate (``gate``) lets it.
 
-Both models are loaded (hash and allowlist checked) and scored here, on the same held-out data,
-so the comparison is fair even when the data changed since training; the registry then moves the
-``production`` alias only if nobody else moved it meanwhile. ``--force`` skips the rules but
-needs a reason; the audit log records it with the failed rules.
+Both models are loaded (hash and allowlist checked) and scored here on the same rows: the
+held-out rows registered with the candidate (hash-checked too), which it never saw in training.
+The registry then moves ``production`` only if nobody moved it meanwhile (a compare-and-set on
+the audit log, shared by the whole team in MLflow mode). ``--force`` skips the rules but needs a
+reason; the audit log records it with the failed rules.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from .errors import UserError
-from .gate import Evaluate, GateResult, evaluate_gate
-from .registry import Registry, RegistryError
+from .gate import GateResult, evaluate_gate
+from .registry import AuditRecord, Registry, RegistryError
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .settings import PromotionSettings
+
+Scorer = Callable[["Model"], Mapping[str, float]]
 
 
 class PromotionError(UserError):
@@ -21,32 +29,37 @@ class PromotionError(UserError):
 
 def promote(
     registry: Registry,
-    settings: Any,
-    evaluate: Evaluate,
+    settings: PromotionSettings,
+    evaluate: Scorer | None = None,
     *,
     version: int | str | None = None,
     force: bool = False,
     reason: str | None = None,
-) -> tuple[GateResult, dict[str, Any] | None]:
+) -> tuple[GateResult, AuditRecord | None]:
     """Gate and (when it passes, or is forced) promote; returns the verdict and the audit record.
 
-    ``settings`` is the ``promotion`` section; ``evaluate(model)`` scores a model on the current
-    held-out data. The audit record is None when the candidate was refused.
+    ``settings`` is the ``promotion`` section; ``evaluate(model)`` scores a model (default: on
+    the held-out rows registered with the version being promoted). The audit record is None when
+    the candidate was refused.
     """
+    from .lifecycle import held_out_evaluator
+
     if force and not (reason and reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
-    number = registry.resolve(version if version is not None else "candidate")
-    current = registry.alias("production")
+    state = registry.state()
+    number = registry.resolve(version if version is not None else "candidate", state)
+    current = state.production
     if number == current:
         raise RegistryError(f"v{number} is already the production version")
+    score = evaluate if evaluate is not None else held_out_evaluator(registry, number)
     model, _ = registry.load(number)
-    candidate_metrics = dict(evaluate(model))
+    candidate_metrics = dict(score(model))
     production_metrics = None
     problem = None
     if current is not None:
         try:
             production_model, _ = registry.load(current)
-            production_metrics = dict(evaluate(production_model))
+            production_metrics = dict(score(production_model))
         except RegistryError as error:
             problem = f"production v{current} cannot be evaluated: {error}"
     result = evaluate_gate(

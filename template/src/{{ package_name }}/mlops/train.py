@@ -1,38 +1,32 @@
 """Train: fit the contract's feature pipeline plus the estimator ``params.yaml`` names, seeded.
 
 Inputs: the validated dataset ingest wrote (``data/processed/<dataset>.parquet``), the contract,
-the settings. Outputs, each written atomically (the model file before its metadata):
-
-    models/model.skops     the fitted pipeline (skops, never pickle)
-    models/model.json      metadata: sha256, trusted types, estimator, hyperparameters, seed,
-                           dataset, contract version, rows
-    models/holdout.parquet the held-out rows, so ``evaluate`` scores exactly the unseen split
+the settings. Output: ONE registered model version, the new ``candidate`` (see ``registry``):
+the fitted pipeline (skops, never pickle), the held-out rows ``evaluate`` and the promotion gate
+score it on, and drift reference statistics, each with its SHA-256 in the version's record. The
+training run (the pipeline's, or a ``train`` run of its own) names the same version and hash.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import pandas as pd
     from sklearn.base import BaseEstimator
     from sklearn.pipeline import Pipeline
 
     from .contract import Contract
+    from .registry import ModelVersion
     from .settings import Settings
-
-MODEL_FILE = "model.skops"
-METADATA_FILE = "model.json"
-HOLDOUT_FILE = "holdout.parquet"
+    from .tracking import TrackedRun
 
 
 class TrainError(UserError):
@@ -79,15 +73,14 @@ def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, obje
 
 @dataclass
 class TrainResult:
-    """What training produced: the fitted pipeline, both splits and the saved files."""
+    """What training produced: the fitted pipeline, both splits and the registered version."""
 
     model: Any
     train: Any
     test: Any
-    metadata: dict[str, Any]
-    model_path: Path
-    metadata_path: Path
-    holdout_path: Path
+    metadata: dict[str, Any]  # estimator, hyperparameters, seed, dataset, rows, metrics
+    version: ModelVersion
+    model_path: str  # where the version's model is (a file, or the server's model version)
 
 
 def check_target(frame: pd.DataFrame, target: str, task: str) -> None:
@@ -165,25 +158,65 @@ def fit(
     return model, train, test
 
 
-def train(settings: Any, root: Path | str = ".", frame: Any = None) -> TrainResult:
-    """Fit on the processed dataset (or ``frame``) and write the model, metadata and holdout."""
-    from .contract import load_contract
-    from .data import load_processed, write_parquet
-    from .files import write_atomic
-    from .model import save_model
+def train(
+    settings: Settings, root: Path | str = ".", frame: pd.DataFrame | None = None
+) -> TrainResult:
+    """Fit on the processed dataset (or ``frame``), score the held-out rows, register the model.
 
-    root = Path(root)
+    The model becomes the ``candidate`` of the dataset's model line. Inside a tracked run (the
+    pipeline's) the version records that run; otherwise a ``train`` run is tracked here.
+    """
+    from .tracking import current_run, start_run
+
+    run = current_run()
+    if run is not None:
+        return _train(settings, Path(root), frame, run)
+    from .lifecycle import run_params
+
+    with start_run(
+        "train",
+        params=run_params(settings),
+        tags={"dataset": settings.data.dataset, "stage": "train"},
+        settings=settings,
+        root=root,
+    ) as tracked:
+        result = _train(settings, Path(root), frame, tracked)
+        tracked.log_metrics(result.metadata["metrics"])
+    return result
+
+
+def _train(
+    settings: Settings, root: Path, frame: pd.DataFrame | None, run: TrackedRun
+) -> TrainResult:
+    from .contract import load_contract
+    from .data import load_processed
+    from .lifecycle import register_trained
+    from .metrics import score
+    from .registry import LocalRegistry, open_registry
+
     dataset = settings.data.dataset
     contract = load_contract(dataset, root)
     if frame is None:
         frame = load_processed(dataset, root)
     model, train_rows, test_rows = fit(frame, contract, settings)
-    models = settings.models_dir
-    holdout_path = write_parquet(test_rows, models / HOLDOUT_FILE)
-    saved = save_model(model, models / MODEL_FILE)
+    metrics = score(settings.task, model, test_rows, contract.target)
+    registry = open_registry(settings, root)
+    entry = register_trained(
+        registry,
+        model,
+        train=train_rows,
+        holdout=test_rows,
+        contract=contract,
+        settings=settings,
+        metrics=metrics,
+        data=frame,
+        run=run,
+    )
+    if isinstance(registry, LocalRegistry):
+        model_path = str(registry.file_path(entry["version"], "model.skops"))
+    else:
+        model_path = f"{registry.describe()} v{entry['version']}"
     metadata = {
-        **saved,
-        "path": MODEL_FILE,
         "task": settings.task,
         "estimator": settings.train.estimator,
         "hyperparameters": settings.train.chosen_hyperparameters(),
@@ -193,25 +226,15 @@ def train(settings: Any, root: Path | str = ".", frame: Any = None) -> TrainResu
         "target": contract.target,
         "train_rows": len(train_rows),
         "test_rows": len(test_rows),
-        "holdout": HOLDOUT_FILE,
+        "metrics": metrics,
+        "version": entry["version"],
+        "sha256": entry["sha256"],
     }
-    text = json.dumps(metadata, indent=2) + "\n"
-    metadata_path = write_atomic(models / METADATA_FILE, text.encode("utf-8"))
     return TrainResult(
         model=model,
         train=train_rows,
         test=test_rows,
         metadata=metadata,
-        model_path=models / MODEL_FILE,
-        metadata_path=metadata_path,
-        holdout_path=holdout_path,
+        version=entry,
+        model_path=model_path,
     )
-
-
-def read_metadata(models_dir: Path | str = "models") -> dict[str, Any]:
-    """The metadata ``train`` wrote in ``models_dir``; a clear error when it has not run."""
-    path = Path(models_dir) / METADATA_FILE
-    if not path.is_file():
-        raise TrainError(f"{path} not found: run `train` first")
-    metadata: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return metadata

@@ -143,7 +143,7 @@ def shown_metrics(metrics: dict[str, float]) -> str:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..evaluate import evaluate
 
-    metrics, path = evaluate(project_root(args), settings_of(args).models_dir)
+    metrics, path = evaluate(project_root(args), settings=settings_of(args))
     log.info("%s -> %s", shown_metrics(metrics), path)
     return 0
 
@@ -218,17 +218,19 @@ def register(subparsers: Subparsers) -> None:
     train = subparsers.add_parser(
         "train",
         parents=[root],
-        help="fit params.yaml's estimator on the processed data -> models/model.skops",
-        description="Split the processed data (seeded), fit features + estimator, save "
-        "models/model.skops, models/model.json (sha256, trusted types) and models/holdout.parquet.",
+        help="fit params.yaml's estimator on the processed data and register it as the candidate",
+        description="Split the processed data (seeded), fit features + estimator, score the "
+        "held-out rows and register one model version (model, held-out rows, drift statistics, "
+        "each hash-checked) as the candidate.",
     )
     train.set_defaults(handler=cmd_train)
 
     evaluate = subparsers.add_parser(
         "evaluate",
         parents=[root],
-        help="score the trained model on its held-out rows -> reports/metrics.json",
-        description="Classification: accuracy, f1, roc_auc. Regression: rmse, mae, r2.",
+        help="score the candidate on the held-out rows registered with it -> reports/metrics.json",
+        description="Classification: accuracy, macro F1, ROC AUC, log loss. Regression: RMSE, "
+        "MAE, R². Each beside the trivial baseline on the same rows (baseline_*).",
     )
     evaluate.set_defaults(handler=cmd_evaluate)
 

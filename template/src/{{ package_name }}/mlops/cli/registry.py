@@ -1,6 +1,7 @@
-"""Registry commands: ``models``, ``promote`` and ``rollback``.
+"""Registry commands: ``models``, ``promote`` and ``rollback`` (either backend, same commands).
 
-Exit codes: 0 done, 1 refused by the promotion gate, 2 a usage error (one line on stderr).
+Exit codes: 0 done, 1 refused by the promotion gate (or ``models --types`` found types missing
+from trusted-types.txt), 2 a usage error (one line on stderr).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 
 from .. import tables
 from ..errors import EXIT_REFUSED
+from ..registry.records import ALIASES, shown
 from .common import project_root, root_option, settings_of
 
 TYPE_CHECKING = False
@@ -22,59 +24,78 @@ log = logging.getLogger(__name__)
 
 
 def open_registry(args: argparse.Namespace) -> Registry:
-    """The registry of the project at ``--root`` (``models_dir`` from its settings)."""
-    from ..registry import Registry
+    """The registry of the project at ``--root``: its backend, ``models_dir`` and dataset."""
+    from ..registry import open_registry as open_line
 
-    return Registry(settings_of(args).models_dir)
+    return open_line(settings_of(args), project_root(args))
 
 
 def _models(args: argparse.Namespace) -> int:
+    from ..metrics import split_baseline
+
     registry = open_registry(args)
+    for leftover in registry.tidy():
+        log.info("removed what an interrupted change left: %s", leftover)
+    if args.types:
+        return _types(registry, args.types)
     if args.audit:
         for record in registry.audit()[-args.audit :]:
             print(json.dumps(record, sort_keys=True))
         return 0
-    state = registry.read()
-    if not state["versions"]:
-        log.info("no models registered yet (run the pipeline)")
+    state = registry.state()
+    if not state.versions:
+        log.info("no models registered yet for dataset %s (run the pipeline)", registry.dataset)
         return 0
-    aliases: dict[int, list[str]] = {}
-    for name, number in state["aliases"].items():
-        if number is not None:
-            aliases.setdefault(number, []).append(name)
     rows = []
-    for entry in state["versions"]:
-        metrics = " ".join(f"{k}={v:.4g}" for k, v in sorted(entry["metrics"].items()))
+    for number, entry in sorted(state.versions.items()):
+        aliases = [name for name in ALIASES if state.alias(name) == number]
+        own, _ = split_baseline(dict(entry["metrics"]))  # the baseline's: in `evaluate`, `report`
+        metrics = " ".join(f"{k}={v:.4g}" for k, v in sorted(own.items()))
         rows.append(
             (
-                f"v{entry['version']}",
-                ",".join(aliases.get(entry["version"], [])) or None,
+                f"v{number}",
+                ",".join(aliases) or None,
                 entry["created_at"][:19].replace("T", " "),
                 entry["created_by"],
-                (entry.get("run_id") or "-")[:12],
+                (entry["run_id"] or "-")[:12],
                 metrics or None,
                 entry["sha256"][:12],
             )
         )
     headers = ["version", "aliases", "created", "by", "run", "metrics", "sha256"]
     print(tables.render(headers, rows))
+    log.info("model line of dataset %s: %s", registry.dataset, registry.describe())
+    return 0
+
+
+def _types(registry: Registry, ref: str) -> int:
+    """What a version's model needs from trusted-types.txt, and what the file lacks."""
+    entry, needed, missing = registry.needed_types(ref)
+    rows = [(name, "MISSING" if name in missing else "listed") for name in needed]
+    print(tables.render(["type", "trusted-types.txt"], rows))
+    if missing:
+        log.error(
+            "v%s needs %d type(s) trusted-types.txt does not list: review them, then add them "
+            "to it and commit",
+            entry["version"],
+            len(missing),
+        )
+        return EXIT_REFUSED
+    log.info("v%s needs nothing beyond trusted-types.txt", entry["version"])
     return 0
 
 
 def _promote(args: argparse.Namespace) -> int:
     from ..gate import comparison_table
-    from ..lifecycle import held_out_evaluator
     from ..promotion import PromotionError, promote
 
     if args.force and not (args.reason and args.reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
     settings = settings_of(args)
     registry = open_registry(args)
-    evaluate = held_out_evaluator(settings, project_root(args))
     result, record = promote(
         registry,
         settings.promotion,
-        evaluate,
         version=args.version,
         force=args.force,
         reason=args.reason,
@@ -89,14 +110,13 @@ def _promote(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     if record["forced"]:
         log.warning("gate overridden (%s)", "; ".join(result.reasons))
-    previous = f"v{record['from']}" if record["from"] else "none"
-    log.info("promoted: v%s is production (was %s)", record["to"], previous)
+    log.info("promoted: v%s is production (was %s)", record["to"], shown(record["from"]))
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
     record = open_registry(args).rollback(args.to, reason=args.reason)
-    log.info("rolled back: v%s is production (was v%s)", record["to"], record["from"])
+    log.info("rolled back: v%s is production (was %s)", record["to"], shown(record["from"]))
     return 0
 
 
@@ -114,6 +134,13 @@ def register(subparsers: Subparsers) -> None:
         default=0,
         metavar="N",
         help="print the last N audit records instead (default 20)",
+    )
+    parser.add_argument(
+        "--types",
+        nargs="?",
+        const="candidate",
+        metavar="VERSION",
+        help="list the types a version's model needs and whether trusted-types.txt lists them",
     )
     parser.set_defaults(handler=_models)
 
@@ -133,7 +160,11 @@ def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "rollback",
         parents=[root],
-        help="point production back to the previous (or a given) version",
+        help="point production back to the previous production version (run again: one more)",
+        description="Production versions form a stack: each promotion pushes the version it "
+        "replaces. rollback pops it: production goes back to the version that was production "
+        "before the current one, and rolling back again goes one more version back. --to vN pops "
+        "down to an earlier production version vN. A version rolled back from leaves the stack.",
     )
     parser.add_argument("--to", metavar="VERSION", help="roll back to this version (e.g. v2)")
     parser.add_argument("--reason", help="why (recorded in the audit log)")

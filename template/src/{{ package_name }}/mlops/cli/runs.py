@@ -1,60 +1,80 @@
-"""``runs``: read the tracking store — list, show, compare and export runs (plain-text tables)."""
+"""``runs``: read the tracked runs — list, show, compare and export (plain-text tables).
+
+The runs are read where the settings' ``tracking_backend`` records them: the embedded store
+(``--db`` names another file) or the team's MLflow server, with the same commands and output.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from .. import tables, tracking
+from .. import tables
+from ..tracking.api import STATUSES
+from ..tracking.store import ENV_DB
+from .common import output_path, project_root, root_option, settings_of
+
+if TYPE_CHECKING:
+    from ..tables import Cell
+    from ..tracking import RunDetails, RunStore, RunSummary
+    from .common import Subparsers
 
 log = logging.getLogger(__name__)
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import Any
-
-    from .common import Subparsers
-
 SHORT_ID = 8
 DIFF_MARK = "*"
-SHOW_FIELDS = (
+CSV_FIELDS = (
     "id",
     "name",
     "status",
+    "start_time",
+    "end_time",
     "user",
     "host",
     "git_commit",
     "git_dirty",
     "python",
-    "platform",
     "lock_sha256",
-    "error",
 )
+
+
+def iso_time(epoch: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC text (to the millisecond), or None."""
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _time(epoch: float | None) -> str:
     """A timestamp as UTC text, to the second."""
-    if epoch is None:
-        return "-"
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    text = iso_time(epoch)
+    return "-" if text is None else text[:19].replace("T", " ")
 
 
-def _duration(run: dict[str, Any]) -> str:
+def _duration(run: RunSummary) -> str:
     if run["end_time"] is None:
         return "-"
     return f"{run['end_time'] - run['start_time']:.1f}s"
 
 
+def open_store(args: argparse.Namespace) -> RunStore:
+    """The runs of the project at ``--root`` (``--db``: the embedded store in that file)."""
+    from ..tracking import run_store
+
+    return run_store(settings_of(args), project_root(args), db=args.db)
+
+
 def _list(args: argparse.Namespace) -> int:
-    if not tracking.store_path(args.db).is_file():
-        log.info("no runs tracked yet (store: %s)", tracking.store_path(args.db))
+    store = open_store(args)
+    if not store.exists():
+        log.info("no runs tracked yet (store: %s)", store.describe())
         return 0
-    runs = tracking.list_runs(status=args.status, name=args.name, tag=args.tag, db=args.db)
+    runs = store.list_runs(status=args.status, name=args.name, tag=args.tag)
     if not runs:
         log.info("no runs match")
         return 0
@@ -74,17 +94,29 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    run = tracking.get_run(args.run_id, db=args.db)
-    pairs = [(field, run[field]) for field in SHOW_FIELDS]
+    run = open_store(args).get_run(args.run_id)
+    pairs: list[tuple[str, Cell]] = [
+        ("id", run["id"]),
+        ("name", run["name"]),
+        ("status", run["status"]),
+        ("user", run["user"]),
+        ("host", run["host"]),
+        ("git_commit", run["git_commit"]),
+        ("git_dirty", run["git_dirty"]),
+        ("python", run["python"]),
+        ("platform", run["platform"]),
+        ("lock_sha256", run["lock_sha256"]),
+        ("error", run["error"]),
+    ]
     pairs += [
         ("started", f"{_time(run['start_time'])} UTC"),
         ("ended", f"{_time(run['end_time'])} UTC"),
     ]
     print(tables.key_values(pairs))
-    sections: list[tuple[str, list[str], list[Sequence[Any]]]] = [
-        ("params", ["key", "value"], sorted(run["params"].items())),
-        ("metrics (latest step)", ["key", "value"], sorted(run["metrics"].items())),
-        ("tags", ["key", "value"], sorted(run["tags"].items())),
+    sections: list[tuple[str, list[str], list[Sequence[Cell]]]] = [
+        ("params", ["key", "value"], _pairs(run["params"])),
+        ("metrics (latest step)", ["key", "value"], _pairs(run["metrics"])),
+        ("tags", ["key", "value"], _pairs(run["tags"])),
         (
             "datasets",
             ["name", "sha256", "rows", "columns", "contract"],
@@ -96,7 +128,7 @@ def _show(args: argparse.Namespace) -> int:
         (
             "feature steps",
             ["name", "class", "params"],
-            [(s["name"], s["class"], s["params"]) for s in run["feature_steps"]],
+            [(s.get("name"), s.get("class"), s.get("params")) for s in run["feature_steps"]],
         ),
         (
             "artifacts",
@@ -111,78 +143,91 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pairs(mapping: Mapping[str, Cell]) -> list[Sequence[Cell]]:
+    return [(key, value) for key, value in sorted(mapping.items())]
+
+
 def _compare(args: argparse.Namespace) -> int:
-    result = tracking.compare(args.run_ids, db=args.db)
+    from ..tracking import compare
+
+    store = open_store(args)
+    result = compare([store.get_run(run_id) for run_id in args.run_ids])
     headers = ["", "key", *(run_id[:SHORT_ID] for run_id in result["runs"])]
-    rows = []
-    for section in ("params", "metrics"):
-        differ = set(result[f"{section}_differ"])
-        for key, values in result[section].items():
-            rows.append((DIFF_MARK if key in differ else "", f"{section[:-1]}.{key}", *values))
+    rows: list[Sequence[Cell]] = []
+    sections = (
+        ("param", result["params"], set(result["params_differ"])),
+        ("metric", result["metrics"], set(result["metrics_differ"])),
+    )
+    for kind, values, differ in sections:
+        for key, row in values.items():
+            rows.append((DIFF_MARK if key in differ else "", f"{kind}.{key}", *row))
     print(tables.render(headers, rows))
     print(f"\n{DIFF_MARK} = differs between runs")
     return 0
 
 
-def _flat_runs(db: str | None) -> list[dict[str, Any]]:
-    """Every run with its params and latest metrics, for export."""
-    return [tracking.get_run(run["id"], db=db) for run in tracking.list_runs(db=db)]
-
-
 def _export(args: argparse.Namespace) -> int:
     if args.mlflow:
-        from ..tracking_mlflow import export_runs
-
-        exported, skipped = export_runs(args.mlflow, db=args.db)
-        log.info("exported %d run(s) to %s (%d already there)", exported, args.mlflow, skipped)
-        return 0
-    runs = _flat_runs(args.db)
+        return _export_to_mlflow(args)
+    store = open_store(args)
+    runs = [store.get_run(run["id"]) for run in store.list_runs()] if store.exists() else []
     write = _write_json if args.format == "json" else _write_csv
     if not args.output:
         write(runs, sys.stdout)
         return 0
-    from ..files import guard_output
-
-    store = tracking.store_path(args.db).parent
-    target = guard_output(args.output, root=Path.cwd(), keep=(store,))
+    target = output_path(args, args.output)
     with target.open("w", encoding="utf-8", newline="") as out:
         write(runs, out)
     log.info("wrote %d run(s) to %s", len(runs), args.output)
     return 0
 
 
-def _write_json(runs: list[dict[str, Any]], out: Any) -> None:
+def _export_to_mlflow(args: argparse.Namespace) -> int:
+    """Copy the runs of the embedded store (whatever the backend) into the MLflow store given."""
+    from ..tracking.local import LocalRunStore
+    from ..tracking.mlflow_client import Connection
+    from ..tracking.mlflow_export import export_runs
+
+    settings = settings_of(args)
+    store = LocalRunStore(args.db if args.db is not None else settings.tracking_db)
+    runs = [store.get_run(run["id"]) for run in store.list_runs()] if store.exists() else []
+    given = Connection.of(settings, project_root(args))
+    connection = Connection(args.mlflow, given.experiment, given.username, given.password)
+    exported, skipped = export_runs(connection, runs)
+    log.info("exported %d run(s) to %s (%d already there)", exported, args.mlflow, skipped)
+    return 0
+
+
+def _write_json(runs: list[RunDetails], out: TextIO) -> None:
     import json
 
-    json.dump(runs, out, indent=2, default=str)
+    exported = [
+        {**run, "start_time": iso_time(run["start_time"]), "end_time": iso_time(run["end_time"])}
+        for run in runs
+    ]
+    json.dump(exported, out, indent=2, default=str)
     out.write("\n")
 
 
-def _write_csv(runs: list[dict[str, Any]], out: Any) -> None:
-    """One row per run: the run's fields, then ``param.<key>`` and ``metric.<key>`` columns."""
+def _write_csv(runs: list[RunDetails], out: TextIO) -> None:
+    """One row per run: the run's fields (ISO times), then ``param.<key>`` and ``metric.<key>``."""
     import csv
 
-    base = [
-        "id",
-        "name",
-        "status",
-        "start_time",
-        "end_time",
-        "user",
-        "host",
-        "git_commit",
-        "git_dirty",
-        "python",
-        "lock_sha256",
-    ]
     params = sorted({k for run in runs for k in run["params"]})
     metrics = sorted({k for run in runs for k in run["metrics"]})
     writer = csv.writer(out)
-    writer.writerow([*base, *(f"param.{k}" for k in params), *(f"metric.{k}" for k in metrics)])
+    writer.writerow(
+        [*CSV_FIELDS, *(f"param.{k}" for k in params), *(f"metric.{k}" for k in metrics)]
+    )
     for run in runs:
+        fields: dict[str, object] = {
+            **run,
+            "start_time": iso_time(run["start_time"]),
+            "end_time": iso_time(run["end_time"]),
+        }
         writer.writerow(
             [
-                *(run[k] for k in base),
+                *(fields[k] for k in CSV_FIELDS),
                 *(tables.cell(run["params"].get(k)) for k in params),
                 *(run["metrics"].get(k) for k in metrics),
             ]
@@ -191,16 +236,20 @@ def _write_csv(runs: list[dict[str, Any]], out: Any) -> None:
 
 def register(subparsers: Subparsers) -> None:
     """Add the ``runs`` command and its sub-commands."""
-    parser = subparsers.add_parser("runs", help="list, show, compare and export tracked runs")
-    store = argparse.ArgumentParser(add_help=False)
+    parser = subparsers.add_parser(
+        "runs", help="list, show, compare and export tracked runs (local store or MLflow)"
+    )
+    store = argparse.ArgumentParser(add_help=False, parents=[root_option()])
     store.add_argument(
-        "--db", default=None, help=f"tracking store (default: ${tracking.ENV_DB} or .leanops/)"
+        "--db",
+        default=None,
+        help=f"read this embedded store instead (default: the settings' backend; ${ENV_DB})",
     )
     actions = parser.add_subparsers(title="sub-commands", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", parents=[store], help="runs, newest first")
-    listing.add_argument("--status", choices=tracking.STATUSES)
-    listing.add_argument("--name", help="only runs with this name")
+    listing.add_argument("--status", choices=STATUSES)
+    listing.add_argument("--name", help="only runs with this name (pipeline, train)")
     listing.add_argument("--tag", help="only runs with this tag (KEY or KEY=VALUE)")
     listing.set_defaults(handler=_list)
 
@@ -218,6 +267,8 @@ def register(subparsers: Subparsers) -> None:
         "export", parents=[store], help="write runs as JSON/CSV, or copy them to MLflow"
     )
     export.add_argument("--format", choices=("json", "csv"), default="json")
-    export.add_argument("-o", "--output", help="file to write (default: standard output)")
-    export.add_argument("--mlflow", metavar="URI", help="copy runs into this MLflow store")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    export.add_argument(
+        "--mlflow", metavar="URI", help="copy the local runs into this MLflow store"
+    )
     export.set_defaults(handler=_export)

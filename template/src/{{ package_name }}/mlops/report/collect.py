@@ -17,11 +17,9 @@ from .. import PACKAGE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from pydantic import JsonValue
 
-    from ..registry import Registry
+    from ..registry import Registry, State
     from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -108,7 +106,7 @@ class Snapshot:
     runs: list[RunPoint] = field(default_factory=list)
     contract: ContractCheck | None = None
     drift: DriftCheck | None = None
-    audit: list[Json] = field(default_factory=list)
+    audit: list[dict[str, object]] = field(default_factory=list)  # newest first
     notes: list[str] = field(default_factory=list)
 
 
@@ -139,124 +137,109 @@ def _int(value: object) -> int | None:
 # ----------------------------------------------------------------------------------- registry
 
 
-def _production(
-    registry: Registry, state: Mapping[str, object], audit: list[Json]
-) -> ModelCard | None:
-    aliases = state.get("aliases")
-    version = aliases.get("production") if isinstance(aliases, dict) else None
-    if not isinstance(version, int):
+def _production(registry: Registry, state: State) -> ModelCard | None:
+    """The production model's card, from its registered version and the change that made it."""
+    from ..metrics import split_baseline
+
+    version = state.production
+    if version is None:
         return None
-    entry = registry.entry(version)
+    entry = state.versions[version]
     moved = next(
         (
             record
-            for record in reversed(audit)
-            if record.get("alias") == "production" and record.get("to") == version
+            for record in reversed(state.records)
+            if record["alias"] == "production" and record["to"] == version
         ),
-        {},
+        None,
     )
     fingerprint = entry.get("data_fingerprint")
-    sha = fingerprint.get("sha256") if isinstance(fingerprint, dict) else fingerprint
-    rows = fingerprint.get("rows") if isinstance(fingerprint, dict) else None
-    previous = _int(moved.get("from"))
-    previous_metrics = _floats(moved.get("production_metrics"))
-    if previous_metrics is None and previous is not None:
-        try:
-            previous_metrics = _floats(registry.entry(previous).get("metrics"))
-        except Exception:  # a version that vanished: show what we have
-            previous_metrics = None
-    return ModelCard(
+    previous = moved["from"] if moved is not None else None
+    at_promotion = _floats(moved.get("metrics")) if moved is not None else None
+    own, baseline = split_baseline(at_promotion or dict(entry["metrics"]))
+    previous_metrics = _floats(moved.get("production_metrics")) if moved is not None else None
+    if previous_metrics is None and previous is not None and previous in state.versions:
+        previous_metrics = dict(state.versions[previous]["metrics"])
+    if previous_metrics is not None:
+        previous_metrics = split_baseline(previous_metrics)[0]
+    card = ModelCard(
         version=version,
-        since=_text(moved.get("time")),
-        by=_text(moved.get("who")),
-        action=_text(moved.get("action")),
-        reason=_text(moved.get("reason")),
-        created_at=_text(entry.get("created_at")),
-        run_id=_text(entry.get("run_id")),
-        data_fingerprint=_text(sha),
-        data_rows=_int(rows),
+        since=moved["time"] if moved is not None else None,
+        by=moved["who"] if moved is not None else None,
+        action=moved["action"] if moved is not None else None,
+        reason=moved.get("reason") if moved is not None else None,
+        created_at=entry["created_at"],
+        run_id=entry.get("run_id"),
+        data_fingerprint=fingerprint["sha256"] if fingerprint else None,
+        data_rows=fingerprint["rows"] if fingerprint else None,
         contract_version=_text(entry.get("contract_version")),
-        metrics=_floats(moved.get("metrics")) or _floats(entry.get("metrics")) or {},
+        metrics=own,
         previous_version=previous,
         previous_metrics=previous_metrics,
-        baseline_metrics=_floats(moved.get("baseline_metrics")),
+        baseline_metrics=baseline or None,
     )
+    if baseline:
+        what = "most frequent class" if entry["task"] == "classification" else "mean"
+        card.baseline_note = f"constant prediction ({what} of the held-out rows)"
+    else:
+        card.baseline_metrics, card.baseline_note = _baseline(registry, version)
+    return card
 
 
-def _baseline(settings: Settings, root: Path) -> tuple[dict[str, float] | None, str]:
-    """A constant prediction (the held-out rows' majority class or mean) on the held-out rows."""
+def _baseline(registry: Registry, version: int) -> tuple[dict[str, float] | None, str]:
+    """A constant prediction (majority class or mean) scored on the version's held-out rows, for
+    versions registered before the baseline was part of their metrics."""
     try:
-        import pandas as pd
-        from sklearn.dummy import DummyClassifier, DummyRegressor
+        from ..metrics import baseline_scores
 
-        from ..lifecycle import held_out_evaluator
-        from ..train import read_metadata
-
-        meta = read_metadata(settings.models_dir)
-        frame = pd.read_parquet(Path(settings.models_dir) / meta["holdout"])
-        target = frame[meta["target"]]
-        dummy = (
-            DummyClassifier(strategy="prior")
-            if settings.task == "classification"
-            else DummyRegressor(strategy="mean")
-        )
-        dummy.fit(frame, target)
-        metrics = dict(held_out_evaluator(settings, root)(dummy))
-    except Exception as error:  # no held-out rows yet, or an unreadable file
+        frame, entry = registry.holdout(version)
+        baseline = baseline_scores(entry["task"], frame[entry["target"]])
+    except Exception as error:  # no held-out rows, or unreadable: the card shows none
         log.debug("no baseline: %s", error)
         return None, ""
-    what = "majority class" if settings.task == "classification" else "mean"
-    return metrics, f"constant prediction ({what} of the held-out rows)"
+    what = "most frequent class" if entry["task"] == "classification" else "mean"
+    return baseline or None, f"constant prediction ({what} of the held-out rows)"
 
 
 def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
-    from ..registry import Registry
+    from ..registry import open_registry
 
-    registry = Registry(settings.models_dir)
     try:
-        state = registry.read()
-        audit = registry.audit()
-    except Exception as error:
+        registry = open_registry(settings, root)
+        state = registry.state()
+    except Exception as error:  # an unreachable server or a damaged log: say so, show the rest
         snapshot.notes.append(f"model registry unreadable: {error}")
         return
-    versions = state.get("versions")
-    snapshot.versions = len(versions) if isinstance(versions, list) else 0
-    aliases = state.get("aliases")
-    if isinstance(aliases, dict):
-        snapshot.candidate = _int(aliases.get("candidate"))
-    snapshot.audit = [dict(record) for record in audit[-AUDIT_SHOWN:]][::-1]
-    snapshot.production = _production(registry, state, audit)
-    card = snapshot.production
-    if card is not None and card.baseline_metrics is None:
-        card.baseline_metrics, card.baseline_note = _baseline(settings, root)
+    snapshot.versions = len(state.versions)
+    snapshot.candidate = state.candidate
+    snapshot.audit = [dict(record) for record in state.records[-AUDIT_SHOWN:]][::-1]
+    snapshot.production = _production(registry, state)
 
 
 # --------------------------------------------------------------------------------------- runs
 
 
-def _runs_part(snapshot: Snapshot, settings: Settings) -> None:
-    from .. import tracking
+def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
+    from ..tracking import run_store
 
-    if settings.tracking_backend != "local":
-        snapshot.notes.append("runs are tracked in MLflow: open its UI for their history")
-        return
-    if not Path(settings.tracking_db).is_file():
-        return
     try:
-        found = tracking.list_runs(name="pipeline", db=settings.tracking_db, limit=RECENT_RUNS)
-        runs = [tracking.get_run(run["id"], db=settings.tracking_db) for run in found]
+        store = run_store(settings, root)
+        if not store.exists():
+            return
+        found = store.list_runs(name="pipeline", limit=RECENT_RUNS)
+        runs = [store.get_run(run["id"]) for run in found]
     except Exception as error:
         snapshot.notes.append(f"run store unreadable: {error}")
         return
     snapshot.runs = [
         RunPoint(
-            id=str(run["id"]),
-            name=str(run["name"]),
-            status=str(run["status"]),
+            id=run["id"],
+            name=run["name"],
+            status=run["status"],
             start=float(run["start_time"]),
-            user=_text(run.get("user")),
-            model_version=_text(run.get("tags", {}).get("model_version")),
-            metrics=_floats(run.get("metrics")) or {},
+            user=run.get("user"),
+            model_version=run["tags"].get("model_version"),
+            metrics={k: v for k, v in run["metrics"].items() if not k.startswith("baseline_")},
         )
         for run in reversed(runs)  # oldest first, for the chart
     ]
@@ -334,7 +317,7 @@ def collect(settings: Settings, root: Path | str = ".") -> Snapshot:
         backend=settings.tracking_backend,
     )
     _registry_part(snapshot, settings, root)
-    _runs_part(snapshot, settings)
+    _runs_part(snapshot, settings, root)
     _contract_part(snapshot, settings, root)
     _drift_part(snapshot, root)
     return snapshot

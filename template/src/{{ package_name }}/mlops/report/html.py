@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 
 from . import charts
@@ -323,7 +323,7 @@ def drift_section(drift: DriftCheck | None, project: str) -> str:
     return _section("drift", "Drift", head + chart + table(headers, rows, {3, 4, 5}))
 
 
-def audit_section(audit: Sequence[Json]) -> str:
+def audit_section(audit: Sequence[Mapping[str, object]]) -> str:
     """Who changed what in the registry, newest first."""
     if not audit:
         return _section("audit", "Audit trail", _empty("Nothing registered or promoted yet."))

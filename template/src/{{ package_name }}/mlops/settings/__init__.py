@@ -64,11 +64,13 @@ class Settings(BaseModel):
     promotion: PromotionSettings = Field(default_factory=PromotionSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    # Where runs AND the model registry live: ``local`` (the embedded store and models_dir) or
+    # ``mlflow`` (the team's MLflow server, see ``mlflow`` and the README's "Working as a team").
     tracking_backend: Backend = "local"
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
     # Relative paths are resolved against the project folder by ``load_settings``.
     tracking_db: Path = Path(".leanops/tracking.db")
-    # The model registry (registry.json, audit.jsonl, one folder per version); see registry.py.
+    # The local registry: one folder per dataset (audit.jsonl, v<N>/); see mlops/registry/.
     models_dir: Path = Path("models")
 
 

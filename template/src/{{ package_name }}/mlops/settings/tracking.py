@@ -18,7 +18,7 @@ Backend = Literal["local", "mlflow"]
 MLFLOW_VARIABLES = {
     "MLFLOW_TRACKING_URI": "tracking_uri",
     "MLFLOW_TRACKING_USERNAME": "username",
-    "MLFLOW_TRACKING_PASSWORD": "password",
+    "MLFLOW_TRACKING_PASSWORD": "password",  # pragma: allowlist secret (a field name)
     "MLFLOW_EXPERIMENT_NAME": "experiment",
 }
 SECRET_FIELDS = frozenset({"username", "password"})

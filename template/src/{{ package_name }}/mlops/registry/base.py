@@ -1,0 +1,366 @@
+"""The registry's one interface, shared by both backends (``local`` files, an ``mlflow`` server).
+
+A backend stores two things: the audit log (``records`` / ``append``: the source of truth, see
+``records``) and each version's three files (``model.skops``, ``holdout.parquet``,
+``reference.json``). Everything else is here, once: reading the derived state, loading a model
+(SHA-256 first, then only the types of the project's ``trusted-types.txt``), the held-out rows
+and drift reference statistics (each hash-checked), promotion bookkeeping with a compare-and-set
+on ``production``, and rollback as a stack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..model import Model, ModelError, SavedModel, dump_model, load_model, sha256_bytes
+from .records import (
+    AuditRecord,
+    ConflictError,
+    Fingerprint,
+    GateDetails,
+    ModelVersion,
+    RegistryError,
+    State,
+    fold,
+    parse_version,
+    recorded_sha256,
+    shown,
+)
+from .trust import missing_types
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ReferenceStats = dict[str, object]
+# How often a change is retried when another one took its place in the audit log first.
+MAX_ATTEMPTS = 20
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 to the millisecond."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Candidate:
+    """A trained model and everything registered with it."""
+
+    model: object
+    holdout: pd.DataFrame  # the rows the gate scores it (and the production model) on
+    reference: Mapping[str, object]  # drift reference statistics of the training rows
+    metrics: Mapping[str, float]
+    dataset: str
+    task: str
+    target: str
+    estimator: str
+    data_fingerprint: Fingerprint | None = None
+    contract_version: str | None = None
+    run_id: str | None = None
+
+    def files(self) -> tuple[SavedModel, dict[str, bytes]]:
+        """The saved model and the three files of the version, by name."""
+        saved = dump_model(self.model)
+        reference = json.dumps(self.reference, sort_keys=True).encode("utf-8")
+        holdout = self.holdout.to_parquet(index=False)
+        files = {"model.skops": saved.data, "holdout.parquet": holdout, "reference.json": reference}
+        return saved, files
+
+    def entry(
+        self, number: int, saved: SavedModel, files: Mapping[str, bytes], who: str
+    ) -> ModelVersion:
+        """The version's record, naming each file's SHA-256."""
+        return ModelVersion(
+            version=number,
+            dataset=self.dataset,
+            task=self.task,
+            target=self.target,
+            estimator=self.estimator,
+            sha256=saved.sha256,
+            holdout_sha256=sha256_bytes(files["holdout.parquet"]),
+            reference_sha256=sha256_bytes(files["reference.json"]),
+            types=saved.types,
+            metrics={key: float(value) for key, value in self.metrics.items()},
+            data_fingerprint=self.data_fingerprint,
+            contract_version=self.contract_version,
+            run_id=self.run_id,
+            created_at=now(),
+            created_by=who,
+            sklearn_version=saved.sklearn_version,
+            skops_version=saved.skops_version,
+        )
+
+
+def register_record(state: State, entry: ModelVersion, reason: str) -> AuditRecord:
+    """The audit record that registers ``entry`` as the candidate."""
+    return {
+        "action": "register",
+        "alias": "candidate",
+        "from": state.candidate,
+        "to": entry["version"],
+        "reason": reason,
+        "entry": entry,
+    }
+
+
+class Registry(ABC):
+    """One model line (one dataset): versions, ``candidate``/``production``, the audit log."""
+
+    dataset: str
+    allowlist: Path  # the project's trusted-types.txt
+
+    # -- what a backend provides
+
+    @abstractmethod
+    def records(self) -> list[AuditRecord]:
+        """Every audit record, oldest first (checked field by field)."""
+
+    @abstractmethod
+    def append(self, record: AuditRecord) -> None:
+        """Add ``record`` as number ``record["seq"]``; ``ConflictError`` if that seq is taken."""
+
+    @abstractmethod
+    def read_file(self, entry: ModelVersion, name: str) -> bytes:
+        """The bytes of one of a version's files (checked by the caller against its hash)."""
+
+    @abstractmethod
+    def register(self, candidate: Candidate, *, reason: str = "trained") -> ModelVersion:
+        """Store ``candidate``'s files as the next version and make it the candidate."""
+
+    @abstractmethod
+    def who(self) -> str:
+        """Who makes a change: ``user@host`` (the authenticated user on a server)."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where this registry lives, for messages (a folder, or a server's model)."""
+
+    def changing(self) -> contextlib.AbstractContextManager[None]:
+        """Held while a change is decided and written (the local lock; nothing on a server)."""
+        return contextlib.nullcontext()
+
+    def mirror(self, state: State, known: State | None = None) -> None:
+        """Bring anything derived from the audit log up to date with ``state`` (MLflow's aliases).
+
+        ``known``: a state the derived copy is known to match already (only differences move).
+        """
+        del state, known
+
+    def tidy(self) -> list[str]:
+        """Remove what an interrupted change left behind, where this user may; what was removed."""
+        return []
+
+    # -- reading
+
+    def state(self) -> State:
+        """The current state, derived from the audit log."""
+        return fold(self.records(), f"{self.describe()} audit log")
+
+    def versions(self) -> list[ModelVersion]:
+        """Every registered version, oldest first."""
+        versions = self.state().versions
+        return [versions[number] for number in sorted(versions)]
+
+    def alias(self, name: str) -> int | None:
+        """The version ``candidate`` or ``production`` points at (None when unset)."""
+        return self.state().alias(name)
+
+    def entry(self, version: int | str, state: State | None = None) -> ModelVersion:
+        """The record of one version."""
+        number = parse_version(version)
+        versions = (state or self.state()).versions
+        if number not in versions:
+            raise RegistryError(
+                f"model v{number} is not registered for dataset {self.dataset} (see: models)"
+            )
+        return versions[number]
+
+    def audit(self) -> list[AuditRecord]:
+        """Every audit record, oldest first (the same records the state is derived from)."""
+        return self.records()
+
+    def resolve(self, ref: int | str, state: State | None = None) -> int:
+        """A version number from ``3``, ``v3``, ``candidate`` or ``production``."""
+        if str(ref) in ("candidate", "production"):
+            number = (state or self.state()).alias(str(ref))
+            if number is None:
+                hint = "run: promote" if ref == "production" else "run the pipeline"
+                raise RegistryError(f"no {ref} model yet ({hint}) for dataset {self.dataset}")
+            return number
+        return parse_version(ref)
+
+    def verified(self, entry: ModelVersion, name: str) -> bytes:
+        """One of ``entry``'s files, after checking it against the SHA-256 recorded for it."""
+        recorded = recorded_sha256(entry, name)
+        data = self.read_file(entry, name)
+        digest = sha256_bytes(data)
+        if digest != recorded:
+            raise RegistryError(
+                f"model v{entry['version']}: {name} does not match its recorded SHA-256 "
+                f"({digest[:12]}… != {recorded[:12]}…): modified?"
+            )
+        return data
+
+    def load(self, ref: int | str = "production") -> tuple[Model, ModelVersion]:
+        """A version's model, loaded after its SHA-256 and allowlist checks, and its record."""
+        entry = self.entry(self.resolve(ref))
+        data = self.read_file(entry, "model.skops")
+        try:
+            model = load_model(data, entry["sha256"], allowed_types_of(self), name="model.skops")
+        except ModelError as error:  # one line: tampered, unlisted types, or unreadable
+            raise RegistryError(f"model v{entry['version']}: {error}") from error
+        return model, entry
+
+    def load_production(self) -> tuple[Model, ModelVersion]:
+        """The production model and its record (verified as in ``load``)."""
+        return self.load("production")
+
+    def reference(self, ref: int | str = "production") -> tuple[ReferenceStats, ModelVersion]:
+        """A version's drift reference statistics (hash-checked) and its record."""
+        entry = self.entry(self.resolve(ref))
+        stats: ReferenceStats = json.loads(self.verified(entry, "reference.json"))
+        return stats, entry
+
+    def holdout(self, ref: int | str = "candidate") -> tuple[pd.DataFrame, ModelVersion]:
+        """The held-out rows registered with a version (hash-checked) and its record."""
+        import io
+
+        import pandas as pd
+
+        entry = self.entry(self.resolve(ref))
+        frame = pd.read_parquet(io.BytesIO(self.verified(entry, "holdout.parquet")))
+        return frame, entry
+
+    def needed_types(
+        self, ref: int | str = "candidate"
+    ) -> tuple[ModelVersion, list[str], list[str]]:
+        """A version's record, the types its model needs, and those trusted-types.txt lacks."""
+        from ..model import needed_types
+
+        entry = self.entry(self.resolve(ref))
+        needed = needed_types(self.verified(entry, "model.skops"))
+        return entry, needed, missing_types(needed, self.allowlist)
+
+    # -- changing
+
+    def change(self, build: Callable[[State], AuditRecord]) -> AuditRecord:
+        """Decide a change on the current state and write it as one audit record.
+
+        ``build`` sees the state the record will follow and returns the record (or raises, e.g.
+        when production moved): if another change takes the same place in the log first, the
+        state is read again and ``build`` decides again. The write is the commit point.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            with self.changing():
+                state = self.state()
+                self.mirror(state)  # repairs what a crash after an earlier commit left behind
+                record = build(state)
+                record["seq"], record["time"], record["who"] = state.seq + 1, now(), self.who()
+                try:
+                    self.append(record)
+                except ConflictError:
+                    continue
+                self.mirror(fold([*state.records, record]), known=state)
+                return record
+        raise RegistryError(f"{self.describe()} is busy with other changes: try again")
+
+    def set_production(
+        self,
+        version: int | str,
+        *,
+        action: str = "promote",
+        reason: str | None = None,
+        forced: bool = False,
+        details: GateDetails | None = None,
+        expect: int | str | None = "any",
+    ) -> AuditRecord:
+        """Point ``production`` at ``version`` (bookkeeping only: the gate is ``promotion``).
+
+        ``expect``: the production version the caller's gate compared against. If another
+        person moved production meanwhile, nothing changes and the error says who did.
+        """
+        number = parse_version(version)
+
+        def build(state: State) -> AuditRecord:
+            self.entry(number, state)
+            current = state.production
+            if expect not in ("any", current):
+                moved = state.last_change("production")
+                by = f", by {moved['who']} at {moved['time'][:19]}" if moved else ""
+                raise RegistryError(
+                    f"production changed while the gate ran (now {shown(current)}{by}): "
+                    "run promote again"
+                )
+            if number == current:
+                raise RegistryError(f"v{number} is already the production version")
+            record: AuditRecord = {
+                "action": action,
+                "alias": "production",
+                "from": current,
+                "to": number,
+                "reason": reason,
+                "forced": forced,
+            }
+            if details:
+                record["metrics"] = details.get("metrics")
+                record["production_metrics"] = details.get("production_metrics")
+                record["gate_failures"] = details.get("gate_failures", [])
+            return record
+
+        return self.change(build)
+
+    def rollback(self, to: int | str | None = None, *, reason: str | None = None) -> AuditRecord:
+        """Production goes back one step on the stack of earlier production versions.
+
+        Without ``to``: to the version that was production before the current one; run it
+        again to go one more version back. With ``to``: back to that earlier production
+        version, as if rolled back step by step (the versions in between leave the stack).
+        A version that was never production before the current one is refused: promote it.
+        """
+        target = None if to is None else parse_version(to)
+
+        def build(state: State) -> AuditRecord:
+            current = state.production
+            if current is None:
+                raise RegistryError(
+                    f"no production model for dataset {self.dataset} to roll back (see: models)"
+                )
+            if target is None:
+                if not state.stack:
+                    raise RegistryError(
+                        f"nothing to roll back to: no version was production before v{current}"
+                    )
+                chosen = state.stack[-1]
+            else:
+                self.entry(target, state)
+                if target == current:
+                    raise RegistryError(f"v{target} is already the production version")
+                if target not in state.stack:
+                    raise RegistryError(
+                        f"v{target} was not production before v{current}: "
+                        f"promote it instead (the gate runs): promote --version v{target}"
+                    )
+                chosen = target
+            return {
+                "action": "rollback",
+                "alias": "production",
+                "from": current,
+                "to": chosen,
+                "reason": reason,
+                "forced": False,
+            }
+
+        return self.change(build)
+
+
+def allowed_types_of(registry: Registry) -> list[str]:
+    """The types ``registry``'s project trusts (its trusted-types.txt)."""
+    from .trust import allowed_types
+
+    return allowed_types(registry.allowlist)

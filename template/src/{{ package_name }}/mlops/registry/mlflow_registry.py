@@ -1,0 +1,235 @@
+"""The team registry on an MLflow tracking server (``tracking_backend: mlflow``).
+
+Per dataset, one registered model ``<experiment>-<dataset>``: its versions, and the ``candidate``
+and ``production`` aliases every MLflow tool shows. The files of a version (``model.skops``,
+``holdout.parquet``, ``reference.json``) are artifacts of the run that trained it, under
+``leanops-model/``, in the server's artifact store.
+
+The audit log, the source of truth, lives on the server too: each change is one parameter
+``change.<seq>`` (the record as JSON) of the model's *ledger* run, in the experiment
+``<experiment>.registry``. MLflow parameters are immutable and unique per run, enforced by the
+server's database: logging ``change.000042`` succeeds for exactly one writer. That is the
+compare-and-set MLflow has no other form of. Two teammates promoting at the same moment both try
+to write the next record; one succeeds, the other reads the log again and, production having
+moved, gets "production changed while the gate ran (now v3, by alice@laptop): run promote again".
+A change is that one write; the aliases are then brought in line with the log (and again by the
+next change, should a crash come in between). Readers derive the state from the log, not the
+aliases. Nobody can edit or reorder a record: parameters cannot be changed, even by their author.
+
+Who made a change is the user the server authenticated (MLflow's basic-auth app), else the
+configured user name, else the login name; with the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..tracking.mlflow_client import Connection, client, experiment_id
+from .base import Candidate, Registry, register_record
+from .local import identity
+from .records import (
+    ALIASES,
+    AuditRecord,
+    ConflictError,
+    ModelVersion,
+    RegistryError,
+    State,
+    check_record,
+)
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+ARTIFACT_FOLDER = "leanops-model"
+LEDGER_TAG = "leanops.ledger_run"
+CHANGE_PREFIX = "change."
+MAX_RECORD = 6000  # MLflow's limit on a parameter's value
+LEDGER_WAIT_S = 10.0
+
+
+class MlflowRegistry(Registry):
+    """The registry of one dataset as an MLflow registered model, with a shared audit log."""
+
+    def __init__(
+        self, settings: Settings, dataset: str, *, allowlist: Path, root: Path | str = "."
+    ) -> None:
+        self.connection = Connection.of(settings, root)
+        self.client = client(self.connection)
+        self.dataset = dataset
+        self.allowlist = allowlist
+        self.model_name = f"{self.connection.experiment}-{dataset}"
+        self._ledger: str | None = None
+        self._who: str | None = None
+
+    def describe(self) -> str:
+        return f"MLflow model {self.model_name}"
+
+    def who(self) -> str:
+        if self._who is None:
+            self._who = self._authenticated_user()
+        return self._who
+
+    def _authenticated_user(self) -> str:
+        """``user@host``: the user the server's basic-auth app authenticated, when it has one."""
+        host = identity().rpartition("@")[2]
+        user = self.connection.username
+        if self.connection.uri.startswith(("http://", "https://")):
+            import requests
+
+            auth = (user, self.connection.password or "") if user else None
+            url = self.connection.uri.rstrip("/") + "/api/2.0/mlflow/users/current"
+            with contextlib.suppress(requests.RequestException, ValueError, KeyError):
+                answer = requests.get(url, auth=auth, timeout=10)
+                if answer.status_code == 200:  # without the auth app: 404
+                    user = str(answer.json()["user"]["username"])
+        return f"{user}@{host}" if user else identity()
+
+    # -- the audit log: the ledger run's parameters
+
+    def ledger(self, *, create: bool) -> str | None:
+        """The id of this model's ledger run (made with the registered model when ``create``)."""
+        if self._ledger is not None:
+            return self._ledger
+        from mlflow.exceptions import MlflowException
+
+        created = False
+        try:
+            model = self.client.get_registered_model(self.model_name)
+        except MlflowException as error:
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST" or not create:
+                if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+                    return None
+                raise
+            try:
+                self.client.create_registered_model(
+                    self.model_name,
+                    description=f"leanops model line of dataset {self.dataset}",
+                )
+                created = True
+            except MlflowException as exists:
+                if exists.error_code != "RESOURCE_ALREADY_EXISTS":
+                    raise
+            model = self.client.get_registered_model(self.model_name)
+        deadline = time.monotonic() + (0 if created else LEDGER_WAIT_S)
+        while LEDGER_TAG not in model.tags and create and time.monotonic() < deadline:
+            time.sleep(0.2)  # the teammate who created the model is making its ledger
+            model = self.client.get_registered_model(self.model_name)
+        if LEDGER_TAG not in model.tags:
+            if not create:
+                return None
+            experiment = experiment_id(self.client, f"{self.connection.experiment}.registry")
+            run = self.client.create_run(
+                experiment,
+                run_name=f"{self.model_name} audit log",
+                tags={"leanops.ledger_for": self.model_name},
+            )
+            self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, run.info.run_id)
+            model = self.client.get_registered_model(self.model_name)
+        self._ledger = str(model.tags[LEDGER_TAG])
+        return self._ledger
+
+    def records(self) -> list[AuditRecord]:
+        ledger = self.ledger(create=False)
+        if ledger is None:
+            return []
+        params = self.client.get_run(ledger).data.params
+        records = []
+        for key in sorted(key for key in params if key.startswith(CHANGE_PREFIX)):
+            where = f"{self.describe()} audit record {key}"
+            try:
+                raw = json.loads(params[key])
+            except ValueError as error:
+                raise RegistryError(f"{where} is not JSON: {error}") from error
+            if not isinstance(raw, dict) or raw.get("seq") != int(key.removeprefix(CHANGE_PREFIX)):
+                raise RegistryError(f"{where} does not match its number")
+            records.append(check_record(raw, where))
+        return records
+
+    def append(self, record: AuditRecord) -> None:
+        from mlflow.exceptions import MlflowException
+
+        ledger = self.ledger(create=True)
+        assert ledger is not None  # noqa: S101 (create=True always gives one)
+        value = json.dumps(record, sort_keys=True, separators=(",", ":"))
+        if len(value) > MAX_RECORD:
+            raise RegistryError(f"audit record too large for MLflow ({len(value)} characters)")
+        try:
+            self.client.log_param(ledger, f"{CHANGE_PREFIX}{record['seq']:06d}", value)
+        except MlflowException as error:
+            if error.error_code == "INVALID_PARAMETER_VALUE" and "already logged" in str(error):
+                taken = f"{self.describe()}: change {record['seq']} is taken"
+                raise ConflictError(taken) from error
+            raise
+
+    def mirror(self, state: State, known: State | None = None) -> None:
+        """Point MLflow's aliases where the audit log says (only those that differ)."""
+        if self.ledger(create=False) is None:
+            return
+        if known is not None:
+            current = {alias: known.alias(alias) for alias in ALIASES}
+        else:
+            aliases = self.client.get_registered_model(self.model_name).aliases
+            current = {alias: _number(aliases.get(alias)) for alias in ALIASES}
+        for alias in ALIASES:
+            target = state.alias(alias)
+            if target == current[alias]:
+                continue
+            if target is None:
+                self.client.delete_registered_model_alias(self.model_name, alias)
+            else:
+                self.client.set_registered_model_alias(self.model_name, alias, str(target))
+
+    # -- files: artifacts of the run that trained the version
+
+    def read_file(self, entry: ModelVersion, name: str) -> bytes:
+        from mlflow.exceptions import MlflowException
+
+        run_id = entry["run_id"]
+        if run_id is None:
+            raise RegistryError(f"model v{entry['version']} names no run holding its files")
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                path = self.client.download_artifacts(run_id, f"{ARTIFACT_FOLDER}/{name}", scratch)
+            except (MlflowException, OSError) as error:
+                raise RegistryError(
+                    f"model v{entry['version']}: cannot download {name} from run {run_id}: "
+                    f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                ) from error
+            return Path(path).read_bytes()
+
+    def register(self, candidate: Candidate, *, reason: str = "trained") -> ModelVersion:
+        saved, files = candidate.files()
+        run_id = candidate.run_id or self._new_run()
+        with tempfile.TemporaryDirectory() as scratch:
+            for name, data in files.items():
+                (Path(scratch) / name).write_bytes(data)
+            self.client.log_artifacts(run_id, scratch, ARTIFACT_FOLDER)
+        self.ledger(create=True)
+        version = self.client.create_model_version(
+            self.model_name,
+            source=f"runs:/{run_id}/{ARTIFACT_FOLDER}",
+            run_id=run_id,
+            tags={"leanops.sha256": saved.sha256, "leanops.dataset": self.dataset},
+            await_creation_for=0,
+        )
+        candidate.run_id = run_id
+        entry = candidate.entry(int(version.version), saved, files, self.who())
+        self.change(lambda state: register_record(state, entry, reason))
+        return entry
+
+    def _new_run(self) -> str:
+        """A run to hold a version's files when the caller tracks none."""
+        experiment = experiment_id(self.client, self.connection.experiment)
+        run = self.client.create_run(experiment, run_name="register", tags={"stage": "register"})
+        self.client.set_terminated(run.info.run_id)
+        return str(run.info.run_id)
+
+
+def _number(version: object) -> int | None:
+    """An alias's version as a number (MLflow gives text over REST, numbers from a local store)."""
+    return None if version is None else int(str(version))

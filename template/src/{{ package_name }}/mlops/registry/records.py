@@ -1,0 +1,268 @@
+"""The registry's records: a model version, an audit record, and the state derived from them.
+
+The audit log is the registry's source of truth in both backends: one record per change
+(``register``, ``promote``, ``force-promote``, ``rollback``), numbered ``seq`` 1, 2, 3, ...
+The current state (versions, the ``candidate`` and ``production`` aliases, the rollback stack)
+is *derived* by ``fold``: a change and its audit record are the same write, so they can never
+disagree. Records are checked field by field when read: a hand-edited line with an unknown field
+(an ``artifact`` path, say) or a wrong type is refused with its line number.
+
+Rollback is a stack. Each promotion pushes the version it replaces; ``rollback`` pops: production
+goes back to the version that was production before the current one, and rolling back again goes
+one more step back. ``rollback --to vN`` pops until vN (it must be on the stack: a version that
+was never production before is promoted, through the gate, not rolled back to). A version rolled
+back from is off the stack, so a plain ``rollback`` never brings it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypedDict, cast
+
+from ..errors import UserError
+
+ALIASES = ("candidate", "production")
+Action = Literal["register", "promote", "force-promote", "rollback"]
+ACTIONS: tuple[str, ...] = ("register", "promote", "force-promote", "rollback")
+# The files of a version, and the field of ``ModelVersion`` holding each one's SHA-256.
+FILES = {
+    "model.skops": "sha256",
+    "holdout.parquet": "holdout_sha256",
+    "reference.json": "reference_sha256",
+}
+
+
+class RegistryError(UserError):
+    """The registry cannot do what was asked; the message is one line meant for the user."""
+
+
+class ConflictError(RegistryError):
+    """Another change took this change's place in the audit log first (retry or refuse)."""
+
+
+class Fingerprint(TypedDict):
+    """The training data's full-content hash (``tracking.fingerprint``), without its schema."""
+
+    sha256: str
+    rows: int
+    columns: int
+
+
+class ModelVersion(TypedDict):
+    """One registered version: where it came from, its scores, and its files' SHA-256 values.
+
+    The files themselves are found by version number (``v<N>/...`` locally, the run's
+    ``leanops-model/`` artifacts in MLflow), never by a path stored here.
+    """
+
+    version: int
+    dataset: str
+    task: str
+    target: str
+    estimator: str
+    sha256: str  # model.skops: the one hash the run, the registry and the audit all name
+    holdout_sha256: str  # the held-out rows the gate scores
+    reference_sha256: str  # drift reference statistics
+    types: list[str]  # what the model needs beyond skops' defaults (trust: trusted-types.txt)
+    metrics: dict[str, float]
+    data_fingerprint: Fingerprint | None
+    contract_version: str | None
+    run_id: str | None
+    created_at: str
+    created_by: str
+    sklearn_version: str
+    skops_version: str
+
+
+class GateDetails(TypedDict, total=False):
+    """What a promotion's record adds: both models' scores and the rules that failed."""
+
+    metrics: dict[str, float] | None
+    production_metrics: dict[str, float] | None
+    gate_failures: list[str]
+
+
+AuditRecord = TypedDict(
+    "AuditRecord",
+    {
+        "seq": int,
+        "time": str,
+        "who": str,
+        "action": str,
+        "alias": str,
+        "from": "int | None",
+        "to": int,
+        "reason": "str | None",
+        "forced": bool,
+        "entry": ModelVersion,
+        "metrics": "dict[str, float] | None",
+        "production_metrics": "dict[str, float] | None",
+        "gate_failures": "list[str]",
+    },
+    total=False,
+)
+
+_NUMBER = (int,)
+_TEXT = (str,)
+_OPTIONAL_NUMBER = (int, type(None))
+_OPTIONAL_TEXT = (str, type(None))
+RECORD_FIELDS: dict[str, tuple[type, ...]] = {
+    "seq": _NUMBER,
+    "time": _TEXT,
+    "who": _TEXT,
+    "action": _TEXT,
+    "alias": _TEXT,
+    "from": _OPTIONAL_NUMBER,
+    "to": _NUMBER,
+    "reason": _OPTIONAL_TEXT,
+    "forced": (bool,),
+    "entry": (dict,),
+    "metrics": (dict, type(None)),
+    "production_metrics": (dict, type(None)),
+    "gate_failures": (list,),
+}
+REQUIRED_FIELDS = ("seq", "time", "who", "action", "alias", "from", "to")
+ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
+    "version": _NUMBER,
+    "dataset": _TEXT,
+    "task": _TEXT,
+    "target": _TEXT,
+    "estimator": _TEXT,
+    "sha256": _TEXT,
+    "holdout_sha256": _TEXT,
+    "reference_sha256": _TEXT,
+    "types": (list,),
+    "metrics": (dict,),
+    "data_fingerprint": (dict, type(None)),
+    "contract_version": _OPTIONAL_TEXT,
+    "run_id": _OPTIONAL_TEXT,
+    "created_at": _TEXT,
+    "created_by": _TEXT,
+    "sklearn_version": _TEXT,
+    "skops_version": _TEXT,
+}
+
+
+def recorded_sha256(entry: ModelVersion, name: str) -> str:
+    """The SHA-256 ``entry`` records for its file ``name``."""
+    if name == "model.skops":
+        return entry["sha256"]
+    if name == "holdout.parquet":
+        return entry["holdout_sha256"]
+    if name == "reference.json":
+        return entry["reference_sha256"]
+    raise RegistryError(f"not a file of a model version: {name!r}")
+
+
+def check_record(record: Mapping[str, object], where: str) -> AuditRecord:
+    """``record`` as an ``AuditRecord`` if every field is known and well typed; else one line."""
+    _check_fields(record, RECORD_FIELDS, REQUIRED_FIELDS, where)
+    if record["action"] not in ACTIONS:
+        raise RegistryError(f"{where}: unknown action {record['action']!r}")
+    if record["action"] == "register":
+        entry = record.get("entry")
+        if not isinstance(entry, dict):
+            raise RegistryError(f"{where}: a register record needs its version's entry")
+        _check_fields(entry, ENTRY_FIELDS, tuple(ENTRY_FIELDS), f"{where} (entry)")
+        for name, key in FILES.items():
+            digest = entry[key]
+            if not (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+                raise RegistryError(f"{where}: the SHA-256 of {name} is not a hex digest")
+    return cast("AuditRecord", record)  # checked field by field above
+
+
+def _check_fields(
+    data: Mapping[str, object],
+    fields: Mapping[str, tuple[type, ...]],
+    required: Sequence[str],
+    where: str,
+) -> None:
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise RegistryError(f"{where}: unexpected field {unknown[0]!r}")
+    for key in required:
+        if key not in data:
+            raise RegistryError(f"{where}: field {key!r} is missing")
+    for key, value in data.items():
+        kinds = fields[key]
+        # bool is an int in Python: a count or a version number must not be true/false.
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise RegistryError(f"{where}: field {key!r} has the wrong type")
+
+
+@dataclass
+class State:
+    """What the audit log adds up to: versions, aliases and the rollback stack."""
+
+    seq: int = 0
+    versions: dict[int, ModelVersion] = field(default_factory=dict)
+    candidate: int | None = None
+    production: int | None = None
+    stack: list[int] = field(default_factory=list)  # earlier production versions, latest last
+    records: list[AuditRecord] = field(default_factory=list)
+
+    def alias(self, name: str) -> int | None:
+        """The version ``name`` points at (None when unset)."""
+        if name not in ALIASES:
+            raise RegistryError(f"unknown alias {name!r} (known: {', '.join(ALIASES)})")
+        return self.candidate if name == "candidate" else self.production
+
+    def last_change(self, alias: str) -> AuditRecord | None:
+        """The latest record that moved ``alias``."""
+        for record in reversed(self.records):
+            if record["alias"] == alias:
+                return record
+        return None
+
+
+def fold(records: Sequence[AuditRecord], where: str = "audit log") -> State:
+    """The state ``records`` add up to; a one-line error naming the first record that cannot be."""
+    state = State()
+    for index, record in enumerate(records, start=1):
+        place = f"{where} record {index}"
+        if record["seq"] != index:
+            raise RegistryError(f"{place}: expected seq {index}, found {record['seq']}")
+        apply(state, record, place)
+        state.seq = index
+        state.records.append(record)
+    return state
+
+
+def apply(state: State, record: AuditRecord, place: str) -> None:
+    """Change ``state`` as ``record`` says (checked against the state it starts from)."""
+    action, target = record["action"], record["to"]
+    if action == "register":
+        entry = record["entry"]
+        if entry["version"] != target or target in state.versions:
+            raise RegistryError(f"{place}: registers v{target} twice or under another number")
+        if record["from"] != state.candidate:
+            raise RegistryError(f"{place}: candidate was v{state.candidate}, not {record['from']}")
+        state.versions[target] = entry
+        state.candidate = target
+        return
+    if target not in state.versions:
+        raise RegistryError(f"{place}: v{target} is not registered")
+    if record["from"] != state.production:
+        raise RegistryError(f"{place}: production was v{state.production}, not {record['from']}")
+    if action == "rollback":
+        if target not in state.stack:
+            raise RegistryError(f"{place}: v{target} was not an earlier production version")
+        while state.stack.pop() != target:
+            pass
+    elif state.production is not None:
+        state.stack.append(state.production)
+    state.production = target
+
+
+def parse_version(value: int | str) -> int:
+    """``3``, ``"3"`` or ``"v3"`` -> ``3``."""
+    text = str(value).strip().lower().removeprefix("v")
+    if not text.isdigit() or int(text) < 1:
+        raise RegistryError(f"not a model version: {value!r} (expected e.g. 3 or v3)")
+    return int(text)
+
+
+def shown(version: int | None) -> str:
+    """``v3``, or ``none``."""
+    return f"v{version}" if version is not None else "none"

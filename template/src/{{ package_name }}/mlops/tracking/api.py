@@ -1,0 +1,215 @@
+"""What every tracked run offers, whichever backend stores it, and the records ``runs`` reads.
+
+``TrackedRun`` is the API a stage writes through (``run.log_metric(...)``); ``RunSummary`` and
+``RunDetails`` are what reading a run gives, the same fields for the embedded store and MLflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, TypedDict
+
+from ..errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STATUSES = ("running", "finished", "failed", "crashed")
+
+
+class TrackingError(UserError):
+    """The store cannot be used or a run is not found; the message is one line for the user."""
+
+
+class DatasetRecord(TypedDict):
+    """A dataset a run read: its full-content fingerprint and contract version."""
+
+    name: str
+    sha256: str
+    rows: int
+    columns: int
+    contract_version: str | None
+    schema: list[list[str]]
+
+
+class ArtifactRecord(TypedDict):
+    """A file a run wrote: its path (relative to the project when inside it), size and hash."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+class MetricPoint(TypedDict):
+    """One logged metric value."""
+
+    key: str
+    value: float
+    step: int
+    time: float
+
+
+class RunSummary(TypedDict):
+    """One run as ``runs list`` shows it (times are epoch seconds, UTC)."""
+
+    id: str
+    name: str
+    status: str
+    start_time: float
+    end_time: float | None
+    user: str | None
+    host: str | None
+    git_commit: str | None
+    git_dirty: bool | None
+    python: str | None
+    platform: str | None
+    lock_sha256: str | None
+    error: str | None
+
+
+class RunDetails(RunSummary):
+    """Everything recorded about one run (``runs show``)."""
+
+    params: dict[str, object]
+    tags: dict[str, str]
+    metrics: dict[str, float]
+    metric_history: list[MetricPoint]
+    datasets: list[DatasetRecord]
+    feature_steps: list[dict[str, object]]
+    artifacts: list[ArtifactRecord]
+
+
+class TrackedRun(Protocol):
+    """A run being recorded; a context manager (finished, or failed when the block raises)."""
+
+    id: str
+    name: str
+    status: str
+
+    def log_param(self, key: str, value: object) -> None:
+        """Record one parameter."""
+
+    def log_params(self, params: Mapping[str, object]) -> None:
+        """Record several parameters."""
+
+    def log_metric(self, key: str, value: float, step: int = 0) -> None:
+        """Record one metric value."""
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
+        """Record many metric values at once."""
+
+    def set_tag(self, key: str, value: object) -> None:
+        """Set a tag."""
+
+    def log_dataset(
+        self, name: str, df: pd.DataFrame, contract_version: str | int | None = None
+    ) -> DatasetRecord:
+        """Record a dataset's full-content fingerprint."""
+
+    def log_feature_steps(self, pipeline: object) -> list[dict[str, object]]:
+        """Record a fitted pipeline's steps."""
+
+    def log_artifact(self, path: Path | str) -> ArtifactRecord:
+        """Record (and, on a server, upload) a file the run wrote."""
+
+    def end(self, status: str = "finished", error: str | None = None) -> None:
+        """Close the run."""
+
+    def __enter__(self) -> TrackedRun:
+        """Make the run current."""
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        """End the run: finished, or failed with the error (which is not swallowed)."""
+
+
+class RunStore(Protocol):
+    """Reading runs back: what ``runs list|show|compare|export`` use, for either backend."""
+
+    def describe(self) -> str:
+        """Where the runs are (a file, or a server's experiment)."""
+
+    def exists(self) -> bool:
+        """Whether any run was ever recorded there."""
+
+    def list_runs(
+        self,
+        status: str | None = None,
+        name: str | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunSummary]:
+        """Runs, newest first, filtered by status, name and tag (``key`` or ``key=value``)."""
+
+    def get_run(self, run_id: str) -> RunDetails:
+        """One run (id or unique prefix)."""
+
+
+# The runs started with ``start_run`` in this process, innermost last.
+_active: list[TrackedRun] = []
+
+
+def activate(run: TrackedRun) -> None:
+    """Make ``run`` the current run (``start_run``'s ``with`` block does it)."""
+    _active.append(run)
+
+
+def deactivate(run: TrackedRun) -> None:
+    """``run`` is no longer current."""
+    if run in _active:
+        _active.remove(run)
+
+
+def current_run() -> TrackedRun | None:
+    """The innermost run started with ``start_run`` in this process, for code deep in a stage."""
+    return _active[-1] if _active else None
+
+
+def error_text(error: BaseException) -> str:
+    """``Type: first line`` of an exception, as a failed run records it."""
+    message = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {message}".rstrip(": ")
+
+
+class Comparison(TypedDict):
+    """Several runs side by side: each key's value per run, and the keys whose values differ."""
+
+    runs: list[str]
+    params: dict[str, list[object]]
+    metrics: dict[str, list[object]]
+    params_differ: list[str]
+    metrics_differ: list[str]
+
+
+def compare(runs: list[RunDetails]) -> Comparison:
+    """Params and latest metrics of several runs side by side, with the keys that differ."""
+    params = _side_by_side([run["params"] for run in runs])
+    metrics = _side_by_side([run["metrics"] for run in runs])
+    return {
+        "runs": [run["id"] for run in runs],
+        "params": params,
+        "metrics": metrics,
+        "params_differ": _differ(params),
+        "metrics_differ": _differ(metrics),
+    }
+
+
+def _side_by_side(values_of: list[Mapping[str, object]]) -> dict[str, list[object]]:
+    keys = sorted({key for values in values_of for key in values})
+    return {key: [values.get(key) for values in values_of] for key in keys}
+
+
+def _differ(rows: Mapping[str, list[object]]) -> list[str]:
+    import json
+
+    return sorted(
+        key
+        for key, values in rows.items()
+        if len({json.dumps(v, sort_keys=True, default=str) for v in values}) > 1
+    )

@@ -1,0 +1,111 @@
+"""Where a run happens: the git commit (and whether the checkout is dirty), user, host, process.
+
+``git status`` is started in the background (``start_git``) so it runs while the store opens;
+``subprocess`` is imported only then.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
+
+GIT_TIMEOUT_S = 10.0
+
+
+def start_git(root: Path | str) -> subprocess.Popen[bytes] | None:
+    """Start ``git status`` for the checkout at ``root``; None when git cannot start."""
+    import subprocess
+
+    args = ["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--untracked-files=no"]
+    try:
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def git_result(
+    process: subprocess.Popen[bytes] | None, timeout: float = GIT_TIMEOUT_S
+) -> tuple[str | None, bool | None]:
+    """``(commit, dirty)`` from ``start_git``'s process; ``(None, None)`` without git."""
+    import subprocess
+
+    if process is None:
+        return None, None
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:  # a stale lock, a slow network drive: no git record
+        process.kill()
+        process.communicate()
+        return None, None
+    if process.returncode != 0:
+        return None, None
+    commit = None
+    dirty = False
+    for line in out.decode("utf-8", "replace").splitlines():
+        if line.startswith("# branch.oid "):
+            oid = line.split()[2]
+            commit = None if oid == "(initial)" else oid
+        elif not line.startswith("#"):
+            dirty = True
+    return commit, dirty
+
+
+def git_state(root: Path | str = ".") -> tuple[str | None, bool | None]:
+    """``(commit, dirty)`` of the git checkout at ``root``; ``(None, None)`` without git."""
+    return git_result(start_git(root))
+
+
+def process_start(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (Linux), to tell a live run from a reused pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return stat.rpartition(")")[2].split()[19]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def user() -> str | None:
+    """The login name, as ``getpass.getuser`` finds it (without importing getpass)."""
+    for key in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(key):
+            return os.environ[key]
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        return None
+
+
+def machine() -> tuple[str, str]:
+    """``(host, platform)``, from ``os.uname`` where it exists (importing platform costs more)."""
+    if hasattr(os, "uname"):
+        name = os.uname()
+        return name.nodename, f"{name.sysname}-{name.release}-{name.machine}"
+    import platform
+
+    return platform.node(), f"{platform.system()}-{platform.release()}-{platform.machine()}"
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to the project at ``root`` when inside it (POSIX form), else absolute."""
+    absolute = path.resolve()
+    base = root.resolve()
+    if absolute.is_relative_to(base):
+        return absolute.relative_to(base).as_posix()
+    return str(absolute)

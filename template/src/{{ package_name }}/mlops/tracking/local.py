@@ -1,0 +1,372 @@
+"""The embedded backend: runs recorded in the SQLite store (``store``), and read back.
+
+Every run records who ran what, where and on which code (git commit, lock file hash), its
+parameters, metrics, tags, the fingerprints of the datasets it read, the feature steps it fitted
+and the artifacts it wrote (paths relative to the project).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from ..files import sha256_of
+from ..info import lock_sha256
+from . import environment as env
+from .api import (
+    STATUSES,
+    ArtifactRecord,
+    DatasetRecord,
+    MetricPoint,
+    RunDetails,
+    RunSummary,
+    TrackingError,
+    activate,
+    deactivate,
+    error_text,
+)
+from .lineage import feature_steps, fingerprint, plain, to_json
+from .store import Transaction, connect, store_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SUMMARY_COLUMNS = (
+    "id, name, status, start_time, end_time, user, host, pid, proc_start, git_commit, "
+    "git_dirty, python, platform, lock_sha256, error"
+)
+
+
+class Run:
+    """One tracked run in the local store; use it as a context manager (see ``start_run``)."""
+
+    def __init__(
+        self,
+        name: str,
+        params: Mapping[str, object] | None = None,
+        tags: Mapping[str, object] | None = None,
+        db: Path | str | None = None,
+        root: Path | str | None = None,
+    ) -> None:
+        self.root = Path(root) if root is not None else Path.cwd()
+        self.id = os.urandom(16).hex()  # random like uuid4, without importing uuid
+        self.name = name
+        self.status = "running"
+        self.db = store_path(db)
+        git = env.start_git(self.root)
+        try:
+            self._conn = connect(self.db)
+        finally:
+            commit, dirty = env.git_result(git)
+        pid = os.getpid()
+        host, machine = env.machine()
+        row = {
+            "id": self.id,
+            "name": name,
+            "status": "running",
+            "start_time": time.time(),
+            "user": env.user(),
+            "host": host,
+            "pid": pid,
+            "proc_start": env.process_start(pid),
+            "git_commit": commit,
+            "git_dirty": None if dirty is None else int(dirty),
+            "python": sys.version.split()[0],
+            "platform": machine,
+            "lock_sha256": lock_sha256(self.root),
+        }
+        columns = ", ".join(row)
+        marks = ", ".join(f":{key}" for key in row)
+        with Transaction(self._conn) as conn:
+            conn.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", row)  # noqa: S608
+            conn.executemany(
+                "INSERT OR REPLACE INTO params VALUES (?, ?, ?)",
+                [(self.id, str(k), to_json(plain(v))) for k, v in (params or {}).items()],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
+                [(self.id, str(k), str(v)) for k, v in (tags or {}).items()],
+            )
+
+    def log_param(self, key: str, value: object) -> None:
+        """Record (or replace) one parameter."""
+        self.log_params({key: value})
+
+    def log_params(self, params: Mapping[str, object]) -> None:
+        """Record several parameters at once."""
+        with Transaction(self._conn) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO params VALUES (?, ?, ?)",
+                [(self.id, str(k), to_json(plain(v))) for k, v in params.items()],
+            )
+
+    def log_metric(self, key: str, value: float, step: int = 0) -> None:
+        """Record one metric value; the history of every step is kept."""
+        self._conn.execute(
+            "INSERT INTO metrics VALUES (?, ?, ?, ?, ?)",
+            (self.id, key, float(value), int(step), time.time()),
+        )
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
+        """Record many metrics in one transaction (1,000 take a few milliseconds)."""
+        now = time.time()
+        with Transaction(self._conn) as conn:
+            conn.executemany(
+                "INSERT INTO metrics VALUES (?, ?, ?, ?, ?)",
+                [(self.id, k, float(v), int(step), now) for k, v in metrics.items()],
+            )
+
+    def set_tag(self, key: str, value: object) -> None:
+        """Set (or replace) a tag, e.g. ``stage=train``."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", (self.id, str(key), str(value))
+        )
+
+    def log_dataset(
+        self, name: str, df: pd.DataFrame, contract_version: str | int | None = None
+    ) -> DatasetRecord:
+        """Record a dataset's full-content fingerprint (see ``fingerprint``) and return it."""
+        record = fingerprint(df)
+        version = None if contract_version is None else str(contract_version)
+        self._conn.execute(
+            "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.id,
+                name,
+                record["sha256"],
+                record["rows"],
+                record["columns"],
+                version,
+                to_json(record["schema"]),
+                time.time(),
+            ),
+        )
+        return {"name": name, **record, "contract_version": version}
+
+    def log_feature_steps(self, pipeline: object) -> list[dict[str, object]]:
+        """Record the steps of a fitted sklearn Pipeline/ColumnTransformer and their params."""
+        steps = feature_steps(pipeline)
+        with Transaction(self._conn) as conn:
+            conn.execute("DELETE FROM feature_steps WHERE run_id = ?", (self.id,))
+            conn.executemany(
+                "INSERT INTO feature_steps VALUES (?, ?, ?, ?, ?)",
+                [
+                    (self.id, i, s["name"], s["class"], to_json(s["params"]))
+                    for i, s in enumerate(steps)
+                ],
+            )
+        return steps
+
+    def log_artifact(self, path: Path | str) -> ArtifactRecord:
+        """Record a file the run wrote: its path (relative to the project), size and SHA-256."""
+        path = Path(path)
+        if not path.is_file():
+            raise TrackingError(f"artifact not found: {path}")
+        record: ArtifactRecord = {
+            "path": env.relative_path(path, self.root),
+            "size": path.stat().st_size,
+            "sha256": sha256_of(path),
+        }
+        self._conn.execute(
+            "INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, ?)",
+            (self.id, record["path"], record["size"], record["sha256"], time.time()),
+        )
+        return record
+
+    def end(self, status: str = "finished", error: str | None = None) -> None:
+        """Close the run with a final status (done for you by the ``with`` block)."""
+        if self.status != "running":
+            return
+        if status not in STATUSES:
+            raise ValueError(f"unknown run status {status!r}; use one of {', '.join(STATUSES)}")
+        self._conn.execute(
+            "UPDATE runs SET status = ?, end_time = ?, error = ? WHERE id = ?",
+            (status, time.time(), error, self.id),
+        )
+        self.status = status
+        self._conn.close()
+
+    def __enter__(self) -> Run:
+        activate(self)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        deactivate(self)
+        if error is None or (isinstance(error, SystemExit) and error.code in (0, None)):
+            self.end("finished")
+        else:
+            self.end("failed", error_text(error))
+
+
+# -------------------------------------------------------------------------------------- reading
+
+
+class LocalRunStore:
+    """The runs of one SQLite store (``runs`` reads through this or ``MlflowRunStore``)."""
+
+    def __init__(self, db: Path | str | None = None) -> None:
+        self.path = store_path(db)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise TrackingError(f"no tracking store at {self.path} (no run has been tracked yet)")
+        conn = connect(self.path)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def list_runs(
+        self,
+        status: str | None = None,
+        name: str | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunSummary]:
+        conn = self._open()
+        try:
+            query = f"SELECT {SUMMARY_COLUMNS} FROM runs"  # noqa: S608
+            where: list[str] = []
+            args: list[object] = []
+            if name:
+                where.append("name = ?")
+                args.append(name)
+            if tag:
+                key, has_value, value = tag.partition("=")
+                where.append("id IN (SELECT run_id FROM tags WHERE key = ? AND (? OR value = ?))")
+                args.extend([key, not has_value, value])
+            if where:
+                query += " WHERE " + " AND ".join(where)
+            query += " ORDER BY start_time DESC"
+            runs = [settle(conn, row) for row in conn.execute(query, args)]
+            if status:
+                runs = [run for run in runs if run["status"] == status]
+            return runs[:limit] if limit else runs
+        finally:
+            conn.close()
+
+    def get_run(self, run_id: str) -> RunDetails:
+        conn = self._open()
+        try:
+            full = resolve_id(conn, run_id)
+            row = conn.execute(
+                f"SELECT {SUMMARY_COLUMNS} FROM runs WHERE id = ?",  # noqa: S608
+                (full,),
+            ).fetchone()
+            return details(conn, settle(conn, row))
+        finally:
+            conn.close()
+
+
+def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> RunSummary:
+    """A run row as a summary; a 'running' run whose process is gone on this host is crashed."""
+    status = row["status"]
+    if status == "running" and row["host"] == env.machine()[0] and row["pid"]:
+        pid = int(row["pid"])
+        alive = env.pid_alive(pid)
+        if alive and row["proc_start"] is not None:
+            alive = env.process_start(pid) == row["proc_start"]
+        if not alive:
+            conn.execute(
+                "UPDATE runs SET status = 'crashed' WHERE id = ? AND status = 'running'",
+                (row["id"],),
+            )
+            status = "crashed"
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "status": status,
+        "start_time": row["start_time"],
+        "end_time": row["end_time"],
+        "user": row["user"],
+        "host": row["host"],
+        "git_commit": row["git_commit"],
+        "git_dirty": None if row["git_dirty"] is None else bool(row["git_dirty"]),
+        "python": row["python"],
+        "platform": row["platform"],
+        "lock_sha256": row["lock_sha256"],
+        "error": row["error"],
+    }
+
+
+def resolve_id(conn: sqlite3.Connection, run_id: str) -> str:
+    """The full id of a run given its id or a unique prefix (as ``runs list`` shows it)."""
+    pattern = run_id.replace("\\", "").replace("%", "").replace("_", "") + "%"
+    found = [row[0] for row in conn.execute("SELECT id FROM runs WHERE id LIKE ?", (pattern,))]
+    if not run_id or not found:
+        raise TrackingError(f"no run with id {run_id!r}")
+    if len(found) > 1:
+        raise TrackingError(f"run id {run_id!r} is ambiguous ({len(found)} runs match)")
+    return str(found[0])
+
+
+def details(conn: sqlite3.Connection, run: RunSummary) -> RunDetails:
+    """Everything recorded about ``run``."""
+    full = run["id"]
+    history: list[MetricPoint] = [
+        {"key": row["key"], "value": row["value"], "step": row["step"], "time": row["time"]}
+        for row in conn.execute(
+            "SELECT key, value, step, time FROM metrics WHERE run_id = ? "
+            "ORDER BY key, step, time, rowid",
+            (full,),
+        )
+    ]
+    datasets: list[DatasetRecord] = [
+        {
+            "name": row["name"],
+            "sha256": row["sha256"],
+            "rows": row["rows"],
+            "columns": row["columns"],
+            "contract_version": row["contract_version"],
+            "schema": json.loads(row["schema"] or "[]"),
+        }
+        for row in conn.execute(
+            "SELECT name, sha256, rows, columns, contract_version, schema FROM datasets "
+            "WHERE run_id = ? ORDER BY time",
+            (full,),
+        )
+    ]
+    return {
+        **run,
+        "params": {
+            row["key"]: json.loads(row["value"])
+            for row in conn.execute("SELECT key, value FROM params WHERE run_id = ?", (full,))
+        },
+        "tags": dict(conn.execute("SELECT key, value FROM tags WHERE run_id = ?", (full,))),
+        "metric_history": history,
+        "metrics": {point["key"]: point["value"] for point in history},
+        "datasets": datasets,
+        "feature_steps": [
+            {
+                "name": row["name"],
+                "class": row["class"],
+                "params": json.loads(row["params"] or "{}"),
+            }
+            for row in conn.execute(
+                "SELECT name, class, params FROM feature_steps WHERE run_id = ? ORDER BY position",
+                (full,),
+            )
+        ],
+        "artifacts": [
+            {"path": row["path"], "size": row["size"], "sha256": row["sha256"]}
+            for row in conn.execute(
+                "SELECT path, size, sha256 FROM artifacts WHERE run_id = ? ORDER BY time", (full,)
+            )
+        ],
+    }

@@ -1,0 +1,370 @@
+"""Team mode against a real MLflow server: two teammates, two clones, one run history and registry.
+
+One ``mlflow server`` (basic-auth app, the generated project's own ``team/basic_auth.ini``) on
+127.0.0.1 for the module: a free port, a temporary sqlite store and artifact folder. Two clones of
+one generated project (``tracking_backend: mlflow``) are two teammates, each with credentials in
+their own ``.env``. Alice trains and promotes; Bob sees her run and the production model, predicts
+with it, trains, promotes and rolls back; the audit log names both. Then both promote at the same
+moment, many times: exactly one wins each time and the other is told who moved production.
+
+Each teammate's commands run through the project's CLI (``cli.main``) in one interpreter per
+step (``DRIVER``), so the suite pays MLflow's import once per step, not once per command.
+Skipped only where MLflow (with its auth extra) is not installed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import BIN, render_template, run_in
+
+pytest.importorskip("mlflow")
+pytest.importorskip("flask_wtf", reason="the MLflow basic-auth app needs mlflow[auth]")
+
+pytestmark = pytest.mark.slow
+
+ADMIN_PASSWORD = "admin-password-for-tests"  # noqa: S105 (a throwaway server on 127.0.0.1)
+USERS = {"alice": "alice-password-1234", "bob": "bob-password-1234"}
+
+# Runs CLI commands (a JSON list of argument lists) in this interpreter; one JSON line each.
+DRIVER = """
+import contextlib, io, json, sys
+from ml_project.mlops.cli import main
+
+for args in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    print(json.dumps({"args": args, "code": code, "out": out.getvalue(), "err": err.getvalue()}))
+"""
+
+# One side of a promotion race: read production, wait at the barrier, then compare-and-set.
+RACE = """
+import pathlib, sys, time
+from ml_project.mlops.registry import RegistryError, open_registry
+from ml_project.mlops.settings import load_settings
+
+folder, me, rounds = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+registry = open_registry(load_settings("."), ".")
+for r in range(rounds):
+    state = registry.state()
+    others = sorted(v for v in state.versions if v != state.production)
+    target = others[0] if me == "alice" else others[1]
+    (folder / f"ready-{r}-{me}").touch()
+    while not (folder / f"go-{r}").exists():
+        time.sleep(0.001)
+    try:
+        registry.set_production(target, expect=state.production, reason=f"race {r}")
+        print(f"{r} won v{target}", flush=True)
+    except RegistryError as error:
+        print(f"{r} lost {error}", flush=True)
+    (folder / f"done-{r}-{me}").touch()
+"""
+
+
+@dataclass
+class Server:
+    url: str
+    folder: Path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def request(url: str, data: dict[str, str] | None = None, auth: str | None = None) -> int:
+    """A small HTTP call to the server (basic auth as ``user:password``); its status."""
+    import base64
+
+    body = json.dumps(data).encode() if data is not None else None
+    call = urllib.request.Request(url, data=body, method="POST" if body else "GET")  # noqa: S310
+    call.add_header("Content-Type", "application/json")
+    if auth:
+        call.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(call, timeout=10) as answer:  # noqa: S310 (127.0.0.1)
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One generated team project (tracking_backend: mlflow), committed, to clone."""
+    return render_template(tmp_path_factory.mktemp("team") / "project", tracking_backend="mlflow")
+
+
+@pytest.fixture(scope="module")
+def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``mlflow server`` as the generated README starts it, on a free port of 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    env = {
+        **os.environ,
+        "MLFLOW_AUTH_CONFIG_PATH": str(project / "team" / "basic_auth.ini"),
+        "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "MLFLOW_FLASK_SERVER_SECRET_KEY": "tests-only-secret",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
+    command = [
+        str(BIN / "mlflow"),
+        "server",
+        "--app-name",
+        "basic-auth",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backend-store-uri",
+        f"sqlite:///{folder / 'mlflow.db'}",
+        "--artifacts-destination",
+        str(folder / "artifacts"),
+        "--workers",
+        "1",
+    ]
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while request(f"{url}/health") != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("mlflow server did not start:\n" + (folder / "server.log").read_text())
+            time.sleep(0.5)
+        for user, password in USERS.items():
+            status = request(
+                f"{url}/api/2.0/mlflow/users/create",
+                {"username": user, "password": password},
+                auth=f"admin:{ADMIN_PASSWORD}",
+            )
+            assert status == 200, status
+        yield Server(url, folder)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=5)  # uvicorn's graceful stop can take long; the data is scratch
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def teammate(project: Path, server: Server, name: str, password: str | None = None) -> Path:
+    """A clone of the project with ``name``'s credentials in its .env (never in params.yaml)."""
+    clone = project.parent / name
+    if not clone.exists():
+        result = run_in(project.parent, "git", "clone", "-q", str(project), str(clone))
+        assert result.returncode == 0, result.stderr
+    (clone / ".env").write_text(
+        f"MLFLOW_TRACKING_URI={server.url}\n"
+        f"MLFLOW_TRACKING_USERNAME={name}\n"
+        f"MLFLOW_TRACKING_PASSWORD={password or USERS.get(name, 'x')}\n"
+    )
+    return clone
+
+
+def cli(clone: Path, *commands: list[str]) -> list[Result]:
+    """Run CLI commands in ``clone``, in one interpreter; their exit codes and output."""
+    env = {"PYTHONPATH": "src"}
+    env.update({key: "" for key in os.environ if key.startswith("MLFLOW_")})
+    result = run_in(clone, sys.executable, "-c", DRIVER, json.dumps(commands), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == len(commands), result.stdout + result.stderr
+    return [Result(line["code"], line["out"], line["err"]) for line in lines]
+
+
+def ok(result: Result) -> str:
+    assert result.code == 0, result.out + result.err
+    return result.out + result.err
+
+
+def batch_file(clone: Path) -> None:
+    code = (
+        "from ml_project.mlops.data import TARGET, load_embedded\n"
+        "load_embedded('breast_cancer').drop(columns=[TARGET]).to_csv('batch.csv', index=False)\n"
+    )
+    result = run_in(clone, sys.executable, "-c", code, env={"PYTHONPATH": "src"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
+    """One test, so that pytest-xdist never starts a second server for this module."""
+    two_teammates_share_one_history_one_registry_and_one_audit(project, server)
+    wrong_credentials_are_one_line(project, server)
+    concurrent_promotions_one_wins_the_other_is_told(project, server)
+
+
+def two_teammates_share_one_history_one_registry_and_one_audit(
+    project: Path, server: Server
+) -> None:
+    alice = teammate(project, server, "alice")
+    bob = teammate(project, server, "bob")
+    assert "MLFLOW_TRACKING_PASSWORD" not in (alice / "params.yaml").read_text()
+
+    pipeline, promote = cli(alice, ["pipeline"], ["promote"])
+    ok(pipeline)
+    assert "promoted: v1 is production (was none)" in ok(promote)
+
+    batch_file(bob)
+    runs, models, predict, drift = cli(
+        bob,
+        ["runs", "list", "--name", "pipeline"],
+        ["models"],
+        ["predict", "batch.csv"],
+        ["drift", "batch.csv"],
+    )
+    (alice_run,) = [line.split()[0] for line in ok(runs).splitlines()[2:]]
+    assert "finished" in runs.out
+    assert "production" in ok(models)
+    assert "alice@" in models.out, "the version names the teammate who trained it"
+    assert "predictions of model v1" in ok(predict)
+    ok(drift)
+    lines = (bob / "reports" / "predictions-batch.csv").read_text().splitlines()
+    assert all(line.endswith(",v1") for line in lines[1:])
+
+    steps = cli(
+        bob,
+        ["runs", "show", alice_run],
+        ["pipeline"],
+        ["evaluate"],
+        ["promote", "--force", "--reason", "bob's model"],
+        ["rollback", "--reason", "bob rolls back"],
+        ["models", "--types"],
+        ["runs", "export", "--format", "csv", "-o", "reports/runs.csv"],
+        ["runs", "export", "--format", "csv", "-o", "trusted-types.txt"],
+    )
+    show, bob_pipeline, evaluate, bob_promote, rollback, types, export, refused = steps
+    assert "user" in ok(show)
+    assert "alice" in show.out
+    ok(bob_pipeline)
+    ok(evaluate)
+    assert "v2 is production (was v1)" in ok(bob_promote)
+    assert "v1 is production (was v2)" in ok(rollback)
+    ok(types)
+    ok(export)
+    assert (bob / "reports" / "runs.csv").read_text().count("pipeline") == 2
+    assert refused.code == 2
+    assert "refusing to write output" in refused.err
+
+    (audit,) = cli(alice, ["models", "--audit"])
+    records = [json.loads(line) for line in ok(audit).splitlines() if line.startswith("{")]
+    actions = [(r["action"], r["who"].split("@")[0]) for r in records]
+    assert actions == [
+        ("register", "alice"),
+        ("promote", "alice"),
+        ("register", "bob"),
+        ("promote", "bob"),
+        ("rollback", "bob"),
+    ], "the audit records the authenticated user of each change"
+    assert records[-1]["reason"] == "bob rolls back"
+
+
+def wrong_credentials_are_one_line(project: Path, server: Server) -> None:
+    mallory = teammate(project, server, "mallory", password="guess")  # noqa: S106 (a wrong one, on purpose)
+    (models,) = cli(mallory, ["models"])
+    assert models.code == 2
+    assert "not authenticated as mallory" in models.err
+    assert models.err.count("\n") == 1
+
+
+def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Server) -> None:
+    alice = teammate(project, server, "alice")
+    bob = teammate(project, server, "bob")
+    (train,) = cli(alice, ["train"])  # a third version: each side wants another one
+    ok(train)
+    barrier = project.parent / "barrier"
+    barrier.mkdir()
+    rounds = 5
+    env = {"PYTHONPATH": "src", **{k: "" for k in os.environ if k.startswith("MLFLOW_")}}
+    full_env = {**os.environ, **env, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    racers = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", RACE, str(barrier), name, str(rounds)],
+            cwd=clone,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, clone in (("alice", alice), ("bob", bob))
+    }
+    deadline = time.monotonic() + 300
+    for r in range(rounds):
+        for stage in ("ready", "done"):
+            while not all((barrier / f"{stage}-{r}-{n}").exists() for n in racers):
+                assert all(p.poll() in (None, 0) for p in racers.values()), [
+                    p.communicate() for p in racers.values()
+                ]
+                assert time.monotonic() < deadline, "the race did not finish"
+                time.sleep(0.002)
+            if stage == "ready":
+                (barrier / f"go-{r}").touch()
+    outcomes: dict[int, list[str]] = {r: [] for r in range(rounds)}
+    for process in racers.values():
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        for line in out.splitlines():
+            number, _, outcome = line.partition(" ")
+            outcomes[int(number)].append(outcome)
+    for outcome in outcomes.values():
+        won = [o for o in outcome if o.startswith("won")]
+        lost = [o for o in outcome if o.startswith("lost")]
+        assert (len(won), len(lost)) == (1, 1), outcome
+        assert "production changed while the gate ran (now v" in lost[0], lost[0]
+        assert ", by " in lost[0], "the loser is told who moved production"
+
+    # Both at once through the CLI: the second is refused with a clear one-line message.
+    results = {}
+    commands = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", DRIVER, json.dumps([["promote", "--version", "1"]])],
+            cwd=clone,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, clone in (("alice", alice), ("bob", bob))
+    }
+    for name, process in commands.items():
+        out, _ = process.communicate(timeout=300)
+        results[name] = json.loads(out.splitlines()[-1])
+    codes = sorted(result["code"] for result in results.values())
+    state = cli(alice, ["models", "--audit", "100"])[0]
+    records = [json.loads(line) for line in ok(state).splitlines() if line.startswith("{")]
+    if records[-1]["to"] == 1 and codes == [0, 2]:
+        (loser,) = [r for r in results.values() if r["code"] == 2]
+        assert "production changed while the gate ran" in loser["err"] or (
+            "already the production version" in loser["err"]
+        )
+    else:  # production was v1 already after the race: both are told so
+        assert codes == [2, 2], results
+    changes = [r for r in records if r["alias"] == "production"]
+    for before, after in itertools.pairwise(changes):
+        assert after["from"] == before["to"], "one unbroken chain of production changes"
