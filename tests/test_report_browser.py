@@ -36,7 +36,8 @@ HEADER = (17, 24, 39)  # --ink, the header band
 BLUE = (37, 99, 235)  # the batch bars and run lines
 
 SHIFT = """
-from ml_project.mlops.data import TARGET, load_embedded
+from ml_project.datasets import TARGET
+from ml_project.mlops.data import load_embedded
 frame = load_embedded("breast_cancer").drop(columns=[TARGET])
 frame["mean_texture"] = frame["mean_texture"] + 3 * frame["mean_texture"].std()
 frame.to_csv("shifted.csv", index=False)
@@ -101,7 +102,8 @@ def test_a_working_project_page_shows_model_runs_drift_contract_and_audit(
 ) -> None:
     for args in (["pipeline"], ["promote"], ["pipeline"], ["contract", "check"]):
         cli(project, *args)
-    run_in(project, sys.executable, "-c", SHIFT, env={"PYTHONPATH": "src"})
+    made = run_in(project, sys.executable, "-c", SHIFT, env={"PYTHONPATH": "src"})
+    assert made.returncode == 0, made.stderr
     cli(project, "drift", "shifted.csv")
     page = project / cli(project, "report").strip()
     html = page.read_text(encoding="utf-8")
