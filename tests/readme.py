@@ -13,10 +13,12 @@ BLOCK = re.compile(r"^```(?:bash|sh|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL
 
 @dataclass(frozen=True)
 class Command:
-    """One command line of a README (continuation lines joined), with its block's number."""
+    """One command line of a README (continuation lines joined), with its block's number and
+    the ``## `` section it is in."""
 
     block: int
     text: str
+    section: str = ""
 
 
 def strip_comment(line: str) -> str:
@@ -35,10 +37,25 @@ def strip_comment(line: str) -> str:
 def commands(markdown: str) -> list[Command]:
     """Every command of every shell block, in the order the README shows them."""
     found = []
-    for number, block in enumerate(BLOCK.findall(markdown)):
-        joined = re.sub(r"\\\n\s*", " ", block)
+    for number, match in enumerate(BLOCK.finditer(markdown)):
+        headings = re.findall(r"^## (.+)$", markdown[: match.start()], re.MULTILINE)
+        section = headings[-1].strip() if headings else ""
+        joined = re.sub(r"\\\n\s*", " ", match.group(1))
         for line in joined.splitlines():
             text = strip_comment(line).strip()
             if text:
-                found.append(Command(number, text))
+                found.append(Command(number, text, section))
     return found
+
+
+def split_command(text: str) -> tuple[dict[str, str], list[str]]:
+    """``A=1 B="x y" prog --flag`` -> ({"A": "1", "B": "x y"}, ["prog", "--flag"]) (shell words;
+    ``$VAR`` and ``$(...)`` are kept as written, for the caller to stand in for)."""
+    import shlex
+
+    words = shlex.split(text)
+    env = {}
+    while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0], re.DOTALL):
+        key, _, value = words.pop(0).partition("=")
+        env[key] = value
+    return env, words

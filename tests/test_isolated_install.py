@@ -1,29 +1,37 @@
-"""F5, end to end: a generated project locks, installs and passes its own tests in isolation.
+"""A generated project locks, installs and passes its own tests in isolation, by its README.
 
 Copier runs as a user would (the post-copy hook locks for real and commits uv.lock and
-requirements.lock); the project gets its own ``.venv`` from ``uv sync --locked`` and runs its own
-``nox -s tests`` (uv backend). Nothing of this repository's environment leaks in: VIRTUAL_ENV,
-UV_PROJECT_ENVIRONMENT, PYTHONPATH and LEANOPS_SKIP_LOCK are removed. Needs the package index.
+requirements.lock); then every install command the generated README shows runs as written:
+``uv sync``, ``uv run pre-commit install``, ``uv run nox -s tests`` (its own suite, in its own
+locked environment), ``uv sync --locked``, the lock sessions and the plain-pip route. Nothing of
+this repository's environment leaks in: VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT, PYTHONPATH and
+LEANOPS_SKIP_LOCK are removed. Needs the package index.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import BIN, REPO
+from readme import Command, commands
 
 pytestmark = pytest.mark.slow
 
 LEAKS = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "LEANOPS_SKIP_LOCK", "UV_LOCKED")
 
 
-def isolated(cwd: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def isolated(
+    cwd: Path, *args: str, timeout: float = 900, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run with uv/copier/git reachable but no trace of this repository's virtual environment."""
     env = {key: value for key, value in os.environ.items() if key not in LEAKS}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env |= extra or {}
     return subprocess.run(
         list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
@@ -36,8 +44,20 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
-def test_lock_sync_and_project_tests_in_an_isolated_environment(tmp_path: Path) -> None:
-    project = tmp_path / "iso-project"
+PROJECT, PACKAGE = "iso-project", "iso_project"
+# The generated README's commands this test runs as written, in the README's order.
+INSTALL_PREFIXES = ("uv sync", "uv run pre-commit", "uv run nox", "pip install")
+
+
+def runs_here(command: Command) -> bool:
+    """An install command of the generated README (``uv run <project> info`` too)."""
+    return command.text.startswith(INSTALL_PREFIXES) or command.text == f"uv run {PROJECT} info"
+
+
+def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) -> None:
+    """The regression project (the generated suite's run for that task): copy as a user does,
+    then every install command of its README as written; the suite passes in that environment."""
+    project = tmp_path / PROJECT
     ok(
         isolated(
             tmp_path,
@@ -47,7 +67,8 @@ def test_lock_sync_and_project_tests_in_an_isolated_environment(tmp_path: Path) 
             "--trust",
             "--vcs-ref=HEAD",
             "--quiet",
-            "--data=project_name=iso-project",
+            f"--data=project_name={PROJECT}",
+            "--data=ml_task=regression",
             str(REPO),
             str(project),
         )
@@ -61,19 +82,29 @@ def test_lock_sync_and_project_tests_in_an_isolated_environment(tmp_path: Path) 
     assert "\nscikit-learn==" in requirements
     assert "\npytest==" not in requirements  # runtime pins only
 
-    ok(isolated(project, "uv", "sync", "--locked"))
-    assert (project / ".venv" / "bin" / "python").exists()
-    info = ok(isolated(project, "uv", "run", "--no-sync", "iso-project", "info"))
-    assert __import__("hashlib").sha256((project / "uv.lock").read_bytes()).hexdigest() in info
-
-    tests = isolated(project, "uv", "run", "--no-sync", "nox", "-s", "tests", "--", "-q")
-    ok(tests)
-    assert " passed" in tests.stdout + tests.stderr
-    assert (project / ".nox" / "tests").is_dir()
-
-    # The lock session is idempotent on a fresh lock: nothing changes.
-    ok(isolated(project, "uv", "run", "--no-sync", "nox", "-s", "lock"))
-    assert ok(isolated(project, "git", "status", "--porcelain")) == ""
+    shown = commands((project / "README.md").read_text(encoding="utf-8"))
+    install = [c.text for c in shown if runs_here(c)]
+    assert install[:3] == ["uv sync", "uv run pre-commit install", "uv run nox -s tests"]
+    fallback = tmp_path / "pip-venv"
+    ok(isolated(tmp_path, sys.executable, "-m", "venv", str(fallback)))
+    for text in install:
+        if text.startswith("pip install"):  # the plain-pip route, in a virtual environment
+            env = {"PATH": f"{fallback / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+            ok(isolated(project, "bash", "-c", text, extra=env))
+            continue
+        result = isolated(project, "bash", "-c", text)
+        ok(result)
+        if text == "uv run nox -s tests":
+            assert " passed" in result.stdout + result.stderr
+            assert (project / ".nox" / "tests").is_dir()
+        if text.endswith(" info"):
+            digest = hashlib.sha256((project / "uv.lock").read_bytes()).hexdigest()
+            assert digest in result.stdout
+        if text == "uv run nox -s lock":  # idempotent on a fresh lock
+            assert ok(isolated(project, "git", "status", "--porcelain")) == ""
+    assert (project / ".git" / "hooks" / "pre-commit").is_file()
+    # The pip route gave a working install of the project (its CLI runs).
+    ok(isolated(project, str(fallback / "bin" / "python"), "-m", PACKAGE, "info"))
 
     # A dependency added without relocking: every locked install refuses it.
     pyproject = project / "pyproject.toml"

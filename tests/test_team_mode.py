@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, render_template, run_in
+from readme import commands, split_command
 
 pytest.importorskip("mlflow")
 pytest.importorskip("flask_wtf", reason="the MLflow basic-auth app needs mlflow[auth]")
@@ -117,34 +119,37 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render_template(tmp_path_factory.mktemp("team") / "project", tracking_backend="mlflow")
 
 
-@pytest.fixture(scope="module")
-def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``mlflow server`` as the generated README starts it, on a free port of 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "MLFLOW_AUTH_CONFIG_PATH": str(project / "team" / "basic_auth.ini"),
+def readme_server_command(project: Path, port: int) -> tuple[dict[str, str], list[str]]:
+    """The generated README's one command that starts the team's server, with four stand-ins:
+    this environment's mlflow for ``uvx --from 'mlflow[auth]>=3' mlflow`` (no download), the
+    loopback address and a free port for ``--host 0.0.0.0 --port 5000``, a fixed admin password
+    for ``$ADMIN_PASSWORD``, and one worker."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    (line,) = [c.text for c in commands(readme) if " mlflow server " in c.text]
+    env, argv = split_command(line)
+    assert argv[:4] == ["uvx", "--from", "mlflow[auth]>=3", "mlflow"], argv
+    argv = [str(BIN / "mlflow"), *argv[4:]]
+    for flag, value in (("--host", "127.0.0.1"), ("--port", str(port))):
+        argv[argv.index(flag) + 1] = value
+    assert env.pop("MLFLOW_AUTH_ADMIN_PASSWORD") == "$ADMIN_PASSWORD"
+    assert env.pop("MLFLOW_FLASK_SERVER_SECRET_KEY") == "$(openssl rand -hex 16)"
+    env |= {
         "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "MLFLOW_FLASK_SERVER_SECRET_KEY": "tests-only-secret",
         "MLFLOW_DISABLE_TELEMETRY": "true",
     }
-    command = [
-        str(BIN / "mlflow"),
-        "server",
-        "--app-name",
-        "basic-auth",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--backend-store-uri",
-        f"sqlite:///{folder / 'mlflow.db'}",
-        "--artifacts-destination",
-        str(folder / "artifacts"),
-        "--workers",
-        "1",
-    ]
+    return env, [*argv, "--workers", "1"]
+
+
+@pytest.fixture(scope="module")
+def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``mlflow server`` as the generated README starts it, on a free port of 127.0.0.1, from a
+    folder holding the project's ``team/`` (the README runs it where its data will live)."""
+    folder = tmp_path_factory.mktemp("mlflow-server")
+    shutil.copytree(project / "team", folder / "team")
+    port = free_port()
+    extra, command = readme_server_command(project, port)
+    env = {**os.environ, **extra}
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
         command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -206,7 +211,7 @@ def ok(result: Result) -> str:
 
 def batch_file(clone: Path) -> None:
     code = (
-        "from ml_project.mlops.data import TARGET, load_embedded\n"
+        "from ml_project.datasets import TARGET\nfrom ml_project.mlops.data import load_embedded\n"
         "load_embedded('breast_cancer').drop(columns=[TARGET]).to_csv('batch.csv', index=False)\n"
     )
     result = run_in(clone, sys.executable, "-c", code, env={"PYTHONPATH": "src"})

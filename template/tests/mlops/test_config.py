@@ -164,7 +164,7 @@ def test_an_unknown_prefixed_variable_names_the_setting(
 
 def test_credentials_in_params_are_refused(project: Path) -> None:
     params = yaml.safe_load((project / "params.yaml").read_text())
-    params["mlflow"] = {"password": "hunter2"}
+    params["mlflow"] = {"password": "hunter2"}  # pragma: allowlist secret
     (project / "params.yaml").write_text(yaml.safe_dump(params))
     with pytest.raises(config.ConfigError, match=r"never in params\.yaml") as caught:
         config.load_settings(project)
