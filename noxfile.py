@@ -30,7 +30,9 @@ def sync(session: nox.Session, *groups: str) -> None:
         "--no-default-groups",
         *(f"--group={group}" for group in groups),
         f"--python={session.virtualenv.location}",
-        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        # Byte-compiled at install: this machine's PYTHONDONTWRITEBYTECODE=1 would otherwise make
+        # every one of the suite's hundreds of child processes recompile its imports (~3 s each).
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, "UV_COMPILE_BYTECODE": "1"},
         external=True,
     )
 

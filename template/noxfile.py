@@ -27,6 +27,9 @@ def install_project(session: nox.Session) -> None:
             "uv",
             "sync",
             "--locked",
+            # .pyc files at install: every later command starts faster (and where
+            # PYTHONDONTWRITEBYTECODE is set, as on some CI machines, they are never written).
+            "--compile-bytecode",
             f"--python={session.virtualenv.location}",
             env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         )
