@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol, Self, TypedDict, cast
 
 from ..errors import UserError
 
@@ -175,6 +175,30 @@ def error_text(error: BaseException) -> str:
     """``Type: first line`` of an exception, as a failed run records it."""
     message = str(error).splitlines()[0] if str(error) else ""
     return f"{type(error).__name__}: {message}".rstrip(": ")
+
+
+class RunBlock:
+    """What a ``with`` block of a run does, for both backends: the run is current inside it,
+    then ends finished (or failed, with the error's first line, when the block raises)."""
+
+    def end(self, status: str = "finished", error: str | None = None) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        activate(cast("TrackedRun", self))  # every subclass is a TrackedRun
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        deactivate(cast("TrackedRun", self))
+        if error is None or (isinstance(error, SystemExit) and error.code in (0, None)):
+            self.end("finished")
+        else:
+            self.end("failed", error_text(error))
 
 
 class Comparison(TypedDict):

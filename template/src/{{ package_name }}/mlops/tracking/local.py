@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ..files import sha256_of
@@ -25,12 +24,10 @@ from .api import (
     ArtifactRecord,
     DatasetRecord,
     MetricPoint,
+    RunBlock,
     RunDetails,
     RunSummary,
     TrackingError,
-    activate,
-    deactivate,
-    error_text,
 )
 from .lineage import feature_steps, fingerprint, plain, to_json
 from .store import Transaction, connect, store_path
@@ -44,7 +41,7 @@ SUMMARY_COLUMNS = (
 )
 
 
-class Run:
+class Run(RunBlock):
     """One tracked run in the local store; use it as a context manager (see ``start_run``)."""
 
     def __init__(
@@ -192,22 +189,6 @@ class Run:
         )
         self.status = status
         self._conn.close()
-
-    def __enter__(self) -> Run:
-        activate(self)
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        deactivate(self)
-        if error is None or (isinstance(error, SystemExit) and error.code in (0, None)):
-            self.end("finished")
-        else:
-            self.end("failed", error_text(error))
 
 
 # -------------------------------------------------------------------------------------- reading

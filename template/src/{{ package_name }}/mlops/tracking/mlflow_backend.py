@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ..files import sha256_of
@@ -23,12 +22,10 @@ from .api import (
     ArtifactRecord,
     DatasetRecord,
     MetricPoint,
+    RunBlock,
     RunDetails,
     RunSummary,
     TrackingError,
-    activate,
-    deactivate,
-    error_text,
 )
 from .lineage import feature_steps, fingerprint, to_json
 from .mlflow_client import (
@@ -50,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "MlflowRun", "MlflowRunStore", "client", "experiment_id", "summary"]
 
 
-class MlflowRun:
+class MlflowRun(RunBlock):
     """``local.Run``'s API on an MLflow run; lineage goes into tags and JSON artifacts."""
 
     def __init__(
@@ -158,22 +155,6 @@ class MlflowRun:
             self.client.set_tag(self.id, f"{TAG_PREFIX}error", error)
         self.client.set_terminated(self.id, status=STATUS_TO_MLFLOW[status])
         self.status = status
-
-    def __enter__(self) -> MlflowRun:
-        activate(self)
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        deactivate(self)
-        if error is None or (isinstance(error, SystemExit) and error.code in (0, None)):
-            self.end("finished")
-        else:
-            self.end("failed", error_text(error))
 
 
 # -------------------------------------------------------------------------------------- reading
