@@ -268,14 +268,37 @@ def test_no_ci_files_when_ci_is_none(render: Render) -> None:
     assert "gitlab" not in hooks
 
 
-def test_no_secret_question_is_stored_in_the_answers_file() -> None:
+SECRET_LIKE = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
+
+
+def unmarked_secret_questions(questions: dict[str, object]) -> list[str]:
+    """Questions whose name looks like a credential but are not ``secret: true`` (Copier keeps a
+    secret answer out of the answers file, which is committed)."""
+    return [
+        name
+        for name, spec in questions.items()
+        if not name.startswith("_")
+        and isinstance(spec, dict)
+        and SECRET_LIKE.search(name)
+        and spec.get("secret") is not True
+    ]
+
+
+def test_a_question_that_looks_secret_must_be_marked_secret() -> None:
+    assert unmarked_secret_questions({"api_token": {"type": "str"}}) == ["api_token"]
+    assert unmarked_secret_questions({"api_token": {"type": "str", "secret": True}}) == []
+    assert unmarked_secret_questions({"_tasks": ["x"], "project_name": {"type": "str"}}) == []
     questions = yaml.safe_load((Path(__file__).parent.parent / "copier.yml").read_text())
-    secret_like = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
-    for name, spec in questions.items():
-        if name.startswith("_") or not isinstance(spec, dict):
-            continue
-        if secret_like.search(name):
-            assert spec.get("secret") is True, f"{name} must be `secret: true`"
+    assert unmarked_secret_questions(questions) == []
+
+
+def test_the_answers_file_holds_the_questions_and_nothing_else(render: Render) -> None:
+    """What the committed answers file records: each question's answer, Copier's own keys."""
+    questions = yaml.safe_load((Path(__file__).parent.parent / "copier.yml").read_text())
+    asked = {name for name, spec in questions.items() if not name.startswith("_")}
+    answers = yaml.safe_load((render() / ".copier-answers.yml").read_text())
+    assert {key for key in answers if not key.startswith("_")} == asked
+    assert {key for key in answers if key.startswith("_")} == {"_commit", "_src_path"}
 
 
 def pre_commit(project: Path, *args: str):
