@@ -147,7 +147,7 @@ def bench_report(project: Path) -> dict[str, float]:
         )  # fmt: skip
 
     shift = (
-        "from ml_project.mlops.data import TARGET, load_embedded\n"
+        "from ml_project.datasets import TARGET\nfrom ml_project.mlops.data import load_embedded\n"
         "f = load_embedded('breast_cancer').drop(columns=[TARGET])\n"
         "f['mean_texture'] += 3 * f['mean_texture'].std()\nf.to_csv('shifted.csv', index=False)\n"
     )

@@ -79,6 +79,6 @@ def pipeline(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (extra arguments go to pytest)."""
+    """Run the test suite on every core (extra arguments go to pytest, e.g. ``-n 0`` for one)."""
     install_project(session)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs)

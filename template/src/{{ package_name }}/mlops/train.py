@@ -67,7 +67,9 @@ def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, obje
     if len(matches) == 1:
         return matches[0]
     raise TrainError(
-        f"{estimator} has no hyperparameter {given!r} (it takes: {', '.join(sorted(accepted))})"
+        f"{estimator} has no hyperparameter {given!r} (it takes: {', '.join(sorted(accepted))}); "
+        "params.yaml's train.hyperparameters belong to the estimator it names: after switching, "
+        "give the new one its own block"
     )
 
 
