@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UserError
+from .errors import UserError, first_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,8 +150,7 @@ def fit(
     try:
         model.fit(train, train[target])
     except (InvalidParameterError, TypeError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0]
-        raise TrainError(f"cannot fit {settings.train.estimator}: {reason}") from error
+        raise TrainError(f"cannot fit {settings.train.estimator}: {first_line(error)}") from error
     except MemoryError as error:
         raise TrainError(
             f"out of memory fitting {settings.train.estimator} on {len(train)} rows: give "

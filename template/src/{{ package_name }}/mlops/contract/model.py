@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import UserError, first_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def from_mapping(raw: object, name: str) -> Contract:
     try:
         schema = deserialize_schema(kept)
     except Exception as error:  # pandera raises many types for a bad schema
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = first_line(error)
         raise ContractError(f"contract {name} is not a valid pandera schema: {reason}") from error
     contract = Contract(
         name=name,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import UserError
+from ..errors import UserError, first_line
 from .model import Contract, ReadingRules
 
 SUFFIXES = (".csv", ".parquet")
@@ -36,11 +36,6 @@ class Table:
 
     frame: pd.DataFrame
     failures: list[Failure] = field(default_factory=list)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _check_file(path: Path) -> None:
@@ -82,9 +77,9 @@ def read_raw(
     except pd.errors.EmptyDataError as error:
         raise ReadError(f"data file is empty: {path}") from error
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as error:
-        raise ReadError(f"cannot read {path}: {_first_line(error)}") from error
+        raise ReadError(f"cannot read {path}: {first_line(error)}") from error
     except Exception as error:  # pyarrow raises its own kinds on a corrupt Parquet file
-        raise ReadError(f"cannot read {path}: {_first_line(error)}") from error
+        raise ReadError(f"cannot read {path}: {first_line(error)}") from error
     if frame.empty:
         raise ReadError(f"data file has no rows: {path}")
     return frame

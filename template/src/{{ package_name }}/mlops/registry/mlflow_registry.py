@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import first_line
 from ..tracking.mlflow_client import Connection, client, experiment_id
 from .base import Candidate, Registry, register_record
 from .local import identity
@@ -198,7 +199,7 @@ class MlflowRegistry(Registry):
             except (MlflowException, OSError) as error:
                 raise RegistryError(
                     f"model v{entry['version']}: cannot download {name} from run {run_id}: "
-                    f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                    f"{first_line(error)}"
                 ) from error
             return Path(path).read_bytes()
 
