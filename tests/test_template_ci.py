@@ -220,8 +220,7 @@ def test_github_workflow_is_valid_pinned_and_least_privilege(render: Render, doc
     assert not any("uv sync" in run and "--locked" not in run for run in runs)
     assert any("pre-commit run --all-files" in run for run in runs)
     assert any("nox -s tests" in run for run in runs)
-    assert any("ml-project contract check" in run for run in runs)
-    assert any(run.endswith("ml-project pipeline") for run in runs)
+    assert any("nox -s smoke" in run for run in runs)  # contract check + pipeline, reference data
     assert ("docker" in workflow["jobs"]) is docker
     if docker:
         assert any("docker build" in run and "--push" not in run for run in runs)
@@ -255,7 +254,7 @@ def test_gitlab_ci_is_valid(render: Render, docker: bool) -> None:
     ]
     assert not any("uv sync" in line and "--locked" not in line for line in scripts)
     assert any("nox -s tests" in line for line in scripts)
-    assert any("contract check" in line for line in scripts)
+    assert any("nox -s smoke" in line for line in scripts)
     assert not any("docker push" in line for line in scripts)
 
 

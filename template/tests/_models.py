@@ -21,9 +21,9 @@ WEAK_FEATURES = {
 
 def names(settings: Any) -> tuple[str, str]:
     """The id and target columns of the project's dataset, as its contract names them."""
-    from _package import ROOT
+    from _package import REFERENCE
 
-    contract = load("mlops.contract").load_contract(settings.data.dataset, ROOT)
+    contract = load("mlops.contract").load_contract(settings.data.dataset, REFERENCE)
     return contract.ids[0], contract.target
 
 

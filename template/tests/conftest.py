@@ -1,4 +1,10 @@
-"""Shared fixtures: a throwaway copy of the project's configuration for each test."""
+"""Shared fixtures: a throwaway project folder with the template's reference configuration.
+
+The machinery's tests (``tests/mlops``) run on ``tests/mlops/reference`` — the configuration and
+embedded dataset the template generated — not on the team's own ``params.yaml`` and
+``contracts/``: a team that moves to its own table (whose data is not in git) keeps a green
+suite. Your own tests can do the same, or read your configuration from ``ROOT``.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _package import NAME, ROOT
+from _package import NAME, REFERENCE
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch project folder: this project's params, contracts and allowlist; the cwd in a test.
+    """A scratch project folder with the reference params, contract and allowlist; the cwd.
 
     Environment overrides of the developer's shell are removed so tests see params.yaml alone
     (except the tracking backend, pinned to the local store).
     """
-    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
-    shutil.copy(ROOT / "trusted-types.txt", tmp_path / "trusted-types.txt")
-    if (ROOT / "contracts").is_dir():
-        shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    shutil.copytree(REFERENCE, tmp_path, dirs_exist_ok=True)
     prefix = f"{NAME.upper()}_"
     for key in list(os.environ):
         if key.startswith(prefix):

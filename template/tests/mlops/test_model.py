@@ -26,9 +26,9 @@ def _fitted(project: Path):
 
 def allowed() -> list[str]:
     """The project's own reviewed allowlist."""
-    from _package import ROOT
+    from _package import REFERENCE
 
-    return trust.allowed_types(trust.allowlist_path(ROOT))
+    return trust.allowed_types(trust.allowlist_path(REFERENCE))
 
 
 def test_dump_then_load_gives_the_same_predictions(project: Path) -> None:
