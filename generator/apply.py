@@ -15,6 +15,7 @@ from pathlib import Path
 from . import copier_api
 from .gitutil import conflicts, git, git_bytes, status
 from .plan import Job
+from .relock import relock
 
 
 @dataclass
@@ -102,6 +103,15 @@ def apply_update(job: Job, work: Path) -> Outcome:
     after = status(work)
     kept = keep_edited_deletions(work, job, after.deleted)
     held = hold_back_ignored(work, job.repo.top, after.added)
-    if kept or held:
+    prefix = f"{job.offset}/" if job.offset else ""
+    found += [
+        f"kept {path}: the template moved or removed it; port your edits to its new home (see "
+        "the template's CHANGELOG) and delete it"
+        for path in kept
+    ]
+    locked = git_bytes(work, f"HEAD:{prefix}uv.lock") is not None
+    if locked and f"{prefix}pyproject.toml" in after.changed and not after.unmerged:
+        found += relock(work / job.offset, str(job.project.path))
+    if kept or held or locked:
         after = status(work)
     return Outcome(after.changed, conflicts(work, after), kept, held, found)

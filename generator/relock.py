@@ -1,0 +1,62 @@
+"""After an update that changed ``pyproject.toml``: bring the project's lock files along.
+
+A template release that adds or raises a dependency leaves ``uv.lock`` stale, and every
+``uv sync --locked`` (CI, nox, the Docker image) then refuses the project. So when the update
+changed ``pyproject.toml`` of a project that commits ``uv.lock``, leanops runs ``uv lock`` in
+the update's worktree and re-exports ``requirements.lock`` with the very command its header
+records (uv writes it there), so both land on the update branch with the rest. When uv or the
+package index cannot be reached, nothing is half-done: a follow-up says what to run after merging.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+LOCK_TIMEOUT_SECONDS = 300
+HEADER_COMMAND = "#    uv export "
+FOLLOW_UP = "uv.lock is stale after this update: run `uv run nox -s lock` in {where} and commit"
+
+
+def export_command(requirements: Path) -> list[str] | None:
+    """The ``uv export ...`` command recorded in ``requirements.lock``'s header, if any."""
+    try:
+        lines = requirements.read_text(encoding="utf-8").splitlines()[:5]
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith(HEADER_COMMAND):
+            return shlex.split(line.removeprefix("#").strip())
+    return None
+
+
+def relock(project: Path, shown: str) -> list[str]:
+    """Refresh ``uv.lock`` (and ``requirements.lock``) in ``project``; follow-ups on failure.
+
+    ``shown`` names the project in a follow-up (its folder as the user knows it).
+    """
+    uv = shutil.which("uv")
+    if uv is None:
+        return [FOLLOW_UP.format(where=shown) + " (uv is not installed here)"]
+    steps = [[uv, "lock"]]
+    export = export_command(project / "requirements.lock")
+    if export is not None:
+        steps.append([uv, *export[1:]])
+    for step in steps:
+        try:
+            done = subprocess.run(
+                step,
+                cwd=project,
+                capture_output=True,
+                text=True,
+                timeout=LOCK_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return [FOLLOW_UP.format(where=shown) + f" ({type(error).__name__})"]
+        if done.returncode != 0:
+            reason = next((line for line in done.stderr.splitlines() if line.strip()), "")
+            return [FOLLOW_UP.format(where=shown) + f" (`{' '.join(step[1:3])}`: {reason})"]
+    return []
