@@ -21,6 +21,7 @@ import yaml
 from conftest import REPO, Render, run_in, run_project_tests
 from expected_files import expected_files
 from matrix import MATRIX, matrix_id
+from ownership import owners, readme_omits
 
 # `${{ ... }}` is GitHub Actions syntax that must survive rendering; any other `{{`/`{%` is a bug.
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|\.jinja\b")
@@ -46,8 +47,12 @@ def leftovers(project: Path) -> list[str]:
 
 def check_rendered_project(project: Path, answers: dict[str, object]) -> None:
     """Every static check of a rendered project (the tests run separately)."""
-    assert project_files(project) == expected_files(answers)
+    files = project_files(project)
+    assert files == expected_files(answers)
     assert leftovers(project) == []
+    unclear = {name: kinds for name, kinds in owners(project, files).items() if len(kinds) != 1}
+    assert unclear == {}, "each file is exactly one of the team's, generated or machinery"
+    assert readme_omits(project) == []
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     for key, value in answers.items():
         assert recorded[key] == value, key
