@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _package import NAME, load
@@ -101,3 +102,32 @@ def test_a_working_project_shows_every_section(
 
 def test_the_report_never_replaces_a_kept_file(project: Path) -> None:
     assert cli.main(["report", "-o", "params.yaml"]) == 2
+
+
+def test_status_follows_every_command_without_a_report(project: Path) -> None:
+    """``leanops status`` reads status.json: pipeline, promote and rollback keep it current."""
+
+    def status() -> dict[str, Any]:
+        return json.loads((project / "reports" / "status.json").read_text())
+
+    assert cli.main(["pipeline"]) == 0
+    assert status()["pipeline"]["status"] == "finished"
+    assert status()["pipeline"]["model_version"] == 1
+    assert status().get("production") is None
+    assert cli.main(["promote"]) == 0
+    assert status()["production"]["version"] == 1
+    assert status()["production"]["action"] == "promote"
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote", "--force", "--reason", "the newer data"]) == 0
+    assert status()["production"]["version"] == 2
+    assert cli.main(["rollback", "--reason", "v2 misbehaves"]) == 0
+    moved = status()["production"]
+    assert (moved["version"], moved["action"]) == (1, "rollback")
+    assert moved["by"]
+    assert moved["since"]
+
+    settings = config.load_settings(project)
+    load("mlops.contract").contract_path(settings.data.dataset, project).unlink()
+    assert cli.main(["pipeline"]) == 2
+    assert status()["pipeline"]["status"] == "failed"
+    assert status()["production"] == moved

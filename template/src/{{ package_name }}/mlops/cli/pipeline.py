@@ -150,8 +150,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from ..pipeline import run_pipeline
+    from ..report.collect import now
+    from ..report.status import Json, update_status
 
-    result = run_pipeline(settings_of(args), project_root(args))
+    root = project_root(args)
+    started = now()
+    try:
+        result = run_pipeline(settings_of(args), root)
+    except Exception:
+        failed: Json = {"status": "failed", "at": started, "run_id": None, "model_version": None}
+        update_status(root, "pipeline", failed)
+        raise
+    update_status(
+        root,
+        "pipeline",
+        {
+            "status": "finished",
+            "at": started,
+            "run_id": result.run_id,
+            "model_version": result.model_version,
+        },
+    )
     shown = shown_metrics(result.metrics)
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     log.info("registered v%s as candidate (next: promote)", result.model_version)

@@ -17,6 +17,8 @@ from .common import project_root, root_option, settings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..registry import Registry
     from .common import Subparsers
 
@@ -111,13 +113,22 @@ def _promote(args: argparse.Namespace) -> int:
     if record["forced"]:
         log.warning("gate overridden (%s)", "; ".join(result.reasons))
     log.info("promoted: v%s is production (was %s)", record["to"], shown(record["from"]))
+    update_production_status(args, record)
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
     record = open_registry(args).rollback(args.to, reason=args.reason)
     log.info("rolled back: v%s is production (was %s)", record["to"], shown(record["from"]))
+    update_production_status(args, record)
     return 0
+
+
+def update_production_status(args: argparse.Namespace, record: Mapping[str, object]) -> None:
+    """``reports/status.json`` follows the move at once (``leanops status`` reads it)."""
+    from ..report.status import production_part, update_status
+
+    update_status(project_root(args), "production", production_part(record))
 
 
 def register(subparsers: Subparsers) -> None:

@@ -8,14 +8,17 @@ A small, stable JSON file, so a fleet tool can read many projects without import
      "drift": {"status", "at", "input", "model_version"} | null,
      "contract": {"passed", "at", "dataset", "failures"} | null}
 
-``report`` rewrites every part; ``drift`` updates its own part after each check. Times are UTC,
-ISO 8601. Written atomically; a part that is unknown is null.
+``report`` rewrites every part; ``pipeline``, ``promote``, ``rollback`` and ``drift`` update their
+own part as they finish, so the file is current without a report (the contract part comes from
+the last check's report, read by ``report``). Times are UTC, ISO 8601. Written atomically; a
+part that is unknown is null.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from .collect import REPORTS_DIR, Snapshot, now
@@ -97,3 +100,17 @@ def update_status(root: Path | str, part: str, value: Json) -> Path:
     status = read_status(root)
     status.update({"format": FORMAT, "updated_at": now(), part: value})
     return write_status(root, status)
+
+
+def production_part(record: Mapping[str, object]) -> Json:
+    """The ``production`` part from an audit record of a promotion or rollback."""
+    return {
+        "version": _json(record.get("to")),
+        "since": _json(record.get("time")),
+        "by": _json(record.get("who")),
+        "action": _json(record.get("action")),
+    }
+
+
+def _json(value: object) -> JsonValue:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
