@@ -152,13 +152,39 @@ class LO501:
     family = FAMILY
 
     @staticmethod
-    def check(root: Path) -> bool:
+    def check(root: Path, repo_top: Path | None) -> bool | str:
         """No CI: add `.github/workflows/ci.yml` or `.gitlab-ci.yml` (answer `ci` with
         `copier update --vcs-ref=:current: -d ci=github`)."""
         root = Path(root)
-        workflows = root / ".github" / "workflows"
-        has_github = workflows.is_dir() and any(workflows.glob("*.y*ml"))
-        return has_github or (root / ".gitlab-ci.yml").is_file()
+        has_github = _workflows(root) != []
+        has_gitlab = (root / ".gitlab-ci.yml").is_file()
+        if not (has_github or has_gitlab):
+            return False
+        if repo_top is None or repo_top == root.resolve():
+            return True
+        # A project in a sub-folder: GitHub and GitLab read CI only at the repository's root.
+        folder = root.resolve().relative_to(repo_top).as_posix()
+        root_files = _workflows(repo_top) if has_github else [repo_top / ".gitlab-ci.yml"]
+        if any(folder in _text(path) for path in root_files):
+            return True
+        config = ".github/workflows/" if has_github else ".gitlab-ci.yml"
+        return (
+            f"This project is in `{folder}/` of its repository, and CI is read only at the root: "
+            f"its `{config}` never runs, and no `{config}` at the root names `{folder}`. Copy it "
+            "to the root with this folder as working directory (README: CI, in a monorepo)."
+        )
+
+
+def _workflows(root: Path) -> list[Path]:
+    folder = root / ".github" / "workflows"
+    return sorted(folder.glob("*.y*ml")) if folder.is_dir() else []
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 FROM_LINE = re.compile(r"^\s*FROM\s", re.IGNORECASE)

@@ -47,6 +47,19 @@ def tracked(root: Path) -> set[str] | None:
     return {path for path in result.stdout.split("\0") if path}
 
 
+def repo_top(root: Path) -> Path | None:
+    """The root of the git work tree holding ``root`` (resolved), or None outside git."""
+    result = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout.strip():
+        return None
+    return Path(result.stdout.strip()).resolve()
+
+
 @dataclass(frozen=True)
 class MachineryEdits:
     """Machinery files that differ from the template at the project's version (``files``), or
@@ -130,5 +143,6 @@ FIXTURES: dict[str, Callable[..., object]] = {
     "answers": answers,
     "params": params,
     "tracked": tracked,
+    "repo_top": repo_top,
     "machinery_edits": machinery_edits,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,25 @@ def test_edited_machinery_is_listed_and_team_files_are_not(tmp_path: Path) -> No
     assert "`src/ml_project/mlops/tables.py`" in found.err_msg
     assert "`tests/mlops/test_ours.py`" in found.err_msg
     assert "features.py" not in found.err_msg
+
+
+def test_ci_of_a_project_in_a_subfolder_must_live_at_the_root(project: Path) -> None:
+    """GitHub runs only the repository root's workflows: a monorepo project's own never run."""
+    repo = project.parent
+    monorepo_project = repo / "services" / "churn"
+    monorepo_project.parent.mkdir()
+    shutil.rmtree(project / ".git")
+    project.rename(monorepo_project)
+    git(repo, "init", "-q")
+    found = results(monorepo_project)["LO501"]
+    assert found.result is False
+    assert "`services/churn/`" in found.err_msg
+    assert "never runs" in found.err_msg
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "other.yml").write_text("jobs: {lint: {runs-on: ubuntu-24.04}}\n")
+    assert outcome(monorepo_project, "LO501") is False  # a root workflow, not this project's
+    (workflows / "churn-ci.yml").write_text(
+        "on: push\ndefaults:\n  run:\n    working-directory: services/churn\n"
+    )
+    assert outcome(monorepo_project, "LO501") is True
