@@ -21,8 +21,6 @@ import pandas as pd
 
 from .model import Model
 
-CLASSIFICATION_METRICS = ("accuracy", "f1_macro", "roc_auc", "log_loss")
-REGRESSION_METRICS = ("rmse", "mae", "r2")
 # Metrics where smaller is better; every other metric is read as larger-is-better.
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "mape", "log_loss", "brier"})
 # The best value each metric can take (the gate's skill is measured toward it).

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypedDict, cast
+from typing import TypedDict, cast
 
 from ..errors import UserError
 
 ALIASES = ("candidate", "production")
-Action = Literal["register", "promote", "force-promote", "rollback"]
 ACTIONS: tuple[str, ...] = ("register", "promote", "force-promote", "rollback")
 # The files of a version, and the field of ``ModelVersion`` holding each one's SHA-256.
 FILES = {

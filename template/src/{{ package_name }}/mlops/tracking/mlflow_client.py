@@ -46,7 +46,6 @@ STATUS_FROM_MLFLOW = {value: key for key, value in STATUS_TO_MLFLOW.items()} | {
     "SCHEDULED": "running"
 }
 TAG_PREFIX = "leanops."
-LINEAGE_TAGS = ("user", "host", "git_commit", "git_dirty", "python", "platform", "lock_sha256")
 # MLflow's log_batch limits per request.
 MAX_PARAMS, MAX_METRICS = 100, 1000
 MAX_RESULTS = 50_000
