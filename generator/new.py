@@ -7,6 +7,7 @@ half-written folder behind.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -119,12 +120,12 @@ def _remove_partial(destination: Path, existed: bool) -> None:
 
 
 def next_steps(destination: Path) -> list[str]:
-    """What to run next, shown after a successful render."""
-    name = destination.name
+    """What to run next, shown after a successful render: the first step enters the project,
+    so every later one runs inside it (and names it ``.``)."""
     return [
-        f"cd {destination}",
+        f"cd {shlex.quote(str(destination))}",
         "uv sync                       # install the locked environment",
         "uv run pre-commit install     # lint on every commit",
         "uv run nox -s tests           # run the tests",
-        f"# later: leanops update {name}  (pull template improvements)",
+        "# later: leanops update .  (pull template improvements)",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -147,6 +148,23 @@ def test_a_local_template_path_warns_about_the_scheduled_workflow(tmp_path: Path
     )
     assert "scheduled template-update workflow" in result.stderr
     assert "write it as _src_path in .copier-answers.yml and commit" in result.stderr
+
+
+def test_the_next_steps_run_as_printed_after_the_cd(tmp_path: Path) -> None:
+    """Every step after ``cd <project>`` is run from inside the project: none may name the
+    project's path again; the cd itself survives a space in the path."""
+    template = make_tiny_template(tmp_path / "tpl")
+    destination = tmp_path / "our projects" / "demo"
+    result = leanops("new", str(destination), "--defaults", "--template", str(template), "-q")
+    assert result.returncode == 0, result.stderr
+    steps = [line.strip() for line in result.stdout.split("Next steps:\n")[1].splitlines()]
+    assert steps[0] == f"cd {shlex.quote(str(destination))}"
+    landed = subprocess.run(
+        ["sh", "-c", f"{steps[0]} && pwd -P"], capture_output=True, text=True, check=True
+    )
+    assert landed.stdout.strip() == str(destination.resolve())
+    assert "# later: leanops update .  (pull template improvements)" in steps
+    assert not [step for step in steps[1:] if "demo" in step or str(tmp_path) in step]
 
 
 @pytest.mark.parametrize("command", [[], ["new"], ["update"], ["diff"], ["check"]])
