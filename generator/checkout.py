@@ -3,6 +3,11 @@
 An update left in the tree (unmerged paths, Copier's conflict markers, an answers file changed
 but not committed) must never pass for "up to date": the answers file may already name the new
 version. Nothing here writes; each project costs two or three git commands.
+
+The one rule for an update branch (``template-update/<version>``), shared by ``leanops update``
+and ``leanops status``: it is pending while it is not merged into HEAD, while it is the
+checked-out branch, or while a worktree holding it has uncommitted work (conflicts being
+resolved, resolutions not yet committed). A merged branch nobody works on is not pending.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fleet import ANSWERS_FILE, Project
-from .gitutil import Repo, committed_markers, conflicts, find_repo, git, status
+from .gitutil import Repo, committed_markers, conflicts, find_repo, git, run_git, status
+
+BRANCH_PREFIX = "template-update/"
 
 
 @dataclass(frozen=True)
@@ -78,3 +85,42 @@ def worktree_of(repo: Repo, branch: str) -> Path | None:
         elif line == f"branch refs/heads/{branch}" and path is not None:
             return path
     return None
+
+
+@dataclass(frozen=True)
+class UpdateBranch:
+    """An update branch and what still happens on it."""
+
+    name: str
+    worktree: Path | None  # the worktree that has it checked out, if any
+    here: bool  # it is the branch checked out in the repository's checkout (its HEAD)
+    merged: bool  # its tip is in HEAD
+    changes: tuple[str, ...]  # uncommitted changes in its worktree
+    conflicts: tuple[str, ...]  # unmerged paths and files holding markers in its worktree
+
+    @property
+    def pending(self) -> bool:
+        """True while the branch holds an update still to merge or to finish."""
+        return not self.merged or self.here or bool(self.changes)
+
+
+def update_branch(repo: Repo, name: str) -> UpdateBranch | None:
+    """The branch ``name`` and its state, or None when it does not exist."""
+    if not branch_exists(repo, name):
+        return None
+    tree = worktree_of(repo, name)
+    changes: tuple[str, ...] = ()
+    found: tuple[str, ...] = ()
+    if tree is not None and tree.is_dir():  # a worktree whose folder is gone holds no work
+        current = status(tree)
+        changes, found = tuple(current.changed), tuple(conflicts(tree, current))
+    ancestor = run_git(repo.top, "merge-base", "--is-ancestor", f"refs/heads/{name}", "HEAD")
+    merged = bool(repo.head) and ancestor.returncode == 0
+    return UpdateBranch(name, tree, repo.branch == name, merged, changes, found)
+
+
+def update_branches(repo: Repo) -> list[UpdateBranch]:
+    """Every ``template-update/*`` branch of the repository, by name."""
+    refs = git(repo.top, "for-each-ref", "--format=%(refname)", f"refs/heads/{BRANCH_PREFIX}")
+    names = [ref.removeprefix("refs/heads/") for ref in refs.splitlines() if ref]
+    return [branch for name in sorted(names) if (branch := update_branch(repo, name))]

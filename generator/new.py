@@ -7,6 +7,7 @@ half-written folder behind.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -47,22 +48,29 @@ def render_project(
     vcs_ref: str | None = None,
     quiet: bool = False,
 ) -> Path:
-    """Copy the template into ``destination``; on any failure remove what was written."""
-    import copier
+    """Copy the template into ``destination``; on any failure remove what was written.
+
+    What ``copier.run_copy`` does, with one step between loading the template and copying:
+    answers (``data``) must name questions of the template's copier.yml, as Copier reads it at
+    the version it copies (Copier itself passes an unknown key on to the templates unused).
+    """
+    from copier._main import Worker  # what copier.run_copy drives; it holds the questions
 
     destination = destination.expanduser().resolve()
     check_destination(destination)
     existed = destination.exists()
     try:
-        copier.run_copy(
-            source,
-            destination,
+        with Worker(
+            src_path=source,
+            dst_path=destination,
             data=dict(data),
             defaults=defaults,
             unsafe=True,
             vcs_ref=vcs_ref,
             quiet=quiet,
-        )
+        ) as worker:
+            check_questions(data, worker.template.questions_data)
+            worker.run_copy()
     except copier_errors() as error:
         _remove_partial(destination, existed)
         raise LeanopsError(explain_copy(error)) from error
@@ -70,6 +78,16 @@ def render_project(
         _remove_partial(destination, existed)
         raise
     return destination
+
+
+def check_questions(data: Mapping[str, object], questions: Mapping[str, object]) -> None:
+    """Refuse answers to questions the template does not ask (a typo would be ignored)."""
+    unknown = [key for key in data if key not in questions]
+    if unknown:
+        raise LeanopsError(
+            f"-d names no question of the template: {', '.join(unknown)} (its questions: "
+            f"{', '.join(questions)}); nothing was written"
+        )
 
 
 def check_reachable(source: str, *, chosen_by: str) -> None:
@@ -119,12 +137,12 @@ def _remove_partial(destination: Path, existed: bool) -> None:
 
 
 def next_steps(destination: Path) -> list[str]:
-    """What to run next, shown after a successful render."""
-    name = destination.name
+    """What to run next, shown after a successful render: the first step enters the project,
+    so every later one runs inside it (and names it ``.``)."""
     return [
-        f"cd {destination}",
+        f"cd {shlex.quote(str(destination))}",
         "uv sync                       # install the locked environment",
         "uv run pre-commit install     # lint on every commit",
         "uv run nox -s tests           # run the tests",
-        f"# later: leanops update {name}  (pull template improvements)",
+        "# later: leanops update .  (pull template improvements)",
     ]

@@ -3,6 +3,9 @@
 Reads answers files and asks each template source for its refs once (``git ls-remote``), so an
 up-to-date fleet is inspected in a fraction of a second without rendering anything. Every
 project's checkout is looked at too (read-only): a half-done update is never "up to date".
+The one write, in update mode only, just before a project's update is queued: an update
+branch of the same name already merged into HEAD, that nobody works on, is deleted
+(``clear_merged``) so that the new update can be made on it.
 """
 
 from __future__ import annotations
@@ -11,15 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checkout import Checkout, branch_exists, inspect, worktree_of
+from .checkout import BRANCH_PREFIX, Checkout, inspect, update_branch
 from .errors import LeanopsError
 from .fleet import Project
-from .gitutil import Repo, conflicts, status
+from .gitutil import Repo, first_line, repo_lock, run_git
 from .results import BEHIND, CONFLICTS, FAILED, UP_TO_DATE, Result
 from .source import Source, resolve_source
 from .versions import Refs, Target, choose_target, is_current, list_refs
 
-BRANCH_PREFIX = "template-update/"
 CHECK, UPDATE, PREVIEW = "check", "update", "preview"
 INSPECT_THREADS = 8
 
@@ -62,11 +64,13 @@ def inspect_all(projects: list[Project]) -> list[Checkout | str]:
 
 
 def pending_update(repo: Repo, branch: str, mode: str) -> tuple[str, str] | None:
-    """(status, message) when an earlier update waits on ``branch``; None when there is none."""
-    if not branch_exists(repo, branch):
+    """(status, message) when an earlier update waits on ``branch``; None when there is none
+    (no such branch, or one already merged that nobody works on: see ``checkout``)."""
+    found = update_branch(repo, branch)
+    if found is None or not found.pending:
         return None
-    waiting = worktree_of(repo, branch)
-    if waiting is not None and conflicts(waiting, status(waiting)):
+    waiting = found.worktree
+    if waiting is not None and found.conflicts:
         return CONFLICTS, (
             f"an update waits in {waiting} with conflicts: resolve them there, `git add` and "
             f"`git commit`, then `git merge {branch}` here and `git worktree remove {waiting}`"
@@ -79,6 +83,39 @@ def pending_update(repo: Repo, branch: str, mode: str) -> tuple[str, str] | None
         f"branch {branch} already exists{where}, an earlier update: merge it, or delete it with "
         f"{remove}`git branch -D {branch}` and retry (nothing was changed)"
     )
+
+
+def clear_merged(repo: Repo, branch: str) -> str:
+    """Delete ``branch`` when it is an update already merged into HEAD that nobody works on, so
+    the new update can be made on it; "" when done (or nothing to do), else why not.
+
+    Only ``git branch -d`` (which refuses an unmerged branch) deletes it; a clean worktree of
+    leanops' own that still holds it is removed first (``git worktree remove``, which refuses
+    a worktree with changes), one of the user's never is.
+    """
+    from .worktree import persistent_path
+
+    with repo_lock(repo.common_dir):
+        found = update_branch(repo, branch)
+        if found is None or found.pending:
+            return ""
+        tree, unchanged = found.worktree, " (nothing was changed)"
+        if tree is not None and tree.is_dir():
+            ignored = run_git(tree, "status", "--porcelain", "--ignored").stdout.strip()
+            if tree.resolve() != persistent_path(repo, branch).resolve() or ignored:
+                return (
+                    f"branch {branch} is merged but checked out in {tree}: `git worktree remove "
+                    f"{tree}` (or switch it to another branch) and retry (nothing was changed)"
+                )
+            removed = run_git(repo.top, "worktree", "remove", str(tree))
+            if removed.returncode != 0:
+                return first_line(removed.stderr, "git worktree remove failed") + unchanged
+            unchanged = f" (its clean worktree {tree} was removed)"
+        deleted = run_git(repo.top, "branch", "-d", branch)
+        if deleted.returncode != 0:
+            reason = first_line(deleted.stderr, "git branch -d failed")
+            return f"could not delete the merged branch {branch}: {reason}{unchanged}"
+    return ""
 
 
 class RefsCache:
@@ -143,6 +180,8 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
                     "(nothing was changed)"
                 )
             )
+        elif mode == UPDATE and (refused := clear_merged(checkout.repo, job.branch)):
+            done.append(job.result(message=refused, branch=job.branch))
         else:
             jobs.append(job)
     return nested_refused(jobs, done)

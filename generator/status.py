@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import html
 import json
-import subprocess
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,7 +25,6 @@ from .errors import EXIT_OK, LeanopsError
 from .fleet import Project, discover
 
 STATUS_FILE = Path("reports") / "status.json"
-UPDATE_BRANCHES = "template-update/"
 
 
 @dataclass
@@ -85,35 +83,21 @@ def template_state(projects: list[Project]) -> dict[Path, tuple[str, str, int | 
 # --- the project side: git branches and reports/status.json ----------------------------------
 
 
-def _git(path: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(path), *args], capture_output=True, text=True, check=False
-    )
-    return result.stdout if result.returncode in (0, 1, 2) else ""
-
-
 def update_branch(path: Path) -> tuple[str, str]:
-    """``(branch, waiting|conflicts)`` of an update branch not merged into HEAD, else empty."""
-    branches = _git(path, "branch", "--no-merged", "HEAD", "--format=%(refname:short)")
-    waiting = [b for b in branches.split() if b.startswith(UPDATE_BRANCHES)]
-    head = _git(path, "rev-parse", "--abbrev-ref", "HEAD").strip()
-    if head.startswith(UPDATE_BRANCHES):
-        waiting.insert(0, head)
-    if not waiting:
+    """``(branch, waiting|conflicts)`` of a pending update branch (``checkout``'s rule, the one
+    ``leanops update`` follows), the checked-out one first; empty when there is none."""
+    from .checkout import update_branches
+    from .gitutil import find_repo
+
+    try:
+        repo = find_repo(path)
+        found = [branch for branch in update_branches(repo) if branch.pending] if repo else []
+    except LeanopsError:  # git failed: the row says nothing rather than something wrong
         return "", ""
-    branch = waiting[0]
-    trees = [Path(path)]
-    for line in _git(path, "worktree", "list", "--porcelain").splitlines():
-        if line.startswith("worktree "):
-            trees.append(Path(line.removeprefix("worktree ")))
-    for tree in trees:
-        if _git(tree, "rev-parse", "--abbrev-ref", "HEAD").strip() != branch:
-            continue
-        unmerged = _git(tree, "diff", "--name-only", "--diff-filter=U").strip()
-        markers = "conflict marker" in _git(tree, "diff", "--check", "HEAD")
-        if unmerged or markers:
-            return branch, "conflicts"
-    return branch, "waiting"
+    if not found:
+        return "", ""
+    branch = min(found, key=lambda branch: not branch.here)
+    return branch.name, "conflicts" if branch.conflicts else "waiting"
 
 
 def recorded(path: Path) -> dict[str, object]:

@@ -25,10 +25,12 @@ with Copier. Up-to-date projects are skipped without rendering anything.
 Each update runs in a git worktree of its own, from your last commit: your checkout, your
 branch and your ignored files are never touched. The result is committed on a branch
 template-update/<version> (one branch per repository, holding every project of a monorepo);
-merge it with `git merge template-update/<version>`. Conflicts: nothing is committed; they
-wait in a worktree inside the repository's .git folder (the summary gives its path) for you to
-resolve and commit. Failure: nothing is changed. A file the template removed but you edited is
-kept; a new template file where you have an ignored file is held back; both are reported.
+merge it with `git merge template-update/<version>`. A branch of that name already merged
+into HEAD, that no worktree is working on, is deleted (`git branch -d`) and made again; any
+other stops the project. Conflicts: nothing is committed; they wait in a worktree inside the
+repository's .git folder (the summary gives its path) for you to resolve and commit.
+Failure: nothing is changed. A file the template removed but you edited is kept; a new
+template file where you have an ignored file is held back; both are reported.
 
 A template without version tags is updated to the commit of its HEAD, as Copier does; --to
 takes a tag, a version, a branch, HEAD or a commit hash.

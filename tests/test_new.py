@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,43 @@ def test_malformed_data_option(tmp_path: Path) -> None:
     assert "-d expects key=value, got 'ml_task'" in result.stderr
 
 
+def test_an_unknown_data_key_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """``-d`` with a key that is no question of copier.yml (a typo) used to be ignored."""
+    template = make_tiny_template(tmp_path / "tpl")
+    destination = tmp_path / "typo"
+    args = ["--defaults", "--template", str(template), "-q", "-d", "nmae=x", "-d", "colour=red"]
+    result = leanops("new", str(destination), *args, "-d", "name=ok")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "leanops: error: -d names no question of the template: nmae, colour "
+        "(its questions: name); nothing was written\n"
+    )
+    assert not destination.exists()
+    destination.mkdir()
+    assert leanops("new", str(destination), *args).returncode == 1
+    assert list(destination.iterdir()) == []
+
+
+def test_an_unknown_data_key_lists_the_real_templates_questions(tmp_path: Path) -> None:
+    result = leanops("new", str(tmp_path / "x"), "--defaults", "-d", "mltask=regression")
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]  # after Copier's own notes and warnings
+    assert line.startswith("leanops: error: -d names no question of the template: mltask (its ")
+    questions = yaml.safe_load((REPO / "copier.yml").read_text())
+    expected = [key for key in questions if not key.startswith("_")]
+    assert "ml_task" in expected
+    assert line.endswith(f"(its questions: {', '.join(expected)}); nothing was written")
+    assert not (tmp_path / "x").exists()
+
+
+def test_update_takes_no_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    """``update`` has no ``-d``: argparse refuses it (nothing is ignored silently)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["update", ".", "-d", "unknown=1"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: -d unknown=1" in capsys.readouterr().err
+
+
 def test_unreachable_template_is_one_line(tmp_path: Path) -> None:
     result = leanops("new", str(tmp_path / "x"), "--defaults", "--template", str(tmp_path / "nope"))
     assert result.returncode == 1
@@ -147,6 +185,23 @@ def test_a_local_template_path_warns_about_the_scheduled_workflow(tmp_path: Path
     )
     assert "scheduled template-update workflow" in result.stderr
     assert "write it as _src_path in .copier-answers.yml and commit" in result.stderr
+
+
+def test_the_next_steps_run_as_printed_after_the_cd(tmp_path: Path) -> None:
+    """Every step after ``cd <project>`` is run from inside the project: none may name the
+    project's path again; the cd itself survives a space in the path."""
+    template = make_tiny_template(tmp_path / "tpl")
+    destination = tmp_path / "our projects" / "demo"
+    result = leanops("new", str(destination), "--defaults", "--template", str(template), "-q")
+    assert result.returncode == 0, result.stderr
+    steps = [line.strip() for line in result.stdout.split("Next steps:\n")[1].splitlines()]
+    assert steps[0] == f"cd {shlex.quote(str(destination))}"
+    landed = subprocess.run(
+        ["sh", "-c", f"{steps[0]} && pwd -P"], capture_output=True, text=True, check=True
+    )
+    assert landed.stdout.strip() == str(destination.resolve())
+    assert "# later: leanops update .  (pull template improvements)" in steps
+    assert not [step for step in steps[1:] if "demo" in step or str(tmp_path) in step]
 
 
 @pytest.mark.parametrize("command", [[], ["new"], ["update"], ["diff"], ["check"]])

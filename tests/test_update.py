@@ -330,8 +330,12 @@ def test_a_failed_update_leaves_the_project_exactly_as_before(
 def test_a_leftover_update_branch_is_refused(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A branch not merged into HEAD; a merged one is deleted and made again (see
+    test_update_branches)."""
     project = generate(template, tmp_path / "again")
-    git(project, "branch", "template-update/v0.3.0")
+    git(project, "switch", "-q", "-c", "template-update/v0.3.0")
+    git(project, "commit", "-q", "--allow-empty", "-m", "an earlier update, not merged")
+    git(project, "switch", "-q", "main")
     code, results = leanops(capsys, str(project))
     assert code == EXIT_FAILURE
     assert "git branch -D template-update/v0.3.0" in results["again"]["message"]
