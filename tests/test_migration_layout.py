@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,9 @@ import pytest
 from changelog import releases
 from conftest import REPO
 from template_repo import git
+from test_update import V2, V3, build_template, commit_all, generate
+
+from generator.cli import main
 
 SCRIPT = REPO / "hooks" / "migrations" / "v0_3_0_layout.py"
 PACKAGE_SOURCE = REPO / "template" / "src" / "{{ package_name }}"
@@ -425,13 +429,15 @@ def test_rewriting_everything_twice_changes_nothing_the_second_time(
     assert capsys.readouterr().err == ""
 
 
-def run_script(project: Path) -> subprocess.CompletedProcess:
+def run_script(project: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != migration.NOTES_ENV}
     return subprocess.run(
         [sys.executable, str(SCRIPT), "--package=churn"],
         cwd=project,
         capture_output=True,
         text=True,
         check=True,
+        env={**environment, **(env or {})},
     )
 
 
@@ -475,3 +481,64 @@ def test_relative_imports_deeper_in_the_package_and_notebooks_name_their_place(
     assert "notebooks/explore.ipynb cell 2 line 2: `from churn.data import EMBEDDED`" in (
         result.stderr
     )
+
+
+# --- reports as follow-ups ------------------------------------------------------------------
+
+
+def test_reports_are_appended_to_leanops_notes_one_line_each(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / "scripts" / "score.py").write_text(
+        "from churn.data import (\n    TARGET,  # label\n    load_embedded,\n)\n"
+        "from churn.tracking import list_runs\n"
+    )
+    notes = tmp_path / "notes.txt"
+    notes.write_text("an earlier migration's follow-up\n")
+    first = run_script(project, {migration.NOTES_ENV: str(notes)})
+    lines = notes.read_text().splitlines()
+    assert lines[0] == "an earlier migration's follow-up"
+    reports = lines[1:]
+    assert len(reports) == 3  # TARGET's meaning, the split by hand, list_runs
+    assert all(line.startswith("0.3.0 migration: scripts/score.py:") for line in reports)
+    assert any(
+        "scripts/score.py:1:" in line and "split this import by hand" in line for line in reports
+    )
+    assert any(
+        "scripts/score.py:5:" in line and "run_store(settings).list_runs" in line
+        for line in reports
+    )
+    assert all(line.removeprefix("0.3.0 migration: ") in first.stderr for line in reports)
+    # A second run has nothing left to say: the notes stay as they are.
+    run_script(project, {migration.NOTES_ENV: str(notes)})
+    assert notes.read_text().splitlines() == lines
+
+
+def test_without_leanops_notes_reports_go_to_stderr_only(tmp_path: Path) -> None:
+    (tmp_path / "score.py").write_text("from churn.tracking import get_run\n")
+    result = run_script(tmp_path)
+    assert "score.py:1:" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["score.py"]
+
+
+def test_leanops_update_lists_the_reports_as_follow_ups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through ``leanops update`` (which sets LEANOPS_NOTES) the reports of the 0.3.0 migration
+    are the update's follow-ups and are written into its commit; the rewrite is on the branch."""
+    template = build_template(tmp_path / "template")
+    project = generate(template, tmp_path / "project", V2)
+    (project / "scripts").mkdir()
+    (project / "scripts" / "score.py").write_text(
+        "from ml_project.data import EMBEDDED, load_embedded\n"
+    )
+    commit_all(project, "our scoring script")
+    assert main(["update", str(project), "--to", V3, "--jobs", "1", "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)["projects"]
+    (note,) = result["notes"]
+    assert note.startswith("0.3.0 migration: scripts/score.py:1: ")
+    assert "ml_project.datasets.DATASETS" in note
+    body = git(project, "log", "-1", "--format=%b", "template-update/v0.3.0")
+    assert f"After merging: {note}" in body
+    script = git(project, "show", "template-update/v0.3.0:scripts/score.py")
+    assert script == "from ml_project.mlops.data import EMBEDDED, load_embedded\n"

@@ -30,7 +30,9 @@ them in your files (never in the machinery, which the update just wrote):
 
 Names with no 1:1 replacement in 0.3.0 (``GONE``: ``data.EMBEDDED``, ``tracking.list_runs``, ...)
 and names whose use changed (``CHANGED``: ``data.TARGET``, ``data.split``, ...) are reported, one
-line each naming the file, the line and what to use instead, on stderr.
+line each naming the file, the line and what to use instead. The reports go to stderr and, when
+``LEANOPS_NOTES`` names a file (``leanops update`` sets it), are appended to it, one per line, so
+that ``leanops update`` lists them as follow-ups and writes them into the update's commit.
 
 Python files and notebooks are rewritten in place, only where a line names an old module; each
 changed file is listed. Idempotent and standard library only: a second run changes and says
@@ -42,12 +44,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
+
+NOTES_ENV = "LEANOPS_NOTES"  # a file to append follow-ups to, one line each (set by leanops)
 
 # Old top-level module -> its module under the package since 0.3.0.
 MOVED = {
@@ -227,8 +232,13 @@ def say(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    """Something left to the team, said on stderr."""
-    say(" ".join(message.split()))  # one line
+    """Something left to the team: said on stderr and, under leanops, kept as a follow-up."""
+    message = " ".join(message.split())  # one line
+    say(message)
+    notes = os.environ.get(NOTES_ENV)
+    if notes:
+        with Path(notes).open("a", encoding="utf-8") as handle:
+            handle.write(f"0.3.0 migration: {message}\n")
 
 
 def _alternation(names: Iterable[str]) -> str:
