@@ -348,6 +348,34 @@ def test_uses_through_an_imported_module_name_are_renamed_or_said(
     assert "ml_project.datasets.snake_case" in err[0]
 
 
+def test_the_tests_load_helper_follows_names_and_binds_like_an_import(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """0.2.0's tests (and tests a team wrote the same way) reach modules through ``load``."""
+    text = (
+        'data = load("data")\n'
+        'tracking = load("tracking")\n'
+        'name = load("data").snake_case("a b")\n'
+        'pre = load("features").build_preprocessor(contract)\n'
+        "frame = data.load_embedded('breast_cancer')\n"
+        "runs = tracking.list_runs()\n"
+        "assert tracking.list_runs() == []\n"
+    )
+    assert migration.rewrite_text(text, "ml_project") == (
+        'data = load("mlops.data")\n'
+        'tracking = load("mlops.tracking")\n'
+        'name = load("datasets").snake_case("a b")\n'
+        'pre = load("features").build_features(contract)\n'
+        "frame = data.load_embedded('breast_cancer')\n"
+        "runs = tracking.list_runs()\n"
+        "assert tracking.list_runs() == []\n"
+    )
+    # One report for both uses of list_runs, naming both lines.
+    (report,) = capsys.readouterr().err.splitlines()
+    assert "line 6 (also 7): `tracking.list_runs`" in report
+    assert "run_store(settings).list_runs" in report
+
+
 def test_an_import_of_several_modules_is_split_keeping_indentation_and_comment() -> None:
     text = (
         "def main():\n"

@@ -26,7 +26,9 @@ them in your files (never in the machinery, which the update just wrote):
   ``python -m <package>.cli``) is left alone: it may be text, so a 0.2.0 module path in a string
   is yours to check. ``alias.name``, where an import bound ``alias`` to an old module, is rewritten
   when the name was renamed in the same module and reported when it moved to another one;
-- the tests' ``load("train")`` helper calls -> ``load("mlops.train")``.
+- the tests' ``load("train")`` helper calls -> ``load("mlops.train")``; ``load("data").name``
+  follows the name (``load("datasets").snake_case``), and ``data = load("data")`` binds ``data``
+  as an import would, for ``data.name`` uses.
 
 Names with no 1:1 replacement in 0.3.0 (``GONE``: ``data.EMBEDDED``, ``tracking.list_runs``, ...)
 and names whose use changed (``CHANGED``: ``data.TARGET``, ``data.split``, ...) are reported, one
@@ -317,6 +319,8 @@ class Rewriter:
         self.package = package
         self.relative = relative
         self.kept = kept
+        # report -> the places it applies to, said once per file by ``flush``
+        self.pending: dict[str, list[str]] = {}
         # a name bound by an import -> the 0.2.0 module it stands for (for ``alias.name``)
         self.aliases: dict[str, str] = {}
         # what the file imports with ``import a.b`` (before and after the rewrite)
@@ -326,6 +330,27 @@ class Rewriter:
                 for item in line.split("#")[0].strip().removeprefix("import").split(","):
                     dotted = item.split()[0] if item.split() else ""
                     self.imported |= {dotted, self.moved_path(dotted)}
+
+    def report(self, place: str, message: str) -> None:
+        """Keep a report for ``flush``: the same one for several lines is said once."""
+        places = self.pending.setdefault(message, [])
+        if place not in places:
+            places.append(place)
+
+    def flush(self) -> None:
+        """Say every pending report: its first place, the others after it."""
+        for message, places in self.pending.items():
+            first, others = places[0], places[1:]
+            head = first.rstrip("0123456789")
+            also = [
+                place[len(head) :]
+                if place.startswith(head) and place[len(head) :].isdigit()
+                else place
+                for place in others
+            ]
+            where = f"{first} (also {', '.join(also)})" if also else first
+            warn(f"{where}: {message}")
+        self.pending.clear()
 
     # --- names --------------------------------------------------------------------------------
 
@@ -353,12 +378,12 @@ class Rewriter:
         pkg = self.package
         if (old, name) in GONE:
             advice = GONE[(old, name)].format(pkg=pkg)
-            warn(f"{place}: {shown}: {pkg}.{old}.{name} has no 0.3.0 equivalent; {advice}")
+            self.report(place, f"{shown}: {pkg}.{old}.{name} has no 0.3.0 equivalent; {advice}")
             return True
         if (old, name) in CHANGED:
             module, new = self.target(old, name)
             advice = CHANGED[(old, name)].format(pkg=pkg)
-            warn(f"{place}: {shown}: {name} is now {pkg}.{module}.{new}; {advice}")
+            self.report(place, f"{shown}: {name} is now {pkg}.{module}.{new}; {advice}")
             return True
         return False
 
@@ -438,7 +463,7 @@ class Rewriter:
                 f"from {self.render(prefix, module)} import {', '.join(names)}"
                 for module, names in groups.items()
             )
-            warn(f"{place}: {statement.shown}: split this import by hand into: {wanted}")
+            self.report(place, f"{statement.shown}: split this import by hand into: {wanted}")
             return self.module_only(statement, prefix, old)
         indent, newline = statement.indent, _ending(statement.lines[0]) or "\n"
         comment = f"  {statement.comments[0]}" if statement.comments[0] else ""
@@ -463,9 +488,10 @@ class Rewriter:
         elsewhere = [name for name in elsewhere if RENAMED[(old, name)][0] != home]
         elsewhere += [name for module, name in GONE if module == old]
         if elsewhere:
-            warn(
-                f"{place}: {statement.shown} no longer brings {', '.join(sorted(elsewhere))}: "
-                "import them from their 0.3.0 modules"
+            self.report(
+                place,
+                f"{statement.shown} no longer brings {', '.join(sorted(elsewhere))}: "
+                "import them from their 0.3.0 modules",
             )
         return self.module_only(statement, prefix, old)
 
@@ -488,8 +514,22 @@ class Rewriter:
         if self.aliases:
             aliased = re.compile(rf"(?<![\w.])({_alternation(self.aliases)})\.(\w+)")
             line = aliased.sub(lambda m: self.alias_use(m, place), line)
+        old = _alternation(OLD_MODULES)
+        # the tests' helper: data = load("data") binds an old module like an import does
+        bound = re.match(rf"""\s*(\w+)\s*=\s*load\((["'])({old})\2\)\s*(?:#.*)?$""", line)
+        if bound:
+            self.aliases[bound[1]] = bound[3]
+        chained = re.compile(rf"""\bload\((["'])({old})\1\)\.(\w+)""")
+        line = chained.sub(lambda m: self.loaded_use(m, place), line)
         loader = re.compile(rf"""\bload\((["'])({_alternation(MOVED)})\1\)""")
         return loader.sub(lambda m: f"load({m[1]}{MOVED[m[2]]}{m[1]})", line)
+
+    def loaded_use(self, m: re.Match[str], place: str) -> str:
+        """``load("<old>").name`` -> ``load("<module>").<name>``, wherever the name went."""
+        quote, old, name = m[1], m[2], m[3]
+        module, new = self.target(old, name)
+        self.advise(place, f"`{m[0]}`", old, name)
+        return f"load({quote}{module}{quote}).{new}"
 
     def dotted_use(self, m: re.Match[str], place: str) -> str:
         """``<package>.<old>.<name>`` -> the name's 0.3.0 path."""
@@ -498,7 +538,7 @@ class Rewriter:
         said = self.advise(place, f"`{m[0]}`", old, name)
         if not said and module != MOVED.get(old, old) and not self.imports(module):
             path = self.full(module)
-            warn(f"{place}: `{m[0]}` is now {path}.{new}: add `import {path}` to this file")
+            self.report(place, f"`{m[0]}` is now {path}.{new}: add `import {path}` to this file")
         return f"{self.full(module)}.{new}"
 
     def alias_use(self, m: re.Match[str], place: str) -> str:
@@ -510,7 +550,9 @@ class Rewriter:
         if module == MOVED.get(old, old):
             return f"{alias}.{new}"
         if not said:
-            warn(f"{place}: `{m[0]}`: {name} is now {self.full(module)}.{new}: import it there")
+            self.report(
+                place, f"`{m[0]}`: {name} is now {self.full(module)}.{new}: import it there"
+            )
         return m[0]
 
     # --- whole texts --------------------------------------------------------------------------
@@ -530,9 +572,10 @@ class Rewriter:
             if ";" in statement.code:  # more than one statement: paths only, names said
                 new = [self.moved_path(self.code_line(part, place)) for part in statement.lines]
                 if self.from_old_module(statement.code):
-                    warn(
-                        f"{place}: {statement.shown}: on a line with `;` only module paths are "
-                        "rewritten: check the names of its `from` import"
+                    self.report(
+                        place,
+                        f"{statement.shown}: on a line with `;` only module paths are "
+                        "rewritten: check the names of its `from` import",
                     )
             elif statement.code.lstrip().startswith("from"):
                 new = self.from_import(statement, place)
@@ -550,7 +593,10 @@ class Rewriter:
         return False
 
     def rewrite(self, text: str, where: Where = "line {}".format) -> str:
-        return "".join(self.lines(text.splitlines(keepends=True), where))
+        """``text`` rewritten, its reports said."""
+        new = "".join(self.lines(text.splitlines(keepends=True), where))
+        self.flush()
+        return new
 
 
 def kept_names(package_dir: Path) -> frozenset[tuple[str, str]]:
@@ -600,6 +646,7 @@ def rewrite_notebook(
         if new != lines:
             cell["source"] = new if isinstance(source, list) else "".join(new)
             changed = True
+    rewriter.flush()
     if not changed:
         return text
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
