@@ -2,8 +2,8 @@
 
 Per project: its template version and how far behind the newest tag it is (the same pre-check
 ``leanops update --check`` runs), an update branch waiting to be merged or left in conflict, and
-what the project itself records in ``reports/status.json`` (written by its ``report`` command and
-updated by ``drift``): the production model and its age, the last pipeline run, the last drift
+what the project itself records in ``reports/status.json`` (written by its ``report`` command,
+updated by ``pipeline``, ``promote``, ``rollback`` and ``drift``): the production model and its age, the last pipeline run, the last drift
 check. Nothing is rendered or imported from the projects: a fleet is read in well under a second
 plus one ``git ls-remote`` per template source.
 

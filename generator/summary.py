@@ -54,7 +54,7 @@ def print_summary(results: list[Result]) -> None:
         for path in result.conflicts:
             console.print(f"{name}: conflict: {path}")
         for note in result.notes:
-            console.print(f"{name}: after merging: {note}")
+            console.print(f"{name}: follow-up: {note}")
         if result.message and result.status != UP_TO_DATE:
             console.print(f"{name}: {result.status}: {result.message}")
         if result.diff:

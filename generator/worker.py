@@ -59,7 +59,7 @@ def commit_message(job: Job, outcome: Outcome) -> list[str]:
             "Held back (an ignored file of the checkout is at that path): "
             + ", ".join(outcome.held_back)
         )
-    body += [f"After merging: {note}" for note in outcome.notes]
+    body += [f"Follow-up: {note}" for note in outcome.notes]
     args = ["-m", subject]
     for paragraph in body:
         args += ["-m", paragraph]

@@ -251,7 +251,9 @@ def test_every_public_name_of_0_2_0_has_a_home_or_a_report() -> None:
 # --- rewriting ------------------------------------------------------------------------------
 
 
-def test_tracking_mlflow_points_at_the_mlflow_backend_and_its_names_homes() -> None:
+def test_tracking_mlflow_points_at_the_mlflow_backend_and_its_names_homes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     text = (
         "from ml_project.tracking_mlflow import MlflowRun\n"
         "from ml_project.tracking_mlflow import TAG_PREFIX, LINEAGE_COLUMNS\n"
@@ -259,10 +261,11 @@ def test_tracking_mlflow_points_at_the_mlflow_backend_and_its_names_homes() -> N
     )
     assert migration.rewrite_text(text, "ml_project") == (
         "from ml_project.mlops.tracking.mlflow_backend import MlflowRun\n"
-        "from ml_project.mlops.tracking.mlflow_client import TAG_PREFIX, "
-        "LINEAGE_TAGS as LINEAGE_COLUMNS\n"
+        "from ml_project.mlops.tracking.mlflow_client import TAG_PREFIX\n"
+        "from ml_project.mlops.tracking.mlflow_backend import LINEAGE_COLUMNS\n"
         "import ml_project.mlops.tracking.mlflow_backend as tm\n"
     )
+    assert "LINEAGE_COLUMNS has no 0.3.0 equivalent" in capsys.readouterr().err
 
 
 def test_a_moved_constant_is_rewritten_and_its_new_meaning_said(
@@ -567,6 +570,6 @@ def test_leanops_update_lists_the_reports_as_follow_ups(
     assert note.startswith("0.3.0 migration: scripts/score.py:1: ")
     assert "ml_project.datasets.DATASETS" in note
     body = git(project, "log", "-1", "--format=%b", "template-update/v0.3.0")
-    assert f"After merging: {note}" in body
+    assert f"Follow-up: {note}" in body
     script = git(project, "show", "template-update/v0.3.0:scripts/score.py")
     assert script == "from ml_project.mlops.data import EMBEDDED, load_embedded\n"

@@ -84,7 +84,7 @@ def test_leanops_update_defers_the_store_move_to_each_checkout(
     assert "mkdir -p .leanops && mv -n mlruns.db .leanops/mlflow.db" in note
     assert note.endswith("(this checkout has it)")
     body = git(project, "log", "-1", "--format=%b", "template-update/v0.2.0")
-    assert "After merging: 0.2.0 moved the MLflow store" in body
+    assert "Follow-up: 0.2.0 moved the MLflow store: after merging" in body
 
     # Abandoning the update leaves the checkout exactly as it was.
     git(project, "branch", "-D", "template-update/v0.2.0")

@@ -31,7 +31,7 @@ SIDE_FILES = ("-wal", "-shm")  # SQLite's write-ahead log, moved with the databa
 CHECKOUT_ENV = "LEANOPS_CHECKOUT"
 NOTES_ENV = "LEANOPS_NOTES"
 FOLLOW_UP = (
-    "0.2.0 moved the MLflow store: in each checkout that has mlruns.db, run "
+    "0.2.0 moved the MLflow store: after merging, in each checkout that has mlruns.db, run "
     "`mkdir -p .leanops && mv -n mlruns.db .leanops/mlflow.db` (move mlruns.db-wal and "
     "mlruns.db-shm the same way if they exist) and set "
     "MLFLOW_TRACKING_URI=sqlite:///.leanops/mlflow.db in .env"

@@ -122,7 +122,6 @@ RENAMED = {
     ("tracking", "PACKAGE"): ("mlops", "PACKAGE"),
     ("tracking", "resolve_id"): ("mlops.tracking.local", "resolve_id"),
     ("tracking_mlflow", "INSTALL_HINT"): ("mlops.tracking.mlflow_client", "INSTALL_HINT"),
-    ("tracking_mlflow", "LINEAGE_COLUMNS"): ("mlops.tracking.mlflow_client", "LINEAGE_TAGS"),
     ("tracking_mlflow", "MAX_METRICS"): ("mlops.tracking.mlflow_client", "MAX_METRICS"),
     ("tracking_mlflow", "MAX_PARAMS"): ("mlops.tracking.mlflow_client", "MAX_PARAMS"),
     ("tracking_mlflow", "STATUS_TO_MLFLOW"): ("mlops.tracking.mlflow_client", "STATUS_TO_MLFLOW"),
@@ -175,6 +174,9 @@ _RUNS_CLI = (
 )
 # Public names of 0.2.0 with no 1:1 replacement: imports of them are reported, with what to use.
 GONE = {
+    ("tracking_mlflow", "LINEAGE_COLUMNS"): (
+        "lineage is recorded as tags prefixed {pkg}.mlops.tracking.mlflow_client.TAG_PREFIX"
+    ),
     ("cli", "user_errors"): "every expected failure is a {pkg}.mlops.errors.UserError: catch that",
     ("contract", "passes"): (
         "use {pkg}.mlops.contract.validate(contract, frame), an empty list when the frame passes"
