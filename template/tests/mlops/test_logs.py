@@ -17,6 +17,7 @@ data = load("mlops.data")
 settings_mod = load("mlops.settings")
 
 FIELDS = {"time", "level", "logger", "message"}
+RUN_REFERENCE = ROOT / "tests" / "mlops" / "run_reference.py"
 
 
 def json_lines(stderr: str) -> list[dict[str, object]]:
@@ -88,7 +89,7 @@ def test_mlflow_info_lines_do_not_leak(project: Path, tmp_path: Path) -> None:
         "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
     }
     result = subprocess.run(
-        [sys.executable, "-m", NAME, "pipeline", "--log-format", "json"],
+        [sys.executable, str(RUN_REFERENCE), "pipeline", "--log-format", "json"],
         cwd=project,
         env=env,
         capture_output=True,
