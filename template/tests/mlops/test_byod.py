@@ -154,7 +154,8 @@ def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
     assert cli.main(["contract", "infer", str(raw), "--target", "Résilié", "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "encoding: cp1252" in text and "decimal: ','" in text
-    set_params(project, task="classification", data={"dataset": "clients"})
+    train = {"estimator": "logistic_regression", "hyperparameters": {}}
+    set_params(project, task="classification", data={"dataset": "clients"}, train=train)
     assert cli.main(["contract", "check", str(raw)]) == 0
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["promote"]) == 0
