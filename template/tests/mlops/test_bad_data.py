@@ -174,3 +174,24 @@ def test_a_wrong_delimiter_is_one_line_with_the_fix(
     first = capsys.readouterr().err.splitlines()[0]
     assert "hint: the file looks ';'-delimited: set reading: {delimiter: ';'}" in first
     assert not (project / "models").exists()
+
+
+def test_contract_check_with_another_contract_reports_under_that_contract(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--contract contracts/other.yaml``: the report is that contract's, never the dataset's."""
+    from _frames import customers, write
+
+    dataset, _, _ = _setup(project)
+    assert cli.main(["contract", "check"]) == 0
+    own = project / "reports" / f"contract_{dataset}.json"
+    before = own.read_bytes()
+    assert json.loads(before)["contract"] == f"contracts/{dataset}.yaml"
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    other = "contracts/other.yaml"
+    assert cli.main(["contract", "infer", str(sample), "--target", "churned", "-o", other]) == 0
+    assert cli.main(["contract", "check", str(sample), "--contract", other]) == 0
+    assert own.read_bytes() == before
+    report = json.loads((project / "reports" / "contract_other.json").read_text("utf-8"))
+    assert (report["dataset"], report["contract"]) == ("other", other)
+    assert report["source"] == str(sample)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _frames import customers, iris, project_for, spend_regression, write
+from _frames import customers, iris, project_for, set_params, spend_regression, write
 from _package import load
 
 cli = load("mlops.cli")
@@ -119,3 +119,49 @@ def test_a_missing_value_at_predict_time_is_imputed_not_refused(project: Path) -
     batch.loc[0, ["monthly_spend", "region_code", "signup_date"]] = None  # complete in the sample
     predictions, _ = _pipeline_promote_predict(project, batch)
     assert predictions["prediction"].notna().all()
+
+
+def test_a_nullable_integer_label_from_parquet_predicts_integer_classes(project: Path) -> None:
+    """Int64 0/1 with gaps, rows without a label dropped: classes 0 and 1, never 0.0 and 1.0."""
+    frame = customers(labels="ints").astype({"churned": "Int64"})
+    frame.loc[[4, 8, 15], "churned"] = None
+    project_for(project, frame, "churn", target="churned", task="classification", suffix=".parquet")
+    _edit(project, "churn", "missing_target: refuse", "missing_target: drop")
+    batch = customers(60, labels="ints", seed=9).drop(columns=["churned"])
+    predictions, _ = _pipeline_promote_predict(project, batch)
+    assert [c for c in predictions.columns if c.startswith("probability_")] == [
+        "probability_0",
+        "probability_1",
+    ]
+    assert set(predictions["prediction"].astype(str)) <= {"0", "1"}
+
+
+def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
+    """cp1252, ``;``, decimal commas, accented names: infer, check, pipeline, predict, drift."""
+    rows = customers(labels="strings")
+    frame = pd.DataFrame(
+        {
+            "Référence": rows["customer_key"],
+            "Ancienneté": rows["tenure_months"],
+            "Dépense": rows["monthly_spend"],
+            "Formule": rows["plan"].map({"basic": "économique", "plus": "confort", "pro": "pro"}),
+            "Résilié": rows["churned"].map({"yes": "oui", "no": "non"}),
+        }
+    )
+    options = {"sep": ";", "decimal": ",", "encoding": "cp1252"}
+    raw = write(frame, project / "data" / "raw" / "clients.csv", **options)
+    out = project / "contracts" / "clients.yaml"
+    assert cli.main(["contract", "infer", str(raw), "--target", "Résilié", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "encoding: cp1252" in text and "decimal: ','" in text
+    train = {"estimator": "logistic_regression", "hyperparameters": {}}
+    set_params(project, task="classification", data={"dataset": "clients"}, train=train)
+    assert cli.main(["contract", "check", str(raw)]) == 0
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    batch = write(frame.drop(columns=["Résilié"]).head(30), project / "new.csv", **options)
+    assert cli.main(["predict", str(batch)]) == 0
+    predictions = pd.read_csv(project / "reports" / "predictions-new.csv")
+    assert predictions["Référence"].tolist() == frame["Référence"].head(30).tolist()
+    assert {"probability_non", "probability_oui"} <= set(predictions.columns)
+    assert cli.main(["drift", str(batch)]) == 0

@@ -68,7 +68,10 @@ def test_round_trip_keeps_every_rule_and_still_rejects_values(project: Path) -> 
         (lambda raw: raw["columns"]["label"].update(nullable=True), "missing_target: drop"),
         (lambda raw: raw.update(missing_target="maybe"), "'refuse' or 'drop'"),
         (lambda raw: raw.update(reading={"delimiter": ";;"}), "one character"),
-        (lambda raw: raw.update(reading={"sep": ";"}), "'reading' takes only"),
+        (lambda raw: raw.update(reading={"sep": ";"}), "unknown key 'sep' in 'reading'"),
+        (lambda raw: raw.update(reading={"decimal": ";", "delimiter": ";"}), "must differ"),
+        (lambda raw: raw.update(reading={"encoding": "klingon"}), "not a text encoding"),
+        (lambda raw: raw.update(reading={"encoding": "hex"}), "not a text encoding"),
         (lambda raw: raw["columns"]["size"].update(encoding="target"), "feature_categorical"),
         (
             lambda raw: raw["columns"]["size"].update(role="feature_datetime"),
@@ -201,3 +204,165 @@ def test_a_customer_table_passes_its_inferred_contract(tmp_path: Path) -> None:
     contract = contract_mod.from_mapping(yaml.safe_load(writing.render(inferred)), "churn")
     table = contract_mod.read_data(path, contract)
     assert contract_mod.validate(contract, table.frame, table.failures) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "where", "guess"),
+    [
+        (
+            lambda raw: raw["columns"]["size"].update(inrange={"min_value": 0}),
+            "inrange",
+            "for column 'size'",
+            "in_range",
+        ),
+        (
+            lambda raw: raw["columns"]["size"].update(nullabel=True),
+            "nullabel",
+            "for column 'size'",
+            "nullable",
+        ),
+        (
+            lambda raw: raw.update(missing_targets="drop"),
+            "missing_targets",
+            "at the top level",
+            "missing_target",
+        ),
+        (lambda raw: raw.update(reading={"decimals": ","}), "decimals", "in 'reading'", "decimal"),
+    ],
+)
+def test_a_misspelt_key_is_refused_with_the_closest_valid_one(
+    change, key: str, where: str, guess: str
+) -> None:
+    """pandera skips keys it does not know: ``inrange`` would check nothing, silently."""
+    raw = _tiny()
+    change(raw)
+    with pytest.raises(contract_mod.ContractError) as caught:
+        contract_mod.from_mapping(raw, "tiny")
+    message = str(caught.value)
+    assert f"unknown key {key!r} {where} (did you mean {guess!r}?); valid keys: " in message
+    assert "\n" not in message
+
+
+def test_a_misspelt_role_is_named_as_such() -> None:
+    raw = _tiny()
+    raw["columns"]["size"]["role"] = "featur_numeric"
+    with pytest.raises(contract_mod.ContractError) as caught:
+        contract_mod.from_mapping(raw, "tiny")
+    message = str(caught.value)
+    assert "unknown role 'featur_numeric' for column 'size'" in message
+    assert "'feature_numeric'" in message and "(roles: id, " in message
+
+
+def test_flat_checks_beside_a_checks_list_are_refused() -> None:
+    raw = _tiny()
+    raw["columns"]["size"].update(checks=[], in_range={"min_value": 0, "max_value": 1})
+    with pytest.raises(contract_mod.ContractError, match="both 'checks' and 'in_range'"):
+        contract_mod.from_mapping(raw, "tiny")
+
+
+def _european(path: Path, encoding: str = "cp1252") -> Path:
+    """A ``;``-delimited export from a French Excel: decimal commas, 1.234,5, dates 31.01.2024."""
+    text = (
+        "key;size;label;seen;note\n"
+        "k1;3,14;a;31.01.2024;réseau\n"
+        "k2;1.234,5;b;01.02.2024;\n"
+        "k3;-0,5;a;;sécurité\n"
+    )
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _european_contract(**reading: object) -> object:
+    raw = _tiny(
+        seen={
+            "role": "feature_datetime",
+            "dtype": "datetime64[ns]",
+            "format": "%d.%m.%Y",
+            "nullable": True,
+        },
+        note={"role": "passthrough", "dtype": "str", "nullable": True},
+    )
+    return contract_mod.from_mapping(
+        {**raw, "reading": {"delimiter": ";", "encoding": "cp1252", **reading}}, "tiny"
+    )
+
+
+def test_decimal_commas_and_thousands_marks_are_read_by_the_contract(tmp_path: Path) -> None:
+    contract = _european_contract(decimal=",", thousands=".")
+    table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []
+    assert table.frame["size"].tolist() == [3.14, 1234.5, -0.5]
+    # Dates keep their dots: the thousands mark is for numbers only.
+    assert table.frame["seen"].iloc[0] == pd.Timestamp("2024-01-31")
+    assert table.frame["note"].iloc[0] == "réseau"
+
+
+def test_a_decimal_comma_without_the_rule_gets_the_decimal_hint(tmp_path: Path) -> None:
+    contract = _european_contract()
+    table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    assert {(f["column"], f["value"]) for f in failures} >= {("size", "3,14")}
+    hint = contract_mod.hints(contract, failures)[0]
+    assert "decimal comma ('3,14') in column(s) size" in hint
+    assert 'reading.decimal: ","' in hint
+    assert "na_values" not in hint
+
+
+def test_a_file_not_in_the_contract_encoding_is_one_line_naming_reading_encoding(
+    tmp_path: Path,
+) -> None:
+    raw = _tiny(note={"role": "passthrough", "dtype": "str", "nullable": True})
+    contract = contract_mod.from_mapping(raw, "tiny")  # utf-8, the default
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("key,size,label,note\nk1,1.5,a,Référence\n".encode("latin-1"))
+    with pytest.raises(contract_mod.ReadError) as caught:
+        contract_mod.read_data(path, contract)
+    message = str(caught.value)
+    assert "not utf-8 text (byte 0xe9)" in message
+    assert "reading.encoding" in message
+    assert "\n" not in message
+    latin = contract_mod.from_mapping({**raw, "reading": {"encoding": "latin-1"}}, "tiny")
+    assert contract_mod.read_data(path, latin).frame["note"].tolist() == ["Référence"]
+
+
+def _with_gaps(tmp_path: Path, suffix: str) -> Path:
+    """Integer labels 0/1 with gaps: Parquet keeps pandas' Int64, CSV has empty cells."""
+    frame = pd.DataFrame(
+        {
+            "key": [f"k{i}" for i in range(6)],
+            "size": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "label": pd.array([0, 1, None, 1, 0, None], dtype="Int64"),
+        }
+    )
+    return write(frame, tmp_path / f"labels{suffix}")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_an_integer_target_with_gaps_is_integers_once_they_are_dropped(
+    tmp_path: Path, suffix: str
+) -> None:
+    reading_mod = load("mlops.contract.reading")
+    raw = _tiny()
+    raw["columns"]["label"] = {"role": "target", "dtype": "int64", "isin": [0, 1]}
+    refuse = contract_mod.from_mapping(raw, "tiny")
+    table = contract_mod.read_data(_with_gaps(tmp_path, suffix), refuse)
+    # Refused: the two rows without a target are reported as such, and only as such.
+    failures = contract_mod.validate(refuse, table.frame, table.failures)
+    assert [(f["check"], f["row"]) for f in failures] == [("not_nullable", 2), ("not_nullable", 5)]
+    drop = contract_mod.from_mapping({**raw, "missing_target": "drop"}, "tiny")
+    frame, dropped = reading_mod.drop_missing_target(drop, table.frame)
+    assert dropped == 2
+    assert frame["label"].dtype == np.dtype("int64")
+    assert frame["label"].tolist() == [0, 1, 1, 0]
+    assert contract_mod.validate(drop, frame) == []
+
+
+def test_a_nullable_integer_target_without_gaps_is_plain_integers(tmp_path: Path) -> None:
+    raw = _tiny()
+    raw["columns"]["label"] = {"role": "target", "dtype": "int64", "isin": [0, 1]}
+    contract = contract_mod.from_mapping(raw, "tiny")
+    frame = pd.DataFrame(
+        {"key": ["k1", "k2"], "size": [1.0, 2.0], "label": pd.array([0, 1], dtype="Int64")}
+    )
+    table = contract_mod.read_data(write(frame, tmp_path / "labels.parquet"), contract)
+    assert table.frame["label"].dtype == np.dtype("int64")

@@ -123,3 +123,147 @@ def test_infer_prints_to_stdout_by_default(
     assert cli.main(["contract", "infer", str(sample), "--target", "species"]) == 0
     out = capsys.readouterr().out
     assert contract_mod.from_mapping(yaml.safe_load(out), "iris").target == "species"
+
+
+def _tickets(rows: int = 60, seed: int = 0) -> pd.DataFrame:
+    """A helpdesk export from a French Excel: accents in names and values, decimal commas."""
+    rng = np.random.default_rng(seed)
+    hours = rng.gamma(2.0, 3.0, rows).round(2)
+    return pd.DataFrame(
+        {
+            "Référence": [f"T-{i:05d}" for i in rng.permutation(rows)],
+            "Durée (h)": hours,
+            "Montant": (hours * 812.5).round(2),
+            "Catégorie": rng.choice(["réseau", "matériel", "sécurité"], rows),
+            "Ouvert le": (
+                pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, rows), unit="D")
+            ).strftime("%d.%m.%Y"),
+            "Priorité": np.where(hours > 6, "élevée", "basse"),
+        }
+    )
+
+
+def _excel_csv(frame: pd.DataFrame, path: Path, encoding: str = "cp1252") -> Path:
+    """As Excel saves it in France: ``;``, decimal comma, thousands mark ``.`` (1.234,5)."""
+    text = frame.assign(
+        Montant=[
+            f"{v:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+            for v in frame["Montant"]
+        ]
+    )
+    text.to_csv(path, index=False, sep=";", decimal=",", encoding=encoding)
+    return path
+
+
+def test_infer_reads_a_european_latin1_export(tmp_path: Path) -> None:
+    path = _excel_csv(_tickets(), tmp_path / "tickets.csv")
+    inferred = inference.infer(path, "tickets", target="Priorité")
+    contract = contract_mod.from_mapping(yaml.safe_load(writing.render(inferred)), "tickets")
+    assert contract.reading.encoding == "cp1252"
+    assert (contract.reading.delimiter, contract.reading.decimal) == (";", ",")
+    assert contract.reading.thousands == "."
+    assert contract.roles["Durée (h)"] == contract.roles["Montant"] == "feature_numeric"
+    assert contract.dtype("Montant") == "float64"
+    assert contract.formats == {"Ouvert le": "%d.%m.%Y"}  # dates keep their dots
+    assert contract.ids == ["Référence"]  # accented, no --id
+    raw = contract_mod.to_mapping(contract)
+    assert raw["columns"]["Catégorie"]["isin"] == ["matériel", "réseau", "sécurité"]
+    table = contract_mod.read_data(path, contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []
+    assert table.frame["Montant"].max() > 1000
+
+
+def test_a_decimal_comma_needs_another_delimiter(tmp_path: Path) -> None:
+    """With ``,`` as delimiter, a quoted "3,14" is text the team must look at, not a number."""
+    frame = iris().assign(
+        sepal_length=lambda f: f["sepal_length"].map(lambda v: f"{v:.1f}".replace(".", ","))
+    )
+    _, contract, _ = _infer(tmp_path, frame, "species")
+    assert contract.reading.decimal == "."
+    assert contract_mod.to_mapping(contract)["columns"]["sepal_length"]["dtype"] == "str"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("latin-1", "cp1252")],
+)
+def test_infer_detects_the_encoding(tmp_path: Path, encoding: str, expected: str) -> None:
+    path = tmp_path / "tickets.csv"
+    _tickets().to_csv(path, index=False, encoding=encoding)
+    inferred = inference.infer(path, "tickets", target="Priorité")
+    assert inferred.reading.encoding == expected
+    assert inferred.columns[0].name == "Référence"  # no byte order mark in it
+
+
+def test_infer_takes_the_encoding_and_delimiter_given(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _excel_csv(_tickets(), project / "tickets.csv", encoding="latin-1")
+    out = project / "contracts" / "tickets.yaml"
+    args = ["contract", "infer", str(path), "--target", "Priorité", "-o", str(out)]
+    assert cli.main([*args, "--encoding", "latin-1", "--delimiter", ";"]) == 0
+    contract = contract_mod.load_contract("tickets", project)
+    assert (contract.reading.encoding, contract.reading.delimiter) == ("latin-1", ";")
+    capsys.readouterr()
+    assert cli.main([*args, "--force", "--encoding", "utf-8"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "is not utf-8 text: pass another --encoding" in err
+    assert cli.main(["contract", "check", str(path)]) == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Référence",
+        "REFERENCE",
+        "ref",
+        "N° client",
+        "Nº dossier",
+        "numéro_ticket",
+        "ticketRef",
+        "customer_id",
+        "ID",
+        "CustomerId",
+        "code_client",
+        "Identifiant",
+    ],
+)
+def test_unique_codes_named_like_an_id_in_any_language_are_the_id(
+    tmp_path: Path, name: str
+) -> None:
+    frame = customers().rename(columns={"customer_key": name})
+    _, contract, _ = _infer(tmp_path, frame, "churned")
+    assert contract.ids == [name]
+
+
+@pytest.mark.parametrize("name", ["idle_time", "identity", "reach", "codes_postaux_vus"])
+def test_other_unique_codes_are_not_the_id(tmp_path: Path, name: str) -> None:
+    assert not inference.id_like(name)
+
+
+def test_integer_labels_with_gaps_stay_integer_classes(tmp_path: Path) -> None:
+    frame = customers(labels="ints").astype({"churned": "Int64"})
+    frame.loc[[4, 8, 15], "churned"] = None
+    for suffix in (".csv", ".parquet"):
+        path = write(frame, tmp_path / f"churn{suffix}")
+        inferred = inference.infer(path, "churn", target="churned")
+        target = next(c for c in inferred.columns if c.name == "churned")
+        assert inferred.task == "classification", suffix
+        assert target.spec["dtype"] == "int64"
+        assert target.spec["isin"] == [0, 1]
+        assert inferred.missing_target == 3
+
+
+def test_infer_refuses_a_folder_as_output_at_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    folder = project / "reports" / "somedir"
+    folder.mkdir(parents=True)
+    args = ["contract", "infer", str(sample), "--target", "churned", "-o", str(folder)]
+    for extra in ([], ["--force"]):
+        capsys.readouterr()
+        assert cli.main([*args, *extra]) == 2
+        err = capsys.readouterr().err
+        assert "it is a folder" in err and "--force" not in err

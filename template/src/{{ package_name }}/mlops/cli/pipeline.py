@@ -66,7 +66,10 @@ def infer_output(args: argparse.Namespace, path: Path) -> Path:
     ``contracts/`` (kept from every other command's outputs) only a ``.yaml`` contract."""
     from ..contract import CONTRACTS_DIR
     from ..errors import UserError
+    from ..files import OutputRefusedError
 
+    if path.is_dir():  # --force replaces a file, never a folder
+        raise OutputRefusedError(f"refusing to write output to {path}: it is a folder")
     if path.exists() and not args.force:
         raise UserError(f"{path} exists: review and edit it, or pass --force to replace it")
     contracts = (project_root(args) / CONTRACTS_DIR).resolve()
@@ -89,7 +92,15 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
     if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
         raise UserError(f"dataset name {name!r}: use letters, digits, _ and - (pass --name)")
     output = None if args.output is None else infer_output(args, Path(args.output))
-    inferred = infer(args.file, name, target=args.target, id_column=args.id, task=args.task)
+    inferred = infer(
+        args.file,
+        name,
+        target=args.target,
+        id_column=args.id,
+        task=args.task,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+    )
     text = render(inferred)
     if output is None:
         print(text, end="")
@@ -214,10 +225,10 @@ def register(subparsers: Subparsers) -> None:
         "infer",
         parents=[root],
         help="write a starting contract from a sample FILE (review it before committing)",
-        description="Detect the delimiter, missing-value markers, row numbers, ids, dates, "
-        "high-cardinality codes and constant columns; infer dtypes, widened ranges, allowed "
-        "values and roles, each with a comment saying why. Review, commit, then `contract "
-        "check`. Never replaces a file without --force.",
+        description="Detect the encoding, delimiter, decimal comma, missing-value markers, row "
+        "numbers, ids, dates, high-cardinality codes and constant columns; infer dtypes, widened "
+        "ranges, allowed values and roles, each with a comment saying why. Review, commit, then "
+        "`contract check`. Never replaces a file without --force.",
     )
     infer.add_argument("file", type=Path, help="a .csv or .parquet sample")
     infer.add_argument("--target", required=True, help="the column to predict")
@@ -228,6 +239,13 @@ def register(subparsers: Subparsers) -> None:
         help="default: guessed from the target (labels or few integers: classification)",
     )
     infer.add_argument("--name", help="dataset name (default: the file's stem)")
+    infer.add_argument(
+        "--encoding",
+        help="the CSV file's encoding, e.g. cp1252 (default: UTF-8, else cp1252, else latin-1)",
+    )
+    infer.add_argument(
+        "--delimiter", help="the CSV file's delimiter, e.g. ';' or tab (default: sniffed)"
+    )
     infer.add_argument(
         "-o", "--output", type=Path, help="write here, e.g. contracts/<name>.yaml (default: stdout)"
     )

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import RefusedError
 from .model import Contract
-from .reading import Failure, delimiter_hint
+from .reading import COMMA_NUMBER, Failure, delimiter_hint
 
 REPORTS_DIR = Path("reports")
 # Failures printed under a violation's message; the JSON report holds all of them.
@@ -178,11 +178,22 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
             "missing_target: drop in the contract to drop such rows"
         )
     markers: dict[str, set[str]] = {}
+    commas: dict[str, str] = {}  # column -> its first number written with a decimal comma
     for f in failures:
         column, value = f["column"], f["value"]
         text_value = isinstance(value, str) and column not in contract.text_columns()
-        if base_check(f["check"]) == "dtype" and f["row"] is not None and text_value:
+        if base_check(f["check"]) != "dtype" or f["row"] is None or not text_value:
+            continue
+        if contract.reading.decimal != "," and COMMA_NUMBER.match(str(value).strip()):
+            commas.setdefault(str(column), str(value))
+        else:
             markers.setdefault(str(value), set()).add(str(column))
+    if commas:
+        first = next(iter(commas.values()))
+        found.append(
+            f"numbers with a decimal comma ({first!r}) in column(s) {', '.join(sorted(commas))}: "
+            'set reading.decimal: "," in the contract'
+        )
     if markers:
         values = sorted(markers, key=lambda v: (-len(markers[v]), v))[:3]
         columns = sorted(set().union(*(markers[v] for v in values)))
@@ -211,12 +222,18 @@ def write_report(
     rows: int,
     path: Path,
     dropped: int = 0,
+    root: Path | str = ".",
 ) -> Path:
-    """Write the validation result as JSON (atomically), pass or fail."""
+    """Write the validation result as JSON (atomically), pass or fail; it names the contract
+    file used (relative to ``root`` when inside it), since ``--contract`` may pick any."""
     from ..files import write_atomic
 
+    used = contract.path
+    if used is not None and used.resolve().is_relative_to(Path(root).resolve()):
+        used = used.resolve().relative_to(Path(root).resolve())
     report = {
         "dataset": contract.name,
+        "contract": None if used is None else used.as_posix(),
         "contract_version": contract.version,
         "source": source,
         "rows": rows,
@@ -247,7 +264,7 @@ def check_frame(
     failures = validate(contract, frame, reading)
     path = report or report_path(contract.name, root)
     written = write_report(
-        contract, failures, source=source, rows=len(frame), path=path, dropped=dropped
+        contract, failures, source=source, rows=len(frame), path=path, dropped=dropped, root=root
     )
     if failures:
         fixes = hints(contract, failures)

@@ -2,15 +2,18 @@
 
 What it detects, and the role it gives (each written as a comment a person reviews):
 
-- the delimiter (sniffed) and missing-value markers such as ``n/a`` or ``?`` (text found in an
-  otherwise numeric or date column): listed in ``reading.na_values``;
+- the encoding (UTF-8, else cp1252 or latin-1; or ``--encoding``), the delimiter (sniffed, or
+  ``--delimiter``), a decimal comma (``3,14``: numbers in a ``;``-delimited European export,
+  with their thousands mark ``1.234,5``) and missing-value markers such as ``n/a`` or ``?``
+  (text found in an otherwise numeric or date column): all written under ``reading``;
 - row numbers (0..n-1 or 1..n in file order, or an ``Unnamed: 0`` column) and constant or empty
-  columns: ``ignore``; unique codes that look like identifiers: ``id`` (or ``--id``), others
-  ``ignore``;
+  columns: ``ignore``; unique codes named like identifiers (``id``, ``ref``, ``Référence``,
+  ``N°``, ``code``..., any case or accent): ``id`` (or ``--id``), other unique codes ``ignore``;
 - dates in text (every value parses with one format): ``feature_datetime`` with its ``format``;
 - text with many distinct values: ``feature_categorical`` with ``encoding: target``;
 - the target (``--target``): never nullable; rows without one are counted, and refused unless
-  the contract says ``missing_target: drop``; the task (``--task`` or guessed).
+  the contract says ``missing_target: drop``; the task (``--task`` or guessed). Whole numbers
+  with gaps (read as floats) are integers: labels ``0``/``1``, not ``0.0``/``1.0``.
 
 Features are always nullable (the pipeline imputes), whatever the sample shows.
 """
@@ -19,14 +22,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from .checks import plain
-from .model import ContractError, ReadingRules
-from .reading import read_raw, sniff_delimiter
+from .model import ContractError, ReadingRules, known_encoding
+from .reading import decodes, detect_encoding, read_raw, sniff_delimiter
 
 # Widen observed ranges by this fraction of the span, so new data has some room.
 RANGE_MARGIN = 0.1
@@ -41,7 +45,14 @@ MARKERS = frozenset(
     {"NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none", "-", "--", "?", "."}
     | {"#N/A", "missing", "MISSING", "n.a.", "NIL", "nil"}
 )
-ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|code)$|^id_|Id$|ID$")
+# Words that name an identifier, first or last in a column's name, in any case and without
+# accents ("customer_id", "Référence", "N° client", "ticketRef"); only unique codes qualify.
+ID_WORDS = frozenset(
+    {"id", "ids", "uuid", "guid", "key", "code", "ref", "reference", "identifier", "identifiant"}
+    | {"no", "nr", "num", "number", "numero", "nummer", "matricule", "codigo", "kennung"}
+)
+# Thousands marks a decimal-comma number may use (1.234,5 or 1 234,5).
+THOUSANDS_MARKS = (".", " ", "\u00a0", "\u202f")
 ROW_NUMBER_NAMES = frozenset({"", "Unnamed: 0", "index", "row", "rownum", "row_number", "#"})
 DATE_FORMATS = (
     "%Y-%m-%d",
@@ -95,25 +106,78 @@ class Inferred:
 
 
 def _reading_mapping(rules: ReadingRules) -> dict[str, object]:
-    return {
+    mapping: dict[str, object] = {
         "delimiter": rules.delimiter,
         "na_values": list(rules.na_values),
         "encoding": rules.encoding,
+        "decimal": rules.decimal,
     }
+    if rules.thousands is not None:
+        mapping["thousands"] = rules.thousands
+    return mapping
 
 
 # ------------------------------------------------------------------------------------ detection
 
 
-def _numeric_text(values: pd.Series) -> bool:
-    return bool(pd.to_numeric(values, errors="coerce").notna().all())
+def _numbers(values: pd.Series, rules: ReadingRules | None = None) -> pd.Series:
+    """Text as numbers by ``rules`` (NaN where it is not one).
+
+    A thousands mark counts only in whole groups of three (``1.234,5``): the CSV reader drops
+    it anywhere, but ``31.01.2024`` is a date, not a number.
+    """
+    text = values.astype(str).str.strip()
+    if rules is not None and rules.thousands is not None:
+        mark, point = re.escape(rules.thousands), re.escape(rules.decimal)
+        grouped = text.str.match(rf"^[+-]?\d{{1,3}}(?:{mark}\d{{3}})+(?:{point}\d+)?$")
+        text = text.where(grouped | ~text.str.contains(rules.thousands, regex=False, na=False))
+        text = text.str.replace(rules.thousands, "", regex=False)
+    if rules is not None and rules.decimal != ".":
+        text = text.where(~text.str.contains(".", regex=False, na=False))
+        text = text.str.replace(rules.decimal, ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
 
 
-def find_markers(text: pd.DataFrame) -> dict[str, dict[str, int]]:
+def _numeric_text(values: pd.Series, rules: ReadingRules | None = None) -> bool:
+    return bool(_numbers(values, rules).notna().all())
+
+
+def _comma_pattern(mark: str | None) -> str:
+    """A number with a decimal comma (3,14 or -2), grouped by ``mark`` when given (1.234,5)."""
+    grouped = rf"\d{{1,3}}(?:{re.escape(mark)}\d{{3}})+|" if mark is not None else ""
+    return rf"^[+-]?(?:{grouped}\d+)(?:,\d+)?(?:[eE][+-]?\d+)?$"
+
+
+def find_decimal_comma(text: pd.DataFrame, delimiter: str) -> tuple[list[str], str | None]:
+    """Columns of numbers written with a decimal comma, and the thousands mark they use.
+
+    Only when the delimiter is not ``,``: every value (markers aside) is such a number and at
+    least one has its comma. The mark is the one the most such columns need (None: none does).
+    """
+    if delimiter == ",":
+        return [], None
+    marks: dict[str, str | None] = {}
+    for column in text.columns:
+        values = text[column].dropna().astype(str).str.strip()
+        values = values[(values != "") & ~values.isin(MARKERS)]
+        if values.empty or not values.str.contains(",", regex=False).any():
+            continue
+        for mark in (None, *THOUSANDS_MARKS):
+            if values.str.match(_comma_pattern(mark)).all():
+                marks[str(column)] = mark
+                break
+    needed = [mark for mark in marks.values() if mark is not None]
+    thousands = max(set(needed), key=needed.count) if needed else None
+    return [c for c, mark in marks.items() if mark in {None, thousands}], thousands
+
+
+def find_markers(
+    text: pd.DataFrame, rules: ReadingRules | None = None
+) -> dict[str, dict[str, int]]:
     """Missing-value markers per column: marker -> column -> cells.
 
-    A marker counts where the column's other values are all numbers or all dates, so "NA" in a
-    column of country codes is left alone.
+    A marker counts where the column's other values are all numbers (read by ``rules``) or all
+    dates, so "NA" in a column of country codes is left alone.
     """
     found: dict[str, dict[str, int]] = {}
     for column in text.columns:
@@ -122,7 +186,8 @@ def find_markers(text: pd.DataFrame) -> dict[str, dict[str, int]]:
         if not is_marker.any():
             continue
         rest = values[~is_marker].drop_duplicates()
-        if not rest.empty and not (_numeric_text(rest) or _date_format(rest) is not None):
+        numeric = _numeric_text(rest, rules)
+        if not rest.empty and not (numeric or _date_format(rest) is not None):
             continue
         for marker, count in values[is_marker].value_counts().items():
             found.setdefault(str(marker), {})[str(column)] = int(count)
@@ -303,6 +368,31 @@ def unique_codes(series: pd.Series, rows: int) -> bool:
     return len(values) == rows and bool(values.is_unique)
 
 
+def id_like(name: str) -> bool:
+    """Whether a column's first or last word names an identifier (ID_WORDS), in any case and
+    with or without accents: ``customer_id``, ``Référence``, ``N° client``, ``ticketRef``."""
+    plain = unicodedata.normalize("NFKD", name.replace("°", "o"))
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    plain = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", plain)  # camelCase: ticketRef -> ticket Ref
+    words = re.findall(r"[^\W_]+", plain.casefold())
+    return bool(words) and (words[0] in ID_WORDS or words[-1] in ID_WORDS)
+
+
+def whole_numbers(series: pd.Series, text: pd.Series | None) -> pd.Series:
+    """Integers with gaps, read as floats (``1.0``), back as integers (nullable ``Int64``).
+
+    Only when every value present is whole and, from CSV, written without a decimal mark.
+    """
+    if not pd.api.types.is_float_dtype(series.dtype) or not series.isna().any():
+        return series
+    if text is not None and text[series.notna()].astype(str).str.contains(r"[.,eE]").any():
+        return series
+    try:
+        return series.astype("Int64")  # refuses 1.5 rather than truncate it
+    except (TypeError, ValueError):
+        return series
+
+
 def _id(name: str, series: pd.Series, why: str) -> Column:
     spec: dict[str, object] = {"role": "id", "dtype": _dtype(series), "unique": True}
     notes = [f"the id ({why}): copied into predictions, never a feature"]
@@ -317,6 +407,61 @@ def _id(name: str, series: pd.Series, why: str) -> Column:
 # ----------------------------------------------------------------------------------------- API
 
 
+def _encoding(path: Path, given: str | None) -> str:
+    """``--encoding`` when given (it must decode the file), else the detected one."""
+    if given is None:
+        return detect_encoding(path)
+    if not known_encoding(given):
+        raise ContractError(f"--encoding {given!r} is not a text encoding (e.g. utf-8, cp1252)")
+    if not decodes(path, given):
+        raise ContractError(
+            f"{path} is not {given} text: pass another --encoding, or none to detect it"
+        )
+    return given
+
+
+def _delimiter(path: Path, given: str | None, encoding: str) -> str:
+    """``--delimiter`` when given (``\\t`` or ``tab`` for a tab), else sniffed."""
+    if given is None:
+        return sniff_delimiter(path, encoding)
+    given = {"\\t": "\t", "tab": "\t"}.get(given, given)
+    if len(given) != 1:
+        raise ContractError(f"--delimiter {given!r} must be one character (or tab)")
+    return given
+
+
+def sample_rules(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> tuple[ReadingRules, pd.DataFrame | None, dict[str, dict[str, int]], list[str]]:
+    """How a sample is read: the rules, its text, the markers and the decimal-comma columns.
+
+    Parquet carries its own types: default rules, no text.
+    """
+    if path.suffix.lower() != ".csv":
+        return ReadingRules(), None, {}, []
+    encoding = _encoding(path, encoding)
+    rules = ReadingRules(delimiter=_delimiter(path, delimiter, encoding), encoding=encoding)
+    text = read_raw(path, rules, everything_as_text=True)
+    commas, thousands = find_decimal_comma(text, rules.delimiter)
+    if commas:
+        rules = replace(rules, decimal=",", thousands=thousands)
+    markers = find_markers(text, rules)
+    return replace(rules, na_values=("", *sorted(markers))), text, markers, commas
+
+
+def _not_numbers(text: pd.DataFrame | None, rules: ReadingRules) -> list[str]:
+    """With a thousands mark, the columns that are not numbers: read as text, since the reader
+    drops the mark wherever it can (``31.01.2024`` would become 31012024)."""
+    if text is None or rules.thousands is None:
+        return []
+    found = []
+    for column in text.columns:
+        values = text[column].dropna()
+        if not _numeric_text(values[~values.isin(MARKERS)], rules):
+            found.append(str(column))
+    return found
+
+
 def infer(
     path: Path | str,
     name: str,
@@ -324,19 +469,14 @@ def infer(
     target: str,
     id_column: str | None = None,
     task: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> Inferred:
     """A starting contract from the sample file ``path``: review it before committing."""
     path = Path(path)
-    rules = ReadingRules(delimiter=sniff_delimiter(path))
-    text: pd.DataFrame | None = None
-    if path.suffix.lower() == ".csv":
-        text = read_raw(path, rules, everything_as_text=True)
-        markers = find_markers(text)
-        rules = ReadingRules(delimiter=rules.delimiter, na_values=("", *sorted(markers)))
-    else:
-        markers = {}
-    leading_zeros = _leading_zero_columns(text)
-    frame = read_raw(path, rules, text=leading_zeros)
+    rules, text, markers, commas = sample_rules(path, encoding=encoding, delimiter=delimiter)
+    leading_zeros = _leading_zero_columns(text, rules)
+    frame = read_raw(path, rules, text=leading_zeros + _not_numbers(text, rules))
     columns_found = [str(c) for c in frame.columns]
     for wanted, flag in ((target, "--target"), (id_column, "--id")):
         if wanted is not None and wanted not in columns_found:
@@ -345,16 +485,17 @@ def infer(
     if task is not None and task not in TASKS:
         raise ContractError(f"--task is one of {', '.join(TASKS)}")
     rows = len(frame)
-    chosen_task, why = _task(frame[target], task)
+    labels = whole_numbers(frame[target], None if text is None else text[target])
+    chosen_task, why = _task(labels, task)
     columns: list[Column] = []
     auto_id = id_column
     for column in columns_found:
         series = frame[column]
         if column == target:
-            columns.append(_target(series, chosen_task, why))
+            columns.append(_target(labels, chosen_task, why))
         elif column == id_column:
             columns.append(_id(column, series, "--id"))
-        elif auto_id is None and ID_NAME.search(column) and unique_codes(series, rows):
+        elif auto_id is None and id_like(column) and unique_codes(series, rows):
             auto_id = column
             columns.append(_id(column, series, "every value unique, and named like an id"))
         else:
@@ -363,6 +504,7 @@ def infer(
                 guess.notes.append("kept as text: some values have leading zeros")
             columns.append(guess)
     notes = _top_notes(chosen_task, target, frame[target], markers, text)
+    notes += _reading_notes(rules, commas)
     return Inferred(
         name=name,
         task=chosen_task,
@@ -375,13 +517,30 @@ def infer(
     )
 
 
-def _leading_zero_columns(text: pd.DataFrame | None) -> list[str]:
+def _reading_notes(rules: ReadingRules, commas: list[str]) -> list[str]:
+    """What the reading rules hold that a person should confirm."""
+    notes = []
+    if rules.encoding not in {"utf-8", "utf-8-sig"}:
+        notes.append(
+            f"the file is not UTF-8: read as {rules.encoding} (reading.encoding); check the "
+            "accented letters below"
+        )
+    if commas:
+        shown = ", ".join(commas[:5]) + (" ..." if len(commas) > 5 else "")
+        mark = "" if rules.thousands is None else f", thousands mark {rules.thousands!r}"
+        notes.append(f"numbers with a decimal comma (3,14{mark}) in: {shown} (reading.decimal)")
+    return notes
+
+
+def _leading_zero_columns(
+    text: pd.DataFrame | None, rules: ReadingRules | None = None
+) -> list[str]:
     if text is None:
         return []
     found = []
     for column in text.columns:
         values = text[column].dropna().astype(str)
-        if not values.empty and values.str.match(r"^0\d").any() and _numeric_text(values):
+        if not values.empty and values.str.match(r"^0\d").any() and _numeric_text(values, rules):
             found.append(str(column))
     return found
 

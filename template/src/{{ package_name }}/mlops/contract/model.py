@@ -6,16 +6,21 @@ pandera reads the rest:
 
 - ``version`` (top level): an integer, bumped on every change;
 - ``reading`` (top level): how files are read: ``delimiter`` (default ``,``), ``na_values`` (the
-  only text read as missing; default: the empty cell), ``encoding`` (default ``utf-8``);
+  only text read as missing; default: the empty cell), ``encoding`` (default ``utf-8``),
+  ``decimal`` (default ``.``; ``,`` for a European export) and ``thousands`` (default none);
 - ``missing_target`` (top level): ``refuse`` (default: rows without a target are a contract
   failure) or ``drop`` (they are dropped before validation, and counted in the log);
 - per column ``role`` (one of ``ROLES``), ``format`` (how a ``datetime64`` column is parsed from
   text, a ``strftime`` format; default ISO 8601) and ``encoding`` (for a categorical feature:
   ``onehot``, the default, or ``target`` for codes with thousands of values).
+
+Any other key is refused, with the closest valid one: pandera ignores what it does not know, so
+a misspelt ``inrange`` would silently check nothing.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,7 +47,70 @@ FEATURE_ROLES = ("feature_numeric", "feature_categorical", "feature_datetime")
 ENCODINGS = ("onehot", "target")
 MISSING_TARGET = ("refuse", "drop")
 COLUMN_KEYS = ("role", "format", "encoding")
-READING_KEYS = ("delimiter", "na_values", "encoding")
+READING_KEYS = ("delimiter", "na_values", "encoding", "decimal", "thousands")
+TOP_KEYS = ("version", "reading", "missing_target")
+# What pandera's YAML reads (pandera.io): the schema's keys, a column's keys, and the built-in
+# checks a column may name directly (``in_range: {...}``). pandera skips any other key.
+PANDERA_TOP_KEYS = (
+    "schema_type",
+    "api",
+    "dataframe_library",
+    "columns",
+    "checks",
+    "index",
+    "multiindex",
+    "dtype",
+    "coerce",
+    "strict",
+    "name",
+    "ordered",
+    "unique",
+    "report_duplicates",
+    "unique_column_names",
+    "add_missing_columns",
+    "title",
+    "description",
+    "metadata",
+    "drop_invalid_rows",
+)
+PANDERA_COLUMN_KEYS = (
+    "dtype",
+    "nullable",
+    "unique",
+    "coerce",
+    "required",
+    "regex",
+    "checks",
+    "title",
+    "description",
+    "default",
+    "report_duplicates",
+    "drop_invalid_rows",
+)
+PANDERA_CHECKS = (
+    "in_range",
+    "isin",
+    "notin",
+    "equal_to",
+    "not_equal_to",
+    "greater_than",
+    "greater_than_or_equal_to",
+    "less_than",
+    "less_than_or_equal_to",
+    "str_matches",
+    "str_contains",
+    "str_startswith",
+    "str_endswith",
+    "str_length",
+    "unique_values_eq",
+    "eq",
+    "ne",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+)
+COLUMN_VALID_KEYS = COLUMN_KEYS + PANDERA_COLUMN_KEYS + PANDERA_CHECKS
 DEFAULT_NA_VALUES = ("",)
 # Column dtypes read as text from CSV (so "007" stays "007" and an empty column stays text).
 TEXT_DTYPES = ("str", "string", "object")
@@ -61,6 +129,8 @@ class ReadingRules:
     delimiter: str = ","
     na_values: tuple[str, ...] = DEFAULT_NA_VALUES
     encoding: str = "utf-8"
+    decimal: str = "."
+    thousands: str | None = None
 
 
 @dataclass
@@ -76,6 +146,7 @@ class Contract:
     encodings: dict[str, str] = field(default_factory=dict)
     missing_target: str = "refuse"
     raw: Mapping = field(default_factory=dict)
+    path: Path | None = None  # the file it was loaded from (named in every report)
 
     def columns(self, role: str) -> list[str]:
         """The columns that have ``role``, in contract order."""
@@ -154,31 +225,93 @@ def contract_path(dataset: str, root: Path | str = ".") -> Path:
     return Path(root) / CONTRACTS_DIR / f"{dataset}.yaml"
 
 
+def unknown_key(name: str, where: str, key: object, valid: tuple[str, ...]) -> ContractError:
+    """The one-line error for a key the contract does not know, with the closest valid one."""
+    close = difflib.get_close_matches(str(key), valid, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    return ContractError(
+        f"contract {name}: unknown key {key!r} {where}{guess}; valid keys: {', '.join(valid)}"
+    )
+
+
+def _refuse_unknown(raw: Mapping, name: str, where: str, valid: tuple[str, ...]) -> None:
+    for key in raw:
+        if key not in valid:
+            raise unknown_key(name, where, key, valid)
+
+
+def _one_character(raw: Mapping, key: str, name: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 1:
+        raise ContractError(f"contract {name}: reading.{key} must be one character")
+    return value
+
+
 def _reading(raw: object, name: str) -> ReadingRules:
     if raw is None:
         return ReadingRules()
-    if not isinstance(raw, dict) or set(raw) - set(READING_KEYS):
-        raise ContractError(f"contract {name}: 'reading' takes only {', '.join(READING_KEYS)}")
-    delimiter = raw.get("delimiter", ",")
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ContractError(f"contract {name}: reading.delimiter must be one character")
+    if not isinstance(raw, dict):
+        raise ContractError(f"contract {name}: 'reading' is a mapping of {', '.join(READING_KEYS)}")
+    _refuse_unknown(raw, name, "in 'reading'", READING_KEYS)
+    delimiter = _one_character(raw, "delimiter", name) or ","
+    decimal = _one_character(raw, "decimal", name) or "."
+    thousands = _one_character(raw, "thousands", name)
+    marks = [mark for mark in (delimiter, decimal, thousands) if mark is not None]
+    if len(set(marks)) != len(marks):
+        raise ContractError(
+            f"contract {name}: reading.delimiter, decimal and thousands must differ"
+        )
     na_values = raw.get("na_values", list(DEFAULT_NA_VALUES))
     if not isinstance(na_values, list) or not all(isinstance(v, str) for v in na_values):
         raise ContractError(f"contract {name}: reading.na_values must be a list of strings")
     encoding = raw.get("encoding", "utf-8")
-    if not isinstance(encoding, str):
-        raise ContractError(f"contract {name}: reading.encoding must be a string")
-    return ReadingRules(delimiter=delimiter, na_values=tuple(na_values), encoding=encoding)
+    if not isinstance(encoding, str) or not known_encoding(encoding):
+        raise ContractError(
+            f"contract {name}: reading.encoding {encoding!r} is not a text encoding "
+            "(e.g. utf-8, cp1252, latin-1)"
+        )
+    return ReadingRules(
+        delimiter=delimiter,
+        na_values=tuple(na_values),
+        encoding=encoding,
+        decimal=decimal,
+        thousands=thousands,
+    )
+
+
+def known_encoding(encoding: str) -> bool:
+    """Whether Python can decode text in ``encoding`` (``utf-8``, ``cp1252``, ``latin-1``...)."""
+    try:
+        "".encode(encoding)  # LookupError for an unknown name or a bytes codec such as hex
+    except LookupError:
+        return False
+    return True
 
 
 def _column_rules(
     name: str, column: str, spec: dict[str, object]
 ) -> tuple[str, str | None, str | None]:
     """(role, format, encoding) of one column, checked."""
+    _refuse_unknown(spec, name, f"for column {column!r}", COLUMN_VALID_KEYS)
     role = spec.get("role")
-    if role not in ROLES:
+    if role is None:
         raise ContractError(
             f"contract {name}: column {column!r} needs a role, one of {', '.join(ROLES)}"
+        )
+    if role not in ROLES:
+        close = difflib.get_close_matches(str(role), ROLES, n=1)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ContractError(
+            f"contract {name}: unknown role {role!r} for column {column!r}{guess} "
+            f"(roles: {', '.join(ROLES)})"
+        )
+    checks = [key for key in spec if key in PANDERA_CHECKS]
+    if checks and spec.get("checks") is not None:
+        raise ContractError(
+            f"contract {name}: column {column!r} has both 'checks' and {checks[0]!r}: pandera "
+            "would ignore the latter; keep one form"
         )
     dtype = str(spec.get("dtype", ""))
     if "category" in dtype:
@@ -222,6 +355,7 @@ def from_mapping(raw: object, name: str) -> Contract:
     if not isinstance(raw, dict) or not isinstance(raw.get("columns"), dict):
         raise ContractError(f"contract {name} must be a mapping with a 'columns' mapping")
     kept: Mapping = {str(k): v for k, v in raw.items()}
+    _refuse_unknown(kept, name, "at the top level", TOP_KEYS + PANDERA_TOP_KEYS)
     version = kept.pop("version", None)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ContractError(f"contract {name} needs an integer 'version' >= 1")
@@ -291,7 +425,7 @@ def load_contract(dataset: str, root: Path | str = ".", path: Path | None = None
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ContractError(f"{path} is not valid YAML{where}") from error
-    return from_mapping(raw, dataset)
+    return replace(from_mapping(raw, dataset), path=path)
 
 
 def dump_contract(contract: Contract) -> str:

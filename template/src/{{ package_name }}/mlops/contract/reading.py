@@ -1,16 +1,21 @@
-"""Reading a data file as its contract says: delimiter, missing-value markers, text and dates.
+"""Reading a data file as its contract says: delimiter, encoding, decimal mark, missing values,
+text and dates.
 
 CSV is read with ``keep_default_na=False``: only the contract's ``reading.na_values`` (default:
 the empty cell) mean missing, so ``"n/a"`` in a numeric column is a contract failure with its
-row, not a silent NaN. Columns the contract declares as text are read as text (``"007"`` stays
-``"007"``; an empty column in a small batch stays a text column). ``datetime64`` columns are
+row, not a silent NaN. Numbers follow ``reading.decimal`` and ``reading.thousands`` (``3,14`` in
+a European export), for every read alike: ``contract check``, ingest, ``predict``, ``drift``.
+Columns the contract declares as text are read as text (``"007"`` stays ``"007"``; an empty
+column in a small batch stays a text column). ``datetime64`` columns are
 parsed with their ``format`` (default ISO 8601), from CSV and from text in Parquet; a value that
 does not parse is a failure with its row, like any other.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +27,11 @@ from .model import Contract, ReadingRules
 SUFFIXES = (".csv", ".parquet")
 # Separators a wrongly read CSV betrays in its one column's name.
 OTHER_DELIMITERS = (";", "\t", "|")
+# Encodings ``contract infer`` tries, in order, when a file is not UTF-8: Windows' Western
+# European code page (what Excel writes), then latin-1 (which decodes any byte).
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+# A number written with a decimal comma: 3,14 or -0,5 (1.234,5 with a thousands mark).
+COMMA_NUMBER = re.compile(r"^[+-]?\d[\d. \u00a0\u202f']*,\d+$")
 # Failure records: column, check, value, row (the JSON report's shape).
 Failure = dict[str, object]
 
@@ -73,16 +83,54 @@ def read_raw(
                 keep_default_na=False,
                 dtype=str if everything_as_text else dict.fromkeys(text or [], str),
                 encoding=rules.encoding,
+                decimal=rules.decimal,
+                thousands=rules.thousands,
             )
     except pd.errors.EmptyDataError as error:
         raise ReadError(f"data file is empty: {path}") from error
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as error:
+    except UnicodeDecodeError as error:
+        raise ReadError(encoding_message(path, rules.encoding, error)) from error
+    except (pd.errors.ParserError, OSError, ValueError) as error:
         raise ReadError(f"cannot read {path}: {first_line(error)}") from error
     except Exception as error:  # pyarrow raises its own kinds on a corrupt Parquet file
         raise ReadError(f"cannot read {path}: {first_line(error)}") from error
     if frame.empty:
         raise ReadError(f"data file has no rows: {path}")
     return frame
+
+
+def encoding_message(path: Path, encoding: str, error: UnicodeDecodeError) -> str:
+    """Why ``path`` cannot be decoded, and the setting that fixes it."""
+    byte = error.object[error.start : error.start + 1].hex()
+    return (
+        f"cannot read {path}: it is not {encoding} text (byte 0x{byte}); set reading.encoding in "
+        "the contract, e.g. cp1252 or latin-1 for a Windows or Excel export"
+    )
+
+
+def decodes(path: Path | str, encoding: str) -> bool:
+    """Whether the whole file decodes as ``encoding`` (read in chunks: files may be large)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with Path(path).open("rb") as handle:
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def detect_encoding(path: Path | str) -> str:
+    """The encoding of a CSV file: UTF-8 (``utf-8-sig`` with a byte order mark), else the first
+    of FALLBACK_ENCODINGS that decodes it."""
+    with Path(path).open("rb") as handle:
+        if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+    for encoding in ("utf-8", *FALLBACK_ENCODINGS[:-1]):
+        if decodes(path, encoding):
+            return encoding
+    return FALLBACK_ENCODINGS[-1]
 
 
 def sniff_delimiter(path: Path | str, encoding: str = "utf-8") -> str:
@@ -179,14 +227,44 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
         return frame
 
 
+def integer_target(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
+    """An integer target back to its declared integers when it arrives widened.
+
+    A gap in an integer column makes pandas read it as floats (CSV, or Parquet written without
+    pandas' types) or as its nullable ``Int64``; the classes would then be ``1.0`` or the
+    model's ``probability_1.0``. Without gaps it takes the declared dtype (``int64``); with gaps,
+    a nullable integer, so the rows without a target are reported (or dropped) as such, and
+    ``drop_missing_target`` casts the rest. Values with decimals are left to validation.
+    """
+    targets = contract.columns("target")
+    if len(targets) != 1 or targets[0] not in frame.columns:
+        return frame
+    target = targets[0]
+    wanted, series = contract.dtype(target), frame[target]
+    numeric = pd.api.types.is_numeric_dtype(series.dtype)
+    if not wanted.startswith(("int", "uint")) or str(series.dtype) == wanted or not numeric:
+        return frame
+    nullable = f"UInt{wanted[4:]}" if wanted.startswith("uint") else f"Int{wanted[3:]}"
+    try:
+        values = series.astype(pd.api.types.pandas_dtype(nullable))  # refuses 1.5
+        if not values.isna().any():
+            values = values.astype(pd.api.types.pandas_dtype(wanted))
+    except (TypeError, ValueError):
+        return frame
+    return frame.assign(**{target: values})
+
+
 def drop_missing_target(contract: Contract, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Rows without a target dropped, when the contract says ``missing_target: drop``."""
+    """Rows without a target dropped, when the contract says ``missing_target: drop``; the
+    target then takes its declared dtype (integers read as floats because of the gaps)."""
     target = contract.target
     if contract.missing_target != "drop" or target not in frame.columns:
         return frame, 0
     keep = frame[target].notna()
     dropped = int((~keep).sum())
-    return (frame[keep].reset_index(drop=True), dropped) if dropped else (frame, 0)
+    if not dropped:
+        return frame, 0
+    return integer_target(contract, frame[keep].reset_index(drop=True)), dropped
 
 
 def read_data(path: Path | str, contract: Contract) -> Table:
@@ -202,4 +280,4 @@ def read_data(path: Path | str, contract: Contract) -> Table:
 def prepare(contract: Contract, frame: pd.DataFrame) -> Table:
     """Dates parsed and dtypes conformed, for a frame from a file or a loader."""
     frame, failures = parse_datetimes(contract, frame)
-    return Table(frame=conform(contract, frame), failures=failures)
+    return Table(frame=integer_target(contract, conform(contract, frame)), failures=failures)
