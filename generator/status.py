@@ -3,8 +3,11 @@
 Per project: its template version and how far behind the newest tag it is (the same pre-check
 ``leanops update --check`` runs), an update branch waiting to be merged or left in conflict, and
 what the project itself records in ``reports/status.json`` (written by its ``report`` command,
-updated by ``pipeline``, ``promote``, ``rollback`` and ``drift``): the production model and its age, the last pipeline run, the last drift
-check. Nothing is rendered or imported from the projects: a fleet is read in well under a second
+updated by ``pipeline``, ``promote``, ``rollback`` and ``drift``): the dataset it describes, the
+production model and its age, the last pipeline run (its age from when it ended), the last drift
+check. Both formats are read: 1 names no dataset (its pipeline ``at`` is the start), 2 names the
+file's dataset and each part's; a part about another dataset than the file's is not shown.
+Nothing is rendered or imported from the projects: a fleet is read in well under a second
 plus one ``git ls-remote`` per template source.
 
 Output: a table, ``--json``, or ``--html FILE`` with the look of the projects' own report (the
@@ -38,10 +41,12 @@ class Row:
     template_status: str = ""  # up to date, behind, failed ...
     update_branch: str = ""
     update_state: str = ""  # waiting, conflicts
+    dataset: str | None = None  # the dataset status.json describes (format 2)
     production: int | None = None
     production_since: str | None = None
     pipeline: str | None = None
-    pipeline_at: str | None = None
+    pipeline_at: str | None = None  # when the last run ended (format 1: when it started)
+    pipeline_started_at: str | None = None
     drift: str | None = None
     drift_at: str | None = None
     recorded_at: str | None = None
@@ -110,8 +115,14 @@ def recorded(path: Path) -> dict[str, object]:
 
 
 def _part(status: dict[str, object], name: str) -> dict[str, object]:
+    """One part of the status; empty when missing or about another dataset than the file's."""
     part = status.get(name)
-    return part if isinstance(part, dict) else {}
+    if not isinstance(part, dict):
+        return {}
+    own, dataset = part.get("dataset"), status.get("dataset")
+    if own is not None and dataset is not None and own != dataset:
+        return {}
+    return part
 
 
 def rows_for(paths: list[Path]) -> list[Row]:
@@ -130,16 +141,22 @@ def rows_for(paths: list[Path]) -> list[Row]:
             message=message,
         )
         row.update_branch, row.update_state = update_branch(project.path)
-        own = recorded(project.path)
-        production, pipeline, drift = (_part(own, n) for n in ("production", "pipeline", "drift"))
-        version = production.get("version")
-        row.production = version if isinstance(version, int) else None
-        row.production_since = _text(production.get("since"))
-        row.pipeline, row.pipeline_at = _text(pipeline.get("status")), _text(pipeline.get("at"))
-        row.drift, row.drift_at = _text(drift.get("status")), _text(drift.get("at"))
-        row.recorded_at = _text(own.get("updated_at"))
-        rows.append(row)
+        rows.append(fill(row, recorded(project.path)))
     return sorted(rows, key=lambda row: row.project)
+
+
+def fill(row: Row, own: dict[str, object]) -> Row:
+    """``row`` with what a project's status file (format 1 or 2) records."""
+    production, pipeline, drift = (_part(own, n) for n in ("production", "pipeline", "drift"))
+    version = production.get("version")
+    row.dataset = _text(own.get("dataset"))
+    row.production = version if isinstance(version, int) else None
+    row.production_since = _text(production.get("since"))
+    row.pipeline, row.pipeline_at = _text(pipeline.get("status")), _text(pipeline.get("at"))
+    row.pipeline_started_at = _text(pipeline.get("started_at"))
+    row.drift, row.drift_at = _text(drift.get("status")), _text(drift.get("at"))
+    row.recorded_at = _text(own.get("updated_at"))
+    return row
 
 
 def _text(value: object) -> str | None:
@@ -172,6 +189,7 @@ def cells(row: Row) -> list[str]:
     drift = f"{row.drift} ({age(row.drift_at)})" if row.drift else "-"
     return [
         row.project,
+        row.dataset or "-",
         f"{row.template or '-'}{behind}",
         row.template_status or "-",
         update,
@@ -184,6 +202,7 @@ def cells(row: Row) -> list[str]:
 
 HEADERS = [
     "project",
+    "dataset",
     "template",
     "status",
     "update branch",
@@ -214,10 +233,10 @@ def render_html(rows: list[Row]) -> str:
         body.append(
             "<tr>"
             + f"<td><code>{html.escape(text[0])}</code></td><td>{html.escape(text[1])}</td>"
-            + f"<td>{badge(row.template_status)}</td>"
-            + f"<td>{html.escape(text[3])}</td><td>{html.escape(text[4])}</td>"
+            + f"<td>{html.escape(text[2])}</td><td>{badge(row.template_status)}</td>"
+            + f"<td>{html.escape(text[4])}</td><td>{html.escape(text[5])}</td>"
             + f"<td>{badge(row.pipeline)}</td><td>{badge(row.drift)}</td>"
-            + f"<td>{html.escape(text[7])}</td></tr>"
+            + f"<td>{html.escape(text[8])}</td></tr>"
         )
     head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADERS)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
@@ -226,9 +245,11 @@ def render_html(rows: list[Row]) -> str:
         f"<style>{stylesheet()}</style></head><body><header><h1>leanops status</h1>"
         f'<p>{len(rows)} project(s), {now} UTC</p></header><main><section id="fleet">'
         f"<h2>Projects</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-        '</table><p class="note">Production, pipeline and drift come from each project\'s '
-        "<code>reports/status.json</code> (written by its <code>report</code> command, updated by "
-        "<code>drift</code>); recorded = when it was last written.</p></section></main>"
+        '</table><p class="note">Dataset, production, pipeline and drift come from each '
+        "project's <code>reports/status.json</code> (written by its <code>report</code> command, "
+        "updated by <code>pipeline</code>, <code>promote</code>, <code>rollback</code> and "
+        "<code>drift</code>), about the dataset its params.yaml names; pipeline ages count from "
+        "the run's end; recorded = when it was last written.</p></section></main>"
         "</body></html>\n"
     )
 
@@ -259,10 +280,12 @@ def add_status(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """The ``status`` command's arguments."""
     parser = subparsers.add_parser(
         "status",
-        help="the fleet at a glance: template version, update branch, model, pipeline, drift",
+        help="the fleet at a glance: template version, update branch, dataset, model, pipeline, "
+        "drift",
         description="One row per generated project found under PATH: template version and how "
         "far behind, an update branch waiting or in conflict, and what the project recorded in "
-        "reports/status.json (production model and age, last pipeline run, last drift check).",
+        "reports/status.json (its current dataset, that dataset's production model and age, last "
+        "pipeline run, last drift check).",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="project or folder of projects")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")

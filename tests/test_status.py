@@ -12,7 +12,7 @@ import yaml
 from conftest import REPO, render_template, run_in
 
 from generator.cli import main
-from generator.status import age
+from generator.status import Row, age, fill
 
 TEMPLATE_CSS = REPO / "template" / "src" / "{{ package_name }}" / "mlops" / "report" / "style.css"
 
@@ -21,6 +21,28 @@ def git(path: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(path), *args], capture_output=True, text=True, check=True
     ).stdout
+
+
+FORMAT_1 = {  # template 0.3: no dataset; the pipeline's "at" was its start
+    "format": 1,
+    "updated_at": "2026-01-01T00:00:00+00:00",
+    "production": {"version": 3, "since": "2025-12-29T00:00:00+00:00"},
+    "pipeline": {"status": "finished", "at": "2025-12-31T00:00:00+00:00"},
+    "drift": {"status": "warn", "at": "2025-12-31T12:00:00+00:00"},
+}
+FORMAT_2 = {
+    "format": 2,
+    "dataset": "houses",
+    "updated_at": "2026-01-01T00:00:00+00:00",
+    "production": {"version": 3, "since": "2025-12-29T00:00:00+00:00", "dataset": "houses"},
+    "pipeline": {
+        "status": "finished",
+        "at": "2025-12-31T00:03:00+00:00",
+        "started_at": "2025-12-31T00:00:00+00:00",
+        "dataset": "houses",
+    },
+    "drift": {"status": "warn", "at": "2025-12-31T12:00:00+00:00", "dataset": "houses"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +65,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
         run_in(project, "git", "commit", "-qam", "answers")
     alpha = root / "projects" / "alpha"
     (alpha / "reports").mkdir()
-    (alpha / "reports" / "status.json").write_text(
-        json.dumps(
-            {
-                "format": 1,
-                "updated_at": "2026-01-01T00:00:00+00:00",
-                "production": {"version": 3, "since": "2025-12-29T00:00:00+00:00"},
-                "pipeline": {"status": "finished", "at": "2025-12-31T00:00:00+00:00"},
-                "drift": {"status": "warn", "at": "2025-12-31T12:00:00+00:00"},
-            }
-        )
-    )
+    (alpha / "reports" / "status.json").write_text(json.dumps(FORMAT_2))
     beta = root / "projects" / "beta"
     git(beta, "branch", "template-update/v0.3.0")
     git(beta, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m",
@@ -74,8 +86,11 @@ def test_json_has_one_row_per_project(fleet: Path, capsys: pytest.CaptureFixture
     alpha, beta = rows["alpha"], rows["beta"]
     assert alpha["template"] == "v0.3.0"
     assert alpha["template_status"] == "up to date"
+    assert alpha["dataset"] == "houses"
     assert alpha["production"] == 3
     assert alpha["pipeline"] == "finished"
+    assert alpha["pipeline_at"] == "2025-12-31T00:03:00+00:00"  # when it ended
+    assert alpha["pipeline_started_at"] == "2025-12-31T00:00:00+00:00"
     assert alpha["drift"] == "warn"
     assert beta["template"] == "v0.1.0"
     assert beta["template_status"] == "behind"
@@ -83,6 +98,7 @@ def test_json_has_one_row_per_project(fleet: Path, capsys: pytest.CaptureFixture
     assert beta["newest"] == "v0.3.0"
     assert beta["update_branch"] == "template-update/v0.3.0"
     assert beta["update_state"] == "waiting"
+    assert beta["dataset"] is None
     assert beta["production"] is None
 
 
@@ -94,11 +110,13 @@ def test_table_and_html(
     out = capsys.readouterr().out
     assert "v0.1.0 (2 behind v0.3.0)" in out
     assert "template-update/v0.3.0 waiting" in out
+    assert "houses" in out
     page = tmp_path / "fleet.html"
     assert main(["status", str(fleet), "--html", str(page)]) == 0
     text = page.read_text()
     assert TEMPLATE_CSS.read_text() in text  # the very style of the projects' report
     assert '<span class="badge warn">warn</span>' in text
+    assert "<td>houses</td>" in text
     assert '<span class="badge behind">behind</span>' in text
     assert "<script" not in text
 
@@ -118,6 +136,21 @@ def test_a_conflicted_update_is_reported(fleet: Path, capsys: pytest.CaptureFixt
     finally:
         readme.write_text(original)
         git(beta, "checkout", "-q", "-")
+
+
+def test_both_formats_are_read_and_no_part_of_another_dataset_is_shown() -> None:
+    old = fill(Row("old"), FORMAT_1)
+    assert (old.dataset, old.production, old.pipeline_at, old.drift) == (
+        None,
+        3,
+        "2025-12-31T00:00:00+00:00",
+        "warn",
+    )
+    assert old.pipeline_started_at is None
+    mixed = {**FORMAT_2, "drift": {"status": "alert", "at": "2026-01-01T00:00:00+00:00",
+                                   "dataset": "events"}}  # fmt: skip
+    row = fill(Row("mixed"), mixed)
+    assert (row.dataset, row.production, row.drift) == ("houses", 3, None)
 
 
 def test_the_css_is_shared_not_copied_apart() -> None:

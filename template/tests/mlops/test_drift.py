@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +254,58 @@ def test_discrete_values_read_back_from_csv_are_not_drift(tmp_path: Path) -> Non
     assert row_of(report, "sex").ks < 0.05
 
 
+def dated(
+    seed: int, rows: int = ROWS, *, days: float = 0.0, zone: str | None = None
+) -> pd.DataFrame:
+    """A number and two dates: a timestamp over one year and a day (many ties), ``days`` later."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01", tz=zone)
+    seen = start + pd.to_timedelta(rng.uniform(0, 365, rows) + days, unit="D")
+    signup = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, rows), unit="D")
+    frame = pd.DataFrame({"x": rng.normal(size=rows), "seen": seen, "signup": signup})
+    frame.loc[frame.index[: rows // 20], "signup"] = pd.NaT
+    return frame
+
+
+def test_dates_are_checked_in_days_and_shown_as_dates() -> None:
+    reference = drift.reference_stats(dated(0), ["x"], [], ["seen", "signup"])
+    assert reference["features"]["seen"]["kind"] == "datetime"
+    same = drift.check(reference, dated(4))
+    assert statuses(same) == {"x": "ok", "seen": "ok", "signup": "ok"}
+    later = drift.check(reference, dated(4, days=60))
+    assert statuses(later) == {"x": "ok", "seen": "alert", "signup": "ok"}
+    seen = row_of(later, "seen")
+    assert (seen.kind, seen.test) == ("datetime", "ks")
+    assert seen.mean_shift_days == pytest.approx(60, abs=6)
+    assert seen.distribution.labels[0].startswith("< 2024-02-")  # the first decile's edge
+    assert re.search(r"mean \+\d+\.\d days", drift.table(later))  # days, not standard deviations
+    signup = row_of(later, "signup")
+    assert signup.test == "ks+missing"
+    assert signup.distribution.labels[-1] == "missing"
+
+
+def test_zoned_dates_are_compared_in_utc() -> None:
+    reference = drift.reference_stats(dated(0, zone="UTC"), [], [], ["seen"])
+    batch_in_paris = dated(4, zone="UTC").assign(
+        seen=lambda f: f["seen"].dt.tz_convert("Europe/Paris")
+    )
+    assert statuses(drift.check(reference, batch_in_paris))["seen"] == "ok"
+
+
+def test_dates_of_an_older_reference_are_listed_as_not_checked() -> None:
+    reference = drift.reference_stats(dated(0), ["x"], [])
+    reference["format"] = 2  # registered before references kept dates
+    report = drift.check(reference, dated(4, days=60), dates=["seen", "signup"])
+    assert statuses(report) == {"x": "ok", "seen": "not checked", "signup": "not checked"}
+    assert report.status == "ok"  # nothing checked found anything
+    assert row_of(report, "seen").p_adjusted is None
+    assert "retrain" in row_of(report, "seen").note
+    assert "not checked" in drift.table(report)
+    # A newer reference without a date column: it was no feature of that model; nothing to say.
+    newer = drift.reference_stats(dated(0), ["x"], [])
+    assert statuses(drift.check(newer, dated(4), dates=["seen"])) == {"x": "ok"}
+
+
 def test_missing_feature_is_a_one_line_error(reference: dict[str, Any]) -> None:
     with pytest.raises(drift.DriftError, match="lacks feature column"):
         drift.check(reference, batch(4).drop(columns=["y"]))
@@ -285,11 +338,18 @@ def test_drift_command_warns_but_exits_zero_unless_asked(
     assert "warning: drift alert on 1 feature(s): x" in captured.err
     assert "alert" in captured.out
     status = json.loads((project / "reports" / "status.json").read_text())
+    dataset = settings.data.dataset
     assert status["drift"] == {
         "status": "alert",
         "at": status["drift"]["at"],
         "input": "shifted.parquet",
         "model_version": 1,
+        "dataset": dataset,
     }
+    assert status["dataset"] == dataset
+    assert (
+        json.loads((project / "reports" / "drift-shifted.json").read_text())["dataset"] == dataset
+    )
+    assert f"against model v1 of dataset {dataset}" in captured.out
     assert cli.main(["drift", "shifted.parquet", "--fail-on", "alert"]) == 1
     assert cli.main(["drift", "missing.csv"]) == 2

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _frames import customers, project_for
 from _package import NAME, load
 
 cli = load("mlops.cli")
 charts = load("mlops.report.charts")
 config = load("mlops.settings")
 data = load("mlops.data")
+html = load("mlops.report.html")
+status_file = load("mlops.report.status")
 
 SECTIONS = ("model", "runs", "drift", "contract", "audit")
 
@@ -22,6 +27,10 @@ def section(page: str, ident: str) -> str:
     found = re.search(rf'<section id="{ident}">(.*?)</section>', page, flags=re.DOTALL)
     assert found, f"no section {ident}"
     return found.group(1)
+
+
+def status_of(project: Path) -> dict[str, Any]:
+    return json.loads((project / "reports" / "status.json").read_text(encoding="utf-8"))
 
 
 def assert_self_contained(page: str) -> None:
@@ -41,11 +50,13 @@ def test_an_empty_project_gets_a_useful_page(
     assert_self_contained(page)
     project_name = NAME.replace("_", "-")
     assert f"No production model yet. Run <code>{project_name} pipeline</code>" in page
-    assert "No pipeline runs yet" in section(page, "runs")
-    assert "No drift check yet" in section(page, "drift")
+    dataset = config.load_settings(project).data.dataset
+    assert f"No pipeline runs of dataset {dataset} yet" in section(page, "runs")
+    assert f"No drift check of dataset {dataset} yet" in section(page, "drift")
     assert "No contract check yet" in section(page, "contract")
     assert "Nothing registered or promoted yet" in section(page, "audit")
-    status = json.loads((project / "reports" / "status.json").read_text())
+    status = status_of(project)
+    assert status["dataset"] == dataset
     assert status["production"] is None
     assert status["pipeline"] is None
 
@@ -131,3 +142,123 @@ def test_status_follows_every_command_without_a_report(project: Path) -> None:
     assert cli.main(["pipeline"]) == 2
     assert status()["pipeline"]["status"] == "failed"
     assert status()["production"] == moved
+
+
+def shifted_batch(project: Path) -> str:
+    """A batch of the project's first dataset with one feature moved three SDs: an alert."""
+    settings = config.load_settings(project)
+    batch = data.load_embedded(settings.data.dataset).drop(columns=[load("datasets").TARGET])
+    column = batch.columns[3]
+    batch[column] = batch[column] + 3 * batch[column].std()
+    batch.to_csv(project / "shifted.csv", index=False)
+    return str(column)
+
+
+def test_the_report_and_status_are_about_the_current_dataset_only(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = config.load_settings(project).data.dataset
+    shifted_batch(project)
+    for args in (["pipeline"], ["promote"], ["drift", "shifted.csv"]):
+        assert cli.main(args) == 0, args
+    params = (project / "params.yaml").read_text(encoding="utf-8")
+    # The team switches the project to a second table (with dates), as the README says.
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    assert cli.main(["pipeline"]) == 0
+    status = status_of(project)
+    assert (status["dataset"], status["pipeline"]["dataset"]) == ("churn", "churn")
+    assert status["production"] is None  # the first dataset's v1 is not churn's
+    assert status["drift"] is None  # nor is its drift check
+
+    capsys.readouterr()
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "Project report for dataset <strong>churn</strong>" in page
+    assert "No production model yet" in section(page, "model")
+    assert "No drift check of dataset churn yet" in section(page, "drift")
+    assert "shifted.csv" not in page
+    runs = section(page, "runs")
+    assert runs.count('class="badge finished"') == 1
+    assert "1 pipeline run(s) of other datasets are not shown" in runs
+    assert status_of(project)["drift"] is None
+
+    customers(300, seed=5).drop(columns=["churned"]).to_csv(project / "week.csv", index=False)
+    assert cli.main(["drift", "week.csv"]) == 0
+    assert cli.main(["report"]) == 0
+    drift = section((project / "reports" / "report.html").read_text(encoding="utf-8"), "drift")
+    assert "against model v1 of dataset <strong>churn</strong>" in drift
+    assert "<td>signup_date</td><td>datetime</td><td>ks+missing</td>" not in drift  # no gaps
+    assert "<td>signup_date</td><td>datetime</td><td>ks</td>" in drift  # dates are checked
+    assert status_of(project)["drift"]["input"] == "week.csv"
+
+    # Back to the first dataset: its own production model and drift check, as they were.
+    (project / "params.yaml").write_text(params, encoding="utf-8")
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    assert f"Project report for dataset <strong>{first}</strong>" in page
+    assert "<strong>v1</strong>" in section(page, "model")
+    drift = section(page, "drift")
+    assert "shifted.csv" in drift
+    assert "week.csv" not in drift
+    assert "1 pipeline run(s) of other datasets are not shown" in section(page, "runs")
+    status = status_of(project)
+    assert status["dataset"] == first
+    assert (status["production"]["version"], status["drift"]["input"]) == (1, "shifted.csv")
+    assert {status[part]["dataset"] for part in ("production", "pipeline", "drift")} == {first}
+
+
+def test_older_drift_reports_that_name_no_dataset_are_not_guessed_at(project: Path) -> None:
+    (project / "reports").mkdir()
+    old = {"input": "x.csv", "model_version": 1, "status": "alert", "rows": 200, "features": []}
+    (project / "reports" / "drift-x.json").write_text(json.dumps(old), encoding="utf-8")
+    assert cli.main(["report"]) == 0
+    drift = section((project / "reports" / "report.html").read_text(encoding="utf-8"), "drift")
+    assert "1 older drift report(s)" in drift
+    assert "x.csv" not in drift
+    assert status_of(project)["drift"] is None
+
+
+def test_runs_show_when_they_ended(project: Path) -> None:
+    assert cli.main(["pipeline"]) == 0
+    part = status_of(project)["pipeline"]
+    assert part["started_at"] <= part["at"]
+    # Make the run three minutes long: the page and the status say when it ended.
+    db = config.load_settings(project).tracking_db
+    with contextlib.closing(sqlite3.connect(project / db)) as conn, conn:
+        (start,) = conn.execute("SELECT start_time FROM runs WHERE name = 'pipeline'").fetchone()
+        conn.execute("UPDATE runs SET end_time = ?", (start + 180,))
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    started, ended = html.when(start), html.when(start + 180)
+    assert "<th>started</th><th>ended</th>" in section(page, "runs")
+    assert f"<td>{started}</td><td>{ended}</td>" in section(page, "runs")
+    assert f"ended {ended} (started {started})" in page  # the summary tile
+    part = status_of(project)["pipeline"]
+    assert (part["started_at"], part["at"]) == (
+        status_file.iso(start),
+        status_file.iso(start + 180),
+    )
+
+
+def test_a_status_file_never_shows_one_dataset_as_another(project: Path) -> None:
+    first = config.load_settings(project).data.dataset
+    (project / "reports").mkdir()
+    old = {  # format 1: no dataset anywhere, so nobody knows whose these are
+        "format": 1,
+        "production": {"version": 3, "since": "2026-01-01T00:00:00+00:00"},
+        "drift": {"status": "alert", "at": "2026-01-02T00:00:00+00:00"},
+    }
+    (project / "reports" / "status.json").write_text(json.dumps(old), encoding="utf-8")
+    drift = {"status": "ok", "at": "2026-01-03T00:00:00+00:00", "input": "b.csv"}
+    status_file.update_status(project, "drift", drift, dataset="houses")
+    status = status_of(project)
+    assert (status["format"], status["dataset"], status["production"]) == (2, "houses", None)
+    assert status["drift"] == {**drift, "dataset": "houses"}
+    status_file.update_status(project, "pipeline", {"status": "finished"}, dataset="houses")
+    assert status_of(project)["drift"]["input"] == "b.csv"  # same dataset: kept
+    status_file.update_status(project, "production", {"version": 1})  # params.yaml's dataset
+    status = status_of(project)
+    assert status["dataset"] == first
+    assert status["production"] == {"version": 1, "dataset": first}
+    assert status["drift"] is None
+    assert status["pipeline"] is None

@@ -65,7 +65,10 @@ def register_trained(
         model=model,
         holdout=holdout,
         reference=reference_stats(
-            train, contract.columns("feature_numeric"), contract.columns("feature_categorical")
+            train,
+            contract.columns("feature_numeric"),
+            contract.columns("feature_categorical"),
+            contract.columns("feature_datetime"),
         ),
         metrics=metrics,
         dataset=settings.data.dataset,

@@ -37,12 +37,17 @@ def _drift(args: argparse.Namespace) -> int:
     registry = open_registry(args)
     ref = args.version or ("production" if registry.alias("production") else "candidate")
     reference, entry = registry.reference(ref)
+    dataset = entry["dataset"]  # the model line checked against (the report is keyed by it)
     # The contract's reading rules (delimiter, missing-value markers, dates) apply to batches too.
-    frame = read_batch(args.input, load_contract(settings.data.dataset, root))
-    result = drift.check(reference, frame, settings.drift)
+    contract = load_contract(settings.data.dataset, root)
+    frame = read_batch(args.input, contract)
+    result = drift.check(
+        reference, frame, settings.drift, dates=contract.columns("feature_datetime")
+    )
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     report = {
         "input": str(args.input),
+        "dataset": dataset,
         "model_version": entry["version"],
         "created_at": created,
         **result.to_json(),
@@ -50,9 +55,19 @@ def _drift(args: argparse.Namespace) -> int:
     default = root / REPORTS_DIR / f"drift-{Path(args.input).stem}.json"
     out = output_path(args, Path(args.report or default), inputs=(args.input,))
     write_atomic(out, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
-    print(f"drift of {args.input} ({result.rows} rows) against model v{entry['version']}:")
+    print(
+        f"drift of {args.input} ({result.rows} rows) against model v{entry['version']} "
+        f"of dataset {dataset}:"
+    )
     print(drift.table(result))
     log.info("report: %s", out)
+    unchecked = [row.feature for row in result.features if row.status == drift.NOT_CHECKED]
+    if unchecked:
+        log.warning(
+            "not checked: %s (model v%s was registered before dates were checked; retrain)",
+            ", ".join(unchecked),
+            entry["version"],
+        )
     update_status(
         root,
         "drift",
@@ -62,6 +77,7 @@ def _drift(args: argparse.Namespace) -> int:
             "input": str(args.input),
             "model_version": entry["version"],
         },
+        dataset=dataset,
     )
     if result.status == drift.INSUFFICIENT:
         log.warning("fewer than %s rows: insufficient data, no verdict", result.min_rows)
@@ -94,7 +110,13 @@ def _report(args: argparse.Namespace) -> int:
     page, snapshot = build(settings_of(args), root, out)
     production = f"v{snapshot.production.version}" if snapshot.production else "none"
     drift = snapshot.drift.status if snapshot.drift else "not checked"
-    log.info("production model: %s; drift: %s; %d run(s)", production, drift, len(snapshot.runs))
+    log.info(
+        "dataset %s: production model %s; drift: %s; %d run(s)",
+        snapshot.dataset,
+        production,
+        drift,
+        len(snapshot.runs),
+    )
     print(page)
     return 0
 
@@ -105,10 +127,10 @@ def register(subparsers: Subparsers) -> None:
         "drift",
         parents=[root_option()],
         help="compare a batch with the model's training data (a test per feature, Holm-corrected)",
-        description="Kolmogorov-Smirnov (numeric) and chi-square (categorical) tests per feature, "
-        "corrected across features so a same-distribution batch warns at most drift.alpha (5%) "
-        "of the time; PSI and mean shifts as effect sizes. Warns without failing (exit 0) unless "
-        "--fail-on is given.",
+        description="Kolmogorov-Smirnov (numbers, dates) and chi-square (categories) tests per "
+        "feature, corrected across features so a same-distribution batch warns at most "
+        "drift.alpha (5%) of the time; PSI and mean shifts as effect sizes. Warns without failing "
+        "(exit 0) unless --fail-on is given. The report names the dataset whose model it checked.",
     )
     parser.add_argument("input", type=Path, help="CSV or Parquet file")
     parser.add_argument("--version", help="reference of this version (default: production)")
@@ -127,9 +149,10 @@ def register(subparsers: Subparsers) -> None:
         "report",
         parents=[root_option()],
         help="write the project at a glance as one HTML page (reports/report.html)",
-        description="The production model and how it compares, recent runs, the last contract "
-        "and drift checks, and the audit trail, in one self-contained HTML file (no server, no "
-        "script, opens offline). Also refreshes reports/status.json for `leanops status`.",
+        description="For params.yaml's dataset: the production model and how it compares, "
+        "recent runs, the last contract and drift checks, and the audit trail, in one "
+        "self-contained HTML file (no server, no script, opens offline). Also refreshes "
+        "reports/status.json for `leanops status`.",
     )
     parser.add_argument(
         "-o", "--output", type=Path, help="HTML file (default: reports/report.html)"

@@ -162,26 +162,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from ..pipeline import run_pipeline
     from ..report.collect import now
-    from ..report.status import Json, update_status
+    from ..report.status import pipeline_part, update_status
 
     root = project_root(args)
     started = now()
+    dataset: str | None = None  # unknown until the settings load
     try:
-        result = run_pipeline(settings_of(args), root)
+        settings = settings_of(args)
+        dataset = settings.data.dataset
+        result = run_pipeline(settings, root)
     except Exception:
-        failed: Json = {"status": "failed", "at": started, "run_id": None, "model_version": None}
-        update_status(root, "pipeline", failed)
+        failed = pipeline_part(
+            "failed", started_at=started, ended_at=now(), run_id=None, model_version=None
+        )
+        update_status(root, "pipeline", failed, dataset=dataset)
         raise
-    update_status(
-        root,
-        "pipeline",
-        {
-            "status": "finished",
-            "at": started,
-            "run_id": result.run_id,
-            "model_version": result.model_version,
-        },
+    finished = pipeline_part(
+        "finished",
+        started_at=started,
+        ended_at=now(),
+        run_id=result.run_id,
+        model_version=result.model_version,
     )
+    update_status(root, "pipeline", finished, dataset=dataset)
     shown = shown_metrics(result.metrics)
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     log.info("registered v%s as candidate (next: promote)", result.model_version)

@@ -2,7 +2,8 @@
 
 ``reference_stats`` summarises the training data when a model version is registered; ``check``
 compares a batch with it, one statistical test per feature (Kolmogorov-Smirnov for numbers,
-chi-square for categories, Fisher's exact test for a change in missing values), corrected across
+chi-square for categories, Fisher's exact test for a change in missing values; dates are tested
+as numbers, in days since 1970), corrected across
 features with Holm's method so a same-distribution batch warns at most ``alpha`` (5%) of the time,
 whatever its size. Each feature also gets effect sizes a person can read: PSI, the shift of its
 mean in reference standard deviations, or the category whose share moved most.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from .check import (
     INSUFFICIENT,
     LEVELS,
+    NOT_CHECKED,
     Distribution,
     DriftReport,
     FeatureDrift,
@@ -27,6 +29,7 @@ __all__ = [
     "INSUFFICIENT",
     "LEVELS",
     "MISSING",
+    "NOT_CHECKED",
     "OTHER",
     "Distribution",
     "DriftError",
@@ -55,6 +58,10 @@ def _p(value: float | None) -> str | None:
 
 
 def _effect(row: FeatureDrift) -> str | None:
+    if row.note:
+        return row.note
+    if row.mean_shift_days is not None:
+        return f"mean {row.mean_shift_days:+.1f} days"
     if row.mean_shift_sd is not None:
         return f"mean {row.mean_shift_sd:+.2f} sd"
     change = row.largest_change
@@ -69,7 +76,7 @@ def table(report: DriftReport) -> str:
     """The report as a text table, worst features first."""
     from ..tables import render
 
-    order = {"alert": 0, "warn": 1, INSUFFICIENT: 2, "ok": 3}
+    order = {"alert": 0, "warn": 1, INSUFFICIENT: 2, "ok": 3, NOT_CHECKED: 4}
     rows = sorted(report.features, key=lambda row: (order[row.status], row.feature))
     headers = (
         "feature",

@@ -5,21 +5,24 @@ A feature's verdict:
 - ``insufficient data``: the batch has fewer than ``min_rows`` rows (no test is run);
 - ``ok``: no significant change (Holm-adjusted p-value >= ``alpha``);
 - ``warn``: a significant change (adjusted p < ``alpha``): the distribution moved;
-- ``alert``: a significant change that is also large: PSI >= ``psi_alert`` or KS D >= ``ks_alert``.
+- ``alert``: a significant change that is also large: PSI >= ``psi_alert`` or KS D >= ``ks_alert``;
+- ``not checked``: a date feature of a model registered before references kept dates (no test).
 
-The batch's status is its worst feature's. See ``stats`` for the tests and why the correction.
+The batch's status is its worst feature's (``not checked`` features do not count). See ``stats``
+for the tests and why the correction.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .reference import (
+    EPOCH,
     MISSING,
     OTHER,
     CategoricalReference,
@@ -27,6 +30,8 @@ from .reference import (
     FeatureReference,
     NumericReference,
     categories,
+    checks_dates,
+    elapsed_days,
     parse,
 )
 from .stats import Floats, chi_square, holm, ks_p_value, ks_statistic, missing_p_value, psi
@@ -39,6 +44,8 @@ if TYPE_CHECKING:
 
 LEVELS = ("ok", "warn", "alert")
 INSUFFICIENT = "insufficient data"
+NOT_CHECKED = "not checked"
+NO_DATES = "model registered before dates were checked: retrain to check them"
 DEFAULT_ALPHA = 0.05
 DEFAULT_PSI_ALERT = 0.25
 DEFAULT_KS_ALERT = 0.2
@@ -59,7 +66,7 @@ class FeatureDrift:
     """One feature's result: the test, its p-values, the effect sizes and the verdict."""
 
     feature: str
-    kind: str  # numeric | categorical
+    kind: str  # numeric | categorical | datetime
     rows: int
     test: str  # ks | chi2 (with "+missing" when the share of missing values was tested too)
     statistic: float | None
@@ -68,11 +75,13 @@ class FeatureDrift:
     psi: float | None
     ks: float | None  # KS D (numeric)
     mean_shift_sd: float | None  # (batch mean - reference mean) / reference SD (numeric)
+    mean_shift_days: float | None  # batch mean - reference mean, in days (datetime)
     largest_change: dict[str, JsonValue] | None  # category, reference share, batch share
     missing: tuple[float, float]  # share of missing values: reference, batch
     status: str
     thresholds: dict[str, float]
     distribution: Distribution
+    note: str | None = None  # why a feature is not checked
 
 
 @dataclass
@@ -129,10 +138,19 @@ def _round(value: float | None, digits: int = 6) -> float | None:
     return round(float(value), digits)
 
 
-def _edge_labels(edges: Floats) -> list[str]:
+def _day(days: float, whole: bool) -> str:
+    moment = EPOCH + pd.Timedelta(days=days)
+    return moment.strftime("%Y-%m-%d" if whole else "%Y-%m-%d %H:%M")
+
+
+def _edge_labels(edges: Floats, dates: bool = False) -> list[str]:
     if edges.size == 0:
         return ["all"]
-    shown = [f"{edge:.3g}" for edge in edges]
+    if dates:
+        whole = bool(np.all(edges == np.round(edges)))
+        shown = [_day(float(edge), whole) for edge in edges]
+    else:
+        shown = [f"{edge:.3g}" for edge in edges]
     middle = [f"{low} to {high}" for low, high in itertools.pairwise(shown)]
     return [f"< {shown[0]}", *middle, f"≥ {shown[-1]}"]
 
@@ -149,13 +167,17 @@ class _Measured:
     psi: float | None
     ks: float | None = None
     mean_shift_sd: float | None = None
+    mean_shift_days: float | None = None
     largest_change: dict[str, JsonValue] | None = None
     missing: tuple[float, float] = (0.0, 0.0)
     distribution: Distribution = field(default_factory=lambda: Distribution([], [], []))
 
 
 def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
-    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    if ref.dates:
+        values = elapsed_days(column)
+    else:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
     present = np.sort(values[~np.isnan(values)])
     missing = int(values.size - present.size)
     counts = np.bincount(
@@ -164,7 +186,7 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
     ref_total = ref.present + ref.missing
     ref_shares = np.append(ref.proportions * ref.present, ref.missing) / max(ref_total, 1)
     batch_shares = np.append(counts, missing) / max(values.size, 1)
-    labels = _edge_labels(ref.edges)
+    labels = _edge_labels(ref.edges, ref.dates)
     if ref.missing == 0 and missing == 0:  # no "missing" bin to compare or draw
         ref_shares, batch_shares = ref_shares[:-1], batch_shares[:-1]
     else:
@@ -176,11 +198,13 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
     p_missing = missing_p_value(ref.present, ref.missing, int(present.size), missing)
     tests = [p for p in (p_ks, p_missing) if p is not None]
     p_value = min(1.0, len(tests) * min(tests)) if tests else None
-    shift = None
-    if present.size and ref.mean is not None and ref.std:
-        shift = (float(present.mean()) - ref.mean) / ref.std
+    shift = days = None
+    if present.size and ref.mean is not None:
+        moved = float(present.mean()) - ref.mean
+        shift = moved / ref.std if ref.std else None
+        days = moved if ref.dates else None
     return _Measured(
-        kind="numeric",
+        kind="datetime" if ref.dates else "numeric",
         rows=int(values.size),
         test="ks" + ("+missing" if p_missing is not None else ""),
         statistic=d,
@@ -188,6 +212,7 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
         psi=psi(ref_shares, batch_shares) if values.size else None,
         ks=d,
         mean_shift_sd=shift,
+        mean_shift_days=days,
         missing=(ref.missing / max(ref_total, 1), missing / max(values.size, 1)),
         distribution=Distribution(labels, _shares(ref_shares), _shares(batch_shares)),
     )
@@ -250,13 +275,41 @@ def _verdict(measured: _Measured, adjusted: float | None, limits: Limits, min_ro
     return "alert" if large else "warn"
 
 
+def _unchecked(name: str, rows: int) -> FeatureDrift:
+    """A date feature the reference has no statistics for: in the table, without a test."""
+    return FeatureDrift(
+        feature=name,
+        kind="datetime",
+        rows=rows,
+        test="none",
+        statistic=None,
+        p_value=None,
+        p_adjusted=None,
+        psi=None,
+        ks=None,
+        mean_shift_sd=None,
+        mean_shift_days=None,
+        largest_change=None,
+        missing=(0.0, 0.0),
+        status=NOT_CHECKED,
+        thresholds={},
+        distribution=Distribution([], [], []),
+        note=NO_DATES,
+    )
+
+
 def check(
-    reference: Mapping[str, object], frame: pd.DataFrame, settings: DriftSettings | None = None
+    reference: Mapping[str, object],
+    frame: pd.DataFrame,
+    settings: DriftSettings | None = None,
+    *,
+    dates: Sequence[str] = (),
 ) -> DriftReport:
     """Compare ``frame`` with ``reference`` (``reference_stats``' output, from the registry).
 
     ``settings`` is the ``drift`` section of the settings (alpha, alert thresholds, ``min_rows``,
-    per-feature ``features``); None uses the defaults.
+    per-feature ``features``); None uses the defaults. ``dates``: the contract's date features;
+    a reference older than date statistics lists them as not checked, so none goes unmentioned.
     """
     features: dict[str, FeatureReference] = parse(reference)
     missing = [name for name in features if name not in frame.columns]
@@ -294,6 +347,7 @@ def check(
                 psi=_round(m.psi),
                 ks=_round(m.ks),
                 mean_shift_sd=_round(m.mean_shift_sd, 4),
+                mean_shift_days=_round(m.mean_shift_days, 4),
                 largest_change=m.largest_change,
                 missing=(round(m.missing[0], 6), round(m.missing[1], 6)),
                 status=status,
@@ -305,6 +359,8 @@ def check(
                 distribution=m.distribution,
             )
         )
+    if not checks_dates(reference):
+        rows.extend(_unchecked(name, len(frame)) for name in dates if name not in features)
     graded = [LEVELS.index(row.status) for row in rows if row.status in LEVELS]
     overall = LEVELS[max(graded)] if graded else INSUFFICIENT
     return DriftReport(

@@ -5,7 +5,9 @@ and missing values, mean and standard deviation, the decile edges with the share
 (for PSI and the report's charts) and a sketch of at most ``SKETCH_SIZE`` mid-point quantiles (the
 whole sorted sample when it is smaller) for the KS test; per categorical feature, the count of
 each of the ``MAX_CATEGORIES`` most frequent categories, the rest pooled as ``<other>``. About
-10 KB per numeric feature as JSON (values are kept exact, never rounded).
+10 KB per numeric feature as JSON (values are kept exact, never rounded). A date feature is kept
+as a numeric one, in days since 1970-01-01 (UTC; the model's own ``elapsed_days``), kind
+``datetime``: its test is the same KS test, one more member of the Holm-corrected family.
 
 ``parse`` reads it back into typed records, including references saved by template 0.2 (shares
 instead of counts, a sketch with end points): those are converted with the row count they kept.
@@ -13,7 +15,7 @@ instead of counts, a sketch with end points): those are converted with the row c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,12 +28,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pydantic import JsonValue
 
-FORMAT = 2
+FORMAT = 3  # 3: date features too (2 had numeric and categorical ones only)
+DATES_SINCE = 3  # the first format whose references hold the date features
 BINS = 10
 SKETCH_SIZE = 500
 MAX_CATEGORIES = 100
 MISSING = "<missing>"
 OTHER = "<other>"  # categories never seen in the reference (or beyond MAX_CATEGORIES)
+EPOCH = pd.Timestamp("1970-01-01")
 
 
 class DriftError(UserError):
@@ -40,7 +44,7 @@ class DriftError(UserError):
 
 @dataclass(frozen=True)
 class NumericReference:
-    """One numeric feature of the training data."""
+    """One numeric feature of the training data (or a date feature, in days since 1970)."""
 
     present: int
     missing: int
@@ -50,6 +54,7 @@ class NumericReference:
     proportions: Floats  # share of present values in each bin (len(edges) + 1)
     sketch: Floats  # sorted
     resolution: float  # max gap between the sketch's distribution function and the sample's
+    dates: bool = False  # values are days since 1970-01-01 (a feature_datetime)
 
 
 @dataclass(frozen=True)
@@ -67,16 +72,28 @@ def categories(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna(MISSING)
 
 
+def elapsed_days(column: pd.Series) -> Floats:
+    """Dates as days since 1970-01-01 (UTC when zoned), as ``DatetimeFeatures`` reads them;
+    missing or unparseable dates are NaN."""
+    moments = pd.to_datetime(column, errors="coerce")
+    if getattr(moments.dtype, "tz", None) is not None:
+        moments = moments.dt.tz_convert("UTC").dt.tz_localize(None)
+    elapsed = (moments - EPOCH) / pd.Timedelta(days=1)
+    return np.asarray(elapsed, dtype=float)
+
+
 def _exact(values: Floats) -> list[JsonValue]:
     """Values as they are: rounding would move a discrete feature's values (0.0506801187 and
     0.05068012 are different categories to a test) and shift whole bins."""
     return [float(value) for value in values]
 
 
-def _numeric(values: Floats, bins: int, sketch: int) -> dict[str, JsonValue]:
+def _numeric(
+    name: str, values: Floats, bins: int, sketch: int, kind: str = "numeric"
+) -> dict[str, JsonValue]:
     finite = np.sort(values[~np.isnan(values)])
     if finite.size == 0:
-        raise DriftError("a numeric feature has no values to build reference statistics from")
+        raise DriftError(f"feature {name!r} has no values to build reference statistics from")
     edges = np.unique(np.quantile(finite, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
     counts = np.bincount(np.searchsorted(edges, finite, side="right"), minlength=edges.size + 1)
     exact = finite.size <= sketch
@@ -86,7 +103,7 @@ def _numeric(values: Floats, bins: int, sketch: int) -> dict[str, JsonValue]:
     else:
         finite_sketch = finite
     return {
-        "kind": "numeric",
+        "kind": kind,
         "present": int(finite.size),
         "missing": int(values.size - finite.size),
         "mean": float(finite.mean()),
@@ -102,6 +119,7 @@ def reference_stats(
     frame: pd.DataFrame,
     numeric: list[str],
     categorical: list[str],
+    dates: Sequence[str] = (),
     *,
     bins: int = BINS,
     sketch: int = SKETCH_SIZE,
@@ -110,7 +128,9 @@ def reference_stats(
     features: dict[str, JsonValue] = {}
     for name in numeric:
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
-        features[name] = _numeric(values, bins, sketch)
+        features[name] = _numeric(name, values, bins, sketch)
+    for name in dates:
+        features[name] = _numeric(name, elapsed_days(frame[name]), bins, sketch, "datetime")
     for name in categorical:
         counts = categories(frame[name]).value_counts()
         top = counts.iloc[:MAX_CATEGORIES]
@@ -142,6 +162,7 @@ def _number(value: object, default: float = 0.0) -> float:
 
 
 def _parse_numeric(raw: Mapping[str, object], rows: int, old: bool) -> NumericReference:
+    """A numeric (or date) feature; references of 0.2 keep shares and end-point sketches."""
     sketch = np.sort(_floats(raw["sketch"]))
     if old:  # 0.2: a share of missing values and a sketch of end-point quantiles
         missing = round(rows * _number(raw.get("missing_rate")))
@@ -164,6 +185,7 @@ def _parse_numeric(raw: Mapping[str, object], rows: int, old: bool) -> NumericRe
         proportions=_floats(raw["proportions"]),
         sketch=sketch,
         resolution=resolution,
+        dates=raw.get("kind") == "datetime",
     )
 
 
@@ -175,6 +197,12 @@ def _parse_categorical(raw: Mapping[str, object], rows: int) -> CategoricalRefer
     if not isinstance(shares, dict):
         raise DriftError("reference statistics are malformed (a categorical feature has no counts)")
     return CategoricalReference({str(key): _number(value) * rows for key, value in shares.items()})
+
+
+def checks_dates(reference: Mapping[str, object]) -> bool:
+    """Whether the reference holds its date features (format 3 on); older ones left them out."""
+    found = reference.get("format")
+    return isinstance(found, int) and found >= DATES_SINCE
 
 
 def parse(reference: Mapping[str, object]) -> dict[str, FeatureReference]:
@@ -189,7 +217,7 @@ def parse(reference: Mapping[str, object]) -> dict[str, FeatureReference]:
         for name, raw in features.items():
             if not isinstance(raw, dict):
                 raise DriftError(f"reference statistics of {name!r} are malformed")
-            if raw.get("kind") == "numeric":
+            if raw.get("kind") in ("numeric", "datetime"):
                 parsed[str(name)] = _parse_numeric(raw, rows, old)
             else:
                 parsed[str(name)] = _parse_categorical(raw, rows)

@@ -1,8 +1,9 @@
 """The project report: one self-contained HTML page under ``reports/`` (``report`` command).
 
-``collect`` gathers the production model's card, recent runs, the last contract and drift checks
-and the audit trail into a typed ``Snapshot``; ``html`` renders it (charts by ``charts``); the
-same snapshot feeds ``reports/status.json`` for readers outside the project (``status``).
+``collect`` gathers, for params.yaml's dataset, the production model's card, recent runs, the
+last contract and drift checks and the audit trail into a typed ``Snapshot``; ``html`` renders
+it (charts by ``charts``); the same snapshot feeds ``reports/status.json`` for readers outside the
+project (``status``).
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ def _distribution(feature: Json) -> tuple[list[str], list[float], list[float]] |
 
 def drift_chart(features: Sequence[Json]) -> str | None:
     """Reference (grey) against batch (blue) shares per bin or category, one panel per feature,
-    worst features first; bins of numeric features are the reference's deciles, low to high."""
+    worst features first; bins of numbers and dates are the reference's deciles, low to high."""
     order = {"alert": 0, "warn": 1, "ok": 2}
     drawn = [
         (feature, parts)

@@ -1,6 +1,11 @@
 """Gather what the report shows, into typed records: the only module that reads the registry,
 the run store and the check reports. Rendering (``html``, ``charts``) never touches them.
 
+Everything is about ONE dataset, params.yaml's (``data.dataset``): its model line in the
+registry, its pipeline runs (tagged ``dataset``), its contract report and the newest drift report
+checked against its models. Other datasets' runs are counted in a note, never mixed in, and so
+are older drift reports that do not say which dataset they checked.
+
 Every part is optional: an empty project (nothing trained yet) gives a snapshot with empty parts,
 and a part that cannot be read (a corrupt file) is left empty with a note, never an error.
 """
@@ -53,12 +58,13 @@ class ModelCard:
 
 @dataclass
 class RunPoint:
-    """One tracked pipeline run."""
+    """One tracked pipeline run (times are POSIX seconds)."""
 
     id: str
     name: str
     status: str
     start: float
+    end: float | None  # None while it runs
     user: str | None
     model_version: str | None
     metrics: dict[str, float]
@@ -80,9 +86,10 @@ class ContractCheck:
 
 @dataclass
 class DriftCheck:
-    """The last drift check (newest ``reports/drift-*.json``)."""
+    """The last drift check of the dataset's models (newest ``reports/drift-*.json`` naming it)."""
 
     path: str
+    dataset: str
     input: str | None
     model_version: int | None
     created_at: str | None
@@ -97,15 +104,18 @@ class Snapshot:
     """Everything the report and ``reports/status.json`` show."""
 
     project: str
+    dataset: str  # params.yaml's: every part below is about it
     generated_at: str
     task: str
     backend: str
     production: ModelCard | None = None
     candidate: int | None = None
     versions: int = 0
-    runs: list[RunPoint] = field(default_factory=list)
+    runs: list[RunPoint] = field(default_factory=list)  # the dataset's, oldest first
+    other_runs: int = 0  # pipeline runs of other datasets, not shown
     contract: ContractCheck | None = None
     drift: DriftCheck | None = None
+    drift_unnamed: int = 0  # drift reports that name no dataset (older ones), not shown
     audit: list[dict[str, object]] = field(default_factory=list)  # newest first
     notes: list[str] = field(default_factory=list)
 
@@ -226,8 +236,11 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         store = run_store(settings, root)
         if not store.exists():
             return
-        found = store.list_runs(name="pipeline", limit=RECENT_RUNS)
+        own = f"dataset={snapshot.dataset}"
+        found = store.list_runs(name="pipeline", tag=own, limit=RECENT_RUNS)
         runs = [store.get_run(run["id"]) for run in found]
+        every = len(store.list_runs(name="pipeline"))
+        snapshot.other_runs = every - len(store.list_runs(name="pipeline", tag=own))
     except Exception as error:
         snapshot.notes.append(f"run store unreadable: {error}")
         return
@@ -237,6 +250,7 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
             name=run["name"],
             status=run["status"],
             start=float(run["start_time"]),
+            end=None if run["end_time"] is None else float(run["end_time"]),
             user=run.get("user"),
             model_version=run["tags"].get("model_version"),
             metrics={k: v for k, v in run["metrics"].items() if not k.startswith("baseline_")},
@@ -280,23 +294,33 @@ def _contract_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
     )
 
 
-def latest_drift(root: Path) -> Path | None:
-    """The newest ``reports/drift-*.json`` (by modification time)."""
-    found = sorted((root / REPORTS_DIR).glob("drift-*.json"), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
+def drift_reports(root: Path) -> list[Path]:
+    """Every ``reports/drift-*.json``, newest first (by modification time)."""
+    found = (root / REPORTS_DIR).glob("drift-*.json")
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def _drift_part(snapshot: Snapshot, root: Path) -> None:
-    path = latest_drift(root)
-    if path is None:
-        return
-    data = _read_json(path, snapshot)
-    if data is None:
-        return
+    """The newest drift report checked against this dataset's models; reports of other datasets
+    are skipped, and those that name none (before reports did) are counted, not guessed at."""
+    for path in drift_reports(root):
+        data = _read_json(path, snapshot)
+        if data is None:
+            continue
+        dataset = data.get("dataset")
+        if dataset is None:
+            snapshot.drift_unnamed += 1
+        elif dataset == snapshot.dataset:
+            snapshot.drift = _drift_check(path, root, data)
+            return
+
+
+def _drift_check(path: Path, root: Path, data: Json) -> DriftCheck:
     features = data.get("features")
     alpha = data.get("alpha")
-    snapshot.drift = DriftCheck(
+    return DriftCheck(
         path=str(path.relative_to(root)),
+        dataset=str(data.get("dataset")),
         input=_text(data.get("input")),
         model_version=_int(data.get("model_version")),
         created_at=_text(data.get("created_at")) or _mtime(path),
@@ -312,6 +336,7 @@ def collect(settings: Settings, root: Path | str = ".") -> Snapshot:
     root = Path(root)
     snapshot = Snapshot(
         project=PACKAGE.replace("_", "-"),
+        dataset=settings.data.dataset,
         generated_at=now(),
         task=settings.task,
         backend=settings.tracking_backend,

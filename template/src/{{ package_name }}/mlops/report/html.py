@@ -2,7 +2,9 @@
 
 No JavaScript, no external file, no web font: styles are inlined from ``style.css`` and charts
 are inline SVG (``charts``). Every value is escaped. Sections have stable ids (``model``,
-``runs``, ``contract``, ``drift``, ``audit``) so tests and links can find them.
+``runs``, ``contract``, ``drift``, ``audit``) so tests and links can find them. The page is about
+one dataset (the snapshot's), named in its header and wherever a version number could be read as
+another dataset's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 
 from . import charts
-from .collect import ContractCheck, DriftCheck, Json, ModelCard, RunPoint, Snapshot
+from .collect import ContractCheck, Json, ModelCard, RunPoint, Snapshot
 
 Cell = str | int | float | None
 FAILURES_SHOWN = 20
@@ -125,7 +127,7 @@ def summary(snapshot: Snapshot) -> str:
     pipeline = tile(
         "Last pipeline",
         badge(last.status) if last else '<span class="badge">none</span>',
-        when(last.start) if last else "",
+        _run_time(last) if last else "",
     )
     contract = snapshot.contract
     contract_tile = tile(
@@ -142,6 +144,13 @@ def summary(snapshot: Snapshot) -> str:
         f"{esc(drift.input)}, {when(drift.created_at)}" if drift else "",
     )
     return f'<div class="summary">{model}{pipeline}{contract_tile}{drift_tile}</div>'
+
+
+def _run_time(run: RunPoint) -> str:
+    """When a run ended (and began), or since when it runs."""
+    if run.end is None:
+        return f"started {when(run.start)}"
+    return f"ended {when(run.end)} (started {when(run.start)})"
 
 
 def _comparison(card: ModelCard) -> str:
@@ -190,6 +199,7 @@ def model_section(snapshot: Snapshot) -> str:
         f"<code>{esc(card.data_fingerprint[:16])}</code>" if card.data_fingerprint else "-"
     ) + (f" ({card.data_rows} rows)" if card.data_rows is not None else "")
     facts = [
+        ("dataset", esc(snapshot.dataset)),
         ("version", f"<strong>v{card.version}</strong>"),
         ("production since", when(card.since)),
         ("by", esc(card.by)),
@@ -205,24 +215,38 @@ def model_section(snapshot: Snapshot) -> str:
     return _section("model", "Production model", f'<dl class="card">{dl}</dl>{compared}{waiting}')
 
 
-def runs_section(runs: Sequence[RunPoint], notes: Sequence[str], project: str) -> str:
-    """Recent pipeline runs: the chart of their metrics over time, the last few as a table."""
+def runs_section(snapshot: Snapshot) -> str:
+    """The dataset's recent pipeline runs: their metrics over time, the last few as a table;
+    other datasets' runs are counted, not mixed in (their version numbers are their own)."""
+    runs, project, dataset = snapshot.runs, esc(snapshot.project), esc(snapshot.dataset)
+    others = (
+        f'<p class="note">{snapshot.other_runs} pipeline run(s) of other datasets are not shown '
+        f"(all of them: <code>{project} runs list --name pipeline</code>).</p>"
+        if snapshot.other_runs
+        else ""
+    )
     if not runs:
-        text = next((n for n in notes if "MLflow" in n), "")
+        text = next((n for n in snapshot.notes if "MLflow" in n), "")
         return _section(
             "runs",
             "Pipeline runs",
             _empty(
                 esc(text)
                 if text
-                else f"No pipeline runs yet: run <code>{esc(project)} pipeline</code>."
-            ),
+                else f"No pipeline runs of dataset {dataset} yet: run "
+                f"<code>{project} pipeline</code>."
+            )
+            + others,
         )
-    chart = _chart(charts.runs_chart(runs), f"Metrics of the last {len(runs)} pipeline runs (UTC).")
+    chart = _chart(
+        charts.runs_chart(runs),
+        f"Metrics of the last {len(runs)} pipeline runs of dataset {snapshot.dataset} (UTC).",
+    )
     recent = list(reversed(runs))[:RUNS_SHOWN]
     rows = [
         [
             when(run.start),
+            when(run.end),
             badge(run.status),
             esc(run.user),
             esc(run.model_version),
@@ -231,11 +255,9 @@ def runs_section(runs: Sequence[RunPoint], notes: Sequence[str], project: str) -
         ]
         for run in recent
     ]
-    return _section(
-        "runs",
-        "Pipeline runs",
-        chart + table(["started", "status", "by", "model", "metrics", "run"], rows),
-    )
+    head = f"<p>Pipeline runs of dataset <strong>{dataset}</strong>.</p>"
+    headers = ["started", "ended", "status", "by", "model", "metrics", "run"]
+    return _section("runs", "Pipeline runs", head + chart + table(headers, rows) + others)
 
 
 def contract_section(contract: ContractCheck | None, project: str) -> str:
@@ -273,6 +295,12 @@ def _p(value: object) -> str:
 
 
 def _change(feature: Json) -> str:
+    note = feature.get("note")
+    if isinstance(note, str) and note:
+        return esc(note)
+    days = feature.get("mean_shift_days")
+    if isinstance(days, int | float):
+        return f"mean {days:+.1f} days"
     shift = feature.get("mean_shift_sd")
     if isinstance(shift, int | float):
         return f"mean {shift:+.2f} sd"
@@ -284,25 +312,37 @@ def _change(feature: Json) -> str:
     return "-"
 
 
-def drift_section(drift: DriftCheck | None, project: str) -> str:
-    """The last drift check: reference against batch per feature, drawn and tabled."""
+def drift_section(snapshot: Snapshot) -> str:
+    """The dataset's last drift check: reference against batch per feature, drawn and tabled."""
+    drift, project = snapshot.drift, esc(snapshot.project)
     if drift is None:
+        unnamed = (
+            f'<p class="note">{snapshot.drift_unnamed} older drift report(s) in reports/ do not '
+            "say which dataset they checked, so they are not shown: run drift again.</p>"
+            if snapshot.drift_unnamed
+            else ""
+        )
         return _section(
             "drift",
             "Drift",
-            _empty(f"No drift check yet: run <code>{esc(project)} drift BATCH.csv</code>."),
+            _empty(
+                f"No drift check of dataset {esc(snapshot.dataset)} yet: run "
+                f"<code>{project} drift BATCH.csv</code>."
+            )
+            + unnamed,
         )
     alpha = f", family-wise false-warning rate {drift.alpha:.0%}" if drift.alpha else ""
     head = (
         f"<p>{badge(drift.status)} <code>{esc(drift.input)}</code>, {esc(drift.rows)} rows against "
-        f"model v{esc(drift.model_version)}, checked {when(drift.created_at)}{alpha}.</p>"
+        f"model v{esc(drift.model_version)} of dataset <strong>{esc(drift.dataset)}</strong>, "
+        f"checked {when(drift.created_at)}{alpha}.</p>"
     )
     chart = _chart(
         charts.drift_chart(drift.features),
-        "Share of rows per bin: reference (grey) against the batch (blue); numeric bins are the "
-        "reference's deciles, low to high.",
+        "Share of rows per bin: reference (grey) against the batch (blue); bins of numbers and "
+        "dates are the reference's deciles, low to high.",
     )
-    order = {"alert": 0, "warn": 1, "insufficient data": 2, "ok": 3}
+    order = {"alert": 0, "warn": 1, "insufficient data": 2, "ok": 3, "not checked": 4}
     rows = [
         [
             esc(f.get("feature")),
@@ -359,8 +399,8 @@ def render(snapshot: Snapshot) -> str:
         [
             summary(snapshot),
             model_section(snapshot),
-            runs_section(snapshot.runs, snapshot.notes, project),
-            drift_section(snapshot.drift, project),
+            runs_section(snapshot),
+            drift_section(snapshot),
             contract_section(snapshot.contract, project),
             audit_section(snapshot.audit),
             notes,
@@ -372,7 +412,8 @@ def render(snapshot: Snapshot) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(project)} report</title><style>{stylesheet()}</style></head><body>"
         f"<header><h1>{esc(project)}</h1>"
-        f"<p>Project report, generated {when(snapshot.generated_at)} UTC "
+        f"<p>Project report for dataset <strong>{esc(snapshot.dataset)}</strong>, "
+        f"generated {when(snapshot.generated_at)} UTC "
         f"· {esc(snapshot.task)} · runs tracked: {esc(snapshot.backend)}</p></header>"
         f"<main>{body}</main><footer>Made by <code>{esc(project)} report</code> (leanops). "
         "Self-contained: no script, no network.</footer></body></html>\n"

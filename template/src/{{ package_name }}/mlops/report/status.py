@@ -1,23 +1,31 @@
 """``reports/status.json``: the project's state for readers outside it (``leanops status``).
 
-A small, stable JSON file, so a fleet tool can read many projects without importing their code:
+A small, stable JSON file, so a fleet tool can read many projects without importing their code.
+It describes ONE dataset's model line, the one ``params.yaml`` names (``data.dataset``); every
+part says which dataset it is about too:
 
-    {"format": 1, "project": ..., "updated_at": ...,
-     "production": {"version", "since", "by", "action"} | null,
-     "pipeline": {"status", "at", "run_id", "model_version"} | null,
-     "drift": {"status", "at", "input", "model_version"} | null,
+    {"format": 2, "project": ..., "dataset": ..., "updated_at": ...,
+     "production": {"version", "since", "by", "action", "dataset"} | null,
+     "pipeline": {"status", "at", "started_at", "run_id", "model_version", "dataset"} | null,
+     "drift": {"status", "at", "input", "model_version", "dataset"} | null,
      "contract": {"passed", "at", "dataset", "failures"} | null}
+
+The pipeline's ``at`` is when the run ended (still running: when it started); ``started_at`` when
+it started. (Format 1 had no ``dataset`` keys and its pipeline ``at`` was the start.)
 
 ``report`` rewrites every part; ``pipeline``, ``promote``, ``rollback`` and ``drift`` update their
 own part as they finish, so the file is current without a report (the contract part comes from
-the last check's report, read by ``report``). Times are UTC, ISO 8601. Written atomically; a
-part that is unknown is null.
+the last check's report, read by ``report``). When a command writes for another dataset than the
+file's (the project switched), the parts of the other dataset are cleared rather than shown as
+this one's; ``report`` fills them again. Times are UTC, ISO 8601. Written atomically; a part that
+is unknown is null.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,8 +35,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pydantic import JsonValue
 
+log = logging.getLogger(__name__)
+
 STATUS_FILE = "status.json"
-FORMAT = 1
+FORMAT = 2
+PARTS = ("production", "pipeline", "drift", "contract")
 Json = dict[str, "JsonValue"]
 
 
@@ -37,26 +48,69 @@ def status_path(root: Path | str = ".") -> Path:
     return Path(root) / REPORTS_DIR / STATUS_FILE
 
 
+def iso(stamp: float | None) -> str | None:
+    """POSIX seconds as UTC ISO 8601 text, to the second (None stays None)."""
+    if stamp is None:
+        return None
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+def pipeline_part(
+    status: str,
+    *,
+    started_at: str | None,
+    ended_at: str | None,
+    run_id: str | None,
+    model_version: int | str | None,
+) -> Json:
+    """The ``pipeline`` part: ``at`` is when the run ended (when it started, while it runs)."""
+    return {
+        "status": status,
+        "at": ended_at or started_at,
+        "started_at": started_at,
+        "run_id": run_id,
+        "model_version": model_version,
+    }
+
+
+def version_number(tag: str | None) -> int | str | None:
+    """A run's ``model_version`` tag (``v3``) as the registry's number (3), as ``pipeline``
+    records it; anything else as it is."""
+    if tag is not None and tag.startswith("v") and tag[1:].isdigit():
+        return int(tag[1:])
+    return tag
+
+
 def from_snapshot(snapshot: Snapshot) -> Json:
-    """The status parts the report knows."""
+    """The status parts the report knows, all of them about the snapshot's dataset."""
+    dataset = snapshot.dataset
     card = snapshot.production
     last_run = snapshot.runs[-1] if snapshot.runs else None
     status: Json = {
         "format": FORMAT,
         "project": snapshot.project,
+        "dataset": dataset,
         "updated_at": snapshot.generated_at,
         "production": None
         if card is None
-        else {"version": card.version, "since": card.since, "by": card.by, "action": card.action},
+        else {
+            "version": card.version,
+            "since": card.since,
+            "by": card.by,
+            "action": card.action,
+            "dataset": dataset,
+        },
         "pipeline": None
         if last_run is None
         else {
-            "status": last_run.status,
-            "at": dt.datetime.fromtimestamp(last_run.start, tz=dt.UTC).isoformat(
-                timespec="seconds"
+            **pipeline_part(
+                last_run.status,
+                started_at=iso(last_run.start),
+                ended_at=iso(last_run.end),
+                run_id=last_run.id,
+                model_version=version_number(last_run.model_version),
             ),
-            "run_id": last_run.id,
-            "model_version": last_run.model_version,
+            "dataset": dataset,
         },
         "drift": None
         if snapshot.drift is None
@@ -65,13 +119,14 @@ def from_snapshot(snapshot: Snapshot) -> Json:
             "at": snapshot.drift.created_at,
             "input": snapshot.drift.input,
             "model_version": snapshot.drift.model_version,
+            "dataset": dataset,
         },
         "contract": None
         if snapshot.contract is None
         else {
             "passed": snapshot.contract.passed,
             "at": snapshot.contract.checked_at,
-            "dataset": snapshot.contract.dataset,
+            "dataset": dataset,  # reports/contract_<dataset>.json
             "failures": snapshot.contract.failure_count,
         },
     }
@@ -95,9 +150,33 @@ def write_status(root: Path | str, status: Json) -> Path:
     return write_atomic(status_path(root), text.encode("utf-8"))
 
 
-def update_status(root: Path | str, part: str, value: Json) -> Path:
-    """Replace one part of the status file, keeping the others."""
+def current_dataset(root: Path | str) -> str | None:
+    """params.yaml's dataset (None when the settings cannot be read: the caller's error shows)."""
+    from ..settings import load_settings
+
+    try:
+        return load_settings(Path(root)).data.dataset
+    except Exception as error:  # the command that called us reports the real problem
+        log.debug("no dataset for the status: %s", error)
+        return None
+
+
+def update_status(root: Path | str, part: str, value: Json, *, dataset: str | None = None) -> Path:
+    """Replace one part of the status file, keeping the others of the same dataset.
+
+    ``dataset``: the model line ``value`` is about (default: params.yaml's). Parts about another
+    dataset, or of a format-1 file that named none, are cleared: the file never shows one
+    dataset's drift or production model as another's.
+    """
     status = read_status(root)
+    dataset = dataset or current_dataset(root)
+    if dataset is not None:
+        for name in PARTS:
+            kept = status.get(name)
+            if name != part and (not isinstance(kept, dict) or kept.get("dataset") != dataset):
+                status[name] = None
+        status["dataset"] = dataset
+        value = {**value, "dataset": dataset}
     status.update({"format": FORMAT, "updated_at": now(), part: value})
     return write_status(root, status)
 
