@@ -6,17 +6,19 @@ a boolean), else as text. Hyperparameter names keep their case (``..._HYPERPARAM
 hyperparameter override applies to the chosen estimator. Keys of ``.env`` without the prefix are
 ignored (they belong to other tools), except MLflow's own variables (see ``tracking``). Invalid
 values fail early with one line naming the setting, instead of a traceback deep inside training.
+``train.estimator`` follows ``task`` unless it names one of the task's (see ``settings.train``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
 from .. import PACKAGE
 from ..errors import UserError
@@ -25,7 +27,7 @@ from .data import DataSettings
 from .drift import DriftLimits, DriftSettings
 from .promotion import PromotionSettings
 from .tracking import MLFLOW_VARIABLES, SECRET_FIELDS, Backend, MlflowSettings
-from .train import TrainSettings
+from .train import TrainSettings, estimator_for
 
 __all__ = [
     "AlertSettings",
@@ -46,6 +48,9 @@ ENV_FILE = ".env"
 NESTING = "__"
 
 Raw = dict[str, JsonValue]
+
+log = logging.getLogger(__name__)
+_said: set[str] = set()  # settings load several times per command: warn once
 
 
 class ConfigError(UserError):
@@ -72,6 +77,33 @@ class Settings(BaseModel):
     tracking_db: Path = Path(".leanops/tracking.db")
     # The local registry: one folder per dataset (audit.jsonl, v<N>/); see mlops/registry/.
     models_dir: Path = Path("models")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _estimator_of_the_task(cls, data: object) -> object:
+        """``train.estimator`` left out, or of the other task: the task's default."""
+        return choose_estimator(data) if isinstance(data, dict) else data
+
+
+def choose_estimator(raw: Raw) -> Raw:
+    """``raw`` with the estimator to fit for its task (``train.estimator_for``), warning once.
+
+    A missing ``train`` section is the task's default estimator with its defaults.
+    """
+    task, train = raw.get("task"), raw.get("train", {})
+    train = {} if train is None else train
+    if not isinstance(task, str) or not isinstance(train, dict):
+        return raw
+    named = train.get("estimator")
+    if named is not None and not isinstance(named, str):
+        return raw
+    chosen, warning = estimator_for(task, named)
+    if warning and warning not in _said:
+        _said.add(warning)
+        log.warning("%s", warning)
+    if chosen is None:  # no task to take a default from: validation says so
+        return raw
+    return {**raw, "train": {**train, "estimator": chosen}}
 
 
 def read_params(path: Path) -> Raw:
@@ -150,11 +182,16 @@ def _is_estimator(name: str) -> bool:
 
 
 def _chosen_estimator(found: Raw, params: Raw) -> str:
-    for source in (found, params):
+    """The estimator a hyperparameter override goes to: the one that will be fitted."""
+    named = task = None
+    for source in (params, found):  # found last: it wins
         train = source.get("train")
         if isinstance(train, dict) and isinstance(train.get("estimator"), str):
-            return str(train["estimator"])
-    return ""
+            named = str(train["estimator"])
+        if isinstance(source.get("task"), str):
+            task = str(source["task"])
+    chosen = estimator_for(task, named)[0] if task is not None else named
+    return chosen or ""
 
 
 def _assign(target: Raw, keys: list[str], value: JsonValue) -> None:
@@ -180,7 +217,10 @@ def merge(base: Raw, override: Raw) -> Raw:
 
 
 def normalise_hyperparameters(params: Raw) -> Raw:
-    """A flat ``train.hyperparameters`` (0.2.0 format) becomes the named estimator's block."""
+    """A flat ``train.hyperparameters`` (0.2.0 format) becomes the named estimator's block.
+
+    Without ``train.estimator``, the block is the task's default estimator's.
+    """
     train = params.get("train")
     if not isinstance(train, dict):
         return params
@@ -190,6 +230,9 @@ def normalise_hyperparameters(params: Raw) -> Raw:
     if all(isinstance(value, dict) for value in given.values()):
         return params
     estimator = train.get("estimator")
+    task = params.get("task")
+    if estimator is None and isinstance(task, str):
+        estimator = estimator_for(task, None)[0]
     block: JsonValue = {str(estimator): given} if isinstance(estimator, str) else given
     return {**params, "train": {**train, "hyperparameters": block}}
 

@@ -1,9 +1,12 @@
 """``train``: the estimator to fit and the hyperparameters of each estimator.
 
-Hyperparameters are kept per estimator, so switching ``estimator`` (in params.yaml or with
-``<PREFIX>TRAIN__ESTIMATOR``) starts from that estimator's own block, or from scikit-learn's
-defaults when it has none. A flat mapping (the 0.2.0 format) is still read: it belongs to the
-estimator params.yaml names.
+``estimator`` may be left out: the task's default (the first of the task's estimators in
+``estimators.py``) is fitted, so switching ``task`` needs no other change. An estimator of the
+other task only (``logistic_regression`` after switching to regression) is replaced the same way,
+with a warning saying how to choose. Hyperparameters are kept per estimator, so switching
+``estimator`` (in params.yaml or with ``<PREFIX>TRAIN__ESTIMATOR``) starts from that estimator's
+own block, or from scikit-learn's defaults when it has none. A flat mapping (the 0.2.0 format) is
+still read: it belongs to the estimator params.yaml names.
 """
 
 from __future__ import annotations
@@ -24,3 +27,28 @@ class TrainSettings(Section):
     def chosen_hyperparameters(self) -> Hyperparameters:
         """The hyperparameters of the chosen estimator (empty: scikit-learn's defaults)."""
         return dict(self.hyperparameters.get(self.estimator, {}))
+
+
+def estimator_for(task: str, named: str | None) -> tuple[str | None, str]:
+    """(the estimator to fit for ``task``, a warning or ''), from the one params.yaml names.
+
+    ``named`` when it is one of the task's, or unknown (training names the known ones); the
+    task's default when it is missing or an estimator of another task only: a params.yaml written
+    for classification then trains a regression after ``task: regression`` alone.
+    """
+    from ...estimators import ESTIMATORS
+
+    known = ESTIMATORS.get(task)
+    if not known:  # not a task: validation says so
+        return named, ""
+    default = next(iter(known))
+    if named is None or named in known:
+        return named or default, ""
+    others = [other for other, by_name in ESTIMATORS.items() if named in by_name]
+    if not others:
+        return named, ""
+    return default, (
+        f"train.estimator {named} is a {others[0]} estimator and task is {task}: fitting "
+        f"{default}, the {task} default; to choose, set train.estimator in params.yaml to one of "
+        f"{', '.join(known)}"
+    )
