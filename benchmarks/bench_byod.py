@@ -94,7 +94,7 @@ def set_params(project: Path, estimator: str) -> None:
     params = yaml.safe_load(path.read_text(encoding="utf-8"))
     params["task"] = "classification"
     params["data"]["dataset"] = "accounts"
-    if params["train"].get("estimator") != estimator:  # its own hyperparameters, as a user does
+    if params["train"]["estimator"] != estimator:  # its own hyperparameters, as a user does
         params["train"]["hyperparameters"] = {}
     params["train"]["estimator"] = estimator
     path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")

@@ -121,7 +121,7 @@ def project_for(
     # to the estimator it names, so the new one starts from its own defaults.
     params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
     hyperparameters = params["train"]["hyperparameters"]
-    if chosen != params["train"].get("estimator"):
+    if chosen != params["train"]["estimator"]:
         hyperparameters = {}
     train = {"estimator": chosen, "hyperparameters": hyperparameters}
     set_params(project, task=task, data={"dataset": name}, train=train)

@@ -17,10 +17,9 @@ def test_params_file_loads_with_its_values(project: Path) -> None:
     assert settings.seed == params["seed"]
     assert settings.task == params["task"]
     assert settings.data.dataset == params["data"]["dataset"]
-    default = {"classification": "logistic_regression", "regression": "ridge"}[settings.task]
-    assert settings.train.estimator == params["train"].get("estimator", default)
-    blocks = params["train"]["hyperparameters"]
-    assert settings.train.chosen_hyperparameters() == blocks[settings.train.estimator]
+    assert settings.train.estimator == params["train"]["estimator"]
+    assert settings.train.chosen_hyperparameters() == params["train"]["hyperparameters"]
+    assert settings.train.replaced == ""
 
 
 def test_environment_overrides_params(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,7 +96,7 @@ def test_per_estimator_blocks_follow_the_chosen_estimator(
 ) -> None:
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["train"]["hyperparameters"] = {
-        config.load_settings(project).train.estimator: {"max_iter": 50},
+        params["train"]["estimator"]: {"max_iter": 50},
         "random_forest": {"n_estimators": 7},
     }
     (project / "params.yaml").write_text(yaml.safe_dump(params))
@@ -185,9 +184,12 @@ def test_a_flat_block_of_0_2_0_belongs_to_the_named_estimator(project: Path) -> 
 
 OTHER = {"classification": "regression", "regression": "classification"}
 DEFAULT = {"classification": "logistic_regression", "regression": "ridge"}
-# train sections as 0.2.0 projects and the first 0.3.0 params.yaml wrote them, per task.
+# train sections as 0.2.0 projects wrote them, per task (0.3.0 adds comments only).
 OLD_TRAIN = {
-    "classification": {"estimator": "logistic_regression", "hyperparameters": {"C": 1.0}},
+    "classification": {
+        "estimator": "logistic_regression",
+        "hyperparameters": {"C": 1.0, "max_iter": 1000},
+    },
     "regression": {"estimator": "ridge", "hyperparameters": {"alpha": 1.0}},
 }
 
@@ -198,37 +200,28 @@ def _write(project: Path, **changes: object) -> None:
     (project / "params.yaml").write_text(yaml.safe_dump(params))
 
 
-def test_changing_the_task_alone_fits_that_tasks_default(
-    project: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The README's two lines: ``task`` (and the dataset), nothing about the estimator."""
-    task = OTHER[config.load_settings(project).task]
-    _write(project, task=task)
-    settings = config.load_settings(project)
-    assert settings.train.estimator == DEFAULT[task]
-    expected = {"classification": {"C": 1.0, "max_iter": 1000}, "regression": {"alpha": 1.0}}
-    assert settings.train.chosen_hyperparameters() == expected[task]
-    assert not [r for r in caplog.records if r.levelname == "WARNING"], "nothing to warn about"
-
-
 @pytest.mark.parametrize("task", ["classification", "regression"])
-def test_an_old_params_file_switches_task_with_one_warning(
-    project: Path, task: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An estimator of the other task: the task's default, its own hyperparameters, one line."""
-    monkeypatch.setattr(config, "_said", set())  # said once per process: this test's process
+def test_changing_the_task_alone_fits_that_tasks_default(project: Path, task: str) -> None:
+    """The README's two lines (task, dataset) on a params.yaml written for the other task."""
     _write(project, task=OTHER[task], train=OLD_TRAIN[task])
     settings = config.load_settings(project)
-    config.load_settings(project)
     assert settings.train.estimator == DEFAULT[OTHER[task]]
     assert settings.train.chosen_hyperparameters() == {}  # the old block is the other's
-    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warning.startswith(f"train.estimator {DEFAULT[task]} is a {task} estimator")
-    assert f"fitting {DEFAULT[OTHER[task]]}" in warning
-    assert "set train.estimator in params.yaml" in warning
-    assert "\n" not in warning
+    note = settings.train.replaced
+    assert note.startswith(f"train.estimator {DEFAULT[task]} is a {task} estimator")
+    assert f"fitting {DEFAULT[OTHER[task]]}" in note
+    assert "set train.estimator in params.yaml" in note
+    assert "\n" not in note
     train = load("mlops.train")
     train.build_estimator(settings.task, settings.train.estimator, {}, seed=0)
+
+
+def test_an_estimator_of_both_tasks_or_unknown_is_kept(project: Path) -> None:
+    _write(project, task="regression", train={"estimator": "hist_gradient_boosting"})
+    assert config.load_settings(project).train.estimator == "hist_gradient_boosting"
+    _write(project, train={"estimator": "xgboost"})  # training names the known ones
+    settings = config.load_settings(project)
+    assert (settings.train.estimator, settings.train.replaced) == ("xgboost", "")
 
 
 def test_a_hyperparameter_override_goes_to_the_estimator_fitted(
@@ -241,21 +234,15 @@ def test_a_hyperparameter_override_goes_to_the_estimator_fitted(
     assert settings.train.chosen_hyperparameters() == {"ALPHA": 2.5}
 
 
-def test_params_without_a_train_section_fit_the_tasks_default(project: Path) -> None:
+def test_without_an_estimator_or_a_train_section_the_tasks_default_is_fitted(
+    project: Path,
+) -> None:
     params = yaml.safe_load((project / "params.yaml").read_text())
     del params["train"]
     (project / "params.yaml").write_text(yaml.safe_dump(params))
     settings = config.load_settings(project)
     assert settings.train.estimator == DEFAULT[settings.task]
-    assert settings.train.chosen_hyperparameters() == {}
-
-
-def test_a_flat_block_without_an_estimator_is_the_defaults(project: Path) -> None:
-    _write(project, train={"hyperparameters": {"max_iter": 77}})
+    assert (settings.train.chosen_hyperparameters(), settings.train.replaced) == ({}, "")
+    _write(project, train={"hyperparameters": {"max_iter": 77}})  # flat: the default's
     settings = config.load_settings(project)
     assert settings.train.hyperparameters == {DEFAULT[settings.task]: {"max_iter": 77}}
-
-
-def test_an_unknown_estimator_is_kept_for_training_to_name_the_known_ones(project: Path) -> None:
-    _write(project, train={"estimator": "xgboost"})
-    assert config.load_settings(project).train.estimator == "xgboost"

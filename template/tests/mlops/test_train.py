@@ -187,11 +187,19 @@ def _houses_project(project: Path, task: str) -> None:
 
 @pytest.mark.parametrize("estimator", [None, "hist_gradient_boosting"])
 def test_whole_number_prices_are_a_regression_with_one_column_per_code(
-    project: Path, monkeypatch: pytest.MonkeyPatch, estimator: str | None
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    estimator: str | None,
 ) -> None:
-    """Left to guess, the target encoder made one column per distinct price (r2 < -1000)."""
+    """Left to guess, the target encoder made one column per distinct price (r2 < -1000).
+
+    Only ``task`` and the dataset change in params.yaml: a classification project's estimator
+    gives way to ridge, with one warning.
+    """
     from _models import open_line
 
+    was = config.load_settings(project).task
     if estimator:
         monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", estimator)
     _houses_project(project, "regression")
@@ -202,6 +210,8 @@ def test_whole_number_prices_are_a_regression_with_one_column_per_code(
     model, _ = open_line(project).load("candidate")
     rows = houses(5, seed=1)
     assert model[0].transform(rows).shape[1] == 2  # the surface and the zip's one column
+    replaced = [line for line in capsys.readouterr().err.splitlines() if "fitting ridge" in line]
+    assert len(replaced) == (1 if was == "classification" and not estimator else 0)
 
 
 def test_a_forgotten_regression_task_is_refused_before_training(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from .settings import Settings
     from .tracking import TrackedRun
 
+
+log = logging.getLogger(__name__)
 
 # A numeric classification target holds at most max(MIN_CLASS_LIMIT, MAX_CLASS_SHARE * rows)
 # distinct values; more is a quantity (see ``check_target``).
@@ -75,7 +78,7 @@ def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, obje
     raise TrainError(
         f"{estimator} has no hyperparameter {given!r} (it takes: {', '.join(sorted(accepted))}); "
         "params.yaml's train.hyperparameters belong to the estimator it names: after switching, "
-        "give the new one its own block"
+        f"give the new one its own block (train.hyperparameters.{estimator})"
     )
 
 
@@ -152,6 +155,8 @@ def fit(
     from .data import split
     from .features import adapt_for, adapt_to_task
 
+    if settings.train.replaced:  # params.yaml names the other task's estimator
+        log.warning("%s", settings.train.replaced)
     estimator = build_estimator(
         settings.task,
         settings.train.estimator,

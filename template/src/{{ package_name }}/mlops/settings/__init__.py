@@ -11,7 +11,6 @@ values fail early with one line naming the setting, instead of a traceback deep 
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,9 +48,6 @@ NESTING = "__"
 
 Raw = dict[str, JsonValue]
 
-log = logging.getLogger(__name__)
-_said: set[str] = set()  # settings load several times per command: warn once
-
 
 class ConfigError(UserError):
     """Settings are missing or invalid; the message is one line meant for the user."""
@@ -65,7 +61,7 @@ class Settings(BaseModel):
     seed: int = 42
     task: Literal["classification", "regression"]
     data: DataSettings
-    train: TrainSettings
+    train: TrainSettings = Field(default_factory=TrainSettings)
     promotion: PromotionSettings = Field(default_factory=PromotionSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
@@ -78,32 +74,11 @@ class Settings(BaseModel):
     # The local registry: one folder per dataset (audit.jsonl, v<N>/); see mlops/registry/.
     models_dir: Path = Path("models")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _estimator_of_the_task(cls, data: object) -> object:
+    @model_validator(mode="after")
+    def _estimator_of_the_task(self) -> Settings:
         """``train.estimator`` left out, or of the other task: the task's default."""
-        return choose_estimator(data) if isinstance(data, dict) else data
-
-
-def choose_estimator(raw: Raw) -> Raw:
-    """``raw`` with the estimator to fit for its task (``train.estimator_for``), warning once.
-
-    A missing ``train`` section is the task's default estimator with its defaults.
-    """
-    task, train = raw.get("task"), raw.get("train", {})
-    train = {} if train is None else train
-    if not isinstance(task, str) or not isinstance(train, dict):
-        return raw
-    named = train.get("estimator")
-    if named is not None and not isinstance(named, str):
-        return raw
-    chosen, warning = estimator_for(task, named)
-    if warning and warning not in _said:
-        _said.add(warning)
-        log.warning("%s", warning)
-    if chosen is None:  # no task to take a default from: validation says so
-        return raw
-    return {**raw, "train": {**train, "estimator": chosen}}
+        self.train.settle(self.task)
+        return self
 
 
 def read_params(path: Path) -> Raw:
