@@ -8,7 +8,8 @@ touch it; the training machinery (``mlops/train.py``) only reads ``ESTIMATORS``.
 
 from __future__ import annotations
 
-# task -> estimator name -> (module, class), imported only when chosen.
+# task -> estimator name -> (module, class), imported only when chosen. The first of each task is
+# its default: what params.yaml fits when train.estimator is left out or belongs to the other task.
 ESTIMATORS: dict[str, dict[str, tuple[str, str]]] = {
     "classification": {
         "logistic_regression": ("sklearn.linear_model", "LogisticRegression"),

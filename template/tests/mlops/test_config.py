@@ -19,6 +19,7 @@ def test_params_file_loads_with_its_values(project: Path) -> None:
     assert settings.data.dataset == params["data"]["dataset"]
     assert settings.train.estimator == params["train"]["estimator"]
     assert settings.train.chosen_hyperparameters() == params["train"]["hyperparameters"]
+    assert settings.train.replaced == ""
 
 
 def test_environment_overrides_params(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,3 +178,71 @@ def test_a_flat_block_of_0_2_0_belongs_to_the_named_estimator(project: Path) -> 
     (project / "params.yaml").write_text(yaml.safe_dump(params))
     settings = config.load_settings(project)
     assert settings.train.hyperparameters == {settings.train.estimator: {"max_iter": 77}}
+
+
+# ------------------------------------------------------------- the estimator follows the task
+
+OTHER = {"classification": "regression", "regression": "classification"}
+DEFAULT = {"classification": "logistic_regression", "regression": "ridge"}
+# train sections as 0.2.0 projects wrote them, per task (0.3.0 adds comments only).
+OLD_TRAIN = {
+    "classification": {
+        "estimator": "logistic_regression",
+        "hyperparameters": {"C": 1.0, "max_iter": 1000},
+    },
+    "regression": {"estimator": "ridge", "hyperparameters": {"alpha": 1.0}},
+}
+
+
+def _write(project: Path, **changes: object) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params.update(changes)
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_changing_the_task_alone_fits_that_tasks_default(project: Path, task: str) -> None:
+    """The README's two lines (task, dataset) on a params.yaml written for the other task."""
+    _write(project, task=OTHER[task], train=OLD_TRAIN[task])
+    settings = config.load_settings(project)
+    assert settings.train.estimator == DEFAULT[OTHER[task]]
+    assert settings.train.chosen_hyperparameters() == {}  # the old block is the other's
+    note = settings.train.replaced
+    assert note.startswith(f"train.estimator {DEFAULT[task]} is a {task} estimator")
+    assert f"fitting {DEFAULT[OTHER[task]]}" in note
+    assert "set train.estimator in params.yaml" in note
+    assert "\n" not in note
+    train = load("mlops.train")
+    train.build_estimator(settings.task, settings.train.estimator, {}, seed=0)
+
+
+def test_an_estimator_of_both_tasks_or_unknown_is_kept(project: Path) -> None:
+    _write(project, task="regression", train={"estimator": "hist_gradient_boosting"})
+    assert config.load_settings(project).train.estimator == "hist_gradient_boosting"
+    _write(project, train={"estimator": "xgboost"})  # training names the known ones
+    settings = config.load_settings(project)
+    assert (settings.train.estimator, settings.train.replaced) == ("xgboost", "")
+
+
+def test_a_hyperparameter_override_goes_to_the_estimator_fitted(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(project, task="regression", train=OLD_TRAIN["classification"])
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__ALPHA", "2.5")
+    settings = config.load_settings(project)
+    assert settings.train.estimator == "ridge"
+    assert settings.train.chosen_hyperparameters() == {"ALPHA": 2.5}
+
+
+def test_without_an_estimator_or_a_train_section_the_tasks_default_is_fitted(
+    project: Path,
+) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    del params["train"]
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    settings = config.load_settings(project)
+    assert settings.train.estimator == DEFAULT[settings.task]
+    assert (settings.train.chosen_hyperparameters(), settings.train.replaced) == ({}, "")
+    _write(project, train={"hyperparameters": {"max_iter": 77}})  # flat: the default's
+    settings = config.load_settings(project)
+    assert settings.train.hyperparameters == {DEFAULT[settings.task]: {"max_iter": 77}}

@@ -43,7 +43,26 @@ def test_floors_ceilings_and_tolerance_stay_options() -> None:
     assert gate.evaluate_gate({"roc_auc": 0.951, "rmse": 5.04}, production, rules).passed
     worse = gate.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, rules)
     assert sum("regresses" in r for r in worse.reasons) == 2
-    assert "not computed" in gate.evaluate_gate({"rmse": 5.0}, None, rules).reasons[0]
+    assert gate.evaluate_gate({"accuracy": 0.9, "rmse": 5.0}, None, rules).reasons == [
+        "roc_auc: not computed by the evaluation"
+    ]
+
+
+def test_a_metric_of_the_other_task_names_the_setting_to_edit() -> None:
+    """0.2.0 params.yaml kept classification floors; after ``task: regression`` they cannot hold."""
+    floors = settings(min={"roc_auc": 0.9, "accuracy": 0.85}, baseline={"metrics": ["f1_macro"]})
+    sales = {"rmse": 700.0, "mae": 500.0, "r2": 0.6}
+    reasons = gate.evaluate_gate(sales, None, floors).reasons
+    assert reasons == [
+        "accuracy: a classification metric and the candidate is a regression model: "
+        "remove it from promotion.min in params.yaml",
+        "f1_macro: a classification metric and the candidate is a regression model: "
+        "remove it from promotion.baseline.metrics in params.yaml",
+        "roc_auc: a classification metric and the candidate is a regression model: "
+        "remove it from promotion.min in params.yaml",
+    ]
+    ceiling = settings(max={"rmse": 70.0})
+    assert "promotion.max" in gate.evaluate_gate({"roc_auc": 0.9}, None, ceiling).reasons[0]
 
 
 def test_named_baseline_metrics_must_be_computed_and_an_empty_list_turns_the_rule_off() -> None:

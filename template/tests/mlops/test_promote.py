@@ -48,7 +48,7 @@ def test_gate_applies_floors_ceilings_and_tolerance() -> None:
     worse = gate.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, settings)
     assert len(worse.reasons) == 2
     assert all("regresses" in reason for reason in worse.reasons)
-    missing = gate.evaluate_gate({"rmse": 5.0}, None, settings)
+    missing = gate.evaluate_gate({"accuracy": 0.9, "rmse": 5.0}, None, settings)
     assert missing.reasons == ["roc_auc: not computed by the evaluation"]
 
 
@@ -176,3 +176,38 @@ def test_production_moved_during_the_gate_is_refused(registry: Any, settings: An
         promotion.promote(registry, gate_settings(), evaluate, version=3)
     assert registry.alias("production") == 2
     assert "(now v2, by " in str(error.value), "the message says who moved it"
+
+
+def test_a_candidate_of_another_task_is_refused_in_one_line_until_forced(
+    registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A forgotten ``task`` trains the other kind of model: no metric of one scores the other."""
+    registry.set_production(register(registry, settings, "good"))
+    other = "regression" if settings.task == "classification" else "classification"
+    mistaken = settings.model_copy(update={"task": other})
+    register_model(registry, mistaken, fit(mistaken, "bad"))
+    assert cli.main(["promote"]) == 1
+    err = capsys.readouterr().err
+    assert f"production v1 is a {settings.task} model and candidate v2 a {other} one" in err
+    assert "unexpected" not in err
+    assert len([line for line in err.splitlines() if "cannot be compared" in line]) == 1
+    assert registry.alias("production") == 1
+    assert cli.main(["promote", "--force", "--reason", "task fixed"]) == 0
+    assert registry.alias("production") == 2
+
+
+def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
+    registry: Any, settings: Any
+) -> None:
+    """The candidate's rows lack a column production needs: a reason, not an unexpected error."""
+    from _models import WEAK_FEATURES, names, training_data
+
+    registry.set_production(register(registry, settings, "good"))
+    _, test = training_data(settings)
+    kept = [*names(settings), *WEAK_FEATURES[settings.task]]
+    register_model(registry, settings, fit(settings, "weak"), holdout=test[kept])
+    result, record = promotion.promote(registry, settings.promotion)
+    assert record is None
+    (reason,) = [r for r in result.reasons if r.startswith("production v1 cannot be scored")]
+    assert reason.startswith("production v1 cannot be scored on v2's held-out rows: ")
+    assert "\n" not in reason

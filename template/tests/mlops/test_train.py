@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
-from _package import load
+from _package import NAME, load
 
 config = load("mlops.settings")
 data = load("mlops.data")
@@ -146,3 +149,99 @@ def test_string_labels_fit_with_sparse_or_dense_features(project: Path, estimato
         assert model[0].transform(test).shape[1] < len(contract.features) + 8
     else:
         assert model[0].sparse_threshold == features.SPARSE_THRESHOLD
+
+
+# ------------------------------------------------- a regression with whole numbers, as users bring
+
+
+def houses(rows: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """House prices rounded to 100 (whole numbers), a 2,000-value zip code (text), a surface."""
+    rng = np.random.default_rng(seed)
+    zips = np.array([f"{z:05d}" for z in rng.choice(99999, 2000, replace=False)])
+    effect = dict(zip(zips, rng.normal(0, 40_000, len(zips)), strict=True))
+    zip_code = rng.choice(zips, rows)
+    surface = rng.uniform(30, 250, rows).round(1)
+    noise = rng.normal(0, 15_000, rows)
+    price = 40_000 + 1_500 * surface + np.array([effect[z] for z in zip_code]) + noise
+    return pd.DataFrame(
+        {
+            "house_id": [f"H{i:06d}" for i in range(rows)],
+            "zip": zip_code,
+            "surface_m2": surface,
+            "price": ((price / 100).round() * 100).astype("int64"),
+        }
+    )
+
+
+def _houses_project(project: Path, task: str) -> None:
+    """The README's way: the file, ``contract infer``, then task and dataset in params.yaml."""
+    from _frames import set_params, write
+
+    cli = load("mlops.cli")
+    raw = write(houses(), project / "data" / "raw" / "houses.csv")
+    contract = project / "contracts" / "houses.yaml"
+    assert cli.main(["contract", "infer", str(raw), "--target", "price", "-o", str(contract)]) == 0
+    assert load("mlops.contract").load_contract("houses", project).encodings["zip"] == "target"
+    set_params(project, task=task, data={"dataset": "houses"})
+
+
+@pytest.mark.parametrize("estimator", [None, "hist_gradient_boosting"])
+def test_whole_number_prices_are_a_regression_with_one_column_per_code(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    estimator: str | None,
+) -> None:
+    """Left to guess, the target encoder made one column per distinct price (r2 < -1000).
+
+    Only ``task`` and the dataset change in params.yaml: a classification project's estimator
+    gives way to ridge, with one warning.
+    """
+    from _models import open_line
+
+    was = config.load_settings(project).task
+    if estimator:
+        monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", estimator)
+    _houses_project(project, "regression")
+    assert load("mlops.cli").main(["pipeline"]) == 0
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))
+    assert metrics["estimator"] == (estimator or "ridge")
+    assert metrics["metrics"]["r2"] > 0.75
+    model, _ = open_line(project).load("candidate")
+    rows = houses(5, seed=1)
+    assert model[0].transform(rows).shape[1] == 2  # the surface and the zip's one column
+    replaced = [line for line in capsys.readouterr().err.splitlines() if "fitting ridge" in line]
+    assert len(replaced) == (1 if was == "classification" and not estimator else 0)
+
+
+def test_a_forgotten_regression_task_is_refused_before_training(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _houses_project(project, "classification")
+    assert load("mlops.cli").main(["pipeline"]) == 2
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert "holds" in line
+    assert "set task: regression in params.yaml" in line
+    assert not list(project.glob("models/**/model.skops"))
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        (list(range(10)) * 40, False),  # integer class codes
+        ([1.0, 2.0, 3.0] * 100, False),  # whole floats
+        (["a", "b"] * 200 + [f"rare{i}" for i in range(80)], False),  # text labels, any number
+        (list(range(60)) * 5, True),  # 60 numbers in 300 rows: a quantity
+        ([0.5, 1.0] * 50, True),  # decimals
+    ],
+)
+def test_a_classification_target_that_looks_continuous_is_refused(
+    values: list[object], refused: bool
+) -> None:
+    frame = pd.DataFrame({"y": values})
+    if not refused:
+        train_mod.check_target(frame, "y", "classification")
+        return
+    with pytest.raises(train_mod.TrainError, match="set task: regression") as caught:
+        train_mod.check_target(frame, "y", "classification")
+    assert "\n" not in str(caught.value)

@@ -5,7 +5,7 @@
   rarest values share one "infrequent" column; unknown values at prediction time go there, or
   nowhere); with ``encoding: target`` (codes with thousands of values), target encoding: one
   column per feature (one per class for multiclass), cross-fitted so a row never sees its own
-  target;
+  target; training tells it the task (``adapt_to_task``), never letting it guess from values;
 - ``feature_datetime``: year, month, day, weekday, hour and elapsed days (``DatetimeFeatures``),
   imputed and standardised.
 
@@ -139,6 +139,28 @@ def default_preprocessor(contract: Contract) -> ColumnTransformer:
         )
         transformers.append(("datetime", steps, dates))
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=SPARSE_THRESHOLD)
+
+
+def target_type(task: str, target: pd.Series) -> str:
+    """The scikit-learn target type of ``task``: continuous, binary or multiclass."""
+    if task == "regression":
+        return "continuous"
+    return "binary" if target.nunique() == 2 else "multiclass"
+
+
+def adapt_to_task(features: BaseEstimator, task: str, target: pd.Series) -> None:
+    """Give every target encoder in ``features`` the task's target type, before fitting.
+
+    Left to guess (``auto``), scikit-learn reads a whole-number regression target (prices
+    rounded to 100) as multiclass: one column per distinct price, thousands of them, and a
+    ruined model. A type set by hand is kept.
+    """
+    from sklearn.preprocessing import TargetEncoder
+
+    steps = [features, *features.get_params(deep=True).values()]
+    for step in steps:
+        if isinstance(step, TargetEncoder) and step.target_type == "auto":
+            step.set_params(target_type=target_type(task, target))
 
 
 def accepts_sparse(estimator: BaseEstimator) -> bool:

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .metrics import LOWER_IS_BETTER, perfect, split_baseline
+from .metrics import LOWER_IS_BETTER, TASK_METRICS, perfect, split_baseline, task_of
 from .model import Model
 
 TYPE_CHECKING = False
@@ -77,6 +77,19 @@ def _worse_limit(metric: str, production: float, tolerance: float) -> float:
     return production + slack if metric in LOWER_IS_BETTER else production - slack
 
 
+def other_tasks(metric: str, own: Mapping[str, float], setting: str) -> str:
+    """'' unless ``metric`` is the other task's (params.yaml kept it after ``task`` changed):
+    then the reason, naming the setting to edit."""
+    task = task_of(own)
+    for other, names in TASK_METRICS.items():
+        if task is not None and other != task and metric in names:
+            return (
+                f"{metric}: a {other} metric and the candidate is a {task} model: "
+                f"remove it from {setting} in params.yaml"
+            )
+    return ""
+
+
 def baseline_limit(metric: str, baseline: float, min_skill: float) -> float:
     """The value that covers ``min_skill`` of the way from ``baseline`` to a perfect score."""
     return baseline + min_skill * (perfect(metric) - baseline)
@@ -117,14 +130,9 @@ def evaluate_gate(
         row = GateRow(metric=metric, candidate=value, baseline=base.get(metric))
         before = len(result.reasons)
         if metric in beat:
-            _baseline_rule(result, row, settings.baseline.min_skill, named=named)
+            _baseline_rule(result, row, settings.baseline.min_skill, named=named, own=own)
         if metric in bounds:
-            sign, limit = bounds[metric]
-            row.rules.append(f"{sign} {limit:g}")
-            if value is None:
-                result.reasons.append(f"{metric}: not computed by the evaluation")
-            elif not _ok(sign, value, limit):
-                result.reasons.append(f"{metric} = {value:.4f}, required {sign} {limit:g}")
+            _bound_rule(result, row, *bounds[metric], own=own)
         if prod is not None and metric in prod and value is not None:
             row.production = float(prod[metric])
             limit = _worse_limit(metric, row.production, settings.tolerance)
@@ -140,12 +148,34 @@ def evaluate_gate(
     return result
 
 
-def _baseline_rule(result: GateResult, row: GateRow, min_skill: float, *, named: bool) -> None:
+def _bound_rule(
+    result: GateResult, row: GateRow, sign: str, limit: float, *, own: Mapping[str, float]
+) -> None:
+    metric, value = row.metric, row.candidate
+    row.rules.append(f"{sign} {limit:g}")
+    if value is None:
+        where = "promotion.min" if sign == ">=" else "promotion.max"
+        wrong = other_tasks(metric, own, where)
+        result.reasons.append(wrong or f"{metric}: not computed by the evaluation")
+    elif not _ok(sign, value, limit):
+        result.reasons.append(f"{metric} = {value:.4f}, required {sign} {limit:g}")
+
+
+def _baseline_rule(
+    result: GateResult,
+    row: GateRow,
+    min_skill: float,
+    *,
+    named: bool,
+    own: Mapping[str, float],
+) -> None:
     metric, value, base = row.metric, row.candidate, row.baseline
     if value is None or base is None:
         if named:
             what = "the candidate" if value is None else "the baseline"
-            result.reasons.append(f"{metric}: not computed for {what} by the evaluation")
+            wrong = other_tasks(metric, own, "promotion.baseline.metrics")
+            reason = f"{metric}: not computed for {what} by the evaluation"
+            result.reasons.append(wrong or reason)
         return
     sign = _sign(metric)
     limit = baseline_limit(metric, base, min_skill)

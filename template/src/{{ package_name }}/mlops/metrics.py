@@ -14,7 +14,7 @@ beat it by a margin.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,18 @@ LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "mape", "log_loss", "brier"})
 PERFECT = {"accuracy": 1.0, "f1_macro": 1.0, "roc_auc": 1.0, "r2": 1.0}
 BASELINE_PREFIX = "baseline_"
 DIGITS = 6
+# The metrics ``score`` reports for each task.
+TASK_METRICS = {
+    "classification": ("accuracy", "f1_macro", "roc_auc", "log_loss"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+def task_of(metrics: Iterable[str]) -> str | None:
+    """The task whose metrics these are (None: neither, or a mix)."""
+    given = set(metrics)
+    found = [task for task, names in TASK_METRICS.items() if given & set(names)]
+    return found[0] if len(found) == 1 else None
 
 
 def perfect(metric: str) -> float:

@@ -4,7 +4,9 @@ Both models are loaded (hash and allowlist checked) and scored here on the same 
 held-out rows registered with the candidate (hash-checked too), which it never saw in training.
 The registry then moves ``production`` only if nobody moved it meanwhile (a compare-and-set on
 the audit log, shared by the whole team in MLflow mode). ``--force`` skips the rules but needs a
-reason; the audit log records it with the failed rules.
+reason; the audit log records it with the failed rules. A production model of another task than
+the candidate's cannot be scored like it (nor one that fails on the candidate's rows): a refusal
+the gate names, never a crash (``--force`` replaces it, e.g. after fixing a forgotten ``task``).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from .errors import UserError
+from .errors import UserError, first_line
 from .gate import GateResult, evaluate_gate
 from .registry import AuditRecord, Registry, RegistryError
 
 if TYPE_CHECKING:
     from .model import Model
+    from .registry import ModelVersion
     from .settings import PromotionSettings
 
 Scorer = Callable[["Model"], Mapping[str, float]]
@@ -25,6 +28,17 @@ Scorer = Callable[["Model"], Mapping[str, float]]
 
 class PromotionError(UserError):
     """Promotion cannot be attempted (bad arguments); the message is one line for the user."""
+
+
+def incomparable(candidate: ModelVersion, production: ModelVersion) -> str:
+    """Why the two versions' metrics cannot be compared ('' when they can)."""
+    if candidate["task"] != production["task"]:
+        return (
+            f"production v{production['version']} is a {production['task']} model and "
+            f"candidate v{candidate['version']} a {candidate['task']} one: their metrics cannot "
+            "be compared; `promote --force --reason ...` replaces it"
+        )
+    return ""
 
 
 def promote(
@@ -52,16 +66,21 @@ def promote(
     if number == current:
         raise RegistryError(f"v{number} is already the production version")
     score = evaluate if evaluate is not None else held_out_evaluator(registry, number)
-    model, _ = registry.load(number)
+    model, entry = registry.load(number)
     candidate_metrics = dict(score(model))
     production_metrics = None
     problem = None
     if current is not None:
         try:
-            production_model, _ = registry.load(current)
-            production_metrics = dict(score(production_model))
+            production_model, production = registry.load(current)
+            problem = incomparable(entry, production)
+            if not problem:
+                production_metrics = dict(score(production_model))
         except RegistryError as error:
             problem = f"production v{current} cannot be evaluated: {error}"
+        except (KeyError, TypeError, ValueError) as error:  # scikit-learn refusing these rows
+            problem = f"production v{current} cannot be scored on v{number}'s held-out rows: "
+            problem += first_line(error)
     result = evaluate_gate(
         candidate_metrics, production_metrics, settings, versions=(number, current)
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
     from .registry import ModelVersion
     from .settings import Settings
     from .tracking import TrackedRun
+
+
+log = logging.getLogger(__name__)
+
+# A numeric classification target holds at most max(MIN_CLASS_LIMIT, MAX_CLASS_SHARE * rows)
+# distinct values; more is a quantity (see ``check_target``).
+MIN_CLASS_LIMIT = 50
+MAX_CLASS_SHARE = 0.05
 
 
 class TrainError(UserError):
@@ -69,7 +78,7 @@ def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, obje
     raise TrainError(
         f"{estimator} has no hyperparameter {given!r} (it takes: {', '.join(sorted(accepted))}); "
         "params.yaml's train.hyperparameters belong to the estimator it names: after switching, "
-        "give the new one its own block"
+        f"give the new one its own block (train.hyperparameters.{estimator})"
     )
 
 
@@ -85,8 +94,18 @@ class TrainResult:
     model_path: str  # where the version's model is (a file, or the server's model version)
 
 
+def max_classes(rows: int) -> int:
+    """The most distinct numbers a classification target may hold: beyond, it is a quantity."""
+    return max(MIN_CLASS_LIMIT, int(MAX_CLASS_SHARE * rows))
+
+
 def check_target(frame: pd.DataFrame, target: str, task: str) -> None:
-    """A one-line TrainError when the target cannot be learnt as ``task`` (with the fix)."""
+    """A one-line TrainError when the target cannot be learnt as ``task`` (with the fix).
+
+    A classification of numbers with decimals, or of more distinct numbers than
+    ``max_classes``, is a regression whose ``task`` was forgotten: refused before minutes of
+    training a classifier with a class per price, which no gate could compare.
+    """
     import pandas as pd
 
     values = frame[target]
@@ -97,7 +116,8 @@ def check_target(frame: pd.DataFrame, target: str, task: str) -> None:
             "(the default) or say missing_target: drop"
         )
     numeric = pd.api.types.is_numeric_dtype(values.dtype)
-    if task == "regression" and (not numeric or pd.api.types.is_bool_dtype(values.dtype)):
+    labels = not numeric or pd.api.types.is_bool_dtype(values.dtype)
+    if task == "regression" and labels:
         raise TrainError(
             f"task is regression but target {target!r} holds labels ({values.dtype}): "
             "set task: classification in params.yaml"
@@ -105,13 +125,19 @@ def check_target(frame: pd.DataFrame, target: str, task: str) -> None:
     distinct = values.nunique()
     if task == "classification" and distinct < 2:
         raise TrainError(f"target {target!r} has a single class: nothing to learn")
-    if task == "classification" and pd.api.types.is_float_dtype(values.dtype):
-        fractional = bool((values != values.round()).any())
-        if fractional:
-            raise TrainError(
-                f"task is classification but target {target!r} holds {distinct} distinct "
-                "numbers with decimals: set task: regression in params.yaml"
-            )
+    if task != "classification" or labels:
+        return
+    if pd.api.types.is_float_dtype(values.dtype) and bool((values != values.round()).any()):
+        raise TrainError(
+            f"task is classification but target {target!r} holds {distinct} distinct "
+            "numbers with decimals: set task: regression in params.yaml"
+        )
+    if distinct > max_classes(len(values)):
+        raise TrainError(
+            f"task is classification but target {target!r} holds {distinct} distinct numbers "
+            f"in {len(values)} rows (at most {max_classes(len(values))} classes): set task: "
+            "regression in params.yaml (class codes: declare the target dtype: str in the contract)"
+        )
 
 
 def fit(
@@ -120,15 +146,17 @@ def fit(
     """Split ``frame`` (seeded) and fit the pipeline on the training part: (model, train, test).
 
     The feature transformer (the team's ``build_features``) outputs dense arrays for
-    estimators that take no sparse input.
+    estimators that take no sparse input, and its target encoders encode for the task.
     """
     from sklearn.pipeline import Pipeline
     from sklearn.utils._param_validation import InvalidParameterError
 
     from ..features import build_features
     from .data import split
-    from .features import adapt_for
+    from .features import adapt_for, adapt_to_task
 
+    if settings.train.replaced:  # params.yaml names the other task's estimator
+        log.warning("%s", settings.train.replaced)
     estimator = build_estimator(
         settings.task,
         settings.train.estimator,
@@ -146,6 +174,7 @@ def fit(
     )
     features = build_features(contract)
     adapt_for(features, estimator)
+    adapt_to_task(features, settings.task, train[target])
     model = Pipeline([("features", features), ("estimator", estimator)])
     try:
         model.fit(train, train[target])

@@ -6,6 +6,7 @@ a boolean), else as text. Hyperparameter names keep their case (``..._HYPERPARAM
 hyperparameter override applies to the chosen estimator. Keys of ``.env`` without the prefix are
 ignored (they belong to other tools), except MLflow's own variables (see ``tracking``). Invalid
 values fail early with one line naming the setting, instead of a traceback deep inside training.
+``train.estimator`` follows ``task`` unless it names one of the task's (see ``settings.train``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
 from .. import PACKAGE
 from ..errors import UserError
@@ -25,7 +26,7 @@ from .data import DataSettings
 from .drift import DriftLimits, DriftSettings
 from .promotion import PromotionSettings
 from .tracking import MLFLOW_VARIABLES, SECRET_FIELDS, Backend, MlflowSettings
-from .train import TrainSettings
+from .train import TrainSettings, estimator_for
 
 __all__ = [
     "AlertSettings",
@@ -60,7 +61,7 @@ class Settings(BaseModel):
     seed: int = 42
     task: Literal["classification", "regression"]
     data: DataSettings
-    train: TrainSettings
+    train: TrainSettings = Field(default_factory=TrainSettings)
     promotion: PromotionSettings = Field(default_factory=PromotionSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
@@ -72,6 +73,12 @@ class Settings(BaseModel):
     tracking_db: Path = Path(".leanops/tracking.db")
     # The local registry: one folder per dataset (audit.jsonl, v<N>/); see mlops/registry/.
     models_dir: Path = Path("models")
+
+    @model_validator(mode="after")
+    def _estimator_of_the_task(self) -> Settings:
+        """``train.estimator`` left out, or of the other task: the task's default."""
+        self.train.settle(self.task)
+        return self
 
 
 def read_params(path: Path) -> Raw:
@@ -150,11 +157,16 @@ def _is_estimator(name: str) -> bool:
 
 
 def _chosen_estimator(found: Raw, params: Raw) -> str:
-    for source in (found, params):
+    """The estimator a hyperparameter override goes to: the one that will be fitted."""
+    named = task = None
+    for source in (params, found):  # found last: it wins
         train = source.get("train")
         if isinstance(train, dict) and isinstance(train.get("estimator"), str):
-            return str(train["estimator"])
-    return ""
+            named = str(train["estimator"])
+        if isinstance(source.get("task"), str):
+            task = str(source["task"])
+    chosen = estimator_for(task, named)[0] if task is not None else named
+    return chosen or ""
 
 
 def _assign(target: Raw, keys: list[str], value: JsonValue) -> None:
@@ -180,7 +192,10 @@ def merge(base: Raw, override: Raw) -> Raw:
 
 
 def normalise_hyperparameters(params: Raw) -> Raw:
-    """A flat ``train.hyperparameters`` (0.2.0 format) becomes the named estimator's block."""
+    """A flat ``train.hyperparameters`` (0.2.0 format) becomes the named estimator's block.
+
+    Without ``train.estimator``, the block is the task's default estimator's.
+    """
     train = params.get("train")
     if not isinstance(train, dict):
         return params
@@ -190,6 +205,9 @@ def normalise_hyperparameters(params: Raw) -> Raw:
     if all(isinstance(value, dict) for value in given.values()):
         return params
     estimator = train.get("estimator")
+    task = params.get("task")
+    if estimator is None and isinstance(task, str):
+        estimator = estimator_for(task, None)[0]
     block: JsonValue = {str(estimator): given} if isinstance(estimator, str) else given
     return {**params, "train": {**train, "hyperparameters": block}}
 
