@@ -68,6 +68,9 @@ DATE_FORMATS = (
 )
 TASKS = ("classification", "regression")
 
+# A number's leading group of digits and each following group of three (``1.234.567``).
+GROUP_HEAD, GROUP = r"\d{1,3}", r"\d{3}"
+
 
 @dataclass
 class Column:
@@ -129,7 +132,7 @@ def _numbers(values: pd.Series, rules: ReadingRules | None = None) -> pd.Series:
     text = values.astype(str).str.strip()
     if rules is not None and rules.thousands is not None:
         mark, point = re.escape(rules.thousands), re.escape(rules.decimal)
-        grouped = text.str.match(rf"^[+-]?\d{{1,3}}(?:{mark}\d{{3}})+(?:{point}\d+)?$")
+        grouped = text.str.match(f"^[+-]?{GROUP_HEAD}(?:{mark}{GROUP})+(?:{point}\\d+)?$")
         text = text.where(grouped | ~text.str.contains(rules.thousands, regex=False, na=False))
         text = text.str.replace(rules.thousands, "", regex=False)
     if rules is not None and rules.decimal != ".":
@@ -144,7 +147,7 @@ def _numeric_text(values: pd.Series, rules: ReadingRules | None = None) -> bool:
 
 def _comma_pattern(mark: str | None) -> str:
     """A number with a decimal comma (3,14 or -2), grouped by ``mark`` when given (1.234,5)."""
-    grouped = rf"\d{{1,3}}(?:{re.escape(mark)}\d{{3}})+|" if mark is not None else ""
+    grouped = f"{GROUP_HEAD}(?:{re.escape(mark)}{GROUP})+|" if mark is not None else ""
     return rf"^[+-]?(?:{grouped}\d+)(?:,\d+)?(?:[eE][+-]?\d+)?$"
 
 
