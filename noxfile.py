@@ -58,7 +58,9 @@ def tests(session: nox.Session) -> None:
     """The whole test suite, slow end-to-end tests included (``-m 'not slow'`` to skip them)."""
     sync(session, "dev", "bench")
     workers = "auto" if (os.cpu_count() or 1) > 1 else "0"
-    session.run("pytest", "-n", workers, *session.posargs)
+    # worksteal: a worker left without tests takes queued ones from the other (durations vary
+    # from milliseconds to the two-minute end-to-end tests).
+    session.run("pytest", "-n", workers, "--dist", "worksteal", *session.posargs)
 
 
 @nox.session

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import copier
 import pytest
 from conftest import REPO
+
+COPIED = ("copier.yml", "template", "hooks")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This working tree's template as a plain folder: Copier reads it in place, where a git
+    source is cloned for every copy (the answers are validated before anything is rendered)."""
+    tree = tmp_path_factory.mktemp("template")
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, tree / name)
+    return str(tree)
+
 
 # (question, bad answer, part of the expected message)
 BAD_ANSWERS = [
@@ -56,18 +74,12 @@ BAD_ANSWERS = [
     ids=[f"{question}={answer[:20]!r}" for question, answer, _ in BAD_ANSWERS],
 )
 def test_bad_answer_is_refused_and_nothing_is_written(
-    tmp_path: Path, question: str, answer: str, message: str
+    template: str, tmp_path: Path, question: str, answer: str, message: str
 ) -> None:
     destination = tmp_path / "out"
     with pytest.raises(ValueError, match=question) as error:
         copier.run_copy(
-            str(REPO),
-            destination,
-            data={question: answer},
-            defaults=True,
-            unsafe=True,
-            vcs_ref="HEAD",
-            quiet=True,
+            template, destination, data={question: answer}, defaults=True, unsafe=True, quiet=True
         )
     assert message in str(error.value)
     assert not destination.exists()
@@ -97,15 +109,15 @@ def test_reserved_names_cover_the_running_stdlib() -> None:
         ("description", "Unicode is fine: modèle de données ✓"),
     ],
 )
-def test_good_answers_pass(tmp_path: Path, question: str, answer: str) -> None:
+def test_good_answers_pass(template: str, tmp_path: Path, question: str, answer: str) -> None:
     destination = tmp_path / "out"
     copier.run_copy(
-        str(REPO),
+        template,
         destination,
         data={question: answer},
         defaults=True,
         unsafe=True,
-        vcs_ref="HEAD",
         quiet=True,
         pretend=True,
     )
+    assert not destination.exists()
