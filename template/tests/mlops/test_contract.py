@@ -366,3 +366,26 @@ def test_a_nullable_integer_target_without_gaps_is_plain_integers(tmp_path: Path
     )
     table = contract_mod.read_data(write(frame, tmp_path / "labels.parquet"), contract)
     assert table.frame["label"].dtype == np.dtype("int64")
+
+
+def test_a_new_batch_without_its_target_is_checked_as_a_batch_to_predict(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``contract check`` of a batch to predict: every rule but the target's; training still
+    needs the target column."""
+    contract, frame = _contract_and_data(project)
+    batch = frame.drop(columns=[contract.target]).head(50)
+    write(batch, project / "batch.csv")
+    cli = load("mlops.cli")
+    assert cli.main(["contract", "check", "batch.csv", "--contract", str(_path(project))]) == 0
+    assert f"no target column {contract.target!r}" in capsys.readouterr().err
+    broken = batch.assign(**{contract.features[0]: "not a number"})
+    write(broken, project / "broken.csv")
+    assert cli.main(["contract", "check", "broken.csv", "--contract", str(_path(project))]) == 1
+    write(batch, project / "data" / "raw" / f"{contract.name}.csv")
+    assert cli.main(["ingest"]) == 1  # a training table without its target is refused
+
+
+def _path(project: Path) -> Path:
+    settings = config.load_settings(project)
+    return contract_mod.contract_path(settings.data.dataset, project)

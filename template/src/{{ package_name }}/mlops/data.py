@@ -129,10 +129,16 @@ class IngestResult:
 
 
 def checked(
-    contract: Contract, root: Path | str = ".", source: Path | str | None = None
+    contract: Contract,
+    root: Path | str = ".",
+    source: Path | str | None = None,
+    *,
+    batch: bool = False,
 ) -> tuple[pd.DataFrame, str, Path, int]:
     """Read and validate (rows without a target dropped only if the contract says so).
 
+    ``batch``: a file with no target column at all is checked as a batch to predict, by every
+    rule but the target's (``contract check`` of a new batch; training never passes it).
     Returns the frame, its origin, the report and the rows dropped; raises
     ``contract.ContractViolation`` (report written) on any failure.
     """
@@ -140,6 +146,12 @@ def checked(
     from .contract.reading import drop_missing_target
 
     table, origin = load_source(contract, root, source)
+    if batch and contract.target not in table.frame.columns:
+        log.info("no target column %r: checked as a batch to predict", contract.target)
+        frame, report = check_frame(
+            contract.without_target(), table.frame, source=origin, root=root, reading=table.failures
+        )
+        return frame, origin, report, 0
     frame, dropped = drop_missing_target(contract, table.frame)
     if dropped:
         log.warning(

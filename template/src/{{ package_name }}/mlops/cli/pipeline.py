@@ -47,7 +47,9 @@ def cmd_contract_check(args: argparse.Namespace) -> int:
     from ..data import checked
 
     contract = contract_for(args)
-    frame, source, report, dropped = checked(contract, project_root(args), args.file)
+    frame, source, report, dropped = checked(
+        contract, project_root(args), args.file, batch=args.file is not None
+    )
     kept = f" ({dropped} without a target dropped)" if dropped else ""
     log.info(
         "%s: %d rows%s meet contract %s v%s (%s)",
