@@ -267,3 +267,28 @@ def test_infer_refuses_a_folder_as_output_at_once(
         assert cli.main([*args, *extra]) == 2
         err = capsys.readouterr().err
         assert "it is a folder" in err and "--force" not in err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_dates_that_all_differ_are_a_date_feature_not_an_identifier(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A sale's time to the minute is unique in every row, and still a feature."""
+    rows = 300
+    frame = pd.DataFrame(
+        {
+            "sold": pd.date_range("2024-01-01 08:00", periods=rows, freq="37min"),
+            "area": np.linspace(30, 200, rows),
+            "price": np.arange(rows) * 100.0,
+        }
+    )
+    if suffix == ".csv":
+        frame["sold"] = frame["sold"].dt.strftime("%Y-%m-%d %H:%M")
+    path = tmp_path / f"sales{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path)
+    text = writing.render(inference.infer(path, "sales", target="price"))
+    contract = contract_mod.from_mapping(yaml.safe_load(text), "sales")
+    assert contract.roles["sold"] == "feature_datetime"

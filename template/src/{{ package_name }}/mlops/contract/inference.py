@@ -288,8 +288,13 @@ def _target(series: pd.Series, task: str, why: str) -> Column:
     return Column(str(series.name), spec, notes, "target")
 
 
-def _excluded(name: str, series: pd.Series, spec: dict[str, object], rows: int) -> Column | None:
-    """An empty, row-number, constant or identifier column: kept, checked, not a feature."""
+def _excluded(
+    name: str, series: pd.Series, spec: dict[str, object], rows: int, *, dated: bool
+) -> Column | None:
+    """An empty, row-number, constant or identifier column: kept, checked, not a feature.
+
+    ``dated``: the values are dates, which may all differ (a sale's time) and still be a feature.
+    """
     distinct = int(series.nunique())
     if distinct == 0:
         why, detected = "empty in the sample: not a feature", "empty"
@@ -300,7 +305,7 @@ def _excluded(name: str, series: pd.Series, spec: dict[str, object], rows: int) 
         value = plain(series.dropna().iloc[0])
         why = f"constant in the sample ({value!r}): no information, not a feature"
         detected = "constant"
-    elif unique_codes(series, rows):
+    elif not dated and unique_codes(series, rows):
         why, detected = "every value is unique (an identifier?): not a feature", "unique"
     else:
         return None
@@ -315,13 +320,14 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
     notes = []
     if missing:
         notes.append(f"{missing} of {rows} values missing in the sample ({missing / rows:.0%})")
-    excluded = _excluded(name, series, spec, rows)
+    fmt = _date_format(series) if spec["dtype"] == "str" else None
+    dated = spec["dtype"] == "datetime64[ns]" or fmt is not None
+    excluded = _excluded(name, series, spec, rows, dated=dated)
     if excluded is not None:
         excluded.notes += notes
         return excluded
     if spec["dtype"] == "datetime64[ns]":
         return _datetime(name, spec, notes, None)
-    fmt = _date_format(series) if spec["dtype"] == "str" else None
     if fmt is not None:
         return _datetime(name, {**spec, "dtype": "datetime64[ns]"}, notes, fmt)
     if pd.api.types.is_numeric_dtype(series.dtype) and spec["dtype"] != "bool":
