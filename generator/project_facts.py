@@ -49,15 +49,10 @@ def tracked(root: Path) -> set[str] | None:
 
 def repo_top(root: Path) -> Path | None:
     """The root of the git work tree holding ``root`` (resolved), or None outside git."""
-    result = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0 or not result.stdout.strip():
-        return None
-    return Path(result.stdout.strip()).resolve()
+    from .gitutil import find_repo
+
+    found = find_repo(Path(root))
+    return found.top if found is not None else None
 
 
 @dataclass(frozen=True)
