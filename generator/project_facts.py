@@ -90,7 +90,7 @@ def machinery_edits(root: Path, answers: dict[str, object] | None) -> MachineryE
             return MachineryEdits(unknown=f"cannot render the template: {error}")
         edited = sorted(
             relative
-            for relative in _matching(root, pristine, patterns)
+            for relative in matching(root, pristine, patterns)
             if _content(root / relative) != _content(pristine / relative)
         )
     return MachineryEdits(files=tuple(edited))
@@ -103,7 +103,7 @@ def _machinery_patterns(root: Path) -> list[str]:
     return [str(p) for p in patterns] if isinstance(patterns, list) else []
 
 
-def _matching(root: Path, pristine: Path, patterns: list[str]) -> set[str]:
+def matching(root: Path, pristine: Path, patterns: list[str]) -> set[str]:
     """Relative paths matching ``patterns`` in the project or the pristine render."""
     found: set[str] = set()
     for base in (root, pristine):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path, PurePosixPath
 
+from generator.project_facts import matching
+
 # The team's files, by pattern (``*`` stays within one folder), and the generated ones.
 TEAMS = (
     "src/*/features.py",
@@ -37,22 +39,14 @@ def machinery(project: Path) -> list[str]:
     return list(pyproject["tool"]["leanops"]["machinery"])
 
 
-def _is_machinery(relative: str, patterns: list[str]) -> bool:
-    return any(
-        relative.startswith(pattern.removesuffix("**"))
-        if pattern.endswith("/**")
-        else relative == pattern
-        for pattern in patterns
-    )
-
-
 def owners(project: Path, files: set[str]) -> dict[str, list[str]]:
     """Each file with the kinds that claim it: exactly one is right."""
-    patterns = machinery(project)
+    # What `leanops check` reads as machinery, by its own matching.
+    claimed = matching(project, project, machinery(project))
     found = {}
     for relative in sorted(files):
         kinds = []
-        if _is_machinery(relative, patterns):
+        if relative in claimed:
             kinds.append("machinery")
         anchored = PurePosixPath("/" + relative)
         if any(anchored.match("/" + pattern) for pattern in TEAMS):
