@@ -12,7 +12,8 @@ import logging
 
 from .. import tables
 from ..errors import EXIT_REFUSED
-from ..registry.records import ALIASES, shown
+from ..registry.local import LocalRegistry
+from ..registry.records import ALIASES, RegistryError, shown
 from .common import project_root, root_option, settings_of
 
 TYPE_CHECKING = False
@@ -36,8 +37,8 @@ def _models(args: argparse.Namespace) -> int:
     from ..metrics import split_baseline
 
     registry = open_registry(args)
-    for leftover in registry.tidy():
-        log.info("removed what an interrupted change left: %s", leftover)
+    if args.set_aside:
+        return _set_aside(registry)
     if args.types:
         return _types(registry, args.types)
     if args.audit:
@@ -67,6 +68,25 @@ def _models(args: argparse.Namespace) -> int:
     headers = ["version", "aliases", "created", "by", "run", "metrics", "sha256"]
     print(tables.render(headers, rows))
     log.info("model line of dataset %s: %s", registry.dataset, registry.describe())
+    if isinstance(registry, LocalRegistry):
+        for folder in registry.unregistered():
+            log.warning(
+                "%s/ is not in the audit log (an interrupted registration?): kept; "
+                "'models --set-aside' moves it aside",
+                folder.name,
+            )
+    return 0
+
+
+def _set_aside(registry: Registry) -> int:
+    """Move version folders the audit log does not list out of the model line (never delete)."""
+    if not isinstance(registry, LocalRegistry):
+        raise RegistryError("--set-aside is for the embedded registry: a server keeps no folders")
+    moved = registry.set_aside()
+    for item in moved:
+        log.info("set aside: %s", item)
+    if not moved:
+        log.info("nothing to set aside: every version folder is in %s", registry.audit_path)
     return 0
 
 
@@ -152,6 +172,12 @@ def register(subparsers: Subparsers) -> None:
         const="candidate",
         metavar="VERSION",
         help="list the types a version's model needs and whether trusted-types.txt lists them",
+    )
+    parser.add_argument(
+        "--set-aside",
+        action="store_true",
+        help="move version folders the audit log does not list (and a cut last line) to "
+        "models/<dataset>/set-aside/ (nothing is deleted)",
     )
     parser.set_defaults(handler=_models)
 

@@ -152,10 +152,6 @@ class Registry(ABC):
         """
         del state, known
 
-    def tidy(self) -> list[str]:
-        """Remove what an interrupted change left behind, where this user may; what was removed."""
-        return []
-
     # -- reading
 
     def state(self) -> State:

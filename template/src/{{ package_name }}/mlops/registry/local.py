@@ -12,8 +12,12 @@
 One write per change: a change is one appended, fsynced line, written under the lock after
 checking that its ``seq`` follows the last one. A registration writes its folder first and the
 line last, so a crash leaves at most an unregistered folder, a temporary file or a torn last
-line; readers ignore them and the next change (``recover``) removes them. Files are found by
-version number, never by a stored path, and never through a symbolic link.
+line. Readers change nothing. The next change removes temporary files and a torn last line, and
+numbers its version past every folder; it never deletes a version folder, since nothing proves a
+folder the log does not list was never registered (the log may have been cut or replaced). A
+log that is missing or cut while folders it does not list exist is refused by every command
+until it is restored or ``set_aside`` (``models --set-aside``) moves those folders aside. Files
+are found by version number, never by a stored path, and never through a symbolic link.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from .records import FILES, AuditRecord, ConflictError, ModelVersion, RegistryEr
 AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = ".lock"
 VERSION_FOLDER = re.compile(r"v([1-9][0-9]*)")
+SET_ASIDE_DIR = "set-aside"
 DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -71,10 +75,20 @@ class LocalRegistry(Registry):
     # -- the audit log
 
     def records(self) -> list[AuditRecord]:
+        records, torn = self._read()
+        self._refuse_if_cut(records, torn)
+        return records
+
+    def _read(self) -> tuple[list[AuditRecord], bool]:
+        """The log's complete records, and whether a torn last line follows them."""
         try:
+            if self.audit_path.is_symlink() or (
+                self.audit_path.exists() and not self.audit_path.is_file()
+            ):
+                raise RegistryError(f"refusing to read {self.audit_path}: not a regular file")
             data = self.audit_path.read_bytes()
         except FileNotFoundError:
-            return []
+            return [], False
         except OSError as error:
             raise RegistryError(f"cannot read {self.audit_path}: {error.strerror}") from error
         # A torn last line (a crash mid-write) is no record: readers stop at the last newline.
@@ -95,7 +109,48 @@ class LocalRegistry(Registry):
                 raise RegistryError(f"{where} is not a record")
             records.append(check_record(raw, where))
         self._parsed = (complete, records)
-        return list(records)
+        return list(records), len(complete) < len(data)
+
+    def version_folders(self) -> dict[int, Path]:
+        """The ``v<N>`` folders present (never through a symbolic link), by number."""
+        if not self.dir.is_dir():
+            return {}
+        found = {}
+        for folder in self.dir.iterdir():
+            match = VERSION_FOLDER.fullmatch(folder.name)
+            if match and folder.is_dir() and not folder.is_symlink():
+                found[int(match.group(1))] = folder
+        return found
+
+    def unregistered(self, records: list[AuditRecord] | None = None) -> list[Path]:
+        """Version folders the audit log does not list (an interrupted registration, or a log
+        that lost lines), oldest first."""
+        if records is None:
+            records, _ = self._read()
+        listed = {r["to"] for r in records if r["action"] == "register"}
+        return [
+            path for number, path in sorted(self.version_folders().items()) if number not in listed
+        ]
+
+    def _refuse_if_cut(self, records: list[AuditRecord], torn: bool) -> None:
+        """Refuse a log that cannot be the whole history of the folders beside it."""
+        if not records and not torn and not self.audit_path.exists():
+            problem = f"{self.audit_path} is missing"
+        elif not records:
+            problem = f"{self.audit_path} holds no complete record"
+        elif torn:
+            problem = f"{self.audit_path} ends in a cut line"
+        else:
+            return
+        orphans = self.unregistered(records)
+        if not orphans:
+            return
+        names = ", ".join(f"{path.name}/" for path in orphans)
+        raise RegistryError(
+            f"{problem} but {names} hold model files it does not list: nothing was changed; "
+            f"restore the log from a backup or git, or move those folders aside with "
+            f"'models --set-aside' (to {self.dir / SET_ASIDE_DIR}/)"
+        )
 
     def append(self, record: AuditRecord) -> None:
         """Append ``record`` (with the lock held: nobody else appends meanwhile)."""
@@ -128,40 +183,70 @@ class LocalRegistry(Registry):
             self.recover()
             yield
 
-    def tidy(self) -> list[str]:
-        """``recover`` under the lock, when the registry exists and this user may write to it."""
-        if not self.dir.is_dir() or not os.access(self.dir, os.W_OK):
-            return []  # nothing yet, or a read-only mount (the Docker image's models/)
+    def recover(self) -> list[str]:
+        """Clear what an interrupted change left (call with the lock held); what was cleared.
+
+        Only temporary files and a torn last line go, and the line only when every version
+        folder is in the log (a crash mid-append). Version folders are never deleted here.
+        """
+        cleared = []
+        records, torn = self._read()
+        self._refuse_if_cut(records, torn)
+        if torn:
+            data = self.audit_path.read_bytes()
+            with self.audit_path.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
+                os.fsync(handle.fileno())
+            cleared.append(f"{self.audit_path.name}: a torn last line")
+        cleared += [str(path.name) for path in remove_leftovers(self.dir)]
+        for folder in self.version_folders().values():
+            cleared += [f"{folder.name}/{path.name}" for path in remove_leftovers(folder)]
+        if cleared:
+            fsync_dir(self.dir)
+        return cleared
+
+    def set_aside(self) -> list[str]:
+        """Move the version folders the log does not list (and a torn last line, kept as a file)
+        into ``set-aside/<time>/``, under the lock; nothing is deleted. What was moved."""
         from filelock import FileLock
 
-        with FileLock(self.lock_path, mode=file_mode()):
-            return self.recover()
+        from .base import now
 
-    def recover(self) -> list[str]:
-        """Remove what an interrupted change left (call with the lock held); what was removed."""
-        removed = []
-        if self.audit_path.is_file():
-            data = self.audit_path.read_bytes()
-            keep = data.rfind(b"\n") + 1
-            if keep < len(data):
+        if not self.dir.is_dir():
+            return []
+        with FileLock(self.lock_path, mode=file_mode()):
+            records, torn = self._read()
+            orphans = self.unregistered(records)
+            if not orphans and not torn:
+                return []
+            place = self._new_aside_folder(now().replace(":", "")[:21])
+            moved = []
+            if torn:
+                data = self.audit_path.read_bytes()
+                keep = data.rfind(b"\n") + 1
+                write_atomic(place / "audit.jsonl.cut-line", data[keep:])
                 with self.audit_path.open("r+b") as handle:
                     handle.truncate(keep)
                     os.fsync(handle.fileno())
-                removed.append(f"{self.audit_path.name}: a torn last line")
-        removed += [str(path.name) for path in remove_leftovers(self.dir)]
-        registered = set(self.state().versions)
-        for folder in sorted(self.dir.iterdir()):
-            found = VERSION_FOLDER.fullmatch(folder.name)
-            if not found or folder.is_symlink() or not folder.is_dir():
-                continue
-            if int(found.group(1)) in registered:
-                removed += [f"{folder.name}/{path.name}" for path in remove_leftovers(folder)]
-            else:
-                shutil.rmtree(folder)
-                removed.append(f"{folder.name}/ (never registered)")
-        if removed:
+                moved.append(f"{self.audit_path.name}: its cut last line")
+            for folder in orphans:
+                folder.rename(place / folder.name)
+                moved.append(f"{folder.name}/")
+            fsync_dir(place)
             fsync_dir(self.dir)
-        return removed
+            return [f"{item} -> {place}" for item in moved]
+
+    def _new_aside_folder(self, stamp: str) -> Path:
+        """A new folder under ``set-aside/`` named after ``stamp`` (a suffix if it is taken)."""
+        (self.dir / SET_ASIDE_DIR).mkdir(exist_ok=True)
+        for attempt in range(1, 1000):
+            place = self.dir / SET_ASIDE_DIR / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+            try:
+                place.mkdir()
+            except FileExistsError:
+                continue
+            return place
+        raise RegistryError(f"cannot make a new folder under {self.dir / SET_ASIDE_DIR}")
 
     # -- files
 
@@ -196,9 +281,10 @@ class LocalRegistry(Registry):
         saved, files = candidate.files()  # serialised before the lock: others need not wait
         with self.changing():
             state = self.state()
-            number = max(state.versions, default=0) + 1
+            # Past every folder too: an unregistered one is kept, never reused or deleted.
+            number = max([*state.versions, *self.version_folders()], default=0) + 1
             folder = self.dir / f"v{number}"
-            folder.mkdir()  # a leftover of this number was removed by ``recover``
+            folder.mkdir()
             for name, data in files.items():
                 write_atomic(folder / name, data)
             fsync_dir(self.dir)
