@@ -1,10 +1,13 @@
 """Every output option refuses what the project keeps: the registry, its audit log, the held-out
-rows, model files, the tracking stores, the settings and the allowlist (one line, exit 2, the
-file untouched), through a symbolic link too, whichever backend and ``models_dir``."""
+rows, model files, the tracking stores, the settings and the allowlist, the project's code,
+data, tooling and documents, and any file git tracks (one line, exit 2, the file untouched),
+through a symbolic link too, whichever backend and ``models_dir``. A file a command wrote itself
+may be written again, even once committed, unless it was edited since."""
 
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,9 @@ OUTPUTS = {
     "predict": ["predict", "batch.csv", "-o"],
     "drift": ["drift", "batch.csv", "--report"],
     "runs export": ["runs", "export", "--format", "csv", "-o"],
+    "report": ["report", "-o"],
 }
+SUFFIX = {"predict": ".csv", "drift": ".json", "runs export": ".csv", "report": ".html"}
 
 
 @pytest.fixture
@@ -54,7 +59,7 @@ KEPT = ["audit log", "held-out rows", "model file", "reference", "tracking store
 CASES = [
     (command, target)
     for command in OUTPUTS
-    for target in [*KEPT, "allowlist", *(["input"] if command != "runs export" else [])]
+    for target in [*KEPT, "allowlist", *(["input"] if command in ("predict", "drift") else [])]
 ]
 
 
@@ -118,3 +123,82 @@ def test_team_mode_guards_the_same_places(
         with pytest.raises(refused):
             output_path(args, project / target)
     assert output_path(args, project / "reports" / "ok.csv") == project / "reports" / "ok.csv"
+
+
+# The project's own files, each a kind of path an output must never replace: its documents and
+# tooling (tracked or not: the project may not be a git repository yet), code, contracts, data.
+PROJECT_FILES = [
+    "README.md",
+    ".gitignore",
+    "noxfile.py",
+    "Dockerfile",
+    "LICENSE",
+    ".pre-commit-config.yaml",
+    ".github/workflows/ci.yml",
+    "pyproject.toml",
+    "src/pkg/module.py",
+    "tests/test_mine.py",
+    "contracts/other.yaml",
+    "data/new/other.csv",
+    "data/raw/export.csv",
+]
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(folder), *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.mark.parametrize("command", list(OUTPUTS))
+def test_outputs_never_replace_the_projects_own_files(
+    project: Path, kept: dict[str, Path], capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    for name in PROJECT_FILES:
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"the team's {name}\n")
+    for name in PROJECT_FILES:
+        capsys.readouterr()
+        assert cli.main([*OUTPUTS[command], name]) == 2, name
+        err = capsys.readouterr().err
+        assert err.startswith("error: refusing to write output to"), err
+        assert err.count("\n") == 1, err
+        assert (project / name).read_text() == f"the team's {name}\n", name
+
+
+@pytest.mark.parametrize("command", list(OUTPUTS))
+def test_a_tracked_file_is_refused_unless_the_command_wrote_it(
+    project: Path,
+    kept: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    git(project, "init", "-q")
+    notes = project / "docs" / "notes.md"
+    notes.parent.mkdir()
+    notes.write_text("the team's notes\n")
+    other = tmp_path_factory.mktemp("other-repo")  # another project's tracked file
+    git(other, "init", "-q")
+    (other / "README.md").write_text("another project\n")
+    git(other, "add", "README.md")
+    git(project, "add", "docs/notes.md")
+    for target in (str(notes), str(other / "README.md")):
+        assert cli.main([*OUTPUTS[command], target]) == 2
+        assert "git tracks it and no command wrote it" in capsys.readouterr().err
+    assert notes.read_text() == "the team's notes\n"
+    assert (other / "README.md").read_text() == "another project\n"
+
+    name = f"docs/output{SUFFIX[command]}"  # an output the team commits
+    assert cli.main([*OUTPUTS[command], name]) == 0
+    git(project, "add", name)
+    assert cli.main([*OUTPUTS[command], name]) == 0, "its own output, rewritten"
+    kept_output = project / name
+    kept_output.write_text("edited by hand\n")
+    capsys.readouterr()
+    assert cli.main([*OUTPUTS[command], name]) == 2, "changed since: refused"
+    assert "git tracks it" in capsys.readouterr().err
+    assert kept_output.read_text() == "edited by hand\n"

@@ -19,24 +19,44 @@ from pathlib import Path
 from .errors import UserError
 
 # What a command's output may never replace, relative to the project folder: the project's
-# definition (settings, contracts, code, locks), its data and everything the registry and the
-# tracking store keep. ``guard_output`` adds the models and store folders of the settings.
+# definition (settings, contracts, code, locks, its tooling's configuration), its data and
+# everything the registry and the tracking store keep. ``guard_output`` adds the models and
+# store folders of the settings, and every file git tracks.
 PROTECTED = (
+    ".git",
+    "src",
+    "tests",
+    "contracts",
+    "data",
+    "models",
+    ".leanops",
+    "team",
+    ".github",
     "params.yaml",
     "pyproject.toml",
     "uv.lock",
     "requirements.lock",
     ".copier-answers.yml",
     ".env",
-    ".git",
-    "contracts",
-    "src",
-    "tests",
-    "data/raw",
-    "data/processed",
-    ".leanops",
+    ".env.example",
     "trusted-types.txt",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE",
+    ".gitignore",
+    ".gitattributes",
+    "noxfile.py",
+    "Dockerfile",
+    ".dockerignore",
+    ".pre-commit-config.yaml",
+    ".editorconfig",
+    ".gitlab-ci.yml",
+    "renovate.json",
+    ".python-version",
 )
+# The outputs commands wrote, with the SHA-256 of what they wrote: such a file may be replaced
+# by a later run even once it is committed (a report kept in git), unless it changed since.
+OUTPUTS_FILE = Path(".leanops") / "outputs.json"
 
 
 class OutputRefusedError(UserError):
@@ -135,7 +155,9 @@ def guard_output(
 
     Refused: a folder; the command's own input files; anything in ``PROTECTED`` under ``root``;
     anything under the extra folders or files of ``keep`` (the registry's ``models_dir``, the
-    tracking store). Symbolic links are resolved first, so a link cannot smuggle a write in.
+    tracking store); any file git tracks, in this project or another, unless a command wrote it
+    (``remember_output``) and it is unchanged since. Symbolic links are resolved first, so a link
+    cannot smuggle a write in.
     """
     target = Path(path).resolve()
     base = Path(root).resolve()
@@ -154,4 +176,56 @@ def guard_output(
                 f"refusing to write output to {path}: {shown} is kept by the project "
                 "(choose a path under reports/ or outside the project)"
             )
+    if target.exists() and tracked_by_git(target) and not written_before(base, target):
+        raise OutputRefusedError(
+            f"refusing to write output to {path}: git tracks it and no command wrote it "
+            "(choose a path under reports/ or outside the project)"
+        )
     return Path(path)
+
+
+def tracked_by_git(path: Path) -> bool:
+    """Whether git tracks the file ``path`` in the repository around it (False without git)."""
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(path.parent), "ls-files", "--error-unmatch", "--", path.name],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return found.returncode == 0
+
+
+def _outputs(root: Path) -> dict[str, str]:
+    """The recorded outputs: resolved path -> SHA-256 of what was written there."""
+    import json
+
+    try:
+        raw = json.loads((root / OUTPUTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def written_before(root: Path, target: Path) -> bool:
+    """Whether a command wrote ``target`` and nobody changed it since."""
+    recorded = _outputs(root).get(str(target))
+    return recorded is not None and recorded == sha256_of(target)
+
+
+def remember_output(root: Path | str, path: Path | str) -> None:
+    """Record that a command wrote ``path`` (its SHA-256), so a later run may replace it."""
+    import json
+
+    base = Path(root).resolve()
+    target = Path(path).resolve()
+    outputs = _outputs(base)
+    outputs[str(target)] = sha256_of(target)
+    data = json.dumps(outputs, indent=1, sort_keys=True) + "\n"
+    write_atomic(base / OUTPUTS_FILE, data.encode("utf-8"))

@@ -38,6 +38,13 @@ def output_path(args: argparse.Namespace, path: Path, *, inputs: tuple[Path, ...
     return guard_output(path, root=project_root(args), keep=keep, inputs=inputs)
 
 
+def wrote_output(args: argparse.Namespace, path: Path) -> None:
+    """Record a written output: the next run of a command may replace it (``output_path``)."""
+    from ..files import remember_output
+
+    remember_output(project_root(args), path)
+
+
 def project_root(args: argparse.Namespace) -> Path:
     """``--root`` when the command has it, else the current folder."""
     root = getattr(args, "root", None)

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from ..errors import EXIT_REFUSED
-from .common import output_path, project_root, root_option, settings_of
+from .common import output_path, project_root, root_option, settings_of, wrote_output
 from .registry import open_registry
 
 TYPE_CHECKING = False
@@ -55,6 +55,7 @@ def _drift(args: argparse.Namespace) -> int:
     default = root / REPORTS_DIR / f"drift-{Path(args.input).stem}.json"
     out = output_path(args, Path(args.report or default), inputs=(args.input,))
     write_atomic(out, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
+    wrote_output(args, out)
     print(
         f"drift of {args.input} ({result.rows} rows) against model v{entry['version']} "
         f"of dataset {dataset}:"
@@ -108,6 +109,7 @@ def _report(args: argparse.Namespace) -> int:
     root = project_root(args)
     out = output_path(args, Path(args.output or root / DEFAULT_OUTPUT))
     page, snapshot = build(settings_of(args), root, out)
+    wrote_output(args, page)
     production = f"v{snapshot.production.version}" if snapshot.production else "none"
     drift = snapshot.drift.status if snapshot.drift else "not checked"
     log.info(

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from .common import output_path, project_root, root_option, settings_of
+from .common import output_path, project_root, root_option, settings_of, wrote_output
 from .registry import open_registry
 
 TYPE_CHECKING = False
@@ -28,6 +28,7 @@ def _predict(args: argparse.Namespace) -> int:
     model, entry = open_registry(args).load_production()
     contract = load_contract(settings.data.dataset, root)
     result = predict.run(args.input, output, model=model, entry=entry, contract=contract, root=root)
+    wrote_output(args, result.path)
     log.info(
         "wrote %d predictions of model v%s to %s", len(result.frame), entry["version"], result.path
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from .. import tables
 from ..tracking.api import STATUSES
 from ..tracking.store import ENV_DB
-from .common import output_path, project_root, root_option, settings_of
+from .common import output_path, project_root, root_option, settings_of, wrote_output
 
 if TYPE_CHECKING:
     from ..tables import Cell
@@ -178,6 +178,7 @@ def _export(args: argparse.Namespace) -> int:
     target = output_path(args, args.output)
     with target.open("w", encoding="utf-8", newline="") as out:
         write(runs, out)
+    wrote_output(args, target)
     log.info("wrote %d run(s) to %s", len(runs), args.output)
     return 0
 
