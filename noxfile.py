@@ -55,21 +55,42 @@ def render_defaults(session: nox.Session, destination: Path) -> Path:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite, slow end-to-end tests included (``-m 'not slow'`` to skip them)."""
+    """The whole test suite, slow end-to-end tests included (``-m 'not slow'`` to skip them):
+    the template's and the CLI's tests, then the runtime library's on each task."""
     sync(session, "dev", "bench")
     workers = "auto" if (os.cpu_count() or 1) > 1 else "0"
     # worksteal: a worker left without tests takes queued ones from the other (durations vary
     # from milliseconds to the two-minute end-to-end tests).
     session.run("pytest", "-n", workers, "--dist", "worksteal", *session.posargs)
+    # The runtime library's suite, once per task (each run reads the task's reference
+    # configuration); its own pytest settings are in runtime/pyproject.toml.
+    for task in ("classification", "regression"):
+        session.run(
+            "pytest",
+            "runtime/tests",
+            "-n",
+            workers,
+            "--dist",
+            "worksteal",
+            *session.posargs,
+            env={"LEANOPS_TEST_TASK": task},
+        )
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff and mypy on this repository; the same on the Python of a freshly rendered project."""
+    """ruff and mypy on this repository and the runtime library; the same on the Python of a
+    freshly rendered project."""
     sync(session, "dev")
     session.run("ruff", "check", *PYTHON_SOURCES)
     session.run("ruff", "format", "--check", *PYTHON_SOURCES)
     session.run("mypy")  # generator/, strict (configured in pyproject.toml)
+    # The runtime library, with its own settings (runtime/pyproject.toml): the project's rules.
+    session.chdir(ROOT / "runtime")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    session.chdir(ROOT)
     with tempfile.TemporaryDirectory() as scratch:
         project = render_defaults(session, Path(scratch) / "ml-project")
         session.chdir(project)
@@ -113,7 +134,7 @@ def demo(session: nox.Session) -> None:
     session.run(
         "python",
         "-c",
-        "import sys; from ml_project.mlops.data import load_embedded; "
+        "import sys; from leanops_runtime.data import load_embedded; "
         "load_embedded('breast_cancer').drop(columns='target').to_csv(sys.argv[1], index=False)",
         str(batch),
         env={"PYTHONPATH": str(project / "src")},

@@ -124,7 +124,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-contract-") as tmp:
         project, package = render(Path(tmp) / "p")
         sys.path.insert(0, str(project / "src"))
-        contract_mod = __import__(f"{package}.mlops.contract", fromlist=["contract"])
+        contract_mod = __import__("leanops_runtime.contract", fromlist=["contract"])
         path = Path(tmp) / "bench.yaml"
         path.write_text(yaml.safe_dump(CONTRACT, sort_keys=False), encoding="utf-8")
         contract = contract_mod.load_contract("bench", path=path)

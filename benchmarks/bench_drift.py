@@ -8,7 +8,7 @@ with default answers into a temporary folder, then measures in the same run:
   sample plus ``numpy.histogram`` PSI per column (and a chi-square test per categorical column);
 - the false-warning rate of same-distribution batches at 100, 1,000 and 10,000 rows and the
   detection rates of a 0.5 SD mean shift and a doubled category share at 1,000 rows, with the
-  simulation of the project's own test (tests/mlops/test_drift_simulation.py), 2,000 batches per
+  simulation of the project's own test (runtime/tests/test_drift_simulation.py), 2,000 batches per
   size (500 for the detection rates);
 - the report page: its size, and the import and drawing time of its charts (matplotlib).
 
@@ -112,7 +112,7 @@ def bench_speed(drift: Any) -> tuple[dict[str, float], dict[str, float]]:
 
 
 def bench_rates(project: Path) -> dict[str, float]:
-    sys.path[:0] = [str(project / "tests"), str(project / "tests" / "mlops")]
+    sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "runtime" / "tests")]
     import test_drift_simulation as sim
 
     rates: dict[str, float] = {}
@@ -147,7 +147,7 @@ def bench_report(project: Path) -> dict[str, float]:
         )  # fmt: skip
 
     shift = (
-        "from ml_project.datasets import TARGET\nfrom ml_project.mlops.data import load_embedded\n"
+        "from ml_project.datasets import TARGET\nfrom leanops_runtime.data import load_embedded\n"
         "f = load_embedded('breast_cancer').drop(columns=[TARGET])\n"
         "f['mean_texture'] += 3 * f['mean_texture'].std()\nf.to_csv('shifted.csv', index=False)\n"
     )
@@ -180,7 +180,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-drift-") as scratch_name:
         project = render(Path(scratch_name) / "ml-project")
         sys.path.insert(0, str(project / "src"))
-        drift = __import__(f"{PACKAGE}.mlops.drift", fromlist=["check"])
+        drift = __import__("leanops_runtime.drift", fromlist=["check"])
         ours, theirs = bench_speed(drift)
         rates = bench_rates(project)
         report = bench_report(project)

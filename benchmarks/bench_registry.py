@@ -20,6 +20,7 @@ Writes ``benchmarks/results/registry.json`` and prints a markdown table. Drift f
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -55,10 +56,10 @@ def render(destination: Path) -> Path:
     return destination
 
 
-def load(module: str) -> ModuleType:
-    import importlib
-
-    return importlib.import_module(f"{PACKAGE}.{module}")
+def lib(module: str) -> ModuleType:
+    """Import ``leanops_runtime.<module>`` (the project's package first: it binds the runtime)."""
+    importlib.import_module(PACKAGE)
+    return importlib.import_module(f"leanops_runtime.{module}")
 
 
 def p50_ms(action: Callable[[int], object], calls: int = CALLS) -> float:
@@ -78,7 +79,7 @@ def candidate(settings: object, model: object) -> object:
     import pandas as pd
 
     frame = pd.DataFrame({"x": [0.0, 1.0], "target": [0, 1]})
-    return load("mlops.registry").Candidate(
+    return lib("registry").Candidate(
         model=model,
         holdout=frame,
         reference={"features": {}},
@@ -122,13 +123,13 @@ def bench_changes(registry: object, settings: object, calls: int) -> dict[str, f
 
 
 def bench_local(project: Path) -> dict[str, float]:
-    settings = load("mlops.settings").load_settings(project)
-    registry = load("mlops.registry").open_registry(settings, project)
+    settings = lib("settings").load_settings(project)
+    registry = lib("registry").open_registry(settings, project)
     figures = bench_changes(registry, settings, CALLS)
     while len(registry.audit()) < 1_000:
         registry.set_production(1 if registry.alias("production") != 1 else 2)
     # What a new command pays: read and check the whole log, derive the state (no cache).
-    open_registry = load("mlops.registry").open_registry
+    open_registry = lib("registry").open_registry
     figures["state_1000_records_ms"] = p50_ms(
         lambda _: open_registry(settings, project).state(), 20
     )
@@ -140,14 +141,14 @@ def bench_full_promote(project: Path) -> float:
     sys.path.insert(0, str(project / "tests"))
     from _models import fit, register
 
-    settings = load("mlops.settings").load_settings(project)
+    settings = lib("settings").load_settings(project)
     settings = settings.model_copy(update={"models_dir": project / "models-full"})
-    registry = load("mlops.registry").open_registry(settings, project)
+    registry = lib("registry").open_registry(settings, project)
     register(registry, settings, fit(settings))
     registry.set_production(1)
     register(registry, settings, fit(settings))
     start = time.perf_counter()
-    _, record = load("mlops.promotion").promote(registry, settings.promotion)
+    _, record = lib("promotion").promote(registry, settings.promotion)
     elapsed = time.perf_counter() - start
     assert record is not None
     return elapsed * 1000
@@ -158,9 +159,9 @@ def bench_mlflow(project: Path, uri: str, calls: int) -> tuple[dict[str, float],
     from mlflow import MlflowClient
 
     os.environ["MLFLOW_TRACKING_URI"] = uri
-    settings = load("mlops.settings").load_settings(project)
+    settings = lib("settings").load_settings(project)
     settings = settings.model_copy(update={"tracking_backend": "mlflow"})
-    registry = load("mlops.registry").open_registry(settings, project)
+    registry = lib("registry").open_registry(settings, project)
     ours = bench_changes(registry, settings, calls)
     ours["state_ms"] = p50_ms(lambda _: registry.state(), calls)
     client = MlflowClient(tracking_uri=uri)

@@ -65,7 +65,8 @@ IMPORT_CODE = (
 
 OURS_FIRST_USE = f"""
 import time
-from {PACKAGE}.mlops import tracking
+import {PACKAGE}
+from leanops_runtime import tracking
 t = time.perf_counter()
 with tracking.start_run("bench", db=DB, backend="local") as run:
     run.log_metric("x", 1.0)
@@ -135,7 +136,7 @@ def measure(scratch: Path) -> int:
     # Import time, fresh interpreter each time.
     ours["import_ms"] = 1000 * best(
         [
-            in_fresh_python(IMPORT_CODE.format(module=f"{PACKAGE}.mlops.tracking"), project, env)
+            in_fresh_python(IMPORT_CODE.format(module="leanops_runtime.tracking"), project, env)
             for _ in range(7)
         ]
     )
@@ -162,7 +163,7 @@ def measure(scratch: Path) -> int:
     )
 
     # Per-call and batch logging, in this process, on a warm store.
-    from ml_project.mlops import tracking
+    from leanops_runtime import tracking
 
     with tracking.start_run("bench", db=scratch / "warm.db", backend="local") as run:
         run.log_metric("warmup", 0.0)
@@ -250,7 +251,7 @@ def list_runs_ms(scratch: Path, tracking: object) -> tuple[float, float]:
             pass
     local_store = tracking.LocalRunStore(db)  # type: ignore[attr-defined]
     ours = 1000 * best([_timed(local_store.list_runs) for _ in range(5)])
-    backend = __import__(f"{PACKAGE}.mlops.tracking.mlflow_backend", fromlist=["client"])
+    backend = __import__("leanops_runtime.tracking.mlflow_backend", fromlist=["client"])
     connection = backend.Connection(f"sqlite:///{scratch}/mlflow-list.db", "bench")
     client = backend.client(connection)
     experiment = backend.experiment_id(client, "bench")

@@ -32,6 +32,23 @@ def export_command(requirements: Path) -> list[str] | None:
     return None
 
 
+RUNTIME_EXCLUDED = "--no-emit-package=leanops-runtime"
+
+
+def without_runtime(export: list[str], project: Path) -> list[str]:
+    """``export``, leaving out the leanops runtime when the project pins it: a git requirement
+    has no hash, so ``pip install --require-hashes`` would refuse the whole file. The option
+    goes where the template's own export command has it (after ``--no-emit-project``)."""
+    try:
+        pins_runtime = "leanops-runtime" in (project / "pyproject.toml").read_text("utf-8")
+    except OSError:
+        pins_runtime = False
+    if not pins_runtime or RUNTIME_EXCLUDED in export:
+        return export
+    at = export.index("--no-emit-project") + 1 if "--no-emit-project" in export else len(export)
+    return [*export[:at], RUNTIME_EXCLUDED, *export[at:]]
+
+
 def relock(project: Path, shown: str) -> list[str]:
     """Refresh ``uv.lock`` (and ``requirements.lock``) in ``project``; follow-ups on failure.
 
@@ -43,7 +60,7 @@ def relock(project: Path, shown: str) -> list[str]:
     steps = [[uv, "lock"]]
     export = export_command(project / "requirements.lock")
     if export is not None:
-        steps.append([uv, *export[1:]])
+        steps.append([uv, *without_runtime(export, project)[1:]])
     for step in steps:
         try:
             done = subprocess.run(

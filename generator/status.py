@@ -214,7 +214,7 @@ HEADERS = [
 
 
 def stylesheet() -> str:
-    """The report stylesheet, the same file as the template's ``mlops/report/style.css``."""
+    """The report stylesheet: the same file as the runtime's ``report/style.css``."""
     return resources.files("generator").joinpath("report.css").read_text(encoding="utf-8")
 
 

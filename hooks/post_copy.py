@@ -55,12 +55,14 @@ def lock_environment(project: Path) -> bool:
     return True
 
 
-# The runtime pins of uv.lock with hashes, for `pip install --require-hashes -r requirements.lock`.
+# The runtime pins of uv.lock with hashes, for `pip install --require-hashes -r requirements.lock`;
+# the leanops runtime itself is a git requirement (pip cannot hash one): installed after them.
 EXPORT_ARGS = [
     "export",
     "--format=requirements-txt",
     "--no-dev",
     "--no-emit-project",
+    "--no-emit-package=leanops-runtime",
     "--locked",
     "--offline",
     "--quiet",

@@ -46,7 +46,6 @@ def expected_files(answers: dict[str, object]) -> set[str]:
         else "diabetes"
     )
     files.add(f"contracts/{dataset}.yaml")
-    files.add(f"tests/mlops/reference/contracts/{dataset}.yaml")
     if answers.get("docker", True):
         files |= DOCKER
     ci = answers.get("ci", "github")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import REPO
 
-TEMPLATE_PARTS = ("copier.yml", "template", "hooks")
+TEMPLATE_PARTS = ("copier.yml", "template", "hooks", "runtime")
 GIT = [
     "git",
     "-c",
@@ -29,13 +29,14 @@ def git(repo: Path, *args: str) -> str:
 
 
 def copy_template_parts(destination: Path) -> Path:
-    """Copy what a template repository holds (copier.yml, template/, hooks/) into a new folder."""
+    """Copy what a template repository holds (copier.yml, template/, hooks/, runtime/) into a new
+    folder."""
     destination.mkdir(parents=True)
     for part in TEMPLATE_PARTS:
         source = REPO / part
         if source.is_dir():
             shutil.copytree(
-                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
+                source, destination / part, ignore=shutil.ignore_patterns("__pycache__", ".*_cache")
             )
         else:
             shutil.copy2(source, destination / part)

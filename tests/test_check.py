@@ -139,13 +139,14 @@ def test_edited_machinery_is_listed_and_team_files_are_not(tmp_path: Path) -> No
     assert outcome(project, "LO801") is True
     team_file = project / "src" / "ml_project" / "features.py"
     team_file.write_text(team_file.read_text() + "\n# our feature ideas\n")
-    machinery = project / "src" / "ml_project" / "mlops" / "tables.py"
+    machinery = project / "src" / "ml_project" / "__main__.py"
     machinery.write_text(machinery.read_text() + "\n# a local patch\n")
-    (project / "tests" / "mlops" / "test_ours.py").write_text("def test_x():\n    pass\n")
+    smoke = project / "tests" / "test_smoke.py"
+    smoke.write_text(smoke.read_text() + "\n# a local patch\n")
     found = results(project)["LO801"]
     assert found.result is False
-    assert "`src/ml_project/mlops/tables.py`" in found.err_msg
-    assert "`tests/mlops/test_ours.py`" in found.err_msg
+    assert "`src/ml_project/__main__.py`" in found.err_msg
+    assert "`tests/test_smoke.py`" in found.err_msg
     assert "features.py" not in found.err_msg
 
 

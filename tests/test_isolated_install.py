@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO
+from conftest import BIN
 from readme import Command, commands
+from template_repo import make_template_repo
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +59,8 @@ def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) 
     """The regression project (the generated suite's run for that task): copy as a user does,
     then every install command of its README as written; the suite passes in that environment."""
     project = tmp_path / PROJECT
+    # A committed copy of this working tree: the project pins the runtime to a commit uv can fetch.
+    template = make_template_repo(tmp_path / "template", tag="v0.4.0")
     ok(
         isolated(
             tmp_path,
@@ -65,11 +68,10 @@ def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) 
             "copy",
             "--defaults",
             "--trust",
-            "--vcs-ref=HEAD",
             "--quiet",
             f"--data=project_name={PROJECT}",
             "--data=ml_task=regression",
-            str(REPO),
+            str(template),
             str(project),
         )
     )
@@ -80,6 +82,8 @@ def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) 
     requirements = (project / "requirements.lock").read_text(encoding="utf-8")
     assert "--hash=sha256:" in requirements
     assert "\nscikit-learn==" in requirements
+    # The runtime is a git pin (pip cannot hash one): installed after these, from the commit.
+    assert not any(line.startswith("leanops-runtime") for line in requirements.splitlines())
     assert "\npytest==" not in requirements  # runtime pins only
 
     shown = commands((project / "README.md").read_text(encoding="utf-8"))
@@ -112,7 +116,8 @@ def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) 
     # A dependency added without relocking: every locked install refuses it.
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
-    pyproject.write_text(text.replace('  "numpy>=2",', '  "numpy>=2",\n  "tabulate>=0.9",', 1))
+    added = text.replace('  "pandas>=2.2",', '  "pandas>=2.2",\n  "tabulate>=0.9",', 1)
+    pyproject.write_text(added)
     assert "tabulate" in pyproject.read_text(encoding="utf-8")
     refused = isolated(project, "uv", "sync", "--locked")
     assert refused.returncode != 0

@@ -4,6 +4,7 @@ home) and leaves the machinery, strings and unrelated modules alone."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import json
 import os
@@ -21,7 +22,7 @@ from test_update import V2, V3, build_template, commit_all, generate
 from generator.cli import main
 
 SCRIPT = REPO / "hooks" / "migrations" / "v0_3_0_layout.py"
-PACKAGE_SOURCE = REPO / "template" / "src" / "{{ package_name }}"
+PACKAGE_FOLDER = "template/src/{{ package_name }}/"
 
 
 def load_script() -> ModuleType:
@@ -154,16 +155,33 @@ def test_a_bad_package_name_changes_nothing(tmp_path: Path) -> None:
     assert (tmp_path / "x.py").read_text() == "from a.b import c\n"
 
 
-# --- the tables, against the real 0.3.0 tree and the 0.2.0 release ----------------------------
+# --- the tables, against the 0.3.0 and 0.2.0 releases -------------------------------------------
+# The 0.3.0 migration's targets are the 0.3.0 release's modules: since 0.4.0 the machinery is the
+# leanops runtime (its own migration maps ``<package>.mlops.X`` to ``leanops_runtime.X``), so the
+# tables are checked against the tree of the commit CHANGELOG.md names for 0.3.0.
 
 
-def module_file(module: str) -> Path | None:
-    """The template's source of ``<package>.<module>`` (a module or a package), if any."""
-    path = PACKAGE_SOURCE.joinpath(*module.split("."))
-    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+@functools.cache
+def release_tree(version: str) -> dict[str, str]:
+    """The Python files of ``src/<package>/`` at the commit CHANGELOG.md names for ``version``,
+    by path inside the package (``mlops/tracking/__init__.py``)."""
+    if git(REPO, "rev-parse", "--is-shallow-repository").strip() == "true":
+        pytest.skip(f"this clone is shallow: the {version} commit is not in it")
+    (commit,) = [r.commit for r in releases(REPO / "CHANGELOG.md") if r.version == version]
+    assert commit is not None
+    listed = git(REPO, "ls-tree", "-r", "--name-only", commit, PACKAGE_FOLDER).splitlines()
+    return {
+        path.removeprefix(PACKAGE_FOLDER): git(REPO, "show", f"{commit}:{path}")
+        for path in listed
+        if path.endswith(".py")
+    }
+
+
+def module_source(module: str, version: str = "0.3.0") -> str | None:
+    """The source of ``<package>.<module>`` (a module or a package) in ``version``, if any."""
+    path = module.replace(".", "/")
+    tree = release_tree(version)
+    return tree.get(f"{path}.py", tree.get(f"{path}/__init__.py"))
 
 
 def run_time_statements(tree: ast.Module) -> list[ast.stmt]:
@@ -184,11 +202,15 @@ def defined(source: str) -> set[str]:
 
 
 def exported(module: str) -> set[str]:
-    """What ``from <package>.<module> import X`` may take under the project's strict mypy: the
-    names it defines, its ``__all__`` and its explicit re-exports (``import x as x``)."""
-    path = module_file(module)
-    assert path is not None, module
-    source = path.read_text(encoding="utf-8")
+    """What ``from <package>.<module> import X`` took in 0.3.0 under the project's strict mypy:
+    the names it defines, its ``__all__`` and its explicit re-exports (``import x as x``)."""
+    source = module_source(module)
+    assert source is not None, module
+    return exported_names(source)
+
+
+def exported_names(source: str) -> set[str]:
+    """The names a module's ``source`` offers: defined, in ``__all__`` or re-exported."""
     names = defined(source)
     for node in run_time_statements(ast.parse(source)):
         if isinstance(node, ast.Assign) and any(
@@ -200,8 +222,8 @@ def exported(module: str) -> set[str]:
     return names
 
 
-def test_every_moved_module_exists_in_the_template() -> None:
-    missing = {old: new for old, new in migration.MOVED.items() if module_file(new) is None}
+def test_every_moved_module_exists_in_the_0_3_0_release() -> None:
+    missing = {old: new for old, new in migration.MOVED.items() if module_source(new) is None}
     assert missing == {}
     assert migration.MOVED["tracking_mlflow"] == "mlops.tracking.mlflow_backend"
 
@@ -216,17 +238,11 @@ def test_every_renamed_name_exists_where_it_points() -> None:
 
 
 def release_sources(version: str) -> dict[str, str]:
-    """The modules of ``src/<package>/`` at the commit CHANGELOG.md names for ``version``."""
-    if git(REPO, "rev-parse", "--is-shallow-repository").strip() == "true":
-        pytest.skip(f"this clone is shallow: the {version} commit is not in it")
-    (commit,) = [r.commit for r in releases(REPO / "CHANGELOG.md") if r.version == version]
-    assert commit is not None
-    folder = "template/src/{{ package_name }}/"
-    listed = git(REPO, "ls-tree", "--name-only", commit, folder).splitlines()
+    """The top-level modules of ``src/<package>/`` in ``version``, by name."""
     return {
-        Path(path).stem: git(REPO, "show", f"{commit}:{path}")
-        for path in listed
-        if path.endswith(".py") and not Path(path).stem.startswith("_")
+        Path(path).stem: source
+        for path, source in release_tree(version).items()
+        if "/" not in path and not path.startswith("_")
     }
 
 
@@ -460,7 +476,9 @@ def test_rewriting_everything_twice_changes_nothing_the_second_time(
     assert capsys.readouterr().err == ""
 
 
-def run_script(project: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_script(
+    project: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != migration.NOTES_ENV}
     return subprocess.run(
         [sys.executable, str(SCRIPT), "--package=churn"],

@@ -52,7 +52,7 @@ def runs_elsewhere(command: Command) -> bool:
 # project's CLI is imported once), shell commands (git, copier) through bash.
 DRIVER = """
 import contextlib, io, json, os, subprocess, sys
-from ml_project.mlops.cli import main
+from leanops_runtime.cli import main
 
 results = []
 for step in json.loads(sys.argv[1]):
@@ -119,7 +119,7 @@ def test_every_command_of_the_readme_is_run_by_a_test(render: Render) -> None:
 
 BATCH = """
 from ml_project.datasets import TARGET
-from ml_project.mlops.data import load_embedded
+from leanops_runtime.data import load_embedded
 frame = load_embedded("breast_cancer")
 frame.drop(columns=[TARGET]).sample(200, random_state=1).to_csv("data/new.csv", index=False)
 frame.rename(columns={TARGET: "label"}).head(300).to_csv("data/raw/new.csv", index=False)

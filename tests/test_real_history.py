@@ -1,6 +1,7 @@
-"""This repository's own history as the template: a project made at the 0.2.0 commit, edited
-the way a team edits it, updated with ``leanops update`` to the newest version (this working
-tree, uncommitted changes included), then its own tests and its pipeline run.
+"""This repository's own history as the template: a project made at each earlier release (0.2.0,
+which vendored its machinery at the top of the package, and 0.3.0, which vendored it under
+``mlops/``), edited the way a team edits it, updated with ``leanops update`` to the newest version
+(this working tree, uncommitted changes included), then its own tests and its pipeline run.
 
 Every change to the template is thereby proven updatable from the last release. Tags do not
 travel with every copy of the repository, so they are recreated in a clone from CHANGELOG.md's
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import copier
 import pytest
@@ -28,22 +30,8 @@ from template_repo import git
 
 from generator.cli import main
 
-FROM = "0.2.0"
-# Modules of the generated suite whose code paths never read the task (tracking store, registry
-# crash safety, alerts, output guards, drift statistics on their own tables): they run once, in
-# the regression render of test_isolated_install.
-TASK_FREE = tuple(
-    f"--ignore=tests/mlops/test_{name}.py"
-    for name in (
-        "alerts",
-        "drift_simulation",
-        "outputs",
-        "registry_reliability",
-        "runs_cli",
-        "tracking",
-        "tracking_reliability",
-    )
-)
+# Releases a project is updated from: each vendored the machinery its own way.
+FROM = ("0.2.0", "0.3.0")
 PACKAGE = "ml_project"
 TEAM_MODULE = '''"""Our own feature: the mean of two measurements (team-owned)."""
 
@@ -62,14 +50,34 @@ def test_radius_texture_mean() -> None:
     frame = pd.DataFrame({"mean_radius": [10.0], "mean_texture": [20.0]})
     assert radius_texture_mean(frame).tolist() == [15.0]
 """
+# The machinery's paths a team's code imported at each release (a migration rewrites them).
+DATA_MODULE = {"0.2.0": "ml_project.data", "0.3.0": "ml_project.mlops.data"}
 TEAM_SCRIPT = '''"""Score the embedded data with our feature (imports the project package)."""
 
-from ml_project.data import load_embedded
+from {data} import load_embedded
 from ml_project.team_features import radius_texture_mean
 
 frame = load_embedded("breast_cancer")
 print(f"rows={len(frame)} mean={radius_texture_mean(frame).mean():.3f}")
 '''
+
+
+# A team module on the tracking API (0.3.0's path), and a team test on the tests' helper.
+TEAM_TRACKING = '''"""Record a run of our own (team-owned)."""
+
+from ml_project.mlops.tracking import start_run
+
+
+def record_rows(rows: int) -> None:
+    with start_run("rows-check") as run:
+        run.log_metric("rows", rows)
+'''
+TEAM_TRACKING_TEST = """from _package import load
+
+
+def test_the_helper_loads_the_embedded_data() -> None:
+    assert len(load("mlops.data").load_embedded("breast_cancer")) == 569
+"""
 
 
 def newest_tag(history: list[Release]) -> str:
@@ -124,16 +132,17 @@ def edit(file: Path, old: str, new: str) -> None:
     file.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=FROM)
 def updated(
-    template: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+    template: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory, request: Any
 ) -> tuple[Path, dict]:
-    """The project made at 0.2.0, edited, committed, then updated and merged."""
+    """The project made at an earlier release, edited, committed, then updated (not merged)."""
     clone, newest = template
+    start: str = request.param
     project = tmp_path_factory.mktemp("real") / "ml-project"
     with local.env(LEANOPS_SKIP_LOCK="1"):  # the slow tests lock for real; this one needn't
         copier.run_copy(
-            str(clone), project, defaults=True, unsafe=True, vcs_ref=f"v{FROM}", quiet=True
+            str(clone), project, defaults=True, unsafe=True, vcs_ref=f"v{start}", quiet=True
         )
     edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
     edit(project / "params.yaml", "C: 1.0", "C: 0.5")
@@ -144,14 +153,17 @@ def updated(
     (project / "src" / PACKAGE / "team_features.py").write_text(TEAM_MODULE)
     (project / "tests" / "test_team_features.py").write_text(TEAM_TEST)
     (project / "scripts").mkdir()
-    (project / "scripts" / "score.py").write_text(TEAM_SCRIPT)
+    (project / "scripts" / "score.py").write_text(TEAM_SCRIPT.replace("{data}", DATA_MODULE[start]))
+    if start == "0.3.0":
+        (project / "src" / PACKAGE / "team_tracking.py").write_text(TEAM_TRACKING)
+        (project / "tests" / "test_team_tracking.py").write_text(TEAM_TRACKING_TEST)
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "our edits")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["update", str(project), "--json", "--jobs", "1"])
     (result,) = json.loads(out.getvalue())["projects"]
-    return project, {"code": code, "newest": newest, "result": result}
+    return project, {"code": code, "newest": newest, "result": result, "from": start}
 
 
 def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Path, dict]) -> None:
@@ -170,9 +182,18 @@ def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Pat
     assert "We retrain every Monday." in (project / "README.md").read_text()
     assert (project / "src" / PACKAGE / "team_features.py").read_text() == TEAM_MODULE
     assert (project / "tests" / "test_team_features.py").read_text() == TEAM_TEST
-    # A migration may point the script's imports at moved modules (0.3.0 does); nothing else.
+    # A migration may point the script's imports at moved modules; nothing else.
     script = (project / "scripts" / "score.py").read_text()
     assert code_lines(script) == code_lines(TEAM_SCRIPT)
+    assert "from leanops_runtime.data import load_embedded" in script
+    # The vendored machinery is gone, the runtime pinned in its place.
+    assert not (project / "src" / PACKAGE / "mlops").exists()
+    assert not (project / "tests" / "mlops").exists()
+    assert 'leanops-runtime = { git = "' in (project / "pyproject.toml").read_text()
+    if outcome["from"] == "0.3.0":
+        tracking = (project / "src" / PACKAGE / "team_tracking.py").read_text()
+        assert "from leanops_runtime.tracking import start_run" in tracking
+        assert code_lines(tracking) == code_lines(TEAM_TRACKING)
 
 
 @pytest.mark.slow
@@ -183,9 +204,7 @@ def test_the_updated_project_passes_its_tests_and_runs_its_pipeline(
     branch = outcome["result"]["branch"]
     if git(project, "rev-parse", "HEAD") != git(project, "rev-parse", branch):
         git(project, "merge", "-q", "--no-edit", branch)
-    # The classification run of the generated suite (see test_render), MLflow's tests too, but
-    # for the modules no task reaches (TASK_FREE).
-    tests = run_project_tests(project, "-rs", *TASK_FREE)
+    tests = run_project_tests(project, "-rs")
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert " skipped" not in tests.stdout.strip().splitlines()[-1], tests.stdout[-3000:]
     env = {"PYTHONPATH": str(project / "src")}

@@ -14,7 +14,7 @@ import pytest
 from template_repo import git, make_tiny_template, release, tiny_project
 
 from generator.cli import main
-from generator.relock import export_command, relock
+from generator.relock import export_command, relock, without_runtime
 
 PYPROJECT = '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
 GROUPS = "\n[dependency-groups]\ndev = []\n"
@@ -45,6 +45,19 @@ def test_the_export_command_is_read_from_the_header(tmp_path: Path) -> None:
     requirements.write_text("x==1\n")
     assert export_command(requirements) is None
     assert export_command(tmp_path / "missing.lock") is None
+
+
+def test_a_project_that_pins_the_runtime_exports_without_it(tmp_path: Path) -> None:
+    """A 0.3.0 header re-exported after the update to the runtime: the git pin (no hash) is left
+    out, where the template's own command has it, so pip's hash mode takes the file."""
+    export = EXPORT.split()
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    assert without_runtime(export, tmp_path) == export
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + 'dependencies = ["leanops-runtime"]\n')
+    changed = without_runtime(export, tmp_path)
+    at = changed.index("--no-emit-project")
+    assert changed[at + 1] == "--no-emit-package=leanops-runtime"
+    assert without_runtime(changed, tmp_path) == changed
 
 
 def test_a_dependency_change_is_relocked_on_the_update_branch(tmp_path: Path) -> None:

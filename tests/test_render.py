@@ -2,11 +2,10 @@
 
 For every combination: the exact file set, no Jinja left over, every answer recorded, ruff clean
 (mypy, whose input is the same Python for every answer, runs in the pre-commit hooks of
-``test_template_ci``). The generated project's own test suite runs once per distinct code path (only
-``ml_task`` changes what its Python does), each in the test that needs it anyway:
+``test_template_ci``). The generated project's own small suite runs where a test needs it anyway:
 classification in ``test_real_history`` (a project updated to this template), regression in
-``test_isolated_install`` (a locked, installed environment). A shallow clone cannot run the first:
-then ``test_classification_suite_without_history`` here runs it.
+``test_isolated_install`` (a locked, installed environment); the runtime's suite runs once, on
+each task, in ``runtime/tests``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, Render, run_in, run_project_tests
+from conftest import REPO, Render, run_in
 from expected_files import expected_files
 from matrix import MATRIX, matrix_id
 from ownership import owners, readme_omits
@@ -89,23 +88,13 @@ def test_matrix_render_is_clean(render: Render, answers: dict[str, object]) -> N
     check_rendered_project(render(**answers), answers)
 
 
-@pytest.mark.slow
-def test_classification_suite_without_history(render: Render) -> None:
-    """The classification suite, when ``test_real_history`` cannot run it (a shallow clone)."""
-    shallow = run_in(REPO, "git", "rev-parse", "--is-shallow-repository").stdout.strip()
-    if shallow != "true":
-        pytest.skip("test_real_history runs the classification suite on an updated project")
-    result = run_project_tests(render(ml_task="classification"))
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-
-
 def test_custom_names_reach_every_path(render: Render) -> None:
     answers = {"project_name": "churn-model", "package_name": "churn"}
     project = render(**answers)
     check_rendered_project(project, answers)
     pyproject = (project / "pyproject.toml").read_text()
-    assert 'churn-model = "churn.mlops.cli:main"' in pyproject
-    assert (project / "src/churn/mlops/cli/app.py").is_file()
+    assert 'churn-model = "churn.__main__:main"' in pyproject
+    assert (project / "src/churn/__main__.py").is_file()
 
 
 def test_text_answers_are_escaped_in_toml(render: Render) -> None:

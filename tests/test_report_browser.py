@@ -37,7 +37,7 @@ BLUE = (37, 99, 235)  # the batch bars and run lines
 
 SHIFT = """
 from ml_project.datasets import TARGET
-from ml_project.mlops.data import load_embedded
+from leanops_runtime.data import load_embedded
 frame = load_embedded("breast_cancer").drop(columns=[TARGET])
 frame["mean_texture"] = frame["mean_texture"] + 3 * frame["mean_texture"].std()
 frame.to_csv("shifted.csv", index=False)

@@ -14,7 +14,7 @@ from conftest import REPO, render_template, run_in
 from generator.cli import main
 from generator.status import Row, age, fill
 
-TEMPLATE_CSS = REPO / "template" / "src" / "{{ package_name }}" / "mlops" / "report" / "style.css"
+TEMPLATE_CSS = REPO / "runtime" / "src" / "leanops_runtime" / "report" / "style.css"
 
 
 def git(path: Path, *args: str) -> str:

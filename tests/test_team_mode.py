@@ -43,7 +43,7 @@ USERS = {"alice": "alice-password-1234", "bob": "bob-password-1234"}
 # Runs CLI commands (a JSON list of argument lists) in this interpreter; one JSON line each.
 DRIVER = """
 import contextlib, io, json, sys
-from ml_project.mlops.cli import main
+from leanops_runtime.cli import main
 
 for args in json.loads(sys.argv[1]):
     out, err = io.StringIO(), io.StringIO()
@@ -55,8 +55,8 @@ for args in json.loads(sys.argv[1]):
 # One side of a promotion race: read production, wait at the barrier, then compare-and-set.
 RACE = """
 import pathlib, sys, time
-from ml_project.mlops.registry import RegistryError, open_registry
-from ml_project.mlops.settings import load_settings
+from leanops_runtime.registry import RegistryError, open_registry
+from leanops_runtime.settings import load_settings
 
 folder, me, rounds = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 registry = open_registry(load_settings("."), ".")
@@ -211,7 +211,7 @@ def ok(result: Result) -> str:
 
 def batch_file(clone: Path) -> None:
     code = (
-        "from ml_project.datasets import TARGET\nfrom ml_project.mlops.data import load_embedded\n"
+        "from ml_project.datasets import TARGET\nfrom leanops_runtime.data import load_embedded\n"
         "load_embedded('breast_cancer').drop(columns=[TARGET]).to_csv('batch.csv', index=False)\n"
     )
     result = run_in(clone, sys.executable, "-c", code, env={"PYTHONPATH": "src"})

@@ -1,4 +1,4 @@
-"""The package under test, found by the name ``pyproject.toml`` gives it.
+"""The project's package, found by the name ``pyproject.toml`` gives it.
 
 Test modules import the project through ``load`` so they stay plain Python, with no templating.
 """
@@ -11,14 +11,24 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
-# The template's reference configuration (params.yaml, the embedded dataset's contract, the
-# allowlist), as generated: the machinery's tests run on it, whatever data the team moved to.
-REFERENCE = ROOT / "tests" / "mlops" / "reference"
 NAME: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["leanops"][
     "package"
 ]
 
 
+importlib.import_module(NAME)  # binds the leanops runtime to the project's package
+
+
 def load(module: str) -> ModuleType:
-    """Import ``<package>.<module>``."""
+    """Import ``<package>.<module>`` (importing the package binds the leanops runtime to it).
+
+    ``load("mlops.<module>")`` (before 0.4.0 the machinery was ``<package>.mlops``) still gives
+    ``leanops_runtime.<module>`` for one version, with a DeprecationWarning: import it directly.
+    """
+    if module.startswith("mlops."):
+        import warnings
+
+        runtime = "leanops_runtime." + module.removeprefix("mlops.")
+        warnings.warn(f"load({module!r}): import {runtime}", DeprecationWarning, stacklevel=2)
+        return importlib.import_module(runtime)
     return importlib.import_module(f"{NAME}.{module}")

@@ -1,35 +1,27 @@
-"""Shared fixtures: a throwaway project folder with the template's reference configuration.
+"""Shared fixtures of the project's tests.
 
-The machinery's tests (``tests/mlops``) run on ``tests/mlops/reference`` — the configuration and
-embedded dataset the template generated — not on the team's own ``params.yaml`` and
-``contracts/``: a team that moves to its own table (whose data is not in git) keeps a green
-suite. Your own tests can do the same, or read your configuration from ``ROOT``.
+The leanops runtime is tested where it is made; these tests check the team's own code and
+configuration (``test_configuration.py``, ``test_datasets.py``) and that the whole flow runs in
+this environment (``test_smoke.py``).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from _package import NAME, REFERENCE
+from _package import NAME
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch project folder with the reference params, contract and allowlist; the cwd.
-
-    Environment overrides of the developer's shell are removed so tests see params.yaml alone
-    (except the tracking backend, pinned to the local store).
-    """
-    shutil.copytree(REFERENCE, tmp_path, dirs_exist_ok=True)
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder as the cwd, with no setting overridden by the developer's shell
+    (except the tracking backend, pinned to the embedded store)."""
     prefix = f"{NAME.upper()}_"
     for key in list(os.environ):
         if key.startswith(prefix):
             monkeypatch.delenv(key)
-    # Runs go to the embedded store: an MLflow store costs seconds per new folder. The MLflow
-    # backend has its own tests (test_tracking_mlflow.py).
     monkeypatch.setenv(f"{prefix}TRACKING_BACKEND", "local")
     monkeypatch.chdir(tmp_path)
     return tmp_path

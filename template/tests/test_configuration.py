@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from _package import ROOT, load
+from leanops_runtime import contract as contract_mod
+from leanops_runtime import settings as config
+from leanops_runtime import train
 
-config = load("mlops.settings")
-contract_mod = load("mlops.contract")
 features = load("features")
-train = load("mlops.train")
 
 ROWS = 40
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from _package import load
+from leanops_runtime import data
 
-data = load("mlops.data")
 datasets = load("datasets")
 
 

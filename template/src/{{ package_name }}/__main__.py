@@ -1,5 +1,9 @@
-"""``python -m <package>`` runs the project CLI."""
+"""The project's command (``<project> COMMAND`` or ``python -m <package> COMMAND``): the leanops
+runtime's command line, serving this package (importing the package bound it to the runtime)."""
 
-from .mlops.cli import main
+from leanops_runtime.cli import main
 
-raise SystemExit(main())
+__all__ = ["main"]
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,7 +3,7 @@
 **Yours to change.** Add an entry to offer another scikit-learn compatible estimator (any class
 whose constructor takes keyword hyperparameters); its hyperparameters go under
 ``train.hyperparameters.<name>`` in params.yaml. Template updates merge into this file but rarely
-touch it; the training machinery (``mlops/train.py``) only reads ``ESTIMATORS``.
+touch it; the leanops runtime only reads ``ESTIMATORS``.
 """
 
 from __future__ import annotations

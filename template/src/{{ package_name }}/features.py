@@ -9,10 +9,9 @@ Anything you add must be a scikit-learn transformer that skops can save (see doc
 
 from __future__ import annotations
 
+from leanops_runtime.contract import Contract
+from leanops_runtime.features import default_preprocessor
 from sklearn.compose import ColumnTransformer
-
-from .mlops.contract import Contract
-from .mlops.features import default_preprocessor
 
 
 def build_features(contract: Contract) -> ColumnTransformer:

@@ -1,0 +1,313 @@
+"""Migration to 0.4.0: the machinery is the ``leanops_runtime`` library; point your code at it.
+
+Up to 0.3.0 each project vendored the machinery (``src/<package>/mlops/``, ``tests/mlops/``); from
+0.4.0 it is the ``leanops-runtime`` library the project pins, with the same module tree:
+``<package>.mlops.X.Y`` is ``leanops_runtime.X.Y``. Copier's merge knows nothing of the modules,
+scripts, tests and notebooks you wrote that import the old paths, so after the merge this script
+rewrites them (imports, relative ones inside ``src/<package>/``, dotted uses, ``mock.patch``
+targets), calls the constants that became functions where that is 1:1 (``tracking.ENV_DB`` ->
+``tracking.env_db()``) and reports, one line each, what is left to you: other uses of those
+constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``leanops update``
+keeps the ones you edited; nothing uses them now) and registered models whose file names a
+``<package>.mlops`` type (no longer trusted: retrain them).
+
+Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
+it unless already there, as the update's follow-ups. Idempotent and standard library only: a
+second run changes nothing and says only what is still left to do. It never touches ``.git``,
+virtual environments, tool caches or model files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+VERSION = "0.4.0"
+RUNTIME = "leanops_runtime"
+NOTES_ENV = "LEANOPS_NOTES"  # a file to append follow-ups to, one line each (set by leanops)
+CHECKOUT_ENV = "LEANOPS_CHECKOUT"  # the user's checkout, read only: its models/ is not in git
+SKIPPED_DIRS = {".git", ".venv", "venv", ".nox", ".tox", "node_modules", "__pycache__", ".leanops"}
+SKIPPED_DIRS |= {".mypy_cache", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints"}
+# Constants of 0.3.0 that are functions in 0.4.0: name -> (function, runtime modules defining it).
+CALLS = {
+    "PACKAGE": ("package", ("",)),
+    "ENV_DB": ("env_db", ("tracking", "tracking.store")),
+    "ENV_BACKEND": ("env_backend", ("tracking", "tracking.backend")),
+}
+# Where a change to a machinery module goes now, by the module's first name.
+EXTENSION_POINTS = {
+    "features": "features.py (feature steps)",
+    "train": "estimators.py (estimators)",
+    "data": "datasets.py (data loading)",
+    "settings": "params.yaml (settings)",
+    "config": "params.yaml (settings)",
+}
+OLD_TEST_FILES = ("_models.py", "_frames.py", "test_features.py")  # the machinery's, in tests/
+OLD_CONSTANT = re.compile(rf"\b{RUNTIME}(?:\.\w+)*\.({'|'.join(CALLS)})\b(?!\()")
+LOAD_NOTE = (
+    "`{0}` gives leanops_runtime.{1} for one more version only (with a DeprecationWarning): "
+    "import leanops_runtime.{1} instead"
+)
+
+
+def say(message: str) -> None:
+    """Progress for the person running the update (stderr, like Copier's messages)."""
+    print(f"leanops migration {VERSION}: {message}", file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    """Something left to the team: said on stderr and, under leanops, kept as a follow-up."""
+    message = " ".join(message.split())  # one line
+    say(message)
+    notes = os.environ.get(NOTES_ENV)
+    if notes:
+        line, path = f"{VERSION} migration: {message}", Path(notes)
+        if line not in (path.read_text(encoding="utf-8").splitlines() if path.is_file() else []):
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+
+
+def call_of(name: str) -> str:
+    """What replaces the constant ``name``: ``leanops_runtime.tracking.env_db()``."""
+    function, (home, *_) = CALLS[name]
+    return ".".join(filter(None, (RUNTIME, home, function))) + "()"
+
+
+def rewrite(text: str, package: str, dots: str | None = None) -> str:
+    """Every ``<package>.mlops`` module path in ``text`` pointed at the runtime; ``dots``: how a
+    relative import names the package from this file (None: not a module of the package)."""
+    text = re.sub(rf"(?<![\w.]){re.escape(package)}\.mlops\b", RUNTIME, text)
+    home = re.escape(package) + (f"|{re.escape(dots)}" if dots else "")
+    named = r"import[ \t]+(?:mlops[ \t]+as[ \t]+(\w+)|(mlops))(?=[ \t]*(?:#|\r?$))"
+    text = re.sub(
+        rf"(?m)^([ \t]*)from[ \t]+(?:{home})[ \t]+{named}", rf"\1import {RUNTIME} as \2\3", text
+    )
+    if dots:
+        text = re.sub(rf"(?m)^([ \t]*from[ \t]+){re.escape(dots)}mlops\b", rf"\1{RUNTIME}", text)
+    return text
+
+
+def loaded(node: ast.AST) -> str | None:
+    """The runtime module a tests' ``load("mlops.x")`` call gives, or None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "load":
+        argument = node.args[0] if len(node.args) == 1 else None
+        if isinstance(argument, ast.Constant) and str(argument.value).startswith("mlops."):
+            return str(argument.value).removeprefix("mlops.")
+    return None
+
+
+def runtime_names(tree: ast.AST) -> dict[str, str]:
+    """Names bound to runtime modules (``t`` of ``from leanops_runtime import tracking as t``,
+    ``tracking = load("mlops.tracking")``) -> the module, ``""`` for the package itself."""
+    names = {RUNTIME: ""}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name.split(".")[0] == RUNTIME:
+                    names[alias.asname] = alias.name.removeprefix(RUNTIME).lstrip(".")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == RUNTIME:
+            base = (node.module or "").removeprefix(RUNTIME)
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{base}.{alias.name}".lstrip(".")
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            module = loaded(node.value)
+            if module is not None:
+                names[node.targets[0].id] = module
+    return names
+
+
+def module_of(node: ast.expr, names: dict[str, str]) -> str | None:
+    """The runtime module an expression stands for, or None."""
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = module_of(node.value, names)
+        return None if base is None else f"{base}.{node.attr}".lstrip(".")
+    return loaded(node)
+
+
+def left_over(node: ast.AST, package: str, dots: str | None) -> list[str]:
+    """What no rewrite does at ``node``: an old constant imported or named in a string, and
+    ``mlops`` imported beside other names."""
+    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == RUNTIME:
+        return [
+            f"`{alias.name}` from {node.module} is gone: import the function and call it where "
+            f"it is used: {call_of(alias.name)}"
+            for alias in node.names
+            if alias.name in CALLS
+        ]
+    if isinstance(node, ast.ImportFrom) and "mlops" in (alias.name for alias in node.names):
+        relative = node.level and not node.module and dots == "." * node.level
+        if relative or (node.level == 0 and node.module == package):
+            return [f"split this import by hand: `import {RUNTIME} as mlops`, the rest as it is"]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [f"`{m[0]}` is gone: use {call_of(m[1])}" for m in OLD_CONSTANT.finditer(node.value)]
+    return []
+
+
+def check(
+    text: str, package: str, dots: str | None, *, tests: bool, mask: bool
+) -> tuple[str, list[tuple[int, str]]]:
+    """``text`` (already rewritten) with the old constants called where the module they are read
+    from has the function (``tracking.ENV_DB`` -> ``tracking.env_db()``), and what is left to do,
+    by line; ``tests``: report ``load("mlops.x")``; ``mask``: blank notebook magics
+    (``%time``, ``!pip``) so a cell parses. Text that does not parse is returned as it is."""
+    try:
+        tree = ast.parse(re.sub(r"(?m)^[ \t]*[%!].*$", "", text) if mask else text)
+    except (SyntaxError, ValueError):
+        return text, []
+    names, edits, reports = runtime_names(tree), [], []
+    for node in ast.walk(tree):
+        line, module = getattr(node, "lineno", 0), loaded(node)
+        if isinstance(node, ast.Attribute) and node.attr in CALLS:
+            base, (function, homes) = module_of(node.value, names), CALLS[node.attr]
+            end = node.end_col_offset or 0  # ast columns count UTF-8 bytes
+            if base in homes and isinstance(node.ctx, ast.Load):
+                edits.append((node.end_lineno or line, end - len(node.attr), end, f"{function}()"))
+            elif base is not None:
+                reports.append((line, f"`{ast.unparse(node)}` is gone: use {call_of(node.attr)}"))
+        elif tests and module is not None:
+            reports.append((line, LOAD_NOTE.format(ast.unparse(node), module)))
+        else:
+            reports += [(line, message) for message in left_over(node, package, dots)]
+    lines = text.split("\n")
+    for number, start, end, call in sorted(edits, reverse=True):
+        raw = lines[number - 1].encode()
+        lines[number - 1] = (raw[:start] + call.encode() + raw[end:]).decode()
+    return "\n".join(lines), reports
+
+
+def migrate_source(text: str, package: str, name: str, cell: int | None = None) -> str:
+    """The file ``name`` of the project (or its notebook ``cell``) migrated; what is left to do
+    is warned, by line."""
+    parts = name.split("/")
+    dots = "." * (len(parts) - 2) if parts[:2] == ["src", package] and cell is None else None
+    tests = parts[0] == "tests"
+    new, reports = check(rewrite(text, package, dots), package, dots, tests=tests, mask=bool(cell))
+    where = f"{name}:" if cell is None else f"{name} cell {cell} line "
+    for number, message in sorted(set(reports)):
+        warn(f"{where}{number}: {message}")
+    return new
+
+
+def migrate_notebook(text: str, package: str, name: str) -> str:
+    """A notebook (JSON) with its code cells migrated; the text as is when nothing changes."""
+    notebook = json.loads(text)
+    changed = False
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        source = cell.get("source", [])
+        if cell.get("cell_type") != "code" or not isinstance(source, (list, str)):
+            continue
+        new = migrate_source("".join(source), package, name, number)
+        if new != "".join(source):
+            cell["source"] = new if isinstance(source, str) else new.splitlines(keepends=True)
+            changed = True
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n" if changed else text
+
+
+def machinery_note(relative: Path, package: str) -> str | None:
+    """For a file of the 0.3.0 machinery still here (``leanops update`` keeps the ones a team
+    edited), where its kind of change goes now; None for any other file."""
+    source = relative.parts[:3] == ("src", package, "mlops")
+    test = relative.parent == Path("tests") and relative.name in OLD_TEST_FILES
+    if not (source or test or relative.parts[:2] == ("tests", "mlops")):
+        return None
+    module = relative.with_suffix("") if relative.suffix == ".py" else relative.parent
+    inner = [part for part in module.parts[3:] if part != "__init__"]
+    key = (inner or [""])[0] if source else relative.stem.removeprefix("test_")
+    own = f"{'a module' if source else 'a test'} of your own calling the public API "
+    what = f"{'.'.join([RUNTIME, *inner])} provides" if source else "the runtime's tests cover"
+    return (
+        f"{relative.as_posix()}: 0.3.0 machinery, dead code now ({what} it): move your change of "
+        f"it to {EXTENSION_POINTS.get(key, own + f'(`from {package} import ...`)')}, then delete "
+        "the file"
+    )
+
+
+def schema_objects(model: Path) -> list[dict[str, object]]:
+    """Every object a skops file's ``schema.json`` describes (each names its ``__module__`` and
+    ``__class__``), read from the zip archive without loading the model; [] if unreadable."""
+    objects: list[dict[str, object]] = []
+
+    def collect(item: dict[str, object]) -> dict[str, object]:
+        objects.append(item)
+        return item
+
+    try:
+        with zipfile.ZipFile(model) as archive:
+            json.loads(archive.read("schema.json"), object_hook=collect)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return []
+    return objects
+
+
+def old_models(models: Path, package: str) -> Iterator[str]:
+    """A note for each registered version whose model file names a ``<package>.mlops`` type."""
+    versions = [p for p in models.glob("*/v*/model.skops") if re.fullmatch(r"v\d+", p.parent.name)]
+    for path in sorted(versions, key=lambda p: (p.parent.parent.name, int(p.parent.name[1:]))):
+        types = {f"{o.get('__module__')}.{o.get('__class__')}" for o in schema_objects(path)}
+        old = sorted(name for name in types if name.startswith(f"{package}.mlops."))
+        now = ", ".join(RUNTIME + name.removeprefix(f"{package}.mlops") for name in old)
+        if old:
+            yield (
+                f"retrain (pipeline) before promoting or predicting with {path.parent.name} of "
+                f"{path.parent.parent.name}: its model file names {', '.join(old)}, now {now}"
+            )
+
+
+def files(project: Path) -> Iterator[Path]:
+    """Every file of the project but those in git's, virtual environments' and tools' folders."""
+    for root, dirs, names in os.walk(project):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        yield from (Path(root) / name for name in sorted(names))
+
+
+def migrate(project: Path, package: str, checkout: Path | None = None) -> list[Path]:
+    """Migrate ``project`` (models are read in ``checkout`` when given); returns changed files."""
+    changed, notes = [], []
+    for path in files(project):
+        relative, name = path.relative_to(project), path.relative_to(project).as_posix()
+        note = machinery_note(relative, package)
+        if note or path.suffix not in {".py", ".ipynb"} or path.is_symlink():
+            notes += [note] if note else []
+            continue
+        try:
+            text = path.read_bytes().decode("utf-8")
+            if path.suffix == ".ipynb":
+                new = migrate_notebook(text, package, name)
+            else:
+                new = migrate_source(text, package, name)
+        except ValueError:  # not UTF-8, or a notebook that is not JSON
+            say(f"{name} is not UTF-8 text or valid JSON: left as is")
+            continue
+        if new != text:
+            path.write_bytes(new.encode("utf-8"))
+            changed.append(path)
+            say(f"pointed {name} at {RUNTIME}")
+    for note in [*notes, *old_models((checkout or project) / "models", package)]:
+        warn(note)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Migrate the project in the current folder (Copier runs migrations there)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--package", required=True, help="the project's import package")
+    args = parser.parse_args(argv)
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.package):
+        say(f"not a package name: {args.package!r}; nothing done")
+        return 0
+    checkout = os.environ.get(CHECKOUT_ENV)
+    migrate(Path.cwd(), args.package, Path(checkout) if checkout else None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

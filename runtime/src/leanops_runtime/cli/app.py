@@ -1,0 +1,104 @@
+"""Parser, logging and exit codes shared by every command.
+
+Expected failures (``errors.UserError``) print one line and exit with the error's code (2 to fix
+a setting or a file, 1 when data or a model was refused); an unexpected exception prints one line
+too, with a hint to rerun with ``--traceback``. Heavy libraries are imported inside the handlers,
+so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from .. import errors, logs, package
+from . import info, monitor, pipeline, predict, registry, runs
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace], int]
+# Modules that add sub-commands: each has ``register(subparsers)`` and sets ``handler`` on its
+# parsers, a function ``(args) -> int`` returning the exit code.
+COMMAND_MODULES: tuple[ModuleType, ...] = (info, pipeline, runs, registry, predict, monitor)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog=package().replace("_", "-"),
+        description="Data contracts, a tracked pipeline, a model registry and drift checks.",
+    )
+    add_global_options(parser, default=None)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    for command in _all_subparsers(parser):
+        # Accepted after the command too (``pipeline --log-format json``); SUPPRESS keeps a
+        # value given before the command.
+        add_global_options(command, default=argparse.SUPPRESS)
+    return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``--log-format``, ``--verbose`` and ``--traceback``, on the main parser and every command."""
+    parser.add_argument(
+        "--log-format",
+        choices=logs.LOG_FORMATS,
+        default="text" if default is None else default,
+        help="text for people (default), json for one JSON object per log line",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="also log debug messages",
+    )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        default=False if default is None else default,
+        help="show the full traceback of an unexpected error",
+    )
+
+
+def _all_subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command and sub-command parser below ``parser`` (``runs list``, ``contract check``)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:  # argparse has no public walk of sub-commands
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.extend([child, *_all_subparsers(child)])
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    args = build_parser().parse_args(argv)
+    logs.configure(args.log_format, verbose=args.verbose)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except errors.UserError as error:
+        log.error("%s", errors.first_line(error))
+        for line in error.details():
+            log.error("  %s", line)
+        return error.exit_code
+    except OSError as error:  # a file we were asked to read or write: permission, disk full, ...
+        where = f" ({error.filename})" if error.filename else ""
+        log.error("%s%s", error.strerror or errors.first_line(error), where)
+        return errors.EXIT_USAGE
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+    except Exception as error:
+        if args.traceback:
+            raise
+        log.error(
+            "unexpected %s: %s (rerun with --traceback and report it)",
+            type(error).__name__,
+            errors.first_line(error),
+        )
+        return errors.EXIT_INTERNAL

@@ -1,0 +1,189 @@
+"""Datasets: raw files or a loader's data, a seeded split, and the ingest stage.
+
+The pipeline works offline: nothing is downloaded, the default datasets come with scikit-learn.
+Ingest reads ``data/raw/<dataset>.parquet`` or ``.csv`` when present (by the contract's reading
+rules: delimiter, missing-value markers, text and date columns), else the loader of that name in
+``datasets.py``; validates it against ``contracts/<dataset>.yaml`` BEFORE anything else, and only
+then writes ``data/processed/<dataset>.parquet``. Every output is written atomically (temp file +
+``os.replace``), so a failed run leaves the previous outputs untouched. No column name is fixed
+here: the target and the id are whatever the contract names.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .contract import Contract, Table
+from .errors import UserError
+from .files import write_atomic
+
+log = logging.getLogger(__name__)
+
+
+class DataError(UserError):
+    """The data cannot be used; the message is one line meant for the user."""
+
+
+def load_embedded(name: str) -> pd.DataFrame:
+    """The dataset ``name`` from a loader registered in ``datasets.py`` (the team's file)."""
+    from .team import datasets
+
+    loaders = datasets()
+    if name not in loaders:
+        known = ", ".join(sorted(loaders))
+        raise DataError(f"no loader for dataset {name!r} in datasets.py (known: {known})")
+    return loaders[name]()
+
+
+def split(
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    test_size: float = 0.2,
+    seed: int = 42,
+    stratify: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split rows into train and test sets; the same seed always gives the same split.
+
+    Stratified (classification) when every class has at least two rows; otherwise a plain
+    split, with a warning naming the rare classes.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if target not in frame.columns:
+        raise DataError(f"target column {target!r} not in data")
+    if len(frame) < 2:
+        raise DataError(f"need at least 2 rows to split, got {len(frame)}")
+    labels = None
+    if stratify:
+        counts = frame[target].value_counts()
+        rare = counts[counts < 2]
+        if rare.empty:
+            labels = frame[target]
+        else:
+            shown = ", ".join(repr(label) for label in list(rare.index)[:5])
+            log.warning("class(es) with a single row: %s; the split is not stratified", shown)
+    train, test = train_test_split(frame, test_size=test_size, random_state=seed, stratify=labels)
+    return train, test
+
+
+RAW_DIR = Path("data/raw")
+PROCESSED_DIR = Path("data/processed")
+RAW_SUFFIXES = (".parquet", ".csv")
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame as Parquet, atomically."""
+    return write_atomic(path, frame.to_parquet(index=False))
+
+
+def raw_path(dataset: str, root: Path | str = ".") -> Path | None:
+    """``data/raw/<dataset>.parquet`` or ``.csv`` when one exists (Parquet first), else None."""
+    for suffix in RAW_SUFFIXES:
+        candidate = Path(root) / RAW_DIR / f"{dataset}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_source(
+    contract: Contract, root: Path | str = ".", source: Path | str | None = None
+) -> tuple[Table, str]:
+    """The contract's dataset read by its rules, and where it came from.
+
+    ``source`` when given, else ``data/raw/<dataset>.parquet|.csv``, else the loader of that
+    name in ``datasets.py``.
+    """
+    from .contract import prepare, read_data
+
+    dataset = contract.name
+    path = Path(source) if source is not None else raw_path(dataset, root)
+    if path is not None:
+        return read_data(path, contract), str(path)
+    from .team import datasets
+
+    if dataset not in datasets():
+        raise DataError(
+            f"no data/raw/{dataset}.csv or .parquet and no loader named {dataset!r} in datasets.py"
+        )
+    return prepare(contract, load_embedded(dataset)), f"embedded:{dataset}"
+
+
+def processed_path(dataset: str, root: Path | str = ".") -> Path:
+    """Where ingest writes the validated dataset."""
+    return Path(root) / PROCESSED_DIR / f"{dataset}.parquet"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What ingest produced: the validated frame, where it came from and where it was written."""
+
+    frame: pd.DataFrame
+    source: str
+    output: Path
+    report: Path
+    dropped: int = 0  # rows without a target, dropped because the contract says so
+
+
+def checked(
+    contract: Contract,
+    root: Path | str = ".",
+    source: Path | str | None = None,
+    *,
+    batch: bool = False,
+) -> tuple[pd.DataFrame, str, Path, int]:
+    """Read and validate (rows without a target dropped only if the contract says so).
+
+    ``batch``: a file with no target column at all is checked as a batch to predict, by every
+    rule but the target's (``contract check`` of a new batch; training never passes it).
+    Returns the frame, its origin, the report and the rows dropped; raises
+    ``contract.ContractViolation`` (report written) on any failure.
+    """
+    from .contract import check_frame
+    from .contract.reading import drop_missing_target
+
+    table, origin = load_source(contract, root, source)
+    if batch and contract.target not in table.frame.columns:
+        log.info("no target column %r: checked as a batch to predict", contract.target)
+        frame, report = check_frame(
+            contract.without_target(), table.frame, source=origin, root=root, reading=table.failures
+        )
+        return frame, origin, report, 0
+    frame, dropped = drop_missing_target(contract, table.frame)
+    if dropped:
+        log.warning(
+            "dropped %d row(s) without a target %r (the contract says missing_target: drop)",
+            dropped,
+            contract.target,
+        )
+    frame, report = check_frame(
+        contract, frame, source=origin, root=root, reading=table.failures, dropped=dropped
+    )
+    return frame, origin, report, dropped
+
+
+def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> IngestResult:
+    """Read, validate by the dataset's contract FIRST, then write the processed Parquet file.
+
+    A contract violation raises ``contract.ContractViolation`` (report written under
+    ``reports/``) before anything under ``data/processed/`` is touched.
+    """
+    from .contract import load_contract
+
+    root = Path(root)
+    contract = load_contract(dataset, root)
+    frame, origin, report, dropped = checked(contract, root, source)
+    output = write_parquet(frame, processed_path(dataset, root))
+    return IngestResult(frame=frame, source=origin, output=output, report=report, dropped=dropped)
+
+
+def load_processed(dataset: str, root: Path | str = ".") -> pd.DataFrame:
+    """The validated dataset ingest wrote; a clear error when ingest has not run."""
+    path = processed_path(dataset, root)
+    if not path.is_file():
+        raise DataError(f"{path} not found: run `ingest` first")
+    return pd.read_parquet(path)

@@ -1,0 +1,348 @@
+"""Gather what the report shows, into typed records: the only module that reads the registry,
+the run store and the check reports. Rendering (``html``, ``charts``) never touches them.
+
+Everything is about ONE dataset, params.yaml's (``data.dataset``): its model line in the
+registry, its pipeline runs (tagged ``dataset``), its contract report and the newest drift report
+checked against its models. Other datasets' runs are counted in a note, never mixed in, and so
+are older drift reports that do not say which dataset they checked.
+
+Every part is optional: an empty project (nothing trained yet) gives a snapshot with empty parts,
+and a part that cannot be read (a corrupt file) is left empty with a note, never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import package
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+    from ..registry import Registry, State
+    from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+REPORTS_DIR = Path("reports")
+RECENT_RUNS = 30
+AUDIT_SHOWN = 50
+Json = dict[str, "JsonValue"]
+
+
+@dataclass
+class ModelCard:
+    """The production model: what it is, where it came from, how it compares."""
+
+    version: int
+    since: str | None  # when it became production
+    by: str | None
+    action: str | None  # promote, force-promote or rollback
+    reason: str | None
+    created_at: str | None
+    run_id: str | None
+    data_fingerprint: str | None
+    data_rows: int | None
+    contract_version: str | None
+    metrics: dict[str, float]  # at promotion, on the held-out rows (else at training)
+    previous_version: int | None
+    previous_metrics: dict[str, float] | None  # the previous production model, same rows
+    baseline_metrics: dict[str, float] | None  # a constant prediction, same rows
+    baseline_note: str = ""
+
+
+@dataclass
+class RunPoint:
+    """One tracked pipeline run (times are POSIX seconds)."""
+
+    id: str
+    name: str
+    status: str
+    start: float
+    end: float | None  # None while it runs
+    user: str | None
+    model_version: str | None
+    metrics: dict[str, float]
+
+
+@dataclass
+class ContractCheck:
+    """The last contract check (``reports/contract_<dataset>.json``)."""
+
+    dataset: str
+    contract_version: str | None
+    source: str | None
+    rows: int | None
+    passed: bool
+    failure_count: int
+    failures: list[Json]
+    checked_at: str
+
+
+@dataclass
+class DriftCheck:
+    """The last drift check of the dataset's models (newest ``reports/drift-*.json`` naming it)."""
+
+    path: str
+    dataset: str
+    input: str | None
+    model_version: int | None
+    created_at: str | None
+    rows: int | None
+    status: str
+    alpha: float | None
+    features: list[Json]
+
+
+@dataclass
+class Snapshot:
+    """Everything the report and ``reports/status.json`` show."""
+
+    project: str
+    dataset: str  # params.yaml's: every part below is about it
+    generated_at: str
+    task: str
+    backend: str
+    production: ModelCard | None = None
+    candidate: int | None = None
+    versions: int = 0
+    runs: list[RunPoint] = field(default_factory=list)  # the dataset's, oldest first
+    other_runs: int = 0  # pipeline runs of other datasets, not shown
+    contract: ContractCheck | None = None
+    drift: DriftCheck | None = None
+    drift_unnamed: int = 0  # drift reports that name no dataset (older ones), not shown
+    audit: list[dict[str, object]] = field(default_factory=list)  # newest first
+    notes: list[str] = field(default_factory=list)
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _mtime(path: Path) -> str:
+    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    return stamp.isoformat(timespec="seconds")
+
+
+def _floats(value: object) -> dict[str, float] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float)}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# ----------------------------------------------------------------------------------- registry
+
+
+def _production(registry: Registry, state: State) -> ModelCard | None:
+    """The production model's card, from its registered version and the change that made it."""
+    from ..metrics import split_baseline
+
+    version = state.production
+    if version is None:
+        return None
+    entry = state.versions[version]
+    moved = next(
+        (
+            record
+            for record in reversed(state.records)
+            if record["alias"] == "production" and record["to"] == version
+        ),
+        None,
+    )
+    fingerprint = entry.get("data_fingerprint")
+    previous = moved["from"] if moved is not None else None
+    at_promotion = _floats(moved.get("metrics")) if moved is not None else None
+    own, baseline = split_baseline(at_promotion or dict(entry["metrics"]))
+    previous_metrics = _floats(moved.get("production_metrics")) if moved is not None else None
+    if previous_metrics is None and previous is not None and previous in state.versions:
+        previous_metrics = dict(state.versions[previous]["metrics"])
+    if previous_metrics is not None:
+        previous_metrics = split_baseline(previous_metrics)[0]
+    card = ModelCard(
+        version=version,
+        since=moved["time"] if moved is not None else None,
+        by=moved["who"] if moved is not None else None,
+        action=moved["action"] if moved is not None else None,
+        reason=moved.get("reason") if moved is not None else None,
+        created_at=entry["created_at"],
+        run_id=entry.get("run_id"),
+        data_fingerprint=fingerprint["sha256"] if fingerprint else None,
+        data_rows=fingerprint["rows"] if fingerprint else None,
+        contract_version=_text(entry.get("contract_version")),
+        metrics=own,
+        previous_version=previous,
+        previous_metrics=previous_metrics,
+        baseline_metrics=baseline or None,
+    )
+    if baseline:
+        what = "most frequent class" if entry["task"] == "classification" else "mean"
+        card.baseline_note = f"constant prediction ({what} of the held-out rows)"
+    else:
+        card.baseline_metrics, card.baseline_note = _baseline(registry, version)
+    return card
+
+
+def _baseline(registry: Registry, version: int) -> tuple[dict[str, float] | None, str]:
+    """A constant prediction (majority class or mean) scored on the version's held-out rows, for
+    versions registered before the baseline was part of their metrics."""
+    try:
+        from ..metrics import baseline_scores
+
+        frame, entry = registry.holdout(version)
+        baseline = baseline_scores(entry["task"], frame[entry["target"]])
+    except Exception as error:  # no held-out rows, or unreadable: the card shows none
+        log.debug("no baseline: %s", error)
+        return None, ""
+    what = "most frequent class" if entry["task"] == "classification" else "mean"
+    return baseline or None, f"constant prediction ({what} of the held-out rows)"
+
+
+def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
+    from ..registry import open_registry
+
+    try:
+        registry = open_registry(settings, root)
+        state = registry.state()
+    except Exception as error:  # an unreachable server or a damaged log: say so, show the rest
+        snapshot.notes.append(f"model registry unreadable: {error}")
+        return
+    snapshot.versions = len(state.versions)
+    snapshot.candidate = state.candidate
+    snapshot.audit = [dict(record) for record in state.records[-AUDIT_SHOWN:]][::-1]
+    snapshot.production = _production(registry, state)
+
+
+# --------------------------------------------------------------------------------------- runs
+
+
+def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
+    from ..tracking import run_store
+
+    try:
+        store = run_store(settings, root)
+        if not store.exists():
+            return
+        own = f"dataset={snapshot.dataset}"
+        found = store.list_runs(name="pipeline", tag=own, limit=RECENT_RUNS)
+        runs = [store.get_run(run["id"]) for run in found]
+        every = len(store.list_runs(name="pipeline"))
+        snapshot.other_runs = every - len(store.list_runs(name="pipeline", tag=own))
+    except Exception as error:
+        snapshot.notes.append(f"run store unreadable: {error}")
+        return
+    snapshot.runs = [
+        RunPoint(
+            id=run["id"],
+            name=run["name"],
+            status=run["status"],
+            start=float(run["start_time"]),
+            end=None if run["end_time"] is None else float(run["end_time"]),
+            user=run.get("user"),
+            model_version=run["tags"].get("model_version"),
+            metrics={k: v for k, v in run["metrics"].items() if not k.startswith("baseline_")},
+        )
+        for run in reversed(runs)  # oldest first, for the chart
+    ]
+
+
+# ------------------------------------------------------------------------------------ reports
+
+
+def _read_json(path: Path, snapshot: Snapshot) -> Json | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        snapshot.notes.append(f"{path.name} unreadable: {error}")
+        return None
+    if not isinstance(data, dict):
+        snapshot.notes.append(f"{path.name} is not a JSON object")
+        return None
+    return data
+
+
+def _contract_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
+    path = root / REPORTS_DIR / f"contract_{settings.data.dataset}.json"
+    if not path.is_file():
+        return
+    data = _read_json(path, snapshot)
+    if data is None:
+        return
+    failures = data.get("failures")
+    snapshot.contract = ContractCheck(
+        dataset=str(data.get("dataset", settings.data.dataset)),
+        contract_version=_text(data.get("contract_version")),
+        source=_text(data.get("source")),
+        rows=_int(data.get("rows")),
+        passed=bool(data.get("passed")),
+        failure_count=_int(data.get("failure_count")) or 0,
+        failures=[f for f in failures if isinstance(f, dict)] if isinstance(failures, list) else [],
+        checked_at=_mtime(path),
+    )
+
+
+def drift_reports(root: Path) -> list[Path]:
+    """Every ``reports/drift-*.json``, newest first (by modification time)."""
+    found = (root / REPORTS_DIR).glob("drift-*.json")
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _drift_part(snapshot: Snapshot, root: Path) -> None:
+    """The newest drift report checked against this dataset's models; reports of other datasets
+    are skipped, and those that name none (before reports did) are counted, not guessed at."""
+    for path in drift_reports(root):
+        data = _read_json(path, snapshot)
+        if data is None:
+            continue
+        dataset = data.get("dataset")
+        if dataset is None:
+            snapshot.drift_unnamed += 1
+        elif dataset == snapshot.dataset:
+            snapshot.drift = _drift_check(path, root, data)
+            return
+
+
+def _drift_check(path: Path, root: Path, data: Json) -> DriftCheck:
+    features = data.get("features")
+    alpha = data.get("alpha")
+    return DriftCheck(
+        path=str(path.relative_to(root)),
+        dataset=str(data.get("dataset")),
+        input=_text(data.get("input")),
+        model_version=_int(data.get("model_version")),
+        created_at=_text(data.get("created_at")) or _mtime(path),
+        rows=_int(data.get("rows")),
+        status=str(data.get("status", "unknown")),
+        alpha=float(alpha) if isinstance(alpha, int | float) else None,
+        features=[f for f in features if isinstance(f, dict)] if isinstance(features, list) else [],
+    )
+
+
+def collect(settings: Settings, root: Path | str = ".") -> Snapshot:
+    """Everything the report shows, read from the project at ``root``."""
+    root = Path(root)
+    snapshot = Snapshot(
+        project=package().replace("_", "-"),
+        dataset=settings.data.dataset,
+        generated_at=now(),
+        task=settings.task,
+        backend=settings.tracking_backend,
+    )
+    _registry_part(snapshot, settings, root)
+    _runs_part(snapshot, settings, root)
+    _contract_part(snapshot, settings, root)
+    _drift_part(snapshot, root)
+    return snapshot

@@ -1,0 +1,182 @@
+"""The MLflow connection every MLflow-backed part shares: where, which experiment, as whom.
+
+Where and as whom come from the settings (``settings.tracking``: ``MLFLOW_TRACKING_URI``,
+``MLFLOW_EXPERIMENT_NAME``, ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD`` from the
+environment or ``.env``), handed to MLflow here and nowhere else. Without a URI the store is a
+sqlite file in the project (``.leanops/mlflow.db``). MLflow's usage telemetry is off unless the
+environment already decides. mlflow is imported only when used: it takes seconds, and only team
+projects install it. A refused login or an unreachable server is a one-line ``TrackingError``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from .. import package
+from .api import TrackingError
+from .lineage import plain, to_json
+
+if TYPE_CHECKING:
+    from mlflow.entities import Metric, Param
+    from mlflow.tracking import MlflowClient
+
+    from ..settings import Settings
+
+DEFAULT_STORE = Path(".leanops") / "mlflow.db"
+INSTALL_HINT = "mlflow is not installed; install the mlflow extra: uv sync --extra mlflow"
+# MLflow sends usage data unless told not to (both variables are honoured by MLflow 3), and prints
+# "View run ... at: URL" on stdout, where our commands print their results.
+TELEMETRY_OFF = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "true",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+}
+STATUS_TO_MLFLOW = {
+    "finished": "FINISHED",
+    "failed": "FAILED",
+    "crashed": "KILLED",
+    "running": "RUNNING",
+}
+STATUS_FROM_MLFLOW = {value: key for key, value in STATUS_TO_MLFLOW.items()} | {
+    "SCHEDULED": "running"
+}
+TAG_PREFIX = "leanops."
+# MLflow's log_batch limits per request.
+MAX_PARAMS, MAX_METRICS = 100, 1000
+MAX_RESULTS = 50_000
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Which MLflow store or server, which experiment, and as whom (from the settings)."""
+
+    uri: str
+    experiment: str
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def of(cls, settings: Settings | None, root: Path | str = ".") -> Connection:
+        """The connection the settings describe (the default store lives in the project)."""
+        if settings is None:
+            from ..settings import load_settings
+
+            settings = load_settings(root)
+        given = settings.mlflow
+        uri = given.tracking_uri or f"sqlite:///{(Path(root) / DEFAULT_STORE).resolve()}"
+        password = given.password.get_secret_value() if given.password else None
+        return cls(uri, given.experiment or package(), given.username, password)
+
+
+def import_mlflow() -> None:
+    """Import mlflow with telemetry off; a one-line error naming the fix when it is missing."""
+    for key, value in TELEMETRY_OFF.items():
+        os.environ.setdefault(key, value)
+    try:
+        import mlflow  # noqa: F401
+    except ImportError as error:
+        raise TrackingError(INSTALL_HINT) from error
+
+
+def client(connection: Connection) -> MlflowClient:
+    """An MLflow client for ``connection``; its credentials are handed to MLflow here.
+
+    MLflow's REST client reads basic-auth credentials from these two variables on every request,
+    so they are set in this process from the settings (environment or ``.env``). One client per
+    connection and process: opening a sqlite store checks its schema, which takes a second.
+    """
+    if connection not in _clients:
+        guarded = _Guarded(_new_client(connection), connection)
+        _clients[connection] = cast("MlflowClient", guarded)
+    return _clients[connection]
+
+
+_clients: dict[Connection, MlflowClient] = {}
+# MLflow's error codes for a server that refuses the credentials, or that cannot be reached.
+REFUSED = {"UNAUTHENTICATED": "not authenticated", "PERMISSION_DENIED": "permission denied"}
+
+
+class _Guarded:
+    """An MLflow client whose refusals and unreachable servers are one-line ``TrackingError``s.
+
+    Everything else (a missing resource, a conflict) reaches the caller as MLflow raised it.
+    """
+
+    def __init__(self, wrapped: MlflowClient, connection: Connection) -> None:
+        self._wrapped = wrapped
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._wrapped, name)
+        if not callable(attribute):
+            return attribute
+        return functools.partial(self._call, attribute)
+
+    def _call(self, method: Callable[..., object], *args: object, **kwargs: object) -> object:
+        from mlflow.exceptions import MlflowException
+
+        where = f"MLflow at {self._connection.uri}"
+        try:
+            return method(*args, **kwargs)
+        except MlflowException as error:
+            if error.error_code in REFUSED:
+                who = self._connection.username or "nobody (no MLFLOW_TRACKING_USERNAME)"
+                raise TrackingError(
+                    f"{where}: {REFUSED[error.error_code]} as {who}: check "
+                    "MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (environment or .env)"
+                ) from error
+            if "failed with exception" in str(error) or "Max retries exceeded" in str(error):
+                raise TrackingError(f"{where} cannot be reached: is the server running?") from error
+            raise
+
+
+def _new_client(connection: Connection) -> MlflowClient:
+    import_mlflow()
+    from mlflow.tracking import MlflowClient
+
+    if connection.uri.startswith("sqlite:///"):
+        Path(connection.uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if connection.username is not None:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = connection.username
+    if connection.password is not None:
+        os.environ["MLFLOW_TRACKING_PASSWORD"] = connection.password
+    return MlflowClient(tracking_uri=connection.uri)
+
+
+def experiment_id(mlflow_client: MlflowClient, name: str) -> str:
+    """The id of experiment ``name``, created when missing (a race with a teammate is fine)."""
+    from mlflow.exceptions import MlflowException
+
+    found = mlflow_client.get_experiment_by_name(name)
+    if found is not None:
+        return str(found.experiment_id)
+    try:
+        return str(mlflow_client.create_experiment(name))
+    except MlflowException:  # created meanwhile by someone else
+        again = mlflow_client.get_experiment_by_name(name)
+        if again is None:
+            raise
+        return str(again.experiment_id)
+
+
+def mlflow_params(params: Mapping[str, object]) -> dict[str, str]:
+    return {str(k): to_json(plain(v)) for k, v in params.items()}
+
+
+def log_batches(
+    mlflow_client: MlflowClient,
+    run_id: str,
+    metrics: Sequence[Metric] = (),
+    params: Sequence[Param] = (),
+) -> None:
+    """``log_batch`` within MLflow's per-request limits (100 params, 1,000 metrics)."""
+    metrics, params = list(metrics), list(params)
+    for start in range(0, len(params), MAX_PARAMS):
+        mlflow_client.log_batch(run_id, params=params[start : start + MAX_PARAMS])
+    for start in range(0, len(metrics), MAX_METRICS):
+        mlflow_client.log_batch(run_id, metrics=metrics[start : start + MAX_METRICS])

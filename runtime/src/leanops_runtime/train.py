@@ -1,0 +1,270 @@
+"""Train: fit the contract's feature pipeline plus the estimator ``params.yaml`` names, seeded.
+
+Inputs: the validated dataset ingest wrote (``data/processed/<dataset>.parquet``), the contract,
+the settings. Output: ONE registered model version, the new ``candidate`` (see ``registry``):
+the fitted pipeline (skops, never pickle), the held-out rows ``evaluate`` and the promotion gate
+score it on, and drift reference statistics, each with its SHA-256 in the version's record. The
+training run (the pipeline's, or a ``train`` run of its own) names the same version and hash.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import UserError, first_line
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.base import BaseEstimator
+    from sklearn.pipeline import Pipeline
+
+    from .contract import Contract
+    from .registry import ModelVersion
+    from .settings import Settings
+    from .tracking import TrackedRun
+
+
+log = logging.getLogger(__name__)
+
+# A numeric classification target holds at most max(MIN_CLASS_LIMIT, MAX_CLASS_SHARE * rows)
+# distinct values; more is a quantity (see ``check_target``).
+MIN_CLASS_LIMIT = 50
+MAX_CLASS_SHARE = 0.05
+
+
+class TrainError(UserError):
+    """Training cannot run as configured; the message is one line meant for the user."""
+
+
+def build_estimator(
+    task: str, name: str, hyperparameters: Mapping[str, object], seed: int
+) -> BaseEstimator:
+    """The estimator ``name`` for ``task`` with its hyperparameters, seeded when it takes one."""
+    from .team import estimators
+
+    known = estimators().get(task, {})
+    if name not in known:
+        raise TrainError(
+            f"unknown estimator {name!r} for {task} (known: {', '.join(sorted(known))})"
+        )
+    module, cls_name = known[name]
+    cls = getattr(importlib.import_module(module), cls_name)
+    accepted = inspect.signature(cls).parameters
+    params = {
+        match_hyperparameter(name, key, accepted): value for key, value in hyperparameters.items()
+    }
+    if "random_state" in accepted and "random_state" not in params:
+        params["random_state"] = seed
+    return cls(**params)
+
+
+def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, object]) -> str:
+    """The estimator's own name for ``given``: exact, else the one match ignoring case.
+
+    Environment variables arrive upper case (``..._HYPERPARAMETERS__MAX_ITER``), while
+    scikit-learn mixes cases (``C``, ``max_iter``).
+    """
+    if given in accepted:
+        return given
+    matches = [name for name in accepted if name.lower() == given.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    raise TrainError(
+        f"{estimator} has no hyperparameter {given!r} (it takes: {', '.join(sorted(accepted))}); "
+        "params.yaml's train.hyperparameters belong to the estimator it names: after switching, "
+        f"give the new one its own block (train.hyperparameters.{estimator})"
+    )
+
+
+@dataclass
+class TrainResult:
+    """What training produced: the fitted pipeline, both splits and the registered version."""
+
+    model: Any
+    train: Any
+    test: Any
+    metadata: dict[str, Any]  # estimator, hyperparameters, seed, dataset, rows, metrics
+    version: ModelVersion
+    model_path: str  # where the version's model is (a file, or the server's model version)
+
+
+def max_classes(rows: int) -> int:
+    """The most distinct numbers a classification target may hold: beyond, it is a quantity."""
+    return max(MIN_CLASS_LIMIT, int(MAX_CLASS_SHARE * rows))
+
+
+def check_target(frame: pd.DataFrame, target: str, task: str) -> None:
+    """A one-line TrainError when the target cannot be learnt as ``task`` (with the fix).
+
+    A classification of numbers with decimals, or of more distinct numbers than
+    ``max_classes``, is a regression whose ``task`` was forgotten: refused before minutes of
+    training a classifier with a class per price, which no gate could compare.
+    """
+    import pandas as pd
+
+    values = frame[target]
+    missing = int(values.isna().sum())
+    if missing:
+        raise TrainError(
+            f"{missing} row(s) have no target {target!r}: the contract must refuse them "
+            "(the default) or say missing_target: drop"
+        )
+    numeric = pd.api.types.is_numeric_dtype(values.dtype)
+    labels = not numeric or pd.api.types.is_bool_dtype(values.dtype)
+    if task == "regression" and labels:
+        raise TrainError(
+            f"task is regression but target {target!r} holds labels ({values.dtype}): "
+            "set task: classification in params.yaml"
+        )
+    distinct = values.nunique()
+    if task == "classification" and distinct < 2:
+        raise TrainError(f"target {target!r} has a single class: nothing to learn")
+    if task != "classification" or labels:
+        return
+    if pd.api.types.is_float_dtype(values.dtype) and bool((values != values.round()).any()):
+        raise TrainError(
+            f"task is classification but target {target!r} holds {distinct} distinct "
+            "numbers with decimals: set task: regression in params.yaml"
+        )
+    if distinct > max_classes(len(values)):
+        raise TrainError(
+            f"task is classification but target {target!r} holds {distinct} distinct numbers "
+            f"in {len(values)} rows (at most {max_classes(len(values))} classes): set task: "
+            "regression in params.yaml (class codes: declare the target dtype: str in the contract)"
+        )
+
+
+def fit(
+    frame: pd.DataFrame, contract: Contract, settings: Settings
+) -> tuple[Pipeline, pd.DataFrame, pd.DataFrame]:
+    """Split ``frame`` (seeded) and fit the pipeline on the training part: (model, train, test).
+
+    The feature transformer (the team's ``build_features``) outputs dense arrays for
+    estimators that take no sparse input, and its target encoders encode for the task.
+    """
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from .data import split
+    from .features import adapt_for, adapt_to_task
+    from .team import build_features
+
+    if settings.train.replaced:  # params.yaml names the other task's estimator
+        log.warning("%s", settings.train.replaced)
+    estimator = build_estimator(
+        settings.task,
+        settings.train.estimator,
+        settings.train.chosen_hyperparameters(),
+        settings.seed,
+    )
+    target = contract.target
+    check_target(frame, target, settings.task)
+    train, test = split(
+        frame,
+        target=target,
+        test_size=settings.data.test_size,
+        seed=settings.seed,
+        stratify=settings.task == "classification",
+    )
+    features = build_features(contract)
+    adapt_for(features, estimator)
+    adapt_to_task(features, settings.task, train[target])
+    model = Pipeline([("features", features), ("estimator", estimator)])
+    try:
+        model.fit(train, train[target])
+    except (InvalidParameterError, TypeError, ValueError) as error:
+        raise TrainError(f"cannot fit {settings.train.estimator}: {first_line(error)}") from error
+    except MemoryError as error:
+        raise TrainError(
+            f"out of memory fitting {settings.train.estimator} on {len(train)} rows: give "
+            "high-cardinality columns encoding: target, or role: ignore, in the contract"
+        ) from error
+    return model, train, test
+
+
+def train(
+    settings: Settings, root: Path | str = ".", frame: pd.DataFrame | None = None
+) -> TrainResult:
+    """Fit on the processed dataset (or ``frame``), score the held-out rows, register the model.
+
+    The model becomes the ``candidate`` of the dataset's model line. Inside a tracked run (the
+    pipeline's) the version records that run; otherwise a ``train`` run is tracked here.
+    """
+    from .tracking import current_run, start_run
+
+    run = current_run()
+    if run is not None:
+        return _train(settings, Path(root), frame, run)
+    from .lifecycle import run_params
+
+    with start_run(
+        "train",
+        params=run_params(settings),
+        tags={"dataset": settings.data.dataset, "stage": "train"},
+        settings=settings,
+        root=root,
+    ) as tracked:
+        result = _train(settings, Path(root), frame, tracked)
+        tracked.log_metrics(result.metadata["metrics"])
+    return result
+
+
+def _train(
+    settings: Settings, root: Path, frame: pd.DataFrame | None, run: TrackedRun
+) -> TrainResult:
+    from .contract import load_contract
+    from .data import load_processed
+    from .lifecycle import register_trained
+    from .metrics import score
+    from .registry import LocalRegistry, open_registry
+
+    dataset = settings.data.dataset
+    contract = load_contract(dataset, root)
+    if frame is None:
+        frame = load_processed(dataset, root)
+    model, train_rows, test_rows = fit(frame, contract, settings)
+    metrics = score(settings.task, model, test_rows, contract.target)
+    registry = open_registry(settings, root)
+    entry = register_trained(
+        registry,
+        model,
+        train=train_rows,
+        holdout=test_rows,
+        contract=contract,
+        settings=settings,
+        metrics=metrics,
+        data=frame,
+        run=run,
+    )
+    if isinstance(registry, LocalRegistry):
+        model_path = str(registry.file_path(entry["version"], "model.skops"))
+    else:
+        model_path = f"{registry.describe()} v{entry['version']}"
+    metadata = {
+        "task": settings.task,
+        "estimator": settings.train.estimator,
+        "hyperparameters": settings.train.chosen_hyperparameters(),
+        "seed": settings.seed,
+        "dataset": dataset,
+        "contract_version": contract.version,
+        "target": contract.target,
+        "train_rows": len(train_rows),
+        "test_rows": len(test_rows),
+        "metrics": metrics,
+        "version": entry["version"],
+        "sha256": entry["sha256"],
+    }
+    return TrainResult(
+        model=model,
+        train=train_rows,
+        test=test_rows,
+        metadata=metadata,
+        version=entry,
+        model_path=model_path,
+    )

@@ -1,0 +1,41 @@
+"""Fixtures: a scratch project folder with the reference configuration, features included.
+
+The team's ``features.py`` is written for the team's own columns, so the library's tests put the
+library's default preprocessor in its place. Subprocesses get the same through
+``run_reference.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from _package import NAME, REFERENCE, lib, load
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch project folder with the reference params, contract and allowlist; the cwd.
+
+    Environment overrides of the developer's shell are removed so tests see params.yaml alone
+    (except the tracking backend, pinned to the local store).
+    """
+    shutil.copytree(REFERENCE, tmp_path, dirs_exist_ok=True)
+    prefix = f"{NAME.upper()}_"
+    for key in list(os.environ):
+        if key.startswith(prefix):
+            monkeypatch.delenv(key)
+    # Runs go to the embedded store: an MLflow store costs seconds per new folder. The MLflow
+    # backend has its own tests (test_tracking_mlflow.py).
+    monkeypatch.setenv(f"{prefix}TRACKING_BACKEND", "local")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def reference_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build_features`` is the library's default preprocessor for every test."""
+    default = lib("features").default_preprocessor
+    monkeypatch.setattr(load("features"), "build_features", default)

@@ -1,0 +1,197 @@
+"""Bad data stops the pipeline: each kind has its own message, and no model is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _package import lib
+
+cli = lib("cli")
+config = lib("settings")
+contract_mod = lib("contract")
+data = lib("data")
+
+
+def _setup(project: Path) -> tuple[str, pd.DataFrame, object]:
+    settings = config.load_settings(project)
+    dataset = settings.data.dataset
+    return dataset, data.load_embedded(dataset), contract_mod.load_contract(dataset, project)
+
+
+def _allowed_values_contract(project: Path, dataset: str, frame: pd.DataFrame, contract) -> str:
+    """Give the first numeric feature an isin check (its observed values); return the column."""
+    column = contract.columns("feature_numeric")[0]
+    raw = contract_mod.to_mapping(contract)
+    raw["columns"][column].pop("in_range", None)
+    raw["columns"][column]["isin"] = sorted(float(v) for v in frame[column].unique())
+    text = contract_mod.dump_contract(contract_mod.from_mapping(raw, dataset))
+    contract_mod.contract_path(dataset, project).write_text(text, encoding="utf-8")
+    return column
+
+
+def _write_csv(project: Path, dataset: str, frame: pd.DataFrame) -> Path:
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+CORRUPTIONS = {
+    "missing column": lambda f, c, i: f.drop(columns=[c]),
+    "unexpected column": lambda f, c, i: f.assign(surprise=1),
+    "wrong dtype": lambda f, c, i: f.assign(**{c: f[c].astype(object).where(f.index != 2, "abc")}),
+    "out of range": lambda f, c, i: f.assign(**{c: f[c].where(f.index != 4, 1e9)}),
+    "null values": lambda f, c, i: f.assign(**{c: f[c].where(f.index != 3)}),
+    "duplicate values": lambda f, c, i: f.assign(**{i: f[i].where(f.index != 1, 0)}),
+}
+
+
+@pytest.mark.parametrize("kind", [*CORRUPTIONS, "value not allowed"])
+def test_contract_violation_stops_before_training(
+    project: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, contract = _setup(project)
+    column = contract.columns("feature_numeric")[0]
+    if kind == "value not allowed":
+        column = _allowed_values_contract(project, dataset, frame, contract)
+        bad = frame.assign(**{column: frame[column].where(frame.index != 5, 123.25)})
+    else:
+        bad = CORRUPTIONS[kind](frame, column, contract.ids[0])
+    _write_csv(project, dataset, bad)
+    assert cli.main(["pipeline"]) == 1
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert kind in first, first
+    assert not (project / "models").exists()
+    assert not (project / "data" / "processed" / f"{dataset}.parquet").exists()
+    report = json.loads((project / "reports" / f"contract_{dataset}.json").read_text("utf-8"))
+    assert report["passed"] is False
+    assert {"column", "check", "value", "row"} <= set(report["failures"][0])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "data file is empty"), (b"a,b\n1,2\n3,4,5,6\n", "cannot read")],
+)
+def test_empty_or_unreadable_file_is_one_line(
+    project: Path, content: bytes, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, _, _ = _setup(project)
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}")
+    assert err.count("\n") == 1
+    assert not (project / "models").exists()
+
+
+def test_bad_data_leaves_the_previous_outputs_untouched(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, _ = _setup(project)
+    assert cli.main(["pipeline"]) == 0
+    outputs = [
+        project / "models" / dataset / "audit.jsonl",
+        project / "models" / dataset / "v1" / "model.skops",
+        project / "reports" / "metrics.json",
+        project / "data" / "processed" / f"{dataset}.parquet",
+    ]
+    before = [p.read_bytes() for p in outputs]
+    _write_csv(project, dataset, frame.assign(surprise=1))
+    assert cli.main(["pipeline"]) == 1
+    assert [p.read_bytes() for p in outputs] == before
+
+
+def test_contract_check_exits_1_and_lists_failures(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, frame, contract = _setup(project)
+    column = contract.columns("feature_numeric")[0]
+    path = _write_csv(project, "other", frame.assign(**{column: frame[column] + 1e9}))
+    assert cli.main(["contract", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{column}: in_range" in err
+    assert "row " in err
+
+
+def test_contract_check_of_a_new_file_uses_its_own_contract(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _frames import customers, write
+
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    infer = ["contract", "infer", str(sample), "--target", "churned"]
+    assert cli.main([*infer, "-o", "contracts/churn.yaml"]) == 0
+    assert cli.main(["contract", "check", str(sample)]) == 0
+    assert "meet contract churn v1" in capsys.readouterr().err
+    assert (project / "reports" / "contract_churn.json").is_file()
+    # --contract names the report after that contract's dataset.
+    assert cli.main([*infer, "-o", "other.yaml"]) == 0
+    assert cli.main(["contract", "check", str(sample), "--contract", "other.yaml"]) == 0
+    report = json.loads((project / "reports" / "contract_other.json").read_text("utf-8"))
+    assert report["dataset"] == "other"
+    dataset, _, _ = _setup(project)
+    assert not (project / "reports" / f"contract_{dataset}.json").exists()
+
+
+def test_missing_targets_are_refused_with_a_count_or_dropped_when_the_contract_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _frames import customers, project_for
+
+    frame = customers()
+    frame.loc[[4, 8, 15], "churned"] = None
+    project_for(project, frame, "churn", target="churned", task="classification")
+    capsys.readouterr()
+    assert cli.main(["pipeline"]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "3 row(s) have no target 'churned'" in first
+    assert "missing_target: drop" in first
+    assert not (project / "models").exists()
+    path = project / "contracts" / "churn.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace("missing_target: refuse", "missing_target: drop"), "utf-8"
+    )
+    assert cli.main(["pipeline"]) == 0
+    assert "dropped 3 row(s) without a target" in capsys.readouterr().err
+    report = json.loads((project / "reports" / "contract_churn.json").read_text("utf-8"))
+    assert report["rows_dropped_without_target"] == 3
+
+
+def test_a_wrong_delimiter_is_one_line_with_the_fix(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, _ = _setup(project)
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True)
+    frame.to_csv(path, index=False, sep=";")
+    assert cli.main(["pipeline"]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "hint: the file looks ';'-delimited: set reading: {delimiter: ';'}" in first
+    assert not (project / "models").exists()
+
+
+def test_contract_check_with_another_contract_reports_under_that_contract(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--contract contracts/other.yaml``: the report is that contract's, never the dataset's."""
+    from _frames import customers, write
+
+    dataset, _, _ = _setup(project)
+    assert cli.main(["contract", "check"]) == 0
+    own = project / "reports" / f"contract_{dataset}.json"
+    before = own.read_bytes()
+    assert json.loads(before)["contract"] == f"contracts/{dataset}.yaml"
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    other = "contracts/other.yaml"
+    assert cli.main(["contract", "infer", str(sample), "--target", "churned", "-o", other]) == 0
+    assert cli.main(["contract", "check", str(sample), "--contract", other]) == 0
+    assert own.read_bytes() == before
+    report = json.loads((project / "reports" / "contract_other.json").read_text("utf-8"))
+    assert (report["dataset"], report["contract"]) == ("other", other)
+    assert report["source"] == str(sample)

@@ -1,0 +1,167 @@
+"""Bring your own table: every kind a team brings goes from infer to promote and predict with a
+reviewed contract and params.yaml edits alone (no code, no edit of the data file)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _frames import customers, iris, project_for, set_params, spend_regression, write
+from _package import lib
+
+cli = lib("cli")
+
+
+def _edit(project: Path, name: str, old: str, new: str) -> None:
+    path = project / "contracts" / f"{name}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _pipeline_promote_predict(project: Path, batch: pd.DataFrame, suffix: str = ".csv") -> tuple:
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    path = write(batch, project / f"batch{suffix}")
+    assert cli.main(["predict", str(path)]) == 0
+    out = project / "reports" / f"predictions-batch{suffix}"
+    predictions = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
+    return predictions, metrics
+
+
+@pytest.mark.parametrize("labels", ["strings", "bool", "ints"])
+def test_binary_labels_of_any_type(project: Path, labels: str) -> None:
+    frame = customers(labels=labels)
+    project_for(project, frame, "churn", target="churned", task="classification")
+    batch = customers(60, labels=labels, seed=9).drop(columns=["churned"])
+    predictions, metrics = _pipeline_promote_predict(project, batch)
+    assert {"accuracy", "f1_macro", "roc_auc", "log_loss"} <= set(metrics)
+    classes = sorted(frame["churned"].unique())
+    assert [c for c in predictions.columns if c.startswith("probability_")] == [
+        f"probability_{c}" for c in classes
+    ]
+    # The id the contract names, never a made-up one; the row number is not carried.
+    assert predictions["customer_key"].tolist() == batch["customer_key"].tolist()
+    assert "Unnamed: 0" not in predictions.columns
+
+
+def test_three_classes_with_names(project: Path) -> None:
+    frame = iris()
+    project_for(project, frame, "iris", target="species", task="classification")
+    batch = frame.sample(30, random_state=0).drop(columns=["species"])
+    predictions, metrics = _pipeline_promote_predict(project, batch, ".parquet")
+    assert metrics["roc_auc"] > 0.9
+    assert {"probability_setosa", "probability_versicolor", "probability_virginica"} <= set(
+        predictions.columns
+    )
+    assert predictions["flower_id"].tolist() == batch["flower_id"].tolist()
+
+
+def test_regression_with_categoricals_and_a_passthrough_column(project: Path) -> None:
+    frame = spend_regression()
+    project_for(
+        project, frame, "spend", target="monthly_spend", task="regression", estimator="ridge"
+    )
+    row_number = "'Unnamed: 0':\n    role: "
+    _edit(project, "spend", f"{row_number}ignore", f"{row_number}passthrough")
+    batch = spend_regression(50, seed=4).drop(columns=["monthly_spend"])
+    predictions, metrics = _pipeline_promote_predict(project, batch)
+    assert metrics["r2"] > 0.5
+    assert list(predictions.columns[:2]) == ["customer_key", "Unnamed: 0"]
+
+
+@pytest.mark.parametrize("role", ["feature_datetime", "ignore"])
+def test_dates_from_parquet_as_features_or_left_out(project: Path, role: str) -> None:
+    frame = customers().assign(signup_date=lambda f: pd.to_datetime(f["signup_date"]))
+    project_for(project, frame, "churn", target="churned", task="classification", suffix=".parquet")
+    if role == "ignore":
+        _edit(project, "churn", "role: feature_datetime", "role: ignore")
+    batch = customers(40, seed=3).drop(columns=["churned"])  # dates as text this time
+    predictions, _ = _pipeline_promote_predict(project, batch)
+    assert len(predictions) == 40
+
+
+def test_dates_cannot_be_numbers_or_categories(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    _edit(project, "churn", "role: feature_datetime", "role: feature_categorical")
+    assert cli.main(["pipeline"]) == 2
+    assert "give it role feature_datetime" in capsys.readouterr().err
+    assert not (project / "models").exists()
+
+
+@pytest.mark.parametrize("estimator", ["logistic_regression", "hist_gradient_boosting"])
+def test_high_cardinality_codes_are_target_encoded(project: Path, estimator: str) -> None:
+    frame = customers(600)
+    frame["zip"] = [f"{i % 450:05d}" for i in range(600)]  # text codes with leading zeros
+    project_for(
+        project,
+        frame,
+        "churn",
+        target="churned",
+        task="classification",
+        estimator=estimator,
+    )
+    contract = lib("contract").load_contract("churn", project)
+    assert contract.encodings["zip"] == "target"
+    assert contract.roles["zip"] == "feature_categorical"
+    predictions, _ = _pipeline_promote_predict(project, frame.head(30).drop(columns=["churned"]))
+    assert len(predictions) == 30
+
+
+def test_a_missing_value_at_predict_time_is_imputed_not_refused(project: Path) -> None:
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    batch = customers(30, seed=2).drop(columns=["churned"])
+    batch.loc[0, ["monthly_spend", "region_code", "signup_date"]] = None  # complete in the sample
+    predictions, _ = _pipeline_promote_predict(project, batch)
+    assert predictions["prediction"].notna().all()
+
+
+def test_a_nullable_integer_label_from_parquet_predicts_integer_classes(project: Path) -> None:
+    """Int64 0/1 with gaps, rows without a label dropped: classes 0 and 1, never 0.0 and 1.0."""
+    frame = customers(labels="ints").astype({"churned": "Int64"})
+    frame.loc[[4, 8, 15], "churned"] = None
+    project_for(project, frame, "churn", target="churned", task="classification", suffix=".parquet")
+    _edit(project, "churn", "missing_target: refuse", "missing_target: drop")
+    batch = customers(60, labels="ints", seed=9).drop(columns=["churned"])
+    predictions, _ = _pipeline_promote_predict(project, batch)
+    assert [c for c in predictions.columns if c.startswith("probability_")] == [
+        "probability_0",
+        "probability_1",
+    ]
+    assert set(predictions["prediction"].astype(str)) <= {"0", "1"}
+
+
+def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
+    """cp1252, ``;``, decimal commas, accented names: infer, check, pipeline, predict, drift."""
+    rows = customers(labels="strings")
+    frame = pd.DataFrame(
+        {
+            "Référence": rows["customer_key"],
+            "Ancienneté": rows["tenure_months"],
+            "Dépense": rows["monthly_spend"],
+            "Formule": rows["plan"].map({"basic": "économique", "plus": "confort", "pro": "pro"}),
+            "Résilié": rows["churned"].map({"yes": "oui", "no": "non"}),
+        }
+    )
+    options = {"sep": ";", "decimal": ",", "encoding": "cp1252"}
+    raw = write(frame, project / "data" / "raw" / "clients.csv", **options)
+    out = project / "contracts" / "clients.yaml"
+    assert cli.main(["contract", "infer", str(raw), "--target", "Résilié", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "encoding: cp1252" in text and "decimal: ','" in text
+    train = {"estimator": "logistic_regression", "hyperparameters": {}}
+    set_params(project, task="classification", data={"dataset": "clients"}, train=train)
+    assert cli.main(["contract", "check", str(raw)]) == 0
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    batch = write(frame.drop(columns=["Résilié"]).head(30), project / "new.csv", **options)
+    assert cli.main(["predict", str(batch)]) == 0
+    predictions = pd.read_csv(project / "reports" / "predictions-new.csv")
+    assert predictions["Référence"].tolist() == frame["Référence"].head(30).tolist()
+    assert {"probability_non", "probability_oui"} <= set(predictions.columns)
+    assert cli.main(["drift", str(batch)]) == 0

@@ -1,0 +1,248 @@
+"""Settings come from params.yaml, are overridden by prefixed environment variables and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from _package import NAME, lib
+
+config = lib("settings")
+
+
+def test_params_file_loads_with_its_values(project: Path) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    settings = config.load_settings(project)
+    assert settings.seed == params["seed"]
+    assert settings.task == params["task"]
+    assert settings.data.dataset == params["data"]["dataset"]
+    assert settings.train.estimator == params["train"]["estimator"]
+    assert settings.train.chosen_hyperparameters() == params["train"]["hyperparameters"]
+    assert settings.train.replaced == ""
+
+
+def test_environment_overrides_params(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_SEED", "7")
+    monkeypatch.setenv(f"{NAME.upper()}_DATA__TEST_SIZE", "0.3")
+    settings = config.load_settings(project)
+    assert settings.seed == 7
+    assert settings.data.test_size == pytest.approx(0.3)
+
+
+def test_dotenv_file_is_honoured(project: Path) -> None:
+    (project / ".env").write_text(f"{NAME.upper()}_SEED=11\n")
+    assert config.load_settings(project).seed == 11
+
+
+def test_environment_beats_dotenv(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / ".env").write_text(f"{NAME.upper()}_SEED=11\n")
+    monkeypatch.setenv(f"{NAME.upper()}_SEED", "5")
+    assert config.load_settings(project).seed == 5
+
+
+def test_tracking_db_is_resolved_inside_the_project(project: Path) -> None:
+    assert config.load_settings(project).tracking_db.is_relative_to(project)
+
+
+def test_missing_params_file_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="params file not found"):
+        config.load_settings(tmp_path)
+
+
+def test_malformed_yaml_names_the_line(project: Path) -> None:
+    (project / "params.yaml").write_text("seed: 1\ndata: [unclosed\n")
+    with pytest.raises(config.ConfigError, match="not valid YAML"):
+        config.load_settings(project)
+
+
+@pytest.mark.parametrize(
+    ("override", "where"),
+    [
+        ({"seed": "many"}, "seed"),
+        ({"task": "clustering"}, "task"),
+        ({"data": {"dataset": "x", "test_size": 1.5}}, "data.test_size"),
+        ({"unknown_section": 1}, "unknown_section"),
+    ],
+)
+def test_badly_typed_params_name_the_setting(project: Path, override: dict, where: str) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params.update(override)
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(config.ConfigError, match=f"invalid setting {where}"):
+        config.load_settings(project)
+
+
+# ------------------------------------------------------- overrides as the README shows them
+
+
+def test_switching_the_estimator_starts_from_its_own_hyperparameters(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's example: ``<PREFIX>_TRAIN__ESTIMATOR=hist_gradient_boosting ... train``."""
+    train = lib("train")
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", "hist_gradient_boosting")
+    settings = config.load_settings(project)
+    assert settings.train.estimator == "hist_gradient_boosting"
+    assert settings.train.chosen_hyperparameters() == {}
+    estimator = train.build_estimator(
+        settings.task, settings.train.estimator, settings.train.chosen_hyperparameters(), seed=3
+    )
+    assert type(estimator).__name__.startswith("HistGradientBoosting")
+
+
+def test_per_estimator_blocks_follow_the_chosen_estimator(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["hyperparameters"] = {
+        params["train"]["estimator"]: {"max_iter": 50},
+        "random_forest": {"n_estimators": 7},
+    }
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    assert config.load_settings(project).train.chosen_hyperparameters() == {"max_iter": 50}
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", "random_forest")
+    assert config.load_settings(project).train.chosen_hyperparameters() == {"n_estimators": 7}
+
+
+def test_hyperparameter_overrides_keep_case_and_type(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train = lib("train")
+    settings = config.load_settings(project)
+    name = settings.train.estimator
+    key = "C" if settings.task == "classification" else "ALPHA"
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__{key}", "0.5")
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__MAX_ITER", "1000")
+    chosen = config.load_settings(project).train.chosen_hyperparameters()
+    assert chosen[key] == 0.5
+    assert chosen["MAX_ITER"] == 1000  # a number, not the text '1000'
+    estimator = train.build_estimator(settings.task, name, chosen, seed=0)
+    params = estimator.get_params()
+    assert params["C" if key == "C" else "alpha"] == 0.5  # matched to the estimator's own name
+    assert params["max_iter"] == 1000
+
+
+def test_an_override_for_a_named_estimator_goes_to_its_block(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__RANDOM_FOREST__N_ESTIMATORS", "9")
+    settings = config.load_settings(project)
+    assert settings.train.hyperparameters["random_forest"] == {"N_ESTIMATORS": 9}
+
+
+def test_values_that_are_not_json_stay_text(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_DATA__DATASET", "breast_cancer")
+    assert config.load_settings(project).data.dataset == "breast_cancer"
+
+
+def test_foreign_keys_in_dotenv_are_ignored(project: Path) -> None:
+    """``.env`` is shared with other tools: keys without our prefix are theirs."""
+    (project / ".env").write_text(
+        "AWS_PROFILE=dev\nSOME_TOOL_SETTING=1\n"
+        f"{NAME.upper()}_SEED=13\nMLFLOW_TRACKING_URI=http://127.0.0.1:5000\n"
+    )
+    settings = config.load_settings(project)
+    assert settings.seed == 13
+    assert settings.mlflow.tracking_uri == "http://127.0.0.1:5000"
+
+
+def test_environment_beats_dotenv_for_mlflow_variables(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / ".env").write_text("MLFLOW_TRACKING_URI=http://from-dotenv:5000\n")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://from-env:5000")
+    assert config.load_settings(project).mlflow.tracking_uri == "http://from-env:5000"
+
+
+def test_an_unknown_prefixed_variable_names_the_setting(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATR", "ridge")
+    with pytest.raises(config.ConfigError, match=r"invalid setting train\.estimatr"):
+        config.load_settings(project)
+
+
+def test_credentials_in_params_are_refused(project: Path) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["mlflow"] = {"password": "hunter2"}  # pragma: allowlist secret
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(config.ConfigError, match=r"never in params\.yaml") as caught:
+        config.load_settings(project)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_flat_block_of_0_2_0_belongs_to_the_named_estimator(project: Path) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["hyperparameters"] = {"max_iter": 77}
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    settings = config.load_settings(project)
+    assert settings.train.hyperparameters == {settings.train.estimator: {"max_iter": 77}}
+
+
+# ------------------------------------------------------------- the estimator follows the task
+
+OTHER = {"classification": "regression", "regression": "classification"}
+DEFAULT = {"classification": "logistic_regression", "regression": "ridge"}
+# train sections as 0.2.0 projects wrote them, per task (0.3.0 adds comments only).
+OLD_TRAIN = {
+    "classification": {
+        "estimator": "logistic_regression",
+        "hyperparameters": {"C": 1.0, "max_iter": 1000},
+    },
+    "regression": {"estimator": "ridge", "hyperparameters": {"alpha": 1.0}},
+}
+
+
+def _write(project: Path, **changes: object) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params.update(changes)
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_changing_the_task_alone_fits_that_tasks_default(project: Path, task: str) -> None:
+    """The README's two lines (task, dataset) on a params.yaml written for the other task."""
+    _write(project, task=OTHER[task], train=OLD_TRAIN[task])
+    settings = config.load_settings(project)
+    assert settings.train.estimator == DEFAULT[OTHER[task]]
+    assert settings.train.chosen_hyperparameters() == {}  # the old block is the other's
+    note = settings.train.replaced
+    assert note.startswith(f"train.estimator {DEFAULT[task]} is a {task} estimator")
+    assert f"fitting {DEFAULT[OTHER[task]]}" in note
+    assert "set train.estimator in params.yaml" in note
+    assert "\n" not in note
+    train = lib("train")
+    train.build_estimator(settings.task, settings.train.estimator, {}, seed=0)
+
+
+def test_an_estimator_of_both_tasks_or_unknown_is_kept(project: Path) -> None:
+    _write(project, task="regression", train={"estimator": "hist_gradient_boosting"})
+    assert config.load_settings(project).train.estimator == "hist_gradient_boosting"
+    _write(project, train={"estimator": "xgboost"})  # training names the known ones
+    settings = config.load_settings(project)
+    assert (settings.train.estimator, settings.train.replaced) == ("xgboost", "")
+
+
+def test_a_hyperparameter_override_goes_to_the_estimator_fitted(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(project, task="regression", train=OLD_TRAIN["classification"])
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__ALPHA", "2.5")
+    settings = config.load_settings(project)
+    assert settings.train.estimator == "ridge"
+    assert settings.train.chosen_hyperparameters() == {"ALPHA": 2.5}
+
+
+def test_without_an_estimator_or_a_train_section_the_tasks_default_is_fitted(
+    project: Path,
+) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    del params["train"]
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    settings = config.load_settings(project)
+    assert settings.train.estimator == DEFAULT[settings.task]
+    assert (settings.train.chosen_hyperparameters(), settings.train.replaced) == ({}, "")
+    _write(project, train={"hyperparameters": {"max_iter": 77}})  # flat: the default's
+    settings = config.load_settings(project)
+    assert settings.train.hyperparameters == {DEFAULT[settings.task]: {"max_iter": 77}}

@@ -1,0 +1,61 @@
+"""The split is seeded and reproducible, and needs its target column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _package import lib
+
+data = lib("data")
+
+
+def test_split_is_reproducible_and_disjoint() -> None:
+    frame = data.load_embedded("breast_cancer")
+    train_a, test_a = data.split(frame, target="target", test_size=0.2, seed=3, stratify=True)
+    _, test_b = data.split(frame, target="target", test_size=0.2, seed=3, stratify=True)
+    pd.testing.assert_frame_equal(test_a, test_b)
+    assert set(train_a.index).isdisjoint(test_a.index)
+    assert len(train_a) + len(test_a) == len(frame)
+    assert len(test_a) == pytest.approx(0.2 * len(frame), abs=1)
+
+
+def test_another_seed_gives_another_split() -> None:
+    frame = data.load_embedded("diabetes")
+    _, test_a = data.split(frame, target="target", seed=1)
+    _, test_b = data.split(frame, target="target", seed=2)
+    assert set(test_a.index) != set(test_b.index)
+
+
+def test_stratified_split_keeps_class_balance() -> None:
+    frame = data.load_embedded("breast_cancer")
+    train, test = data.split(frame, target="target", seed=0, stratify=True)
+    assert train["target"].mean() == pytest.approx(test["target"].mean(), abs=0.02)
+
+
+def test_a_class_with_one_row_splits_unstratified_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    frame = pd.DataFrame({"x": range(20), "label": ["a"] * 10 + ["b"] * 9 + ["rare"]})
+    train, test = data.split(frame, target="label", seed=0, stratify=True)
+    assert len(train) + len(test) == 20
+    assert "'rare'" in caplog.text
+
+
+def test_split_needs_the_target_column() -> None:
+    frame = data.load_embedded("diabetes").drop(columns=["target"])
+    with pytest.raises(data.DataError, match="target column 'target' not in data"):
+        data.split(frame, target="target")
+
+
+def test_the_machinery_names_no_column() -> None:
+    """The id and the target are whatever the contract names: no default in these modules."""
+    mlops = Path(lib("data").__file__).parent
+    modules = ["data", "predict", "features", "metrics", "gate", "train", "contract/*"]
+    for pattern in modules:
+        for path in mlops.glob(f"{pattern}.py"):
+            source = path.read_text(encoding="utf-8")
+            assert "sample_id" not in source, path
+            assert "ID_COLUMN" not in source, path
+            assert 'TARGET = "' not in source, path

@@ -1,0 +1,100 @@
+"""The promotion gate's rules: beat the baseline (any dataset), optional floors, no regression."""
+
+from __future__ import annotations
+
+import pytest
+from _package import lib
+
+config = lib("settings")
+gate = lib("gate")
+
+
+def settings(**values: object):
+    return config.PromotionSettings(**values)
+
+
+def test_the_default_gate_asks_to_beat_the_baseline_on_any_scale() -> None:
+    rules = settings()
+    assert rules.min == {} and rules.max == {}
+    # A modest model on a hard dataset: far below the old absolute floors, well above baseline.
+    modest = {"roc_auc": 0.71, "f1_macro": 0.62, "baseline_roc_auc": 0.5, "baseline_f1_macro": 0.4}
+    assert gate.evaluate_gate(modest, None, rules).passed
+    # Regression in any unit: an RMSE of 700 passes when the baseline's is 1000.
+    sales = {"rmse": 700.0, "mae": 500.0, "baseline_rmse": 1000.0, "baseline_mae": 800.0}
+    assert gate.evaluate_gate(sales, None, rules).passed
+    useless = {"roc_auc": 0.51, "f1_macro": 0.41, "baseline_roc_auc": 0.5, "baseline_f1_macro": 0.4}
+    refused = gate.evaluate_gate(useless, None, rules)
+    assert not refused.passed
+    assert any("does not beat the trivial baseline" in r for r in refused.reasons)
+
+
+def test_skill_is_measured_toward_a_perfect_score() -> None:
+    assert gate.baseline_limit("roc_auc", 0.5, 0.1) == pytest.approx(0.55)
+    assert gate.baseline_limit("rmse", 10.0, 0.1) == pytest.approx(9.0)
+    assert gate.baseline_limit("log_loss", 0.6, 0.5) == pytest.approx(0.3)
+
+
+def test_floors_ceilings_and_tolerance_stay_options() -> None:
+    rules = settings(min={"roc_auc": 0.9}, max={"rmse": 10.0}, tolerance=0.01)
+    assert gate.evaluate_gate({"roc_auc": 0.95, "rmse": 5.0}, None, rules).passed
+    low = gate.evaluate_gate({"roc_auc": 0.85, "rmse": 11.0}, None, rules)
+    assert len(low.reasons) == 2
+    production = {"roc_auc": 0.95, "rmse": 5.0}
+    assert gate.evaluate_gate({"roc_auc": 0.951, "rmse": 5.04}, production, rules).passed
+    worse = gate.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, rules)
+    assert sum("regresses" in r for r in worse.reasons) == 2
+    assert gate.evaluate_gate({"accuracy": 0.9, "rmse": 5.0}, None, rules).reasons == [
+        "roc_auc: not computed by the evaluation"
+    ]
+
+
+def test_a_metric_of_the_other_task_names_the_setting_to_edit() -> None:
+    """0.2.0 params.yaml kept classification floors; after ``task: regression`` they cannot hold."""
+    floors = settings(min={"roc_auc": 0.9, "accuracy": 0.85}, baseline={"metrics": ["f1_macro"]})
+    sales = {"rmse": 700.0, "mae": 500.0, "r2": 0.6}
+    reasons = gate.evaluate_gate(sales, None, floors).reasons
+    assert reasons == [
+        "accuracy: a classification metric and the candidate is a regression model: "
+        "remove it from promotion.min in params.yaml",
+        "f1_macro: a classification metric and the candidate is a regression model: "
+        "remove it from promotion.baseline.metrics in params.yaml",
+        "roc_auc: a classification metric and the candidate is a regression model: "
+        "remove it from promotion.min in params.yaml",
+    ]
+    ceiling = settings(max={"rmse": 70.0})
+    assert "promotion.max" in gate.evaluate_gate({"roc_auc": 0.9}, None, ceiling).reasons[0]
+
+
+def test_named_baseline_metrics_must_be_computed_and_an_empty_list_turns_the_rule_off() -> None:
+    named = settings(baseline={"metrics": ["accuracy"], "min_skill": 0.1})
+    assert (
+        "not computed for the baseline"
+        in gate.evaluate_gate({"accuracy": 0.9}, None, named).reasons[0]
+    )
+    off = settings(baseline={"metrics": []})
+    assert gate.evaluate_gate({"roc_auc": 0.4, "baseline_roc_auc": 0.5}, None, off).passed
+
+
+def test_a_perfect_baseline_is_a_reason_not_a_pass() -> None:
+    result = gate.evaluate_gate({"f1_macro": 1.0, "baseline_f1_macro": 1.0}, None, settings())
+    assert "already perfect" in result.reasons[0]
+
+
+def test_baseline_scores_never_count_as_regressions_and_show_in_the_table() -> None:
+    candidate = {"roc_auc": 0.8, "baseline_roc_auc": 0.5}
+    production = {"roc_auc": 0.79, "baseline_roc_auc": 0.6}
+    result = gate.evaluate_gate(candidate, production, settings(), versions=(3, 2))
+    assert result.passed
+    assert [row.metric for row in result.rows] == ["roc_auc"]
+    table = gate.comparison_table(result)
+    assert "candidate v3" in table and "production v2" in table and "baseline" in table
+    assert "0.5000" in table
+
+
+def test_gate_settings_are_typed() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        settings(baseline={"min_skill": 2})
+    with pytest.raises(ValidationError):
+        settings(baseline={"margin": 0.1})

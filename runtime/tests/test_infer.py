@@ -1,0 +1,294 @@
+"""``contract infer``: what a messy sample holds, as a commented contract a person reviews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from _frames import customers, iris, write
+from _package import lib
+
+cli = lib("cli")
+contract_mod = lib("contract")
+inference = lib("contract.inference")
+writing = lib("contract.writing")
+
+
+def _infer(tmp_path: Path, frame: pd.DataFrame, target: str, **kwargs: object):
+    path = write(frame, tmp_path / "sample.csv", **kwargs.pop("csv", {}))  # type: ignore[arg-type]
+    inferred = inference.infer(path, "sample", target=target, **kwargs)
+    text = writing.render(inferred)
+    contract = contract_mod.from_mapping(yaml.safe_load(text), "sample")
+    return inferred, contract, text
+
+
+def test_infer_detects_every_kind_of_column(tmp_path: Path) -> None:
+    frame = customers().assign(constant="same", empty=np.nan)
+    inferred, contract, text = _infer(tmp_path, frame, "churned")
+    assert contract.roles == {
+        "Unnamed: 0": "ignore",  # a row number
+        "customer_key": "id",  # unique, named like an id
+        "tenure_months": "feature_numeric",
+        "monthly_spend": "feature_numeric",
+        "plan": "feature_categorical",
+        "region_code": "feature_categorical",
+        "signup_date": "feature_datetime",
+        "churned": "target",
+        "constant": "ignore",
+        "empty": "ignore",
+    }
+    assert contract.encodings == {"region_code": "target"}
+    assert contract.formats == {"signup_date": "%Y-%m-%d"}
+    assert inferred.task == "classification"
+    detected = {c.name: c.detected for c in inferred.columns}
+    assert detected["Unnamed: 0"] == "row_number"
+    assert detected["constant"] == "constant"
+    assert detected["region_code"] == "high_cardinality"
+    # Every column says why, in a comment right above it.
+    for name in ("Unnamed: 0", "region_code", "signup_date", "constant"):
+        block = text.split(f"\n  {name!r}:" if " " in name else f"\n  {name}:")[0]
+        assert block.rstrip().splitlines()[-1].lstrip().startswith("#"), name
+    assert "row number" in text and "high cardinality" in text and "dates (format" in text
+
+
+def test_features_are_nullable_and_the_target_never(tmp_path: Path) -> None:
+    frame = customers()
+    frame.loc[[3, 9], "churned"] = None
+    inferred, contract, text = _infer(tmp_path, frame, "churned")
+    assert inferred.missing_target == 2
+    assert contract.missing_target == "refuse"
+    assert "2 row(s) have no target" in text
+    columns = contract.schema.columns
+    assert not columns["churned"].nullable
+    assert all(columns[name].nullable for name in contract.features)
+
+
+def test_an_id_named_on_the_command_line_and_a_task_given(tmp_path: Path) -> None:
+    frame = iris()
+    _, contract, _ = _infer(tmp_path, frame, "species", id_column="flower_id")
+    assert contract.ids == ["flower_id"]
+    raw = contract_mod.to_mapping(contract)
+    assert raw["columns"]["species"]["isin"] == ["setosa", "versicolor", "virginica"]
+    numbers = customers().assign(score=np.arange(240) % 7)
+    inferred, _, _ = _infer(tmp_path, numbers, "score", task="regression")
+    assert inferred.task == "regression"
+
+
+def test_markers_and_delimiter_are_detected(tmp_path: Path) -> None:
+    frame = customers().astype({"monthly_spend": object, "tenure_months": object})
+    frame.loc[[1, 2], "monthly_spend"] = "n/a"
+    frame.loc[5, "tenure_months"] = "?"
+    frame.loc[7, "plan"] = "NA"  # a text column: NA could be a real value there
+    _, contract, text = _infer(tmp_path, frame, "churned", csv={"sep": ";"})
+    assert contract.reading.delimiter == ";"
+    assert set(contract.reading.na_values) == {"", "n/a", "?"}
+    assert "'n/a' read as missing" in text
+    assert contract.roles["monthly_spend"] == "feature_numeric"
+
+
+def test_the_sample_must_have_the_named_columns(tmp_path: Path) -> None:
+    path = write(customers(), tmp_path / "sample.csv")
+    with pytest.raises(contract_mod.ContractError, match=r"no column 'target'.*its columns:"):
+        inference.infer(path, "sample", target="target")
+    with pytest.raises(contract_mod.ContractError, match="--id"):
+        inference.infer(path, "sample", target="churned", id_column="nope")
+
+
+def test_infer_never_overwrites_without_force(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    out = project / "contracts" / "churn.yaml"
+    args = ["contract", "infer", str(sample), "--target", "churned", "-o", str(out)]
+    assert cli.main(args) == 0
+    reviewed = out.read_text(encoding="utf-8") + "# reviewed by me\n"
+    out.write_text(reviewed, encoding="utf-8")
+    assert cli.main(args) == 2
+    assert "--force" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == reviewed
+    assert cli.main([*args, "--force"]) == 0
+    assert "reviewed by me" not in out.read_text(encoding="utf-8")
+    # Other kept places stay off limits.
+    assert cli.main([*args[:-1], "params.yaml"]) == 2
+    assert cli.main([*args[:-1], "contracts/sub/x.yaml"]) == 2
+
+
+def test_infer_prints_to_stdout_by_default(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(iris(), project / "iris.parquet")
+    assert cli.main(["contract", "infer", str(sample), "--target", "species"]) == 0
+    out = capsys.readouterr().out
+    assert contract_mod.from_mapping(yaml.safe_load(out), "iris").target == "species"
+
+
+def _tickets(rows: int = 60, seed: int = 0) -> pd.DataFrame:
+    """A helpdesk export from a French Excel: accents in names and values, decimal commas."""
+    rng = np.random.default_rng(seed)
+    hours = rng.gamma(2.0, 3.0, rows).round(2)
+    return pd.DataFrame(
+        {
+            "Référence": [f"T-{i:05d}" for i in rng.permutation(rows)],
+            "Durée (h)": hours,
+            "Montant": (hours * 812.5).round(2),
+            "Catégorie": rng.choice(["réseau", "matériel", "sécurité"], rows),
+            "Ouvert le": (
+                pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, rows), unit="D")
+            ).strftime("%d.%m.%Y"),
+            "Priorité": np.where(hours > 6, "élevée", "basse"),
+        }
+    )
+
+
+def _excel_csv(frame: pd.DataFrame, path: Path, encoding: str = "cp1252") -> Path:
+    """As Excel saves it in France: ``;``, decimal comma, thousands mark ``.`` (1.234,5)."""
+    text = frame.assign(
+        Montant=[
+            f"{v:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+            for v in frame["Montant"]
+        ]
+    )
+    text.to_csv(path, index=False, sep=";", decimal=",", encoding=encoding)
+    return path
+
+
+def test_infer_reads_a_european_latin1_export(tmp_path: Path) -> None:
+    path = _excel_csv(_tickets(), tmp_path / "tickets.csv")
+    inferred = inference.infer(path, "tickets", target="Priorité")
+    contract = contract_mod.from_mapping(yaml.safe_load(writing.render(inferred)), "tickets")
+    assert contract.reading.encoding == "cp1252"
+    assert (contract.reading.delimiter, contract.reading.decimal) == (";", ",")
+    assert contract.reading.thousands == "."
+    assert contract.roles["Durée (h)"] == contract.roles["Montant"] == "feature_numeric"
+    assert contract.dtype("Montant") == "float64"
+    assert contract.formats == {"Ouvert le": "%d.%m.%Y"}  # dates keep their dots
+    assert contract.ids == ["Référence"]  # accented, no --id
+    raw = contract_mod.to_mapping(contract)
+    assert raw["columns"]["Catégorie"]["isin"] == ["matériel", "réseau", "sécurité"]
+    table = contract_mod.read_data(path, contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []
+    assert table.frame["Montant"].max() > 1000
+
+
+def test_a_decimal_comma_needs_another_delimiter(tmp_path: Path) -> None:
+    """With ``,`` as delimiter, a quoted "3,14" is text the team must look at, not a number."""
+    frame = iris().assign(
+        sepal_length=lambda f: f["sepal_length"].map(lambda v: f"{v:.1f}".replace(".", ","))
+    )
+    _, contract, _ = _infer(tmp_path, frame, "species")
+    assert contract.reading.decimal == "."
+    assert contract_mod.to_mapping(contract)["columns"]["sepal_length"]["dtype"] == "str"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("latin-1", "cp1252")],
+)
+def test_infer_detects_the_encoding(tmp_path: Path, encoding: str, expected: str) -> None:
+    path = tmp_path / "tickets.csv"
+    _tickets().to_csv(path, index=False, encoding=encoding)
+    inferred = inference.infer(path, "tickets", target="Priorité")
+    assert inferred.reading.encoding == expected
+    assert inferred.columns[0].name == "Référence"  # no byte order mark in it
+
+
+def test_infer_takes_the_encoding_and_delimiter_given(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _excel_csv(_tickets(), project / "tickets.csv", encoding="latin-1")
+    out = project / "contracts" / "tickets.yaml"
+    args = ["contract", "infer", str(path), "--target", "Priorité", "-o", str(out)]
+    assert cli.main([*args, "--encoding", "latin-1", "--delimiter", ";"]) == 0
+    contract = contract_mod.load_contract("tickets", project)
+    assert (contract.reading.encoding, contract.reading.delimiter) == ("latin-1", ";")
+    capsys.readouterr()
+    assert cli.main([*args, "--force", "--encoding", "utf-8"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "is not utf-8 text: pass another --encoding" in err
+    assert cli.main(["contract", "check", str(path)]) == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Référence",
+        "REFERENCE",
+        "ref",
+        "N° client",
+        "Nº dossier",
+        "numéro_ticket",
+        "ticketRef",
+        "customer_id",
+        "ID",
+        "CustomerId",
+        "code_client",
+        "Identifiant",
+    ],
+)
+def test_unique_codes_named_like_an_id_in_any_language_are_the_id(
+    tmp_path: Path, name: str
+) -> None:
+    frame = customers().rename(columns={"customer_key": name})
+    _, contract, _ = _infer(tmp_path, frame, "churned")
+    assert contract.ids == [name]
+
+
+@pytest.mark.parametrize("name", ["idle_time", "identity", "reach", "codes_postaux_vus"])
+def test_other_unique_codes_are_not_the_id(tmp_path: Path, name: str) -> None:
+    assert not inference.id_like(name)
+
+
+def test_integer_labels_with_gaps_stay_integer_classes(tmp_path: Path) -> None:
+    frame = customers(labels="ints").astype({"churned": "Int64"})
+    frame.loc[[4, 8, 15], "churned"] = None
+    for suffix in (".csv", ".parquet"):
+        path = write(frame, tmp_path / f"churn{suffix}")
+        inferred = inference.infer(path, "churn", target="churned")
+        target = next(c for c in inferred.columns if c.name == "churned")
+        assert inferred.task == "classification", suffix
+        assert target.spec["dtype"] == "int64"
+        assert target.spec["isin"] == [0, 1]
+        assert inferred.missing_target == 3
+
+
+def test_infer_refuses_a_folder_as_output_at_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    folder = project / "reports" / "somedir"
+    folder.mkdir(parents=True)
+    args = ["contract", "infer", str(sample), "--target", "churned", "-o", str(folder)]
+    for extra in ([], ["--force"]):
+        capsys.readouterr()
+        assert cli.main([*args, *extra]) == 2
+        err = capsys.readouterr().err
+        assert "it is a folder" in err and "--force" not in err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_dates_that_all_differ_are_a_date_feature_not_an_identifier(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A sale's time to the minute is unique in every row, and still a feature."""
+    rows = 300
+    frame = pd.DataFrame(
+        {
+            "sold": pd.date_range("2024-01-01 08:00", periods=rows, freq="37min"),
+            "area": np.linspace(30, 200, rows),
+            "price": np.arange(rows) * 100.0,
+        }
+    )
+    if suffix == ".csv":
+        frame["sold"] = frame["sold"].dt.strftime("%Y-%m-%d %H:%M")
+    path = tmp_path / f"sales{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path)
+    text = writing.render(inference.infer(path, "sales", target="price"))
+    contract = contract_mod.from_mapping(yaml.safe_load(text), "sales")
+    assert contract.roles["sold"] == "feature_datetime"

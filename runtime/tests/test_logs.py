@@ -1,0 +1,107 @@
+"""Standardised logs: every command's stderr is log records only, one JSON object per line with
+``--log-format json``; MLflow's own INFO lines never reach the user's terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _package import HERE, NAME, TEAM_PATH, lib, load
+
+cli = lib("cli")
+data = lib("data")
+settings_mod = lib("settings")
+
+FIELDS = {"time", "level", "logger", "message"}
+RUN_REFERENCE = HERE / "run_reference.py"
+
+
+def json_lines(stderr: str) -> list[dict[str, object]]:
+    """Every stderr line parsed as JSON (a line that is not JSON fails the test)."""
+    records = []
+    for line in stderr.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            pytest.fail(f"not a JSON log line: {line!r}")
+        assert set(record) >= FIELDS, record
+        records.append(record)
+    return records
+
+
+def test_every_command_logs_json_lines_only(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_mod.load_settings(project)
+    batch = data.load_embedded(settings.data.dataset).drop(columns=[load("datasets").TARGET])
+    batch.to_csv(project / "batch.csv", index=False)
+    shifted = batch.copy()
+    column = shifted.columns[3]
+    shifted[column] = shifted[column] + 3 * shifted[column].std()
+    shifted.to_csv(project / "shifted.csv", index=False)
+    quiet = {"info", "models", "runs"}  # their result is on stdout; they may log nothing
+    commands = [
+        (["info"], 0),
+        (["contract", "check"], 0),
+        (["pipeline"], 0),
+        (["models"], 0),
+        (["promote"], 0),
+        (["runs", "list"], 0),
+        (["drift", "batch.csv"], 0),
+        (["drift", "shifted.csv"], 0),
+        (["report"], 0),
+        (["drift", "missing.csv"], 2),
+        (["rollback"], 2),
+    ]
+    levels = set()
+    for args, code in commands:
+        assert cli.main([*args, "--log-format", "json"]) == code, args
+        records = json_lines(capsys.readouterr().err)
+        assert records or args[0] in quiet, args
+        levels |= {str(record["level"]) for record in records}
+        assert all(str(record["logger"]).startswith("leanops_runtime") for record in records), (
+            records
+        )
+    assert {"info", "warning", "error"} <= levels
+
+
+def test_text_logs_are_plain_lines(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["drift", "missing.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_mlflow_info_lines_do_not_leak(project: Path, tmp_path: Path) -> None:
+    pytest.importorskip("mlflow")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MLFLOW_", f"{NAME.upper()}_"))
+    }
+    env |= {
+        "PYTHONPATH": str(TEAM_PATH),
+        f"{NAME.upper()}_TRACKING_BACKEND": "mlflow",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, str(RUN_REFERENCE), "pipeline", "--log-format", "json"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    records = json_lines(result.stderr)  # MLflow's own format would fail here
+    loggers = {str(record["logger"]) for record in records}
+    assert all(name.startswith("leanops_runtime") for name in loggers), loggers
+    assert "Creating initial MLflow database tables" not in result.stderr
+    assert any("pipeline done" in str(record["message"]) for record in records)

@@ -1,0 +1,78 @@
+"""Metrics for any label type, binary or multiclass, and the trivial baseline on the same rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _package import lib
+
+metrics_mod = lib("metrics")
+
+
+class Echo:
+    """A model that predicts the truth (or its opposite), with confident probabilities."""
+
+    def __init__(self, classes: list, *, flip: bool = False) -> None:
+        self.classes_ = np.asarray(classes, dtype=object)
+        self.flip = flip
+
+    def predict(self, frame: pd.DataFrame) -> list:
+        truth = list(frame["y"])
+        if not self.flip:
+            return truth
+        order = list(self.classes_)
+        return [order[(order.index(v) + 1) % len(order)] for v in truth]
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        predicted = self.predict(frame)
+        rest = 0.1 / (len(self.classes_) - 1)
+        return np.asarray([[0.9 if c == p else rest for c in self.classes_] for p in predicted])
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [["no", "yes"], [False, True], [3, 7], ["setosa", "versicolor", "virginica"]],
+)
+def test_any_label_type_binary_or_multiclass(labels: list) -> None:
+    truth = pd.DataFrame({"y": [labels[i % len(labels)] for i in range(30)]})
+    good = metrics_mod.score("classification", Echo(labels), truth, "y")
+    assert good["accuracy"] == 1.0
+    assert good["f1_macro"] == 1.0
+    assert good["roc_auc"] == 1.0
+    assert good["log_loss"] == pytest.approx(-np.log(0.9), abs=1e-6)
+    wrong = metrics_mod.score("classification", Echo(labels, flip=True), truth, "y")
+    assert wrong["accuracy"] == 0.0
+    assert wrong["roc_auc"] < 0.5
+    assert wrong["log_loss"] > good["baseline_log_loss"] > good["log_loss"]
+
+
+def test_the_baseline_is_the_best_constant_model_of_the_rows() -> None:
+    truth = pd.Series(["a"] * 6 + ["b"] * 3 + ["c"], name="y")
+    base = metrics_mod.baseline_scores("classification", truth)
+    assert base["accuracy"] == 0.6
+    assert base["roc_auc"] == 0.5
+    shares = np.array([0.6, 0.3, 0.1])
+    assert base["log_loss"] == pytest.approx(-(shares * np.log(shares)).sum())
+    values = pd.Series([1.0, 2.0, 3.0, 6.0])
+    regression = metrics_mod.baseline_scores("regression", values)
+    assert regression["r2"] == 0.0
+    assert regression["rmse"] == pytest.approx(values.std(ddof=0))
+
+
+def test_a_class_missing_from_the_rows_still_gives_an_auc() -> None:
+    rows = pd.DataFrame({"y": ["a", "b", "a", "b"]})
+    scores = metrics_mod.score("classification", Echo(["a", "b", "c"]), rows, "y")
+    assert scores["roc_auc"] == 1.0
+
+
+def test_regression_metrics_and_split() -> None:
+    class Mean:
+        def predict(self, frame: pd.DataFrame) -> list:
+            return [frame["y"].mean()] * len(frame)
+
+    rows = pd.DataFrame({"y": [1.0, 2.0, 3.0, 6.0]})
+    scores = metrics_mod.score("regression", Mean(), rows, "y")
+    own, base = metrics_mod.split_baseline(scores)
+    assert set(own) == {"rmse", "mae", "r2"}
+    assert own == base  # the mean is the baseline

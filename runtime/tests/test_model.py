@@ -1,0 +1,77 @@
+"""Models are saved with skops and loaded only after their hash and allowlist checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _package import lib, load
+
+config = lib("settings")
+contract_mod = lib("contract")
+data = lib("data")
+model_mod = lib("model")
+train_mod = lib("train")
+trust = lib("registry.trust")
+
+
+def _fitted(project: Path):
+    """The project's own pipeline (contract features + params.yaml estimator) and its test rows."""
+    settings = config.load_settings(project)
+    contract = contract_mod.load_contract(settings.data.dataset, project)
+    frame = data.load_embedded(settings.data.dataset)
+    model, _, test = train_mod.fit(frame, contract, settings)
+    return model, test
+
+
+def allowed() -> list[str]:
+    """The project's own reviewed allowlist."""
+    from _package import REFERENCE
+
+    return trust.allowed_types(trust.allowlist_path(REFERENCE))
+
+
+def test_dump_then_load_gives_the_same_predictions(project: Path) -> None:
+    fitted, test = _fitted(project)
+    saved = model_mod.dump_model(fitted)
+    assert saved.sha256 == model_mod.sha256_bytes(saved.data)
+    loaded = model_mod.load_model(saved.data, saved.sha256, allowed())
+    assert (loaded.predict(test) == fitted.predict(test)).all()
+
+
+def test_a_changed_file_is_refused(project: Path) -> None:
+    saved = model_mod.dump_model(_fitted(project)[0])
+    with pytest.raises(model_mod.ModelError, match="SHA-256"):
+        model_mod.load_model(saved.data + b"x", saved.sha256, allowed())
+
+
+def test_only_the_given_allowlist_is_trusted(project: Path) -> None:
+    saved = model_mod.dump_model(_fitted(project)[0])
+    assert saved.types, "every project model needs at least numpy.dtype"
+    with pytest.raises(model_mod.ModelError, match=r"outside trusted-types\.txt") as error:
+        model_mod.load_model(saved.data, saved.sha256, [])
+    assert saved.types[0] in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_a_model_that_would_run_code_is_refused_whatever_it_claims() -> None:
+    import os
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    saved = model_mod.dump_model(FunctionTransformer(func=os.system))
+    assert any("system" in name for name in saved.types)
+    with pytest.raises(model_mod.ModelError, match="system"):
+        model_mod.load_model(saved.data, saved.sha256, allowed())
+
+
+def test_every_default_estimator_is_covered_by_the_committed_allowlist(project: Path) -> None:
+    settings = config.load_settings(project)
+    contract = contract_mod.load_contract(settings.data.dataset, project)
+    frame = data.load_embedded(settings.data.dataset)
+    estimators = load("estimators").ESTIMATORS[settings.task]
+    for name in estimators:
+        settings.train.estimator = name
+        model, _, _ = train_mod.fit(frame, contract, settings)
+        saved = model_mod.dump_model(model)
+        assert set(saved.types) <= set(allowed()), name

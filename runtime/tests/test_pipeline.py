@@ -1,0 +1,105 @@
+"""The whole pipeline through the CLI, on the embedded data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _package import lib
+
+cli = lib("cli")
+config = lib("settings")
+
+FLOORS = {"classification": ("accuracy", 0.9), "regression": ("r2", 0.3)}
+
+
+def test_pipeline_runs_every_stage(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    dataset = settings.data.dataset
+    assert (project / "data" / "processed" / f"{dataset}.parquet").is_file()
+    assert (project / "models" / dataset / "v1" / "model.skops").is_file()
+    assert sorted(path.name for path in (project / "models").rglob("*.skops")) == ["model.skops"]
+    report = json.loads((project / "reports" / f"contract_{dataset}.json").read_text("utf-8"))
+    assert report["passed"] is True
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
+    name, floor = FLOORS[settings.task]
+    assert metrics[name] > floor
+    assert "pipeline done" in capsys.readouterr().err
+
+
+def test_stages_run_one_by_one(project: Path) -> None:
+    for command in (["contract", "check"], ["ingest"], ["train"], ["evaluate"]):
+        assert cli.main(command) == 0, command
+
+
+@pytest.mark.parametrize("command", ["ingest", "train", "evaluate", "pipeline"])
+def test_each_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main([command, "--help"])
+    assert caught.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_contract_infer_writes_a_contract_check_accepts(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    raw = project / "sample.csv"
+    lib("data").load_embedded(settings.data.dataset).to_csv(raw, index=False)
+    out = project / "contracts" / "inferred.yaml"
+    assert cli.main(["contract", "infer", str(raw), "--target", "target", "-o", str(out)]) == 0
+    assert cli.main(["contract", "check", str(raw), "--contract", str(out)]) == 0
+
+
+def test_unknown_estimator_exits_2_with_one_line(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown estimator 'nope'")
+    assert err.count("\n") == 1
+    assert not list(project.glob("models/**/model.skops"))
+
+
+def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
+    tracking = lib("tracking")
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    store = tracking.LocalRunStore(settings.tracking_db)
+    (run,) = store.list_runs(name="pipeline", tag=f"dataset={settings.data.dataset}")
+    assert store.list_runs(tag="stage=pipeline") == [run]
+    record = store.get_run(run["id"])
+    assert record["status"] == "finished"
+    assert record["params"]["estimator"] == settings.train.estimator
+    assert record["params"]["seed"] == settings.seed
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
+    assert record["metrics"] == pytest.approx(metrics)
+    (dataset,) = record["datasets"]
+    assert dataset["name"] == settings.data.dataset
+    assert dataset["contract_version"] is not None
+    assert any(step["name"].startswith("features") for step in record["feature_steps"])
+    artifacts = {artifact["path"]: artifact["sha256"] for artifact in record["artifacts"]}
+    dataset = settings.data.dataset
+    assert set(artifacts) == {
+        f"data/processed/{dataset}.parquet",
+        "reports/metrics.json",
+        f"models/{dataset}/v1/model.skops",
+    }, "paths relative to the project"
+    # One hash for the model: the run, the registry and the audit log name the same one.
+    entry = lib("registry").open_registry(settings, project).entry(1)
+    assert artifacts[f"models/{dataset}/v1/model.skops"] == entry["sha256"]
+    assert record["tags"]["model_sha256"] == entry["sha256"]
+    assert entry["run_id"] == run["id"]
+
+
+def test_failed_pipeline_is_tracked_as_failed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracking = lib("tracking")
+    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
+    assert cli.main(["pipeline"]) == 2
+    (run,) = tracking.LocalRunStore(config.load_settings(project).tracking_db).list_runs()
+    assert run["status"] == "failed"

@@ -1,0 +1,135 @@
+"""Batch prediction: production model only, contract-checked input, model version recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from _models import fit, names, open_line, register, training_data
+from _package import lib
+
+cli = lib("cli")
+config = lib("settings")
+data = lib("data")
+registry_mod = lib("registry")
+
+
+@pytest.fixture
+def settings(project: Path) -> Any:
+    return config.load_settings(project)
+
+
+@pytest.fixture
+def production(project: Path, settings: Any) -> Any:
+    """A registry with v1 in production and v2 as candidate (predict must use v1)."""
+    registry = open_line(project)
+    for strength in ("good", "weak"):
+        register(registry, settings, fit(settings, strength))
+    registry.set_production(1)
+    return registry
+
+
+@pytest.fixture
+def new_rows(settings: Any) -> pd.DataFrame:
+    """New data as it arrives for scoring: the held-out rows without their target."""
+    _, test = training_data(settings)
+    return test.drop(columns=[names(settings)[1]]).reset_index(drop=True)
+
+
+def test_predict_csv_records_the_production_version(
+    project: Path, production: Any, new_rows: pd.DataFrame, settings: Any
+) -> None:
+    new_rows.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 0
+    out = pd.read_csv(project / "reports" / "predictions-batch.csv")
+    id_column = names(settings)[0]
+    assert len(out) == len(new_rows)
+    assert out[id_column].tolist() == new_rows[id_column].tolist()
+    assert set(out["model_version"]) == {"v1"}
+    model, _ = production.load("v1")
+    expected = model.predict(new_rows)
+    assert out["prediction"].to_numpy() == pytest.approx(expected)
+    if settings.task == "classification":
+        columns = [f"probability_{label}" for label in model.classes_]
+        assert out[columns].sum(axis=1).to_numpy() == pytest.approx(1.0)
+
+
+def test_predict_parquet_to_a_chosen_path(
+    project: Path, production: Any, new_rows: pd.DataFrame
+) -> None:
+    new_rows.to_parquet(project / "batch.parquet")
+    assert cli.main(["predict", "batch.parquet", "-o", "out/scored.parquet"]) == 0
+    out = pd.read_parquet(project / "out" / "scored.parquet")
+    assert set(out["model_version"]) == {"v1"}
+    assert out.attrs["model_version"] == "v1"
+    assert len(out.attrs["model_sha256"]) == 64
+    assert not list((project / "out").glob(".*")), "no temporary file left behind"
+
+
+def test_predict_follows_a_rollback(project: Path, production: Any, new_rows: pd.DataFrame) -> None:
+    production.set_production(2)
+    new_rows.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv", "-o", "a.csv"]) == 0
+    assert set(pd.read_csv(project / "a.csv")["model_version"]) == {"v2"}
+    production.rollback()
+    assert cli.main(["predict", "batch.csv", "-o", "b.csv"]) == 0
+    assert set(pd.read_csv(project / "b.csv")["model_version"]) == {"v1"}
+
+
+def test_predict_needs_a_production_model(
+    project: Path, settings: Any, new_rows: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register(open_line(project), settings, fit(settings))
+    new_rows.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 2
+    assert "no production model yet (run: promote)" in capsys.readouterr().err
+    assert not (project / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("missing.csv", None, "not found"),
+        ("empty.csv", "", "is empty"),
+        ("notes.txt", "x", ".csv or .parquet"),
+    ],
+)
+def test_unreadable_input_is_a_one_line_error(
+    project: Path, production: Any, case: tuple, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name, content, message = case
+    if content is not None:
+        (project / name).write_text(content)
+    assert cli.main(["predict", name]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_bad_batch_gets_the_contract_report_and_exit_1(
+    project: Path,
+    production: Any,
+    new_rows: pd.DataFrame,
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    id_column = names(settings)[0]
+    column = next(c for c in new_rows.columns if c != id_column)
+    bad = new_rows.drop(columns=[column]).astype({new_rows.columns[-1]: object})
+    bad.loc[3, new_rows.columns[-1]] = "n/a"
+    bad.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[0].startswith("error: batch.csv breaks contract")
+    assert f"missing column {column!r}" in err
+    assert "'n/a' row 3" in err
+    dataset = settings.data.dataset
+    report = project / "reports" / f"contract_{dataset}_batch.json"
+    failures = json.loads(report.read_text("utf-8"))["failures"]
+    assert {"column": new_rows.columns[-1], "row": 3} in [
+        {"column": f["column"], "row": f["row"]} for f in failures
+    ]
+    assert not (project / "reports" / "predictions-batch.csv").exists()

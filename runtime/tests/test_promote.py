@@ -1,0 +1,213 @@
+"""The promotion gate: promote, refuse (floors and regressions), force with a reason, roll back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _models import fit, open_line
+from _models import register as register_model
+from _package import lib
+
+cli = lib("cli")
+config = lib("settings")
+gate = lib("gate")
+promotion = lib("promotion")
+registry_mod = lib("registry")
+
+
+@pytest.fixture
+def settings(project: Path) -> Any:
+    return config.load_settings(project)
+
+
+@pytest.fixture
+def registry(project: Path) -> Any:
+    return open_line(project)
+
+
+def register(registry: Any, settings: Any, strength: str) -> int:
+    """Register a model of ``strength`` with the project's held-out rows; its version."""
+    return register_model(registry, settings, fit(settings, strength))["version"]
+
+
+def gate_settings(**values: Any) -> Any:
+    return config.PromotionSettings(**values)
+
+
+def test_gate_applies_floors_ceilings_and_tolerance() -> None:
+    settings = gate_settings(min={"roc_auc": 0.9}, max={"rmse": 10.0}, tolerance=0.01)
+    good = gate.evaluate_gate({"roc_auc": 0.95, "rmse": 5.0}, None, settings)
+    assert good.passed
+    low = gate.evaluate_gate({"roc_auc": 0.85, "rmse": 11.0}, None, settings)
+    assert [reason.split()[0] for reason in low.reasons] == ["rmse", "roc_auc"]
+    # Within 1% of production passes; beyond it is a regression, in each metric's direction.
+    production = {"roc_auc": 0.96, "rmse": 5.0}
+    assert gate.evaluate_gate({"roc_auc": 0.951, "rmse": 5.04}, production, settings).passed
+    worse = gate.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, settings)
+    assert len(worse.reasons) == 2
+    assert all("regresses" in reason for reason in worse.reasons)
+    missing = gate.evaluate_gate({"accuracy": 0.9, "rmse": 5.0}, None, settings)
+    assert missing.reasons == ["roc_auc: not computed by the evaluation"]
+
+
+def test_comparison_table_names_both_versions() -> None:
+    settings = gate_settings(min={"accuracy": 0.9})
+    result = gate.evaluate_gate({"accuracy": 0.8}, {"accuracy": 0.95}, settings, versions=(3, 2))
+    text = gate.comparison_table(result)
+    assert "candidate v3" in text
+    assert "production v2" in text
+    assert "-0.1500" in text
+    assert text.splitlines()[-1].endswith("NO")
+
+
+def test_promote_then_refuse_a_regression_then_force(
+    project: Path, registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register(registry, settings, "good")
+    assert cli.main(["promote"]) == 0
+    assert "promoted: v1 is production (was none)" in capsys.readouterr().err
+    register(registry, settings, "weak")
+    assert cli.main(["promote"]) == 1
+    captured = capsys.readouterr()
+    assert "regresses" in captured.err
+    assert "candidate v2" in captured.out
+    assert "production v1" in captured.out
+    assert registry.alias("production") == 1
+    assert registry.alias("candidate") == 2
+    assert cli.main(["promote", "--force"]) == 2
+    assert "--force needs --reason" in capsys.readouterr().err
+    assert registry.alias("production") == 1
+    assert cli.main(["promote", "--force", "--reason", "hotfix for a bad feature"]) == 0
+    assert "warning: gate overridden" in capsys.readouterr().err
+    assert registry.alias("production") == 2
+    forced = registry.audit()[-1]
+    assert forced["action"] == "force-promote"
+    assert forced["forced"] is True
+    assert forced["reason"] == "hotfix for a bad feature"
+    assert (forced["from"], forced["to"]) == (1, 2)
+    assert any("regresses" in failure for failure in forced["gate_failures"])
+    # The recovery path: back to v1 in one command, audited.
+    assert cli.main(["rollback", "--reason", "forced model misbehaves"]) == 0
+    assert "v1 is production (was v2)" in capsys.readouterr().err
+    assert registry.alias("production") == 1
+    assert registry.audit()[-1]["action"] == "rollback"
+
+
+def test_a_candidate_below_the_floors_is_refused_without_production(
+    registry: Any, settings: Any
+) -> None:
+    register(registry, settings, "bad")
+    result, record = promotion.promote(registry, settings.promotion)
+    assert record is None
+    assert not result.passed
+    assert any("required" in reason for reason in result.reasons)
+    assert registry.alias("production") is None
+    assert [r["action"] for r in registry.audit()] == ["register"]
+
+
+def test_the_gate_scores_the_candidates_registered_holdout(
+    registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rows the gate scores travel with the version (hash-checked), not a side file."""
+    register(registry, settings, "good")
+    (registry.models_dir / "holdout.parquet").write_bytes(b"ignored")
+    assert cli.main(["promote"]) == 0
+    record = registry.audit()[-1]
+    holdout, _ = registry.holdout(1)
+    metrics = lib("metrics").score(settings.task, registry.load(1)[0], holdout, "target")
+    assert record["metrics"] == metrics
+
+
+def test_both_models_are_scored_on_the_same_data(registry: Any, settings: Any) -> None:
+    register(registry, settings, "good")
+    register(registry, settings, "weak")
+    registry.set_production(1)
+    scored: list[int] = []
+
+    def evaluate(model: Any) -> dict[str, float]:
+        scored.append(id(model))
+        return {"score": 1.0}
+
+    result, record = promotion.promote(registry, gate_settings(), evaluate, version=2)
+    assert len(scored) == 2
+    assert result.passed
+    assert record is not None
+    assert record["to"] == 2
+
+
+def test_promoting_the_production_version_is_an_error(registry: Any, settings: Any) -> None:
+    register(registry, settings, "good")
+    registry.set_production(1)
+    with pytest.raises(registry_mod.RegistryError, match="already the production"):
+        promotion.promote(registry, gate_settings(), lambda model: {})
+
+
+def test_a_tampered_production_model_blocks_promotion_until_forced(
+    registry: Any, settings: Any
+) -> None:
+    entry = register(registry, settings, "good")
+    registry.set_production(entry)
+    register(registry, settings, "good")
+    (registry.dir / "v1" / "model.skops").write_bytes(b"not a model")
+    result, record = promotion.promote(registry, settings.promotion)
+    assert record is None
+    assert any("SHA-256" in reason for reason in result.reasons)
+    result, record = promotion.promote(
+        registry, settings.promotion, force=True, reason="v1 artifact corrupted"
+    )
+    assert record is not None
+    assert record["forced"] is True
+    assert registry.alias("production") == 2
+
+
+def test_production_moved_during_the_gate_is_refused(registry: Any, settings: Any) -> None:
+    for _ in range(3):
+        register(registry, settings, "good")
+    registry.set_production(1)
+
+    def evaluate(model: Any) -> dict[str, float]:
+        if registry.alias("production") == 1:
+            registry.set_production(2)  # another person promotes while this gate runs
+        return {"score": 1.0}
+
+    with pytest.raises(registry_mod.RegistryError, match="production changed") as error:
+        promotion.promote(registry, gate_settings(), evaluate, version=3)
+    assert registry.alias("production") == 2
+    assert "(now v2, by " in str(error.value), "the message says who moved it"
+
+
+def test_a_candidate_of_another_task_is_refused_in_one_line_until_forced(
+    registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A forgotten ``task`` trains the other kind of model: no metric of one scores the other."""
+    registry.set_production(register(registry, settings, "good"))
+    other = "regression" if settings.task == "classification" else "classification"
+    mistaken = settings.model_copy(update={"task": other})
+    register_model(registry, mistaken, fit(mistaken, "bad"))
+    assert cli.main(["promote"]) == 1
+    err = capsys.readouterr().err
+    assert f"production v1 is a {settings.task} model and candidate v2 a {other} one" in err
+    assert "unexpected" not in err
+    assert len([line for line in err.splitlines() if "cannot be compared" in line]) == 1
+    assert registry.alias("production") == 1
+    assert cli.main(["promote", "--force", "--reason", "task fixed"]) == 0
+    assert registry.alias("production") == 2
+
+
+def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
+    registry: Any, settings: Any
+) -> None:
+    """The candidate's rows lack a column production needs: a reason, not an unexpected error."""
+    from _models import WEAK_FEATURES, names, training_data
+
+    registry.set_production(register(registry, settings, "good"))
+    _, test = training_data(settings)
+    kept = [*names(settings), *WEAK_FEATURES[settings.task]]
+    register_model(registry, settings, fit(settings, "weak"), holdout=test[kept])
+    result, record = promotion.promote(registry, settings.promotion)
+    assert record is None
+    (reason,) = [r for r in result.reasons if r.startswith("production v1 cannot be scored")]
+    assert reason.startswith("production v1 cannot be scored on v2's held-out rows: ")
+    assert "\n" not in reason

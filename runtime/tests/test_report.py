@@ -1,0 +1,264 @@
+"""The report page: every section with its content, self-contained, and a useful empty page."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _frames import customers, project_for
+from _package import NAME, lib, load
+
+cli = lib("cli")
+charts = lib("report.charts")
+config = lib("settings")
+data = lib("data")
+html = lib("report.html")
+status_file = lib("report.status")
+
+SECTIONS = ("model", "runs", "drift", "contract", "audit")
+
+
+def section(page: str, ident: str) -> str:
+    found = re.search(rf'<section id="{ident}">(.*?)</section>', page, flags=re.DOTALL)
+    assert found, f"no section {ident}"
+    return found.group(1)
+
+
+def status_of(project: Path) -> dict[str, Any]:
+    return json.loads((project / "reports" / "status.json").read_text(encoding="utf-8"))
+
+
+def assert_self_contained(page: str) -> None:
+    assert "<script" not in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from anywhere
+    assert "@import" not in page
+    assert len(page.encode()) < 1_000_000
+
+
+def test_an_empty_project_gets_a_useful_page(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["report"]) == 0
+    out = capsys.readouterr().out.strip()
+    page = Path(out).read_text(encoding="utf-8")
+    assert (project / out).resolve() == (project / "reports" / "report.html").resolve()
+    assert_self_contained(page)
+    project_name = NAME.replace("_", "-")
+    assert f"No production model yet. Run <code>{project_name} pipeline</code>" in page
+    dataset = config.load_settings(project).data.dataset
+    assert f"No pipeline runs of dataset {dataset} yet" in section(page, "runs")
+    assert f"No drift check of dataset {dataset} yet" in section(page, "drift")
+    assert "No contract check yet" in section(page, "contract")
+    assert "Nothing registered or promoted yet" in section(page, "audit")
+    status = status_of(project)
+    assert status["dataset"] == dataset
+    assert status["production"] is None
+    assert status["pipeline"] is None
+
+
+def test_a_working_project_shows_every_section(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    batch = data.load_embedded(settings.data.dataset).drop(columns=[load("datasets").TARGET])
+    column = batch.columns[3]
+    batch[column] = batch[column] + 3 * batch[column].std()
+    batch.to_csv(project / "shifted.csv", index=False)
+    for args in (["pipeline"], ["promote"], ["pipeline"], ["contract", "check"]):
+        assert cli.main(args) == 0, args
+    assert cli.main(["drift", "shifted.csv"]) == 0
+    capsys.readouterr()
+    assert cli.main(["report", "-o", "reports/week.html"]) == 0
+    page = (project / "reports" / "week.html").read_text(encoding="utf-8")
+    assert_self_contained(page)
+
+    model = section(page, "model")
+    assert "<strong>v1</strong>" in model
+    assert "promote" in model
+    assert "contract version" in model
+    assert "baseline" in model
+    assert "Candidate v2 waits for" in model
+    metric = "roc_auc" if settings.task == "classification" else "rmse"
+    assert metric in model
+
+    runs = section(page, "runs")
+    assert runs.count('class="badge finished"') == 2
+    drift = section(page, "drift")
+    assert "shifted.csv" in drift
+    assert column in drift
+    assert 'class="badge alert"' in drift
+    contract = section(page, "contract")
+    assert settings.data.dataset in contract
+    assert 'class="badge ok"' in contract
+    audit = section(page, "audit")
+    assert audit.count("register") == 2
+    assert "promote" in audit
+    if charts.available():
+        assert runs.count("<svg") == 1
+        assert drift.count("<svg") == 1
+    else:
+        assert "Charts need matplotlib" in page
+
+    status = json.loads((project / "reports" / "status.json").read_text())
+    assert status["production"]["version"] == 1
+    assert status["pipeline"]["status"] == "finished"
+    assert status["drift"]["status"] == "alert"
+    assert status["contract"]["passed"] is True
+
+
+def test_the_report_never_replaces_a_kept_file(project: Path) -> None:
+    assert cli.main(["report", "-o", "params.yaml"]) == 2
+
+
+def test_status_follows_every_command_without_a_report(project: Path) -> None:
+    """``leanops status`` reads status.json: pipeline, promote and rollback keep it current."""
+
+    def status() -> dict[str, Any]:
+        return json.loads((project / "reports" / "status.json").read_text())
+
+    assert cli.main(["pipeline"]) == 0
+    assert status()["pipeline"]["status"] == "finished"
+    assert status()["pipeline"]["model_version"] == 1
+    assert status().get("production") is None
+    assert cli.main(["promote"]) == 0
+    assert status()["production"]["version"] == 1
+    assert status()["production"]["action"] == "promote"
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote", "--force", "--reason", "the newer data"]) == 0
+    assert status()["production"]["version"] == 2
+    assert cli.main(["rollback", "--reason", "v2 misbehaves"]) == 0
+    moved = status()["production"]
+    assert (moved["version"], moved["action"]) == (1, "rollback")
+    assert moved["by"]
+    assert moved["since"]
+
+    settings = config.load_settings(project)
+    lib("contract").contract_path(settings.data.dataset, project).unlink()
+    assert cli.main(["pipeline"]) == 2
+    assert status()["pipeline"]["status"] == "failed"
+    assert status()["production"] == moved
+
+
+def shifted_batch(project: Path) -> str:
+    """A batch of the project's first dataset with one feature moved three SDs: an alert."""
+    settings = config.load_settings(project)
+    batch = data.load_embedded(settings.data.dataset).drop(columns=[load("datasets").TARGET])
+    column = batch.columns[3]
+    batch[column] = batch[column] + 3 * batch[column].std()
+    batch.to_csv(project / "shifted.csv", index=False)
+    return str(column)
+
+
+def test_the_report_and_status_are_about_the_current_dataset_only(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = config.load_settings(project).data.dataset
+    shifted_batch(project)
+    for args in (["pipeline"], ["promote"], ["drift", "shifted.csv"]):
+        assert cli.main(args) == 0, args
+    params = (project / "params.yaml").read_text(encoding="utf-8")
+    # The team switches the project to a second table (with dates), as the README says.
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    assert cli.main(["pipeline"]) == 0
+    status = status_of(project)
+    assert (status["dataset"], status["pipeline"]["dataset"]) == ("churn", "churn")
+    assert status["production"] is None  # the first dataset's v1 is not churn's
+    assert status["drift"] is None  # nor is its drift check
+
+    capsys.readouterr()
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "Project report for dataset <strong>churn</strong>" in page
+    assert "No production model yet" in section(page, "model")
+    assert "No drift check of dataset churn yet" in section(page, "drift")
+    assert "shifted.csv" not in page
+    runs = section(page, "runs")
+    assert runs.count('class="badge finished"') == 1
+    assert "1 pipeline run(s) of other datasets are not shown" in runs
+    assert status_of(project)["drift"] is None
+
+    customers(300, seed=5).drop(columns=["churned"]).to_csv(project / "week.csv", index=False)
+    assert cli.main(["drift", "week.csv"]) == 0
+    assert cli.main(["report"]) == 0
+    drift = section((project / "reports" / "report.html").read_text(encoding="utf-8"), "drift")
+    assert "against model v1 of dataset <strong>churn</strong>" in drift
+    assert "<td>signup_date</td><td>datetime</td><td>ks+missing</td>" not in drift  # no gaps
+    assert "<td>signup_date</td><td>datetime</td><td>ks</td>" in drift  # dates are checked
+    assert status_of(project)["drift"]["input"] == "week.csv"
+
+    # Back to the first dataset: its own production model and drift check, as they were.
+    (project / "params.yaml").write_text(params, encoding="utf-8")
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    assert f"Project report for dataset <strong>{first}</strong>" in page
+    assert "<strong>v1</strong>" in section(page, "model")
+    drift = section(page, "drift")
+    assert "shifted.csv" in drift
+    assert "week.csv" not in drift
+    assert "1 pipeline run(s) of other datasets are not shown" in section(page, "runs")
+    status = status_of(project)
+    assert status["dataset"] == first
+    assert (status["production"]["version"], status["drift"]["input"]) == (1, "shifted.csv")
+    assert {status[part]["dataset"] for part in ("production", "pipeline", "drift")} == {first}
+
+
+def test_older_drift_reports_that_name_no_dataset_are_not_guessed_at(project: Path) -> None:
+    (project / "reports").mkdir()
+    old = {"input": "x.csv", "model_version": 1, "status": "alert", "rows": 200, "features": []}
+    (project / "reports" / "drift-x.json").write_text(json.dumps(old), encoding="utf-8")
+    assert cli.main(["report"]) == 0
+    drift = section((project / "reports" / "report.html").read_text(encoding="utf-8"), "drift")
+    assert "1 older drift report(s)" in drift
+    assert "x.csv" not in drift
+    assert status_of(project)["drift"] is None
+
+
+def test_runs_show_when_they_ended(project: Path) -> None:
+    assert cli.main(["pipeline"]) == 0
+    part = status_of(project)["pipeline"]
+    assert part["started_at"] <= part["at"]
+    # Make the run three minutes long: the page and the status say when it ended.
+    db = config.load_settings(project).tracking_db
+    with contextlib.closing(sqlite3.connect(project / db)) as conn, conn:
+        (start,) = conn.execute("SELECT start_time FROM runs WHERE name = 'pipeline'").fetchone()
+        conn.execute("UPDATE runs SET end_time = ?", (start + 180,))
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    started, ended = html.when(start), html.when(start + 180)
+    assert "<th>started</th><th>ended</th>" in section(page, "runs")
+    assert f"<td>{started}</td><td>{ended}</td>" in section(page, "runs")
+    assert f"ended {ended} (started {started})" in page  # the summary tile
+    part = status_of(project)["pipeline"]
+    assert (part["started_at"], part["at"]) == (
+        status_file.iso(start),
+        status_file.iso(start + 180),
+    )
+
+
+def test_a_status_file_never_shows_one_dataset_as_another(project: Path) -> None:
+    first = config.load_settings(project).data.dataset
+    (project / "reports").mkdir()
+    old = {  # format 1: no dataset anywhere, so nobody knows whose these are
+        "format": 1,
+        "production": {"version": 3, "since": "2026-01-01T00:00:00+00:00"},
+        "drift": {"status": "alert", "at": "2026-01-02T00:00:00+00:00"},
+    }
+    (project / "reports" / "status.json").write_text(json.dumps(old), encoding="utf-8")
+    drift = {"status": "ok", "at": "2026-01-03T00:00:00+00:00", "input": "b.csv"}
+    status_file.update_status(project, "drift", drift, dataset="houses")
+    status = status_of(project)
+    assert (status["format"], status["dataset"], status["production"]) == (2, "houses", None)
+    assert status["drift"] == {**drift, "dataset": "houses"}
+    status_file.update_status(project, "pipeline", {"status": "finished"}, dataset="houses")
+    assert status_of(project)["drift"]["input"] == "b.csv"  # same dataset: kept
+    status_file.update_status(project, "production", {"version": 1})  # params.yaml's dataset
+    status = status_of(project)
+    assert status["dataset"] == first
+    assert status["production"] == {"version": 1, "dataset": first}
+    assert status["drift"] is None
+    assert status["pipeline"] is None

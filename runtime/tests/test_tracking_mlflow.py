@@ -1,0 +1,197 @@
+"""The MLflow backend: runs, the ``runs`` commands and the registry on an MLflow store.
+
+These use a sqlite MLflow store inside the scratch project (no server: seconds, not tens of
+seconds); the template repository's ``tests/test_team_mode.py`` runs the same commands against a
+real ``mlflow server`` with two teammates. Skipped when mlflow is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from _package import NAME, lib
+
+mlflow = pytest.importorskip("mlflow")
+tracking = lib("tracking")
+mlflow_backend = lib("tracking.mlflow_backend")
+cli = lib("cli")
+config = lib("settings")
+registry_mod = lib("registry")
+
+EXPERIMENT = f"{NAME}-tests"
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow sqlite store with its schema made once (MLflow's migrations take seconds)."""
+    path = tmp_path_factory.mktemp("mlflow") / "empty.db"
+    client(f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture
+def mlflow_uri(project: Path, monkeypatch: pytest.MonkeyPatch, empty_store: Path) -> str:
+    """A fresh MLflow sqlite store inside the scratch project, chosen by the settings."""
+    import shutil
+
+    shutil.copy(empty_store, project / "mlflow.db")
+    uri = f"sqlite:///{project / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", EXPERIMENT)
+    # The `project` fixture pins the local store; these tests choose the backend themselves.
+    monkeypatch.delenv(f"{NAME.upper()}_TRACKING_BACKEND")
+    return uri
+
+
+@pytest.fixture
+def team(project: Path, mlflow_uri: str) -> str:
+    """The project switched to the MLflow backend by params.yaml, as a team project is."""
+    params = project / "params.yaml"
+    text = re.sub(r"(?m)^tracking_backend: .*$", "tracking_backend: mlflow", params.read_text())
+    params.write_text(text)
+    return mlflow_uri
+
+
+def client(uri: str) -> object:
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
+def test_same_api_writes_to_mlflow(project: Path, mlflow_uri: str) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": range(100), "flag": [True, False] * 50})
+    (project / "reports").mkdir()
+    (project / "reports" / "model.bin").write_bytes(b"weights")
+    with tracking.start_run(
+        "train", params={"C": 0.5}, tags={"stage": "fit"}, backend="mlflow", root=project
+    ) as run:
+        run.log_metric("loss", 0.7, step=0)
+        run.log_metric("loss", 0.2, step=1)
+        run.log_metrics({f"m{i}": i for i in range(1_200)})
+        run.set_tag("note", "hello")
+        record = run.log_dataset("train", frame, contract_version=2)
+        run.log_artifact(project / "reports" / "model.bin")
+
+    stored = client(mlflow_uri).get_run(run.id)
+    assert stored.info.status == "FINISHED"
+    assert stored.info.run_name == "train"
+    assert stored.data.params == {"C": "0.5"}
+    assert stored.data.metrics["loss"] == 0.2
+    assert len([key for key in stored.data.metrics if key.startswith("m")]) == 1_200
+    assert stored.data.tags["stage"] == "fit"
+    assert json.loads(stored.data.tags["leanops.dataset.train"])["sha256"] == record["sha256"]
+    assert stored.data.tags["leanops.python"]
+    assert "leanops.artifact.reports/model.bin" in stored.data.tags
+    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true"
+
+
+def test_settings_choose_mlflow_and_failure_is_recorded(project: Path, team: str) -> None:
+    with pytest.raises(KeyError), tracking.start_run("evaluate", root=project) as run:
+        raise KeyError("missing column")
+    assert isinstance(run, mlflow_backend.MlflowRun)
+    stored = client(team).get_run(run.id)
+    assert stored.info.status == "FAILED"
+    assert "missing column" in stored.data.tags["leanops.error"]
+
+
+def test_export_copies_local_runs_once(
+    project: Path, mlflow_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with tracking.start_run("train", params={"C": 1.0}, backend="local") as local:
+        for step in range(3):
+            local.log_metric("loss", 1.0 / (step + 1), step=step)
+    assert cli.main(["runs", "export", "--mlflow", mlflow_uri]) == 0
+    assert "exported 1 run(s)" in capsys.readouterr().err
+
+    store = client(mlflow_uri)
+    (copied,) = store.search_runs([store.get_experiment_by_name(EXPERIMENT).experiment_id])
+    assert copied.data.tags["leanops.run_id"] == local.id
+    assert copied.data.params == {"C": "1.0"}
+    assert copied.info.status == "FINISHED"
+    history = store.get_metric_history(copied.info.run_id, "loss")
+    assert [(m.step, m.value) for m in history] == [(0, 1.0), (1, 0.5), (2, 1.0 / 3)]
+
+    assert cli.main(["runs", "export", "--mlflow", mlflow_uri]) == 0
+    assert "exported 0 run(s)" in capsys.readouterr().err
+
+
+def test_runs_commands_and_the_registry_work_on_mlflow(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F8 failure 6 (``runs`` saw nothing) and the registry commands, on the MLflow backend."""
+    settings = config.load_settings(project)
+    dataset = settings.data.dataset
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["pipeline"]) == 0
+    capsys.readouterr()
+    assert cli.main(["runs", "list", "--name", "pipeline"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    assert "finished" in lines[2]
+    assert cli.main(["runs", "list", "--tag", f"dataset={dataset}", "--status", "finished"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 4
+    first, second = (line.split()[0] for line in lines[2:])
+    assert cli.main(["runs", "show", first]) == 0
+    shown = capsys.readouterr().out
+    assert "model_version" in shown
+    assert f"data/processed/{dataset}.parquet" in shown
+    assert cli.main(["runs", "compare", first, second]) == 0
+    assert "metric." in capsys.readouterr().out
+    assert cli.main(["runs", "export", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.count("pipeline") == 2
+
+    registry = registry_mod.open_registry(settings, project)
+    assert [entry["version"] for entry in registry.versions()] == [1, 2]
+    entry = registry.entry(2)
+    run = client(team).get_run(entry["run_id"])
+    assert run.data.tags["model_sha256"] == entry["sha256"], "the run names the registry's hash"
+    assert cli.main(["promote", "--version", "1"]) == 0
+    assert cli.main(["promote", "--force", "--reason", "second"]) == 0
+    mlflow_client = client(team)
+    name = f"{EXPERIMENT}-{dataset}"
+    assert int(mlflow_client.get_model_version_by_alias(name, "production").version) == 2
+    assert cli.main(["rollback", "--reason", "test"]) == 0
+    assert int(mlflow_client.get_model_version_by_alias(name, "production").version) == 1
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    assert re.search(r"(?m)^v1\s+production", capsys.readouterr().out)
+    assert cli.main(["models", "--audit"]) == 0
+    audit = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["action"] for r in audit] == [
+        "register",
+        "register",
+        "promote",
+        "promote",  # forced, but the gate passed: nothing was overridden
+        "rollback",
+    ]
+    frame = lib("data").load_embedded(dataset).drop(columns=["target"])
+    frame.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 0
+    assert cli.main(["drift", "batch.csv"]) == 0
+    assert cli.main(["evaluate"]) == 0
+
+
+def test_the_server_log_cannot_be_rewritten_and_refuses_a_tampered_model(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    registry = registry_mod.open_registry(settings, project)
+    ledger = registry.ledger(create=False)
+    with pytest.raises(mlflow.exceptions.MlflowException):  # parameters are immutable
+        client(team).log_param(ledger, "change.000001", '{"seq": 1}')
+    entry = registry.entry(1)
+    run = client(team).get_run(entry["run_id"])
+    artifact = Path(run.info.artifact_uri.removeprefix("file://")) / "leanops-model"
+    (artifact / "model.skops").write_bytes(b"swapped")
+    capsys.readouterr()
+    assert cli.main(["promote"]) == 2
+    err = capsys.readouterr().err
+    assert "SHA-256" in err
+    assert err.count("\n") == 1

@@ -1,0 +1,247 @@
+"""Training: estimator and hyperparameters come from params.yaml, seeded; bad ones are one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _package import NAME, lib
+
+config = lib("settings")
+data = lib("data")
+train_mod = lib("train")
+
+
+def _ingested(project: Path):
+    settings = config.load_settings(project)
+    data.ingest(settings.data.dataset, project)
+    return settings
+
+
+def test_train_registers_one_candidate_version(project: Path) -> None:
+    settings = _ingested(project)
+    result = train_mod.train(settings, project)
+    meta = result.metadata
+    assert meta["estimator"] == settings.train.estimator
+    assert meta["train_rows"] + meta["test_rows"] == len(data.load_embedded(settings.data.dataset))
+    assert result.version["version"] == 1
+    assert Path(result.model_path).is_file()
+    assert result.version["sha256"] == meta["sha256"]
+
+
+def test_training_is_seeded(project: Path) -> None:
+    settings = _ingested(project)
+    first = train_mod.train(settings, project)
+    second = train_mod.train(settings, project)
+    contract = lib("contract").load_contract(settings.data.dataset, project)
+    id_column = contract.ids[0]
+    assert list(first.test[id_column]) == list(second.test[id_column])
+    assert (first.model.predict(first.test) == second.model.predict(second.test)).all()
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_every_registered_estimator_builds_seeded(task: str) -> None:
+    from importlib import import_module
+
+    from _package import NAME
+
+    estimators = import_module(f"{NAME}.estimators").ESTIMATORS
+    for name in estimators[task]:
+        estimator = train_mod.build_estimator(task, name, {}, seed=7)
+        if "random_state" in estimator.get_params():
+            assert estimator.get_params()["random_state"] == 7
+
+
+def test_unknown_estimator_is_one_line(project: Path) -> None:
+    settings = config.load_settings(project)
+    with pytest.raises(train_mod.TrainError, match="unknown estimator 'xgboost'") as caught:
+        train_mod.build_estimator(settings.task, "xgboost", {}, seed=0)
+    assert "\n" not in str(caught.value)
+
+
+def test_unknown_hyperparameter_is_one_line(project: Path) -> None:
+    settings = config.load_settings(project)
+    with pytest.raises(train_mod.TrainError, match="has no hyperparameter 'bogus'"):
+        train_mod.build_estimator(settings.task, settings.train.estimator, {"bogus": 1}, seed=0)
+
+
+def test_bad_hyperparameter_value_is_one_line_and_writes_no_model(project: Path) -> None:
+    settings = _ingested(project)
+    settings.train.estimator = "random_forest"
+    settings.train.hyperparameters = {"random_forest": {"n_estimators": -3}}
+    with pytest.raises(train_mod.TrainError, match="cannot fit random_forest") as caught:
+        train_mod.train(settings, project)
+    assert "\n" not in str(caught.value)
+    assert not list(project.glob("models/**/model.skops"))
+
+
+def _settings_for(project: Path, task: str, estimator: str):
+    settings = config.load_settings(project)
+    settings.task = task
+    settings.train.estimator = estimator
+    settings.train.hyperparameters = {}
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("task", "target", "message"),
+    [
+        ("regression", "label", "set task: classification"),
+        ("classification", "amount", "set task: regression"),
+    ],
+)
+def test_a_target_that_does_not_fit_the_task_is_one_line(
+    project: Path, task: str, target: str, message: str
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=60),
+            "label": rng.choice(["yes", "no"], 60),
+            "amount": rng.normal(size=60),
+        }
+    )
+    contract = lib("contract").from_mapping(
+        {
+            "version": 1,
+            "columns": {
+                "x": {"role": "feature_numeric", "dtype": "float64"},
+                "label": {"role": "target" if target == "label" else "ignore", "dtype": "str"},
+                "amount": {
+                    "role": "target" if target == "amount" else "ignore",
+                    "dtype": "float64",
+                },
+            },
+        },
+        "mixed",
+    )
+    estimator = "ridge" if task == "regression" else "logistic_regression"
+    with pytest.raises(train_mod.TrainError, match=message) as caught:
+        train_mod.fit(frame, contract, _settings_for(project, task, estimator))
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("estimator", ["logistic_regression", "hist_gradient_boosting"])
+def test_string_labels_fit_with_sparse_or_dense_features(project: Path, estimator: str) -> None:
+    import scipy.sparse as sp
+    from _frames import customers, project_for
+
+    features = lib("features")
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    contract = lib("contract").load_contract("churn", project)
+    frame = lib("contract").read_data(project / "data/raw/churn.csv", contract).frame
+    settings = _settings_for(project, "classification", estimator)
+    settings.train.hyperparameters = {"hist_gradient_boosting": {"max_iter": 20}}
+    model, _, test = train_mod.fit(frame, contract, settings)
+    assert set(model.classes_) == {"no", "yes"}
+    assert set(model.predict(test)) <= {"no", "yes"}
+    if estimator == "hist_gradient_boosting":  # dense input, categories handled natively
+        assert model[0].sparse_threshold == 0.0
+        assert not sp.issparse(model[0].transform(test))
+        numeric = len(contract.columns("feature_numeric"))
+        assert model[-1].categorical_features == [numeric]  # the one low-cardinality column
+        assert model[0].transform(test).shape[1] < len(contract.features) + 8
+    else:
+        assert model[0].sparse_threshold == features.SPARSE_THRESHOLD
+
+
+# ------------------------------------------------- a regression with whole numbers, as users bring
+
+
+def houses(rows: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """House prices rounded to 100 (whole numbers), a 2,000-value zip code (text), a surface."""
+    rng = np.random.default_rng(seed)
+    zips = np.array([f"{z:05d}" for z in rng.choice(99999, 2000, replace=False)])
+    effect = dict(zip(zips, rng.normal(0, 40_000, len(zips)), strict=True))
+    zip_code = rng.choice(zips, rows)
+    surface = rng.uniform(30, 250, rows).round(1)
+    noise = rng.normal(0, 15_000, rows)
+    price = 40_000 + 1_500 * surface + np.array([effect[z] for z in zip_code]) + noise
+    return pd.DataFrame(
+        {
+            "house_id": [f"H{i:06d}" for i in range(rows)],
+            "zip": zip_code,
+            "surface_m2": surface,
+            "price": ((price / 100).round() * 100).astype("int64"),
+        }
+    )
+
+
+def _houses_project(project: Path, task: str) -> None:
+    """The README's way: the file, ``contract infer``, then task and dataset in params.yaml."""
+    from _frames import set_params, write
+
+    cli = lib("cli")
+    raw = write(houses(), project / "data" / "raw" / "houses.csv")
+    contract = project / "contracts" / "houses.yaml"
+    assert cli.main(["contract", "infer", str(raw), "--target", "price", "-o", str(contract)]) == 0
+    assert lib("contract").load_contract("houses", project).encodings["zip"] == "target"
+    set_params(project, task=task, data={"dataset": "houses"})
+
+
+@pytest.mark.parametrize("estimator", [None, "hist_gradient_boosting"])
+def test_whole_number_prices_are_a_regression_with_one_column_per_code(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    estimator: str | None,
+) -> None:
+    """Left to guess, the target encoder made one column per distinct price (r2 < -1000).
+
+    Only ``task`` and the dataset change in params.yaml: a classification project's estimator
+    gives way to ridge, with one warning.
+    """
+    from _models import open_line
+
+    was = config.load_settings(project).task
+    if estimator:
+        monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", estimator)
+    _houses_project(project, "regression")
+    assert lib("cli").main(["pipeline"]) == 0
+    metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))
+    assert metrics["estimator"] == (estimator or "ridge")
+    assert metrics["metrics"]["r2"] > 0.75
+    model, _ = open_line(project).load("candidate")
+    rows = houses(5, seed=1)
+    assert model[0].transform(rows).shape[1] == 2  # the surface and the zip's one column
+    replaced = [line for line in capsys.readouterr().err.splitlines() if "fitting ridge" in line]
+    assert len(replaced) == (1 if was == "classification" and not estimator else 0)
+
+
+def test_a_forgotten_regression_task_is_refused_before_training(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _houses_project(project, "classification")
+    assert lib("cli").main(["pipeline"]) == 2
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert "holds" in line
+    assert "set task: regression in params.yaml" in line
+    assert not list(project.glob("models/**/model.skops"))
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        (list(range(10)) * 40, False),  # integer class codes
+        ([1.0, 2.0, 3.0] * 100, False),  # whole floats
+        (["a", "b"] * 200 + [f"rare{i}" for i in range(80)], False),  # text labels, any number
+        (list(range(60)) * 5, True),  # 60 numbers in 300 rows: a quantity
+        ([0.5, 1.0] * 50, True),  # decimals
+    ],
+)
+def test_a_classification_target_that_looks_continuous_is_refused(
+    values: list[object], refused: bool
+) -> None:
+    frame = pd.DataFrame({"y": values})
+    if not refused:
+        train_mod.check_target(frame, "y", "classification")
+        return
+    with pytest.raises(train_mod.TrainError, match="set task: regression") as caught:
+        train_mod.check_target(frame, "y", "classification")
+    assert "\n" not in str(caught.value)

@@ -1,0 +1,543 @@
+"""The 0.4.0 migration points the team's code at ``leanops_runtime`` (the machinery's new home),
+calls the constants that became functions, and reports what it leaves to the team: the tests'
+``load("mlops.x")`` calls, machinery files still there, models that name the old types."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+from conftest import REPO
+from test_migration_layout import defined, exported_names, release_tree
+
+SCRIPT = REPO / "hooks" / "migrations" / "v0_4_0_runtime.py"
+LAYOUT_SCRIPT = REPO / "hooks" / "migrations" / "v0_3_0_layout.py"
+RUNTIME_SOURCE = REPO / "runtime" / "src" / "leanops_runtime"
+
+
+def load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("runtime_migration", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+migration = load_script()
+
+
+@pytest.fixture(autouse=True)
+def no_leanops_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The functions called in-process write notes only when a test asks for them."""
+    monkeypatch.delenv(migration.NOTES_ENV, raising=False)
+    monkeypatch.delenv(migration.CHECKOUT_ENV, raising=False)
+
+
+def migrated(text: str, name: str = "scripts/score.py") -> str:
+    new: str = migration.migrate_source(text, "ml_project", name)
+    return new
+
+
+def run_script(
+    project: Path, env: dict[str, str] | None = None, script: Path = SCRIPT
+) -> subprocess.CompletedProcess[str]:
+    leanops = (migration.NOTES_ENV, migration.CHECKOUT_ENV)
+    environment = {k: v for k, v in os.environ.items() if k not in leanops}
+    return subprocess.run(
+        [sys.executable, str(script), "--package=ml_project"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**environment, **(env or {})},
+    )
+
+
+def write(project: Path, relative: str, text: str) -> Path:
+    path = project / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(project: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file()
+    }
+
+
+# --- rewriting ----------------------------------------------------------------------------------
+
+BEFORE = """\
+from ml_project.mlops.tracking import start_run
+from ml_project.mlops.contract.inference import infer as infer_contract  # contracts
+from ml_project.mlops import tracking, settings as config
+import ml_project.mlops.registry as reg
+import ml_project.mlops.drift
+from ml_project.mlops.tracking import (
+    TrackedRun,
+    current_run,
+)
+from ml_project import mlops
+from ml_project import mlops as machinery  # the old home
+
+
+def main() -> None:
+    from ml_project.mlops.features import default_preprocessor
+
+    report = ml_project.mlops.drift.check.run(settings)
+"""
+AFTER = """\
+from leanops_runtime.tracking import start_run
+from leanops_runtime.contract.inference import infer as infer_contract  # contracts
+from leanops_runtime import tracking, settings as config
+import leanops_runtime.registry as reg
+import leanops_runtime.drift
+from leanops_runtime.tracking import (
+    TrackedRun,
+    current_run,
+)
+import leanops_runtime as mlops
+import leanops_runtime as machinery  # the old home
+
+
+def main() -> None:
+    from leanops_runtime.features import default_preprocessor
+
+    report = leanops_runtime.drift.check.run(settings)
+"""
+
+
+def test_every_import_form_moves_to_the_runtime_keeping_the_rest_of_the_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert migrated(BEFORE) == AFTER
+    assert capsys.readouterr().err == ""
+
+
+def test_mock_patch_targets_and_dotted_strings_follow() -> None:
+    text = (
+        'with mock.patch("ml_project.mlops.tracking.start_run") as fake:\n'
+        "    monkeypatch.setattr('ml_project.mlops.registry.local.AUDIT_FILE', 'x')\n"
+        '    module = importlib.import_module("ml_project.mlops")\n'
+    )
+    assert migrated(text) == (
+        'with mock.patch("leanops_runtime.tracking.start_run") as fake:\n'
+        "    monkeypatch.setattr('leanops_runtime.registry.local.AUDIT_FILE', 'x')\n"
+        '    module = importlib.import_module("leanops_runtime")\n'
+    )
+
+
+LEFT_ALONE = """\
+from ml_project.features import build_features
+from ml_project import features, datasets
+import ml_project.estimators as estimators
+from other_project.mlops.tracking import start_run
+from my_ml_project.mlops import tools
+from .mlops import helpers
+name = "ml_project.mlops_extra"
+# The mlops team reviews this; see docs/mlops.md and the mlops. prefix of our tags.
+prefix = config.ENV_PREFIX
+frame = load("mlops.yaml")
+"""
+
+
+def test_unrelated_modules_the_teams_own_and_prose_are_left_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert migrated(LEFT_ALONE) == LEFT_ALONE
+    assert capsys.readouterr().err == ""  # load("mlops.x") is only the tests' helper
+
+
+def test_relative_imports_inside_the_package_become_absolute(tmp_path: Path) -> None:
+    extra = write(
+        tmp_path,
+        "src/ml_project/extra.py",
+        "from .mlops.tracking import start_run\n"
+        "from .mlops import settings as config\n"
+        "from . import mlops\n"
+        "\n"
+        "def score():\n"
+        "    from .mlops.data import load_embedded  # lazily\n",
+    )
+    deep = write(
+        tmp_path,
+        "src/ml_project/team/score.py",
+        "from ..mlops.tracking import start_run\nfrom .mlops import ours\n",
+    )
+    outside = write(tmp_path, "scripts/score.py", "from .mlops.tracking import start_run\n")
+    run_script(tmp_path)
+    assert extra.read_text() == (
+        "from leanops_runtime.tracking import start_run\n"
+        "from leanops_runtime import settings as config\n"
+        "import leanops_runtime as mlops\n"
+        "\n"
+        "def score():\n"
+        "    from leanops_runtime.data import load_embedded  # lazily\n"
+    )
+    # ``.mlops`` in a subpackage is that subpackage's own module: it stays.
+    assert deep.read_text() == (
+        "from leanops_runtime.tracking import start_run\nfrom .mlops import ours\n"
+    )
+    assert outside.read_text() == "from .mlops.tracking import start_run\n"
+
+
+def test_an_import_of_mlops_beside_other_names_is_reported_for_a_split(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = "from ml_project import features, mlops\n"
+    assert migrated(text) == text
+    (report,) = capsys.readouterr().err.splitlines()
+    assert "scripts/score.py:1: split this import by hand: `import leanops_runtime as mlops`" in (
+        report
+    )
+
+
+CONSTANTS = """\
+import ml_project.mlops.tracking
+from ml_project.mlops import tracking as t, settings
+from ml_project import mlops
+from ml_project.mlops.tracking import store
+backend = load("mlops.tracking")
+
+os.environ[t.ENV_BACKEND] = "local"
+path = ml_project.mlops.tracking.ENV_DB
+name = f"{mlops.PACKAGE}-é", store.ENV_DB, backend.ENV_BACKEND
+wrong = settings.PACKAGE
+mock.patch("ml_project.mlops.tracking.store.ENV_DB", "other.db")
+from ml_project.mlops import PACKAGE
+"""
+CONSTANTS_AFTER = """\
+import leanops_runtime.tracking
+from leanops_runtime import tracking as t, settings
+import leanops_runtime as mlops
+from leanops_runtime.tracking import store
+backend = load("mlops.tracking")
+
+os.environ[t.env_backend()] = "local"
+path = leanops_runtime.tracking.env_db()
+name = f"{mlops.package()}-é", store.env_db(), backend.env_backend()
+wrong = settings.PACKAGE
+mock.patch("leanops_runtime.tracking.store.ENV_DB", "other.db")
+from leanops_runtime import PACKAGE
+"""
+
+
+def test_constants_that_became_functions_are_called_or_reported(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert migrated(CONSTANTS) == CONSTANTS_AFTER
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3
+    assert (
+        "scripts/score.py:10: `settings.PACKAGE` is gone: use leanops_runtime.package()" in (err[0])
+    )
+    assert "scripts/score.py:11: `leanops_runtime.tracking.store.ENV_DB` is gone: use " in err[1]
+    assert "leanops_runtime.tracking.env_db()" in err[1]
+    assert "scripts/score.py:12: `PACKAGE` from leanops_runtime is gone" in err[2]
+    assert "call it where it is used: leanops_runtime.package()" in err[2]
+
+
+def test_the_functions_named_exist_in_the_runtime() -> None:
+    for function, homes in migration.CALLS.values():
+        for home in homes:
+            path = RUNTIME_SOURCE.joinpath(*home.split("."))
+            file = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+            source = file.read_text(encoding="utf-8")
+            assert function in defined(source) | imported(source), (home, function)
+
+
+def imported(source: str) -> set[str]:
+    """Names a module imports at top level (``from .store import env_db``)."""
+    return {
+        alias.asname or alias.name
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def test_every_public_name_of_the_0_3_0_machinery_is_in_the_runtime_or_called() -> None:
+    """``<package>.mlops.X.name`` -> ``leanops_runtime.X.name`` is the whole mapping: every public
+    name of 0.3.0's machinery is where the prefix change puts it, or is one of the constants the
+    migration turns into calls. ``settings.ENV_PREFIX`` is still read through the module's
+    ``__getattr__``."""
+    settings = (RUNTIME_SOURCE / "settings" / "__init__.py").read_text(encoding="utf-8")
+    assert 'if name == "ENV_PREFIX"' in settings
+    missing = []
+    for path, source in release_tree("0.3.0").items():
+        if not path.startswith("mlops/"):
+            continue
+        runtime = RUNTIME_SOURCE / path.removeprefix("mlops/")
+        assert runtime.is_file(), path
+        available = exported_names(runtime.read_text(encoding="utf-8"))
+        for name in sorted(exported_names(source) - available):
+            if not name.startswith("_") and name not in migration.CALLS:
+                missing.append((path, name))
+    assert missing == [("mlops/settings/__init__.py", "ENV_PREFIX")]
+
+
+# --- notebooks, tests, leftovers, models ----------------------------------------------------
+
+
+def notebook(*cells: dict[str, object]) -> str:
+    return json.dumps({"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_notebook_code_cells_are_rewritten_and_markdown_kept(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "notebooks/explore.ipynb",
+        notebook(
+            {"cell_type": "markdown", "source": ["from ml_project.mlops import nothing"]},
+            {
+                "cell_type": "code",
+                "source": ["%matplotlib inline\n", "from ml_project.mlops.data import load\n"],
+            },
+            {"cell_type": "code", "source": "import ml_project.mlops.tracking as t\n!ls\nt.ENV_DB"},
+            {"cell_type": "code", "source": ["from ml_project.mlops.tracking import ENV_DB"]},
+        ),
+    )
+    result = run_script(tmp_path)
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[0]["source"] == ["from ml_project.mlops import nothing"]
+    assert cells[1]["source"] == ["%matplotlib inline\n", "from leanops_runtime.data import load\n"]
+    assert cells[2]["source"] == "import leanops_runtime.tracking as t\n!ls\nt.env_db()"
+    assert "notebooks/explore.ipynb cell 4 line 1: `ENV_DB` from leanops_runtime.tracking" in (
+        result.stderr
+    )
+
+
+def test_load_calls_in_tests_are_reported_and_left_working(tmp_path: Path) -> None:
+    text = (
+        'tracking = load("mlops.tracking")\n'
+        "settings = load('mlops.settings').load_settings()\n"
+        'features = load("features")\n'
+    )
+    path = write(tmp_path, "tests/test_ours.py", text)
+    result = run_script(tmp_path)
+    assert path.read_text() == text
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert (
+        "tests/test_ours.py:1: `load('mlops.tracking')` gives leanops_runtime.tracking"
+        in (lines[0])
+    )
+    assert "import leanops_runtime.tracking instead" in lines[0]
+    assert "tests/test_ours.py:2: `load('mlops.settings')`" in lines[1]
+
+
+MACHINERY = {
+    "src/ml_project/mlops/features.py": "features.py (feature steps)",
+    "src/ml_project/mlops/train.py": "estimators.py (estimators)",
+    "src/ml_project/mlops/data.py": "datasets.py (data loading)",
+    "src/ml_project/mlops/settings/train.py": "params.yaml (settings)",
+    "src/ml_project/mlops/cli/runs.py": "a module of your own calling the public API",
+    "src/ml_project/mlops/report/style.css": "a module of your own calling the public API",
+    "tests/test_features.py": "features.py (feature steps)",
+    "tests/_models.py": "a test of your own calling the public API",
+    "tests/mlops/test_config.py": "params.yaml (settings)",
+}
+
+
+def test_machinery_left_after_the_update_is_reported_with_where_its_change_goes(
+    tmp_path: Path,
+) -> None:
+    for relative in MACHINERY:
+        write(tmp_path, relative, "from .. import PACKAGE\nfrom ml_project.mlops import data\n")
+    write(tmp_path, "src/ml_project/features.py", "def build_features(contract): ...\n")
+    before = snapshot(tmp_path)
+    result = run_script(tmp_path)
+    assert snapshot(tmp_path) == before  # neither rewritten nor deleted
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(MACHINERY)
+    for relative, where in MACHINERY.items():
+        (line,) = [line for line in lines if f": {relative}: 0.3.0 machinery" in line]
+        assert f"move your change of it to {where}" in line
+        assert line.endswith("then delete the file")
+    (features,) = [line for line in lines if "mlops/features.py" in line]
+    assert "(leanops_runtime.features provides it)" in features
+    (runs,) = [line for line in lines if "cli/runs.py" in line]
+    assert "(`from ml_project import ...`)" in runs
+    (config,) = [line for line in lines if "test_config.py" in line]
+    assert "the runtime's tests cover it" in config
+
+
+def skops_like(path: Path, *types: tuple[str, str]) -> Path:
+    """A zip holding a skops-style ``schema.json`` that nests objects of ``types``."""
+    schema: dict[str, object] = {"__class__": "Pipeline", "__module__": "sklearn.pipeline"}
+    schema["content"] = [{"__class__": c, "__module__": m, "content": {}} for m, c in types]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("schema.json", json.dumps(schema))
+    return path
+
+
+OLD_TYPE = ("ml_project.mlops.features", "DatetimeFeatures")
+
+
+def test_models_naming_old_types_are_reported_and_never_changed(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    skops_like(models / "churn" / "v10" / "model.skops", OLD_TYPE)
+    skops_like(models / "churn" / "v2" / "model.skops", OLD_TYPE, ("sklearn.tree", "X"))
+    skops_like(models / "churn" / "v3" / "model.skops", ("leanops_runtime.features", "X"))
+    skops_like(models / "churn" / "set-aside" / "v1" / "model.skops", OLD_TYPE)
+    (models / "churn" / "v4").mkdir()
+    (models / "churn" / "v4" / "model.skops").write_bytes(b"not a zip")
+    before = snapshot(tmp_path)
+    lines = run_script(tmp_path).stderr.splitlines()
+    assert snapshot(tmp_path) == before
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        f"retrain (pipeline) before promoting or predicting with {version} of churn: its model "
+        "file names ml_project.mlops.features.DatetimeFeatures, now "
+        "leanops_runtime.features.DatetimeFeatures"
+        for version in ("v2", "v10")
+    ]
+
+
+def test_under_leanops_the_models_of_the_checkout_are_read(tmp_path: Path) -> None:
+    """``leanops update`` migrates a worktree, where ``models/`` (ignored by git) is not."""
+    worktree, checkout = tmp_path / "worktree", tmp_path / "checkout"
+    worktree.mkdir()
+    skops_like(checkout / "models" / "churn" / "v1" / "model.skops", OLD_TYPE)
+    result = run_script(worktree, {migration.CHECKOUT_ENV: str(checkout)})
+    assert "predicting with v1 of churn" in result.stderr
+    assert not (worktree / "models").exists()
+
+
+# --- runs, notes, idempotence -----------------------------------------------------------------
+
+
+def project_to_migrate(root: Path) -> Path:
+    write(root, "scripts/score.py", CONSTANTS)
+    write(root, "tests/test_ours.py", 'tracking = load("mlops.tracking")\n')
+    write(root, "src/ml_project/mlops/train.py", "ESTIMATORS = {}\n")
+    write(root, "src/ml_project/crlf.py", "from .mlops import tracking\r\nx = tracking.ENV_DB\r\n")
+    skops_like(root / "models" / "churn" / "v1" / "model.skops", OLD_TYPE)
+    return root
+
+
+def test_reports_are_appended_to_leanops_notes_once(tmp_path: Path) -> None:
+    project = project_to_migrate(tmp_path / "project")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("0.3.0 migration: an earlier follow-up\n")
+    first = run_script(project, {migration.NOTES_ENV: str(notes)})
+    lines = notes.read_text().splitlines()
+    assert lines[0] == "0.3.0 migration: an earlier follow-up"
+    reports = lines[1:]
+    assert len(reports) == 6  # 3 in score.py, the load call, train.py, the model
+    assert all(line.startswith("0.4.0 migration: ") for line in reports)
+    assert all(line.removeprefix("0.4.0 migration: ") in first.stderr for line in reports)
+    assert any(line.startswith("0.4.0 migration: tests/test_ours.py:1: ") for line in reports)
+    assert any("src/ml_project/mlops/train.py: 0.3.0 machinery" in line for line in reports)
+    assert any("v1 of churn" in line for line in reports)
+
+
+def test_a_second_run_changes_nothing_and_says_nothing_new(tmp_path: Path) -> None:
+    project = project_to_migrate(tmp_path / "project")
+    notes = tmp_path / "notes.txt"
+    first = run_script(project, {migration.NOTES_ENV: str(notes)})
+    assert "pointed scripts/score.py at leanops_runtime" in first.stderr
+    assert (project / "src/ml_project/crlf.py").read_bytes() == (
+        b"from leanops_runtime import tracking\r\nx = tracking.env_db()\r\n"
+    )
+    after_first, noted = snapshot(project), notes.read_text()
+    second = run_script(project, {migration.NOTES_ENV: str(notes)})
+    assert snapshot(project) == after_first
+    assert notes.read_text() == noted
+    assert "pointed" not in second.stderr
+    assert set(second.stderr.splitlines()) <= set(first.stderr.splitlines())
+
+
+def test_git_virtual_environments_and_caches_are_never_touched(tmp_path: Path) -> None:
+    old = "from ml_project.mlops.tracking import start_run\n"
+    for folder in (".git/hooks", ".venv/lib", ".nox/lint", ".mypy_cache", "node_modules/x"):
+        write(tmp_path, f"{folder}/code.py", old)
+    before = snapshot(tmp_path)
+    assert run_script(tmp_path).stderr == ""
+    assert snapshot(tmp_path) == before
+
+
+def test_a_bad_package_name_changes_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.py", "from a.mlops import c\n")
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--package=../a"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "not a package name" in result.stderr
+    assert path.read_text() == "from a.mlops import c\n"
+
+
+def test_copier_runs_it_after_the_merge_when_crossing_0_4_0() -> None:
+    config = yaml.safe_load((REPO / "copier.yml").read_text(encoding="utf-8"))
+    (entry,) = [m for m in config["_migrations"] if m["version"] == "0.4.0"]
+    assert entry["when"] == "{{ _stage == 'after' }}"
+    assert entry["command"][1:] == [
+        "{{ _copier_conf.src_path }}/hooks/migrations/v0_4_0_runtime.py",
+        "--package={{ package_name }}",
+    ]
+    assert [m["version"] for m in config["_migrations"]][-2:] == ["0.3.0", "0.4.0"]
+
+
+# --- from 0.2.0 across both migrations -----------------------------------------------------
+
+FROM_0_2_0 = """\
+from ml_project.tracking import start_run
+from ml_project import config
+from ml_project.data import load_embedded, snake_case
+import ml_project.registry as registry
+
+settings = config.load_settings()
+with start_run("score"):
+    frame = load_embedded(settings.data.dataset)
+    registry.open_registry(settings)
+"""
+
+
+def test_a_0_2_0_file_ends_up_importing_the_runtime(tmp_path: Path) -> None:
+    """Copier runs the 0.3.0 migration, then this one, on a project updated from 0.2.0."""
+    path = write(tmp_path, "scripts/score.py", FROM_0_2_0)
+    run_script(tmp_path, script=LAYOUT_SCRIPT)
+    run_script(tmp_path)
+    text = path.read_text()
+    assert text == FROM_0_2_0.replace(
+        "from ml_project.tracking import start_run\n"
+        "from ml_project import config\n"
+        "from ml_project.data import load_embedded, snake_case\n"
+        "import ml_project.registry as registry\n",
+        "from leanops_runtime.tracking import start_run\n"
+        "from leanops_runtime import settings as config\n"
+        "from leanops_runtime.data import load_embedded\n"
+        "from ml_project.datasets import snake_case\n"
+        "import leanops_runtime.registry as registry\n",
+    )
+    modules = {
+        (node.module or "") if isinstance(node, ast.ImportFrom) else node.names[0].name
+        for node in ast.parse(text).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    }
+    assert modules == {
+        "leanops_runtime",
+        "leanops_runtime.tracking",
+        "leanops_runtime.data",
+        "leanops_runtime.registry",
+        "ml_project.datasets",
+    }
+    for module in modules - {"ml_project.datasets"}:
+        path = RUNTIME_SOURCE.joinpath(*module.split(".")[1:])
+        assert path.with_suffix(".py").is_file() or (path / "__init__.py").is_file(), module
