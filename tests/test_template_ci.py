@@ -216,11 +216,15 @@ def test_github_workflow_is_valid_pinned_and_least_privilege(render: Render, doc
         if step.get("uses", "").startswith("astral-sh/setup-uv@"):
             assert step["with"]["enable-cache"] is True
     runs = [step["run"] for step in steps if "run" in step]
-    assert "uv sync --locked" in runs
+    syncs = [step for step in steps if step.get("run", "").endswith("uv sync --locked\n")]
+    assert len(syncs) == len(workflow["jobs"]) - docker  # every job but the image build
+    for sync in syncs:  # a private template's token, from a secret, in that step alone
+        assert sync["env"]["TEMPLATE_READ_TOKEN"] == "${{ secrets.TEMPLATE_READ_TOKEN }}"  # noqa: S105
+        assert "git config --global" not in sync["run"]
     assert not any("uv sync" in run and "--locked" not in run for run in runs)
     assert any("pre-commit run --all-files" in run for run in runs)
     assert any("nox -s tests" in run for run in runs)
-    assert any("nox -s smoke" in run for run in runs)  # contract check + pipeline, reference data
+    assert any("nox -s smoke" in run for run in runs)  # the whole flow on the embedded data
     assert ("docker" in workflow["jobs"]) is docker
     if docker:
         assert any("docker build" in run and "--push" not in run for run in runs)
