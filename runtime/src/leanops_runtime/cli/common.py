@@ -23,10 +23,15 @@ def root_option() -> argparse.ArgumentParser:
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    """The settings of the project at ``--root`` (params.yaml, environment, .env)."""
+    """The settings of the project at ``--root`` (params.yaml, environment, .env), read once per
+    command: every later call of the same command gets the same object."""
     from ..settings import load_settings
 
-    return load_settings(project_root(args))
+    loaded: Settings | None = getattr(args, "loaded_settings", None)
+    if loaded is None:
+        loaded = load_settings(project_root(args))
+        args.loaded_settings = loaded
+    return loaded
 
 
 def output_path(args: argparse.Namespace, path: Path, *, inputs: tuple[Path, ...] = ()) -> Path:
