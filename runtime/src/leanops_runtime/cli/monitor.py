@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import EXIT_REFUSED
 from .common import output_path, project_root, root_option, settings_of, wrote_output
-from .registry import registry_of
+from .registry import open_registry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _drift(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     root = project_root(args)
-    registry = registry_of(args)
+    registry = open_registry(args)
     ref = args.version or ("production" if registry.alias("production") else "candidate")
     reference, entry = registry.reference(ref)
     dataset = entry["dataset"]  # the model line checked against (the report is keyed by it)

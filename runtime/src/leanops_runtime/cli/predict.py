@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from .common import output_path, project_root, root_option, settings_of, wrote_output
-from .registry import registry_of
+from .registry import open_registry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def _predict(args: argparse.Namespace) -> int:
     output = output_path(
         args, args.output or root / predict.default_output(args.input), inputs=(args.input,)
     )
-    model, entry = registry_of(args).load_production()
+    model, entry = open_registry(args).load_production()
     contract = load_contract(settings.data.dataset, root)
     result = predict.run(args.input, output, model=model, entry=entry, contract=contract, root=root)
     wrote_output(args, result.path)

@@ -26,17 +26,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def registry_of(args: argparse.Namespace) -> Registry:
+def open_registry(args: argparse.Namespace) -> Registry:
     """The registry of the project at ``--root``: its backend, ``models_dir`` and dataset."""
-    from ..registry import open_registry
+    from ..registry import open_registry as open_line
 
-    return open_registry(settings_of(args), project_root(args))
+    return open_line(settings_of(args), project_root(args))
 
 
 def _models(args: argparse.Namespace) -> int:
     from ..metrics import split_baseline
 
-    registry = registry_of(args)
+    registry = open_registry(args)
     if args.set_aside:
         return _set_aside(registry)
     if args.types:
@@ -114,7 +114,7 @@ def _promote(args: argparse.Namespace) -> int:
     if args.force and not (args.reason and args.reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
     settings = settings_of(args)
-    registry = registry_of(args)
+    registry = open_registry(args)
     result, record = promote(
         registry,
         settings.promotion,
@@ -138,7 +138,7 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    record = registry_of(args).rollback(args.to, reason=args.reason)
+    record = open_registry(args).rollback(args.to, reason=args.reason)
     log.info("rolled back: v%s is production (was %s)", record["to"], shown(record["from"]))
     update_production_status(args, record)
     return 0
