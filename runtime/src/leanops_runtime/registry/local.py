@@ -193,10 +193,7 @@ class LocalRegistry(Registry):
         records, torn = self._read()
         self._refuse_if_cut(records, torn)
         if torn:
-            data = self.audit_path.read_bytes()
-            with self.audit_path.open("r+b") as handle:
-                handle.truncate(data.rfind(b"\n") + 1)
-                os.fsync(handle.fileno())
+            self._cut_torn_line()
             cleared.append(f"{self.audit_path.name}: a torn last line")
         cleared += [str(path.name) for path in remove_leftovers(self.dir)]
         for folder in self.version_folders().values():
@@ -222,12 +219,7 @@ class LocalRegistry(Registry):
             place = self._new_aside_folder(now().replace(":", "")[:21])
             moved = []
             if torn:
-                data = self.audit_path.read_bytes()
-                keep = data.rfind(b"\n") + 1
-                write_atomic(place / "audit.jsonl.cut-line", data[keep:])
-                with self.audit_path.open("r+b") as handle:
-                    handle.truncate(keep)
-                    os.fsync(handle.fileno())
+                self._cut_torn_line(save_to=place / "audit.jsonl.cut-line")
                 moved.append(f"{self.audit_path.name}: its cut last line")
             for folder in orphans:
                 folder.rename(place / folder.name)
@@ -235,6 +227,17 @@ class LocalRegistry(Registry):
             fsync_dir(place)
             fsync_dir(self.dir)
             return [f"{item} -> {place}" for item in moved]
+
+    def _cut_torn_line(self, save_to: Path | None = None) -> None:
+        """Truncate the log after its last complete line (lock held), the cut bytes first
+        written to ``save_to`` when given (so a failed write loses nothing)."""
+        data = self.audit_path.read_bytes()
+        keep = data.rfind(b"\n") + 1
+        if save_to is not None:
+            write_atomic(save_to, data[keep:])
+        with self.audit_path.open("r+b") as handle:
+            handle.truncate(keep)
+            os.fsync(handle.fileno())
 
     def _new_aside_folder(self, stamp: str) -> Path:
         """A new folder under ``set-aside/`` named after ``stamp`` (a suffix if it is taken)."""
