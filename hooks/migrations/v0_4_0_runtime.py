@@ -8,7 +8,8 @@ rewrites them (imports, relative ones inside ``src/<package>/``, dotted uses, ``
 targets), calls the constants that became functions where that is 1:1 (``tracking.ENV_DB`` ->
 ``tracking.env_db()``) and reports, one line each, what is left to you: other uses of those
 constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``leanops update``
-keeps the ones you edited; nothing uses them now) and registered models whose file names a
+keeps the ones you edited; nothing uses them now), a ``build_features(contract)`` of one
+parameter (0.4.0 passes a second, ``fit``) and registered models whose file names a
 ``<package>.mlops`` type (no longer trusted: retrain them).
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
@@ -262,6 +263,28 @@ def old_models(models: Path, package: str) -> Iterator[str]:
             )
 
 
+def features_note(project: Path, package: str) -> str | None:
+    """A note when the team's ``build_features`` takes no second parameter (``fit``)."""
+    path = project / "src" / package / "features.py"
+    try:
+        tree = ast.parse(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, SyntaxError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "build_features":
+            arguments = node.args
+            positional = [*arguments.posonlyargs, *arguments.args]
+            if len(positional) >= 2 or arguments.vararg is not None:
+                return None
+            return (
+                f"src/{package}/features.py: build_features(contract) takes one parameter; "
+                "0.4.0 passes a second, fit (task, target type, estimator): add it and call "
+                "default_preprocessor(contract, fit), or return shape_for(your_transformer, fit) "
+                "(until then the library shapes it, with a warning, for this version only)"
+            )
+    return None
+
+
 def files(project: Path) -> Iterator[Path]:
     """Every file of the project but those in git's, virtual environments' and tools' folders."""
     for root, dirs, names in os.walk(project):
@@ -291,6 +314,7 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
             path.write_bytes(new.encode("utf-8"))
             changed.append(path)
             say(f"pointed {name} at {RUNTIME}")
+    notes += [note] if (note := features_note(project, package)) else []
     for note in [*notes, *old_models((checkout or project) / "models", package)]:
         warn(note)
     return changed

@@ -1,11 +1,13 @@
-"""The machinery's feature steps: target encoders are told the task, never left to guess it."""
+"""Feature shaping: target encoders are told the task, never left to guess it; the team's
+transformer is used as ``build_features`` returned it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from _package import lib
+from _package import lib, load
+from sklearn.linear_model import Ridge
 
 machinery = lib("features")
 
@@ -33,7 +35,8 @@ def _encoders() -> tuple[object, object, object]:
 )
 def test_target_encoders_take_the_tasks_type(task: str, target: list, expected: str) -> None:
     features, auto, fixed = _encoders()
-    machinery.adapt_to_task(features, task, pd.Series(target))
+    fit = machinery.FitContext(task, machinery.target_type(task, pd.Series(target)), Ridge())
+    assert machinery.shape_for(features, fit) is features
     assert auto.target_type == expected
     assert fixed.target_type == "multiclass", "a type set by hand is kept"
 
@@ -50,5 +53,58 @@ def test_a_whole_number_regression_target_gives_one_column_per_code() -> None:
     price = pd.Series(rng.integers(500, 5000, rows) * 100)  # 450 distinct whole numbers
     features, _, fixed = _encoders()
     fixed.set_params(target_type="auto")
-    machinery.adapt_to_task(features, "regression", price)
+    machinery.shape_for(features, machinery.FitContext("regression", "continuous", Ridge()))
     assert features.fit_transform(frame, price).shape == (rows, 2)
+
+
+def _team_columns(contract: object) -> object:
+    """A team's own transformer: one-hot categories (sparse), nothing else."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    return make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore"), contract.columns("feature_categorical")),
+        sparse_threshold=0.9,
+    )
+
+
+def test_training_uses_the_teams_transformer_as_returned(
+    project: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _frames import customers, project_for
+
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    returned: list[object] = []
+
+    def build_features(contract: object, fit: object) -> object:
+        returned.append(_team_columns(contract))
+        return returned[-1]
+
+    monkeypatch.setattr(load("features"), "build_features", build_features)
+    contract = lib("contract").load_contract("churn", project)
+    frame = lib("contract").read_data(project / "data/raw/churn.csv", contract).frame
+    settings = lib("settings").load_settings(project)
+    settings.train.estimator = "logistic_regression"
+    model, _, _ = lib("train").fit(frame, contract, settings)
+    assert model[0] is returned[0]
+    assert model[0].sparse_threshold == 0.9
+    assert type(model[0].transformers_[0][1]).__name__ == "OneHotEncoder"
+
+
+def test_a_one_parameter_build_features_is_shaped_with_a_warning(
+    project: object, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from _frames import customers, project_for
+
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    monkeypatch.setattr(load("features"), "build_features", _team_columns)
+    contract = lib("contract").load_contract("churn", project)
+    fit = machinery.FitContext(
+        "classification",
+        "binary",
+        lib("train").build_estimator("classification", "hist_gradient_boosting", {}, 0),
+    )
+    with pytest.warns(DeprecationWarning, match="build_features\\(contract\\) is 0.3's"):
+        features = lib("team").build_features(contract, fit)
+    assert features.sparse_threshold == 0.0, "shaped for an estimator without sparse input"
+    assert "take a second parameter, fit" in caplog.text

@@ -18,6 +18,7 @@ from _package import ROOT, load
 from leanops_runtime import contract as contract_mod
 from leanops_runtime import settings as config
 from leanops_runtime import train
+from leanops_runtime.features import FitContext, target_type
 
 features = load("features")
 
@@ -66,18 +67,22 @@ def test_the_contract_of_the_configured_dataset_loads(settings: Any, contract: A
     assert contract.features, f"contracts/{settings.data.dataset}.yaml names no feature column"
 
 
-def test_your_features_fit_the_contracts_columns(contract: Any) -> None:
-    frame = sample_rows(contract)
-    inputs = frame.drop(columns=[contract.target])
-    out = features.build_features(contract).fit_transform(inputs, frame[contract.target])
-    assert out.shape[0] == ROWS
-
-
-def test_the_configured_estimator_builds(settings: Any) -> None:
-    estimator = train.build_estimator(
+def configured_estimator(settings: Any) -> Any:
+    return train.build_estimator(
         settings.task,
         settings.train.estimator,
         settings.train.chosen_hyperparameters(),
         settings.seed,
     )
-    assert hasattr(estimator, "fit")
+
+
+def test_your_features_and_the_configured_estimator_fit_the_contracts_columns(
+    settings: Any, contract: Any
+) -> None:
+    frame = sample_rows(contract)
+    inputs, target = frame.drop(columns=[contract.target]), frame[contract.target]
+    estimator = configured_estimator(settings)
+    fit = FitContext(settings.task, target_type(settings.task, target), estimator)
+    out = features.build_features(contract, fit).fit_transform(inputs, target)
+    assert out.shape[0] == ROWS
+    assert len(estimator.fit(out, target).predict(out)) == ROWS

@@ -126,6 +126,7 @@ class IngestResult:
     source: str
     output: Path
     report: Path
+    contract: Contract  # the one the frame was validated by, for the stages after ingest
     dropped: int = 0  # rows without a target, dropped because the contract says so
 
 
@@ -178,7 +179,14 @@ def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> 
     contract = load_contract(dataset, root)
     frame, origin, report, dropped = checked(contract, root, source)
     output = write_parquet(frame, processed_path(dataset, root))
-    return IngestResult(frame=frame, source=origin, output=output, report=report, dropped=dropped)
+    return IngestResult(
+        frame=frame,
+        source=origin,
+        output=output,
+        report=report,
+        contract=contract,
+        dropped=dropped,
+    )
 
 
 def load_processed(dataset: str, root: Path | str = ".") -> pd.DataFrame:

@@ -1,5 +1,8 @@
 """Evaluate: the task's metrics of a registered version on the held-out rows registered with it.
 
+The pipeline writes the metrics it scored in memory, for the model it just registered, with
+``write_metrics``; ``evaluate`` scores a registered version again from its files.
+
 Nothing is trusted from a side file: the model and the held-out rows come from the registry,
 each checked against the SHA-256 in the version's record (and the model against the project's
 ``trusted-types.txt``). The result is written atomically to ``reports/metrics.json`` with the
@@ -13,6 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .registry import ModelVersion
     from .settings import Settings
 
 METRICS_FILE = Path("reports/metrics.json")
@@ -29,7 +35,6 @@ def evaluate(
 
     ``settings`` default to the project's at ``root``; ``models_dir`` overrides theirs.
     """
-    from .files import write_atomic
     from .lifecycle import score_version
     from .registry import open_registry
     from .settings import load_settings
@@ -39,6 +44,14 @@ def evaluate(
     if models_dir is not None:
         settings = settings.model_copy(update={"models_dir": Path(models_dir)})
     metrics, entry = score_version(open_registry(settings, root), version)
+    return metrics, write_metrics(root, entry, metrics)
+
+
+def write_metrics(root: Path | str, entry: ModelVersion, metrics: Mapping[str, float]) -> Path:
+    """Write ``metrics`` of the registered ``entry`` to ``reports/metrics.json`` (atomically),
+    with the version and the hashes of its model and held-out rows."""
+    from .files import write_atomic
+
     body = {
         "dataset": entry["dataset"],
         "task": entry["task"],
@@ -46,7 +59,8 @@ def evaluate(
         "model_version": entry["version"],
         "model_sha256": entry["sha256"],
         "holdout_sha256": entry["holdout_sha256"],
-        "metrics": metrics,
+        "metrics": dict(metrics),
     }
-    path = write_atomic(root / METRICS_FILE, (json.dumps(body, indent=2) + "\n").encode("utf-8"))
-    return metrics, path
+    return write_atomic(
+        Path(root) / METRICS_FILE, (json.dumps(body, indent=2) + "\n").encode("utf-8")
+    )

@@ -5,17 +5,23 @@
   rarest values share one "infrequent" column; unknown values at prediction time go there, or
   nowhere); with ``encoding: target`` (codes with thousands of values), target encoding: one
   column per feature (one per class for multiclass), cross-fitted so a row never sees its own
-  target; training tells it the task (``adapt_to_task``), never letting it guess from values;
+  target; it takes the target's type from the fit (``FitContext``), never guessing from values;
 - ``feature_datetime``: year, month, day, weekday, hour and elapsed days (``DatetimeFeatures``),
   imputed and standardised.
 
 Every other role (id, target, passthrough, ignore) is never a feature, so a new dataset is a
 contract change, not a code change. Why this design, with measurements:
 ``docs/decisions/0003-features-at-scale.md``. The team's ``features.py`` decides what the
-pipeline uses; this module is what it builds on. Everything here can be saved by skops.
+pipeline uses; this module is what it builds on. Training calls the team's
+``build_features(contract, fit)`` and uses what it returns as it is: shaping the transformer
+for the estimator and the task is ``shape_for``'s job, called by ``default_preprocessor`` (or by
+the team's own code), never applied behind the team's back. Everything here can be saved by
+skops.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,6 +39,20 @@ SPARSE_THRESHOLD = 0.3
 TARGET_ENCODER_FOLDS = 5
 DATETIME_PARTS = ("year", "month", "day", "dayofweek", "hour", "elapsed_days")
 EPOCH = pd.Timestamp("1970-01-01")
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """What the features will feed, for ``build_features`` to shape them.
+
+    ``task`` is params.yaml's; ``target_type`` is scikit-learn's name for the training target
+    (``continuous``, ``binary`` or ``multiclass``); ``estimator`` is the unfitted estimator
+    params.yaml chose, which the features are placed in front of.
+    """
+
+    task: str
+    target_type: str
+    estimator: BaseEstimator
 
 
 class DatetimeFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -102,8 +122,9 @@ def _target_encoder() -> BaseEstimator:
     return TargetEncoder(cv=TARGET_ENCODER_FOLDS, shuffle=True, random_state=0)
 
 
-def default_preprocessor(contract: Contract) -> ColumnTransformer:
-    """The ``ColumnTransformer`` for ``contract``'s roles (columns selected by name)."""
+def default_preprocessor(contract: Contract, fit: FitContext | None = None) -> ColumnTransformer:
+    """The ``ColumnTransformer`` for ``contract``'s roles (columns selected by name), shaped
+    for ``fit`` by ``shape_for`` when given (left general without it, as in a notebook)."""
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -138,7 +159,8 @@ def default_preprocessor(contract: Contract) -> ColumnTransformer:
             StandardScaler(),
         )
         transformers.append(("datetime", steps, dates))
-    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=SPARSE_THRESHOLD)
+    features = ColumnTransformer(transformers, remainder="drop", sparse_threshold=SPARSE_THRESHOLD)
+    return features if fit is None else shape_for(features, fit)
 
 
 def target_type(task: str, target: pd.Series) -> str:
@@ -146,21 +168,6 @@ def target_type(task: str, target: pd.Series) -> str:
     if task == "regression":
         return "continuous"
     return "binary" if target.nunique() == 2 else "multiclass"
-
-
-def adapt_to_task(features: BaseEstimator, task: str, target: pd.Series) -> None:
-    """Give every target encoder in ``features`` the task's target type, before fitting.
-
-    Left to guess (``auto``), scikit-learn reads a whole-number regression target (prices
-    rounded to 100) as multiclass: one column per distinct price, thousands of them, and a
-    ruined model. A type set by hand is kept.
-    """
-    from sklearn.preprocessing import TargetEncoder
-
-    steps = [features, *features.get_params(deep=True).values()]
-    for step in steps:
-        if isinstance(step, TargetEncoder) and step.target_type == "auto":
-            step.set_params(target_type=target_type(task, target))
 
 
 def accepts_sparse(estimator: BaseEstimator) -> bool:
@@ -173,22 +180,31 @@ def accepts_sparse(estimator: BaseEstimator) -> bool:
         return False
 
 
-def adapt_for(features: BaseEstimator, estimator: BaseEstimator) -> None:
-    """Fit ``features`` to what ``estimator`` takes, before fitting both.
+def shape_for(features: BaseEstimator, fit: FitContext) -> BaseEstimator:
+    """``features`` shaped for ``fit`` (changed in place and returned); call it from your own
+    ``build_features`` on a transformer of your own.
 
-    An estimator that takes no sparse input gets dense arrays. One that also handles categories
-    natively (hist gradient boosting: ``categorical_features``) gets each one-hot column block
-    as one ordinal column instead (same cap of ``MAX_CATEGORIES``, unknown values and missing
-    values as missing), marked categorical: fewer, more telling columns, and much faster.
+    - Target encoders left to guess their target type (``auto``) get ``fit.target_type``: a
+      guessing encoder reads a whole-number regression target (prices rounded to 100) as
+      multiclass, one column per distinct price, and ruins the model. A type set by hand is kept.
+    - An estimator that takes no sparse input gets dense arrays. One that also handles categories
+      natively (hist gradient boosting: ``categorical_features``) gets the one-hot block as one
+      ordinal column per feature instead (same cap of ``MAX_CATEGORIES``; unknown and missing
+      values as missing), and ``fit.estimator`` is told which columns those are: fewer, more
+      telling columns, and much faster.
     """
     from sklearn.compose import ColumnTransformer as Columns
-    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
 
+    for step in (features, *features.get_params(deep=True).values()):
+        if isinstance(step, TargetEncoder) and step.target_type == "auto":
+            step.set_params(target_type=fit.target_type)
+    estimator = fit.estimator
     if accepts_sparse(estimator) or "sparse_threshold" not in features.get_params(deep=False):
-        return
+        return features
     features.set_params(sparse_threshold=0.0)
     if not isinstance(features, Columns) or "categorical_features" not in estimator.get_params():
-        return
+        return features
     start = 0
     for name, step, columns in features.transformers:
         if name == "categorical" and isinstance(step, OneHotEncoder):
@@ -199,7 +215,8 @@ def adapt_for(features: BaseEstimator, estimator: BaseEstimator) -> None:
             )
             features.set_params(categorical=ordinal)
             estimator.set_params(categorical_features=list(range(start, start + len(columns))))
-            return
+            return features
         if name != "numeric":  # only blocks of one column per input column before it
-            return
+            return features
         start += len(columns)
+    return features

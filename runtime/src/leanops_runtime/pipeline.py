@@ -1,5 +1,7 @@
-"""The whole pipeline, in order: ingest (validate first) -> train (registers the candidate) ->
-evaluate, as one tracked run named ``pipeline`` (tags ``stage=pipeline``, ``dataset=<name>``).
+"""The whole pipeline, in order: ingest (validate first) -> train (fits once, scores the held-out
+rows in memory, registers the candidate) -> the metrics file, as one tracked run named
+``pipeline`` (tags ``stage=pipeline``, ``dataset=<name>``). The contract ingest validated by is
+the one train uses; nothing is read back from the registry to be scored again.
 
 Each stage returns what it produced; the run records the parameters, the dataset's fingerprint
 and contract version, the fitted feature steps, the metrics, the files written and the model
@@ -39,8 +41,7 @@ class PipelineResult:
 def run_pipeline(settings: Settings, root: Path | str = ".") -> PipelineResult:
     """Run ingest, train and evaluate for ``settings``' dataset, as one tracked run."""
     from .data import ingest
-    from .evaluate import evaluate
-    from .registry import LocalRegistry, open_registry
+    from .evaluate import write_metrics
     from .tracking import start_run
     from .train import train
 
@@ -53,19 +54,19 @@ def run_pipeline(settings: Settings, root: Path | str = ".") -> PipelineResult:
         root=root,
     ) as tracked:
         ingested = ingest(dataset, root)
-        trained = train(settings, root, frame=ingested.frame)
+        trained = train(settings, root, frame=ingested.frame, contract=ingested.contract)
         tracked.log_dataset(
             dataset, ingested.frame, contract_version=trained.metadata["contract_version"]
         )
         tracked.log_feature_steps(trained.model)
         version = trained.version["version"]
-        metrics, metrics_path = evaluate(root, settings=settings, version=version)
+        metrics = trained.metadata["metrics"]  # scored on the held-out rows it registered
+        metrics_path = write_metrics(root, trained.version, metrics)
         tracked.log_metrics(metrics)
         tracked.log_artifact(ingested.output)
         tracked.log_artifact(metrics_path)
-        registry = open_registry(settings, root)
-        if isinstance(registry, LocalRegistry):  # on a server the files are the run's already
-            tracked.log_artifact(registry.file_path(version, "model.skops"))
+        if trained.model_file is not None:  # on a server the files are the run's already
+            tracked.log_artifact(trained.model_file)
     return PipelineResult(
         ingest=ingested,
         train=trained,

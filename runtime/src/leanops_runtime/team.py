@@ -1,14 +1,18 @@
 """The team's extension points, read from the project's package (``leanops_runtime.package()``).
 
-``features.build_features(contract)`` returns the feature transformer; ``estimators.ESTIMATORS``
-maps a task to estimator names and their ``(module, class)``; ``datasets.DATASETS`` maps a
-dataset name to a loader. The library calls them and uses what they return as it is: it never
-swaps or rewrites a part of it. A missing or malformed one is one line naming the file.
+``features.build_features(contract, fit)`` returns the feature transformer;
+``estimators.ESTIMATORS`` maps a task to estimator names and their ``(module, class)``;
+``datasets.DATASETS`` maps a dataset name to a loader. The library calls them and uses what
+they return as it is: it never swaps or rewrites a part of it. A missing or malformed one is one
+line naming the file.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import logging
+import warnings
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -21,9 +25,13 @@ if TYPE_CHECKING:
     from sklearn.base import TransformerMixin
 
     from .contract import Contract
+    from .features import FitContext
 
 Estimators = Mapping[str, Mapping[str, tuple[str, str]]]
 Loaders = Mapping[str, Callable[[], "pd.DataFrame"]]
+
+
+log = logging.getLogger(__name__)
 
 
 class ExtensionError(UserError):
@@ -43,18 +51,47 @@ def _module(name: str) -> ModuleType:
         raise
 
 
-def build_features(contract: Contract) -> TransformerMixin:
-    """The team's feature transformer for ``contract``."""
+def build_features(contract: Contract, fit: FitContext) -> TransformerMixin:
+    """The team's feature transformer for ``contract``, built for ``fit``.
+
+    A ``build_features(contract)`` of one parameter (0.3's) still works for this version: its
+    transformer is passed through ``features.shape_for``, with a warning that says so.
+    """
     build = getattr(_module("features"), "build_features", None)
     if not callable(build):
-        raise ExtensionError(f"{package()}/features.py defines no build_features(contract)")
-    transformer = build(contract)
+        raise ExtensionError(f"{package()}/features.py defines no build_features(contract, fit)")
+    if _takes_one_argument(build):
+        message = (
+            f"{package()}/features.py: build_features(contract) is 0.3's signature; its "
+            "transformer is shaped by leanops_runtime.features.shape_for for this version "
+            "only: take a second parameter, fit, and pass it to default_preprocessor"
+        )
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        log.warning("%s", message)
+        from .features import shape_for
+
+        transformer = shape_for(build(contract), fit)
+    else:
+        transformer = build(contract, fit)
     if not hasattr(transformer, "fit_transform"):
         raise ExtensionError(
             f"{package()}/features.py: build_features returned {type(transformer).__name__}, "
             "not a scikit-learn transformer"
         )
     return transformer
+
+
+def _takes_one_argument(function: Callable[..., object]) -> bool:
+    """Whether ``function`` can be called with one positional argument but not with two."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return False
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        return True
+    return False
 
 
 def estimators() -> Estimators:

@@ -86,12 +86,13 @@ def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, obje
 class TrainResult:
     """What training produced: the fitted pipeline, both splits and the registered version."""
 
-    model: Any
-    train: Any
-    test: Any
+    model: Pipeline
+    train: pd.DataFrame
+    test: pd.DataFrame
     metadata: dict[str, Any]  # estimator, hyperparameters, seed, dataset, rows, metrics
     version: ModelVersion
     model_path: str  # where the version's model is (a file, or the server's model version)
+    model_file: Path | None  # the model's file in a local registry (None on a server)
 
 
 def max_classes(rows: int) -> int:
@@ -145,14 +146,14 @@ def fit(
 ) -> tuple[Pipeline, pd.DataFrame, pd.DataFrame]:
     """Split ``frame`` (seeded) and fit the pipeline on the training part: (model, train, test).
 
-    The feature transformer (the team's ``build_features``) outputs dense arrays for
-    estimators that take no sparse input, and its target encoders encode for the task.
+    The feature transformer is the team's ``build_features(contract, fit)``, used as returned;
+    ``fit`` tells it the task, the target's type and the estimator it feeds.
     """
     from sklearn.pipeline import Pipeline
     from sklearn.utils._param_validation import InvalidParameterError
 
     from .data import split
-    from .features import adapt_for, adapt_to_task
+    from .features import FitContext, target_type
     from .team import build_features
 
     if settings.train.replaced:  # params.yaml names the other task's estimator
@@ -172,9 +173,8 @@ def fit(
         seed=settings.seed,
         stratify=settings.task == "classification",
     )
-    features = build_features(contract)
-    adapt_for(features, estimator)
-    adapt_to_task(features, settings.task, train[target])
+    kind = target_type(settings.task, train[target])
+    features = build_features(contract, FitContext(settings.task, kind, estimator))
     model = Pipeline([("features", features), ("estimator", estimator)])
     try:
         model.fit(train, train[target])
@@ -189,9 +189,13 @@ def fit(
 
 
 def train(
-    settings: Settings, root: Path | str = ".", frame: pd.DataFrame | None = None
+    settings: Settings,
+    root: Path | str = ".",
+    frame: pd.DataFrame | None = None,
+    contract: Contract | None = None,
 ) -> TrainResult:
-    """Fit on the processed dataset (or ``frame``), score the held-out rows, register the model.
+    """Fit on the processed dataset (or ``frame``, validated by ``contract``), score the held-out
+    rows, register the model.
 
     The model becomes the ``candidate`` of the dataset's model line. Inside a tracked run (the
     pipeline's) the version records that run; otherwise a ``train`` run is tracked here.
@@ -200,7 +204,7 @@ def train(
 
     run = current_run()
     if run is not None:
-        return _train(settings, Path(root), frame, run)
+        return _train(settings, Path(root), frame, contract, run)
     from .lifecycle import run_params
 
     with start_run(
@@ -210,13 +214,17 @@ def train(
         settings=settings,
         root=root,
     ) as tracked:
-        result = _train(settings, Path(root), frame, tracked)
+        result = _train(settings, Path(root), frame, contract, tracked)
         tracked.log_metrics(result.metadata["metrics"])
     return result
 
 
 def _train(
-    settings: Settings, root: Path, frame: pd.DataFrame | None, run: TrackedRun
+    settings: Settings,
+    root: Path,
+    frame: pd.DataFrame | None,
+    contract: Contract | None,
+    run: TrackedRun,
 ) -> TrainResult:
     from .contract import load_contract
     from .data import load_processed
@@ -225,7 +233,8 @@ def _train(
     from .registry import LocalRegistry, open_registry
 
     dataset = settings.data.dataset
-    contract = load_contract(dataset, root)
+    if contract is None:
+        contract = load_contract(dataset, root)
     if frame is None:
         frame = load_processed(dataset, root)
     model, train_rows, test_rows = fit(frame, contract, settings)
@@ -242,10 +251,10 @@ def _train(
         data=frame,
         run=run,
     )
+    model_file = None
     if isinstance(registry, LocalRegistry):
-        model_path = str(registry.file_path(entry["version"], "model.skops"))
-    else:
-        model_path = f"{registry.describe()} v{entry['version']}"
+        model_file = registry.file_path(entry["version"], "model.skops")
+    model_path = str(model_file or f"{registry.describe()} v{entry['version']}")
     metadata = {
         "task": settings.task,
         "estimator": settings.train.estimator,
@@ -267,4 +276,5 @@ def _train(
         metadata=metadata,
         version=entry,
         model_path=model_path,
+        model_file=model_file,
     )
