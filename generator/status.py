@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import html
 import json
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -219,38 +218,21 @@ def stylesheet() -> str:
 
 
 def render_html(rows: list[Row]) -> str:
-    """The fleet as one self-contained page in the projects' report style."""
+    """The fleet as one self-contained page in the projects' report style (``status.html.j2``,
+    autoescaped: a project's name or status is shown as text whatever it holds)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from markupsafe import Markup
 
-    def badge(text: str | None) -> str:
-        if not text:
-            return "-"
-        css = html.escape(text.replace(" ", "-"))
-        return f'<span class="badge {css}">{html.escape(text)}</span>'
-
-    body = []
-    for row in rows:
-        text = cells(row)
-        body.append(
-            "<tr>"
-            + f"<td><code>{html.escape(text[0])}</code></td><td>{html.escape(text[1])}</td>"
-            + f"<td>{html.escape(text[2])}</td><td>{badge(row.template_status)}</td>"
-            + f"<td>{html.escape(text[4])}</td><td>{html.escape(text[5])}</td>"
-            + f"<td>{badge(row.pipeline)}</td><td>{badge(row.drift)}</td>"
-            + f"<td>{html.escape(text[8])}</td></tr>"
-        )
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADERS)
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>leanops status</title>'
-        f"<style>{stylesheet()}</style></head><body><header><h1>leanops status</h1>"
-        f'<p>{len(rows)} project(s), {now} UTC</p></header><main><section id="fleet">'
-        f"<h2>Projects</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-        '</table><p class="note">Dataset, production, pipeline and drift come from each '
-        "project's <code>reports/status.json</code> (written by its <code>report</code> command, "
-        "updated by <code>pipeline</code>, <code>promote</code>, <code>rollback</code> and "
-        "<code>drift</code>), about the dataset its params.yaml names; pipeline ages count from "
-        "the run's end; recorded = when it was last written.</p></section></main>"
-        "</body></html>\n"
+    env = Environment(
+        loader=PackageLoader("generator", ""),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+    return env.get_template("status.html.j2").render(
+        rows=[(row, cells(row)) for row in rows],
+        headers=HEADERS,
+        now=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        stylesheet=Markup(stylesheet()),  # noqa: S704 (the packaged report.css)
     )
 
 

@@ -164,3 +164,12 @@ def test_ages_read_like_a_person_says_them() -> None:
     assert age("2026-01-01T00:00:00+00:00", now) == "2d"
     assert age("2026-01-02T21:00:00+00:00", now) == "3h"
     assert age(None, now) == "-"
+
+
+def test_the_html_page_shows_every_value_as_text() -> None:
+    from generator.status import Row, render_html
+
+    hostile = "<img src=x onerror=alert(1)>"
+    page = render_html([Row(hostile, template_status=hostile, dataset=hostile, drift=hostile)])
+    assert "<img" not in page
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 4  # name, dataset, two badges

@@ -262,3 +262,47 @@ def test_a_status_file_never_shows_one_dataset_as_another(project: Path) -> None
     assert status["production"] == {"version": 1, "dataset": first}
     assert status["drift"] is None
     assert status["pipeline"] is None
+
+
+def test_every_value_is_shown_as_text_never_as_markup() -> None:
+    collect = lib("report.collect")
+    hostile = '<img src=x onerror="alert(1)">'
+    card = collect.ModelCard(
+        version=2,
+        since="2026-01-02T03:04:05+00:00",
+        by=hostile,
+        action="promote",
+        reason=hostile,
+        created_at=None,
+        run_id=hostile,
+        data_fingerprint=hostile,
+        data_rows=10,
+        contract_version=hostile,
+        metrics={hostile: 0.5},
+        previous_version=None,
+        previous_metrics=None,
+        baseline_metrics={hostile: 0.25},
+        baseline_note=hostile,
+    )
+    snapshot = collect.Snapshot(
+        project=hostile,
+        dataset=hostile,
+        generated_at=hostile,
+        task=hostile,
+        backend=hostile,
+        production=card,
+        runs=[collect.RunPoint(hostile, "pipeline", hostile, 0.0, None, hostile, hostile, {})],
+        contract=collect.ContractCheck(
+            hostile, hostile, hostile, 3, False, 1, [{"column": hostile, "value": hostile}], hostile
+        ),
+        drift=collect.DriftCheck(
+            "p", hostile, hostile, 2, hostile, 5, hostile, 0.05, [{"feature": hostile}]
+        ),
+        audit=[{"who": hostile, "action": hostile, "reason": hostile, "to": hostile}],
+        notes=[hostile],
+    )
+    page = html.render(snapshot)
+    assert "<img" not in page
+    assert page.count("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;") >= 15
+    for ident in SECTIONS:
+        assert "&lt;img" in section(page, ident), f"the {ident} section lost a value"
