@@ -306,3 +306,19 @@ def test_every_value_is_shown_as_text_never_as_markup() -> None:
     assert page.count("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;") >= 15
     for ident in SECTIONS:
         assert "&lt;img" in section(page, ident), f"the {ident} section lost a value"
+
+
+def test_names_that_read_as_mathtext_are_drawn_as_written() -> None:
+    pytest.importorskip("matplotlib")
+    name = r"$\undefinedcmd{x}$ cost"
+    feature = {
+        "feature": name,
+        "status": "warn",
+        "distribution": {"labels": [r"$\frac{", "b"], "reference": [0.5, 0.5], "batch": [0.9, 0.1]},
+    }
+    svg = charts.drift_chart([feature])
+    assert svg is not None and r"\undefinedcmd{x}" in svg
+    run = lib("report.collect").RunPoint(
+        "r1", "pipeline", "FINISHED", 0.0, 1.0, None, None, {name: 1}
+    )
+    assert charts.runs_chart([run]) is not None

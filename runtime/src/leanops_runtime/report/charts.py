@@ -34,6 +34,9 @@ RC: dict[RcKeyType, object] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titlesize": 9.0,
+    # Names are the team's columns and metrics, drawn as written: a "$" is a dollar sign, never
+    # the start of mathtext (which fails the whole page on a name like "$\undefinedcmd{x}$").
+    "text.parse_math": False,
 }
 
 
