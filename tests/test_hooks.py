@@ -16,7 +16,11 @@ HOOK = REPO / "hooks" / "post_copy.py"
 def run_hook(
     project: Path, path: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "LEANOPS_SKIP_LOCK": "1", **env}
+    # The caller's git identity variables would name the commit's author over the answers'
+    # (as git should); each test sets what it checks.
+    identity = {"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"}
+    inherited = {k: v for k, v in os.environ.items() if k not in identity | {"EMAIL"}}
+    environment = {**inherited, "LEANOPS_SKIP_LOCK": "1", **env}
     if path is not None:
         environment["PATH"] = path
     return subprocess.run(
