@@ -195,3 +195,34 @@ def test_contract_check_with_another_contract_reports_under_that_contract(
     report = json.loads((project / "reports" / "contract_other.json").read_text("utf-8"))
     assert (report["dataset"], report["contract"]) == ("other", other)
     assert report["source"] == str(sample)
+
+
+@pytest.mark.parametrize("ranged", [True, False])
+def test_infinite_numbers_are_contract_failures_in_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str], ranged: bool
+) -> None:
+    dataset, frame, contract = _setup(project)
+    column = contract.columns("feature_numeric")[0]
+    if not ranged:  # a column without a range: only the finite check sees it
+        raw = contract_mod.to_mapping(contract)
+        raw["columns"][column].pop("in_range", None)
+        text = contract_mod.dump_contract(contract_mod.from_mapping(raw, dataset))
+        contract_mod.contract_path(dataset, project).write_text(text, encoding="utf-8")
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    bad = frame.astype({column: "float64"})
+    bad.loc[3, column], bad.loc[5, column] = float("inf"), float("-inf")
+    path = _write_csv(project, dataset, bad)
+    assert cli.main(["contract", "check", str(path)]) == 1
+    report = json.loads((project / "reports" / f"contract_{dataset}.json").read_text())
+    assert [(f["column"], f["value"], f["row"]) for f in report["failures"]] == [
+        (column, "inf", 3),
+        (column, "-inf", 5),
+    ]
+    assert ("in_range" if ranged else "finite") in report["failures"][0]["check"]
+    assert cli.main(["pipeline"]) == 1  # the raw file now holds these rows
+    batch = project / "batch.csv"
+    bad.drop(columns=[contract.target]).to_csv(batch, index=False)
+    assert cli.main(["predict", str(batch)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "not JSON compliant" not in err

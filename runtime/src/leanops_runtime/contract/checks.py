@@ -36,6 +36,7 @@ KINDS = {
     "less_than": "out of range",
     "dtype": "wrong dtype",
     "format": "unparseable date",
+    "finite": "infinite value",
 }
 SCHEMA_LEVEL = ("column_in_dataframe", "column_in_schema")
 
@@ -68,6 +69,8 @@ def plain(value: object) -> str | int | float | bool | None:
         value = item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
@@ -121,7 +124,32 @@ def validate(
             found.append(
                 {"column": name, "check": str(check), "value": plain(value), "row": plain(row)}
             )
-    return [*reading, *_tidy(found, reading)]
+    return [*reading, *_tidy(found, reading), *_infinite(frame, found)]
+
+
+def _infinite(frame: pd.DataFrame, found: Sequence[Failure]) -> list[Failure]:
+    """``finite`` failures: a number column holding inf or -inf (no model can use one), in
+    every row not already reported (a range check reports its own)."""
+    import numpy as np
+    import pandas as pd
+
+    seen = {(f["column"], f["row"]) for f in found}
+    failures: list[Failure] = []
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_float_dtype(values.dtype):
+            continue
+        for row, value in values[np.isinf(values.to_numpy(dtype="float64"))].items():
+            if (str(column), plain(row)) not in seen:
+                failures.append(
+                    {
+                        "column": str(column),
+                        "check": "finite",
+                        "value": plain(value),
+                        "row": plain(row),
+                    }
+                )
+    return failures
 
 
 def _tidy(found: list[Failure], reading: Sequence[Failure]) -> list[Failure]:
