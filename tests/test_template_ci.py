@@ -342,3 +342,10 @@ def test_pre_commit_passes_on_a_fresh_project(render: Render) -> None:
     assert (project / ".git").is_dir()  # made by the post-copy hook
     result = pre_commit(project, "--all-files", "--show-diff-on-failure")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    # A key in a data file force-added past .gitignore is caught like one in code.
+    leak = project / "data" / "raw" / "leak.csv"
+    leak.write_text("id,key\n1,AKIAIOSFODNN7EXAMPLE\n")  # pragma: allowlist secret
+    assert run_in(project, "git", "add", "-f", "data/raw/leak.csv").returncode == 0
+    caught = pre_commit(project, "--files", "data/raw/leak.csv")
+    assert caught.returncode != 0
+    assert re.search(r"detect secrets\.+Failed", caught.stdout), caught.stdout[-2000:]

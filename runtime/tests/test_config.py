@@ -172,6 +172,35 @@ def test_credentials_in_params_are_refused(project: Path) -> None:
     assert "hunter2" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [("alerts", "webhook_url"), ("data", "api_key"), ("tracking", "access_token")],
+)
+def test_secret_looking_settings_in_params_are_refused(
+    project: Path, section: str, key: str
+) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params.setdefault(section, {})[key] = "https://hooks.example/T0/B0/xyz"
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(
+        config.ConfigError, match=rf"{section}\.{key} looks like a secret"
+    ) as caught:
+        config.load_settings(project)
+    assert f"{NAME.upper()}_{section.upper()}__{key.upper()}" in str(caught.value)
+    assert "hooks.example" not in str(caught.value)
+
+
+def test_empty_secret_names_and_hyperparameters_named_like_one_are_accepted(
+    project: Path,
+) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params.setdefault("alerts", {})["webhook_url"] = None
+    estimator = config.load_settings(project).train.estimator
+    params["train"]["hyperparameters"] = {estimator: {"token_pattern": "x"}}
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    assert config.read_params(project / "params.yaml")["train"]["hyperparameters"]
+
+
 def test_a_flat_block_of_0_2_0_belongs_to_the_named_estimator(project: Path) -> None:
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["train"]["hyperparameters"] = {"max_iter": 77}

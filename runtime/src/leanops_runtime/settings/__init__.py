@@ -12,7 +12,8 @@ values fail early with one line naming the setting, instead of a traceback deep 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -110,7 +111,34 @@ def read_params(path: Path) -> Raw:
             f"{path}: MLflow credentials belong in the environment or .env "
             "(MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD), never in params.yaml"
         )
+    for keys in _secret_keys(raw):
+        variable = f"{env_prefix()}{'__'.join(keys).upper()}"
+        raise ConfigError(
+            f"{path}: {'.'.join(keys)} looks like a secret, and params.yaml is committed: remove "
+            f"it and set {variable} in the environment or .env instead"
+        )
     return raw
+
+
+# Setting names that hold secrets (whole words of the key): refused in params.yaml with a value.
+SECRET_NAME = re.compile(
+    r"(^|_)(password|passwd|secret|token|api_?key|access_?key|private_?key|credentials?|"
+    r"webhook_?url)($|_)",
+    re.IGNORECASE,
+)
+
+
+def _secret_keys(raw: Raw, above: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The paths of keys named like a secret that hold a value, at any depth (estimators'
+    hyperparameters aside: ``token_pattern`` is a text vectoriser's, not a secret)."""
+    for key, value in raw.items():
+        keys = (*above, str(key))
+        if keys == ("train", "hyperparameters"):
+            continue
+        if isinstance(value, dict):
+            yield from _secret_keys(value, keys)
+        elif value not in (None, "") and SECRET_NAME.search(str(key)):
+            yield keys
 
 
 def read_env_file(path: Path) -> dict[str, str]:
