@@ -81,13 +81,36 @@ def render_project(
 
 
 def check_questions(data: Mapping[str, object], questions: Mapping[str, object]) -> None:
-    """Refuse answers to questions the template does not ask (a typo would be ignored)."""
+    """Refuse answers to questions the template does not ask (a typo would be ignored), and
+    answers that are not one of a YAML question's choices (yes or no for a switch)."""
     unknown = [key for key in data if key not in questions]
     if unknown:
         raise LeanopsError(
             f"-d names no question of the template: {', '.join(unknown)} (its questions: "
             f"{', '.join(questions)}); nothing was written"
         )
+    for key, answer in data.items():
+        question = questions[key]
+        if not isinstance(question, Mapping) or question.get("type") != "yaml":
+            continue
+        choices = question.get("choices")
+        if isinstance(choices, Mapping) and not _one_of(answer, list(choices.values())):
+            raise LeanopsError(
+                f"invalid answer for {key}: {answer!r} is not one of "
+                f"{', '.join(map(str, choices))}; nothing was written"
+            )
+
+
+def _one_of(answer: object, allowed: list[object]) -> bool:
+    """Whether ``answer`` (text is read as YAML, as Copier reads it) is one of ``allowed``."""
+    import yaml
+
+    if isinstance(answer, str):
+        try:
+            answer = yaml.safe_load(answer)
+        except yaml.YAMLError:
+            return False
+    return any(type(answer) is type(choice) and answer == choice for choice in allowed)
 
 
 def check_reachable(source: str, *, chosen_by: str) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 from conftest import REPO
@@ -91,6 +92,29 @@ def test_bad_answer_into_existing_empty_folder_leaves_it_empty(tmp_path: Path) -
     assert "invalid answer for project_name" in result.stderr
     assert destination.is_dir()
     assert list(destination.iterdir()) == []
+
+
+@pytest.mark.parametrize("answer", ["maybe", "{{ 7*7 }}", "2"])
+def test_a_switch_takes_yes_or_no_only_through_both_routes(tmp_path: Path, answer: str) -> None:
+    destination = tmp_path / "switch"
+    result = leanops("new", str(destination), "--defaults", "-d", f"docker={answer}")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"leanops: error: invalid answer for docker: {answer!r} is not one of yes, no; "
+        "nothing was written"
+    )
+    assert not destination.exists()
+    with pytest.raises(ValueError):  # Copier itself, as `copier copy` runs it: refused too
+        copier.run_copy(
+            str(REPO),
+            str(destination),
+            data={"docker": answer},
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            vcs_ref="HEAD",
+        )
+    assert not destination.exists()
 
 
 def test_malformed_data_option(tmp_path: Path) -> None:
