@@ -282,10 +282,28 @@ def test_every_public_name_of_the_0_3_0_machinery_is_in_the_runtime_or_called() 
         runtime = RUNTIME_SOURCE / path.removeprefix("mlops/")
         assert runtime.is_file(), path
         available = exported_names(runtime.read_text(encoding="utf-8"))
+        module = path.removeprefix("mlops/").removesuffix(".py").replace("/", ".")
+        removed = migration.REMOVED.get(module, {})
         for name in sorted(exported_names(source) - available):
-            if not name.startswith("_") and name not in migration.CALLS:
+            if not name.startswith("_") and name not in migration.CALLS | removed.keys():
                 missing.append((path, name))
     assert missing == [("mlops/settings/__init__.py", "ENV_PREFIX")]
+
+
+def test_a_removed_name_in_team_code_is_reported_with_its_replacement(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "src/ml_project/own.py",
+        "from ml_project.mlops.features import adapt_for\n"
+        "from ml_project.mlops import features\n"
+        "features.adapt_to_task(None, 'regression', None)\n",
+    )
+    result = run_script(tmp_path)
+    lines = [line for line in result.stderr.splitlines() if "was removed in 0.4.0" in line]
+    assert len(lines) == 2, result.stderr
+    assert "own.py:1: `adapt_for` from leanops_runtime.features" in lines[0]
+    assert "own.py:3: `features.adapt_to_task`" in lines[1]
+    assert all("shape_for" in line for line in lines)
 
 
 # --- notebooks, tests, leftovers, models ----------------------------------------------------

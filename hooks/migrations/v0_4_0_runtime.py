@@ -9,7 +9,9 @@ targets), calls the constants that became functions where that is 1:1 (``trackin
 ``tracking.env_db()``) and reports, one line each, what is left to you: other uses of those
 constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``leanops update``
 keeps the ones you edited; nothing uses them now), a ``build_features(contract)`` of one
-parameter (0.4.0 passes a second, ``fit``) and registered models whose file names a
+parameter (0.4.0 passes a second, ``fit``), uses of the few names 0.4.0 removed (``REMOVED``:
+the feature adapters and the report's HTML helpers, each with its replacement) and registered
+models whose file names a
 ``<package>.mlops`` type (no longer trusted: retrain them).
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
@@ -41,6 +43,15 @@ CALLS = {
     "PACKAGE": ("package", ("",)),
     "ENV_DB": ("env_db", ("tracking", "tracking.store")),
     "ENV_BACKEND": ("env_backend", ("tracking", "tracking.backend")),
+}
+# Names of 0.3.0's machinery with no 0.4.0 counterpart: runtime module -> name -> what to do.
+SHAPE = "features.shape_for(transformer, FitContext(task, target_type, estimator))"
+HTML = "report.html renders from a Jinja2 template now: build the page with report.build()"
+HTML_NAMES = ("Cell", "audit_section", "badge", "contract_section", "drift_section", "esc")
+HTML_NAMES += ("model_section", "runs_section", "summary", "table", "tile")
+REMOVED = {
+    "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
+    "report.html": dict.fromkeys(HTML_NAMES, HTML),
 }
 # Where a change to a machinery module goes now, by the module's first name.
 EXTENSION_POINTS = {
@@ -138,11 +149,16 @@ def left_over(node: ast.AST, package: str, dots: str | None) -> list[str]:
     """What no rewrite does at ``node``: an old constant imported or named in a string, and
     ``mlops`` imported beside other names."""
     if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == RUNTIME:
+        removed = REMOVED.get((node.module or "").removeprefix(RUNTIME).lstrip("."), {})
         return [
             f"`{alias.name}` from {node.module} is gone: import the function and call it where "
             f"it is used: {call_of(alias.name)}"
             for alias in node.names
             if alias.name in CALLS
+        ] + [
+            f"`{alias.name}` from {node.module} was removed in {VERSION}: {removed[alias.name]}"
+            for alias in node.names
+            if alias.name in removed
         ]
     if isinstance(node, ast.ImportFrom) and "mlops" in (alias.name for alias in node.names):
         relative = node.level and not node.module and dots == "." * node.level
@@ -174,6 +190,11 @@ def check(
                 edits.append((node.end_lineno or line, end - len(node.attr), end, f"{function}()"))
             elif base is not None:
                 reports.append((line, f"`{ast.unparse(node)}` is gone: use {call_of(node.attr)}"))
+        elif isinstance(node, ast.Attribute) and node.attr in REMOVED.get(
+            module_of(node.value, names) or "", {}
+        ):
+            advice = REMOVED[module_of(node.value, names) or ""][node.attr]
+            reports.append((line, f"`{ast.unparse(node)}` was removed in {VERSION}: {advice}"))
         elif tests and module is not None:
             reports.append((line, LOAD_NOTE.format(ast.unparse(node), module)))
         else:
