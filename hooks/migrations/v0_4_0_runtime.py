@@ -11,8 +11,7 @@ constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``l
 keeps the ones you edited; nothing uses them now), a ``build_features(contract)`` of one
 parameter (0.4.0 passes a second, ``fit``), uses of the few names 0.4.0 removed (``REMOVED``:
 the feature adapters and the report's HTML helpers, each with its replacement) and registered
-models whose file names a
-``<package>.mlops`` type (no longer trusted: retrain them).
+models whose file names a ``<package>.mlops`` type (no longer trusted: retrain them).
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
 it unless already there, as the update's follow-ups. Idempotent and standard library only: a
