@@ -107,6 +107,31 @@ def test_bad_data_leaves_the_previous_outputs_untouched(
     assert [p.read_bytes() for p in outputs] == before
 
 
+def test_a_table_train_refuses_leaves_the_processed_data_as_it_was(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, contract = _setup(project)
+    assert cli.main(["pipeline"]) == 0
+    processed = project / "data" / "processed" / f"{dataset}.parquet"
+    before = processed.read_bytes()
+    capsys.readouterr()
+    target = contract.target
+    if config.load_settings(project).task == "classification":  # one class: nothing to learn
+        one = frame[frame[target] == frame[target].iloc[0]]
+    else:  # a regression target a classifier would need: refused by task
+        one = frame.head(50)
+        raw = contract_mod.to_mapping(contract)
+        raw["columns"][target]["dtype"] = "str"
+        raw["columns"][target].pop("in_range", None)
+        text = contract_mod.dump_contract(contract_mod.from_mapping(raw, dataset))
+        contract_mod.contract_path(dataset, project).write_text(text, encoding="utf-8")
+        one = one.assign(**{target: "a"})
+    _write_csv(project, dataset, one)
+    assert cli.main(["pipeline"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert processed.read_bytes() == before
+
+
 def test_contract_check_exits_1_and_lists_failures(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

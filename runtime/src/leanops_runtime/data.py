@@ -124,7 +124,7 @@ class IngestResult:
 
     frame: pd.DataFrame
     source: str
-    output: Path
+    output: Path  # data/processed/<dataset>.parquet
     report: Path
     contract: Contract  # the one the frame was validated by, for the stages after ingest
     dropped: int = 0  # rows without a target, dropped because the contract says so
@@ -173,16 +173,24 @@ def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> 
     A contract violation raises ``contract.ContractViolation`` (report written under
     ``reports/``) before anything under ``data/processed/`` is touched.
     """
+    result = validated(dataset, root, source)
+    write_parquet(result.frame, result.output)
+    return result
+
+
+def validated(dataset: str, root: Path | str = ".", source: Path | None = None) -> IngestResult:
+    """What ``ingest`` does but the write: the frame checked by the contract, and where the
+    processed file goes (``output``, not written yet). The pipeline writes it once a model
+    trained on it, so data that no model can learn never replaces the processed file."""
     from .contract import load_contract
 
     root = Path(root)
     contract = load_contract(dataset, root)
     frame, origin, report, dropped = checked(contract, root, source)
-    output = write_parquet(frame, processed_path(dataset, root))
     return IngestResult(
         frame=frame,
         source=origin,
-        output=output,
+        output=processed_path(dataset, root),
         report=report,
         contract=contract,
         dropped=dropped,

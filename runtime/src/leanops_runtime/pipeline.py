@@ -7,7 +7,9 @@ Each stage returns what it produced; the run records the parameters, the dataset
 and contract version, the fitted feature steps, the metrics, the files written and the model
 version with its SHA-256 (the same hash as in the registry and its audit log), so any result
 can be traced back to its data, code and environment. A contract violation in ingest raises
-before train runs: no model is trained or registered, and the run is recorded as failed.
+before train runs: no model is trained or registered, and the run is recorded as failed. The
+processed file is replaced only once a model trained on the new data: a table train refuses
+(one class, a target that is no class) leaves the previous one in place.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class PipelineResult:
 
 def run_pipeline(settings: Settings, root: Path | str = ".") -> PipelineResult:
     """Run ingest, train and evaluate for ``settings``' dataset, as one tracked run."""
-    from .data import ingest
+    from .data import validated, write_parquet
     from .evaluate import write_metrics
     from .tracking import start_run
     from .train import train
@@ -53,8 +55,9 @@ def run_pipeline(settings: Settings, root: Path | str = ".") -> PipelineResult:
         settings=settings,
         root=root,
     ) as tracked:
-        ingested = ingest(dataset, root)
+        ingested = validated(dataset, root)
         trained = train(settings, root, frame=ingested.frame, contract=ingested.contract)
+        write_parquet(ingested.frame, ingested.output)  # once a model learnt from it
         tracked.log_dataset(
             dataset, ingested.frame, contract_version=trained.metadata["contract_version"]
         )
