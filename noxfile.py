@@ -158,9 +158,20 @@ def demo(session: nox.Session) -> None:
     project_cli(session, project, "promote")  # ...promoted: identical metrics pass the gate
     project_cli(session, project, "rollback", "--reason", "demo: the recovery path")
     project_cli(session, project, "models")
+    session.chdir(ROOT)
     if scratch:
-        session.chdir(ROOT)
         shutil.rmtree(scratch)
+        session.log(
+            f"Demo done. The project was rendered into a temporary folder, now removed: paths "
+            f"above under {scratch} are gone. Keep one with `uvx nox -s demo -- ./my-project`, or "
+            "start yours with `leanops new my-project` (or `copier copy --trust "
+            f"{ROOT} my-project`)."
+        )
+    else:
+        session.log(
+            f"Demo done: the project is {project}. Next: cd there, `uv sync`, then "
+            "`uv run ml-project --help`; its README walks through bringing your own data."
+        )
 
 
 @nox.session

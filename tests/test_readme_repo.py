@@ -155,3 +155,5 @@ def test_the_quick_start_demo_runs() -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Session demo was successful" in result.stderr
+    assert "rendered into a temporary folder, now removed" in result.stderr
+    assert "uvx nox -s demo -- ./my-project" in result.stderr
