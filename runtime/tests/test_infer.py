@@ -185,7 +185,13 @@ def test_a_decimal_comma_needs_another_delimiter(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "expected"),
-    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("latin-1", "cp1252")],
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("latin-1", "cp1252"),
+        ("utf-16", "utf-16"),  # with a byte order mark, as Excel's "Unicode text" saves
+        ("utf-16-le", "utf-16-le"),  # without one
+    ],
 )
 def test_infer_detects_the_encoding(tmp_path: Path, encoding: str, expected: str) -> None:
     path = tmp_path / "tickets.csv"
@@ -193,6 +199,21 @@ def test_infer_detects_the_encoding(tmp_path: Path, encoding: str, expected: str
     inferred = inference.infer(path, "tickets", target="Priorité")
     assert inferred.reading.encoding == expected
     assert inferred.columns[0].name == "Référence"  # no byte order mark in it
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_read_as_utf8_is_named_as_utf16(
+    project: Path, encoding: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project / "tickets.csv"
+    _tickets().to_csv(path, index=False, encoding=encoding)
+    assert cli.main(["contract", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    codec = "utf-16" if encoding == "utf-16" else encoding
+    assert err == (
+        f"error: cannot read {path}: it is UTF-16 text (as Excel's 'Unicode text' saves); set "
+        f"reading.encoding: {codec} in the contract, or save the file as UTF-8\n"
+    )
 
 
 def test_infer_takes_the_encoding_and_delimiter_given(

@@ -72,8 +72,12 @@ def read_raw(
     path = Path(path)
     _check_file(path)
     rules = rules or ReadingRules()
+    csv_file = path.suffix.lower() != ".parquet"
+    wide = utf16_codec(path) if csv_file else None
+    if wide and not codecs.lookup(rules.encoding).name.startswith("utf-16"):
+        raise ReadError(UTF16_MESSAGE.format(path=path, codec=wide))  # zero bytes are UTF-8 too
     try:
-        if path.suffix.lower() == ".parquet":
+        if not csv_file:
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(
@@ -99,8 +103,17 @@ def read_raw(
     return frame
 
 
+UTF16_MESSAGE = (
+    "cannot read {path}: it is UTF-16 text (as Excel's 'Unicode text' saves); set "
+    "reading.encoding: {codec} in the contract, or save the file as UTF-8"
+)
+
+
 def encoding_message(path: Path, encoding: str, error: UnicodeDecodeError) -> str:
     """Why ``path`` cannot be decoded, and the setting that fixes it."""
+    wide = utf16_codec(path)
+    if wide:
+        return UTF16_MESSAGE.format(path=path, codec=wide)
     byte = error.object[error.start : error.start + 1].hex()
     return (
         f"cannot read {path}: it is not {encoding} text (byte 0x{byte}); set reading.encoding in "
@@ -121,12 +134,34 @@ def decodes(path: Path | str, encoding: str) -> bool:
     return True
 
 
+def utf16_codec(path: Path | str) -> str | None:
+    """``utf-16`` for a file with a UTF-16 byte order mark; ``utf-16-le``/``-be`` for one
+    without, whose start has a zero byte in nearly every odd/even position (ASCII text in
+    UTF-16); None for anything else."""
+    with Path(path).open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    even, odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if odd > 0.9 * pairs:
+        return "utf-16-le"
+    return "utf-16-be" if even > 0.9 * pairs else None
+
+
 def detect_encoding(path: Path | str) -> str:
-    """The encoding of a CSV file: UTF-8 (``utf-8-sig`` with a byte order mark), else the first
-    of FALLBACK_ENCODINGS that decodes it."""
+    """The encoding of a CSV file: UTF-8 (``utf-8-sig`` with a byte order mark), UTF-16, else
+    the first of FALLBACK_ENCODINGS that decodes it."""
     with Path(path).open("rb") as handle:
         if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
             return "utf-8-sig"
+    return utf16_codec(path) or _first_decoding(path)
+
+
+def _first_decoding(path: Path | str) -> str:
+    """The first of UTF-8 and FALLBACK_ENCODINGS that decodes the whole file."""
     for encoding in ("utf-8", *FALLBACK_ENCODINGS[:-1]):
         if decodes(path, encoding):
             return encoding
