@@ -251,3 +251,34 @@ def test_infinite_numbers_are_contract_failures_in_one_line(
     assert cli.main(["predict", str(batch)]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "not JSON compliant" not in err
+
+
+def test_duplicate_column_names_are_named_as_such(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, frame, contract = _setup(project)
+    first, second = contract.columns("feature_numeric")[:2]
+    path = project / "twice.csv"
+    frame.rename(columns={second: first}).to_csv(path, index=False)
+    assert cli.main(["contract", "check", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: cannot read {path}: duplicate column name(s) {first!r}: rename them at the "
+        "source so each column has its own name\n"
+    )
+
+
+def test_a_feature_missing_in_nearly_every_row_is_named_in_a_warning(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dataset, frame, contract = _setup(project)
+    column = contract.columns("feature_numeric")[0]
+    raw = contract_mod.to_mapping(contract)
+    raw["columns"][column]["nullable"] = True
+    text = contract_mod.dump_contract(contract_mod.from_mapping(raw, dataset))
+    contract_mod.contract_path(dataset, project).write_text(text, encoding="utf-8")
+    _write_csv(
+        project, dataset, frame.assign(**{column: frame[column].where(frame.index % 200 == 0)})
+    )
+    assert cli.main(["pipeline"]) == 0
+    warned = [r.getMessage() for r in caplog.records if "of the training rows" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith(f"feature {column!r} is missing in 99.")

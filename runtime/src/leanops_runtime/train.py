@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # distinct values; more is a quantity (see ``check_target``).
 MIN_CLASS_LIMIT = 50
 MAX_CLASS_SHARE = 0.05
+# A feature missing in this share of the training rows or more is named in a warning.
+MOSTLY_MISSING = 0.99
 
 
 class TrainError(UserError):
@@ -141,6 +143,20 @@ def check_target(frame: pd.DataFrame, target: str, task: str) -> None:
         )
 
 
+def warn_mostly_missing(train: pd.DataFrame, contract: Contract) -> None:
+    """Warn of each feature missing in at least ``MOSTLY_MISSING`` of the training rows: the
+    imputer fills it in and the model trains, but it can hardly help and may only add noise."""
+    for column in contract.features:
+        share = float(train[column].isna().mean()) if column in train else 0.0
+        if share >= MOSTLY_MISSING:
+            log.warning(
+                "feature %r is missing in %.1f%% of the training rows: it can hardly help; give "
+                "it role: ignore in the contract, or fix its source",
+                column,
+                100 * share,
+            )
+
+
 def fit(
     frame: pd.DataFrame, contract: Contract, settings: Settings
 ) -> tuple[Pipeline, pd.DataFrame, pd.DataFrame]:
@@ -173,6 +189,7 @@ def fit(
         seed=settings.seed,
         stratify=settings.task == "classification",
     )
+    warn_mostly_missing(train, contract)
     kind = target_type(settings.task, train[target])
     features = build_features(contract, FitContext(settings.task, kind, estimator))
     model = Pipeline([("features", features), ("estimator", estimator)])

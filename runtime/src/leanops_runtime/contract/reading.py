@@ -100,7 +100,20 @@ def read_raw(
         raise ReadError(f"cannot read {path}: {first_line(error)}") from error
     if frame.empty:
         raise ReadError(f"data file has no rows: {path}")
+    header = _csv_header(path, rules) if csv_file else [str(c) for c in frame.columns]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ReadError(
+            f"cannot read {path}: duplicate column name(s) {', '.join(map(repr, repeated))}: "
+            "rename them at the source so each column has its own name"
+        )
     return frame
+
+
+def _csv_header(path: Path, rules: ReadingRules) -> list[str]:
+    """The column names on a CSV file's first line, as written (pandas renames repeats)."""
+    with path.open(encoding=rules.encoding, newline="") as handle:
+        return next(csv.reader(handle, delimiter=rules.delimiter), [])
 
 
 UTF16_MESSAGE = (
