@@ -51,6 +51,7 @@ HTML_NAMES += ("model_section", "runs_section", "summary", "table", "tile")
 REMOVED = {
     "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
     "report.html": dict.fromkeys(HTML_NAMES, HTML),
+    "predict": {"read_batch": "use predict.checked_batch(path, contract): read and validated"},
 }
 # Where a change to a machinery module goes now, by the module's first name.
 EXTENSION_POINTS = {

@@ -109,3 +109,23 @@ def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any
         estimator = LogisticRegression(max_iter=1000) if classification else Ridge()
     model = make_pipeline(make_column_transformer((StandardScaler(), features)), estimator)
     return model.fit(train, train[target])
+
+
+def contract_of(project: Path, frame: pd.DataFrame) -> None:
+    """Make the project's contract describe ``frame`` (synthetic batches for drift): number
+    columns as nullable numeric features, text as categorical ones, plus the dataset's target,
+    so the batches ``drift`` validates by the contract meet it."""
+    settings = lib("settings").load_settings(project)
+    contract = lib("contract")
+    columns: dict[str, dict[str, object]] = {}
+    for name, values in frame.items():
+        number = pd.api.types.is_numeric_dtype(values.dtype)
+        columns[str(name)] = {
+            "role": "feature_numeric" if number else "feature_categorical",
+            "dtype": "float64" if number else "str",
+            "nullable": True,
+        }
+    columns[names(settings)[1]] = {"role": "target", "dtype": "float64"}
+    raw = {"version": 1, "columns": columns}
+    text = contract.dump_contract(contract.from_mapping(raw, settings.data.dataset))
+    contract.contract_path(settings.data.dataset, project).write_text(text, encoding="utf-8")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _models import fit, names, open_line, register, train_project
+from _models import contract_of, fit, names, open_line, register, train_project
 from _package import NAME, lib
 
 alerts = lib("alerts")
@@ -164,6 +164,7 @@ def shifted_batch(project: Path) -> None:
     holdout = reference.assign(**{target: 0.0})
     register(open_line(project), settings, model, reference=stats, holdout=holdout)
     reference.assign(x=reference["x"] + 1.0).to_csv(project / "shifted.csv", index=False)
+    contract_of(project, reference)
 
 
 @pytest.mark.parametrize("plan", [[], [500, 500], ["hang", "hang"], "closed"])

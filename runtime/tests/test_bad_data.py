@@ -282,3 +282,25 @@ def test_a_feature_missing_in_nearly_every_row_is_named_in_a_warning(
     assert cli.main(["pipeline"]) == 0
     warned = [r.getMessage() for r in caplog.records if "of the training rows" in r.getMessage()]
     assert len(warned) == 1 and warned[0].startswith(f"feature {column!r} is missing in 99.")
+
+
+@pytest.mark.parametrize("marker", ["#DIV/0!", "#N/A", '"1\n2"'])
+def test_drift_refuses_what_the_contract_refuses(
+    project: Path, capsys: pytest.CaptureFixture[str], marker: str
+) -> None:
+    """Spreadsheet errors and a quoted multi-line number in a number column are refused, with
+    the batch's contract report, not counted as missing values in a drift that says ok (values
+    out of range are drift, and reported as such: see test_drift)."""
+    dataset, frame, contract = _setup(project)
+    assert cli.main(["pipeline"]) == 0
+    column = contract.columns("feature_numeric")[0]
+    batch = frame.drop(columns=[contract.target]).astype({column: object})
+    batch.loc[7, column] = marker
+    path = project / "batch.csv"
+    batch.to_csv(path, index=False)
+    capsys.readouterr()
+    assert cli.main(["drift", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path} breaks contract {dataset}")
+    assert f"{column}:" in err and "row 7" in err
+    assert not (project / "reports" / "drift-batch.json").exists()

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from _models import open_line, register
+from _models import contract_of, open_line, register
 from _package import lib
 
 cli = lib("cli")
@@ -322,6 +322,7 @@ def test_drift_command_warns_but_exits_zero_unless_asked(
     register(open_line(project), settings, model, reference=reference, holdout=batch(0))
     batch(1).to_csv(project / "same.csv", index=False)
     batch(1, loc=0.8).to_parquet(project / "shifted.parquet")
+    contract_of(project, batch(0))
 
     assert cli.main(["drift", "same.csv", "--fail-on", "warn"]) == 0
     captured = capsys.readouterr()

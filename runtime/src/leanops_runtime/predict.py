@@ -35,18 +35,26 @@ class PredictError(UserError):
     """Prediction cannot run; the message is one line meant for the user."""
 
 
-def read_batch(path: Path | str, contract: Contract | None = None) -> pd.DataFrame:
-    """Read a CSV or Parquet file (by ``contract``'s reading rules when given).
+def checked_batch(
+    source: Path | str, contract: Contract, root: Path | str = ".", *, values: bool = True
+) -> tuple[pd.DataFrame, Path]:
+    """A batch read by the contract's reading rules and validated by it, target excluded: the
+    frame and its contract report (``reports/contract_<dataset>_<input name>.json``).
 
-    A one-line error when it is missing, empty or unreadable. Without a contract, a CSV file's
-    delimiter is sniffed. Dates are parsed when a contract is given; nothing is validated here.
+    A batch that breaks the contract (a ``#DIV/0!`` in a number column, a value out of range)
+    raises ``contract.ContractViolation`` (exit 1), as ``contract check`` does. ``values=False``
+    checks columns, dtypes and reading rules only (``Contract.types_only``), for drift.
     """
-    from .contract import ReadingRules, read_data, read_raw
-    from .contract.reading import sniff_delimiter
+    from .contract import check_frame, read_data
 
-    if contract is None:
-        return read_raw(path, ReadingRules(delimiter=sniff_delimiter(path)))
-    return read_data(path, contract).frame
+    batch = contract.without_target()
+    batch = batch if values else batch.types_only()
+    table = read_data(source, batch)
+    frame = table.frame.drop(columns=[contract.target], errors="ignore")
+    report = report_for(contract, source, root)
+    return check_frame(
+        batch, frame, source=str(source), root=root, reading=table.failures, report=report
+    )
 
 
 def default_output(source: Path | str) -> Path:
@@ -127,15 +135,7 @@ def run(
     same report as ``contract check``; no prediction is written. ``entry`` is the registry's
     record of ``model`` (its ``version`` and ``sha256``).
     """
-    from .contract import check_frame, read_data
-
-    batch = contract.without_target()
-    table = read_data(source, batch)
-    frame = table.frame.drop(columns=[contract.target], errors="ignore")
-    report = report_for(contract, source, root)
-    frame, written = check_frame(
-        batch, frame, source=str(source), root=root, reading=table.failures, report=report
-    )
+    frame, written = checked_batch(source, contract, root)
     version, sha256 = entry.get("version"), entry.get("sha256")
     result = predict_frame(
         model,

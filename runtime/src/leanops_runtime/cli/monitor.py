@@ -29,7 +29,7 @@ def _drift(args: argparse.Namespace) -> int:
     from ..alerts import notify
     from ..contract import load_contract
     from ..files import write_atomic
-    from ..predict import REPORTS_DIR, read_batch
+    from ..predict import REPORTS_DIR, checked_batch
     from ..report.status import update_status
 
     settings = settings_of(args)
@@ -38,9 +38,11 @@ def _drift(args: argparse.Namespace) -> int:
     ref = args.version or ("production" if registry.alias("production") else "candidate")
     reference, entry = registry.reference(ref)
     dataset = entry["dataset"]  # the model line checked against (the report is keyed by it)
-    # The contract's reading rules (delimiter, missing-value markers, dates) apply to batches too.
+    # The batch is read by the contract's rules and its columns and dtypes checked: a value the
+    # contract cannot read (#DIV/0! in a number column) is refused with the contract report,
+    # never counted as missing. Values out of range are what drift measures: not refused here.
     contract = load_contract(settings.data.dataset, root)
-    frame = read_batch(args.input, contract)
+    frame, _ = checked_batch(args.input, contract, root, values=False)
     result = drift.check(
         reference, frame, settings.drift, dates=contract.columns("feature_datetime")
     )

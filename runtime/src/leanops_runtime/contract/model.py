@@ -209,6 +209,14 @@ class Contract:
             raw=raw,
         )
 
+    def types_only(self) -> Contract:
+        """The contract without its value checks (ranges, allowed values, missing values,
+        uniqueness): columns, dtypes and reading rules only. What a drift check validates a
+        batch by: values that leave their range are the drift it measures, not bad data."""
+        loose = {"checks": [], "nullable": True, "unique": False}
+        updates = {name: dict(loose) for name in self.schema.columns}
+        return replace(self, schema=self.schema.update_columns(updates))
+
 
 def _column_specs(raw: Mapping) -> dict[str, dict[str, object]]:
     columns = raw.get("columns")
