@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
+from typing import IO
 
 import nox
 
@@ -20,20 +22,37 @@ nox.needs_version = ">=2025.2.9"
 ROOT = Path(__file__).parent
 PYTHON_SOURCES = ["generator", "hooks", "tests", "benchmarks", "noxfile.py"]
 # Runtime test modules whose code paths never read the task (tracking store, registry crash
-# safety, alerts, output guards, drift statistics on their own tables): run once, not per task.
+# safety, alerts, output guards, drift on its own tables, bring-your-own-data tables that name
+# their task, metrics of both tasks): run once, not per task.
 TASK_FREE = (
     "alerts",
+    "byod",  # its tables name their own task
+    "data",
+    "drift",
     "drift_simulation",
+    "gate",
+    "infer",
+    "metrics",  # both tasks in each test
     "outputs",
     "registry_reliability",
     "runs_cli",
     "tracking",
+    "tracking_mlflow",
     "tracking_reliability",
 )
 
 
-def sync(session: nox.Session, *groups: str) -> None:
-    """Install this repository and the given dependency groups from uv.lock into the session."""
+def sync(session: nox.Session, *groups: str, compiled: bool = True) -> None:
+    """Install this repository and the given dependency groups from uv.lock into the session.
+
+    ``compiled``: byte-compile everything at install, for sessions that start hundreds of
+    processes (the tests: with PYTHONDONTWRITEBYTECODE=1, as on some CI machines, each would
+    recompile its imports, ~3 s each). Otherwise each module is compiled on its first import
+    and its bytecode kept, even where PYTHONDONTWRITEBYTECODE is set: a session of a dozen
+    commands imports a fraction of what compiling all of it costs.
+    """
+    if not compiled:
+        session.env["PYTHONDONTWRITEBYTECODE"] = ""  # empty: Python writes bytecode
     session.run_install(
         "uv",
         "sync",
@@ -41,9 +60,10 @@ def sync(session: nox.Session, *groups: str) -> None:
         "--no-default-groups",
         *(f"--group={group}" for group in groups),
         f"--python={session.virtualenv.location}",
-        # Byte-compiled at install: this machine's PYTHONDONTWRITEBYTECODE=1 would otherwise make
-        # every one of the suite's hundreds of child processes recompile its imports (~3 s each).
-        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, "UV_COMPILE_BYTECODE": "1"},
+        env={
+            "UV_PROJECT_ENVIRONMENT": session.virtualenv.location,
+            "UV_COMPILE_BYTECODE": "1" if compiled else "0",
+        },
         external=True,
     )
 
@@ -67,27 +87,57 @@ def render_defaults(session: nox.Session, destination: Path) -> Path:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite, slow end-to-end tests included (``-m 'not slow'`` to skip them):
-    the template's and the CLI's tests, then the runtime library's on each task."""
+    the template's and the CLI's tests, and beside them the runtime library's on each task.
+
+    The runtime's suites (one process each; their pytest settings are in runtime/pyproject.toml)
+    run while the repository's runs: its end-to-end tests spend much of their time waiting on
+    installs, servers and git, and the runtime's fill those gaps. Each suite's output is printed
+    when it ends; the session fails if any suite does.
+    """
     sync(session, "dev", "bench")
     workers = "auto" if (os.cpu_count() or 1) > 1 else "0"
-    # worksteal: a worker left without tests takes queued ones from the other (durations vary
-    # from milliseconds to the two-minute end-to-end tests).
-    session.run("pytest", "-n", workers, "--dist", "worksteal", *session.posargs)
-    # The runtime library's suite on each task (each run reads the task's reference
-    # configuration; its pytest settings are in runtime/pyproject.toml): whole on
-    # classification, then the modules whose code reads the task on regression.
-    for task, skipped in (("classification", ()), ("regression", TASK_FREE)):
-        session.run(
-            "pytest",
-            "runtime/tests",
-            "-n",
-            workers,
-            "--dist",
-            "worksteal",
-            *(f"--ignore=runtime/tests/test_{name}.py" for name in skipped),
-            *session.posargs,
-            env={"LEANOPS_TEST_TASK": task},
-        )
+    runtime = [start_runtime_suite(session, task, skipped) for task, skipped in RUNTIME_SUITES]
+    failed = []
+    try:
+        # worksteal: a worker left without tests takes queued ones from the other (durations
+        # vary from milliseconds to the two-minute end-to-end tests).
+        session.run("pytest", "-n", workers, "--dist", "worksteal", *session.posargs)
+    except nox.command.CommandFailed:
+        failed.append("tests/")
+    for task, process, output in runtime:
+        code = process.wait()
+        output.seek(0)
+        session.log(f"runtime/tests on {task} (exit {code}):")
+        print(output.read().decode("utf-8", "replace"), end="", flush=True)
+        output.close()
+        if code != 0:
+            failed.append(f"runtime/tests on {task}")
+    if failed:
+        session.error(f"failed: {', '.join(failed)}")
+
+
+# The runtime's suite per task: whole on classification; on regression, the modules whose code
+# reads the task.
+RUNTIME_SUITES = (("classification", ()), ("regression", TASK_FREE))
+
+
+def start_runtime_suite(
+    session: nox.Session, task: str, skipped: tuple[str, ...]
+) -> tuple[str, subprocess.Popen[bytes], IO[bytes]]:
+    """Start ``pytest runtime/tests`` on ``task``'s reference configuration, in the background,
+    its output into a temporary file: (task, process, output)."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by tests() when the suite ends)
+    ignored = [f"--ignore=runtime/tests/test_{name}.py" for name in skipped]
+    env = {**os.environ, **{k: v for k, v in session.env.items() if v is not None}}
+    env |= {"LEANOPS_TEST_TASK": task, "PATH": f"{session.bin}{os.pathsep}{env.get('PATH', '')}"}
+    process = subprocess.Popen(
+        [str(Path(session.bin) / "pytest"), "runtime/tests", *ignored, *session.posargs],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    return task, process, output
 
 
 @nox.session
@@ -126,7 +176,7 @@ def demo(session: nox.Session) -> None:
     promotion gate, batch prediction, a drift check and a rollback. (Its lint and tests are
     what ``nox -s lint`` and ``nox -s tests`` prove.)
     """
-    sync(session, "dev")
+    sync(session, "dev", compiled=False)
     if session.posargs:
         target = Path(session.posargs[0]).resolve()
         if target.exists():
