@@ -493,3 +493,24 @@ def test_switching_the_dataset_opens_another_model_line(
     assert "v1 is production (was v2)" in capsys.readouterr().err
     lines = {path.name for path in (project / "models").iterdir()}
     assert lines == {settings.data.dataset, "other"}
+
+
+@pytest.mark.parametrize("lost", ["model.skops", "holdout.parquet"])
+def test_a_production_model_whose_files_are_gone_is_an_error_where_it_is_shown(
+    project: Path, capsys: pytest.CaptureFixture[str], lost: str
+) -> None:
+    settings = config.load_settings(project)
+    data = lib("data")
+    target = lib("contract").load_contract(settings.data.dataset, project).target
+    data.load_embedded(settings.data.dataset).drop(columns=[target]).head(20).to_csv(
+        project / "batch.csv", index=False
+    )
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    (project / "models" / settings.data.dataset / "v1" / lost).unlink()
+    capsys.readouterr()
+    predict = [["predict", "batch.csv"]] if lost == "model.skops" else []  # needs only the model
+    for command in (["models"], ["report"], *predict):
+        assert cli.main(command) == 2, command
+        (error,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+        assert error.startswith("error: ") and lost in error and "v1" in error, (command, error)

@@ -75,6 +75,7 @@ def _models(args: argparse.Namespace) -> int:
                 "'models --set-aside' moves it aside",
                 folder.name,
             )
+    registry.require_production_files()
     return 0
 
 

@@ -141,6 +141,23 @@ class Registry(ABC):
     def describe(self) -> str:
         """Where this registry lives, for messages (a folder, or a server's model)."""
 
+    def missing_files(self, version: int) -> list[str]:
+        """The version's files that are gone (none on a server, which holds them as the run's
+        artifacts and answers a read of a lost one with its own error)."""
+        return []
+
+    def require_production_files(self) -> None:
+        """A one-line RegistryError when the production version's files are gone: every
+        prediction would fail, so ``models`` and ``report`` say so instead of showing it."""
+        version = self.state().production
+        missing = [] if version is None else self.missing_files(version)
+        if version is not None and missing:
+            raise RegistryError(
+                f"production model v{version} of dataset {self.dataset}: {', '.join(missing)} "
+                f"missing in {self.describe()}/v{version}: restore the folder from a backup, or "
+                "roll back to the previous version (rollback)"
+            )
+
     def changing(self) -> contextlib.AbstractContextManager[None]:
         """Held while a change is decided and written (the local lock; nothing on a server)."""
         return contextlib.nullcontext()

@@ -266,6 +266,9 @@ class LocalRegistry(Registry):
             raise RegistryError(f"refusing to read {path}: it is outside {self.models_dir}")
         return path
 
+    def missing_files(self, version: int) -> list[str]:
+        return [name for name in FILES if not self.file_path(version, name).is_file()]
+
     def read_file(self, entry: ModelVersion, name: str) -> bytes:
         version = entry["version"]
         path = self.file_path(version, name)

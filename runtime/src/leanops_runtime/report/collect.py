@@ -154,6 +154,7 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
     version = state.production
     if version is None:
         return None
+    registry.require_production_files()
     entry = state.versions[version]
     moved = next(
         (
