@@ -175,6 +175,7 @@ def test_editing_the_audit_log_cannot_widen_trust(
     lines = audit_lines(registry)
     lines[0]["entry"]["sha256"] = evil.sha256
     lines[0]["entry"]["types"] = evil.types
+    lines[1]["prev"] = lib("registry.records").chain_hash(lines[0])  # the chain rewritten too
     rewrite_audit(registry, lines)
     with pytest.raises(registry_mod.RegistryError, match=r"outside trusted-types\.txt"):
         registry.load_production()
@@ -514,3 +515,41 @@ def test_a_production_model_whose_files_are_gone_is_an_error_where_it_is_shown(
         assert cli.main(command) == 2, command
         (error,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
         assert error.startswith("error: ") and lost in error and "v1" in error, (command, error)
+
+
+def test_the_audit_names_gits_identity_not_the_user_variable(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config_file = tmp_path / "gitconfig"
+    config_file.write_text("[user]\n\tname = Ann\n\temail = ann@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config_file))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("USER", "mallory")
+    monkeypatch.setenv("LOGNAME", "mallory")
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    records = open_line(project).audit()
+    assert [r["who"] for r in records] == ["ann@example.com", "ann@example.com"]
+
+
+def test_a_record_edited_by_hand_breaks_the_chain_and_is_refused(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote", "--reason", "first"]) == 0
+    log = project / "models" / config.load_settings(project).data.dataset / "audit.jsonl"
+    lines = log.read_text().splitlines()
+    first = json.loads(lines[0])
+    assert first["prev"] is None and json.loads(lines[1])["prev"]
+    name = next(iter(first["entry"]["metrics"]))
+    first["entry"]["metrics"][name] = 0.999  # a better score, written by hand
+    before = [json.dumps(first, sort_keys=True), lines[1]]
+    log.write_text("\n".join(before) + "\n")
+    capsys.readouterr()
+    broken = "record 2: the record before it was changed after it was written"
+    for command in (["models"], ["promote", "--force", "--reason", "x"]):
+        assert cli.main(command) == 2, command
+        assert broken in capsys.readouterr().err
+    assert cli.main(["report"]) == 0  # the page shows the rest, and says the log is broken
+    assert broken in (project / "reports" / "report.html").read_text()
+    assert log.read_text().splitlines() == before  # nothing written

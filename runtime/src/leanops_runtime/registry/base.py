@@ -32,6 +32,7 @@ from .records import (
     parse_version,
     recorded_sha256,
     shown,
+    stamp,
 )
 from .trust import missing_types
 
@@ -273,8 +274,7 @@ class Registry(ABC):
             with self.changing():
                 state = self.state()
                 self.mirror(state)  # repairs what a crash after an earlier commit left behind
-                record = build(state)
-                record["seq"], record["time"], record["who"] = state.seq + 1, now(), self.who()
+                record = stamp(build(state), state, time=now(), who=self.who())
                 try:
                     self.append(record)
                 except ConflictError:

@@ -31,7 +31,15 @@ from pathlib import Path
 
 from ..files import file_mode, fsync_dir, remove_leftovers, write_atomic
 from .base import Candidate, Registry, register_record
-from .records import FILES, AuditRecord, ConflictError, ModelVersion, RegistryError, check_record
+from .records import (
+    FILES,
+    AuditRecord,
+    ConflictError,
+    ModelVersion,
+    RegistryError,
+    check_record,
+    stamp,
+)
 
 AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = ".lock"
@@ -40,15 +48,40 @@ SET_ASIDE_DIR = "set-aside"
 DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
-def identity() -> str:
-    """``user@host`` of the person (or CI job) making a change."""
+def identity(where: Path | str = ".") -> str:
+    """Who makes a change: git's configured e-mail (``user.email``, as in the project's
+    commits), else ``user@host`` of the account.
+
+    Not ``$USER``, which any command line can set (``USER=x promote``). A local registry is as
+    trustworthy as the file system it lives on; a team that needs identities nobody can choose
+    shares an MLflow server, whose registry records the authenticated user.
+    """
     import getpass
     import socket
+    import subprocess
 
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry, e.g. in some containers
-        user = "unknown"
+        found = subprocess.run(
+            ["git", "config", "user.email"],
+            cwd=where if Path(where).is_dir() else ".",
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        found = ""
+    if found:
+        return found
+    try:
+        import pwd
+
+        user = pwd.getpwuid(os.getuid()).pw_name  # the account, not an environment variable
+    except (ImportError, KeyError, OSError):
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry, e.g. in some containers
+            user = "unknown"
     return f"{user}@{socket.gethostname()}"
 
 
@@ -70,7 +103,7 @@ class LocalRegistry(Registry):
         return str(self.dir)
 
     def who(self) -> str:
-        return identity()
+        return identity(self.models_dir)
 
     # -- the audit log
 
@@ -296,6 +329,5 @@ class LocalRegistry(Registry):
             fsync_dir(self.dir)
             entry = candidate.entry(number, saved, files, self.who())
             record = register_record(state, entry, reason)
-            record["seq"], record["time"], record["who"] = state.seq + 1, now(), entry["created_by"]
-            self.append(record)
+            self.append(stamp(record, state, time=now(), who=entry["created_by"]))
         return entry

@@ -77,7 +77,9 @@ class MlflowRegistry(Registry):
 
     def _authenticated_user(self) -> str:
         """``user@host``: the user the server's basic-auth app authenticated, when it has one."""
-        host = identity().rpartition("@")[2]
+        import socket
+
+        host = socket.gethostname()
         user = self.connection.username
         if self.connection.uri.startswith(("http://", "https://")):
             import requests

@@ -16,6 +16,8 @@ back from is off the stack, so a plain ``rollback`` never brings it back.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict, cast
@@ -98,6 +100,7 @@ AuditRecord = TypedDict(
         "metrics": "dict[str, float] | None",
         "production_metrics": "dict[str, float] | None",
         "gate_failures": "list[str]",
+        "prev": "str | None",  # SHA-256 of the record before (chain_hash); None for the first
     },
     total=False,
 )
@@ -120,6 +123,7 @@ RECORD_FIELDS: dict[str, tuple[type, ...]] = {
     "metrics": (dict, type(None)),
     "production_metrics": (dict, type(None)),
     "gate_failures": (list,),
+    "prev": _OPTIONAL_TEXT,
 }
 REQUIRED_FIELDS = ("seq", "time", "who", "action", "alias", "from", "to")
 ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
@@ -215,13 +219,40 @@ class State:
         return None
 
 
+def stamp(record: AuditRecord, state: State, *, time: str, who: str) -> AuditRecord:
+    """``record`` made the next of ``state``'s log: its number, time, author and the hash of
+    the record before it."""
+    record["seq"], record["time"], record["who"] = state.seq + 1, time, who
+    record["prev"] = chain_hash(state.records[-1]) if state.records else None
+    return record
+
+
+def chain_hash(record: AuditRecord) -> str:
+    """The SHA-256 of ``record`` as canonical JSON (sorted keys, no spaces): what the next
+    record carries as ``prev``, so a record edited after it was written breaks the chain."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def fold(records: Sequence[AuditRecord], where: str = "audit log") -> State:
-    """The state ``records`` add up to; a one-line error naming the first record that cannot be."""
+    """The state ``records`` add up to; a one-line error naming the first record that cannot be.
+
+    Each record written since 0.4.0 carries the hash of the one before (``prev``): a record
+    changed by hand (its metrics, who, reason) is refused at the record after it. Records of
+    older versions carry none and are read as they are.
+    """
     state = State()
     for index, record in enumerate(records, start=1):
         place = f"{where} record {index}"
         if record["seq"] != index:
             raise RegistryError(f"{place}: expected seq {index}, found {record['seq']}")
+        if "prev" in record and record["prev"] != (
+            chain_hash(records[index - 2]) if index > 1 else None
+        ):
+            raise RegistryError(
+                f"{place}: the record before it was changed after it was written (its hash no "
+                "longer matches): nothing was changed; restore the log from a backup or git"
+            )
         apply(state, record, place)
         state.seq = index
         state.records.append(record)
