@@ -10,7 +10,6 @@ import fcntl
 import hashlib
 import re
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -174,12 +173,17 @@ def committed_markers(top: Path, folder: str) -> list[str]:
 
 @contextmanager
 def repo_lock(common_dir: Path) -> Iterator[None]:
-    """Serialise leanops' changes to one repository's refs and worktrees across processes.
+    """Serialise leanops' changes to one repository's refs and worktrees across processes:
+    every run on this machine, each worker of a run, takes the same lock.
 
-    The lock file lives in the temporary folder (keyed by the repository), not in ``.git``.
+    The lock file lives in the system's temporary folder as it was when leanops started (keyed
+    by the repository), not in ``.git``, and never in a run's private scratch folder, where
+    another run would not see it.
     """
-    key = hashlib.sha256(str(common_dir).encode()).hexdigest()[:16]
-    lock_path = Path(tempfile.gettempdir()) / f"leanops-{key}.lock"
+    from .scratch import DISK
+
+    key = hashlib.sha256(str(common_dir.resolve()).encode()).hexdigest()[:16]
+    lock_path = DISK / f"leanops-{key}.lock"
     with lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

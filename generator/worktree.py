@@ -10,26 +10,44 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from . import scratch
 from .gitutil import Repo, git, repo_lock
 
 PERSISTENT_FOLDER = "leanops-worktrees"
+HOLDER_PREFIX = "leanops-update-"  # a temporary folder holding one run's worktree
 
 
 def add_detached(repo: Repo, commit: str) -> Path:
-    """A new worktree at ``commit`` (detached HEAD) in a temporary folder."""
-    holder = Path(tempfile.mkdtemp(prefix="leanops-update-", dir=scratch.DISK))
-    path = holder / "work"
+    """A new worktree at ``commit`` (detached HEAD) in a temporary folder. Worktrees left by a
+    run that was killed are removed first (their folders, then git's record of them)."""
+    path = Path()
     try:
         with repo_lock(repo.common_dir):
+            path = scratch.owned_folder(HOLDER_PREFIX, scratch.DISK) / "work"
+            prune_abandoned(repo)
             git(repo.top, "worktree", "add", "-q", "--detach", str(path), commit)
     except BaseException:
-        shutil.rmtree(holder, ignore_errors=True)
+        if path.parent.name.startswith(HOLDER_PREFIX):
+            shutil.rmtree(path.parent, ignore_errors=True)
         raise
     return path
+
+
+def prune_abandoned(repo: Repo) -> None:
+    """Forget the worktrees of killed runs whose folders are gone (unlocking one a kill left
+    locked mid-``worktree add``), so their branches can be checked out again."""
+    listing = git(repo.top, "worktree", "list", "--porcelain")
+    for block in listing.split("\n\n"):
+        lines = block.splitlines()
+        if not lines or not lines[0].startswith("worktree "):
+            continue
+        path = Path(lines[0].removeprefix("worktree "))
+        locked = any(line == "locked" or line.startswith("locked ") for line in lines)
+        if locked and path.parent.name.startswith(HOLDER_PREFIX) and not path.exists():
+            git(repo.top, "worktree", "unlock", str(path), check=False)
+    git(repo.top, "worktree", "prune")
 
 
 def add_on_branch(repo: Repo, branch: str, path: Path) -> Path:
@@ -44,7 +62,7 @@ def remove(repo: Repo, path: Path) -> None:
     """Remove a worktree this run made, and its temporary holder folder; never raises."""
     with repo_lock(repo.common_dir):
         git(repo.top, "worktree", "remove", "--force", "--force", str(path), check=False)
-    if path.parent.name.startswith("leanops-update-"):
+    if path.parent.name.startswith(HOLDER_PREFIX):
         shutil.rmtree(path.parent, ignore_errors=True)
     elif path.exists():
         shutil.rmtree(path, ignore_errors=True)

@@ -448,3 +448,66 @@ def test_ctrl_c_starts_nothing_new_and_reports_every_project(tmp_path: Path, job
     assert len(list(marks.iterdir())) == int(jobs)  # no queued project ever started
     for project in projects:
         assert snapshot(project) == before[project.name]
+
+
+def test_every_run_takes_one_lock_per_repository_even_inside_its_scratch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs render in private scratch folders (they move Python's temporary folder); the lock
+    of a repository's refs and worktrees must not move with it, or two runs would not exclude
+    each other."""
+    from generator import gitutil, scratch
+
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setenv(scratch.ENV_VAR, str(tmp_path / "scratch"))
+    held: list[str] = []
+    monkeypatch.setattr(gitutil.fcntl, "flock", lambda handle, _: held.append(handle.name))
+    common = tmp_path / "repo" / ".git"
+    common.mkdir(parents=True)
+    with gitutil.repo_lock(common):
+        pass
+    with scratch.renders_in_scratch(), gitutil.repo_lock(common):
+        pass
+    assert len(set(held)) == 1, held
+    assert Path(held[0]).parent == scratch.DISK
+
+
+def test_the_leftovers_of_a_killed_run_are_removed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed mid-update leaves its worktree (registered in the repository, perhaps
+    locked) and its scratch folder; the next run removes both, and nothing a live run owns."""
+    from generator import gitutil, scratch, worktree
+
+    repo_dir = tmp_path / "repo"
+    repo_dir.mkdir()
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "first"]):
+        subprocess.run(["git", *args], cwd=repo_dir, check=True, capture_output=True)
+    repo = gitutil.find_repo(repo_dir)
+    assert repo is not None
+    monkeypatch.setattr(scratch, "DISK", tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setenv(scratch.ENV_VAR, str(tmp_path / "scratch"))
+    dead = subprocess.Popen(["true"])  # a process that has ended: its id names nobody
+    dead.wait()
+
+    def leftover(root: Path, prefix: str, pid: int) -> Path:
+        folder = root / f"{prefix}{pid}"
+        folder.mkdir()
+        (folder / scratch.OWNER_FILE).write_text(str(pid))
+        return folder
+
+    killed = leftover(tmp_path / "tmp", worktree.HOLDER_PREFIX, dead.pid)
+    gitutil.git(repo.top, "worktree", "add", "-q", "--detach", "--lock", str(killed / "work"))
+    alive = leftover(tmp_path / "tmp", worktree.HOLDER_PREFIX, os.getpid())
+    old_scratch = leftover(tmp_path / "scratch", "leanops-scratch-", dead.pid)
+
+    made = worktree.add_detached(repo, repo.head)
+    assert made.is_dir()
+    assert not killed.exists() and alive.exists()
+    listed = gitutil.git(repo.top, "worktree", "list", "--porcelain")
+    assert str(killed) not in listed and str(made) in listed
+    with scratch.renders_in_scratch():
+        assert not old_scratch.exists()
+    worktree.remove(repo, made)
