@@ -15,7 +15,7 @@ from pathlib import Path
 from . import copier_api
 from .gitutil import conflicts, git, git_bytes, status
 from .plan import Job
-from .relock import relock
+from .relock import RELOCK_AFTER_CONFLICTS, relock
 
 
 @dataclass
@@ -110,8 +110,11 @@ def apply_update(job: Job, work: Path) -> Outcome:
         for path in kept
     ]
     locked = git_bytes(work, f"HEAD:{prefix}uv.lock") is not None
-    if locked and f"{prefix}pyproject.toml" in after.changed and not after.unmerged:
+    pyproject = f"{prefix}pyproject.toml"
+    if locked and pyproject in after.changed and not after.unmerged:
         found += relock(work / job.offset, str(job.project.path))
+    elif locked and (pyproject in after.changed or pyproject in after.unmerged):
+        found.append(RELOCK_AFTER_CONFLICTS.format(where=job.project.path))
     if kept or held or locked:
         after = status(work)
     return Outcome(after.changed, conflicts(work, after), kept, held, found)

@@ -80,6 +80,25 @@ def test_a_dependency_change_is_relocked_on_the_update_branch(tmp_path: Path) ->
     assert "dev" in (project / "uv.lock").read_text()
 
 
+def test_an_update_with_conflicts_says_to_relock_once_they_are_resolved(tmp_path: Path) -> None:
+    template = make_tiny_template(tmp_path / "tpl")
+    release(template, None, {"pyproject.toml": PYPROJECT, "notes.txt": "one\n"})
+    git(template, "tag", "-f", "v1")
+    project = tiny_project(template, tmp_path / "demo", commit=False)
+    assert uv(project, "lock", "--offline").returncode == 0
+    (project / "notes.txt").write_text("ours\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "locked, notes edited")
+    release(template, "v2", {"pyproject.toml": PYPROJECT + GROUPS, "notes.txt": "theirs\n"})
+
+    result = update(project)
+    assert result["status"] == "conflicts", result
+    assert result["conflicts"] == ["notes.txt"]
+    (note,) = [n for n in result["notes"] if "uv.lock" in n]  # type: ignore[union-attr]
+    assert "was not refreshed (there are conflicts): once they are resolved" in note
+    assert "uv run nox -s lock" in note
+
+
 def test_without_uv_a_follow_up_says_to_relock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
