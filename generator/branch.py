@@ -85,10 +85,14 @@ def stack(repo: Repo, base: str, commits: list[str]) -> str:
     return tip
 
 
-def hand_over(source: Path, destination: Path) -> None:
+def hand_over(source: Path, destination: Path, conflicts: list[str]) -> None:
     """Move a project's conflicted state (files and index entries, merge stages included) from
     its worker's worktree into the branch's worktree. Both started from the same commit for
-    that project's files, so only the paths the update changed are copied."""
+    that project's files, so only the paths the update changed are copied.
+
+    Everything but the ``conflicts`` is then staged (new, changed and deleted files alike), so
+    resolving the conflicting files, adding them and committing commits the whole update.
+    """
     changed = set(status(source).changed)
     if not changed:
         return
@@ -110,6 +114,10 @@ def hand_over(source: Path, destination: Path) -> None:
         git(destination, "update-index", "-z", "--index-info",
             input_text="".join(f"{entry}\0" for entry in entries))  # fmt: skip
     git(destination, "update-index", "-q", "--refresh", check=False)
+    settled = sorted(changed - set(conflicts))
+    if settled:
+        git(destination, "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul",
+            input_text="".join(f"{path}\0" for path in settled))  # fmt: skip
 
 
 def plain_result(attempt: Attempt) -> Result:
@@ -147,7 +155,7 @@ def finish_group(attempts: list[Attempt]) -> list[Result]:
                 raise LeanopsError(f"{place} exists (an earlier update?); remove it and retry")
             worktree.add_on_branch(repo, branch, place)
             for attempt in conflicted:
-                hand_over(Path(attempt.worktree), place)
+                hand_over(Path(attempt.worktree), place, attempt.outcome.conflicts)
                 discard(attempt)
     except (LeanopsError, OSError) as error:
         for attempt in conflicted:
@@ -181,8 +189,9 @@ def branch_result(attempt: Attempt, branch: str, place: Path | None) -> Result:
     if attempt.state == CONFLICTED:
         result.status = CONFLICTS
         result.message = (
-            f"resolve in {place}: edit the files, `git add` them and `git commit` there; then "
-            f"`git merge {branch}` here and `git worktree remove {place}`. Or abandon: {abandon}"
+            f"resolve in {place}: the rest of the update is staged there; edit the conflicting "
+            f"files, `git add` them and `git commit`; then `git merge {branch}` here and "
+            f"`git worktree remove {place}`. Or abandon: {abandon}"
         )
     else:
         result.status = UPDATED

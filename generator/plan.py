@@ -72,8 +72,9 @@ def pending_update(repo: Repo, branch: str, mode: str) -> tuple[str, str] | None
     waiting = found.worktree
     if waiting is not None and found.conflicts:
         return CONFLICTS, (
-            f"an update waits in {waiting} with conflicts: resolve them there, `git add` and "
-            f"`git commit`, then `git merge {branch}` here and `git worktree remove {waiting}`"
+            f"an update waits in {waiting} with conflicts (the rest of it is staged there): "
+            f"resolve them, `git add` and `git commit`, then `git merge {branch}` here and "
+            f"`git worktree remove {waiting}`"
         )
     where = f" (checked out in {waiting})" if waiting is not None else ""
     if mode == CHECK:

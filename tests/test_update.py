@@ -212,6 +212,19 @@ def test_same_lines_edited_on_both_sides_is_a_reported_conflict(
     assert head(project) == before
     assert git(project, "status", "--porcelain") == ""
     assert "seed: 7" in (project / "params.yaml").read_text()
+    # Everything but the conflict is staged: the printed steps commit the whole update.
+    assert "the rest of the update is staged there" in result["message"]
+    waiting = git(work, "status", "--porcelain").splitlines()
+    assert [line for line in waiting if line[1] != " "] == ["UU params.yaml"], waiting
+    (work / "params.yaml").write_text(
+        text.split("<<<<<<<")[0] + "seed: 7\n" + text.split(">>>>>>> after updating\n")[1]
+    )
+    git(work, "add", "params.yaml")
+    git(work, "commit", "-q", "-m", "resolved")
+    git(project, "merge", "-q", "template-update/v0.2.0")
+    assert "_commit: v0.2.0" in (project / ".copier-answers.yml").read_text()
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "diff", "--stat", f"{before}..HEAD") != ""
 
 
 # --- refusals and errors ----------------------------------------------------------------------
