@@ -14,8 +14,12 @@ class LeanopsError(Exception):
 
 
 def one_line(error: BaseException) -> str:
-    """The first non-empty line of an exception's message (Copier's can span several)."""
-    for line in str(error).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(error).__name__
+    """The first non-empty line of an exception's message (Copier's can span several), with
+    the line after it when it ends in a colon: ``could not load some Jinja extensions:`` names
+    the extension on the next line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {lines[1]}"
+    return lines[0]

@@ -237,3 +237,18 @@ def test_help_texts_show_no_restructuredtext_markup(
     out = capsys.readouterr().out
     assert "usage: leanops" in out
     assert "``" not in out
+
+
+def test_a_missing_jinja_extension_is_named_in_the_one_line_error(tmp_path: Path) -> None:
+    template = tmp_path / "third-party"
+    template.mkdir()
+    (template / "copier.yml").write_text(
+        "_jinja_extensions: [leanops_absent_extension.Extension]\nname:\n  default: x\n"
+    )
+    (template / "README.md.jinja").write_text("{{ name }}\n")
+    destination = tmp_path / "made"
+    result = leanops("new", str(destination), "--defaults", "--template", str(template), "-q")
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("leanops: error: ") and "leanops_absent_extension" in line, line
+    assert not destination.exists()
