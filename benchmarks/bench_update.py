@@ -1,6 +1,6 @@
-"""Benchmark: ``leanops update`` against a sequential ``copier update`` loop, on 20 projects.
+"""Benchmark: ``leanops update`` against a sequential ``copier update`` loop, on 25 projects.
 
-Two fleets of 20 identical projects (generated once from v1 of a temporary template repository,
+Two fleets of 25 identical projects (generated once from v1 of a temporary template repository,
 then copied), each with one committed local edit. Measured in the same run:
 
 1. v1 -> v2: ``leanops update FLEET --jobs 2`` against ``copier update --trust --defaults
@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results" / "update.json"
 BIN = Path(sys.executable).parent
-PROJECTS = 20
+PROJECTS = 25
 JOBS = 2
 GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
 GIT += ["-c", "commit.gpgsign=false"]
@@ -68,7 +68,7 @@ def make_template(root: Path) -> Path:
 
 
 def make_fleet(template: Path, fleet: Path) -> list[Path]:
-    """20 projects generated from v1 (one render, copied), each with its own committed edit."""
+    """25 projects generated from v1 (one render, copied), each with its own committed edit."""
     first = fleet / "project00"
     fleet.mkdir()
     copier = str(BIN / "copier")
