@@ -18,7 +18,7 @@ from .checkout import BRANCH_PREFIX, Checkout, inspect, update_branch
 from .errors import LeanopsError
 from .fleet import Project
 from .gitutil import Repo, first_line, repo_lock, run_git
-from .results import BEHIND, CONFLICTS, FAILED, UP_TO_DATE, Result
+from .results import BEHIND, CONFLICTS, FAILED, UP_TO_DATE, UPDATED, Result
 from .source import Source, resolve_source
 from .versions import Refs, Target, choose_target, is_current, list_refs
 
@@ -63,9 +63,10 @@ def inspect_all(projects: list[Project]) -> list[Checkout | str]:
         return list(pool.map(inspect, projects))
 
 
-def pending_update(repo: Repo, branch: str, mode: str) -> tuple[str, str] | None:
-    """(status, message) when an earlier update waits on ``branch``; None when there is none
-    (no such branch, or one already merged that nobody works on: see ``checkout``)."""
+def pending_update(job: Job, mode: str) -> tuple[str, str] | None:
+    """(status, message) when an earlier update waits on the job's branch; None when there is
+    none (no such branch, or one already merged that nobody works on: see ``checkout``)."""
+    repo, branch = job.repo, job.branch
     found = update_branch(repo, branch)
     if found is None or not found.pending:
         return None
@@ -79,11 +80,29 @@ def pending_update(repo: Repo, branch: str, mode: str) -> tuple[str, str] | None
     where = f" (checked out in {waiting})" if waiting is not None else ""
     if mode == CHECK:
         return BEHIND, f"an update waits on branch {branch}{where}: merge it"
+    if not found.changes and made_here(job):  # an earlier run's very update: done, not failed
+        return UPDATED, (
+            f"updated by an earlier run on branch {branch}{where}: merge with: git merge {branch}"
+        )
     remove = f"`git worktree remove --force {waiting}` and " if waiting is not None else ""
     return FAILED, (
-        f"branch {branch} already exists{where}, an earlier update: merge it, or delete it with "
-        f"{remove}`git branch -D {branch}` and retry (nothing was changed)"
+        f"branch {branch} already exists{where} with uncommitted changes, an earlier update: "
+        f"commit and merge it, or delete it with {remove}`git branch -D {branch}` and retry "
+        "(nothing was changed)"
     )
+
+
+def made_here(job: Job) -> bool:
+    """Whether the job's branch holds this project updated to the job's target: its answers
+    file there records the target (as ``leanops update`` leaves it)."""
+    answers = job.offset + "/.copier-answers.yml" if job.offset else ".copier-answers.yml"
+    shown = run_git(job.repo.top, "show", f"refs/heads/{job.branch}:{answers}")
+    recorded = [
+        line.partition(":")[2].strip().strip("'\"")
+        for line in shown.stdout.splitlines()
+        if line.startswith("_commit:")
+    ]
+    return shown.returncode == 0 and recorded in ([job.target.label], [job.target.ref])
 
 
 def clear_merged(repo: Repo, branch: str) -> str:
@@ -169,7 +188,7 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
             done.append(base)
             continue
         job = Job(project, source, target, checkout.repo, checkout.offset)
-        if waiting := pending_update(checkout.repo, job.branch, mode):
+        if waiting := pending_update(job, mode):
             done.append(job.result(status=waiting[0], message=waiting[1], branch=job.branch))
         elif mode == CHECK:
             done.append(job.result(status=BEHIND))

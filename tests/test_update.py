@@ -126,6 +126,21 @@ def test_clean_merge_is_committed_on_a_branch_and_the_checkout_is_untouched(
     assert head(project, "template-update/v0.2.0~1") == before
 
 
+def test_a_rerun_reports_an_update_an_earlier_run_made_as_updated(
+    merged: tuple[Path, str, dict], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project, before, _ = merged
+    capsys.readouterr()
+    code, results = leanops(capsys, str(project), "--to", V2)
+    assert code == 0
+    assert results["merged"]["status"] == "updated"
+    assert results["merged"]["message"] == (
+        "updated by an earlier run on branch template-update/v0.2.0: merge with: "
+        "git merge template-update/v0.2.0"
+    )
+    assert head(project) == before
+
+
 def show(project: Path, path: str, ref: str = "template-update/v0.2.0") -> str | None:
     result = subprocess.run(
         [*GIT, "-C", str(project), "show", f"{ref}:{path}"],
