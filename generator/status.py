@@ -87,11 +87,17 @@ def template_state(projects: list[Project]) -> dict[Path, tuple[str, str, int | 
 # --- the project side: git branches and reports/status.json ----------------------------------
 
 
-def update_branch(path: Path) -> tuple[str, str]:
-    """``(branch, waiting|conflicts)`` of a pending update branch (``checkout``'s rule, the one
-    ``leanops update`` follows), the checked-out one first; empty when there is none."""
-    from .checkout import update_branches
+def update_branch(path: Path, current: str = "") -> tuple[str, str]:
+    """``(branch, waiting|conflicts|superseded)`` of a pending update branch (``checkout``'s
+    rule, the one ``leanops update`` follows), the checked-out one first, else the newest;
+    empty when there is none.
+
+    A branch to a version the project (``current``) or another pending branch has reached or
+    passed is ``superseded``: it will never need merging (delete it with ``git branch -D``).
+    """
+    from .checkout import BRANCH_PREFIX, update_branches
     from .gitutil import find_repo
+    from .versions import commit_version, parse_version
 
     try:
         repo = find_repo(path)
@@ -100,7 +106,16 @@ def update_branch(path: Path) -> tuple[str, str]:
         return "", ""
     if not found:
         return "", ""
-    branch = min(found, key=lambda branch: not branch.here)
+    versions = {b.name: parse_version(b.name.removeprefix(BRANCH_PREFIX)) for b in found}
+    shown = [b for b in found if b.here] or found
+    dated = [(version, b) for b in shown if (version := versions[b.name]) is not None]
+    branch = max(dated, key=lambda pair: pair[0])[1] if dated else shown[0]
+    target = versions[branch.name]
+    others = [v for name, v in versions.items() if name != branch.name and v is not None]
+    if target is not None and (current_version := commit_version(current)) is not None:
+        others.append(current_version)
+    if target is not None and any(v >= target for v in others):
+        return branch.name, "superseded"
     return branch.name, "conflicts" if branch.conflicts else "waiting"
 
 
@@ -139,7 +154,7 @@ def rows_for(paths: list[Path]) -> list[Row]:
             template_status=status,
             message=message,
         )
-        row.update_branch, row.update_state = update_branch(project.path)
+        row.update_branch, row.update_state = update_branch(project.path, project.commit)
         rows.append(fill(row, recorded(project.path)))
     return sorted(rows, key=lambda row: row.project)
 

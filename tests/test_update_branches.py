@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from template_repo import git, make_tiny_template, release, tiny_project
 
 from generator.cli import main
@@ -221,3 +222,22 @@ def test_resolutions_not_yet_committed_keep_the_branch_pending(
     assert f"branch {BRANCH} already exists" in results["busy"]["message"]
     assert conflicted.is_dir()
     assert "M  params.yaml" in git(conflicted, "status", "--porcelain")
+
+
+def test_a_branch_to_a_version_the_project_has_passed_is_superseded(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An update branch never merged, to a version the project reached since by another
+    update, will never need merging: status names it superseded, not waiting forever."""
+    project = tiny_project(template, tmp_path / "old", ref="v2")
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2"
+    git(project, "switch", "-q", "-c", "template-update/v1")
+    git(project, "commit", "-q", "--allow-empty", "-m", "an update to v1, never merged")
+    git(project, "switch", "-q", "main")
+    row = status_rows(capsys, project)["old"]
+    assert (row["update_branch"], row["update_state"]) == ("template-update/v1", "superseded")
+    git(project, "switch", "-q", "-c", "template-update/v3")
+    git(project, "commit", "-q", "--allow-empty", "-m", "an update to v3, not merged yet")
+    git(project, "switch", "-q", "main")
+    row = status_rows(capsys, project)["old"]
+    assert (row["update_branch"], row["update_state"]) == ("template-update/v3", "waiting")
