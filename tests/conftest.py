@@ -22,6 +22,11 @@ from plumbum import local
 local.env["LEANOPS_SKIP_LOCK"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
+# How long a nested command (a generated project's own suite, an install, the demo, a server or
+# a browser starting) may run before its test gives up. Generous: a busy machine is many times
+# slower than an idle one, and a test must not fail for being slow. LEANOPS_NESTED_TIMEOUT
+# (seconds) overrides it; every nested command of the suite takes its bound from here.
+NESTED_TIMEOUT = float(os.environ.get("LEANOPS_NESTED_TIMEOUT", "3600"))
 BIN = Path(sys.executable).parent
 
 Render = Callable[..., Path]
@@ -53,7 +58,7 @@ def render(tmp_path: Path) -> Render:
 
 
 def run_in(
-    project: Path, *args: str, timeout: float = 600, env: dict | None = None
+    project: Path, *args: str, timeout: float = NESTED_TIMEOUT, env: dict | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run a command inside a generated project with this environment's tools first on PATH."""
     full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN
+from conftest import BIN, NESTED_TIMEOUT
 from readme import Command, commands
 from template_repo import make_template_repo
 
@@ -27,7 +27,7 @@ LEAKS = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "LEANOPS_SKIP_LO
 
 
 def isolated(
-    cwd: Path, *args: str, timeout: float = 900, extra: dict[str, str] | None = None
+    cwd: Path, *args: str, timeout: float = NESTED_TIMEOUT, extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run with uv/copier/git reachable but no trace of this repository's virtual environment."""
     env = {key: value for key, value in os.environ.items() if key not in LEAKS}

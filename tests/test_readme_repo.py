@@ -17,7 +17,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from changelog import releases
-from conftest import BIN, REPO
+from conftest import BIN, NESTED_TIMEOUT, REPO
 from readme import Command, commands
 from template_repo import make_template_repo
 
@@ -111,7 +111,7 @@ def test_readme_command_works_as_written(
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=NESTED_TIMEOUT,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -123,7 +123,12 @@ def test_the_interactive_copy_asks_and_takes_the_defaults(mirror: Path, tmp_path
     home, env = sandbox(tmp_path, mirror)
     env["PROMPT_TOOLKIT_NO_CPR"] = "1"  # pexpect's terminal does not answer cursor queries
     child = pexpect.spawn(
-        "bash", ["-c", INTERACTIVE], cwd=str(home), env=env, encoding="utf-8", timeout=120
+        "bash",
+        ["-c", INTERACTIVE],
+        cwd=str(home),
+        env=env,
+        encoding="utf-8",
+        timeout=NESTED_TIMEOUT,
     )
     asked = 0
     while child.expect(["🎤", pexpect.EOF]) == 0:  # Copier marks every question so
@@ -150,7 +155,7 @@ def test_the_quick_start_demo_runs() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=NESTED_TIMEOUT,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]

@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import render_template, run_in
+from conftest import NESTED_TIMEOUT, render_template, run_in
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.usefixtures("chromium")
@@ -79,7 +79,7 @@ def screenshot(page: Path, out: Path, profile: Path, height: int = 2400) -> Path
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=NESTED_TIMEOUT,
         check=False,
     )
     assert result.returncode == 0 and out.is_file(), result.stderr[-2000:]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import BIN, render_template, run_in
+from conftest import BIN, NESTED_TIMEOUT, render_template, run_in
 from readme import commands, split_command
 
 pytest.importorskip("mlflow")
@@ -156,7 +156,7 @@ def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + NESTED_TIMEOUT
         while request(f"{url}/health") != 200:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("mlflow server did not start:\n" + (folder / "server.log").read_text())
@@ -358,7 +358,7 @@ def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Serv
         for name, clone in (("alice", alice), ("bob", bob))
     }
     for name, process in commands.items():
-        out, _ = process.communicate(timeout=300)
+        out, _ = process.communicate(timeout=NESTED_TIMEOUT)
         results[name] = json.loads(out.splitlines()[-1])
     codes = sorted(result["code"] for result in results.values())
     state = cli(alice, ["models", "--audit", "100"])[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, Render, run_in
+from conftest import BIN, NESTED_TIMEOUT, Render, run_in
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 OCI_LABELS = ("title", "description", "authors", "licenses", "source")
@@ -315,7 +315,7 @@ def pre_commit(project: Path, *args: str):
         tool("pre-commit"),
         "run",
         *args,
-        timeout=600,
+        timeout=NESTED_TIMEOUT,
         env={"VIRTUAL_ENV": sys.prefix, "PRE_COMMIT_HOME": str(project.parent / ".pre-commit")},
     )
 

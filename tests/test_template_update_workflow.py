@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, render_template, run_in
+from conftest import BIN, NESTED_TIMEOUT, render_template, run_in
 from template_repo import git, make_tiny_template, release, tiny_project
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -171,7 +171,7 @@ class Runner:
             capture_output=True,
             text=True,
             check=False,
-            timeout=300,
+            timeout=NESTED_TIMEOUT,
         )
 
     def outputs(self, job: str, step_id: str) -> dict[str, str]:
