@@ -553,3 +553,23 @@ def test_a_record_edited_by_hand_breaks_the_chain_and_is_refused(
     assert cli.main(["report"]) == 0  # the page shows the rest, and says the log is broken
     assert broken in (project / "reports" / "report.html").read_text()
     assert log.read_text().splitlines() == before  # nothing written
+
+
+def test_a_rollback_that_cannot_refresh_the_status_file_still_succeeds(
+    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a full disk the audit record is the change; reports/status.json only mirrors it."""
+    import errno
+
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote", "--force", "--reason", "second"]) == 0
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(lib("report.status"), "write_status", full)
+    assert cli.main(["rollback", "--reason", "disk full"]) == 0
+    assert open_line(project).audit()[-1]["action"] == "rollback"
+    assert "status.json was not updated (No space left on device)" in caplog.text

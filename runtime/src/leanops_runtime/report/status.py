@@ -161,12 +161,18 @@ def current_dataset(root: Path | str) -> str | None:
         return None
 
 
-def update_status(root: Path | str, part: str, value: Json, *, dataset: str | None = None) -> Path:
+def update_status(
+    root: Path | str, part: str, value: Json, *, dataset: str | None = None
+) -> Path | None:
     """Replace one part of the status file, keeping the others of the same dataset.
 
     ``dataset``: the model line ``value`` is about (default: params.yaml's). Parts about another
     dataset, or of a format-1 file that named none, are cleared: the file never shows one
     dataset's drift or production model as another's.
+
+    The file only mirrors what the registry, the runs and the reports hold: when it cannot be
+    written (a full disk), the command that changed them has still succeeded, so this warns and
+    returns None instead of failing it.
     """
     status = read_status(root)
     dataset = dataset or current_dataset(root)
@@ -178,7 +184,15 @@ def update_status(root: Path | str, part: str, value: Json, *, dataset: str | No
         status["dataset"] = dataset
         value = {**value, "dataset": dataset}
     status.update({"format": FORMAT, "updated_at": now(), part: value})
-    return write_status(root, status)
+    try:
+        return write_status(root, status)
+    except OSError as error:
+        log.warning(
+            "%s was not updated (%s); what it mirrors is recorded: `report` rewrites it",
+            status_path(root),
+            error.strerror or error,
+        )
+        return None
 
 
 def production_part(record: Mapping[str, object]) -> Json:
