@@ -313,3 +313,20 @@ def test_dates_that_all_differ_are_a_date_feature_not_an_identifier(
     text = writing.render(inference.infer(path, "sales", target="price"))
     contract = contract_mod.from_mapping(yaml.safe_load(text), "sales")
     assert contract.roles["sold"] == "feature_datetime"
+
+
+def test_dates_in_several_formats_are_left_out_with_the_formats_found(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    written = [
+        day.strftime(("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")[index % 3])
+        for index, day in enumerate(days)
+    ]
+    frame = pd.DataFrame(
+        {"signed": written, "amount": rng.normal(size=120), "label": rng.choice(["a", "b"], 120)}
+    )
+    inferred, contract, text = _infer(tmp_path, frame, "label")
+    assert contract.roles["signed"] == "ignore"
+    (column,) = [c for c in inferred.columns if c.name == "signed"]
+    assert column.detected == "mixed_dates"
+    assert "dates in 3 formats: %Y-%m-%d (40 rows), %d.%m.%Y (40 rows), %Y/%m/%d (40 rows)" in text

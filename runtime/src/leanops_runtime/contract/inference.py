@@ -79,7 +79,7 @@ class Column:
     name: str
     spec: dict[str, object]
     notes: list[str] = field(default_factory=list)
-    detected: str = ""  # empty, row_number, constant, unique, dates, high_cardinality, ...
+    detected: str = ""  # empty, row_number, constant, unique, dates, mixed_dates, ...
 
 
 @dataclass
@@ -211,6 +211,22 @@ def _date_format(values: pd.Series) -> str | None:
     return None
 
 
+def _mixed_date_formats(values: pd.Series) -> dict[str, int] | None:
+    """Rows per format when every value is a date but no single format reads them all (a
+    column written by several systems); None otherwise."""
+    values = values.dropna().astype(str)
+    if values.empty or _numeric_text(values.head(50)):
+        return None
+    first = pd.Series(None, index=values.index, dtype=object)
+    for fmt in DATE_FORMATS:
+        open_rows = first.isna()
+        parsed = pd.to_datetime(values[open_rows], format=fmt, errors="coerce").notna()
+        first[parsed[parsed].index] = fmt
+    if first.isna().any() or first.nunique() < 2:
+        return None
+    return {str(fmt): int(count) for fmt, count in first.value_counts().items()}
+
+
 def _row_number(name: str, series: pd.Series) -> bool:
     if name in ROW_NUMBER_NAMES:
         return True
@@ -291,12 +307,22 @@ def _target(series: pd.Series, task: str, why: str) -> Column:
 def _excluded(
     name: str, series: pd.Series, spec: dict[str, object], rows: int, *, dated: bool
 ) -> Column | None:
-    """An empty, row-number, constant or identifier column: kept, checked, not a feature.
+    """An empty, row-number, constant or identifier column, or dates in several formats: kept,
+    checked, not a feature.
 
     ``dated``: the values are dates, which may all differ (a sale's time) and still be a feature.
     """
     distinct = int(series.nunique())
-    if distinct == 0:
+    mixed = _mixed_date_formats(series) if spec["dtype"] == "str" and not dated else None
+    if mixed is not None:
+        found = ", ".join(f"{fmt} ({count} rows)" for fmt, count in mixed.items())
+        why = (
+            f"dates in {len(mixed)} formats: {found}; a column is read with one format, so it "
+            "is left out: write it in one format at the source, then make it feature_datetime "
+            "with that format"
+        )
+        detected = "mixed_dates"
+    elif distinct == 0:
         why, detected = "empty in the sample: not a feature", "empty"
     elif _row_number(name, series):
         why = "a row number (counts 0/1, 2, 3... in file order): not a feature"
