@@ -561,3 +561,29 @@ def test_a_0_2_0_file_ends_up_importing_the_runtime(tmp_path: Path) -> None:
     for module in modules - {"ml_project.datasets"}:
         path = RUNTIME_SOURCE.joinpath(*module.split(".")[1:])
         assert path.with_suffix(".py").is_file() or (path / "__init__.py").is_file(), module
+
+
+def test_the_drift_warning_bands_of_0_2_leave_params_and_its_registry_is_reported(
+    tmp_path: Path,
+) -> None:
+    params = (
+        "seed: 7\n"
+        "drift:\n"
+        "  psi_warn: 0.1   # ours\n"
+        "  psi_alert: 0.3\n"
+        "  ks_warn: 0.1\n"
+        "  ks_alert: 0.2\n"
+        "  features: {age: {psi_warn: 0.2}}\n"
+    )
+    write(tmp_path, "params.yaml", params)
+    write(tmp_path, "models/registry.json", "{}")
+    result = run_script(tmp_path)
+    kept = (tmp_path / "params.yaml").read_text()
+    assert kept == (
+        "seed: 7\ndrift:\n  psi_alert: 0.3\n  ks_alert: 0.2\n  features: {age: {psi_warn: 0.2}}\n"
+    )
+    assert "inside a {...} mapping): remove them" in result.stderr
+    assert "models/registry.json is the registry of template 0.2" in result.stderr
+    again = run_script(tmp_path)  # idempotent: nothing more removed, the same notes
+    assert (tmp_path / "params.yaml").read_text() == kept
+    assert "removed drift's psi_warn" not in again.stderr

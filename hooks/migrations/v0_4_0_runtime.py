@@ -10,8 +10,10 @@ targets), calls the constants that became functions where that is 1:1 (``trackin
 constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``leanops update``
 keeps the ones you edited; nothing uses them now), a ``build_features(contract)`` of one
 parameter (0.4.0 passes a second, ``fit``), uses of the few names 0.4.0 removed (``REMOVED``:
-the feature adapters and the report's HTML helpers, each with its replacement) and registered
-models whose file names a ``<package>.mlops`` type (no longer trusted: retrain them).
+the feature adapters and the report's HTML helpers, each with its replacement), registered
+models whose file names a ``<package>.mlops`` type (no longer trusted: retrain them) and the
+registry of template 0.2 (``models/registry.json``). It removes from params.yaml the drift
+warning bands of template 0.2 (``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
 it unless already there, as the update's follow-ups. Idempotent and standard library only: a
@@ -52,6 +54,9 @@ REMOVED = {
     "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
     "report.html": dict.fromkeys(HTML_NAMES, HTML),
     "predict": {"read_batch": "use predict.checked_batch(path, contract): read and validated"},
+    "settings.drift": dict.fromkeys(
+        ("DEPRECATED", "DEPRECATION", "log"), "the warning bands of 0.2 are refused: nothing to do"
+    ),
 }
 # Where a change to a machinery module goes now, by the module's first name.
 EXTENSION_POINTS = {
@@ -306,6 +311,42 @@ def features_note(project: Path, package: str) -> str | None:
     return None
 
 
+# The drift warning bands of template 0.2, each on a line of its own in params.yaml.
+RETIRED_SETTING = re.compile(r"(?m)^[ \t]+(?:psi_warn|ks_warn):[ \t]*[-+0-9.eE]+[ \t]*(?:#.*)?\n")
+RETIRED_NAME = re.compile(r"\b(?:psi_warn|ks_warn)\b")
+
+
+def retire_settings(project: Path) -> list[str]:
+    """Remove the drift warning bands of template 0.2 (``psi_warn``, ``ks_warn``) from
+    params.yaml, which 0.4.0 refuses as unknown settings; notes for what is left to do."""
+    path = project / "params.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return []
+    kept = RETIRED_SETTING.sub("", text)
+    if kept != text:
+        path.write_text(kept, encoding="utf-8")
+        say("removed drift's psi_warn/ks_warn from params.yaml (unused since 0.3.0, refused now)")
+    values = "\n".join(line.split("#", 1)[0] for line in kept.splitlines())
+    if RETIRED_NAME.search(values):
+        return [
+            "params.yaml still names psi_warn or ks_warn (inside a {...} mapping): remove them, "
+            "0.4.0 refuses them as unknown settings"
+        ]
+    return []
+
+
+def old_registry(models: Path) -> list[str]:
+    """A note when the registry of template 0.2 (``models/registry.json``) is still there."""
+    if not (models / "registry.json").is_file():
+        return []
+    return [
+        f"{models / 'registry.json'} is the registry of template 0.2, not read since 0.3.0: run "
+        "the pipeline and promote to register models again, then delete it and its v<N>/ folders"
+    ]
+
+
 def files(project: Path) -> Iterator[Path]:
     """Every file of the project but those in git's, virtual environments' and tools' folders."""
     for root, dirs, names in os.walk(project):
@@ -336,6 +377,7 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
             changed.append(path)
             say(f"pointed {name} at {RUNTIME}")
     notes += [note] if (note := features_note(project, package)) else []
+    notes += retire_settings(project) + old_registry((checkout or project) / "models")
     for note in [*notes, *old_models((checkout or project) / "models", package)]:
         warn(note)
     return changed

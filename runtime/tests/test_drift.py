@@ -5,7 +5,6 @@ proven by simulation in test_drift_simulation.py."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -196,41 +195,25 @@ def test_a_stricter_alpha_needs_stronger_evidence(reference: dict[str, Any]) -> 
     assert strict.status == "ok"
 
 
-def test_references_of_template_0_2_still_work() -> None:
-    old = {
-        "rows": 1000,
-        "bins": 2,
-        "features": {
-            "x": {
-                "kind": "numeric",
-                "edges": [0.0],
-                "proportions": [0.5, 0.5],
-                "sketch": list(np.linspace(-2.0, 2.0, 500)),
-                "missing_rate": 0.0,
-            },
-            "colour": {"kind": "categorical", "frequencies": {"a": 0.5, "b": 0.5}},
-        },
-    }
-    rng = np.random.default_rng(2)
-    same = pd.DataFrame({"x": rng.uniform(-2, 2, 800), "colour": rng.choice(["a", "b"], 800)})
-    assert drift.check(old, same).status == "ok"
-    moved = same.assign(x=same["x"] + 1.5, colour="a")
-    assert statuses(drift.check(old, moved)) == {"x": "alert", "colour": "alert"}
+def test_a_reference_without_its_format_is_refused_in_one_line() -> None:
+    """The shares-and-end-points references of template 0.2 lived in its registry.json, which
+    is no longer read; a reference without a format is malformed."""
+    old = {"rows": 1000, "features": {"colour": {"kind": "categorical", "frequencies": {}}}}
+    with pytest.raises(lib("drift.reference").DriftError, match="malformed"):
+        drift.check(old, pd.DataFrame({"colour": ["a"] * 200}))
 
 
-def test_settings_of_template_0_2_load_with_a_deprecation_warning(
-    project: Path, caplog: pytest.LogCaptureFixture
+def test_the_warning_bands_of_template_0_2_are_refused_as_unknown_settings(
+    project: Path,
 ) -> None:
     params = (project / "params.yaml").read_text()
     start = params.index("drift:")
     end = params.index("\n\n", start) if "\n\n" in params[start:] else len(params)
     old = "drift:\n  psi_warn: 0.1\n  psi_alert: 0.3\n  ks_warn: 0.1\n  ks_alert: 0.2\n"
     (project / "params.yaml").write_text(params[:start] + old + params[end:])
-    with caplog.at_level(logging.WARNING):
-        settings = config.load_settings(project)
-    assert settings.drift.psi_alert == 0.3
-    assert settings.drift.alpha == 0.05
-    assert "drift.psi_warn/ks_warn in params.yaml are no longer used" in caplog.text
+    with pytest.raises(config.ConfigError, match=r"drift\.psi_warn") as caught:
+        config.load_settings(project)
+    assert "\n" not in str(caught.value)
 
 
 def test_reference_json_stays_small() -> None:

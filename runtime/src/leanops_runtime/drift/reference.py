@@ -9,8 +9,8 @@ each of the ``MAX_CATEGORIES`` most frequent categories, the rest pooled as ``<o
 as a numeric one, in days since 1970-01-01 (UTC; the model's own ``elapsed_days``), kind
 ``datetime``: its test is the same KS test, one more member of the Holm-corrected family.
 
-``parse`` reads it back into typed records, including references saved by template 0.2 (shares
-instead of counts, a sketch with end points): those are converted with the row count they kept.
+``parse`` reads it back into typed records. (References of template 0.2 lived in its
+``registry.json``, which 0.3.0 stopped reading: the migration to 0.4.0 reports one still there.)
 """
 
 from __future__ import annotations
@@ -161,21 +161,13 @@ def _number(value: object, default: float = 0.0) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
-def _parse_numeric(raw: Mapping[str, object], rows: int, old: bool) -> NumericReference:
-    """A numeric (or date) feature; references of 0.2 keep shares and end-point sketches."""
+def _parse_numeric(raw: Mapping[str, object]) -> NumericReference:
+    """A numeric (or date) feature."""
     sketch = np.sort(_floats(raw["sketch"]))
-    if old:  # 0.2: a share of missing values and a sketch of end-point quantiles
-        missing = round(rows * _number(raw.get("missing_rate")))
-        present = rows - missing
-        exact = sketch.size >= present
-        resolution = 0.0 if exact else 1.0 / max(sketch.size - 1, 1)
-        mean = float(sketch.mean()) if sketch.size else None
-        std = float(sketch.std(ddof=1)) if sketch.size > 1 else None
-    else:
-        present, missing = int(_number(raw["present"])), int(_number(raw["missing"]))
-        resolution = 0.0 if raw.get("exact") else 0.5 / max(sketch.size, 1)
-        mean = _number(raw["mean"]) if raw.get("mean") is not None else None
-        std = _number(raw["std"]) if raw.get("std") is not None else None
+    present, missing = int(_number(raw["present"])), int(_number(raw["missing"]))
+    resolution = 0.0 if raw.get("exact") else 0.5 / max(sketch.size, 1)
+    mean = _number(raw["mean"]) if raw.get("mean") is not None else None
+    std = _number(raw["std"]) if raw.get("std") is not None else None
     return NumericReference(
         present=present,
         missing=missing,
@@ -189,14 +181,11 @@ def _parse_numeric(raw: Mapping[str, object], rows: int, old: bool) -> NumericRe
     )
 
 
-def _parse_categorical(raw: Mapping[str, object], rows: int) -> CategoricalReference:
+def _parse_categorical(raw: Mapping[str, object]) -> CategoricalReference:
     counts = raw.get("counts")
-    if isinstance(counts, dict):
-        return CategoricalReference({str(key): _number(value) for key, value in counts.items()})
-    shares = raw.get("frequencies")  # 0.2: shares of the reference's rows
-    if not isinstance(shares, dict):
+    if not isinstance(counts, dict):
         raise DriftError("reference statistics are malformed (a categorical feature has no counts)")
-    return CategoricalReference({str(key): _number(value) * rows for key, value in shares.items()})
+    return CategoricalReference({str(key): _number(value) for key, value in counts.items()})
 
 
 def checks_dates(reference: Mapping[str, object]) -> bool:
@@ -206,21 +195,19 @@ def checks_dates(reference: Mapping[str, object]) -> bool:
 
 
 def parse(reference: Mapping[str, object]) -> dict[str, FeatureReference]:
-    """The per-feature records of a saved reference (this format or 0.2's)."""
+    """The per-feature records of a saved reference."""
     features = reference.get("features")
-    if not isinstance(features, dict):
-        raise DriftError("reference statistics are malformed (no features)")
-    old = reference.get("format") is None
-    rows = int(_number(reference.get("rows")))
+    if not isinstance(features, dict) or reference.get("format") is None:
+        raise DriftError("reference statistics are malformed (no features, or no format)")
     parsed: dict[str, FeatureReference] = {}
     try:
         for name, raw in features.items():
             if not isinstance(raw, dict):
                 raise DriftError(f"reference statistics of {name!r} are malformed")
             if raw.get("kind") in ("numeric", "datetime"):
-                parsed[str(name)] = _parse_numeric(raw, rows, old)
+                parsed[str(name)] = _parse_numeric(raw)
             else:
-                parsed[str(name)] = _parse_categorical(raw, rows)
+                parsed[str(name)] = _parse_categorical(raw)
     except (KeyError, TypeError, ValueError) as error:
         raise DriftError(f"reference statistics are malformed ({error})") from error
     return parsed

@@ -15,7 +15,6 @@ See docs/decisions/0002-registry-storage.md.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,11 +59,4 @@ def open_registry(
         from .mlflow_registry import MlflowRegistry
 
         return MlflowRegistry(settings, line, allowlist=allowlist, root=root)
-    if (settings.models_dir / "registry.json").is_file():
-        logging.getLogger(__name__).warning(
-            "%s is the 0.2 registry and is no longer read: run the pipeline and promote to start "
-            "%s (then delete the old file and version folders)",
-            settings.models_dir / "registry.json",
-            settings.models_dir / line,
-        )
     return LocalRegistry(settings.models_dir, line, allowlist=allowlist)
