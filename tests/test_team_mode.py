@@ -129,7 +129,15 @@ def readme_server_command(project: Path, port: int) -> tuple[dict[str, str], lis
     env, argv = split_command(line)
     assert argv[:4] == ["uvx", "--from", "mlflow[auth]>=3", "mlflow"], argv
     argv = [str(BIN / "mlflow"), *argv[4:]]
-    for flag, value in (("--host", "127.0.0.1"), ("--port", str(port))):
+    hosts = argv[argv.index("--allowed-hosts") + 1]
+    assert hosts == "$SERVER_NAME:*,localhost:*,127.0.0.1:*", hosts
+    # The machine's name is 127.0.0.1 here; localhost is left out, so a teammate who writes
+    # localhost is refused by the server as one with an unknown name would be.
+    for flag, value in (
+        ("--host", "127.0.0.1"),
+        ("--port", str(port)),
+        ("--allowed-hosts", "127.0.0.1:*"),
+    ):
         argv[argv.index(flag) + 1] = value
     assert env.pop("MLFLOW_AUTH_ADMIN_PASSWORD") == "$ADMIN_PASSWORD"
     assert env.pop("MLFLOW_FLASK_SERVER_SECRET_KEY") == "$(openssl rand -hex 16)"
@@ -222,6 +230,7 @@ def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
     """One test, so that pytest-xdist never starts a second server for this module."""
     two_teammates_share_one_history_one_registry_and_one_audit(project, server)
     wrong_credentials_are_one_line(project, server)
+    an_unknown_host_name_is_named_as_such(project, server)
     concurrent_promotions_one_wins_the_other_is_told(project, server)
 
 
@@ -288,6 +297,17 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
         ("rollback", "bob"),
     ], "the audit records the authenticated user of each change"
     assert records[-1]["reason"] == "bob rolls back"
+
+
+def an_unknown_host_name_is_named_as_such(project: Path, server: Server) -> None:
+    carol = teammate(project, server, "carol")
+    env = (carol / ".env").read_text()
+    (carol / ".env").write_text(env.replace("http://127.0.0.1:", "http://localhost:"))
+    (models,) = cli(carol, ["models"])
+    assert models.code == 2
+    assert "refuses the host name in MLFLOW_TRACKING_URI" in models.err
+    assert "--allowed-hosts" in models.err
+    assert "MLFLOW_TRACKING_PASSWORD" not in models.err
 
 
 def wrong_credentials_are_one_line(project: Path, server: Server) -> None:

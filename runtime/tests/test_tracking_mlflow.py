@@ -195,3 +195,29 @@ def test_the_server_log_cannot_be_rewritten_and_refuses_a_tampered_model(
     err = capsys.readouterr().err
     assert "SHA-256" in err
     assert err.count("\n") == 1
+
+
+def test_a_server_that_is_down_is_one_line_within_a_short_retry_budget(
+    team: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port of 127.0.0.1 where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    budget = lib("tracking.mlflow_client").HTTP_BUDGET
+    for key in budget:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "7")  # one of the user's own wins
+    lib("tracking.mlflow_client")._clients.clear()
+    assert cli.main(["models"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"error: MLflow at http://127.0.0.1:{port} cannot be reached: is the server running?\n"
+    )
+    assert (
+        os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == budget["MLFLOW_HTTP_REQUEST_MAX_RETRIES"]
+    )
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "7"

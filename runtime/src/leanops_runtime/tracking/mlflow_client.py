@@ -11,6 +11,7 @@ projects install it. A refused login or an unreachable server is a one-line ``Tr
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,15 @@ TELEMETRY_OFF = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "DO_NOT_TRACK": "true",
     "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+}
+# A server that is down or far away costs seconds and one line, not MLflow's default of minutes
+# (7 retries, 120 s a request): two retries after 1 and 2 s, 10 s a request. Each is a default:
+# an MLFLOW_HTTP_REQUEST_* variable set in the environment wins.
+HTTP_BUDGET = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
 }
 STATUS_TO_MLFLOW = {
     "finished": "FINISHED",
@@ -75,8 +85,10 @@ class Connection:
 
 def import_mlflow() -> None:
     """Import mlflow with telemetry off; a one-line error naming the fix when it is missing."""
-    for key, value in TELEMETRY_OFF.items():
+    for key, value in {**TELEMETRY_OFF, **HTTP_BUDGET}.items():
         os.environ.setdefault(key, value)
+    # urllib3 logs a warning per retry: the one line of TrackingError says it all.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     try:
         import mlflow  # noqa: F401
     except ImportError as error:
@@ -99,6 +111,8 @@ def client(connection: Connection) -> MlflowClient:
 _clients: dict[Connection, MlflowClient] = {}
 # MLflow's error codes for a server that refuses the credentials, or that cannot be reached.
 REFUSED = {"UNAUTHENTICATED": "not authenticated", "PERMISSION_DENIED": "permission denied"}
+# What MLflow's server answers (403) to a Host header outside its --allowed-hosts.
+INVALID_HOST = "Invalid Host header"
 
 
 class _Guarded:
@@ -124,6 +138,12 @@ class _Guarded:
         try:
             return method(*args, **kwargs)
         except MlflowException as error:
+            if INVALID_HOST in str(error):
+                raise TrackingError(
+                    f"{where}: the server refuses the host name in MLFLOW_TRACKING_URI (it answers "
+                    "only names it was started with): start it with --allowed-hosts naming it "
+                    "(README, Working as a team)"
+                ) from error
             if error.error_code in REFUSED:
                 who = self._connection.username or "nobody (no MLFLOW_TRACKING_USERNAME)"
                 raise TrackingError(
