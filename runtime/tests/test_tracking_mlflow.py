@@ -221,3 +221,26 @@ def test_a_server_that_is_down_is_one_line_within_a_short_retry_budget(
         os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == budget["MLFLOW_HTTP_REQUEST_MAX_RETRIES"]
     )
     assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "7"
+
+
+def test_report_with_the_server_down_says_so_and_keeps_the_last_status(
+    team: str, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["report"]) == 0
+    status = project / "reports" / "status.json"
+    good = status.read_bytes()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    lib("tracking.mlflow_client")._clients.clear()
+    capsys.readouterr()
+    assert cli.main(["report"]) == 2
+    (error,) = capsys.readouterr().err.splitlines()
+    assert "cannot be reached" in error and "reports/status.json was kept" in error
+    assert status.read_bytes() == good
+    page = (project / "reports" / "report.html").read_text()
+    assert "incomplete</span>" in page and "cannot be reached" in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import UserError
 from .collect import Snapshot, collect
 from .status import from_snapshot, write_status
 
@@ -17,17 +18,30 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["DEFAULT_OUTPUT", "Snapshot", "build", "collect"]
+__all__ = ["DEFAULT_OUTPUT", "PartialReportError", "Snapshot", "build", "collect"]
 
 DEFAULT_OUTPUT = Path("reports") / "report.html"
 
 
+class PartialReportError(UserError):
+    """The tracking server did not answer: the page shows only what is local."""
+
+
 def build(settings: Settings, root: Path | str, output: Path | str) -> tuple[Path, Snapshot]:
-    """Write the report page to ``output`` and refresh ``reports/status.json``."""
+    """Write the report page to ``output`` and refresh ``reports/status.json``.
+
+    When the tracking server cannot answer, the page is written with that in its headline, the
+    last good status file is kept, and ``PartialReportError`` (one line, exit 2) says so.
+    """
     from ..files import write_atomic
     from .html import render
 
     snapshot = collect(settings, root)
     page = write_atomic(Path(output), render(snapshot).encode("utf-8"))
+    if snapshot.server_error is not None:
+        raise PartialReportError(
+            f"{snapshot.server_error}; {page} shows only what is local, and "
+            "reports/status.json was kept as it was"
+        )
     write_status(root, from_snapshot(snapshot))
     return page, snapshot

@@ -118,6 +118,7 @@ class Snapshot:
     drift_unnamed: int = 0  # drift reports that name no dataset (older ones), not shown
     audit: list[dict[str, object]] = field(default_factory=list)  # newest first
     notes: list[str] = field(default_factory=list)
+    server_error: str | None = None  # the tracking server could not answer: the page is partial
 
 
 def now() -> str:
@@ -220,6 +221,7 @@ def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         state = registry.state()
     except Exception as error:  # an unreachable server or a damaged log: say so, show the rest
         snapshot.notes.append(f"model registry unreadable: {error}")
+        _server_error(snapshot, error)
         return
     snapshot.versions = len(state.versions)
     snapshot.candidate = state.candidate
@@ -244,6 +246,7 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         snapshot.other_runs = every - len(store.list_runs(name="pipeline", tag=own))
     except Exception as error:
         snapshot.notes.append(f"run store unreadable: {error}")
+        _server_error(snapshot, error)
         return
     snapshot.runs = [
         RunPoint(
@@ -330,6 +333,15 @@ def _drift_check(path: Path, root: Path, data: Json) -> DriftCheck:
         alpha=float(alpha) if isinstance(alpha, int | float) else None,
         features=[f for f in features if isinstance(f, dict)] if isinstance(features, list) else [],
     )
+
+
+def _server_error(snapshot: Snapshot, error: Exception) -> None:
+    """Keep the first error of the tracking server (unreachable, refusing): the page is then
+    partial, and the status file is not rewritten from it."""
+    from ..tracking import TrackingError
+
+    if isinstance(error, TrackingError) and snapshot.server_error is None:
+        snapshot.server_error = str(error)
 
 
 def collect(settings: Settings, root: Path | str = ".") -> Snapshot:
