@@ -85,9 +85,10 @@ def pending_update(job: Job, mode: str) -> tuple[str, str] | None:
             f"updated by an earlier run on branch {branch}{where}: merge with: git merge {branch}"
         )
     remove = f"`git worktree remove --force {waiting}` and " if waiting is not None else ""
+    held = "uncommitted changes" if found.changes else "commits of its own"
     return FAILED, (
-        f"branch {branch} already exists{where} with uncommitted changes, an earlier update: "
-        f"commit and merge it, or delete it with {remove}`git branch -D {branch}` and retry "
+        f"branch {branch} already exists{where} with {held}, an earlier update: finish and "
+        f"merge it, or delete it with {remove}`git branch -D {branch}` and retry "
         "(nothing was changed)"
     )
 
