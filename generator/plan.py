@@ -17,7 +17,7 @@ from pathlib import Path
 from .checkout import BRANCH_PREFIX, Checkout, inspect, update_branch
 from .errors import LeanopsError
 from .fleet import Project
-from .gitutil import Repo, first_line, repo_lock, run_git
+from .gitutil import Repo, first_line, git_bytes, repo_lock, run_git
 from .results import BEHIND, CONFLICTS, FAILED, UP_TO_DATE, UPDATED, Result
 from .source import Source, resolve_source
 from .versions import Refs, Target, choose_target, is_current, list_refs
@@ -96,14 +96,16 @@ def pending_update(job: Job, mode: str) -> tuple[str, str] | None:
 def made_here(job: Job) -> bool:
     """Whether the job's branch holds this project updated to the job's target: its answers
     file there records the target (as ``leanops update`` leaves it)."""
+    import yaml
+
     answers = job.offset + "/.copier-answers.yml" if job.offset else ".copier-answers.yml"
-    shown = run_git(job.repo.top, "show", f"refs/heads/{job.branch}:{answers}")
-    recorded = [
-        line.partition(":")[2].strip().strip("'\"")
-        for line in shown.stdout.splitlines()
-        if line.startswith("_commit:")
-    ]
-    return shown.returncode == 0 and recorded in ([job.target.label], [job.target.ref])
+    blob = git_bytes(job.repo.top, f"refs/heads/{job.branch}:{answers}")
+    try:
+        recorded = yaml.safe_load(blob) if blob is not None else None
+    except yaml.YAMLError:
+        return False
+    commit = recorded.get("_commit") if isinstance(recorded, dict) else None
+    return commit is not None and str(commit) in (job.target.label, job.target.ref)
 
 
 def clear_merged(repo: Repo, branch: str) -> str:
