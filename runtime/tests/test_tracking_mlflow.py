@@ -197,14 +197,19 @@ def test_the_server_log_cannot_be_rewritten_and_refuses_a_tampered_model(
     assert err.count("\n") == 1
 
 
+def closed_port() -> int:
+    """A port of 127.0.0.1 where nothing listens: a tracking server that is down."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_a_server_that_is_down_is_one_line_within_a_short_retry_budget(
     team: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port of 127.0.0.1 where nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
     budget = lib("tracking.mlflow_client").HTTP_BUDGET
     for key in budget:
@@ -226,16 +231,11 @@ def test_a_server_that_is_down_is_one_line_within_a_short_retry_budget(
 def test_report_with_the_server_down_says_so_and_keeps_the_last_status(
     team: str, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import socket
-
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["report"]) == 0
     status = project / "reports" / "status.json"
     good = status.read_bytes()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{closed_port()}")
     lib("tracking.mlflow_client")._clients.clear()
     capsys.readouterr()
     assert cli.main(["report"]) == 2
