@@ -273,21 +273,42 @@ def test_every_public_name_of_the_0_3_0_machinery_is_in_the_runtime_or_called() 
     name of 0.3.0's machinery is where the prefix change puts it, or is one of the constants the
     migration turns into calls. ``settings.ENV_PREFIX`` is still read through the module's
     ``__getattr__``."""
-    settings = (RUNTIME_SOURCE / "settings" / "__init__.py").read_text(encoding="utf-8")
+    settings = (RUNTIME_SOURCE / "settings.py").read_text(encoding="utf-8")
     assert 'if name == "ENV_PREFIX"' in settings
     missing = []
     for path, source in release_tree("0.3.0").items():
         if not path.startswith("mlops/"):
             continue
-        runtime = RUNTIME_SOURCE / path.removeprefix("mlops/")
+        module = path.removeprefix("mlops/").removesuffix(".py").replace("/", ".")
+        module = migration.MERGED.get(module.removesuffix(".__init__"), module)
+        module = module.removesuffix(".__init__")
+        runtime = RUNTIME_SOURCE / f"{module.replace('.', '/')}.py"
+        if not runtime.is_file():
+            runtime = runtime.with_suffix("") / "__init__.py"
         assert runtime.is_file(), path
         available = exported_names(runtime.read_text(encoding="utf-8"))
-        module = path.removeprefix("mlops/").removesuffix(".py").replace("/", ".")
         removed = migration.REMOVED.get(module, {})
         for name in sorted(exported_names(source) - available):
             if not name.startswith("_") and name not in migration.CALLS | removed.keys():
                 missing.append((path, name))
     assert missing == [("mlops/settings/__init__.py", "ENV_PREFIX")]
+
+
+def test_the_settings_modules_become_one(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "src/ml_project/own.py",
+        "from .mlops.settings.train import estimator_for\n"
+        "import ml_project.mlops.settings.drift as drift_settings\n"
+        "from ml_project.mlops.settings import alerts\n",
+    )
+    messages = run_script(tmp_path).stderr
+    text = (tmp_path / "src/ml_project/own.py").read_text(encoding="utf-8")
+    assert text.splitlines()[:2] == [
+        "from leanops_runtime.settings import estimator_for",
+        "import leanops_runtime.settings as drift_settings",
+    ]
+    assert "own.py:3: `alerts` from leanops_runtime.settings is no longer a module" in messages
 
 
 def test_a_removed_name_in_team_code_is_reported_with_its_replacement(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 Up to 0.3.0 each project vendored the machinery (``src/<package>/mlops/``, ``tests/mlops/``); from
 0.4.0 it is the ``leanops-runtime`` library the project pins, with the same module tree:
-``<package>.mlops.X.Y`` is ``leanops_runtime.X.Y``. Copier's merge knows nothing of the modules,
+``<package>.mlops.X.Y`` is ``leanops_runtime.X.Y``, except that the modules of ``settings`` are
+one module now (``MERGED``). Copier's merge knows nothing of the modules,
 scripts, tests and notebooks you wrote that import the old paths, so after the merge this script
 rewrites them (imports, relative ones inside ``src/<package>/``, dotted uses, ``mock.patch``
 targets), calls the constants that became functions where that is 1:1 (``tracking.ENV_DB`` ->
@@ -54,10 +55,21 @@ REMOVED = {
     "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
     "report.html": dict.fromkeys(HTML_NAMES, HTML),
     "predict": {"read_batch": "use predict.checked_batch(path, contract): read and validated"},
-    "settings.drift": dict.fromkeys(
-        ("DEPRECATED", "DEPRECATION", "log"), "the warning bands of 0.2 are refused: nothing to do"
-    ),
+    "settings": {
+        **dict.fromkeys(
+            ("DEPRECATED", "DEPRECATION", "log"),
+            "the warning bands of 0.2 are refused: nothing to do",
+        ),
+        **dict.fromkeys(
+            ("NESTING", "merge", "normalise_hyperparameters", "overrides", "parse_value"),
+            "pydantic-settings merges params.yaml, .env and the environment: use load_settings()",
+        ),
+        "read_env_file": "pydantic-settings reads .env: use load_settings()",
+    },
 }
+# Modules of 0.3.0 whose names are one module's in 0.4.0: ``settings.train`` -> ``settings``.
+SETTINGS_PARTS = ("alerts", "base", "data", "drift", "promotion", "tracking", "train")
+MERGED = {f"settings.{part}": "settings" for part in SETTINGS_PARTS}
 # Where a change to a machinery module goes now, by the module's first name.
 EXTENSION_POINTS = {
     "features": "features.py (feature steps)",
@@ -108,6 +120,8 @@ def rewrite(text: str, package: str, dots: str | None = None) -> str:
     )
     if dots:
         text = re.sub(rf"(?m)^([ \t]*from[ \t]+){re.escape(dots)}mlops\b", rf"\1{RUNTIME}", text)
+    for old, new in MERGED.items():
+        text = re.sub(rf"\b{RUNTIME}\.{re.escape(old)}\b", f"{RUNTIME}.{new}", text)
     return text
 
 
@@ -164,6 +178,11 @@ def left_over(node: ast.AST, package: str, dots: str | None) -> list[str]:
             f"`{alias.name}` from {node.module} was removed in {VERSION}: {removed[alias.name]}"
             for alias in node.names
             if alias.name in removed
+        ] + [
+            f"`{alias.name}` from {node.module} is no longer a module of its own: import its "
+            f"names from {node.module}"
+            for alias in node.names
+            if f"{node.module}.{alias.name}".removeprefix(f"{RUNTIME}.") in MERGED
         ]
     if isinstance(node, ast.ImportFrom) and "mlops" in (alias.name for alias in node.names):
         relative = node.level and not node.module and dots == "." * node.level

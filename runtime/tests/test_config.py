@@ -105,7 +105,7 @@ def test_per_estimator_blocks_follow_the_chosen_estimator(
     assert config.load_settings(project).train.chosen_hyperparameters() == {"n_estimators": 7}
 
 
-def test_hyperparameter_overrides_keep_case_and_type(
+def test_hyperparameter_overrides_take_the_estimators_spelling_and_a_type(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     train = lib("train")
@@ -115,8 +115,9 @@ def test_hyperparameter_overrides_keep_case_and_type(
     monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__{key}", "0.5")
     monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__MAX_ITER", "1000")
     chosen = config.load_settings(project).train.chosen_hyperparameters()
-    assert chosen[key] == 0.5
-    assert chosen["MAX_ITER"] == 1000  # a number, not the text '1000'
+    assert chosen["C" if key == "C" else "alpha"] == 0.5  # params.yaml's key, the new value
+    assert chosen["max_iter"] == 1000  # a number, not the text '1000'
+    assert len(chosen) == len({name.lower() for name in chosen})  # no key twice
     estimator = train.build_estimator(settings.task, name, chosen, seed=0)
     params = estimator.get_params()
     assert params["C" if key == "C" else "alpha"] == 0.5  # matched to the estimator's own name
@@ -128,7 +129,7 @@ def test_an_override_for_a_named_estimator_goes_to_its_block(
 ) -> None:
     monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__RANDOM_FOREST__N_ESTIMATORS", "9")
     settings = config.load_settings(project)
-    assert settings.train.hyperparameters["random_forest"] == {"N_ESTIMATORS": 9}
+    assert settings.train.hyperparameters["random_forest"] == {"n_estimators": 9}
 
 
 def test_values_that_are_not_json_stay_text(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -260,7 +261,7 @@ def test_a_hyperparameter_override_goes_to_the_estimator_fitted(
     monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__ALPHA", "2.5")
     settings = config.load_settings(project)
     assert settings.train.estimator == "ridge"
-    assert settings.train.chosen_hyperparameters() == {"ALPHA": 2.5}
+    assert settings.train.chosen_hyperparameters() == {"alpha": 2.5}
 
 
 def test_without_an_estimator_or_a_train_section_the_tasks_default_is_fitted(

@@ -32,7 +32,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pydantic import JsonValue
 
-    from .settings.alerts import AlertSettings
+    from .settings import AlertSettings
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from .model import Model
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .settings.promotion import PromotionSettings
+    from .settings import PromotionSettings
 
 # The metrics the baseline rule uses when params.yaml names none (those the task reports).
 BASELINE_METRICS = ("roc_auc", "f1_macro", "rmse", "mae")

@@ -40,7 +40,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pydantic import JsonValue
 
-    from ..settings.drift import DriftSettings
+    from ..settings import DriftSettings
 
 LEVELS = ("ok", "warn", "alert")
 INSUFFICIENT = "insufficient data"

@@ -1,0 +1,430 @@
+"""Typed settings: ``params.yaml``, overridden by a local ``.env``, overridden by the environment.
+
+pydantic-settings merges the three sources. Overrides are variables named
+``<PREFIX>_<SECTION>__<KEY>`` (``ML_PROJECT_TRAIN__ESTIMATOR=ridge`` sets ``train.estimator``);
+MLflow's own variables (``MLFLOW_TRACKING_URI``...) set the ``mlflow`` section; other keys of
+``.env`` belong to other tools and are ignored. A hyperparameter override without an estimator's
+name (``..._TRAIN__HYPERPARAMETERS__C=0.5``) goes to the estimator that will be fitted, and is
+matched to its parameter names regardless of case. Invalid values fail early with one line naming
+the setting, instead of a traceback deep inside training. Credentials and other secrets are
+refused in params.yaml, which is committed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from . import package
+from .errors import UserError
+
+PARAMS_FILE = "params.yaml"
+ENV_FILE = ".env"
+
+Raw = dict[str, JsonValue]
+Hyperparameters = dict[str, JsonValue]
+Backend = Literal["local", "mlflow"]
+# MLflow's own variable (environment or .env) -> the ``mlflow`` section's field.
+MLFLOW_VARIABLES = {
+    "MLFLOW_TRACKING_URI": "tracking_uri",
+    "MLFLOW_TRACKING_USERNAME": "username",
+    "MLFLOW_TRACKING_PASSWORD": "password",  # pragma: allowlist secret (a field name)
+    "MLFLOW_EXPERIMENT_NAME": "experiment",
+}
+SECRET_FIELDS = frozenset({"username", "password"})
+# Setting names that hold secrets (whole words of the key): refused in params.yaml with a value.
+SECRET_NAME = re.compile(
+    r"(^|_)(password|passwd|secret|token|api_?key|access_?key|private_?key|credentials?|"
+    r"webhook_?url)($|_)",
+    re.IGNORECASE,
+)
+
+
+def env_prefix() -> str:
+    """The prefix of the project's setting variables: ``ML_PROJECT_`` for ``ml_project``."""
+    return f"{package().upper()}_"
+
+
+def __getattr__(name: str) -> str:
+    if name == "ENV_PREFIX":  # read at use: the project's package is bound at start-up
+        return env_prefix()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class ConfigError(UserError):
+    """Settings are missing or invalid; the message is one line meant for the user."""
+
+
+class Section(BaseModel):
+    """A section of params.yaml; unknown keys are refused with the key's name (no silent typo)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataSettings(Section):
+    """Which dataset the pipeline uses and how its rows are split."""
+
+    dataset: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    test_size: float = Field(default=0.2, gt=0.0, lt=1.0)
+
+
+class TrainSettings(Section):
+    """Which estimator to fit, and each estimator's hyperparameters (passed to it as is).
+
+    ``estimator`` may be left out: the task's default (the first of the task's estimators in
+    ``estimators.py``) is fitted, as it is for an estimator of the other task only (training
+    then warns how to choose). Hyperparameters are kept per estimator, so switching
+    ``estimator`` starts from that estimator's own block, or from scikit-learn's defaults.
+    """
+
+    estimator: str = ""  # empty: the task's default (``settle``)
+    hyperparameters: dict[str, Hyperparameters] = Field(default_factory=dict)
+    _replaced: str = PrivateAttr(default="")
+
+    def chosen_hyperparameters(self) -> Hyperparameters:
+        """The hyperparameters of the chosen estimator (empty: scikit-learn's defaults)."""
+        return dict(self.hyperparameters.get(self.estimator, {}))
+
+    def settle(self, task: str) -> None:
+        """Make ``estimator`` the one fitted for ``task`` (``estimator_for``), keeping why."""
+        chosen, self._replaced = estimator_for(task, self.estimator or None)
+        self.estimator = chosen or ""
+
+    @property
+    def replaced(self) -> str:
+        """Why params.yaml's estimator is not the one fitted ('' when it is): for a warning."""
+        return self._replaced
+
+
+def estimator_for(task: str, named: str | None) -> tuple[str | None, str]:
+    """(the estimator to fit for ``task``, a warning or ''), from the one params.yaml names.
+
+    ``named`` when it is one of the task's, or unknown (training names the known ones); the
+    task's default when it is missing or an estimator of another task only: a params.yaml written
+    for classification then trains a regression after ``task: regression`` alone.
+    """
+    from .team import estimators
+
+    by_task = estimators()
+    known = by_task.get(task)
+    if not known:  # not a task: validation says so
+        return named, ""
+    default = next(iter(known))
+    if named is None or named in known:
+        return named or default, ""
+    others = [other for other, by_name in by_task.items() if named in by_name]
+    if not others:
+        return named, ""
+    return default, (
+        f"train.estimator {named} is a {others[0]} estimator and task is {task}: fitting "
+        f"{default}, the {task} default; to choose, set train.estimator in params.yaml to one of "
+        f"{', '.join(known)}, with its hyperparameters under train.hyperparameters.<estimator>"
+    )
+
+
+class BaselineRule(Section):
+    """The candidate must beat the trivial baseline scored on the same held-out rows.
+
+    ``min_skill`` is the share of the way from the baseline to a perfect score that the
+    candidate must cover on each metric: ``(candidate - baseline) / (perfect - baseline)``, so
+    0.05 asks a ROC AUC of 0.525 over the baseline's 0.5, or an RMSE 5% below the baseline's.
+    ``metrics`` None: the default metrics of the task (``gate.BASELINE_METRICS``); [] turns the
+    rule off.
+    """
+
+    metrics: list[str] | None = None
+    min_skill: float = Field(default=0.05, ge=0.0, lt=1.0)
+
+
+class PromotionSettings(Section):
+    """The promotion gate: beat the baseline, optional floors and ceilings, no regression.
+
+    ``tolerance`` is relative: the candidate may be at most that fraction worse than the
+    production model on each metric both report (0.01 = 1%), on the same evaluation data.
+    """
+
+    baseline: BaselineRule = Field(default_factory=BaselineRule)
+    min: dict[str, float] = Field(default_factory=dict)
+    max: dict[str, float] = Field(default_factory=dict)
+    tolerance: float = Field(default=0.01, ge=0.0, lt=1.0)
+
+
+class DriftLimits(Section):
+    """One feature's own alert thresholds; an unset value keeps the global one."""
+
+    psi_alert: float | None = Field(default=None, gt=0.0)
+    ks_alert: float | None = Field(default=None, gt=0.0, le=1.0)
+
+
+class DriftSettings(Section):
+    """When a batch is reported as drifted from the model's training data.
+
+    A feature warns when its change is statistically significant across the whole batch
+    (Holm-adjusted p-value below ``alpha``: at most 5% of same-distribution batches warn), and
+    alerts when that change is also large (PSI >= ``psi_alert`` or KS D >= ``ks_alert``).
+    """
+
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
+    psi_alert: float = Field(default=0.25, gt=0.0)
+    ks_alert: float = Field(default=0.2, gt=0.0, le=1.0)
+    min_rows: int = Field(default=100, ge=1)
+    features: dict[str, DriftLimits] = Field(default_factory=dict)
+
+
+class AlertSettings(Section):
+    """Where a drift alert, a failed contract check or a refused promotion is sent.
+
+    The webhook URL is a secret (anyone holding it can post to the channel): it is set in the
+    environment or ``.env`` as ``<PREFIX>_ALERTS__WEBHOOK_URL``. Without it alerts are only logged.
+    """
+
+    webhook_url: SecretStr | None = None
+    timeout_s: float = Field(default=5.0, gt=0.0, le=60.0)
+    retries: int = Field(default=1, ge=0, le=5)
+    drift_level: Literal["warn", "alert"] = "alert"
+
+
+class MlflowSettings(Section):
+    """How to reach the team's MLflow server (only used with ``tracking_backend: mlflow``)."""
+
+    tracking_uri: str | None = None
+    experiment: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    """Everything the project reads from configuration."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        env_file_encoding="utf-8",
+        dotenv_filtering="only_existing",
+    )
+
+    seed: int = 42
+    task: Literal["classification", "regression"]
+    data: DataSettings
+    train: TrainSettings = Field(default_factory=TrainSettings)
+    promotion: PromotionSettings = Field(default_factory=PromotionSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    # Where runs AND the model registry live: ``local`` (the embedded store and models_dir) or
+    # ``mlflow`` (the team's MLflow server, see ``mlflow`` and the README's "Working as a team").
+    tracking_backend: Backend = "local"
+    mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
+    # Relative paths are resolved against the project folder by ``load_settings``.
+    tracking_db: Path = Path(".leanops/tracking.db")
+    # The local registry: one folder per dataset (audit.jsonl, v<N>/); see the registry package.
+    models_dir: Path = Path("models")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment first, then MLflow's own variables, ``.env``, and params.yaml (given
+        as the init values) last."""
+        dotenv = (
+            dotenv_settings.env_vars if isinstance(dotenv_settings, DotEnvSettingsSource) else {}
+        )
+        mlflow = MlflowVariables(settings_cls, dotenv)
+        return TypedValues(env_settings), mlflow, TypedValues(dotenv_settings), init_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _overrides_to_their_estimator(cls, raw: object) -> object:
+        """A hyperparameter override without an estimator's name joins the block of the
+        estimator that will be fitted."""
+        return with_blocks(raw) if isinstance(raw, dict) else raw
+
+    @model_validator(mode="after")
+    def _estimator_of_the_task(self) -> Settings:
+        """``train.estimator`` left out, or of the other task: the task's default."""
+        self.train.settle(self.task)
+        return self
+
+
+class TypedValues(PydanticBaseSettingsSource):
+    """A variables source whose hyperparameter values are JSON when they parse (``1000`` a
+    number, ``true`` a boolean), else text: their types are the estimator's, unknown here."""
+
+    def __init__(self, variables: PydanticBaseSettingsSource) -> None:
+        super().__init__(variables.settings_cls)
+        self.variables = variables
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
+        return None, field_name, False  # every value comes from __call__
+
+    def __call__(self) -> dict[str, object]:
+        found: dict[str, object] = self.variables()
+        train = found.get("train")
+        if isinstance(train, dict) and isinstance(train.get("hyperparameters"), dict):
+            train["hyperparameters"] = _typed(train["hyperparameters"])
+        return found
+
+
+def _typed(value: object) -> object:
+    import json
+
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class MlflowVariables(PydanticBaseSettingsSource):
+    """MLflow's own variables, from the environment, else ``.env``: the ``mlflow`` section."""
+
+    def __init__(self, settings_cls: type[BaseSettings], dotenv: Mapping[str, str | None]) -> None:
+        super().__init__(settings_cls)
+        self.dotenv = dotenv  # the names lower case, as pydantic-settings reads them
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
+        return None, field_name, False  # every value comes from __call__
+
+    def __call__(self) -> dict[str, JsonValue]:
+        import os
+
+        found: dict[str, JsonValue] = {}
+        for variable, field in MLFLOW_VARIABLES.items():
+            value = os.environ.get(variable, self.dotenv.get(variable.lower()))
+            if value is not None:
+                found[field] = value
+        return {"mlflow": found} if found else {}
+
+
+def with_blocks(raw: Mapping[str, object], *, fitted: bool = True) -> dict[str, object]:
+    """Settings whose hyperparameters given without an estimator's name are in one estimator's
+    block: the one fitted (an override), or, ``fitted`` False, the one named (params.yaml's
+    flat block belongs to the estimator written above it, the task's default if none is)."""
+    train = raw.get("train")
+    given = train.get("hyperparameters") if isinstance(train, dict) else None
+    if not isinstance(train, dict) or not isinstance(given, dict):
+        return dict(raw)
+    task, named = raw.get("task"), train.get("estimator")
+    settled = named if named and not fitted else None
+    chosen = settled or (estimator_for(task, named)[0] if isinstance(task, str) else named)
+    blocks: dict[str, object] = {}
+    loose: dict[str, object] = {}
+    for key, value in given.items():
+        named_block = isinstance(value, dict) and _is_estimator(key)
+        (blocks if named_block or not isinstance(chosen, str) else loose)[key] = value
+    if loose:
+        blocks[str(chosen)] = _laid_over(blocks.get(str(chosen)), loose)
+    return {**raw, "train": {**train, "hyperparameters": blocks}}
+
+
+def _is_estimator(name: str) -> bool:
+    from .team import estimators
+
+    return any(name in by_name for by_name in estimators().values())
+
+
+def _laid_over(block: object, loose: dict[str, object]) -> dict[str, object]:
+    """``loose`` laid over an estimator's ``block``; a key differing only in case (``c`` from
+    the environment, ``C`` in params.yaml) replaces the block's, keeping the block's spelling."""
+    merged = dict(block) if isinstance(block, dict) else {}
+    for key, value in loose.items():
+        same = [name for name in merged if name.lower() == key.lower()]
+        merged[same[0] if same else key] = value
+    return merged
+
+
+def read_params(path: Path) -> Raw:
+    """Read a params file as a mapping; a clear ConfigError when it is missing or malformed, or
+    when it holds a secret."""
+    if not path.is_file():
+        raise ConfigError(f"params file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{path} is not valid YAML{where}") from error
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings, not {type(raw).__name__}")
+    if isinstance(raw.get("mlflow"), dict) and SECRET_FIELDS & set(raw["mlflow"]):
+        raise ConfigError(
+            f"{path}: MLflow credentials belong in the environment or .env "
+            "(MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD), never in params.yaml"
+        )
+    for keys in _secret_keys(raw):
+        variable = f"{env_prefix()}{'__'.join(keys).upper()}"
+        raise ConfigError(
+            f"{path}: {'.'.join(keys)} looks like a secret, and params.yaml is committed: remove "
+            f"it and set {variable} in the environment or .env instead"
+        )
+    return raw
+
+
+def _secret_keys(raw: Raw, above: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The paths of keys named like a secret that hold a value, at any depth (estimators'
+    hyperparameters aside: ``token_pattern`` is a text vectoriser's, not a secret)."""
+    for key, value in raw.items():
+        keys = (*above, str(key))
+        if keys == ("train", "hyperparameters"):
+            continue
+        if isinstance(value, dict):
+            yield from _secret_keys(value, keys)
+        elif value not in (None, "") and SECRET_NAME.search(str(key)):
+            yield keys
+
+
+def load_settings(root: Path | str = ".") -> Settings:
+    """Load the settings of the project at ``root`` (``params.yaml`` and ``.env`` live there)."""
+    root = Path(root)
+    params: dict[str, Any] = with_blocks(read_params(root / PARAMS_FILE), fitted=False)
+    try:
+        # params.yaml is the init source, the lowest (``settings_customise_sources``).
+        options: dict[str, Any] = {"_env_prefix": env_prefix(), "_env_file": root / ENV_FILE}
+        settings = Settings(**params, **options)
+    except ValidationError as error:
+        raise ConfigError(one_line(error)) from error
+    if not settings.tracking_db.is_absolute():
+        settings.tracking_db = root / settings.tracking_db
+    if not settings.models_dir.is_absolute():
+        settings.models_dir = root / settings.models_dir
+    return settings
+
+
+def one_line(error: ValidationError) -> str:
+    """Summarise a pydantic error as ``invalid setting train.test_size: <reason>`` (first error)."""
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "settings"
+    more = error.error_count() - 1
+    suffix = f" (and {more} more)" if more else ""
+    return f"invalid setting {location}: {first['msg']}{suffix}"
