@@ -15,6 +15,7 @@ What it detects, and the role it gives (each written as a comment a person revie
   the contract says ``missing_target: drop``; the task (``--task`` or guessed). Whole numbers
   with gaps (read as floats) are integers: labels ``0``/``1``, not ``0.0``/``1.0``.
 
+Dtypes and observed ranges are pandera's own inference (``infer_schema``); the roles are ours.
 Features are always nullable (the pipeline imputes), whatever the sample shows.
 """
 
@@ -236,31 +237,31 @@ def _row_number(name: str, series: pd.Series) -> bool:
     return first in {0, 1} and bool((series.diff().iloc[1:] == 1).all())
 
 
-def _range(series: pd.Series) -> dict[str, object] | None:
-    """Observed min/max widened by RANGE_MARGIN; never below 0 when nothing observed is."""
-    values = series.dropna()
-    if values.empty:
-        return None
-    low, high = float(values.min()), float(values.max())
+# pandera's dtype names -> the contract's, by their start (``Int64``, ``uint8``, ``string``).
+DTYPES = {"bool": "bool", "int": "int64", "uint": "int64", "float": "float64"}
+DTYPES["datetime64"] = "datetime64[ns]"
+
+
+def _inferred(series: pd.Series) -> tuple[str, dict[str, object] | None]:
+    """pandera's own inference for ``series`` (``infer_schema``), in the contract's terms: its
+    dtype (text is ``str``), and for a number the observed range widened by RANGE_MARGIN, never
+    below 0 when nothing observed is (None for other columns)."""
+    from pandera.schema_inference.pandas import infer_schema
+
+    schema = infer_schema(series)
+    name = str(schema.dtype).lower()
+    dtype = next((ours for kind, ours in DTYPES.items() if name.startswith(kind)), "str")
+    found = {key: value for check in schema.checks for key, value in check.statistics.items()}
+    if dtype not in {"int64", "float64"} or not {"min_value", "max_value"} <= found.keys():
+        return dtype, None
+    low, high = float(found["min_value"]), float(found["max_value"])
     margin = (high - low) * RANGE_MARGIN or abs(high) * RANGE_MARGIN or 1.0
     new_low, new_high = low - margin, high + margin
     if low >= 0:
         new_low = max(new_low, 0.0)
-    if pd.api.types.is_integer_dtype(series.dtype):
-        return {"min_value": math.floor(new_low), "max_value": math.ceil(new_high)}
-    return {"min_value": round(new_low, 6), "max_value": round(new_high, 6)}
-
-
-def _dtype(series: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return "bool"
-    if pd.api.types.is_integer_dtype(series.dtype):
-        return "int64"
-    if pd.api.types.is_float_dtype(series.dtype):
-        return "float64"
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return "datetime64[ns]"
-    return "str"
+    if dtype == "int64":
+        return dtype, {"min_value": math.floor(new_low), "max_value": math.ceil(new_high)}
+    return dtype, {"min_value": round(new_low, 6), "max_value": round(new_high, 6)}
 
 
 def _task(series: pd.Series, given: str | None) -> tuple[str, str]:
@@ -284,17 +285,16 @@ def _task(series: pd.Series, given: str | None) -> tuple[str, str]:
 
 
 def _target(series: pd.Series, task: str, why: str) -> Column:
-    spec: dict[str, object] = {"role": "target", "dtype": _dtype(series), "nullable": False}
+    dtype, bounds = _inferred(series)
+    spec: dict[str, object] = {"role": "target", "dtype": dtype, "nullable": False}
     notes = [f"the target; task {task}: {why}"]
     if task == "classification":
         classes = sorted(plain(v) for v in series.dropna().unique())  # type: ignore[type-var]
         if len(classes) <= MAX_CLASSES:
             spec["isin"] = classes
             notes.append(f"classes: {', '.join(map(str, classes[:10]))}")
-    else:
-        bounds = _range(series)
-        if bounds is not None:
-            spec["in_range"] = bounds
+    elif bounds is not None:
+        spec["in_range"] = bounds
     missing = int(series.isna().sum())
     if missing:
         notes.append(
@@ -340,7 +340,8 @@ def _excluded(
 
 def _feature(name: str, series: pd.Series, rows: int) -> Column:
     """Any column that is neither the target nor an id."""
-    spec: dict[str, object] = {"dtype": _dtype(series), "nullable": True}
+    dtype, bounds = _inferred(series)
+    spec: dict[str, object] = {"dtype": dtype, "nullable": True}
     missing = int(series.isna().sum())
     distinct = int(series.nunique())
     notes = []
@@ -356,8 +357,7 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
         return _datetime(name, spec, notes, None)
     if fmt is not None:
         return _datetime(name, {**spec, "dtype": "datetime64[ns]"}, notes, fmt)
-    if pd.api.types.is_numeric_dtype(series.dtype) and spec["dtype"] != "bool":
-        bounds = _range(series)
+    if dtype in {"int64", "float64"}:
         if bounds is not None:
             spec["in_range"] = bounds
         notes.insert(0, "a number: imputed (median) and scaled")
@@ -429,7 +429,7 @@ def whole_numbers(series: pd.Series, text: pd.Series | None) -> pd.Series:
 
 
 def _id(name: str, series: pd.Series, why: str) -> Column:
-    spec: dict[str, object] = {"role": "id", "dtype": _dtype(series), "unique": True}
+    spec: dict[str, object] = {"role": "id", "dtype": _inferred(series)[0], "unique": True}
     notes = [f"the id ({why}): copied into predictions, never a feature"]
     duplicated = int(series.duplicated().sum())
     if duplicated:
