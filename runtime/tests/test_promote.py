@@ -76,6 +76,10 @@ def test_promote_then_refuse_a_regression_then_force(
     assert "production v1" in captured.out
     assert registry.alias("production") == 1
     assert registry.alias("candidate") == 2
+    refusal = registry.audit()[-1]  # the refusal is audited, and moves nothing
+    assert (refusal["action"], refusal["from"], refusal["to"]) == ("refuse", 1, 2)
+    assert any("regresses" in failure for failure in refusal["gate_failures"])
+    assert registry.state().last_change("production")["action"] == "promote"
     assert cli.main(["promote", "--force"]) == 2
     assert "--force needs --reason" in capsys.readouterr().err
     assert registry.alias("production") == 1
@@ -95,6 +99,32 @@ def test_promote_then_refuse_a_regression_then_force(
     assert registry.audit()[-1]["action"] == "rollback"
 
 
+def test_a_rolled_back_version_is_not_promoted_again_unless_forced(
+    registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v2 stays candidate after the rollback away from it: a plain promote (a teammate's, who
+    never saw the rollback) is refused naming it, however good v2 scores."""
+    register(registry, settings, "weak")
+    assert cli.main(["promote"]) == 0
+    register(registry, settings, "good")
+    assert cli.main(["promote"]) == 0
+    assert cli.main(["rollback", "--reason", "wrong prices in production"]) == 0
+    assert (registry.alias("production"), registry.alias("candidate")) == (1, 2)
+    capsys.readouterr()
+    assert cli.main(["promote"]) == 1
+    err = capsys.readouterr().err
+    assert "v2 was rolled back by" in err
+    assert "wrong prices in production" in err
+    assert "promote --force --reason" in err
+    assert registry.alias("production") == 1
+    assert registry.audit()[-1]["action"] == "refuse"
+    assert cli.main(["promote", "--force", "--reason", "prices fixed upstream"]) == 0
+    assert registry.alias("production") == 2
+    assert registry.audit()[-1]["action"] == "force-promote"
+    # Production again since: the rollback no longer holds it back.
+    assert registry.state().rolled_back(2) is None
+
+
 def test_a_candidate_below_the_floors_is_refused_without_production(
     registry: Any, settings: Any
 ) -> None:
@@ -104,7 +134,7 @@ def test_a_candidate_below_the_floors_is_refused_without_production(
     assert not result.passed
     assert any("required" in reason for reason in result.reasons)
     assert registry.alias("production") is None
-    assert [r["action"] for r in registry.audit()] == ["register"]
+    assert [r["action"] for r in registry.audit()] == ["register", "refuse"]  # audited
 
 
 def test_the_gate_scores_the_candidates_registered_holdout(

@@ -7,6 +7,8 @@ the audit log, shared by the whole team in MLflow mode). ``--force`` skips the r
 reason; the audit log records it with the failed rules. A production model of another task than
 the candidate's cannot be scored like it (nor one that fails on the candidate's rows): a refusal
 the gate names, never a crash (``--force`` replaces it, e.g. after fixing a forgotten ``task``).
+A version production was rolled back from is refused the same way, naming the rollback: putting
+it back takes ``--force`` and a reason. A refusal is an audit record too (``refuse``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .registry import AuditRecord, Registry, RegistryError
 
 if TYPE_CHECKING:
     from .model import Model
-    from .registry import ModelVersion
+    from .registry import GateDetails, ModelVersion
     from .settings import PromotionSettings
 
 Scorer = Callable[["Model"], Mapping[str, float]]
@@ -54,7 +56,7 @@ def promote(
 
     ``settings`` is the ``promotion`` section; ``evaluate(model)`` scores a model (default: on
     the held-out rows registered with the version being promoted). The audit record is None when
-    the candidate was refused.
+    the candidate was refused (the registry records the refusal).
     """
     from .lifecycle import held_out_evaluator
 
@@ -86,7 +88,20 @@ def promote(
     )
     if problem:
         result.reasons.append(problem)
+    rollback = state.rolled_back(number)
+    if rollback is not None:
+        why = f": {rollback['reason']}" if rollback.get("reason") else ""
+        result.reasons.append(
+            f"v{number} was rolled back by {rollback['who']} at {rollback['time'][:19]}{why}; "
+            "to put it back: promote --force --reason ..."
+        )
+    details: GateDetails = {
+        "metrics": candidate_metrics,
+        "production_metrics": production_metrics,
+        "gate_failures": result.reasons,
+    }
     if not result.passed and not force:
+        registry.refuse(number, details)
         return result, None
     record = registry.set_production(
         number,
@@ -94,10 +109,6 @@ def promote(
         reason=reason,
         forced=force and not result.passed,
         expect=current,
-        details={
-            "metrics": candidate_metrics,
-            "production_metrics": production_metrics,
-            "gate_failures": result.reasons,
-        },
+        details=details,
     )
     return result, record

@@ -125,8 +125,12 @@ def _promote(args: argparse.Namespace) -> int:
     )
     print(comparison_table(result))
     if record is None:
-        log.error("refused: v%s stays candidate: %s", result.candidate, "; ".join(result.reasons))
-        from ..alerts import notify  # F11: alert a webhook; never raises
+        log.error(
+            "refused (audited): v%s stays candidate: %s",
+            result.candidate,
+            "; ".join(result.reasons),
+        )
+        from ..alerts import notify  # a webhook message; never raises
 
         why = "; ".join(result.reasons)
         notify("promotion", f"v{result.candidate} refused: {why}", settings=settings.alerts)

@@ -23,6 +23,7 @@ from .local import LocalRegistry
 from .records import (
     ALIASES,
     AuditRecord,
+    GateDetails,
     ModelVersion,
     RegistryError,
     State,
@@ -38,6 +39,7 @@ __all__ = [
     "TRUSTED_TYPES_FILE",
     "AuditRecord",
     "Candidate",
+    "GateDetails",
     "LocalRegistry",
     "ModelVersion",
     "ReferenceStats",

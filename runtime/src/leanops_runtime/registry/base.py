@@ -328,6 +328,26 @@ class Registry(ABC):
 
         return self.change(build)
 
+    def refuse(self, version: int | str, details: GateDetails) -> AuditRecord:
+        """Record that the gate refused to promote ``version``: production stays as it is."""
+        number = parse_version(version)
+
+        def build(state: State) -> AuditRecord:
+            self.entry(number, state)
+            return {
+                "action": "refuse",
+                "alias": "production",
+                "from": state.production,
+                "to": number,
+                "reason": None,
+                "forced": False,
+                "metrics": details.get("metrics"),
+                "production_metrics": details.get("production_metrics"),
+                "gate_failures": details.get("gate_failures", []),
+            }
+
+        return self.change(build)
+
     def rollback(self, to: int | str | None = None, *, reason: str | None = None) -> AuditRecord:
         """Production goes back one step on the stack of earlier production versions.
 

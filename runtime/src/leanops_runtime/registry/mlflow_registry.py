@@ -131,6 +131,8 @@ class MlflowRegistry(Registry):
                 run_name=f"{self.model_name} audit log",
                 tags={"leanops.ledger_for": self.model_name},
             )
+            # FINISHED, not running forever: a finished run still takes new parameters.
+            self.client.set_terminated(run.info.run_id)
             self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, run.info.run_id)
             model = self.client.get_registered_model(self.model_name)
         self._ledger = str(model.tags[LEDGER_TAG])

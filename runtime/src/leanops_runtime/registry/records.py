@@ -1,7 +1,8 @@
 """The registry's records: a model version, an audit record, and the state derived from them.
 
 The audit log is the registry's source of truth in both backends: one record per change
-(``register``, ``promote``, ``force-promote``, ``rollback``), numbered ``seq`` 1, 2, 3, ...
+(``register``, ``promote``, ``force-promote``, ``rollback``, and ``refuse``: a promotion the gate
+refused, which changes nothing), numbered ``seq`` 1, 2, 3, ...
 The current state (versions, the ``candidate`` and ``production`` aliases, the rollback stack)
 is *derived* by ``fold``: a change and its audit record are the same write, so they can never
 disagree. Records are checked field by field when read: a hand-edited line with an unknown field
@@ -11,7 +12,8 @@ Rollback is a stack. Each promotion pushes the version it replaces; ``rollback``
 goes back to the version that was production before the current one, and rolling back again goes
 one more step back. ``rollback --to vN`` pops until vN (it must be on the stack: a version that
 was never production before is promoted, through the gate, not rolled back to). A version rolled
-back from is off the stack, so a plain ``rollback`` never brings it back.
+back from is off the stack, so a plain ``rollback`` never brings it back, and the gate refuses
+to promote it again unless forced (``State.rolled_back``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TypedDict, cast
 from ..errors import UserError
 
 ALIASES = ("candidate", "production")
-ACTIONS: tuple[str, ...] = ("register", "promote", "force-promote", "rollback")
+ACTIONS: tuple[str, ...] = ("register", "promote", "force-promote", "rollback", "refuse")
 # The files of a version, and the field of ``ModelVersion`` holding each one's SHA-256.
 FILES = {
     "model.skops": "sha256",
@@ -212,10 +214,22 @@ class State:
         return self.candidate if name == "candidate" else self.production
 
     def last_change(self, alias: str) -> AuditRecord | None:
-        """The latest record that moved ``alias``."""
+        """The latest record that moved ``alias`` (a refusal moves nothing)."""
         for record in reversed(self.records):
-            if record["alias"] == alias:
+            if record["alias"] == alias and record["action"] != "refuse":
                 return record
+        return None
+
+    def rolled_back(self, version: int) -> AuditRecord | None:
+        """The rollback that took production away from ``version``, unless it was production
+        again since (then None)."""
+        for record in reversed(self.records):
+            if record["alias"] != "production" or record["action"] == "refuse":
+                continue
+            if record["action"] == "rollback" and record["from"] == version:
+                return record
+            if record["to"] == version:
+                return None
         return None
 
 
@@ -275,6 +289,8 @@ def apply(state: State, record: AuditRecord, place: str) -> None:
         raise RegistryError(f"{place}: v{target} is not registered")
     if record["from"] != state.production:
         raise RegistryError(f"{place}: production was v{state.production}, not {record['from']}")
+    if action == "refuse":
+        return
     if action == "rollback":
         if target not in state.stack:
             raise RegistryError(f"{place}: v{target} was not an earlier production version")

@@ -161,7 +161,9 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
         (
             record
             for record in reversed(state.records)
-            if record["alias"] == "production" and record["to"] == version
+            if record["alias"] == "production"
+            and record["to"] == version
+            and record["action"] != "refuse"
         ),
         None,
     )
