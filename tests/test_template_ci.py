@@ -1,4 +1,4 @@
-"""F5: the generated Dockerfile, CI configuration and pre-commit hooks, checked offline.
+"""The generated Dockerfile, CI configuration and pre-commit hooks, checked offline.
 
 No Docker engine and no CI service run here, so the Dockerfile is linted (hadolint) and read
 instruction by instruction, and the CI files are validated against their schemas and audited

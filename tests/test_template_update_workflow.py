@@ -1,4 +1,4 @@
-"""F9: the generated ``template-update.yml``, checked statically and its shell run for real.
+"""The generated ``template-update.yml``, checked statically and its shell run for real.
 
 GitHub cannot be reached from here. So the workflow is validated against its schema and audited
 (zizmor, offline); and each step's script is taken out of the rendered YAML and run with bash,

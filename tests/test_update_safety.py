@@ -1,4 +1,4 @@
-"""F9: ``leanops update`` in real repositories: monorepos, ignored files, half-done updates,
+"""``leanops update`` in real repositories: monorepos, ignored files, half-done updates,
 tagless templates, ``gh:`` sources, relative sources, detached HEADs and Ctrl-C.
 
 Every test uses real git repositories and the real Copier, with a one-question template (see

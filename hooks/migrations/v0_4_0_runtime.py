@@ -169,21 +169,19 @@ def left_over(node: ast.AST, package: str, dots: str | None) -> list[str]:
     ``mlops`` imported beside other names."""
     if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == RUNTIME:
         removed = REMOVED.get((node.module or "").removeprefix(RUNTIME).lstrip("."), {})
-        return [
-            f"`{alias.name}` from {node.module} is gone: import the function and call it where "
-            f"it is used: {call_of(alias.name)}"
-            for alias in node.names
-            if alias.name in CALLS
-        ] + [
-            f"`{alias.name}` from {node.module} was removed in {VERSION}: {removed[alias.name]}"
-            for alias in node.names
-            if alias.name in removed
-        ] + [
-            f"`{alias.name}` from {node.module} is no longer a module of its own: import its "
-            f"names from {node.module}"
-            for alias in node.names
-            if f"{node.module}.{alias.name}".removeprefix(f"{RUNTIME}.") in MERGED
-        ]
+        notes = []
+        for alias in node.names:
+            what = f"`{alias.name}` from {node.module}"
+            if alias.name in CALLS:
+                notes.append(
+                    f"{what} is gone: import the function and call it where it is used: "
+                    f"{call_of(alias.name)}"
+                )
+            if alias.name in removed:
+                notes.append(f"{what} was removed in {VERSION}: {removed[alias.name]}")
+            if f"{node.module}.{alias.name}".removeprefix(f"{RUNTIME}.") in MERGED:
+                notes.append(f"{what} is no longer a module: import its names from {node.module}")
+        return notes
     if isinstance(node, ast.ImportFrom) and "mlops" in (alias.name for alias in node.names):
         relative = node.level and not node.module and dots == "." * node.level
         if relative or (node.level == 0 and node.module == package):

@@ -2,7 +2,7 @@
 
 A batch of 12 features (10 numeric of four shapes, 2 categorical) is drawn from the same
 distribution as a 5,000-row training set, and checked against that set's reference statistics;
-the batch "warns" when ANY feature is flagged. Targets (issue F11):
+the batch "warns" when ANY feature is flagged. Targets:
 
 - at most 5% of same-distribution batches warn, at 100, 1,000 and 10,000 rows;
 - a shift of half a standard deviation in one feature's mean is flagged at 1,000 rows;

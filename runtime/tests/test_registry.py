@@ -165,7 +165,7 @@ def test_a_tampered_artifact_is_refused(
 def test_editing_the_audit_log_cannot_widen_trust(
     registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The F8 attack: a model that runs os.system, its hash and types written into the log."""
+    """The attack: a model that runs os.system, its hash and types written into the log."""
     from sklearn.preprocessing import FunctionTransformer
 
     register(registry, settings, fit(settings))
@@ -240,7 +240,7 @@ def test_tampered_holdout_and_reference_are_refused(
 
     register(registry, settings, fit(settings))
     path = registry.dir / "v1" / name
-    if name == "holdout.parquet":  # rows that flatter a bad model, the F8 attack on the gate
+    if name == "holdout.parquet":  # rows that flatter a bad model, an attack on the gate
         pd.read_parquet(path).head(5).to_parquet(path)
         error = one_line_error(capsys, *command)
     else:
@@ -262,7 +262,7 @@ def test_rollback_is_a_stack(registry: Any, settings: Any) -> None:
         registry.rollback()
     for version in (1, 2, 3):
         registry.set_production(version)
-    # F10: production v3, rollback --to v2, then a plain rollback goes to v1 (never back to v3).
+    # Production v3, rollback --to v2, then a plain rollback goes to v1 (never back to v3).
     assert registry.rollback(to="v2", reason="bad batch")["to"] == 2
     assert registry.rollback()["to"] == 1
     with pytest.raises(registry_mod.RegistryError, match="no version was production before v1"):
@@ -459,7 +459,7 @@ def test_switching_the_dataset_opens_another_model_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """F7 item 8: another dataset never bricks promote, predict or rollback of the first."""
+    """Another dataset never bricks promote, predict or rollback of the first."""
     data = lib("data")
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["promote"]) == 0

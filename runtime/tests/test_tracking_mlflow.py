@@ -69,7 +69,11 @@ def test_same_api_writes_to_mlflow(project: Path, mlflow_uri: str) -> None:
     (project / "reports").mkdir()
     (project / "reports" / "model.bin").write_bytes(b"weights")
     with tracking.start_run(
-        "train", params={"C": 0.5}, tags={"stage": "fit"}, backend="mlflow", root=project
+        "train",
+        params={"C": 0.5, "estimator": "ridge", "max_iter": 1000},
+        tags={"stage": "fit"},
+        backend="mlflow",
+        root=project,
     ) as run:
         run.log_metric("loss", 0.7, step=0)
         run.log_metric("loss", 0.2, step=1)
@@ -81,7 +85,15 @@ def test_same_api_writes_to_mlflow(project: Path, mlflow_uri: str) -> None:
     stored = client(mlflow_uri).get_run(run.id)
     assert stored.info.status == "FINISHED"
     assert stored.info.run_name == "train"
-    assert stored.data.params == {"C": "0.5"}
+    # Text as it is, numbers as MLflow shows them; read back typed.
+    assert stored.data.params == {"C": "0.5", "estimator": "ridge", "max_iter": "1000"}
+    connection = mlflow_backend.Connection.of(config.load_settings(project), project)
+    assert mlflow_backend.MlflowRunStore(connection).get_run(run.id)["params"] == {
+        "C": 0.5,
+        "estimator": "ridge",
+        "max_iter": 1000,
+    }
+    assert stored.data.tags["mlflow.user"] == stored.data.tags["leanops.user"]  # the UI's User
     assert stored.data.metrics["loss"] == 0.2
     assert len([key for key in stored.data.metrics if key.startswith("m")]) == 1_200
     assert stored.data.tags["stage"] == "fit"
@@ -124,7 +136,7 @@ def test_export_copies_local_runs_once(
 def test_runs_commands_and_the_registry_work_on_mlflow(
     project: Path, team: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """F8 failure 6 (``runs`` saw nothing) and the registry commands, on the MLflow backend."""
+    """The ``runs`` commands see the server's runs, and the registry commands work on it."""
     settings = config.load_settings(project)
     dataset = settings.data.dataset
     assert cli.main(["pipeline"]) == 0
@@ -170,6 +182,12 @@ def test_runs_commands_and_the_registry_work_on_mlflow(
         "promote",  # forced, but the gate passed: nothing was overridden
         "rollback",
     ]
+    assert cli.main(["promote"]) == 1  # v2, the candidate, was rolled back from
+    assert "v2 was rolled back by" in capsys.readouterr().err
+    assert registry.audit()[-1]["action"] == "refuse"
+    assert int(mlflow_client.get_model_version_by_alias(name, "production").version) == 1
+    ledger = mlflow_client.get_run(registry.ledger(create=False))
+    assert ledger.info.status == "FINISHED"  # not "running" for ever in the MLflow UI
     frame = lib("data").load_embedded(dataset).drop(columns=["target"])
     frame.to_csv(project / "batch.csv", index=False)
     assert cli.main(["predict", "batch.csv"]) == 0

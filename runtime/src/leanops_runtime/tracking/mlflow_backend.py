@@ -74,6 +74,7 @@ class MlflowRun(RunBlock):
             "lock_sha256": lock_sha256(self.root),
         }
         all_tags = {f"{TAG_PREFIX}{k}": str(v) for k, v in lineage.items() if v is not None}
+        all_tags["mlflow.user"] = str(lineage["user"])  # the MLflow UI's "User" column
         all_tags.update({str(k): str(v) for k, v in (tags or {}).items()})
         created = self.client.create_run(experiment, run_name=name, tags=all_tags)
         self.id: str = created.info.run_id

@@ -185,7 +185,9 @@ def experiment_id(mlflow_client: MlflowClient, name: str) -> str:
 
 
 def mlflow_params(params: Mapping[str, object]) -> dict[str, str]:
-    return {str(k): to_json(plain(v)) for k, v in params.items()}
+    """Parameters as MLflow keeps them: text as it is (``ridge``, not ``"ridge"``), other values
+    as JSON (``1000``, ``true``, ``[1, 2]``), which reading parses back."""
+    return {str(k): v if isinstance(v, str) else to_json(plain(v)) for k, v in params.items()}
 
 
 def log_batches(
