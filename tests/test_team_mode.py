@@ -141,6 +141,7 @@ def readme_server_command(project: Path, port: int) -> tuple[dict[str, str], lis
         argv[argv.index(flag) + 1] = value
     assert env.pop("MLFLOW_AUTH_ADMIN_PASSWORD") == "$ADMIN_PASSWORD"
     assert env.pop("MLFLOW_FLASK_SERVER_SECRET_KEY") == "$(openssl rand -hex 16)"
+    assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"  # no GenAI job runners
     env |= {
         "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "MLFLOW_FLASK_SERVER_SECRET_KEY": "tests-only-secret",
