@@ -262,3 +262,70 @@ def test_report_with_the_server_down_says_so_and_keeps_the_last_status(
     assert status.read_bytes() == good
     page = (project / "reports" / "report.html").read_text()
     assert "incomplete</span>" in page and "cannot be reached" in page
+
+
+def commit_all(folder: Path, message: str) -> str:
+    """Make ``folder`` a git checkout with one commit; that commit."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+        done = subprocess.run(
+            ["git", "-C", str(folder), *identity, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", message)
+    return git("rev-parse", "HEAD")
+
+
+def test_two_projects_never_share_an_experiment(
+    project: Path,
+    team: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rendered with the same package name, two projects would default to one experiment, so
+    one model line and one production: the second is refused before it reads anything."""
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(project, other, ignore=shutil.ignore_patterns("mlflow.db"))
+    ours = commit_all(project, "our project")
+    commit_all(other, "another project")
+    assert cli.main(["pipeline"]) == 0
+    experiment = client(team).get_experiment_by_name(EXPERIMENT)
+    assert experiment.tags["leanops.project"] == ours
+    capsys.readouterr()
+    for command in (["models"], ["runs", "list"], ["pipeline"]):
+        assert cli.main([*command, "--root", str(other)]) == 2
+        err = capsys.readouterr().err
+        assert "belongs to another project" in err
+        assert "mlflow.experiment in params.yaml" in err
+        assert err.count("\n") == 1
+    assert len(client(team).search_runs([experiment.experiment_id])) == 1  # nothing written
+    # With an experiment of its own, it works beside the first.
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", f"{EXPERIMENT}-other")
+    assert cli.main(["pipeline", "--root", str(other)]) == 0
+    assert cli.main(["models", "--root", str(other)]) == 0
+    assert re.search(r"(?m)^v1\s+candidate", capsys.readouterr().out)  # its own line, from v1
+
+
+def test_switching_to_the_server_says_the_embedded_registry_stays(
+    project: Path, mlflow_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["pipeline"]) == 0  # the embedded registry: v1
+    params = project / "params.yaml"
+    text = re.sub(r"(?m)^tracking_backend: .*$", "tracking_backend: mlflow", params.read_text())
+    params.write_text(text)
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    err = capsys.readouterr().err
+    assert "holds 1 version(s) of the embedded registry (production none)" in err
+    assert "runs export --mlflow" in err

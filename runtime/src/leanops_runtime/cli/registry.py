@@ -19,6 +19,7 @@ from .common import project_root, root_option, settings_of
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from ..registry import Registry
     from .common import Subparsers
@@ -37,6 +38,8 @@ def _models(args: argparse.Namespace) -> int:
     from ..metrics import split_baseline
 
     registry = open_registry(args)
+    if not isinstance(registry, LocalRegistry):
+        _left_behind(registry, settings_of(args).models_dir)
     if args.set_aside:
         return _set_aside(registry)
     if args.types:
@@ -77,6 +80,24 @@ def _models(args: argparse.Namespace) -> int:
             )
     registry.require_production_files()
     return 0
+
+
+def _left_behind(registry: Registry, models_dir: Path) -> None:
+    """Warn when the embedded registry of this dataset holds versions: a project switched to
+    the server starts an empty model line there, and nothing moves by itself."""
+    local = LocalRegistry(models_dir, registry.dataset, allowlist=registry.allowlist)
+    if not local.audit_path.is_file():
+        return
+    state = local.state()
+    if state.versions:
+        log.warning(
+            "%s holds %d version(s) of the embedded registry (production %s): they stay there, "
+            "the server's model line is its own; runs move with `runs export --mlflow URI`, "
+            "models by running the pipeline and promote on the server",
+            local.dir,
+            len(state.versions),
+            shown(state.production),
+        )
 
 
 def _set_aside(registry: Registry) -> int:

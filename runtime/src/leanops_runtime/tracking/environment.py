@@ -59,6 +59,21 @@ def git_state(root: Path | str = ".") -> tuple[str | None, bool | None]:
     return git_result(start_git(root))
 
 
+def first_commit(root: Path | str = ".") -> str | None:
+    """The first commit of the git history at ``root``: the same in every clone of a project,
+    different in any other project (the earliest root when histories were joined); None
+    without git or commits."""
+    import subprocess
+
+    args = ["git", "-C", str(root), "rev-list", "--max-parents=0", "HEAD"]
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=GIT_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    roots = done.stdout.decode("ascii", "replace").split()
+    return sorted(roots)[0] if done.returncode == 0 and roots else None
+
+
 def process_start(pid: int) -> str | None:
     """The kernel's start time of ``pid`` (Linux), to tell a live run from a reused pid."""
     try:

@@ -6,6 +6,11 @@ environment or ``.env``), handed to MLflow here and nowhere else. Without a URI 
 sqlite file in the project (``.leanops/mlflow.db``). MLflow's usage telemetry is off unless the
 environment already decides. mlflow is imported only when used: it takes seconds, and only team
 projects install it. A refused login or an unreachable server is a one-line ``TrackingError``.
+
+One project, one namespace: the experiment (and so the registered models named after it) is
+tagged with the project's first git commit, shared by every clone; a project whose first commit
+differs is refused before it reads or writes anything there (two projects rendered with the
+default package name would otherwise share runs, models and production).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ STATUS_FROM_MLFLOW = {value: key for key, value in STATUS_TO_MLFLOW.items()} | {
     "SCHEDULED": "running"
 }
 TAG_PREFIX = "leanops."
+PROJECT_TAG = f"{TAG_PREFIX}project"  # the experiment's project: its first git commit
 # MLflow's log_batch limits per request.
 MAX_PARAMS, MAX_METRICS = 100, 1000
 MAX_RESULTS = 50_000
@@ -69,6 +75,7 @@ class Connection:
     experiment: str
     username: str | None = None
     password: str | None = None
+    project: str | None = None  # the project's first git commit (None: not a git checkout)
 
     @classmethod
     def of(cls, settings: Settings | None, root: Path | str = ".") -> Connection:
@@ -80,7 +87,10 @@ class Connection:
         given = settings.mlflow
         uri = given.tracking_uri or f"sqlite:///{(Path(root) / DEFAULT_STORE).resolve()}"
         password = given.password.get_secret_value() if given.password else None
-        return cls(uri, given.experiment or package(), given.username, password)
+        from .environment import first_commit
+
+        project = first_commit(root)
+        return cls(uri, given.experiment or package(), given.username, password, project)
 
 
 def import_mlflow() -> None:
@@ -103,8 +113,9 @@ def client(connection: Connection) -> MlflowClient:
     connection and process: opening a sqlite store checks its schema, which takes a second.
     """
     if connection not in _clients:
-        guarded = _Guarded(_new_client(connection), connection)
-        _clients[connection] = cast("MlflowClient", guarded)
+        guarded = cast("MlflowClient", _Guarded(_new_client(connection), connection))
+        experiment_id(guarded, connection.experiment, project=connection.project)  # ours?
+        _clients[connection] = guarded
     return _clients[connection]
 
 
@@ -168,20 +179,34 @@ def _new_client(connection: Connection) -> MlflowClient:
     return MlflowClient(tracking_uri=connection.uri)
 
 
-def experiment_id(mlflow_client: MlflowClient, name: str) -> str:
-    """The id of experiment ``name``, created when missing (a race with a teammate is fine)."""
+def experiment_id(mlflow_client: MlflowClient, name: str, project: str | None = None) -> str:
+    """The id of experiment ``name``, created when missing (a race with a teammate is fine).
+
+    With ``project``: the experiment is that project's (tagged so when new or untagged), or a
+    one-line ``TrackingError`` when another project's first commit is on it.
+    """
     from mlflow.exceptions import MlflowException
 
     found = mlflow_client.get_experiment_by_name(name)
-    if found is not None:
-        return str(found.experiment_id)
-    try:
-        return str(mlflow_client.create_experiment(name))
-    except MlflowException:  # created meanwhile by someone else
-        again = mlflow_client.get_experiment_by_name(name)
-        if again is None:
-            raise
-        return str(again.experiment_id)
+    if found is None:
+        tags = {PROJECT_TAG: project} if project else None
+        try:
+            return str(mlflow_client.create_experiment(name, tags=tags))
+        except MlflowException:  # created meanwhile by someone else
+            found = mlflow_client.get_experiment_by_name(name)
+            if found is None:
+                raise
+    owner = found.tags.get(PROJECT_TAG)
+    if project and owner is None:
+        mlflow_client.set_experiment_tag(found.experiment_id, PROJECT_TAG, project)
+    elif project and owner != project:
+        raise TrackingError(
+            f"MLflow experiment {name!r} belongs to another project (first commit "
+            f"{str(owner)[:12]}, this project's {project[:12]}): both would share runs and models; "
+            "give this project its own: mlflow.experiment in params.yaml, or "
+            "MLFLOW_EXPERIMENT_NAME"
+        )
+    return str(found.experiment_id)
 
 
 def mlflow_params(params: Mapping[str, object]) -> dict[str, str]:
