@@ -241,3 +241,32 @@ def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
     (reason,) = [r for r in result.reasons if r.startswith("production v1 cannot be scored")]
     assert reason.startswith("production v1 cannot be scored on v2's held-out rows: ")
     assert "\n" not in reason
+
+
+def test_a_version_whose_run_died_is_refused_until_forced(
+    project: Path, registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pipeline killed between registering its version and finishing its run leaves that
+    version the candidate: promote refuses it, naming the run, which reads as crashed."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    tracking = lib("tracking")
+    run = tracking.start_run("pipeline", root=project, settings=settings)  # never ended
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with sqlite3.connect(settings.tracking_db) as db:  # the pipeline's process, killed
+        db.execute("UPDATE runs SET pid = ? WHERE id = ?", (int(gone.stdout), run.id))
+    version = register_model(registry, settings, fit(settings, "good"), run_id=run.id)["version"]
+    assert cli.main(["promote"]) == 1
+    err = capsys.readouterr().err
+    assert f"v{version} was registered by run {run.id[:12]}, which ended crashed" in err
+    assert registry.alias("production") is None
+    assert registry.audit()[-1]["action"] == "refuse"
+    assert cli.main(["promote", "--force", "--reason", "checked the model by hand"]) == 0
+    assert registry.alias("production") == version

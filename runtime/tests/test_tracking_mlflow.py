@@ -329,3 +329,25 @@ def test_switching_to_the_server_says_the_embedded_registry_stays(
     err = capsys.readouterr().err
     assert "holds 1 version(s) of the embedded registry (production none)" in err
     assert "runs export --mlflow" in err
+
+
+def test_a_run_whose_process_died_is_crashed_on_the_server_too(
+    project: Path, mlflow_uri: str
+) -> None:
+    import subprocess
+    import sys
+
+    run = tracking.start_run("pipeline", backend="mlflow", root=project)  # never ended
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    client(mlflow_uri).set_tag(run.id, "leanops.pid", gone.stdout.strip())  # killed
+    connection = mlflow_backend.Connection.of(config.load_settings(project), project)
+    store = mlflow_backend.MlflowRunStore(connection)
+    assert [found["status"] for found in store.list_runs()] == ["crashed"]
+    assert client(mlflow_uri).get_run(run.id).info.status == "KILLED"  # marked for every reader
+    alive = tracking.start_run("evaluate", backend="mlflow", root=project)  # this process
+    assert store.get_run(alive.id)["status"] == "running"

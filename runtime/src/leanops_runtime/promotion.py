@@ -8,7 +8,9 @@ reason; the audit log records it with the failed rules. A production model of an
 the candidate's cannot be scored like it (nor one that fails on the candidate's rows): a refusal
 the gate names, never a crash (``--force`` replaces it, e.g. after fixing a forgotten ``task``).
 A version production was rolled back from is refused the same way, naming the rollback: putting
-it back takes ``--force`` and a reason. A refusal is an audit record too (``refuse``).
+it back takes ``--force`` and a reason; so is a version whose run did not finish (a pipeline
+killed after it registered the version, or still running). A refusal is an audit record too
+(``refuse``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from .settings import PromotionSettings
 
 Scorer = Callable[["Model"], Mapping[str, float]]
+# A run's status (finished, failed, crashed, running) by its id; None when it cannot be found.
+RunStatus = Callable[[str], "str | None"]
 
 
 class PromotionError(UserError):
@@ -43,6 +47,19 @@ def incomparable(candidate: ModelVersion, production: ModelVersion) -> str:
     return ""
 
 
+def unfinished_run(entry: ModelVersion, run_status: RunStatus | None) -> str:
+    """Why the run that registered ``entry`` holds it back ('' when it finished or is unknown)."""
+    run_id = entry.get("run_id")
+    status = run_status(run_id) if run_status is not None and run_id else None
+    if status in (None, "finished"):
+        return ""
+    what = "is still running" if status == "running" else f"ended {status}"
+    return (
+        f"v{entry['version']} was registered by run {str(run_id)[:12]}, which {what}: its "
+        "pipeline did not finish; run it again, or promote --force --reason ..."
+    )
+
+
 def promote(
     registry: Registry,
     settings: PromotionSettings,
@@ -51,12 +68,14 @@ def promote(
     version: int | str | None = None,
     force: bool = False,
     reason: str | None = None,
+    run_status: RunStatus | None = None,
 ) -> tuple[GateResult, AuditRecord | None]:
     """Gate and (when it passes, or is forced) promote; returns the verdict and the audit record.
 
     ``settings`` is the ``promotion`` section; ``evaluate(model)`` scores a model (default: on
-    the held-out rows registered with the version being promoted). The audit record is None when
-    the candidate was refused (the registry records the refusal).
+    the held-out rows registered with the version being promoted); ``run_status`` tells whether
+    the run that registered it finished. The audit record is None when the candidate was refused
+    (the registry records the refusal).
     """
     from .lifecycle import held_out_evaluator
 
@@ -88,6 +107,9 @@ def promote(
     )
     if problem:
         result.reasons.append(problem)
+    unfinished = unfinished_run(entry, run_status)
+    if unfinished:
+        result.reasons.append(unfinished)
     rollback = state.rolled_back(number)
     if rollback is not None:
         why = f": {rollback['reason']}" if rollback.get("reason") else ""

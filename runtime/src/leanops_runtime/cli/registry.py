@@ -132,17 +132,27 @@ def _types(registry: Registry, ref: str) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from ..gate import comparison_table
     from ..promotion import PromotionError, promote
+    from ..tracking import TrackingError, run_store
 
     if args.force and not (args.reason and args.reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
     settings = settings_of(args)
     registry = open_registry(args)
+    runs = run_store(settings, project_root(args))
+
+    def run_status(run_id: str) -> str | None:
+        try:
+            return runs.get_run(run_id)["status"]
+        except TrackingError:  # not in this store (runs deleted, another backend): unknown
+            return None
+
     result, record = promote(
         registry,
         settings.promotion,
         version=args.version,
         force=args.force,
         reason=args.reason,
+        run_status=run_status,
     )
     print(comparison_table(result))
     if record is None:

@@ -83,6 +83,16 @@ def process_start(pid: int) -> str | None:
     return stat.rpartition(")")[2].split()[19]
 
 
+def died_here(host: str | None, pid: int | None, proc_start: str | None) -> bool:
+    """Whether a run started by process ``pid`` on ``host`` is gone: only this host can tell
+    (a pid reused by another process counts as gone when its start time differs)."""
+    if host != machine()[0] or not pid:
+        return False
+    if not pid_alive(pid):
+        return True
+    return proc_start is not None and process_start(pid) != proc_start
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists on this host."""
     try:

@@ -258,17 +258,11 @@ class LocalRunStore:
 def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> RunSummary:
     """A run row as a summary; a 'running' run whose process is gone on this host is crashed."""
     status = row["status"]
-    if status == "running" and row["host"] == env.machine()[0] and row["pid"]:
-        pid = int(row["pid"])
-        alive = env.pid_alive(pid)
-        if alive and row["proc_start"] is not None:
-            alive = env.process_start(pid) == row["proc_start"]
-        if not alive:
-            conn.execute(
-                "UPDATE runs SET status = 'crashed' WHERE id = ? AND status = 'running'",
-                (row["id"],),
-            )
-            status = "crashed"
+    if status == "running" and env.died_here(row["host"], row["pid"], row["proc_start"]):
+        conn.execute(
+            "UPDATE runs SET status = 'crashed' WHERE id = ? AND status = 'running'", (row["id"],)
+        )
+        status = "crashed"
     return {
         "id": row["id"],
         "name": row["name"],

@@ -9,6 +9,7 @@ copies the runs of the embedded store into any MLflow store.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Mapping
@@ -64,9 +65,12 @@ class MlflowRun(RunBlock):
         experiment = experiment_id(self.client, connection.experiment)
         commit, dirty = env.git_state(self.root)
         host, machine = env.machine()
+        pid = os.getpid()
         lineage = {
             "user": connection.username or env.user(),
             "host": host,
+            "pid": pid,  # with the host and start time: a run whose process died is crashed
+            "proc_start": env.process_start(pid),
             "git_commit": commit,
             "git_dirty": dirty,
             "python": sys.version.split()[0],
@@ -208,7 +212,19 @@ class MlflowRunStore:
             order_by=["attributes.start_time DESC"],
             max_results=limit or MAX_RESULTS,
         )
-        return [summary(run) for run in found]
+        return [self._settled(summary(run), run) for run in found]
+
+    def _settled(self, found: RunSummary, run: MlflowRunEntity) -> RunSummary:
+        """``found``, crashed (and marked KILLED on the server) when it is running but its
+        process died on this host."""
+        tags = run.data.tags
+        pid = tags.get(f"{TAG_PREFIX}pid", "")
+        if found["status"] == "running" and env.died_here(
+            found["host"], int(pid) if pid.isdigit() else None, tags.get(f"{TAG_PREFIX}proc_start")
+        ):
+            self.client.set_terminated(found["id"], STATUS_TO_MLFLOW["crashed"])
+            found["status"] = "crashed"
+        return found
 
     def get_run(self, run_id: str) -> RunDetails:
         from mlflow.exceptions import MlflowException
@@ -268,7 +284,7 @@ class MlflowRunStore:
                     }
                 )
         return {
-            **summary(run),
+            **self._settled(summary(run), run),
             "params": {key: _decoded(value) for key, value in run.data.params.items()},
             "tags": {
                 key: value
