@@ -351,3 +351,54 @@ def test_a_run_whose_process_died_is_crashed_on_the_server_too(
     assert client(mlflow_uri).get_run(run.id).info.status == "KILLED"  # marked for every reader
     alive = tracking.start_run("evaluate", backend="mlflow", root=project)  # this process
     assert store.get_run(alive.id)["status"] == "running"
+
+
+def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    name = f"{EXPERIMENT}-{settings.data.dataset}"
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0  # v1 production
+    assert cli.main(["pipeline"]) == 0  # v2 candidate
+    store = client(team)
+
+    def models() -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = cli.main(["models"])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    store.set_registered_model_alias(name, "production", "2")  # by hand, past the gate
+    code, out, err = models()
+    assert code == 0
+    assert re.search(r"(?m)^v1\s+production", out)  # the log decides
+    assert f"MLflow's production alias of {name} is v2, the audit log's v1" in err
+    ledger = registry_mod.open_registry(settings, project).ledger(create=False)
+    store.set_registered_model_alias(name, "production", "1")
+
+    store.delete_registered_model_tag(name, "leanops.ledger_run")
+    code, out, err = models()
+    assert (code, re.search(r"(?m)^v2\s+candidate", out) is not None) == (0, True)
+    assert f"its leanops.ledger_run tag was deleted; the audit log is read from run {ledger}" in err
+
+    experiment = store.get_experiment_by_name(f"{EXPERIMENT}.registry").experiment_id
+    forged = store.create_run(experiment).info.run_id  # a log of one record: v2 never existed
+    first = sorted(store.get_run(ledger).data.params.items())[0]
+    store.log_param(forged, *first)
+    store.set_registered_model_tag(name, "leanops.ledger_run", forged)
+    code, out, err = models()
+    assert re.search(r"(?m)^v2\s+candidate", out)  # still the log leanops made
+    assert f"tag points at run {forged}, not at the audit log (run {ledger})" in err
+
+    source = store.get_model_version(name, "1").source
+    store.create_model_version(name, source=source)  # v3, outside leanops
+    code, out, err = models()
+    assert f"v3 of {name} is on the server but not in the audit log" in err
+    assert "v3" not in out
+
+    store.set_tag(forged, "leanops.ledger_for", name)  # a second run claims to be the log
+    code, out, err = models()
+    assert code == 2
+    assert "2 runs claim to be its audit log" in err
+    assert err.count("\n") == 1

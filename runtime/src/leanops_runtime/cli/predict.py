@@ -25,7 +25,11 @@ def _predict(args: argparse.Namespace) -> int:
     output = output_path(
         args, args.output or root / predict.default_output(args.input), inputs=(args.input,)
     )
-    model, entry = open_registry(args).load_production()
+    registry = open_registry(args)
+    state = registry.state()
+    for line in registry.tampering(state):
+        log.warning("%s", line)
+    model, entry = registry.load("production", state)
     contract = load_contract(settings.data.dataset, root)
     result = predict.run(args.input, output, model=model, entry=entry, contract=contract, root=root)
     wrote_output(args, result.path)

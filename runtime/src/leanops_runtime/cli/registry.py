@@ -49,6 +49,8 @@ def _models(args: argparse.Namespace) -> int:
             print(json.dumps(record, sort_keys=True))
         return 0
     state = registry.state()
+    for line in registry.tampering(state):
+        log.warning("%s", line)
     if not state.versions:
         log.info("no models registered yet for dataset %s (run the pipeline)", registry.dataset)
         return 0

@@ -221,9 +221,13 @@ class Registry(ABC):
             )
         return data
 
-    def load(self, ref: int | str = "production") -> tuple[Model, ModelVersion]:
-        """A version's model, loaded after its SHA-256 and allowlist checks, and its record."""
-        entry = self.entry(self.resolve(ref))
+    def load(
+        self, ref: int | str = "production", state: State | None = None
+    ) -> tuple[Model, ModelVersion]:
+        """A version's model, loaded after its SHA-256 and allowlist checks, and its record
+        (``state``: the registry's, when the caller read it already)."""
+        state = state or self.state()
+        entry = self.entry(self.resolve(ref, state), state)
         data = self.read_file(entry, "model.skops")
         try:
             model = load_model(data, entry["sha256"], allowed_types_of(self), name="model.skops")
@@ -234,6 +238,12 @@ class Registry(ABC):
     def load_production(self) -> tuple[Model, ModelVersion]:
         """The production model and its record (verified as in ``load``)."""
         return self.load("production")
+
+    def tampering(self, state: State) -> list[str]:
+        """What the backend shows that the audit log does not say (an alias moved, a version
+        registered, the log itself replaced by hand), one line each; the log is what counts.
+        Local files have nothing beside the log."""
+        return []
 
     def reference(self, ref: int | str = "production") -> tuple[ReferenceStats, ModelVersion]:
         """A version's drift reference statistics (hash-checked) and its record."""

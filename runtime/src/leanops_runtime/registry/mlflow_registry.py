@@ -18,6 +18,12 @@ aliases. Nobody can edit or reorder a record: parameters cannot be changed, even
 
 Who made a change is the user the server authenticated (MLflow's basic-auth app), else the
 configured user name, else the login name; with the host.
+
+What a teammate changes on the server with MLflow's own tools is not a change of the registry:
+an alias moved by hand, a version registered outside leanops, the model's ``leanops.ledger_run``
+tag deleted or pointed at another run are each reported (``tampering``) by ``models``,
+``predict`` and the report, and the log keeps deciding. A deleted tag is found again from the
+ledger run's own ``leanops.ledger_for`` tag; two runs claiming to be the ledger is an error.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import first_line
-from ..tracking.mlflow_client import Connection, client, experiment_id
+from ..tracking.mlflow_client import Connection, client, experiment_id, quoted
 from .base import Candidate, Registry, register_record
 from .local import identity
 from .records import (
@@ -41,6 +47,7 @@ from .records import (
     RegistryError,
     State,
     check_record,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -118,25 +125,91 @@ class MlflowRegistry(Registry):
                 if exists.error_code != "RESOURCE_ALREADY_EXISTS":
                     raise
             model = self.client.get_registered_model(self.model_name)
+        ledgers = self._ledger_runs()
         deadline = time.monotonic() + (0 if created else LEDGER_WAIT_S)
-        while LEDGER_TAG not in model.tags and create and time.monotonic() < deadline:
+        while not ledgers and LEDGER_TAG not in model.tags and create:
+            if time.monotonic() >= deadline:
+                break
             time.sleep(0.2)  # the teammate who created the model is making its ledger
             model = self.client.get_registered_model(self.model_name)
-        if LEDGER_TAG not in model.tags:
-            if not create:
-                return None
-            experiment = experiment_id(self.client, f"{self.connection.experiment}.registry")
-            run = self.client.create_run(
-                experiment,
-                run_name=f"{self.model_name} audit log",
-                tags={"leanops.ledger_for": self.model_name},
-            )
-            # FINISHED, not running forever: a finished run still takes new parameters.
-            self.client.set_terminated(run.info.run_id)
-            self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, run.info.run_id)
-            model = self.client.get_registered_model(self.model_name)
-        self._ledger = str(model.tags[LEDGER_TAG])
+            ledgers = self._ledger_runs()
+        if len(ledgers) > 1:
+            raise RegistryError(self._ledgers_claimed(ledgers))
+        if ledgers or LEDGER_TAG in model.tags:  # the run made as the log, whatever the tag says
+            self._ledger = ledgers[0] if ledgers else str(model.tags[LEDGER_TAG])
+            return self._ledger
+        if not create:
+            return None
+        experiment = experiment_id(self.client, f"{self.connection.experiment}.registry")
+        run = self.client.create_run(
+            experiment,
+            run_name=f"{self.model_name} audit log",
+            tags={"leanops.ledger_for": self.model_name},
+        )
+        # FINISHED, not running forever: a finished run still takes new parameters.
+        self.client.set_terminated(run.info.run_id)
+        self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, run.info.run_id)
+        self._ledger = str(run.info.run_id)
         return self._ledger
+
+    def _ledger_runs(self) -> list[str]:
+        """The runs of the registry experiment made as this model's ledger, oldest first."""
+        found = self.client.get_experiment_by_name(f"{self.connection.experiment}.registry")
+        if found is None:
+            return []
+        runs = self.client.search_runs(
+            [found.experiment_id],
+            filter_string=f"tags.`leanops.ledger_for` = {quoted(self.model_name)}",
+            order_by=["attributes.start_time ASC"],
+        )
+        return [str(run.info.run_id) for run in runs]
+
+    def _ledgers_claimed(self, runs: list[str]) -> str:
+        return (
+            f"{self.describe()}: {len(runs)} runs claim to be its audit log ({', '.join(runs)}): "
+            "one was made by hand, nothing is trusted; the server's admin deletes the one that "
+            "is not the first"
+        )
+
+    def tampering(self, state: State) -> list[str]:
+        from mlflow.exceptions import MlflowException
+
+        found: list[str] = []
+        try:
+            model = self.client.get_registered_model(self.model_name)
+        except MlflowException:
+            return found
+        ledgers = self._ledger_runs()
+        if len(ledgers) > 1:
+            found.append(self._ledgers_claimed(ledgers))
+        elif LEDGER_TAG not in model.tags and ledgers:
+            found.append(
+                f"{self.describe()}: its {LEDGER_TAG} tag was deleted; the audit log is read "
+                f"from run {ledgers[0]}, which says it is the log"
+            )
+        elif ledgers and model.tags[LEDGER_TAG] != ledgers[0]:
+            found.append(
+                f"{self.describe()}: its {LEDGER_TAG} tag points at run "
+                f"{model.tags.get(LEDGER_TAG)}, not at the audit log (run {ledgers[0]}): "
+                "changed by hand; the server's admin sets it back"
+            )
+        aliases = {alias: _number(model.aliases.get(alias)) for alias in ALIASES}
+        for alias in ALIASES:
+            if aliases[alias] != state.alias(alias):
+                found.append(
+                    f"MLflow's {alias} alias of {self.model_name} is {shown(aliases[alias])}, the "
+                    f"audit log's {shown(state.alias(alias))}: moved outside leanops; leanops "
+                    f"serves {shown(state.alias(alias))} and puts the alias back at the next "
+                    "change; to change it, promote or rollback"
+                )
+        listed = set(state.versions)
+        for version in self.client.search_model_versions(f"name = {quoted(self.model_name)}"):
+            if int(version.version) not in listed:
+                found.append(
+                    f"v{version.version} of {self.model_name} is on the server but not in the "
+                    "audit log (registered outside leanops, or not finished): never served"
+                )
+        return found
 
     def records(self) -> list[AuditRecord]:
         ledger = self.ledger(create=False)

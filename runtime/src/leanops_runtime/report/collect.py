@@ -225,6 +225,7 @@ def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         snapshot.notes.append(f"model registry unreadable: {error}")
         _server_error(snapshot, error)
         return
+    snapshot.notes.extend(registry.tampering(state))
     snapshot.versions = len(state.versions)
     snapshot.candidate = state.candidate
     snapshot.audit = [dict(record) for record in state.records[-AUDIT_SHOWN:]][::-1]

@@ -39,6 +39,7 @@ from .mlflow_client import (
     experiment_id,
     log_batches,
     mlflow_params,
+    quoted,
 )
 
 if TYPE_CHECKING:
@@ -165,11 +166,6 @@ class MlflowRun(RunBlock):
 # -------------------------------------------------------------------------------------- reading
 
 
-def _quoted(text: str) -> str:
-    """A string literal for MLflow's search filter."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 class MlflowRunStore:
     """The runs of the project's experiment on an MLflow store or server."""
 
@@ -199,12 +195,12 @@ class MlflowRunStore:
             return []
         clauses = []
         if name:
-            clauses.append(f"attributes.run_name = {_quoted(name)}")
+            clauses.append(f"attributes.run_name = {quoted(name)}")
         if status:
-            clauses.append(f"attributes.status = {_quoted(STATUS_TO_MLFLOW[status])}")
+            clauses.append(f"attributes.status = {quoted(STATUS_TO_MLFLOW[status])}")
         if tag:
             key, has_value, value = tag.partition("=")
-            test = f"= {_quoted(value)}" if has_value else "LIKE '%'"
+            test = f"= {quoted(value)}" if has_value else "LIKE '%'"
             clauses.append(f"tags.`{key.replace('`', '')}` {test}")
         found = self.client.search_runs(
             [experiment],

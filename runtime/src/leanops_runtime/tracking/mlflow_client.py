@@ -215,6 +215,11 @@ def mlflow_params(params: Mapping[str, object]) -> dict[str, str]:
     return {str(k): v if isinstance(v, str) else to_json(plain(v)) for k, v in params.items()}
 
 
+def quoted(text: str) -> str:
+    """A string literal for MLflow's search filters."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def log_batches(
     mlflow_client: MlflowClient,
     run_id: str,
