@@ -22,6 +22,7 @@ TEAMS = (
     "params.yaml",
     "contracts/*",
     "trusted-types.txt",
+    "allowed_signers",
     "README.md",
     "docs/*",
     "docs/*/*",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -50,6 +51,24 @@ for args in json.loads(sys.argv[1]):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(args)
     print(json.dumps({"args": args, "code": code, "out": out.getvalue(), "err": err.getvalue()}))
+"""
+
+# A teammate with write access to the server, not using leanops: the next record of the log, in
+# alice's name, promoting the version production is not, unsigned; prints its number.
+FORGE = """
+import socket
+from leanops_runtime.registry import open_registry
+from leanops_runtime.registry.records import stamp
+from leanops_runtime.settings import load_settings
+
+registry = open_registry(load_settings("."), ".")
+state = registry.state()
+other = max(v for v in state.versions if v != state.production)
+record = {"action": "promote", "alias": "production", "from": state.production, "to": other,
+          "reason": "looks fine", "forced": False}
+record = stamp(record, state, time="2026-12-03T10:00:00+00:00", who=f"alice@{socket.gethostname()}")
+registry.append(record)
+print(record["seq"])
 """
 
 # One side of a promotion race: read production, wait at the barrier, then compare-and-set.
@@ -115,8 +134,27 @@ def request(url: str, data: dict[str, str] | None = None, auth: str | None = Non
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One generated team project (tracking_backend: mlflow), committed, to clone."""
-    return render_template(tmp_path_factory.mktemp("team") / "project", tracking_backend="mlflow")
+    """One generated team project (tracking_backend: mlflow), committed, to clone; alice's and
+    bob's keys listed in its allowed_signers, as the README has each teammate do."""
+    project = render_template(
+        tmp_path_factory.mktemp("team") / "project", tracking_backend="mlflow"
+    )
+    keys = project.parent / "keys"
+    keys.mkdir()
+    lines = []
+    for name in USERS:
+        key = keys / name
+        made = run_in(
+            keys, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)
+        )
+        assert made.returncode == 0, made.stderr
+        lines.append(f"{name}@* {' '.join(key.with_suffix('.pub').read_text().split()[:2])}\n")
+    with (project / "allowed_signers").open("a", encoding="utf-8") as signers:
+        signers.writelines(lines)
+    for step in (["add", "allowed_signers"], ["commit", "-qm", "Our keys"]):
+        done = run_in(project, "git", *step)
+        assert done.returncode == 0, done.stderr
+    return project
 
 
 def readme_server_command(project: Path, port: int) -> tuple[dict[str, str], list[str]]:
@@ -194,19 +232,19 @@ def teammate(project: Path, server: Server, name: str, password: str | None = No
     if not clone.exists():
         result = run_in(project.parent, "git", "clone", "-q", str(project), str(clone))
         assert result.returncode == 0, result.stderr
+    key = project.parent / "keys" / name
     (clone / ".env").write_text(
         f"MLFLOW_TRACKING_URI={server.url}\n"
         f"MLFLOW_TRACKING_USERNAME={name}\n"
         f"MLFLOW_TRACKING_PASSWORD={password or USERS.get(name, 'x')}\n"
+        + (f"ML_PROJECT_SIGNING_KEY={key}\n" if key.is_file() else "")
     )
     return clone
 
 
 def cli(clone: Path, *commands: list[str]) -> list[Result]:
     """Run CLI commands in ``clone``, in one interpreter; their exit codes and output."""
-    env = {"PYTHONPATH": "src"}
-    env.update({key: "" for key in os.environ if key.startswith("MLFLOW_")})
-    result = run_in(clone, sys.executable, "-c", DRIVER, json.dumps(commands), env=env)
+    result = run_in(clone, sys.executable, "-c", DRIVER, json.dumps(commands), env=teammate_env())
     assert result.returncode == 0, result.stdout + result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == len(commands), result.stdout + result.stderr
@@ -298,6 +336,16 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
         ("rollback", "bob"),
     ], "the audit records the authenticated user of each change"
     assert records[-1]["reason"] == "bob rolls back"
+    assert all("sig" in record for record in records), "every change is signed by its writer"
+
+    # bob writes a promotion of v2 to the server's log in alice's name, past the gate and
+    # leanops: his credentials let him write there, but no key of alice's signed it.
+    forged = run_in(bob, sys.executable, "-c", FORGE, env=teammate_env())
+    assert forged.returncode == 0, forged.stderr
+    models, predict = cli(bob, ["models"], ["predict", "batch.csv"])
+    assert re.search(r"(?m)^v1\s+production", ok(models)), "the forged promotion changed nothing"
+    assert f"record {forged.stdout.strip()} is not applied: it is not signed" in models.err
+    assert "is not applied" in ok(predict)
 
 
 def an_unknown_host_name_is_named_as_such(project: Path, server: Server) -> None:
@@ -319,6 +367,12 @@ def wrong_credentials_are_one_line(project: Path, server: Server) -> None:
     assert models.err.count("\n") == 1
 
 
+def teammate_env() -> dict[str, str]:
+    """How ``cli`` runs a clone's code: its own .env decides, not this process's MLflow
+    variables."""
+    return {"PYTHONPATH": "src", **{key: "" for key in os.environ if key.startswith("MLFLOW_")}}
+
+
 def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Server) -> None:
     alice = teammate(project, server, "alice")
     bob = teammate(project, server, "bob")
@@ -327,8 +381,7 @@ def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Serv
     barrier = project.parent / "barrier"
     barrier.mkdir()
     rounds = 5
-    env = {"PYTHONPATH": "src", **{k: "" for k in os.environ if k.startswith("MLFLOW_")}}
-    full_env = {**os.environ, **env, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    full_env = {**os.environ, **teammate_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     racers = {
         name: subprocess.Popen(
             [sys.executable, "-c", RACE, str(barrier), name, str(rounds)],
@@ -391,6 +444,8 @@ def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Serv
         )
     else:  # production was v1 already after the race: both are told so
         assert codes == [2, 2], results
-    changes = [r for r in records if r["alias"] == "production"]
+    # The moves of production: not refusals, nor bob's unsigned record, which moved nothing.
+    moves = ("promote", "force-promote", "rollback")
+    changes = [r for r in records if r["action"] in moves and "sig" in r]
     for before, after in itertools.pairwise(changes):
         assert after["from"] == before["to"], "one unbroken chain of production changes"

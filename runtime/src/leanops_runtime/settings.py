@@ -240,6 +240,9 @@ class Settings(BaseSettings):
     tracking_db: Path = Path(".leanops/tracking.db")
     # The local registry: one folder per dataset (audit.jsonl, v<N>/); see the registry package.
     models_dir: Path = Path("models")
+    # Your SSH private key, which signs your changes to the registry once allowed_signers lists
+    # keys: each teammate's own, so set in .env or the environment (<PREFIX>_SIGNING_KEY).
+    signing_key: Path | None = None
 
     @classmethod
     def settings_customise_sources(

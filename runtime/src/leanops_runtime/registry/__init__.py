@@ -29,6 +29,7 @@ from .records import (
     State,
     parse_version,
 )
+from .signing import SIGNERS_FILE
 from .trust import TRUSTED_TYPES_FILE, allowlist_path
 
 if TYPE_CHECKING:
@@ -57,8 +58,13 @@ def open_registry(
     """The registry of ``dataset`` (default: the settings' dataset) for the project at ``root``."""
     allowlist = allowlist_path(root)
     line = dataset or settings.data.dataset
+    registry: Registry
     if settings.tracking_backend == "mlflow":
         from .mlflow_registry import MlflowRegistry
 
-        return MlflowRegistry(settings, line, allowlist=allowlist, root=root)
-    return LocalRegistry(settings.models_dir, line, allowlist=allowlist)
+        registry = MlflowRegistry(settings, line, allowlist=allowlist, root=root)
+    else:
+        registry = LocalRegistry(settings.models_dir, line, allowlist=allowlist)
+    registry.signers = Path(root) / SIGNERS_FILE
+    registry.key = settings.signing_key
+    return registry

@@ -29,11 +29,13 @@ from .records import (
     RegistryError,
     State,
     fold,
+    followed,
     parse_version,
     recorded_sha256,
     shown,
     stamp,
 )
+from .signing import Verifier, listed_keys, sign, signing_key
 from .trust import missing_types
 
 if TYPE_CHECKING:
@@ -172,9 +174,28 @@ class Registry(ABC):
 
     # -- reading
 
+    # The project's allowed_signers (signing.py); None: records are not signed or verified.
+    signers: Path | None = None
+    # The writer's private key (the ``signing_key`` setting); None: git's user.signingkey.
+    key: Path | None = None
+
+    def signing(self) -> bool:
+        """Whether records are signed and verified: the project's allowed_signers lists a key."""
+        return self.signers is not None and listed_keys(self.signers) > 0
+
+    def sealed(self, record: AuditRecord, state: State, who: str) -> AuditRecord:
+        """``record`` made the next of ``state``'s log (``stamp``), signed when the project
+        lists keys; a missing key fails here, before anything is written."""
+        key = signing_key(self.key) if self.signing() else None
+        record = stamp(record, state, time=now(), who=who)
+        if key is not None:
+            record["sig"] = sign(record, key)
+        return record
+
     def state(self) -> State:
         """The current state, derived from the audit log."""
-        return fold(self.records(), f"{self.describe()} audit log")
+        verify = Verifier(self.signers) if self.signers is not None and self.signing() else None
+        return fold(self.records(), f"{self.describe()} audit log", verify)
 
     def versions(self) -> list[ModelVersion]:
         """Every registered version, oldest first."""
@@ -240,10 +261,10 @@ class Registry(ABC):
         return self.load("production")
 
     def tampering(self, state: State) -> list[str]:
-        """What the backend shows that the audit log does not say (an alias moved, a version
-        registered, the log itself replaced by hand), one line each; the log is what counts.
-        Local files have nothing beside the log."""
-        return []
+        """What the log holds that does not count (a forged or unsigned record), and what the
+        backend shows that the log does not say (an alias moved, a version registered, the log
+        replaced by hand), one line each: the log's signed records are what counts."""
+        return list(state.rejected)
 
     def reference(self, ref: int | str = "production") -> tuple[ReferenceStats, ModelVersion]:
         """A version's drift reference statistics (hash-checked) and its record."""
@@ -284,12 +305,12 @@ class Registry(ABC):
             with self.changing():
                 state = self.state()
                 self.mirror(state)  # repairs what a crash after an earlier commit left behind
-                record = stamp(build(state), state, time=now(), who=self.who())
+                record = self.sealed(build(state), state, self.who())
                 try:
                     self.append(record)
                 except ConflictError:
                     continue
-                self.mirror(fold([*state.records, record]), known=state)
+                self.mirror(followed(state, record), known=state)
                 return record
         raise RegistryError(f"{self.describe()} is busy with other changes: try again")
 

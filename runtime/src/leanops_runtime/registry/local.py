@@ -38,8 +38,8 @@ from .records import (
     ModelVersion,
     RegistryError,
     check_record,
-    stamp,
 )
+from .signing import signing_key
 
 AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = ".lock"
@@ -315,9 +315,10 @@ class LocalRegistry(Registry):
             ) from error
 
     def register(self, candidate: Candidate, *, reason: str = "trained") -> ModelVersion:
-        from .base import now
 
         saved, files = candidate.files()  # serialised before the lock: others need not wait
+        if self.signing():
+            signing_key(self.key)  # no key: refused before a folder is made
         with self.changing():
             state = self.state()
             # Past every folder too: an unregistered one is kept, never reused or deleted.
@@ -329,5 +330,5 @@ class LocalRegistry(Registry):
             fsync_dir(self.dir)
             entry = candidate.entry(number, saved, files, self.who())
             record = register_record(state, entry, reason)
-            self.append(stamp(record, state, time=now(), who=entry["created_by"]))
+            self.append(self.sealed(record, state, entry["created_by"]))
         return entry

@@ -49,6 +49,7 @@ from .records import (
     check_record,
     shown,
 )
+from .signing import SIGNERS_FILE
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -174,7 +175,13 @@ class MlflowRegistry(Registry):
     def tampering(self, state: State) -> list[str]:
         from mlflow.exceptions import MlflowException
 
-        found: list[str] = []
+        found = super().tampering(state)
+        if not self.signing():
+            found.append(
+                f"{SIGNERS_FILE} lists no key: anyone who can write to the server can add a "
+                "record in anyone's name (a promotion past the gate); list the team's keys there "
+                "(README, Working as a team)"
+            )
         try:
             model = self.client.get_registered_model(self.model_name)
         except MlflowException:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict, cast
 
@@ -103,6 +103,7 @@ AuditRecord = TypedDict(
         "production_metrics": "dict[str, float] | None",
         "gate_failures": "list[str]",
         "prev": "str | None",  # SHA-256 of the record before (chain_hash); None for the first
+        "sig": str,  # the author's SSH signature (signing.py), when the project lists keys
     },
     total=False,
 )
@@ -126,6 +127,7 @@ RECORD_FIELDS: dict[str, tuple[type, ...]] = {
     "production_metrics": (dict, type(None)),
     "gate_failures": (list,),
     "prev": _OPTIONAL_TEXT,
+    "sig": _TEXT,
 }
 REQUIRED_FIELDS = ("seq", "time", "who", "action", "alias", "from", "to")
 ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
@@ -205,7 +207,14 @@ class State:
     candidate: int | None = None
     production: int | None = None
     stack: list[int] = field(default_factory=list)  # earlier production versions, latest last
-    records: list[AuditRecord] = field(default_factory=list)
+    records: list[AuditRecord] = field(default_factory=list)  # every record, applied or not
+    rejected: list[str] = field(default_factory=list)  # why records were not applied
+    not_applied: set[int] = field(default_factory=set)  # their seq numbers
+
+    @property
+    def applied(self) -> list[AuditRecord]:
+        """The records the state follows from: all but the rejected ones."""
+        return [record for record in self.records if record["seq"] not in self.not_applied]
 
     def alias(self, name: str) -> int | None:
         """The version ``name`` points at (None when unset)."""
@@ -215,7 +224,7 @@ class State:
 
     def last_change(self, alias: str) -> AuditRecord | None:
         """The latest record that moved ``alias`` (a refusal moves nothing)."""
-        for record in reversed(self.records):
+        for record in reversed(self.applied):
             if record["alias"] == alias and record["action"] != "refuse":
                 return record
         return None
@@ -223,7 +232,7 @@ class State:
     def rolled_back(self, version: int) -> AuditRecord | None:
         """The rollback that took production away from ``version``, unless it was production
         again since (then None)."""
-        for record in reversed(self.records):
+        for record in reversed(self.applied):
             if record["alias"] != "production" or record["action"] == "refuse":
                 continue
             if record["action"] == "rollback" and record["from"] == version:
@@ -248,8 +257,15 @@ def chain_hash(record: AuditRecord) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def fold(records: Sequence[AuditRecord], where: str = "audit log") -> State:
+def fold(
+    records: Sequence[AuditRecord],
+    where: str = "audit log",
+    verify: Callable[[AuditRecord], str] | None = None,
+) -> State:
     """The state ``records`` add up to; a one-line error naming the first record that cannot be.
+
+    ``verify`` says why a record does not count ('' when it does): such a record keeps its place
+    in the log (numbers and hashes run on) but changes nothing, and is listed in ``rejected``.
 
     Each record written since 0.4.0 carries the hash of the one before (``prev``): a record
     changed by hand (its metrics, who, reason) is refused at the record after it. Records of
@@ -267,10 +283,26 @@ def fold(records: Sequence[AuditRecord], where: str = "audit log") -> State:
                 f"{place}: the record before it was changed after it was written (its hash no "
                 "longer matches): nothing was changed; restore the log from a backup or git"
             )
-        apply(state, record, place)
+        problem = verify(record) if verify is not None else ""
+        if problem:
+            state.rejected.append(f"{place} is not applied: {problem}")
+            state.not_applied.add(index)
+        else:
+            apply(state, record, place)
         state.seq = index
         state.records.append(record)
     return state
+
+
+def followed(state: State, record: AuditRecord) -> State:
+    """A new state: ``state`` after ``record``, the next of its log (already checked)."""
+    import copy
+
+    after = copy.deepcopy(state)
+    apply(after, record, f"record {record['seq']}")
+    after.seq = record["seq"]
+    after.records.append(record)
+    return after
 
 
 def apply(state: State, record: AuditRecord, place: str) -> None:

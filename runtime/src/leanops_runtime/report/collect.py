@@ -160,7 +160,7 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
     moved = next(
         (
             record
-            for record in reversed(state.records)
+            for record in reversed(state.applied)
             if record["alias"] == "production"
             and record["to"] == version
             and record["action"] != "refuse"

@@ -1,0 +1,121 @@
+"""Signed audit records: once allowed_signers lists the team's keys, a record counts only when
+a key listed for its author signed it; a forged or unsigned one changes nothing and is reported."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _models import fit, open_line
+from _models import register as register_model
+from _package import NAME, lib
+
+cli = lib("cli")
+config = lib("settings")
+records = lib("registry.records")
+signing = lib("registry.signing")
+
+
+def keypair(folder: Path, name: str) -> Path:
+    """A new ed25519 key without a passphrase; its private key file."""
+    key = folder / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    return key
+
+
+def public(key: Path) -> str:
+    return " ".join(key.with_suffix(".pub").read_text().split()[:2])
+
+
+@pytest.fixture
+def keys(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """alice (this process's writer) and bob; allowed_signers lists both, each for their name."""
+    alice, bob = keypair(tmp_path, "alice"), keypair(tmp_path, "bob")
+    who = open_line(project).who()
+    (project / "allowed_signers").write_text(
+        f"# the team's keys\n{who} {public(alice)}\nbob@* {public(bob)}\n"
+    )
+    monkeypatch.setenv(f"{NAME.upper()}_SIGNING_KEY", str(alice))
+    return {"alice": alice, "bob": bob}
+
+
+def promoted(project: Path) -> Any:
+    registry = open_line(project)
+    settings = config.load_settings(project)
+    register_model(registry, settings, fit(settings, "good"))
+    assert cli.main(["promote"]) == 0
+    register_model(registry, settings, fit(settings, "weak"))
+    return registry
+
+
+def forge(registry: Any, key: Path | None, **change: Any) -> None:
+    """Append a record as a teammate with write access but no leanops would: the next number,
+    the right hash of the record before, signed with ``key`` (None: unsigned)."""
+    state = registry.state()
+    record = {"alias": "production", "reason": None, "forced": False, **change}
+    record = records.stamp(record, state, time="2026-12-03T10:00:00+00:00", who=change["who"])
+    if key is not None:
+        record["sig"] = signing.sign(record, key)
+    registry.append(record)
+
+
+def test_each_change_is_signed_and_verified(
+    project: Path, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = promoted(project)
+    audit = registry.audit()
+    assert [r["action"] for r in audit] == ["register", "promote", "register"]
+    assert all(r["sig"].startswith("-----BEGIN SSH SIGNATURE-----") for r in audit)
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    assert "not applied" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("signer", ["bob", None])
+def test_a_forged_promotion_in_a_teammates_name_changes_nothing(
+    project: Path, keys: dict[str, Path], signer: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = promoted(project)
+    who = registry.who()  # alice's name, with bob's key or none
+    forge(
+        registry, keys[signer] if signer else None, action="promote", who=who, to=2, **{"from": 1}
+    )
+    assert registry.alias("production") == 1
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    err = capsys.readouterr().err
+    why = "its signature is not by a key allowed_signers lists" if signer else "it is not signed"
+    assert f"record 4 is not applied: {why}" in err
+    # The log runs on: the next change follows the forged record, and counts.
+    assert cli.main(["rollback"]) == 2  # nothing to roll back to: v2 never was production
+    assert cli.main(["promote", "--force", "--reason", "after review"]) == 0
+    assert registry.alias("production") == 2
+    assert registry.audit()[-1]["seq"] == 5
+
+
+def test_signing_without_a_key_is_one_line_and_writes_nothing(
+    project: Path,
+    keys: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    registry = promoted(project)
+    monkeypatch.setenv(f"{NAME.upper()}_SIGNING_KEY", str(project / "no-such-key"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(project / "no-gitconfig"))
+    before = len(registry.audit())
+    capsys.readouterr()
+    assert cli.main(["promote", "--force", "--reason", "x"]) == 2
+    err = capsys.readouterr().err
+    assert f"set {NAME.upper()}_SIGNING_KEY in .env" in err
+    assert err.count("\n") == 1
+    assert len(registry.audit()) == before
+
+
+def test_without_listed_keys_records_are_not_signed(project: Path) -> None:
+    (project / "allowed_signers").write_text("# no key yet\n")
+    registry = promoted(project)
+    assert all("sig" not in record for record in registry.audit())
