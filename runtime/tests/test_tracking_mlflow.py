@@ -140,6 +140,9 @@ def test_runs_commands_and_the_registry_work_on_mlflow(
     settings = config.load_settings(project)
     dataset = settings.data.dataset
     assert cli.main(["pipeline"]) == 0
+    err = capsys.readouterr().err
+    assert "uploaded the model's files (model.skops" in err
+    assert "uploaded reports/metrics.json" in err  # each upload is said
     assert cli.main(["pipeline"]) == 0
     capsys.readouterr()
     assert cli.main(["runs", "list", "--name", "pipeline"]) == 0
@@ -163,6 +166,10 @@ def test_runs_commands_and_the_registry_work_on_mlflow(
     entry = registry.entry(2)
     run = client(team).get_run(entry["run_id"])
     assert run.data.tags["model_sha256"] == entry["sha256"], "the run names the registry's hash"
+    assert run.info.run_name == f"pipeline {dataset}"  # what ran on what, in MLflow's UI
+    uploaded = {a.path for a in client(team).list_artifacts(entry["run_id"])}
+    assert "data" not in uploaded, "the training table is recorded by its hash, not uploaded"
+    assert {"reports", "leanops-model"} <= uploaded
     assert cli.main(["promote", "--version", "1"]) == 0
     assert cli.main(["promote", "--force", "--reason", "second"]) == 0
     mlflow_client = client(team)
@@ -402,3 +409,16 @@ def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
     assert code == 2
     assert "2 runs claim to be its audit log" in err
     assert err.count("\n") == 1
+
+
+def test_the_training_table_is_uploaded_when_the_settings_say_so(
+    project: Path, team: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_MLFLOW__UPLOAD_DATA", "true")
+    assert cli.main(["pipeline"]) == 0
+    dataset = config.load_settings(project).data.dataset
+    assert f"uploaded data/processed/{dataset}.parquet" in capsys.readouterr().err
+    (run,) = client(team).search_runs(
+        [client(team).get_experiment_by_name(EXPERIMENT).experiment_id]
+    )
+    assert "data" in {a.path for a in client(team).list_artifacts(run.info.run_id)}

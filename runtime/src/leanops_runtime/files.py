@@ -229,3 +229,13 @@ def remember_output(root: Path | str, path: Path | str) -> None:
     outputs[str(target)] = sha256_of(target)
     data = json.dumps(outputs, indent=1, sort_keys=True) + "\n"
     write_atomic(base / OUTPUTS_FILE, data.encode("utf-8"))
+
+
+def size_text(size: int) -> str:
+    """A file size for people: ``830 B``, ``12.4 KB``, ``3.1 MB``."""
+    amount, unit = float(size), "B"
+    for bigger in ("KB", "MB", "GB"):
+        if amount < 1024:
+            break
+        amount, unit = amount / 1024, bigger
+    return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"

@@ -6,10 +6,11 @@ the one train uses; nothing is read back from the registry to be scored again.
 Each stage returns what it produced; the run records the parameters, the dataset's fingerprint
 and contract version, the fitted feature steps, the metrics, the files written and the model
 version with its SHA-256 (the same hash as in the registry and its audit log), so any result
-can be traced back to its data, code and environment. A contract violation in ingest raises
-before train runs: no model is trained or registered, and the run is recorded as failed. The
-processed file is replaced only once a model trained on the new data: a table train refuses
-(one class, a target that is no class) leaves the previous one in place.
+can be traced back to its data, code and environment. On an MLflow server the processed table
+is recorded by its hash, not uploaded, unless ``mlflow.upload_data`` says so. A contract
+violation in ingest raises before train runs: no model is trained or registered, and the run is
+recorded as failed. The processed file is replaced only once a model trained on the new data: a
+table train refuses (one class, a target that is no class) leaves the previous one in place.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def run_pipeline(settings: Settings, root: Path | str = ".") -> PipelineResult:
         metrics = trained.metadata["metrics"]  # scored on the held-out rows it registered
         metrics_path = write_metrics(root, trained.version, metrics)
         tracked.log_metrics(metrics)
-        tracked.log_artifact(ingested.output)
+        tracked.log_artifact(ingested.output, upload=settings.mlflow.upload_data)
         tracked.log_artifact(metrics_path)
         if trained.model_file is not None:  # on a server the files are the run's already
             tracked.log_artifact(trained.model_file)

@@ -206,12 +206,15 @@ class AlertSettings(Section):
 
 
 class MlflowSettings(Section):
-    """How to reach the team's MLflow server (only used with ``tracking_backend: mlflow``)."""
+    """How to reach the team's MLflow server (only used with ``tracking_backend: mlflow``), and
+    what a pipeline uploads there: always the model's files and the metrics; the processed
+    training table only with ``upload_data`` (its fingerprint is recorded either way)."""
 
     tracking_uri: str | None = None
     experiment: str | None = None
     username: str | None = None
     password: SecretStr | None = None
+    upload_data: bool = False
 
 
 class Settings(BaseSettings):

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import first_line
+from ..files import size_text
 from ..tracking.mlflow_client import Connection, client, experiment_id, quoted
 from .base import Candidate, Registry, register_record
 from .local import identity
@@ -53,6 +55,8 @@ from .signing import SIGNERS_FILE
 
 if TYPE_CHECKING:
     from ..settings import Settings
+
+log = logging.getLogger(__name__)
 
 ARTIFACT_FOLDER = "leanops-model"
 LEDGER_TAG = "leanops.ledger_run"
@@ -294,6 +298,8 @@ class MlflowRegistry(Registry):
             for name, data in files.items():
                 (Path(scratch) / name).write_bytes(data)
             self.client.log_artifacts(run_id, scratch, ARTIFACT_FOLDER)
+        sizes = ", ".join(f"{name} {size_text(len(data))}" for name, data in files.items())
+        log.info("uploaded the model's files (%s) to run %s", sizes, run_id)
         self.ledger(create=True)
         version = self.client.create_model_version(
             self.model_name,

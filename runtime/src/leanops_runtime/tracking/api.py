@@ -111,8 +111,9 @@ class TrackedRun(Protocol):
     def log_feature_steps(self, pipeline: object) -> list[dict[str, object]]:
         """Record a fitted pipeline's steps."""
 
-    def log_artifact(self, path: Path | str) -> ArtifactRecord:
-        """Record (and, on a server, upload) a file the run wrote."""
+    def log_artifact(self, path: Path | str, *, upload: bool = True) -> ArtifactRecord:
+        """Record a file the run wrote (path, size, SHA-256); on a server, also upload it
+        unless ``upload`` is False."""
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
         """Close the run."""

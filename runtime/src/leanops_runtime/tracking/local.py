@@ -161,8 +161,9 @@ class Run(RunBlock):
             )
         return steps
 
-    def log_artifact(self, path: Path | str) -> ArtifactRecord:
-        """Record a file the run wrote: its path (relative to the project), size and SHA-256."""
+    def log_artifact(self, path: Path | str, *, upload: bool = True) -> ArtifactRecord:
+        """Record a file the run wrote: its path (relative to the project), size and SHA-256
+        (the file stays where it is: there is nowhere to upload it)."""
         path = Path(path)
         if not path.is_file():
             raise TrackingError(f"artifact not found: {path}")

@@ -9,6 +9,7 @@ copies the runs of the embedded store into any MLflow store.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..files import sha256_of
+from ..files import sha256_of, size_text
 from ..info import lock_sha256
 from . import environment as env
 from .api import (
@@ -45,6 +46,9 @@ from .mlflow_client import (
 if TYPE_CHECKING:
     import pandas as pd
     from mlflow.entities import Run as MlflowRunEntity
+
+log = logging.getLogger(__name__)
+NAME_TAG = f"{TAG_PREFIX}name"
 
 __all__ = ["Connection", "MlflowRun", "MlflowRunStore", "client", "experiment_id", "summary"]
 
@@ -81,7 +85,11 @@ class MlflowRun(RunBlock):
         all_tags = {f"{TAG_PREFIX}{k}": str(v) for k, v in lineage.items() if v is not None}
         all_tags["mlflow.user"] = str(lineage["user"])  # the MLflow UI's "User" column
         all_tags.update({str(k): str(v) for k, v in (tags or {}).items()})
-        created = self.client.create_run(experiment, run_name=name, tags=all_tags)
+        # The UI's name says what ran on what ("pipeline breast_cancer"); the stage's own name is
+        # kept in a tag, which reading and ``runs list --name`` go by.
+        all_tags[NAME_TAG] = name
+        shown = f"{name} {tags['dataset']}" if tags and tags.get("dataset") else name
+        created = self.client.create_run(experiment, run_name=shown, tags=all_tags)
         self.id: str = created.info.run_id
         self.name = name
         self.status = "running"
@@ -133,8 +141,9 @@ class MlflowRun(RunBlock):
         self.client.log_text(self.id, to_json(steps), f"{TAG_PREFIX}feature_steps.json")
         return steps
 
-    def log_artifact(self, path: Path | str) -> ArtifactRecord:
-        """Upload a file (under its folder relative to the project) and tag its size and hash."""
+    def log_artifact(self, path: Path | str, *, upload: bool = True) -> ArtifactRecord:
+        """Tag a file's size and hash and, with ``upload``, upload it (under its folder relative
+        to the project), saying so."""
         path = Path(path)
         if not path.is_file():
             raise TrackingError(f"artifact not found: {path}")
@@ -144,8 +153,10 @@ class MlflowRun(RunBlock):
             "size": path.stat().st_size,
             "sha256": sha256_of(path),
         }
-        folder = str(Path(relative).parent) if not Path(relative).is_absolute() else None
-        self.client.log_artifact(self.id, str(path), None if folder in (None, ".") else folder)
+        if upload:
+            folder = str(Path(relative).parent) if not Path(relative).is_absolute() else None
+            self.client.log_artifact(self.id, str(path), None if folder in (None, ".") else folder)
+            log.info("uploaded %s (%s) to run %s", relative, size_text(record["size"]), self.id)
         self.client.set_tag(
             self.id,
             f"{TAG_PREFIX}artifact.{relative}",
@@ -194,8 +205,8 @@ class MlflowRunStore:
         if experiment is None:
             return []
         clauses = []
-        if name:
-            clauses.append(f"attributes.run_name = {quoted(name)}")
+        if name:  # the run's name starts with the stage's; the exact match is made below
+            clauses.append(f"attributes.run_name LIKE {quoted(name.replace('%', '') + '%')}")
         if status:
             clauses.append(f"attributes.status = {quoted(STATUS_TO_MLFLOW[status])}")
         if tag:
@@ -208,7 +219,8 @@ class MlflowRunStore:
             order_by=["attributes.start_time DESC"],
             max_results=limit or MAX_RESULTS,
         )
-        return [self._settled(summary(run), run) for run in found]
+        runs = [self._settled(summary(run), run) for run in found]
+        return [run for run in runs if not name or run["name"] == name]
 
     def _settled(self, found: RunSummary, run: MlflowRunEntity) -> RunSummary:
         """``found``, crashed (and marked KILLED on the server) when it is running but its
@@ -325,7 +337,7 @@ def summary(run: MlflowRunEntity) -> RunSummary:
     dirty = tags.get(f"{TAG_PREFIX}git_dirty")
     return {
         "id": info.run_id,
-        "name": info.run_name or "",
+        "name": tags.get(NAME_TAG) or info.run_name or "",
         "status": STATUS_FROM_MLFLOW.get(info.status, info.status.lower()),
         "start_time": info.start_time / 1000,
         "end_time": info.end_time / 1000 if info.end_time else None,
