@@ -439,6 +439,8 @@ def test_models_command_lists_versions_aliases_audit_and_types(
     assert lines[0].split()[:2] == ["version", "aliases"]
     assert lines[2].split()[:2] == ["v1", "production"]
     assert "abc123" in lines[2]
+    assert "estimator" in lines[0].split()
+    assert f" {registry.entry(1)['estimator']} " in lines[2]  # which model it is, at a glance
     assert lines[3].split()[:2] == ["v2", "candidate"]
     assert cli.main(["models", "--audit", "1"]) == 0
     [last] = capsys.readouterr().out.splitlines()

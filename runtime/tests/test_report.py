@@ -85,6 +85,10 @@ def test_a_working_project_shows_every_section(
     assert "Candidate v2 waits for" in model
     metric = "roc_auc" if settings.task == "classification" else "rmse"
     assert metric in model
+    # Which model runs, and with what: the estimator and its hyperparameters from params.yaml.
+    assert f"<dd>{settings.train.estimator}</dd>" in model
+    given = settings.train.chosen_hyperparameters()
+    assert all(f"{key}={value}" in model for key, value in given.items()), given
 
     runs = section(page, "runs")
     assert runs.count('class="badge finished"') == 2
@@ -275,6 +279,8 @@ def test_every_value_is_shown_as_text_never_as_markup() -> None:
         reason=hostile,
         created_at=None,
         run_id=hostile,
+        estimator=hostile,
+        hyperparameters={hostile: hostile},
         data_fingerprint=hostile,
         data_rows=10,
         contract_version=hostile,

@@ -65,12 +65,13 @@ def _models(args: argparse.Namespace) -> int:
                 ",".join(aliases) or None,
                 entry["created_at"][:19].replace("T", " "),
                 entry["created_by"],
+                entry["estimator"],
                 (entry["run_id"] or "-")[:12],
                 metrics or None,
                 entry["sha256"][:12],
             )
         )
-    headers = ["version", "aliases", "created", "by", "run", "metrics", "sha256"]
+    headers = ["version", "aliases", "created", "by", "estimator", "run", "metrics", "sha256"]
     print(tables.render(headers, rows))
     log.info("model line of dataset %s: %s", registry.dataset, registry.describe())
     if isinstance(registry, LocalRegistry):

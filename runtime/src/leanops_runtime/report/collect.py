@@ -46,6 +46,8 @@ class ModelCard:
     reason: str | None
     created_at: str | None
     run_id: str | None
+    estimator: str | None  # as params.yaml names it
+    hyperparameters: dict[str, object]  # given in params.yaml (else scikit-learn's defaults)
     data_fingerprint: str | None
     data_rows: int | None
     contract_version: str | None
@@ -184,6 +186,8 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
         reason=moved.get("reason") if moved is not None else None,
         created_at=entry["created_at"],
         run_id=entry.get("run_id"),
+        estimator=entry.get("estimator"),
+        hyperparameters={},  # from its run, if the run store has it (_runs_part)
         data_fingerprint=fingerprint["sha256"] if fingerprint else None,
         data_rows=fingerprint["rows"] if fingerprint else None,
         contract_version=_text(entry.get("contract_version")),
@@ -245,6 +249,15 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         own = f"dataset={snapshot.dataset}"
         found = store.list_runs(name="pipeline", tag=own, limit=RECENT_RUNS)
         runs = [store.get_run(run["id"]) for run in found]
+        card = snapshot.production
+        if card is not None and card.run_id:
+            made = next((run for run in runs if run["id"] == card.run_id), None)
+            params = (made or store.get_run(card.run_id))["params"]
+            card.hyperparameters = {
+                key.removeprefix("hp."): value
+                for key, value in params.items()
+                if key.startswith("hp.")
+            }
         every = len(store.list_runs(name="pipeline"))
         snapshot.other_runs = every - len(store.list_runs(name="pipeline", tag=own))
     except Exception as error:
