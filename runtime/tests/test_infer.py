@@ -330,3 +330,24 @@ def test_dates_in_several_formats_are_left_out_with_the_formats_found(tmp_path: 
     (column,) = [c for c in inferred.columns if c.name == "signed"]
     assert column.detected == "mixed_dates"
     assert "dates in 3 formats: %Y-%m-%d (40 rows), %d.%m.%Y (40 rows), %Y/%m/%d (40 rows)" in text
+
+
+def test_near_unique_text_is_left_out_and_its_advice_applies_as_written(tmp_path: Path) -> None:
+    """Free text (a title, a comment) is no feature; switching a target-encoded column to
+    ``ignore``, as its comment suggests, needs no other edit."""
+    frame = customers(200).assign(comment=[f"called on day {i} about {i % 7}" for i in range(200)])
+    frame.loc[::20, "comment"] = "no answer"  # near-unique, not unique
+    inferred, contract, text = _infer(tmp_path, frame, "churned")
+    assert contract.roles["comment"] == "ignore"
+    assert {c.name: c.detected for c in inferred.columns}["comment"] == "near_unique"
+    assert "free text or an identifier" in text
+    assert contract.roles["region_code"] == "feature_categorical"  # 60 codes: still learnt from
+
+    edited = yaml.safe_load(text)
+    edited["columns"]["region_code"]["role"] = "ignore"  # as its comment says, and nothing else
+    switched = contract_mod.from_mapping(edited, "sample")
+    assert switched.roles["region_code"] == "ignore"
+    assert "region_code" not in switched.encodings
+    edited["columns"]["tenure_months"]["encoding"] = "target"  # a number cannot take one
+    with pytest.raises(contract_mod.ContractError, match="delete its line 'encoding: target'"):
+        contract_mod.from_mapping(edited, "sample")

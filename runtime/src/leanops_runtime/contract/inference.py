@@ -37,6 +37,8 @@ from .reading import decodes, detect_encoding, read_raw, sniff_delimiter
 RANGE_MARGIN = 0.1
 # Text or integer columns with at most this many distinct values get an ``isin`` check.
 MAX_ALLOWED_VALUES = 20
+# Text with more distinct values than this share of the rows is free text or an identifier.
+NEAR_UNIQUE = 0.9
 # A classification target lists its classes when it has at most this many.
 MAX_CLASSES = 100
 # An integer target with at most this many distinct values is read as classes.
@@ -333,6 +335,13 @@ def _excluded(
         detected = "constant"
     elif not dated and unique_codes(series, rows):
         why, detected = "every value is unique (an identifier?): not a feature", "unique"
+    elif spec["dtype"] == "str" and not dated and rows >= 20 and distinct > NEAR_UNIQUE * rows:
+        why = (
+            f"{distinct} distinct values in {rows} rows: free text or an identifier, not a "
+            "feature; if it is a code worth learning from, make it feature_categorical with "
+            "encoding: target"
+        )
+        detected = "near_unique"
     else:
         return None
     return Column(name, {"role": "ignore", **spec}, [why], detected)

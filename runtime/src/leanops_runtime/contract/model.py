@@ -45,6 +45,8 @@ ROLES = (
 )
 FEATURE_ROLES = ("feature_numeric", "feature_categorical", "feature_datetime")
 ENCODINGS = ("onehot", "target")
+# Roles of columns that are no features: keys of a feature (its encoding) no longer apply.
+LEFT_OUT = frozenset({"ignore", "passthrough", "id"})
 MISSING_TARGET = ("refuse", "drop")
 COLUMN_KEYS = ("role", "format", "encoding")
 READING_KEYS = ("delimiter", "na_values", "encoding", "decimal", "thousands")
@@ -348,10 +350,16 @@ def _column_rules(
             "datetime64 column"
         )
     encoding = spec.get("encoding")
-    if encoding is not None and (encoding not in ENCODINGS or role != "feature_categorical"):
+    if encoding is not None and encoding not in ENCODINGS:
         raise ContractError(
-            f"contract {name}: column {column!r}: 'encoding' is one of {', '.join(ENCODINGS)}, "
-            "for a feature_categorical column"
+            f"contract {name}: column {column!r}: 'encoding' is one of {', '.join(ENCODINGS)}"
+        )
+    if encoding is not None and role != "feature_categorical":
+        if role in LEFT_OUT:  # the column was switched away from features, as its comment says
+            return str(role), fmt, None
+        raise ContractError(
+            f"contract {name}: column {column!r}: 'encoding' applies to a feature_categorical "
+            f"column only: delete its line 'encoding: {encoding}'"
         )
     return str(role), fmt, None if encoding is None else str(encoding)
 
