@@ -165,3 +165,16 @@ def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
     assert predictions["Référence"].tolist() == frame["Référence"].head(30).tolist()
     assert {"probability_non", "probability_oui"} <= set(predictions.columns)
     assert cli.main(["drift", str(batch)]) == 0
+
+
+def test_only_what_the_model_reads_is_required_and_rows_are_named(project: Path) -> None:
+    """A batch exported without the row-number column (role ignore) is scored; without an id,
+    each prediction names its row in the batch (1: the first data row, a CSV's line 2)."""
+    frame = customers().drop(columns=["customer_key"])  # no id column
+    project_for(project, frame, "churn", target="churned", task="classification")
+    assert lib("contract").load_contract("churn", project).roles["Unnamed: 0"] == "ignore"
+    batch = customers(40, seed=5).drop(columns=["churned", "customer_key", "Unnamed: 0"])
+    predictions, _ = _pipeline_promote_predict(project, batch)
+    assert predictions.columns[0] == "row"
+    assert predictions["row"].tolist() == list(range(1, 41))
+    assert len(predictions) == len(batch)

@@ -28,6 +28,8 @@ from .model import Model
 SUFFIXES = (".csv", ".parquet")
 REPORTS_DIR = Path("reports")
 PREDICTION = "prediction"
+# Without an id column: the row's place in the batch, 1 for the first (a CSV's line 2).
+ROW = "row"
 PROBABILITY_PREFIX = "probability_"
 
 
@@ -144,5 +146,7 @@ def run(
         str(sha256),
         carried=contract.carried,
     )
+    if not contract.columns("id"):  # without an id, a row is named by its place in the batch
+        result.insert(0, ROW, range(1, len(result) + 1))
     path = write_predictions(result, output or default_output(source))
     return Predictions(path=path, frame=result, report=written)

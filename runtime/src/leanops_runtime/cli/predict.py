@@ -47,7 +47,8 @@ def register(subparsers: Subparsers) -> None:
         help="batch predictions from a CSV or Parquet file with the production model",
         description="The input is read and checked by the data contract (every column but the "
         "target) like `contract check`: bad rows exit 1 with reports/contract_<dataset>_<input>"
-        ".json and write no prediction. The output holds the id and passthrough columns, "
+        ".json and write no prediction; columns with role ignore may be missing. The output "
+        "holds the id (without one: row, 1 for the first data row) and passthrough columns, "
         "prediction, probability_<class> per class for a classifier, and model_version.",
     )
     parser.add_argument(

@@ -200,13 +200,15 @@ class Contract:
         ]
 
     def without_target(self) -> Contract:
-        """The contract of a batch to predict: every rule but the target column's."""
+        """The contract of a batch to predict: every rule but the target column's, and the
+        columns no model reads (``ignore``) may be missing."""
         target = self.target
         raw = dict(self.raw)
         raw["columns"] = {k: v for k, v in _column_specs(self.raw).items() if k != target}
+        optional = {name: {"required": False} for name in self.columns("ignore")}
         return replace(
             self,
-            schema=self.schema.remove_columns([target]),
+            schema=self.schema.remove_columns([target]).update_columns(optional),
             roles={name: role for name, role in self.roles.items() if name != target},
             raw=raw,
         )
