@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from _frames import customers, iris, project_for, set_params, spend_regression, write
@@ -178,3 +179,40 @@ def test_only_what_the_model_reads_is_required_and_rows_are_named(project: Path)
     assert predictions.columns[0] == "row"
     assert predictions["row"].tolist() == list(range(1, 41))
     assert len(predictions) == len(batch)
+
+
+def test_a_column_computed_from_the_target_stops_training_until_reviewed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A regression table with the target plus noise among its columns (an amount derived
+    from the price): the pipeline stops before fitting, naming it and the edit to make."""
+    frame = spend_regression()
+    noise = np.random.default_rng(1).normal(0, 0.01 * frame["monthly_spend"].std(), len(frame))
+    frame["spend_with_tax"] = frame["monthly_spend"] * 1.2 + noise
+    project_for(project, frame, "spend", target="monthly_spend", task="regression")
+    capsys.readouterr()
+    assert cli.main(["pipeline"]) == 1
+    err = capsys.readouterr().err
+    assert "leakage? spend_with_tax (R² 0.99" in err
+    assert "set role: ignore in" in err and "leak_ok: true" in err
+    assert err.count("\n") == 1
+    settings = lib("settings").load_settings(project)
+    assert lib("registry").open_registry(settings, project).versions() == []
+    honest = [c for c in frame.columns if c not in {"monthly_spend", "spend_with_tax"}]
+    assert not any(f"{column} (" in err for column in honest)
+
+    _edit(project, "spend", "  spend_with_tax:\n", "  spend_with_tax:\n    leak_ok: true\n")
+    assert cli.main(["pipeline"]) == 0  # reviewed: known when predicting, the team says
+
+
+def test_a_label_assigned_from_the_target_stops_a_classification(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = customers(400)
+    flips = np.random.default_rng(2).random(len(frame)) < 0.002
+    first = frame["churned"] == frame["churned"].iloc[0]
+    frame["grade"] = np.where(first ^ flips, "A", "B")  # assigned from the label
+    project_for(project, frame, "churn", target="churned", task="classification")
+    capsys.readouterr()
+    assert cli.main(["pipeline"]) == 1
+    assert "leakage? grade (accuracy " in capsys.readouterr().err

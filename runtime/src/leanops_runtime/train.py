@@ -170,6 +170,7 @@ def fit(
 
     from .data import split
     from .features import FitContext, target_type
+    from .leakage import guard
     from .team import build_features
 
     if settings.train.replaced:  # params.yaml names the other task's estimator
@@ -190,6 +191,7 @@ def fit(
         stratify=settings.task == "classification",
     )
     warn_mostly_missing(train, contract)
+    guard(train, contract, settings.task, settings.seed)  # a leaking column stops it here
     kind = target_type(settings.task, train[target])
     features = build_features(contract, FitContext(settings.task, kind, estimator))
     model = Pipeline([("features", features), ("estimator", estimator)])

@@ -48,7 +48,7 @@ ENCODINGS = ("onehot", "target")
 # Roles of columns that are no features: keys of a feature (its encoding) no longer apply.
 LEFT_OUT = frozenset({"ignore", "passthrough", "id"})
 MISSING_TARGET = ("refuse", "drop")
-COLUMN_KEYS = ("role", "format", "encoding")
+COLUMN_KEYS = ("role", "format", "encoding", "leak_ok")
 READING_KEYS = ("delimiter", "na_values", "encoding", "decimal", "thousands")
 TOP_KEYS = ("version", "reading", "missing_target")
 # What pandera's YAML reads (pandera.io): the schema's keys, a column's keys, and the built-in
@@ -149,6 +149,9 @@ class Contract:
     missing_target: str = "refuse"
     raw: Mapping = field(default_factory=dict)
     path: Path | None = None  # the file it was loaded from (named in every report)
+    # Features a person checked are known when predicting (``leak_ok: true``), though they
+    # alone nearly determine the target: the leakage guard lets them through.
+    reviewed: frozenset[str] = frozenset()
 
     def columns(self, role: str) -> list[str]:
         """The columns that have ``role``, in contract order."""
@@ -385,9 +388,14 @@ def from_mapping(raw: object, name: str) -> Contract:
     roles: dict[str, str] = {}
     formats: dict[str, str] = {}
     encodings: dict[str, str] = {}
+    reviewed: set[str] = set()
     for column, spec in _column_specs(kept).items():
         role, fmt, encoding = _column_rules(name, column, spec)
         roles[column] = role
+        if not isinstance(spec.get("leak_ok", False), bool):
+            raise ContractError(f"contract {name}: column {column!r}: 'leak_ok' is true or false")
+        if spec.get("leak_ok"):
+            reviewed.add(column)
         if fmt is not None:
             formats[column] = fmt
         if encoding is not None:
@@ -409,6 +417,7 @@ def from_mapping(raw: object, name: str) -> Contract:
         encodings=encodings,
         missing_target=str(missing_target),
         raw=dict(raw),
+        reviewed=frozenset(reviewed),
     )
     _ = contract.target  # exactly one target
     if not contract.features:
