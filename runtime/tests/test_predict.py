@@ -133,3 +133,43 @@ def test_a_bad_batch_gets_the_contract_report_and_exit_1(
         {"column": f["column"], "row": f["row"]} for f in failures
     ]
     assert not (project / "reports" / "predictions-batch.csv").exists()
+
+
+def test_bad_rows_are_set_aside_with_their_reasons_and_the_rest_predicted(
+    project: Path,
+    production: Any,
+    new_rows: pd.DataFrame,
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    id_column = names(settings)[0]
+    column = next(c for c in new_rows.columns if c != id_column)
+    bad = new_rows.astype({column: object})
+    bad.loc[[2, 5], column] = "n/a"  # two rows a number column cannot hold
+    bad.to_csv(project / "batch.csv", index=False)
+    capsys.readouterr()
+    assert cli.main(["predict", "batch.csv"]) == 1  # predictions written, and someone must look
+    err = capsys.readouterr().err
+    assert "2 row(s) break the contract and were set aside" in err
+    out = pd.read_csv(project / "reports" / "predictions-batch.csv")
+    assert out[id_column].tolist() == new_rows[id_column].drop(index=[2, 5]).tolist()
+    refused = pd.read_csv(project / "reports" / "predictions-batch.refused.csv")
+    assert refused["row"].tolist() == [3, 6]  # 1 for the first data row
+    assert refused[id_column].tolist() == new_rows[id_column].iloc[[2, 5]].tolist()
+    assert all(column in reason and "'n/a'" in reason for reason in refused["reasons"])
+
+    (project / "reports" / "predictions-batch.csv").unlink()
+    assert cli.main(["predict", "batch.csv", "--on-bad-rows", "refuse"]) == 1
+    assert not (project / "reports" / "predictions-batch.csv").exists()
+
+
+def test_a_batch_of_bad_rows_only_is_refused_whole(
+    project: Path, production: Any, new_rows: pd.DataFrame, settings: Any
+) -> None:
+    column = next(c for c in new_rows.columns if c != names(settings)[0])
+    bad = new_rows.head(3).astype({column: object})
+    bad[column] = "n/a"
+    bad.to_csv(project / "batch.csv", index=False)
+    assert cli.main(["predict", "batch.csv"]) == 1
+    assert not (project / "reports" / "predictions-batch.csv").exists()
+    assert not (project / "reports" / "predictions-batch.refused.csv").exists()

@@ -115,11 +115,19 @@ def predict_frame(
 
 @dataclass(frozen=True)
 class Predictions:
-    """What ``run`` wrote: where, the rows, and the contract report of the batch."""
+    """What ``run`` wrote: where, the rows, the contract report of the batch, and the rows set
+    aside (their count, and the file that holds them with their reasons; None: none)."""
 
     path: Path
     frame: pd.DataFrame
     report: Path
+    set_aside: int = 0
+    quarantine: Path | None = None
+
+
+def default_quarantine(output: Path) -> Path:
+    """``reports/predictions-new.csv`` -> ``reports/predictions-new.refused.csv``."""
+    return output.with_name(f"{output.stem}.refused{output.suffix}")
 
 
 def run(
@@ -130,14 +138,42 @@ def run(
     entry: Mapping[str, object],
     contract: Contract,
     root: Path | str = ".",
+    bad_rows: str = "quarantine",
+    quarantine_to: Path | None = None,
 ) -> Predictions:
     """Read ``source`` by the contract, validate it (target excluded), predict, write.
 
-    A batch that breaks the contract raises ``contract.ContractViolation`` (exit 1) with the
-    same report as ``contract check``; no prediction is written. ``entry`` is the registry's
-    record of ``model`` (its ``version`` and ``sha256``).
+    Rows that break the contract are set aside (``bad_rows="quarantine"``): written with their
+    reasons beside the predictions, which cover the other rows. A batch whose columns break it
+    (a missing column, a wrong type for all rows), or any bad row with ``bad_rows="refuse"``,
+    raises ``contract.ContractViolation`` (exit 1) with the same report as ``contract check``,
+    and nothing is written. The rows set aside go to ``quarantine_to`` (default: beside the
+    output, ``<output>.refused.<suffix>``). ``entry`` is the registry's record of ``model``
+    (its ``version`` and ``sha256``).
     """
-    frame, written = checked_batch(source, contract, root)
+    from .contract import ContractViolation
+    from .contract.checks import describe
+
+    target = Path(output or default_output(source))
+    quarantine, set_aside = None, 0
+    try:
+        frame, written = checked_batch(source, contract, root)
+    except ContractViolation as error:
+        rows = {failure["row"] for failure in error.failures}
+        checked = error.frame
+        if bad_rows != "quarantine" or checked is None or None in rows:
+            raise
+        refused = checked.loc[checked.index.isin(rows)].copy()
+        if len(refused) == len(checked):  # nothing left to predict
+            raise
+        refused.insert(0, ROW, refused.index + 1)
+        refused["reasons"] = [
+            "; ".join(describe(f) for f in error.failures if f["row"] == row)
+            for row in refused.index
+        ]
+        quarantine = write_predictions(refused, quarantine_to or default_quarantine(target))
+        frame, written, set_aside = checked.drop(index=refused.index), error.report, len(refused)
+    positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")
     result = predict_frame(
         model,
@@ -147,6 +183,6 @@ def run(
         carried=contract.carried,
     )
     if not contract.columns("id"):  # without an id, a row is named by its place in the batch
-        result.insert(0, ROW, range(1, len(result) + 1))
-    path = write_predictions(result, output or default_output(source))
-    return Predictions(path=path, frame=result, report=written)
+        result.insert(0, ROW, positions)
+    path = write_predictions(result, target)
+    return Predictions(path, result, written, set_aside, quarantine)

@@ -6,6 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from ..errors import EXIT_REFUSED
 from .common import output_path, project_root, root_option, settings_of, wrote_output
 from .registry import open_registry
 
@@ -31,11 +32,32 @@ def _predict(args: argparse.Namespace) -> int:
         log.warning("%s", line)
     model, entry = registry.load("production", state)
     contract = load_contract(settings.data.dataset, root)
-    result = predict.run(args.input, output, model=model, entry=entry, contract=contract, root=root)
+    result = predict.run(
+        args.input,
+        output,
+        model=model,
+        entry=entry,
+        contract=contract,
+        root=root,
+        bad_rows=args.on_bad_rows,
+        quarantine_to=output_path(
+            args, predict.default_quarantine(Path(output)), inputs=(args.input,)
+        ),
+    )
     wrote_output(args, result.path)
     log.info(
         "wrote %d predictions of model v%s to %s", len(result.frame), entry["version"], result.path
     )
+    if result.quarantine is not None:
+        wrote_output(args, result.quarantine)
+        log.warning(
+            "%d row(s) break the contract and were set aside, with their reasons, in %s "
+            "(report: %s)",
+            result.set_aside,
+            result.quarantine,
+            result.report,
+        )
+        return EXIT_REFUSED
     return 0
 
 
@@ -56,5 +78,12 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "-o", "--output", type=Path, help="output file (default: reports/predictions-<input name>)"
+    )
+    parser.add_argument(
+        "--on-bad-rows",
+        choices=("quarantine", "refuse"),
+        default="quarantine",
+        help="rows that break the contract: set aside with their reasons in <output>.refused "
+        "beside the predictions of the others, exit 1 (default); or refuse the whole batch",
     )
     parser.set_defaults(handler=_predict)

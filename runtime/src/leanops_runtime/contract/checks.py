@@ -45,12 +45,18 @@ class ContractViolation(RefusedError):  # noqa: N818 - a violation, not a progra
     """The data breaks its contract; ``failures`` holds every failure, ``report`` the JSON file."""
 
     def __init__(
-        self, message: str, failures: list[Failure], report: Path, hints: Sequence[str] = ()
+        self,
+        message: str,
+        failures: list[Failure],
+        report: Path,
+        hints: Sequence[str] = (),
+        frame: pd.DataFrame | None = None,
     ) -> None:
         super().__init__(message)
         self.failures = failures
         self.report = report
         self.hints = list(hints)
+        self.frame = frame  # the rows that were checked, for a caller that sets bad ones aside
 
     def details(self) -> list[str]:
         """Further hints, the first failures (column, check, value, row), where the rest are."""
@@ -304,5 +310,5 @@ def check_frame(
         from ..alerts import notify  # a webhook hears of it; never raises
 
         notify("contract", message, root=root, severity="error", details={"report": str(written)})
-        raise ContractViolation(message, failures, written, fixes)
+        raise ContractViolation(message, failures, written, fixes, frame)
     return frame, written
