@@ -183,10 +183,13 @@ class Registry(ABC):
         """Whether records are signed and verified: the project's allowed_signers lists a key."""
         return self.signers is not None and listed_keys(self.signers) > 0
 
-    def sealed(self, record: AuditRecord, state: State, who: str) -> AuditRecord:
-        """``record`` made the next of ``state``'s log (``stamp``), signed when the project
-        lists keys; a missing key fails here, before anything is written."""
-        key = signing_key(self.key) if self.signing() else None
+    def writer_key(self) -> Path | None:
+        """The key that signs this writer's records (None: the project lists no key); a missing
+        key is a one-line error, asked for before anything is written."""
+        return signing_key(self.key) if self.signing() else None
+
+    def sealed(self, record: AuditRecord, state: State, who: str, key: Path | None) -> AuditRecord:
+        """``record`` made the next of ``state``'s log (``stamp``), signed with ``key``."""
         record = stamp(record, state, time=now(), who=who)
         if key is not None:
             record["sig"] = sign(record, key)
@@ -301,11 +304,12 @@ class Registry(ABC):
         when production moved): if another change takes the same place in the log first, the
         state is read again and ``build`` decides again. The write is the commit point.
         """
+        key = self.writer_key()
         for _ in range(MAX_ATTEMPTS):
             with self.changing():
                 state = self.state()
                 self.mirror(state)  # repairs what a crash after an earlier commit left behind
-                record = self.sealed(build(state), state, self.who())
+                record = self.sealed(build(state), state, self.who(), key)
                 try:
                     self.append(record)
                 except ConflictError:

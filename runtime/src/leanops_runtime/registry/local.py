@@ -39,7 +39,6 @@ from .records import (
     RegistryError,
     check_record,
 )
-from .signing import signing_key
 
 AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = ".lock"
@@ -315,10 +314,8 @@ class LocalRegistry(Registry):
             ) from error
 
     def register(self, candidate: Candidate, *, reason: str = "trained") -> ModelVersion:
-
         saved, files = candidate.files()  # serialised before the lock: others need not wait
-        if self.signing():
-            signing_key(self.key)  # no key: refused before a folder is made
+        key = self.writer_key()  # no key: refused before a folder is made
         with self.changing():
             state = self.state()
             # Past every folder too: an unregistered one is kept, never reused or deleted.
@@ -330,5 +327,5 @@ class LocalRegistry(Registry):
             fsync_dir(self.dir)
             entry = candidate.entry(number, saved, files, self.who())
             record = register_record(state, entry, reason)
-            self.append(self.sealed(record, state, entry["created_by"]))
+            self.append(self.sealed(record, state, entry["created_by"], key))
         return entry

@@ -292,6 +292,7 @@ class MlflowRegistry(Registry):
             return Path(path).read_bytes()
 
     def register(self, candidate: Candidate, *, reason: str = "trained") -> ModelVersion:
+        self.writer_key()  # no key: refused before anything is uploaded
         saved, files = candidate.files()
         run_id = candidate.run_id or self._new_run()
         with tempfile.TemporaryDirectory() as scratch:
