@@ -12,7 +12,6 @@ stops with the contract edit to make: ``role: ignore`` when it is computed from 
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from .errors import RefusedError
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .contract import Contract
-
-log = logging.getLogger(__name__)
 
 NEAR_PERFECT = 0.99  # accuracy or R² of one column alone, on rows its tree did not see
 SAMPLE = 5_000  # training rows tried, at most (seeded)
@@ -55,7 +52,7 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
         )
     except ValueError:  # a class too small to be in both parts: no verdict
         return {}
-    split = (halves[0], halves[1], labels.iloc[halves[0]], labels.iloc[halves[1]])
+    seen, unseen = halves
     found: dict[str, float] = {}
     numeric, categorical = (
         contract.columns("feature_numeric"),
@@ -76,8 +73,8 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
             if classification
             else DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=seed)
         )
-        seen, unseen, seen_labels, unseen_labels = split
-        score = float(tree.fit(values[seen], seen_labels).score(values[unseen], unseen_labels))
+        tree.fit(values[seen], labels.iloc[seen])
+        score = float(tree.score(values[unseen], labels.iloc[unseen]))
         if score >= NEAR_PERFECT:
             found[column] = score
     return found

@@ -278,16 +278,20 @@ class Settings(BaseSettings):
         return self
 
 
-class TypedValues(PydanticBaseSettingsSource):
+class WholeSource(PydanticBaseSettingsSource):
+    """A source that gives all its values at once (``__call__``), not field by field."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
+        return None, field_name, False
+
+
+class TypedValues(WholeSource):
     """A variables source whose hyperparameter values are JSON when they parse (``1000`` a
     number, ``true`` a boolean), else text: their types are the estimator's, unknown here."""
 
     def __init__(self, variables: PydanticBaseSettingsSource) -> None:
         super().__init__(variables.settings_cls)
         self.variables = variables
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
-        return None, field_name, False  # every value comes from __call__
 
     def __call__(self) -> dict[str, object]:
         found: dict[str, object] = self.variables()
@@ -310,15 +314,12 @@ def _typed(value: object) -> object:
     return value
 
 
-class MlflowVariables(PydanticBaseSettingsSource):
+class MlflowVariables(WholeSource):
     """MLflow's own variables, from the environment, else ``.env``: the ``mlflow`` section."""
 
     def __init__(self, settings_cls: type[BaseSettings], dotenv: Mapping[str, str | None]) -> None:
         super().__init__(settings_cls)
         self.dotenv = dotenv  # the names lower case, as pydantic-settings reads them
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
-        return None, field_name, False  # every value comes from __call__
 
     def __call__(self) -> dict[str, JsonValue]:
         import os
