@@ -328,3 +328,48 @@ def test_names_that_read_as_mathtext_are_drawn_as_written() -> None:
         "r1", "pipeline", "FINISHED", 0.0, 1.0, None, None, {name: 1}
     )
     assert charts.runs_chart([run]) is not None
+
+
+def test_a_code_with_hundreds_of_values_draws_its_largest_and_one_other_bar() -> None:
+    labels = [f"K{i:03d}" for i in range(300)]
+    reference = [1 / 300] * 300
+    batch = [0.0] * 300
+    batch[250] = 0.5  # one code took half the batch
+    batch[:250] = [0.5 / 250] * 250
+    shown, ref, new = charts.top_categories(labels, reference, batch)
+    assert len(shown) == charts.TOP_CATEGORIES + 1
+    assert shown[0] == "K250"  # the largest share in either data first
+    assert shown[-1] == f"other ({300 - charts.TOP_CATEGORIES})"
+    assert sum(ref) == pytest.approx(1.0)
+    assert sum(new) == pytest.approx(1.0)
+    assert charts.top_categories(labels[:5], reference[:5], batch[:5])[0] == labels[:5]
+
+
+def test_drift_panels_name_their_bars_and_shares() -> None:
+    pytest.importorskip("matplotlib")
+    codes = {
+        "feature": "region_code",
+        "kind": "categorical",
+        "status": "alert",
+        "distribution": {
+            "labels": [f"R{i:03d}" for i in range(120)],
+            "reference": [1 / 120] * 120,
+            "batch": [1 / 120] * 120,
+        },
+    }
+    numbers = {
+        "feature": "monthly_spend",
+        "kind": "numeric",
+        "status": "ok",
+        "distribution": {
+            "labels": ["< 10", "10 to 20", "20 to 30", "≥ 30"],
+            "reference": [0.25] * 4,
+            "batch": [0.1, 0.2, 0.3, 0.4],
+        },
+    }
+    svg = charts.drift_chart([codes, numbers])
+    assert svg is not None
+    assert "R000" in svg and "R119" not in svg  # the first of equal shares, not all 120
+    assert "other (112)" in svg
+    assert "&lt; 10" in svg and "≥ 30" in svg  # the lowest and highest bins
+    assert "%" in svg  # shares on the y axis

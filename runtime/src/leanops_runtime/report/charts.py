@@ -27,6 +27,8 @@ BATCH = "#2563eb"
 STATUS_COLOURS = {"alert": "#dc2626", "warn": "#d97706", "ok": "#15803d"}
 MAX_PANELS = 36
 COLUMNS = 4
+# A categorical panel draws the categories largest in either data; the rest are one "other" bar.
+TOP_CATEGORIES = 8
 RC: dict[RcKeyType, object] = {
     "svg.fonttype": "none",  # text stays text: smaller, selectable, drawn in the page's font
     "font.family": "sans-serif",
@@ -96,11 +98,12 @@ def _distribution(feature: Json) -> tuple[list[str], list[float], list[float]] |
         return None
     if not labels or len(labels) != len(reference) or len(labels) != len(batch):
         return None
-    return (
+    parts = (
         [str(label) for label in labels],
         [float(v) if isinstance(v, int | float) else 0.0 for v in reference],
         [float(v) if isinstance(v, int | float) else 0.0 for v in batch],
     )
+    return top_categories(*parts) if feature.get("kind") == "categorical" else parts
 
 
 def drift_chart(features: Sequence[Json]) -> str | None:
@@ -116,20 +119,26 @@ def drift_chart(features: Sequence[Json]) -> str | None:
         return None
     from matplotlib import rc_context
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     rows = math.ceil(len(drawn) / COLUMNS)
     with rc_context(RC):
         figure = Figure(figsize=(COLUMNS * 2.4, rows * 1.7 + 0.4), layout="constrained")
         axes = figure.subplots(rows, COLUMNS, squeeze=False).ravel()
         for axis, (feature, (labels, reference, batch)) in zip(axes, drawn, strict=False):
+            categorical = feature.get("kind") == "categorical"
             positions = list(range(len(labels)))
             axis.bar([p - 0.2 for p in positions], reference, 0.4, color=REFERENCE)
             axis.bar([p + 0.2 for p in positions], batch, 0.4, color=BATCH)
-            if feature.get("kind") == "categorical" and len(labels) <= 6:
-                axis.set_xticks(positions, [label[:8] for label in labels], fontsize=6)
-            else:
-                axis.set_xticks([])
-            axis.set_yticks([])
+            if categorical:  # every bar named, the long names cut
+                named = [label if len(label) <= 12 else f"{label[:11]}…" for label in labels]
+                axis.set_xticks(positions, named, fontsize=5.5, rotation=60, ha="right")
+            else:  # the lowest, middle and highest bins (deciles of the training data)
+                ends = sorted({0, len(labels) // 2, len(labels) - 1})
+                axis.set_xticks(ends, [labels[i] for i in ends], fontsize=5.5)
+            axis.yaxis.set_major_locator(MaxNLocator(3))
+            axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            axis.tick_params(axis="y", labelsize=5.5)
             status = _status(feature)
             axis.set_title(
                 f"{feature['feature']} · {status}",
@@ -144,6 +153,23 @@ def drift_chart(features: Sequence[Json]) -> str | None:
         ]
         figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return _svg(figure, "drift")
+
+
+def top_categories(
+    labels: list[str], reference: list[float], batch: list[float]
+) -> tuple[list[str], list[float], list[float]]:
+    """The ``TOP_CATEGORIES`` categories with the largest share in either data, largest first,
+    then the others summed as one ``other (N)`` bar: a code with hundreds of values stays
+    readable, and the shares still add up."""
+    if len(labels) <= TOP_CATEGORIES + 1:
+        return labels, reference, batch
+    order = sorted(range(len(labels)), key=lambda i: (-max(reference[i], batch[i]), i))
+    kept, rest = order[:TOP_CATEGORIES], order[TOP_CATEGORIES:]
+    return (
+        [labels[i] for i in kept] + [f"other ({len(rest)})"],
+        [reference[i] for i in kept] + [sum(reference[i] for i in rest)],
+        [batch[i] for i in kept] + [sum(batch[i] for i in rest)],
+    )
 
 
 def axis_patch(colour: str, label: str) -> Patch:
