@@ -216,3 +216,49 @@ def test_a_label_assigned_from_the_target_stops_a_classification(
     capsys.readouterr()
     assert cli.main(["pipeline"]) == 1
     assert "leakage? grade (accuracy " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("estimator", ["logistic_regression", "hist_gradient_boosting"])
+def test_an_unseen_category_is_predicted_as_unknown_when_the_contract_says_so(
+    project: Path, estimator: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plan that did not exist at training: refused (set aside) by default; with ``unseen:
+    unknown`` predicted like the others, encoded as an unknown category, and named in a warning."""
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    set_params(project, train={"estimator": estimator, "also_try": [], "hyperparameters": {}})
+    batch = customers(30, seed=2).drop(columns=["churned"])
+    batch.loc[[3, 7], "plan"] = "enterprise"
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    write(batch, project / "batch.csv")
+    assert cli.main(["predict", "batch.csv"]) == 1  # the two rows set aside
+    refused = pd.read_csv(project / "reports" / "predictions-batch.refused.csv")
+    assert refused["customer_key"].tolist() == batch["customer_key"].iloc[[3, 7]].tolist()
+
+    _edit(project, "churn", "  plan:\n", "  plan:\n    unseen: unknown\n")
+    caplog.clear()
+    assert cli.main(["predict", "batch.csv"]) == 0
+    predictions = pd.read_csv(project / "reports" / "predictions-batch.csv")
+    assert predictions["customer_key"].tolist() == batch["customer_key"].tolist()
+    assert predictions["prediction"].notna().all()
+    assert "2 row(s) hold a plan value training never saw ('enterprise')" in caplog.text
+    assert cli.main(["contract", "check", "data/raw/churn.csv"]) == 0  # training data: unchanged
+
+
+@pytest.mark.parametrize(
+    ("column", "line", "message"),
+    [
+        ("plan", "unseen: maybe", "'unseen' is one of refuse, unknown"),
+        ("monthly_spend", "unseen: unknown", "delete its line 'unseen: unknown'"),
+    ],
+)
+def test_a_wrong_unseen_key_is_one_line(
+    project: Path, column: str, line: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    _edit(project, "churn", f"  {column}:\n", f"  {column}:\n    {line}\n")
+    capsys.readouterr()
+    assert cli.main(["contract", "check", "data/raw/churn.csv"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

@@ -54,9 +54,39 @@ def checked_batch(
     table = read_data(source, batch)
     frame = table.frame.drop(columns=[contract.target], errors="ignore")
     report = report_for(contract, source, root)
-    return check_frame(
+    checked = check_frame(
         batch, frame, source=str(source), root=root, reading=table.failures, report=report
     )
+    if values:
+        warn_unseen(checked[0], contract)
+    return checked
+
+
+def warn_unseen(frame: pd.DataFrame, contract: Contract) -> None:
+    """Name, per ``unseen: unknown`` column, the rows holding a value training never listed:
+    they are predicted with that feature as an unknown category."""
+    import logging
+
+    for column in sorted(contract.open_categories & set(frame.columns)):
+        listed = [
+            check.statistics.get("allowed_values")
+            for check in contract.schema.columns[column].checks
+            if check.name == "isin"
+        ]
+        if not listed or listed[0] is None:
+            continue
+        values = frame[column]
+        unseen = values[values.notna() & ~values.astype(str).isin([str(v) for v in listed[0]])]
+        if unseen.empty:
+            continue
+        shown = ", ".join(repr(value) for value in unseen.astype(str).unique()[:3])
+        logging.getLogger(__name__).warning(
+            "%d row(s) hold a %s value training never saw (%s): predicted as an unknown "
+            "category (unseen: unknown in the contract)",
+            len(unseen),
+            column,
+            shown,
+        )
 
 
 def default_output(source: Path | str) -> Path:

@@ -378,7 +378,11 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
     if distinct <= MAX_ALLOWED_VALUES:
         if spec["dtype"] != "bool":
             spec["isin"] = sorted(str(v) for v in series.dropna().unique())
-        notes.insert(0, f"{distinct} categories: one-hot encoded; review the allowed values")
+        notes.insert(
+            0,
+            f"{distinct} categories: one-hot encoded; review the allowed values (another is "
+            "refused at predict; unseen: unknown predicts it as an unknown category)",
+        )
         return Column(name, {"role": "feature_categorical", **spec}, notes, "categories")
     notes.insert(
         0,

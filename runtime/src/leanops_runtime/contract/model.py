@@ -12,7 +12,9 @@ pandera reads the rest:
   failure) or ``drop`` (they are dropped before validation, and counted in the log);
 - per column ``role`` (one of ``ROLES``), ``format`` (how a ``datetime64`` column is parsed from
   text, a ``strftime`` format; default ISO 8601) and ``encoding`` (for a categorical feature:
-  ``onehot``, the default, or ``target`` for codes with thousands of values).
+  ``onehot``, the default, or ``target`` for codes with thousands of values), ``unseen`` (for a
+  categorical feature: ``refuse``, the default, or ``unknown``: at prediction, a value its
+  ``isin`` does not list is accepted and encoded as an unknown category) and ``leak_ok``.
 
 Any other key is refused, with the closest valid one: pandera ignores what it does not know, so
 a misspelt ``inrange`` would silently check nothing.
@@ -48,7 +50,8 @@ ENCODINGS = ("onehot", "target")
 # Roles of columns that are no features: keys of a feature (its encoding) no longer apply.
 LEFT_OUT = frozenset({"ignore", "passthrough", "id"})
 MISSING_TARGET = ("refuse", "drop")
-COLUMN_KEYS = ("role", "format", "encoding", "leak_ok")
+COLUMN_KEYS = ("role", "format", "encoding", "leak_ok", "unseen")
+UNSEEN = ("refuse", "unknown")
 READING_KEYS = ("delimiter", "na_values", "encoding", "decimal", "thousands")
 TOP_KEYS = ("version", "reading", "missing_target")
 # What pandera's YAML reads (pandera.io): the schema's keys, a column's keys, and the built-in
@@ -152,6 +155,8 @@ class Contract:
     # Features a person checked are known when predicting (``leak_ok: true``), though they
     # alone nearly determine the target: the leakage guard lets them through.
     reviewed: frozenset[str] = frozenset()
+    # Categorical features whose unseen values are predicted as unknown (``unseen: unknown``).
+    open_categories: frozenset[str] = frozenset()
 
     def columns(self, role: str) -> list[str]:
         """The columns that have ``role``, in contract order."""
@@ -203,15 +208,21 @@ class Contract:
         ]
 
     def without_target(self) -> Contract:
-        """The contract of a batch to predict: every rule but the target column's, and the
-        columns no model reads (``ignore``) may be missing."""
+        """The contract of a batch to predict: every rule but the target column's; the columns
+        no model reads (``ignore``) may be missing, and the ``unseen: unknown`` columns may hold
+        values their ``isin`` does not list."""
         target = self.target
         raw = dict(self.raw)
         raw["columns"] = {k: v for k, v in _column_specs(self.raw).items() if k != target}
-        optional = {name: {"required": False} for name in self.columns("ignore")}
+        updates: dict[str, dict[str, object]] = {
+            name: {"required": False} for name in self.columns("ignore")
+        }
+        for name in self.open_categories:
+            checks = self.schema.columns[name].checks
+            updates[name] = {"checks": [check for check in checks if check.name != "isin"]}
         return replace(
             self,
-            schema=self.schema.remove_columns([target]).update_columns(optional),
+            schema=self.schema.remove_columns([target]).update_columns(updates),
             roles={name: role for name, role in self.roles.items() if name != target},
             raw=raw,
         )
@@ -359,14 +370,30 @@ def _column_rules(
         raise ContractError(
             f"contract {name}: column {column!r}: 'encoding' is one of {', '.join(ENCODINGS)}"
         )
-    if encoding is not None and role != "feature_categorical":
-        if role in LEFT_OUT:  # the column was switched away from features, as its comment says
-            return str(role), fmt, None
+    unseen = spec.get("unseen")
+    if unseen is not None and unseen not in UNSEEN:
         raise ContractError(
-            f"contract {name}: column {column!r}: 'encoding' applies to a feature_categorical "
-            f"column only: delete its line 'encoding: {encoding}'"
+            f"contract {name}: column {column!r}: 'unseen' is one of {', '.join(UNSEEN)}"
         )
-    return str(role), fmt, None if encoding is None else str(encoding)
+    applies = _categorical_keys_apply(name, column, str(role), spec)
+    if encoding is None or not applies:
+        return str(role), fmt, None
+    return str(role), fmt, str(encoding)
+
+
+def _categorical_keys_apply(name: str, column: str, role: str, spec: Mapping) -> bool:
+    """Whether a column's ``encoding`` and ``unseen`` apply: to a categorical feature; not to a
+    column switched out of the features, as its inferred comment says to (the keys stay,
+    unused); on any other role they are an error naming the line to delete."""
+    if role == "feature_categorical":
+        return True
+    for key in ("encoding", "unseen"):
+        if key in spec and role not in LEFT_OUT:
+            raise ContractError(
+                f"contract {name}: column {column!r}: {key!r} applies to a feature_categorical "
+                f"column only: delete its line '{key}: {spec[key]}'"
+            )
+    return False
 
 
 def from_mapping(raw: object, name: str) -> Contract:
@@ -389,6 +416,7 @@ def from_mapping(raw: object, name: str) -> Contract:
     formats: dict[str, str] = {}
     encodings: dict[str, str] = {}
     reviewed: set[str] = set()
+    open_categories: set[str] = set()
     for column, spec in _column_specs(kept).items():
         role, fmt, encoding = _column_rules(name, column, spec)
         roles[column] = role
@@ -396,6 +424,8 @@ def from_mapping(raw: object, name: str) -> Contract:
             raise ContractError(f"contract {name}: column {column!r}: 'leak_ok' is true or false")
         if spec.get("leak_ok"):
             reviewed.add(column)
+        if spec.get("unseen") == "unknown" and role == "feature_categorical":
+            open_categories.add(column)
         if fmt is not None:
             formats[column] = fmt
         if encoding is not None:
@@ -418,6 +448,7 @@ def from_mapping(raw: object, name: str) -> Contract:
         missing_target=str(missing_target),
         raw=dict(raw),
         reviewed=frozenset(reviewed),
+        open_categories=frozenset(open_categories),
     )
     _ = contract.target  # exactly one target
     if not contract.features:
