@@ -32,6 +32,7 @@ from generator.cli import main
 
 # Releases a project is updated from: each vendored the machinery its own way.
 FROM = ("0.2.0", "0.3.0")
+OWN_DATASET = "tumours"  # the team's own table (data.dataset), set as the README says
 PACKAGE = "ml_project"
 TEAM_MODULE = '''"""Our own feature: the mean of two measurements (team-owned)."""
 
@@ -126,13 +127,15 @@ def code_lines(source: str) -> list[str]:
     return [line for line in source.splitlines() if not line.startswith(("from ", "import "))]
 
 
-# Values a team tunes in params.yaml (the seed, the split, hyperparameters, the gate, drift):
-# each edit must merge with the template's changes around it.
+# Values a team tunes in params.yaml (the seed, the split, hyperparameters, the gate, drift, and
+# its own dataset, as the README's "Bring your own data" says): each edit must merge with the
+# template's changes around it.
 # (0.3.0 rewrote the comment lines right above 0.2.0's seed and next to its drift bands: edits
 # of those values conflict in an update from 0.2.0, as git merges any two changes that touch.)
 PARAMS_EDITS = {
     "0.2.0": (("test_size: 0.2", "test_size: 0.25"), ("C: 1.0", "C: 0.5")),
     "0.3.0": (
+        ("dataset: breast_cancer", f"dataset: {OWN_DATASET}"),
         ("seed: 42", "seed: 7"),
         ("test_size: 0.2", "test_size: 0.25"),
         ("C: 1.0", "C: 0.5"),
@@ -143,6 +146,22 @@ PARAMS_EDITS = {
         ("retries: 1", "retries: 2"),
     ),
 }
+
+
+def bring_own_data(project: Path) -> None:
+    """The team's own table, as "Bring your own data" says: ``data/raw/tumours.csv`` (ignored
+    by git, as data is) and its contract, here the embedded one's under the new name."""
+    import re
+
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer(as_frame=True)
+    frame = bunch.data.rename(columns=lambda c: re.sub(r"[^0-9a-zA-Z]+", "_", c).strip("_").lower())
+    frame["target"] = bunch.target
+    frame.insert(0, "sample_id", range(len(frame)))
+    frame.to_csv(project / "data" / "raw" / f"{OWN_DATASET}.csv", index=False)
+    contracts = project / "contracts"
+    shutil.copy2(contracts / "breast_cancer.yaml", contracts / f"{OWN_DATASET}.yaml")
 
 
 def edit(file: Path, old: str, new: str) -> None:
@@ -165,6 +184,8 @@ def updated(
         )
     for old, new in PARAMS_EDITS[start]:
         edit(project / "params.yaml", old, new)
+    if start == "0.3.0":  # 0.3.0 rewrote the comment above 0.2.0's data.dataset: it conflicts
+        bring_own_data(project)
     contract = project / "contracts" / "breast_cancer.yaml"
     edit(contract, "max_value: 30.2229", "max_value: 35.0")
     with (project / "README.md").open("a", encoding="utf-8") as readme:
@@ -229,6 +250,8 @@ def test_the_updated_project_passes_its_tests_and_runs_its_pipeline(
     env = {"PYTHONPATH": str(project / "src")}
     pipeline = run_in(project, sys.executable, "-m", PACKAGE, "pipeline", env=env)
     assert pipeline.returncode == 0, pipeline.stdout[-3000:] + pipeline.stderr[-2000:]
+    if outcome["from"] == "0.3.0":  # the team's own dataset, from the team's own file
+        assert (project / "models" / OWN_DATASET / "v1" / "model.skops").is_file()
     script = run_in(project, sys.executable, "scripts/score.py", env=env)
     assert script.returncode == 0, script.stderr[-2000:]
     assert script.stdout.startswith("rows=569 ")

@@ -106,3 +106,16 @@ def test_text_answers_are_escaped_in_toml(render: Render) -> None:
     data = tomllib.loads((project / "pyproject.toml").read_text())
     assert data["project"]["description"] == description
     assert data["project"]["authors"][0]["name"] == 'O\'Brien "Ops"'
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_runtime_is_tested_on_the_configuration_a_project_gets(
+    render: Render, task: str
+) -> None:
+    """runtime/tests/reference/<task> holds what a fresh project of that task renders."""
+    project = render(ml_task=task)
+    reference = REPO / "runtime" / "tests" / "reference" / task
+    kept = sorted(path.relative_to(reference) for path in reference.rglob("*") if path.is_file())
+    assert kept
+    for path in kept:
+        assert (project / path).read_text() == (reference / path).read_text(), path

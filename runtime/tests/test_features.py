@@ -85,8 +85,14 @@ def test_training_uses_the_teams_transformer_as_returned(
     frame = lib("contract").read_data(project / "data/raw/churn.csv", contract).frame
     settings = lib("settings").load_settings(project)
     settings.train.estimator = "logistic_regression"
-    model, _, _ = lib("train").fit(frame, contract, settings)
-    assert model[0] is returned[0]
+    settings.train.also_try = ["hist_gradient_boosting"]
+    fitted = lib("train").fit(frame, contract, settings)
+    model = fitted.model
+    assert len(returned) == 2  # once per candidate estimator, never again for the final fit
+    assert (
+        model[0]
+        is returned[["logistic_regression", "hist_gradient_boosting"].index(fitted.estimator)]
+    )
     assert model[0].sparse_threshold == 0.9
     assert type(model[0].transformers_[0][1]).__name__ == "OneHotEncoder"
 

@@ -20,8 +20,8 @@ def _fitted(project: Path):
     settings = config.load_settings(project)
     contract = contract_mod.load_contract(settings.data.dataset, project)
     frame = data.load_embedded(settings.data.dataset)
-    model, _, test = train_mod.fit(frame, contract, settings)
-    return model, test
+    fitted = train_mod.fit(frame, contract, settings)
+    return fitted.model, fitted.test
 
 
 def allowed() -> list[str]:
@@ -72,6 +72,6 @@ def test_every_default_estimator_is_covered_by_the_committed_allowlist(project: 
     estimators = load("estimators").ESTIMATORS[settings.task]
     for name in estimators:
         settings.train.estimator = name
-        model, _, _ = train_mod.fit(frame, contract, settings)
+        model = train_mod.fit(frame, contract, settings).model
         saved = model_mod.dump_model(model)
         assert set(saved.types) <= set(allowed()), name

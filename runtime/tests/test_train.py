@@ -82,6 +82,7 @@ def _settings_for(project: Path, task: str, estimator: str):
     settings = config.load_settings(project)
     settings.task = task
     settings.train.estimator = estimator
+    settings.train.also_try = []  # this estimator, without the choice
     settings.train.hyperparameters = {}
     return settings
 
@@ -138,7 +139,8 @@ def test_string_labels_fit_with_sparse_or_dense_features(project: Path, estimato
     frame = lib("contract").read_data(project / "data/raw/churn.csv", contract).frame
     settings = _settings_for(project, "classification", estimator)
     settings.train.hyperparameters = {"hist_gradient_boosting": {"max_iter": 20}}
-    model, _, test = train_mod.fit(frame, contract, settings)
+    fitted = train_mod.fit(frame, contract, settings)
+    model, test = fitted.model, fitted.test
     assert set(model.classes_) == {"no", "yes"}
     assert set(model.predict(test)) <= {"no", "yes"}
     if estimator == "hist_gradient_boosting":  # dense input, categories handled natively

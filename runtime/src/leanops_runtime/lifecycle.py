@@ -23,16 +23,25 @@ if TYPE_CHECKING:
 
 
 def run_params(settings: Settings) -> dict[str, object]:
-    """The parameters a run records: everything in settings that changes the result."""
-    hyperparameters = {
-        f"hp.{key}": value for key, value in settings.train.chosen_hyperparameters().items()
-    }
+    """The parameters a run records: everything in settings that changes the result.
+
+    ``hp.<key>``: the hyperparameters of ``estimator``; ``hp.<other>.<key>``: those of each
+    estimator ``also_try`` names (the run's ``estimator`` tag says which one was fitted).
+    """
+    train = settings.train
+    hyperparameters = {f"hp.{key}": value for key, value in train.chosen_hyperparameters().items()}
+    for other in train.candidates()[1:]:
+        hyperparameters |= {
+            f"hp.{other}.{key}": value for key, value in train.hyperparameters_of(other).items()
+        }
+    tried = {"also_try": ", ".join(train.also_try)} if train.also_try else {}
     return {
         "task": settings.task,
         "seed": settings.seed,
         "dataset": settings.data.dataset,
         "test_size": settings.data.test_size,
-        "estimator": settings.train.estimator,
+        "estimator": train.estimator,
+        **tried,
         **hyperparameters,
     }
 
@@ -41,6 +50,7 @@ def register_trained(
     registry: Registry,
     model: object,
     *,
+    estimator: str,
     train: pd.DataFrame,
     holdout: pd.DataFrame,
     contract: Contract,
@@ -49,7 +59,8 @@ def register_trained(
     data: pd.DataFrame | None = None,
     run: TrackedRun | None = None,
 ) -> ModelVersion:
-    """Register ``model`` as the candidate: one version, its files and their hashes.
+    """Register ``model`` (fitted with ``estimator``) as the candidate: one version, its files
+    and their hashes.
 
     ``data`` (default: ``train`` and ``holdout``) is what the fingerprint covers. Inside a tracked
     run the run's id is recorded on the version, and the version and its hash on the run.
@@ -74,7 +85,7 @@ def register_trained(
         dataset=settings.data.dataset,
         task=settings.task,
         target=contract.target,
-        estimator=settings.train.estimator,
+        estimator=estimator,
         data_fingerprint={
             "sha256": found["sha256"],
             "rows": found["rows"],

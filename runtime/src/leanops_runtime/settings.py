@@ -92,6 +92,8 @@ class DataSettings(Section):
 class TrainSettings(Section):
     """Which estimator to fit, and each estimator's hyperparameters (passed to it as is).
 
+    With ``also_try``, ``estimator`` and those estimators are scored by cross-validation on the
+    training rows and the best is fitted (``selection``); ``estimator`` wins a tie.
     ``estimator`` may be left out: the task's default (the first of the task's estimators in
     ``estimators.py``) is fitted, as it is for an estimator of the other task only (training
     then warns how to choose). Hyperparameters are kept per estimator, so switching
@@ -99,12 +101,21 @@ class TrainSettings(Section):
     """
 
     estimator: str = ""  # empty: the task's default (``settle``)
+    also_try: list[str] = Field(default_factory=list)
     hyperparameters: dict[str, Hyperparameters] = Field(default_factory=dict)
     _replaced: str = PrivateAttr(default="")
 
     def chosen_hyperparameters(self) -> Hyperparameters:
         """The hyperparameters of the chosen estimator (empty: scikit-learn's defaults)."""
-        return dict(self.hyperparameters.get(self.estimator, {}))
+        return self.hyperparameters_of(self.estimator)
+
+    def hyperparameters_of(self, estimator: str) -> Hyperparameters:
+        """``estimator``'s own block (empty: scikit-learn's defaults)."""
+        return dict(self.hyperparameters.get(estimator, {}))
+
+    def candidates(self) -> list[str]:
+        """The estimators training chooses among: ``estimator`` first, then ``also_try``."""
+        return list(dict.fromkeys([self.estimator, *self.also_try]))
 
     def settle(self, task: str) -> None:
         """Make ``estimator`` the one fitted for ``task`` (``estimator_for``), keeping why."""

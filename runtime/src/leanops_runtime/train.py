@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from .contract import Contract
     from .registry import ModelVersion
+    from .selection import Selection
     from .settings import Settings
     from .tracking import TrackedRun
 
@@ -157,13 +158,23 @@ def warn_mostly_missing(train: pd.DataFrame, contract: Contract) -> None:
             )
 
 
-def fit(
-    frame: pd.DataFrame, contract: Contract, settings: Settings
-) -> tuple[Pipeline, pd.DataFrame, pd.DataFrame]:
-    """Split ``frame`` (seeded) and fit the pipeline on the training part: (model, train, test).
+@dataclass
+class Fitted:
+    """A fitted pipeline, the rows it was fitted and held out on, and which estimator it holds."""
+
+    model: Pipeline
+    train: pd.DataFrame
+    test: pd.DataFrame
+    estimator: str
+    selection: Selection | None  # how the estimator was chosen (None: params.yaml named one)
+
+
+def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
+    """Split ``frame`` (seeded) and fit the pipeline on the training part, once.
 
     The feature transformer is the team's ``build_features(contract, fit)``, used as returned;
-    ``fit`` tells it the task, the target's type and the estimator it feeds.
+    ``fit`` tells it the task, the target's type and the estimator it feeds. With
+    ``train.also_try``, the estimator is first chosen by cross-validation on the training rows.
     """
     from sklearn.pipeline import Pipeline
     from sklearn.utils._param_validation import InvalidParameterError
@@ -171,40 +182,55 @@ def fit(
     from .data import split
     from .features import FitContext, target_type
     from .leakage import guard
+    from .selection import choose, selection_metric
     from .team import build_features
 
     if settings.train.replaced:  # params.yaml names the other task's estimator
         log.warning("%s", settings.train.replaced)
-    estimator = build_estimator(
-        settings.task,
-        settings.train.estimator,
-        settings.train.chosen_hyperparameters(),
-        settings.seed,
-    )
+    task, seed = settings.task, settings.seed
+    estimators = {
+        name: build_estimator(task, name, settings.train.hyperparameters_of(name), seed)
+        for name in settings.train.candidates()
+    }
     target = contract.target
-    check_target(frame, target, settings.task)
+    check_target(frame, target, task)
     train, test = split(
         frame,
         target=target,
         test_size=settings.data.test_size,
-        seed=settings.seed,
-        stratify=settings.task == "classification",
+        seed=seed,
+        stratify=task == "classification",
     )
     warn_mostly_missing(train, contract)
-    guard(train, contract, settings.task, settings.seed)  # a leaking column stops it here
-    kind = target_type(settings.task, train[target])
-    features = build_features(contract, FitContext(settings.task, kind, estimator))
-    model = Pipeline([("features", features), ("estimator", estimator)])
+    guard(train, contract, task, seed)  # a leaking column stops it here
+    kind = target_type(task, train[target])
+
+    pipelines = {  # the team's features, as build_features returns them, per estimator
+        name: Pipeline(
+            [
+                ("features", build_features(contract, FitContext(task, kind, estimator))),
+                ("estimator", estimator),
+            ]
+        )
+        for name, estimator in estimators.items()
+    }
+    name, selection = next(iter(pipelines)), None
+    if len(pipelines) > 1:
+        metric = selection_metric(task, settings.promotion.baseline.metrics)
+        selection = choose(pipelines, train, target, task=task, metric=metric, seed=seed)
+        name = selection.chosen
+        log.info("chose %s", selection.summary())
+    model = pipelines[name]
     try:
         model.fit(train, train[target])
     except (InvalidParameterError, TypeError, ValueError) as error:
-        raise TrainError(f"cannot fit {settings.train.estimator}: {first_line(error)}") from error
+        raise TrainError(f"cannot fit {name}: {first_line(error)}") from error
     except MemoryError as error:
         raise TrainError(
-            f"out of memory fitting {settings.train.estimator} on {len(train)} rows: give "
+            f"out of memory fitting {name} on {len(train)} rows: give "
             "high-cardinality columns encoding: target, or role: ignore, in the contract"
         ) from error
-    return model, train, test
+    return Fitted(model=model, train=train, test=test, estimator=name, selection=selection)
 
 
 def train(
@@ -256,12 +282,17 @@ def _train(
         contract = load_contract(dataset, root)
     if frame is None:
         frame = load_processed(dataset, root)
-    model, train_rows, test_rows = fit(frame, contract, settings)
+    fitted = fit(frame, contract, settings)
+    model, train_rows, test_rows = fitted.model, fitted.train, fitted.test
     metrics = score(settings.task, model, test_rows, contract.target)
+    if fitted.selection is not None:
+        run.set_tag("estimator", fitted.estimator)
+        run.set_tag("selection", fitted.selection.summary())
     registry = open_registry(settings, root)
     entry = register_trained(
         registry,
         model,
+        estimator=fitted.estimator,
         train=train_rows,
         holdout=test_rows,
         contract=contract,
@@ -276,8 +307,9 @@ def _train(
     model_path = str(model_file or f"{registry.describe()} v{entry['version']}")
     metadata = {
         "task": settings.task,
-        "estimator": settings.train.estimator,
-        "hyperparameters": settings.train.chosen_hyperparameters(),
+        "estimator": fitted.estimator,
+        "hyperparameters": settings.train.hyperparameters_of(fitted.estimator),
+        "selection": None if fitted.selection is None else fitted.selection.summary(),
         "seed": settings.seed,
         "dataset": dataset,
         "contract_version": contract.version,

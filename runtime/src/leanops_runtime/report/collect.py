@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,7 @@ class ModelCard:
     previous_metrics: dict[str, float] | None  # the previous production model, same rows
     baseline_metrics: dict[str, float] | None  # a constant prediction, same rows
     baseline_note: str = ""
+    selection: str | None = None  # how the estimator was chosen among params.yaml's also_try
 
 
 @dataclass
@@ -239,6 +241,20 @@ def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
 # --------------------------------------------------------------------------------------- runs
 
 
+def hyperparameters_of(estimator: str | None, params: Mapping[str, object]) -> dict[str, object]:
+    """The hyperparameters a run recorded for ``estimator``: ``hp.<key>`` when it is the run's
+    ``estimator``, else ``hp.<estimator>.<key>`` (one ``also_try`` named)."""
+    if estimator is not None and params.get("estimator") != estimator:
+        prefix = f"hp.{estimator}."
+        return {key.removeprefix(prefix): v for key, v in params.items() if key.startswith(prefix)}
+    others = {f"hp.{name}." for name in str(params.get("also_try", "")).split(", ") if name}
+    return {
+        key.removeprefix("hp."): value
+        for key, value in params.items()
+        if key.startswith("hp.") and not key.startswith(tuple(others))
+    }
+
+
 def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
     from ..tracking import run_store
 
@@ -252,12 +268,9 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         card = snapshot.production
         if card is not None and card.run_id:
             made = next((run for run in runs if run["id"] == card.run_id), None)
-            params = (made or store.get_run(card.run_id))["params"]
-            card.hyperparameters = {
-                key.removeprefix("hp."): value
-                for key, value in params.items()
-                if key.startswith("hp.")
-            }
+            made = made or store.get_run(card.run_id)
+            card.hyperparameters = hyperparameters_of(card.estimator, made["params"])
+            card.selection = made["tags"].get("selection")
         every = len(store.list_runs(name="pipeline"))
         snapshot.other_runs = every - len(store.list_runs(name="pipeline", tag=own))
     except Exception as error:
