@@ -262,3 +262,30 @@ def test_a_wrong_unseen_key_is_one_line(
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_columns_that_leak_only_together_stop_the_model_before_it_is_registered(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A target computed from two columns: neither alone gives it away, the model scores
+    perfectly on its held-out rows; stopped, naming both, until a person marks them."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"a": rng.integers(0, 10, 1500), "b": rng.integers(0, 10, 1500)})
+    frame["noise"] = rng.normal(size=len(frame))
+    frame["label"] = np.where(frame["a"] + frame["b"] > 9, "yes", "no")
+    project_for(project, frame, "sums", target="label", task="classification")
+    set_params(
+        project,
+        train={"estimator": "hist_gradient_boosting", "also_try": [], "hyperparameters": {}},
+    )
+    capsys.readouterr()
+    assert cli.main(["pipeline"]) == 1
+    err = capsys.readouterr().err
+    assert "leakage? held-out accuracy 1.0000 on 300 rows is too good to be true" in err
+    assert "leans on " in err and "a (accuracy -" in err and "b (accuracy -" in err
+    assert "noise" not in err.split("leans on ")[1].split(":")[0]
+    assert not list(project.glob("models/**/model.skops"))
+
+    for column in ("a", "b"):
+        _edit(project, "sums", f"  {column}:\n", f"  {column}:\n    leak_ok: true\n")
+    assert cli.main(["pipeline"]) == 0

@@ -8,6 +8,11 @@ rows and scored on the other third. A column that scores ``NEAR_PERFECT`` or bet
 classification that is not one class already; R² for a regression) is named, and training
 stops with the contract edit to make: ``role: ignore`` when it is computed from the target, or
 ``leak_ok: true`` on the column once a person has checked that it is known at prediction time.
+
+Columns that leak only together (a target computed from two of them) pass that test; the
+fitted model then scores too well on its held-out rows. ``check_held_out`` stops such a model
+before it is registered, naming the features it leans on most (scikit-learn's permutation
+importance on those rows), unless a person marked them ``leak_ok``.
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ from .errors import RefusedError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sklearn.pipeline import Pipeline
 
     from .contract import Contract
 
 NEAR_PERFECT = 0.99  # accuracy or R² of one column alone, on rows its tree did not see
 SAMPLE = 5_000  # training rows tried, at most (seeded)
+# A held-out accuracy or R² at least this high, on at least MIN_HELD_OUT rows, is too good to be
+# true of real data; on fewer rows a perfect score can be luck.
+TOO_GOOD = 0.999
+MIN_HELD_OUT = 200
+LEANED_ON = 3  # features named, at most
 
 
 class LeakageError(RefusedError):
@@ -92,4 +103,41 @@ def guard(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> None
         f"leakage? {named} nearly determine(s) the target {contract.target}: if computed from "
         f"it, set role: ignore in {where}; if known when predicting, set leak_ok: true on the "
         "column there"
+    )
+
+
+def check_held_out(
+    model: Pipeline,
+    test: pd.DataFrame,
+    contract: Contract,
+    *,
+    task: str,
+    metrics: dict[str, float],
+    seed: int,
+) -> None:
+    """Stop when the held-out score is too good to be true (``TOO_GOOD`` on ``MIN_HELD_OUT``
+    rows or more), naming the features whose shuffling costs the most (up to ``LEANED_ON``, each
+    costing at least a tenth of the first), unless a person marked each of them ``leak_ok``."""
+    from sklearn.inspection import permutation_importance
+
+    metric, shown = ("accuracy", "accuracy") if task == "classification" else ("r2", "R²")
+    score = metrics.get(metric)
+    if score is None or score < TOO_GOOD or len(test) < MIN_HELD_OUT:
+        return
+    features = [column for column in contract.features if column in test]
+    found = permutation_importance(
+        model, test, test[contract.target], n_repeats=3, random_state=seed, n_jobs=1
+    )
+    costs = dict(zip(test.columns, found.importances_mean, strict=True))
+    ranked = sorted(features, key=lambda column: -costs[column])[:LEANED_ON]
+    largest = costs[ranked[0]] if ranked else 0.0
+    leaned_on = [column for column in ranked if costs[column] > 0.1 * largest > 0]
+    if not leaned_on or all(column in contract.reviewed for column in leaned_on):
+        return
+    named = ", ".join(f"{column} ({shown} -{costs[column]:.2f} shuffled)" for column in leaned_on)
+    where = contract.path or f"contracts/{contract.name}.yaml"
+    raise LeakageError(
+        f"leakage? held-out {shown} {score:.4f} on {len(test)} rows is too good to be true; the "
+        f"model leans on {named}: if computed from the target, set role: ignore in {where}; if "
+        "known when predicting, set leak_ok: true on each there"
     )

@@ -273,6 +273,7 @@ def _train(
 ) -> TrainResult:
     from .contract import load_contract
     from .data import load_processed
+    from .leakage import check_held_out
     from .lifecycle import register_trained
     from .metrics import score
     from .registry import LocalRegistry, open_registry
@@ -285,6 +286,9 @@ def _train(
     fitted = fit(frame, contract, settings)
     model, train_rows, test_rows = fitted.model, fitted.train, fitted.test
     metrics = score(settings.task, model, test_rows, contract.target)
+    check_held_out(
+        model, test_rows, contract, task=settings.task, metrics=metrics, seed=settings.seed
+    )
     if fitted.selection is not None:
         run.set_tag("estimator", fitted.estimator)
         run.set_tag("selection", fitted.selection.summary())
