@@ -97,6 +97,7 @@ def set_params(project: Path, estimator: str) -> None:
     if params["train"]["estimator"] != estimator:  # its own hyperparameters, as a user does
         params["train"]["hyperparameters"] = {}
     params["train"]["estimator"] = estimator
+    params["train"]["also_try"] = []  # this estimator alone, without the choice
     path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 

@@ -200,8 +200,10 @@ def main() -> None:
                     "load_average_before": round(load, 2),
                 }
             )
-    print("| table | rows | metric | default (fitted) | boosting pipeline | script | gap | ")
-    print("default s | boosting s | ratio |")
+    print(
+        "| table | rows | metric | default (fitted) | boosting pipeline | script | gap | "
+        "default s | boosting s | ratio |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
