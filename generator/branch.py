@@ -4,7 +4,8 @@ Projects of one repository (a monorepo) are updated in parallel, each in its own
 the same commit. Here their clean updates are stacked, one commit per project, on
 ``template-update/<target>``; their conflicts, if any, are gathered into a single worktree on that
 branch, where the user resolves them and commits. Only refs and worktrees this run made are
-touched, under the repository's lock.
+touched, under the repository's lock, and the older update branches the new one supersedes
+that hold nothing but leanops' own update commits (``retire_superseded``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from . import worktree
-from .checkout import branch_exists
+from .checkout import BRANCH_PREFIX, branch_exists, update_branches
 from .errors import LeanopsError, one_line
 from .gitutil import Repo, git, identity_options, repo_lock, run_git, status
 from .results import CONFLICTS, FAILED, INTERRUPTED, NOT_STARTED, UP_TO_DATE, UPDATED, Result
@@ -143,6 +144,7 @@ def finish_group(attempts: list[Attempt]) -> list[Result]:
     clean = [a for a in pending if a.state == CLEAN]
     conflicted = [a for a in pending if a.state == CONFLICTED]
     made_branch, place = False, worktree.persistent_path(repo, branch)
+    retired: list[str] = []
     try:
         with repo_lock(repo.common_dir):
             if branch_exists(repo, branch):
@@ -150,6 +152,7 @@ def finish_group(attempts: list[Attempt]) -> list[Result]:
             tip = stack(repo, repo.head, [a.commit for a in clean]) if clean else repo.head
             git(repo.top, "branch", "--no-track", branch, tip)
             made_branch = True
+            retired = retire_superseded(repo, branch, [a.job.offset for a in pending])
         if conflicted:
             if place.exists():
                 raise LeanopsError(f"{place} exists (an earlier update?); remove it and retry")
@@ -166,7 +169,67 @@ def finish_group(attempts: list[Attempt]) -> list[Result]:
             git(repo.top, "branch", "-q", "-D", branch, check=False)
         message = f"{one_line(error)} (nothing was changed)"
         return results + [a.job.result(status=FAILED, message=message) for a in pending]
-    return results + [branch_result(a, branch, place if conflicted else None) for a in pending]
+    made = [branch_result(a, branch, place if conflicted else None) for a in pending]
+    if retired:
+        note = (
+            f" (deleted the older update branch(es) this one supersedes, never merged and holding "
+            f"only leanops' update commits: {', '.join(retired)})"
+        )
+        for result in made:
+            result.message += note
+    return results + made
+
+
+def retire_superseded(repo: Repo, made: str, folders: list[str]) -> list[str]:
+    """Delete the update branches to versions older than ``made``'s that nobody worked on, and
+    return their names; call under the repository's lock.
+
+    Such a branch will never be merged: ``made`` carries its projects (``folders``, relative to
+    the repository; "" is all of it) further. It is deleted only when it changes nothing outside
+    those folders, is not merged, not checked out here, has no worktree (or only leanops' own
+    clean one, which ``git worktree remove`` then removes) and every commit it adds to HEAD is
+    a leanops update commit. A branch holding any commit of the team's is kept (``leanops
+    status`` names it superseded).
+    """
+    from .versions import parse_version
+
+    target = parse_version(made.removeprefix(BRANCH_PREFIX))
+    if target is None:
+        return []
+    retired = []
+    for old in update_branches(repo):
+        version = parse_version(old.name.removeprefix(BRANCH_PREFIX))
+        if version is None or version >= target or old.merged or old.here:
+            continue
+        if old.changes or old.conflicts or not only_update_commits(repo, old.name):
+            continue
+        if not within(repo, old.name, folders):  # it also updates a project not updated now
+            continue
+        tree = old.worktree
+        if tree is not None:
+            own = tree.is_dir() and tree.resolve() == worktree.persistent_path(repo, old.name)
+            if not own or run_git(repo.top, "worktree", "remove", str(tree)).returncode != 0:
+                continue
+        if run_git(repo.top, "branch", "-D", old.name).returncode == 0:
+            retired.append(old.name)
+    return retired
+
+
+def within(repo: Repo, branch: str, folders: list[str]) -> bool:
+    """Whether every path ``branch`` changes since it left HEAD's history is in ``folders``."""
+    if "" in folders:
+        return True
+    base = git(repo.top, "merge-base", "HEAD", f"refs/heads/{branch}").strip()
+    prefixes = tuple(folder.rstrip("/") + "/" for folder in folders)
+    return all(path.startswith(prefixes) for _, _, path in changes(repo, base, branch))
+
+
+def only_update_commits(repo: Repo, branch: str) -> bool:
+    """Whether every commit ``branch`` adds to HEAD is one ``leanops update`` made (its message
+    says ``leanops update from <template>``)."""
+    messages = git(repo.top, "log", "--format=%B%x00", f"HEAD..refs/heads/{branch}").split("\0")
+    made = [message.strip() for message in messages if message.strip()]
+    return bool(made) and all("\n\nleanops update from " in message for message in made)
 
 
 def branch_result(attempt: Attempt, branch: str, place: Path | None) -> Result:

@@ -241,3 +241,53 @@ def test_a_branch_to_a_version_the_project_has_passed_is_superseded(
     git(project, "switch", "-q", "main")
     row = status_rows(capsys, project)["old"]
     assert (row["update_branch"], row["update_state"]) == ("template-update/v3", "waiting")
+
+
+# --- an update never merged, superseded by a newer one ----------------------------------------
+
+
+def superseding(tmp_path: Path, capsys: pytest.CaptureFixture[str], worked_on: bool) -> Path:
+    """A project updated to v2 on its branch, never merged (the team committed on that branch
+    when ``worked_on``); then v3 is released and the project updated again."""
+    template = make_tiny_template(tmp_path / "tpl")
+    release(template, "v2", {"params.yaml.jinja": PARAMS.replace("seed: 42", "seed: 1234")})
+    project = tiny_project(template, tmp_path / "p")
+    code, results = update(capsys, str(project))
+    assert code == 0, results
+    if worked_on:
+        git(project, "switch", "-q", BRANCH)
+        edit(project / "params.yaml", "C: 1.0", "C: 0.5")
+        git(project, "commit", "-q", "-am", "our tuning, on the update branch")
+        git(project, "switch", "-q", "main")
+    release(template, "v3", {"params.yaml.jinja": PARAMS.replace("seed: 42", "seed: 99")})
+    return project
+
+
+def test_a_newer_update_deletes_the_older_branch_nobody_worked_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = superseding(tmp_path, capsys, worked_on=False)
+    code, results = update(capsys, str(project))
+    assert code == 0, results
+    assert branches(project) == ["main", "template-update/v3"]
+    assert (
+        "supersedes, never merged and holding only leanops' update commits: "
+        in (results["p"]["message"])
+    )
+    assert results["p"]["message"].endswith("template-update/v2)")
+    assert status_rows(capsys, project)["p"]["update_branch"] == "template-update/v3"
+
+
+def test_an_older_branch_with_the_teams_commits_is_kept_and_named_superseded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = superseding(tmp_path, capsys, worked_on=True)
+    tuned = rev(project, BRANCH)
+    code, results = update(capsys, str(project))
+    assert code == 0, results
+    assert branches(project) == ["main", BRANCH, "template-update/v3"]
+    assert rev(project, BRANCH) == tuned
+    assert "supersedes" not in results["p"]["message"]
+    git(project, "merge", "-q", "template-update/v3")
+    row = status_rows(capsys, project)["p"]
+    assert (row["update_branch"], row["update_state"]) == (BRANCH, "superseded")
