@@ -37,3 +37,9 @@ def lib(module: str) -> ModuleType:
 def load(module: str) -> ModuleType:
     """Import the team package's ``<module>`` (features, estimators, datasets)."""
     return importlib.import_module(f"{NAME}.{module}")
+
+
+def without_cost(values: dict) -> dict:
+    """A run's metrics (or a comparison's) without what the run cost (``cost.*``), which every
+    run logs and no test can predict."""
+    return {key: value for key, value in values.items() if not key.startswith("cost.")}

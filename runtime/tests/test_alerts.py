@@ -20,6 +20,7 @@ from _package import NAME, lib
 
 alerts = lib("alerts")
 cli = lib("cli")
+costs = lib("costs")
 config = lib("settings")
 data = lib("data")
 drift = lib("drift")
@@ -213,3 +214,27 @@ def test_a_refused_promotion_alerts(
     (payload,) = webhook.received
     assert payload["event"] == "promotion"
     assert "v2 refused" in str(payload["text"])
+
+
+def test_a_pipeline_that_costs_more_than_usual_alerts(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    webhook: Webhook,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The first runs set what is usual and say nothing; with the factor made tiny, the next
+    pipeline costs "more than usual" on every count, deterministically."""
+    monkeypatch.setenv(URL_VARIABLE, webhook.url)
+    for _ in range(costs.MIN_HISTORY):
+        assert cli.main(["pipeline"]) == 0
+    assert webhook.received == []
+    monkeypatch.setenv(f"{NAME.upper()}_ALERTS__COST_FACTOR", "1e-9")
+    assert cli.main(["pipeline"]) == 0
+    (payload,) = webhook.received
+    assert payload["event"] == "cost"
+    assert "cost more than usual: wall time " in str(payload["text"])
+    assert f"the last {costs.MIN_HISTORY} runs" in str(payload["text"])
+    assert "cost more than usual" in caplog.text
+    monkeypatch.setenv(f"{NAME.upper()}_ALERTS__COST_FACTOR", "0")  # off
+    assert cli.main(["pipeline"]) == 0
+    assert len(webhook.received) == 1

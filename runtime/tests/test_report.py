@@ -90,8 +90,11 @@ def test_a_working_project_shows_every_section(
     given = settings.train.chosen_hyperparameters()
     assert all(f"{key}={value}" in model for key, value in given.items()), given
 
+    assert "chosen by" in model and "cross-validation on" in model  # params.yaml's also_try
+
     runs = section(page, "runs")
     assert runs.count('class="badge finished"') == 2
+    assert runs.count(" s wall, ") == 2 and runs.count(" MB peak, ") == 2  # what each cost
     drift = section(page, "drift")
     assert "shifted.csv" in drift
     assert column in drift
@@ -103,7 +106,8 @@ def test_a_working_project_shows_every_section(
     assert audit.count("register") == 2
     assert "promote" in audit
     if charts.available():
-        assert runs.count("<svg") == 1
+        assert runs.count("<svg") == 2  # metrics, and what the runs cost
+        assert "peak memory (MB)" in runs
         assert drift.count("<svg") == 1
     else:
         assert "Charts need matplotlib" in page

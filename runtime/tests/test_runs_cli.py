@@ -52,6 +52,7 @@ def test_list_newest_first_with_filters(
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["id", "name", "status"]
+    assert "CPU s" in lines[0] and "peak MB" in lines[0] and "wrote MB" in lines[0]
     assert [line.split()[0] for line in lines[2:]] == [run_id[:8] for run_id in reversed(runs)]
     assert "failed" in lines[2]
 

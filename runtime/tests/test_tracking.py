@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _package import NAME, TEAM_PATH, lib
+from _package import NAME, TEAM_PATH, lib, without_cost
 
 tracking = lib("tracking")
 
@@ -69,7 +69,7 @@ def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path
     assert record["end_time"] >= record["start_time"]
     assert record["params"] == {"C": 0.5, "layers": [1, 2]}
     assert record["tags"] == {"stage": "fit", "note": "first try"}
-    assert record["metrics"] == {"loss": 0.4, "accuracy": 0.91, "f1": 0.88}
+    assert without_cost(record["metrics"]) == {"loss": 0.4, "accuracy": 0.91, "f1": 0.88}
     assert [(m["step"], m["value"]) for m in record["metric_history"] if m["key"] == "loss"] == [
         (0, 0.9),
         (1, 0.4),
@@ -89,7 +89,7 @@ def test_exception_marks_run_failed_and_is_reraised(db: Path) -> None:
     record = tracking.LocalRunStore(db).get_run(run.id)
     assert record["status"] == "failed"
     assert record["error"] == "RuntimeError: boom"
-    assert record["metrics"] == {"loss": 1.0}
+    assert without_cost(record["metrics"]) == {"loss": 1.0}
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -140,6 +140,28 @@ def test_artifact_size_and_hash(project: Path, db: Path) -> None:
     assert stored == [
         {"path": "model.bin", "size": 800, "sha256": hashlib.sha256(model.read_bytes()).hexdigest()}
     ]
+
+
+def test_every_run_records_what_it_cost(project: Path, db: Path) -> None:
+    model = project / "model.bin"
+    model.write_bytes(b"\x00" * 2_500_000)
+    with tracking.start_run("train", db=db) as run:
+        run.log_artifact(model)
+        sum(i * i for i in range(300_000))  # some CPU time to measure
+    store = tracking.LocalRunStore(db)
+    cost = store.get_run(run.id)["metrics"]
+    assert set(cost) == set(tracking.api.COSTS)
+    assert cost["cost.written_mb"] == 2.5
+    assert cost["cost.wall_s"] > 0 and cost["cost.cpu_s"] > 0
+    assert cost["cost.peak_rss_mb"] > 10  # a Python process with pandas loaded
+    (summary,) = store.list_runs()
+    assert summary["cost"] == cost
+
+
+def test_a_failed_run_records_its_cost_too(db: Path) -> None:
+    with pytest.raises(ValueError), tracking.start_run("train", db=db) as run:
+        raise ValueError("boom")
+    assert "cost.wall_s" in tracking.LocalRunStore(db).get_run(run.id)["metrics"]
 
 
 def test_feature_steps_of_a_fitted_pipeline(db: Path) -> None:
@@ -278,8 +300,8 @@ def test_compare_marks_differences(db: Path) -> None:
     result = tracking.compare([store.get_run(first.id), store.get_run(second.id)])
     assert result["params"] == {"C": [1.0, 2.0], "seed": [1, 1]}
     assert result["params_differ"] == ["C"]
-    assert result["metrics"] == {"accuracy": [0.9, 0.9], "f1": [None, 0.5]}
-    assert result["metrics_differ"] == ["f1"]
+    assert without_cost(result["metrics"]) == {"accuracy": [0.9, 0.9], "f1": [None, 0.5]}
+    assert [key for key in result["metrics_differ"] if not key.startswith("cost.")] == ["f1"]
 
 
 def test_backend_choice_follows_the_settings(

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Event = Literal["drift", "contract", "promotion"]
+Event = Literal["drift", "contract", "promotion", "cost"]
 Severity = Literal["warning", "error"]
 BACKOFF_S = 0.5
 SCHEMES = ("http://", "https://")

@@ -214,6 +214,8 @@ class AlertSettings(Section):
     timeout_s: float = Field(default=5.0, gt=0.0, le=60.0)
     retries: int = Field(default=1, ge=0, le=5)
     drift_level: Literal["warn", "alert"] = "alert"
+    # A pipeline costing this many times the median of its recent runs alerts (0: never).
+    cost_factor: float = Field(default=3.0, ge=0.0)
 
 
 class MlflowSettings(Section):

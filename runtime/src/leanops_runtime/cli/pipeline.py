@@ -15,6 +15,7 @@ from .common import output_path, project_root, root_option, settings_of
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..contract import Contract
+    from ..settings import Settings
     from .common import Subparsers
 
 log = logging.getLogger(__name__)
@@ -190,7 +191,28 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     shown = shown_metrics(result.metrics)
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     log.info("registered v%s as candidate (next: promote)", result.model_version)
+    warn_unusual_cost(settings, root, result.run_id)
     return 0
+
+
+def warn_unusual_cost(settings: Settings, root: Path, run_id: str) -> None:
+    """Warn, and alert, when the run cost ``alerts.cost_factor`` times its usual or more; a
+    store that cannot say only costs a debug line: the pipeline itself succeeded."""
+    from ..alerts import notify
+    from ..costs import unusual_cost
+    from ..tracking import run_store
+
+    try:
+        found = unusual_cost(
+            run_store(settings, root), run_id, settings.data.dataset, settings.alerts.cost_factor
+        )
+    except Exception as error:  # the run is recorded; its comparison is a nicety
+        log.debug("could not compare the run's cost: %s", error)
+        return
+    if found:
+        text = f"pipeline run {run_id[:12]} cost more than usual: {'; '.join(found)}"
+        log.warning("%s", text)
+        notify("cost", text, root=root, settings=settings.alerts)
 
 
 def register(subparsers: Subparsers) -> None:

@@ -62,6 +62,12 @@ def _duration(run: RunSummary) -> str:
     return f"{run['end_time'] - run['start_time']:.1f}s"
 
 
+def _cost(run: RunSummary, key: str) -> str:
+    """One of what a run cost, as ``runs list`` shows it ("-" until its block ended)."""
+    value = run["cost"].get(key)
+    return "-" if value is None else f"{value:.1f}"
+
+
 def open_store(args: argparse.Namespace) -> RunStore:
     """The runs of the project at ``--root`` (``--db``: the embedded store in that file)."""
     from ..tracking import run_store
@@ -85,11 +91,13 @@ def _list(args: argparse.Namespace) -> int:
             run["status"],
             _time(run["start_time"]),
             _duration(run),
+            *(_cost(run, key) for key in ("cost.cpu_s", "cost.peak_rss_mb", "cost.written_mb")),
             (run["git_commit"] or "-")[:SHORT_ID] + ("+dirty" if run["git_dirty"] else ""),
         )
         for run in runs
     ]
-    print(tables.render(["id", "name", "status", "started (UTC)", "duration", "commit"], rows))
+    headers = ["id", "name", "status", "started (UTC)", "duration", "CPU s", "peak MB"]
+    print(tables.render([*headers, "wrote MB", "commit"], rows))
     return 0
 
 

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from matplotlib.patches import Patch
     from matplotlib.typing import RcKeyType
 
+COST_TITLES = {
+    "cost.wall_s": "wall time (s)",
+    "cost.cpu_s": "CPU time (s)",
+    "cost.peak_rss_mb": "peak memory (MB)",
+    "cost.written_mb": "written (MB)",
+}
 REFERENCE = "#9aa5b1"
 BATCH = "#2563eb"
 STATUS_COLOURS = {"alert": "#dc2626", "warn": "#d97706", "ok": "#15803d"}
@@ -58,10 +64,12 @@ def _svg(figure: Figure, salt: str) -> str:
     return text[text.find("<svg") :]
 
 
-def runs_chart(runs: Sequence[RunPoint]) -> str | None:
-    """Each metric of the recent runs over time, one small panel per metric."""
-    scored = [run for run in runs if run.metrics]
-    metrics = sorted({name for run in scored for name in run.metrics})
+def runs_chart(runs: Sequence[RunPoint], *, cost: bool = False) -> str | None:
+    """Each metric of the recent runs over time, one small panel per metric (``cost``: what
+    each run cost instead)."""
+    scored = [(run, run.cost if cost else run.metrics) for run in runs]
+    scored = [(run, values) for run, values in scored if values]
+    metrics = sorted({name for _, values in scored for name in values})
     if not scored or not available():
         return None
     from matplotlib import rc_context
@@ -71,14 +79,14 @@ def runs_chart(runs: Sequence[RunPoint]) -> str | None:
         figure = Figure(figsize=(3.0 * len(metrics), 2.2), layout="constrained")
         axes = figure.subplots(1, len(metrics), squeeze=False)[0]
         for axis, name in zip(axes, metrics, strict=True):
-            points = [(run.start, run.metrics[name]) for run in scored if name in run.metrics]
+            points = [(run.start, values[name]) for run, values in scored if name in values]
             xs = [p[0] for p in points]
             axis.plot(xs, [p[1] for p in points], marker="o", color=BATCH, lw=1.5)
             ticks = sorted({xs[0], xs[len(xs) // 2], xs[-1]})
             axis.set_xticks(ticks, [_day(tick) for tick in ticks])
-            axis.set_title(name)
+            axis.set_title(COST_TITLES.get(name, name))
             axis.grid(axis="y", color="#e5e7eb", lw=0.6)
-    return _svg(figure, "runs")
+    return _svg(figure, "cost" if cost else "runs")
 
 
 def _day(stamp: float) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import package
+from ..tracking.api import COST_PREFIX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class RunPoint:
     user: str | None
     model_version: str | None
     metrics: dict[str, float]
+    cost: dict[str, float] = field(default_factory=dict)  # ``cost.*``: what the run cost
 
 
 @dataclass
@@ -286,7 +288,12 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
             end=None if run["end_time"] is None else float(run["end_time"]),
             user=run.get("user"),
             model_version=run["tags"].get("model_version"),
-            metrics={k: v for k, v in run["metrics"].items() if not k.startswith("baseline_")},
+            metrics={
+                k: v
+                for k, v in run["metrics"].items()
+                if not k.startswith(("baseline_", COST_PREFIX))
+            },
+            cost=run["cost"],
         )
         for run in reversed(runs)  # oldest first, for the chart
     ]

@@ -70,6 +70,17 @@ def metrics_text(metrics: dict[str, float]) -> str:
     return " ".join(f"{k}={number(v)}" for k, v in sorted(metrics.items())) or "-"
 
 
+def cost_text(cost: dict[str, float]) -> str:
+    """``12.3 s wall, 10.1 s CPU, 310 MB peak, 0.2 MB written`` (``-`` before it is known)."""
+    shown = (
+        ("cost.wall_s", "{:.1f} s wall"),
+        ("cost.cpu_s", "{:.1f} s CPU"),
+        ("cost.peak_rss_mb", "{:.0f} MB peak"),
+        ("cost.written_mb", "{:.1f} MB written"),
+    )
+    return ", ".join(form.format(cost[key]) for key, form in shown if key in cost) or "-"
+
+
 def change(feature: Json) -> str:
     """What moved in a drifted feature: its note, its mean's shift or its largest category."""
     note = feature.get("note")
@@ -119,6 +130,7 @@ def environment() -> Environment:
         "p_value": p_value,
         "when": when,
         "metrics_text": metrics_text,
+        "cost_text": cost_text,
         "change": change,
     }
     env.globals["comparison"] = comparison
@@ -129,6 +141,7 @@ def render(snapshot: Snapshot) -> str:
     """The whole page."""
     drift = snapshot.drift
     runs_svg = charts.runs_chart(snapshot.runs) if snapshot.runs else None
+    cost_svg = charts.runs_chart(snapshot.runs, cost=True) if snapshot.runs else None
     drift_svg = charts.drift_chart(drift.features) if drift is not None else None
     features = sorted(
         drift.features if drift is not None else [],
@@ -140,6 +153,7 @@ def render(snapshot: Snapshot) -> str:
         stylesheet=Markup(stylesheet()),  # noqa: S704 (the packaged style.css)
         charts_available=charts.available(),
         runs_chart=None if runs_svg is None else Markup(runs_svg),  # noqa: S704 (matplotlib SVG)
+        cost_chart=None if cost_svg is None else Markup(cost_svg),  # noqa: S704
         drift_chart=None if drift_svg is None else Markup(drift_svg),  # noqa: S704
         recent_runs=list(reversed(snapshot.runs))[:RUNS_SHOWN],
         drift_features=features,

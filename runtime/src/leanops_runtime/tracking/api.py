@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STATUSES = ("running", "finished", "failed", "crashed")
+# What a run cost, logged as metrics when its ``with`` block ends (``RunBlock.cost``).
+COST_PREFIX = "cost."
+COSTS = ("cost.wall_s", "cost.cpu_s", "cost.peak_rss_mb", "cost.written_mb")
 
 
 class TrackingError(UserError):
@@ -67,6 +71,7 @@ class RunSummary(TypedDict):
     platform: str | None
     lock_sha256: str | None
     error: str | None
+    cost: dict[str, float]  # what it cost (``COSTS``), once its block ended
 
 
 class RunDetails(RunSummary):
@@ -180,12 +185,33 @@ def error_text(error: BaseException) -> str:
 
 class RunBlock:
     """What a ``with`` block of a run does, for both backends: the run is current inside it,
-    then ends finished (or failed, with the error's first line, when the block raises)."""
+    then ends finished (or failed, with the error's first line, when the block raises), having
+    logged what it cost (``cost``)."""
+
+    _started: tuple[float, float] | None = None
+    _written: int = 0
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
         raise NotImplementedError
 
+    def wrote(self, record: ArtifactRecord) -> ArtifactRecord:
+        """Count a file the run logged into what it wrote (each backend's ``log_artifact``)."""
+        self._written += record["size"]
+        return record
+
+    def cost(self) -> dict[str, float]:
+        """Wall and CPU seconds since the block began (CPU: every thread of this process),
+        the process's peak resident memory so far, and the megabytes of the files it logged."""
+        wall, cpu = self._started or (time.perf_counter(), time.process_time())
+        return {
+            "cost.wall_s": round(time.perf_counter() - wall, 3),
+            "cost.cpu_s": round(time.process_time() - cpu, 3),
+            "cost.peak_rss_mb": round(peak_rss_mb(), 1),
+            "cost.written_mb": round(self._written / 1e6, 3),
+        }
+
     def __enter__(self) -> Self:
+        self._started = (time.perf_counter(), time.process_time())
         activate(cast("TrackedRun", self))  # every subclass is a TrackedRun
         return self
 
@@ -196,10 +222,30 @@ class RunBlock:
         _tb: TracebackType | None,
     ) -> None:
         deactivate(cast("TrackedRun", self))
-        if error is None or (isinstance(error, SystemExit) and error.code in (0, None)):
-            self.end("finished")
+        failed = error is not None and not (
+            isinstance(error, SystemExit) and error.code in (0, None)
+        )
+        try:
+            cast("TrackedRun", self).log_metrics(self.cost())
+        except Exception:  # a store gone with the error being raised: that error says more
+            if not failed:
+                raise
+        if failed:
+            self.end("failed", error_text(cast("BaseException", error)))
         else:
-            self.end("failed", error_text(error))
+            self.end("finished")
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory in MB (0 where the platform does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, else KiB
 
 
 class Comparison(TypedDict):

@@ -176,7 +176,7 @@ class Run(RunBlock):
             "INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, ?)",
             (self.id, record["path"], record["size"], record["sha256"], time.time()),
         )
-        return record
+        return self.wrote(record)
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
         """Close the run with a final status (done for you by the ``with`` block)."""
@@ -278,6 +278,13 @@ def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> RunSummary:
         "platform": row["platform"],
         "lock_sha256": row["lock_sha256"],
         "error": row["error"],
+        "cost": dict(
+            conn.execute(
+                "SELECT key, value FROM metrics WHERE run_id = ? AND key LIKE 'cost.%' "
+                "ORDER BY step, time, rowid",
+                (row["id"],),
+            )
+        ),
     }
 
 

@@ -21,6 +21,7 @@ from ..files import sha256_of, size_text
 from ..info import lock_sha256
 from . import environment as env
 from .api import (
+    COST_PREFIX,
     ArtifactRecord,
     DatasetRecord,
     MetricPoint,
@@ -162,7 +163,7 @@ class MlflowRun(RunBlock):
             f"{TAG_PREFIX}artifact.{relative}",
             to_json({"size": record["size"], "sha256": record["sha256"]}),
         )
-        return record
+        return self.wrote(record)
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
         """Close the run with a final status."""
@@ -349,4 +350,5 @@ def summary(run: MlflowRunEntity) -> RunSummary:
         "platform": tags.get(f"{TAG_PREFIX}platform"),
         "lock_sha256": tags.get(f"{TAG_PREFIX}lock_sha256"),
         "error": tags.get(f"{TAG_PREFIX}error"),
+        "cost": {k: v for k, v in run.data.metrics.items() if k.startswith(COST_PREFIX)},
     }
