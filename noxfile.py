@@ -95,6 +95,12 @@ def tests(session: nox.Session) -> None:
     when it ends; the session fails if any suite does.
     """
     sync(session, "dev", "bench")
+    # One thread per process for OpenMP and BLAS (scikit-learn's boosting, numpy): the suites
+    # already run as parallel processes, and each fit spreading over every core as well made
+    # them wait on each other (the runtime's classification suite took 215 s on 2 cores, 127 s
+    # with this). The projects' own commands keep their libraries' defaults.
+    session.env["OMP_NUM_THREADS"] = "1"
+    session.env["OPENBLAS_NUM_THREADS"] = "1"
     workers = "auto" if (os.cpu_count() or 1) > 1 else "0"
     runtime = [start_runtime_suite(session, task, skipped) for task, skipped in RUNTIME_SUITES]
     failed = []
