@@ -270,3 +270,47 @@ def test_a_version_whose_run_died_is_refused_until_forced(
     assert registry.audit()[-1]["action"] == "refuse"
     assert cli.main(["promote", "--force", "--reason", "checked the model by hand"]) == 0
     assert registry.alias("production") == version
+
+
+def test_budgets_are_measured_beside_production_and_a_breach_is_refused(
+    registry: Any, settings: Any, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    budget = f"{config.ENV_PREFIX}PROMOTION__BUDGETS__"
+    register(registry, settings, "good")
+    assert cli.main(["promote"]) == 0
+    measured = registry.audit()[-1]["resources"]
+    latency, production_latency = measured["latency_ms_per_1000"]
+    assert latency > 0 and production_latency is None  # no production to time yet
+    size = registry.file_path(1, "model.skops").stat().st_size
+    assert measured["size_mb"] == [pytest.approx(size / 1e6, abs=1e-3), None]
+
+    register(registry, settings, "good")  # v2: as good, so only a budget can refuse it
+    monkeypatch.setenv(f"{budget}SIZE_MB", "1e-9")
+    capsys.readouterr()
+    assert cli.main(["promote"]) == 1
+    captured = capsys.readouterr()
+    assert "size_mb = " in captured.err and "is over its budget 1e-09 (production: " in captured.err
+    assert "latency_ms_per_1000" in captured.out and "<= 1e-09 (budget)" in captured.out
+    refusal = registry.audit()[-1]
+    assert refusal["action"] == "refuse"
+    assert all(None not in refusal["resources"][name][:1] for name in ("latency_ms_per_1000",))
+    assert refusal["resources"]["latency_ms_per_1000"][1] > 0  # production timed beside it
+
+    monkeypatch.setenv(f"{budget}SIZE_MB", "1000")
+    monkeypatch.setenv(f"{budget}LATENCY_MS_PER_1000", "1e-9")
+    assert cli.main(["promote"]) == 1
+    assert "latency_ms_per_1000 = " in capsys.readouterr().err
+    monkeypatch.delenv(f"{budget}LATENCY_MS_PER_1000")
+    monkeypatch.setenv(f"{budget}TRAIN_S", "3600")  # v2 was registered without its fit time
+    assert cli.main(["promote"]) == 1
+    assert "train_s: not recorded for v2" in capsys.readouterr().err
+    monkeypatch.delenv(f"{budget}TRAIN_S")
+    assert cli.main(["promote"]) == 0  # size under 1 GB, no other budget: promoted
+
+
+def test_a_trained_version_records_its_size_and_fit_time(project: Path) -> None:
+    assert cli.main(["pipeline"]) == 0
+    entry = open_line(project).entry(1)
+    size = open_line(project).file_path(1, "model.skops").stat().st_size
+    assert entry["size_bytes"] == size
+    assert entry["fit_s"] > 0

@@ -62,8 +62,9 @@ def test_an_empty_project_gets_a_useful_page(
 
 
 def test_a_working_project_shows_every_section(
-    project: Path, capsys: pytest.CaptureFixture[str]
+    default_choice: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    project = default_choice
     settings = config.load_settings(project)
     batch = data.load_embedded(settings.data.dataset).drop(columns=[load("datasets").TARGET])
     column = batch.columns[3]
@@ -91,6 +92,8 @@ def test_a_working_project_shows_every_section(
     assert all(f"{key}={value}" in model for key, value in given.items()), given
 
     assert "chosen by" in model and "cross-validation on" in model  # params.yaml's also_try
+    assert "What it costs to serve and train" in model  # measured by the gate at promotion
+    assert "latency p95 (ms / 1,000 rows)" in model and "model size (MB)" in model
 
     runs = section(page, "runs")
     assert runs.count('class="badge finished"') == 2

@@ -8,7 +8,9 @@ Three rules, from the ``promotion`` section of params.yaml, all on the same held
 2. absolute (optional): every ``min`` metric at or above its floor, every ``max`` metric at or
    below its ceiling (e.g. ROC AUC >= 0.9, RMSE <= 70);
 3. no regression: on every metric both models report, the candidate is at most ``tolerance``
-   (relative) worse than the current production model.
+   (relative) worse than the current production model;
+4. budgets (optional): the candidate's p95 latency per 1,000 rows, model size and training time
+   at or below ``budgets`` (measured by ``budgets``; each is shown beside production's).
 
 Pure functions of metrics: ``promotion`` loads and scores the models, then asks this module.
 The baseline's scores come with the candidate's (``baseline_<metric>``, from
@@ -112,11 +114,12 @@ def evaluate_gate(
     *,
     versions: tuple[int, int | None] = (0, None),
     baseline: Mapping[str, float] | None = None,
+    resources: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> GateResult:
     """Apply the rules to the candidate's and production's metrics (same evaluation data).
 
     ``baseline``: the trivial baseline's metrics; by default the ``baseline_*`` entries of
-    ``candidate``.
+    ``candidate``. ``resources``: each of ``budgets.RESOURCES`` as (candidate, production).
     """
     own, carried = split_baseline(dict(candidate))
     base = dict(baseline) if baseline is not None else carried
@@ -145,7 +148,30 @@ def evaluate_gate(
                 )
         row.ok = len(result.reasons) == before
         result.rows.append(row)
+    for name, (value, production_value) in (resources or {}).items():
+        _budget_rule(
+            result, GateRow(name, value, production_value), getattr(settings.budgets, name)
+        )
     return result
+
+
+def _budget_rule(result: GateResult, row: GateRow, budget: float | None) -> None:
+    before = len(result.reasons)
+    if budget is not None:
+        row.rules.append(f"<= {budget:g} (budget)")
+        if row.candidate is None:
+            result.reasons.append(
+                f"{row.metric}: not recorded for v{result.candidate} (registered before 0.4): "
+                "retrain it, or promote --force --reason ..."
+            )
+        elif row.candidate > budget:
+            production = "-" if row.production is None else f"{row.production:g}"
+            result.reasons.append(
+                f"{row.metric} = {row.candidate:g} is over its budget {budget:g} "
+                f"(production: {production})"
+            )
+    row.ok = len(result.reasons) == before
+    result.rows.append(row)
 
 
 def _bound_rule(

@@ -3,20 +3,18 @@
 - ``run_params``: what a tracked run records of the settings (everything that changes a result);
 - ``register_trained``: a trained model registered as the candidate, with its held-out rows,
   metrics, data fingerprint, contract version, run id and drift reference statistics;
-- ``score_version``: a registered version scored on its own held-out rows (hash-checked);
-- ``held_out_evaluator``: the promotion gate's scorer, on the candidate's held-out rows.
+- ``score_version``: a registered version scored on its own held-out rows (hash-checked).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .contract import Contract
-    from .model import Model
     from .registry import ModelVersion, Registry
     from .settings import Settings
     from .tracking import TrackedRun
@@ -51,6 +49,7 @@ def register_trained(
     model: object,
     *,
     estimator: str,
+    fit_s: float | None = None,
     train: pd.DataFrame,
     holdout: pd.DataFrame,
     contract: Contract,
@@ -59,8 +58,8 @@ def register_trained(
     data: pd.DataFrame | None = None,
     run: TrackedRun | None = None,
 ) -> ModelVersion:
-    """Register ``model`` (fitted with ``estimator``) as the candidate: one version, its files
-    and their hashes.
+    """Register ``model`` (fitted with ``estimator`` in ``fit_s`` seconds) as the candidate: one
+    version, its files and their hashes.
 
     ``data`` (default: ``train`` and ``holdout``) is what the fingerprint covers. Inside a tracked
     run the run's id is recorded on the version, and the version and its hash on the run.
@@ -93,6 +92,7 @@ def register_trained(
         },
         contract_version=None if contract.version is None else str(contract.version),
         run_id=run.id if run is not None else None,
+        fit_s=fit_s,
     )
     entry = registry.register(candidate)
     if run is not None:
@@ -110,21 +110,3 @@ def score_version(
     model, entry = registry.load(ref)
     holdout, _ = registry.holdout(entry["version"])
     return score(entry["task"], model, holdout, entry["target"]), entry
-
-
-def held_out_evaluator(
-    registry: Registry, ref: int | str = "candidate"
-) -> Callable[[Model], dict[str, float]]:
-    """``evaluate(model) -> metrics`` on the held-out rows registered with ``ref`` (hash-checked).
-
-    The promotion gate scores the candidate and the production model with it: the same rows for
-    both, the ones the candidate never saw in training.
-    """
-    from .metrics import score
-
-    holdout, entry = registry.holdout(ref)
-
-    def evaluate(model: Model) -> dict[str, float]:
-        return score(entry["task"], model, holdout, entry["target"])
-
-    return evaluate

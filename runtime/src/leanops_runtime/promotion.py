@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from .budgets import resources_of
 from .errors import UserError, first_line
 from .gate import GateResult, evaluate_gate
 from .registry import AuditRecord, Registry, RegistryError
@@ -77,7 +78,7 @@ def promote(
     the run that registered it finished. The audit record is None when the candidate was refused
     (the registry records the refusal).
     """
-    from .lifecycle import held_out_evaluator
+    from .metrics import score as metrics_of
 
     if force and not (reason and reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
@@ -86,9 +87,15 @@ def promote(
     current = state.production
     if number == current:
         raise RegistryError(f"v{number} is already the production version")
-    score = evaluate if evaluate is not None else held_out_evaluator(registry, number)
+    rows, held = registry.holdout(number)  # the rows both are scored and timed on
+
+    def on_held_out(scored: Model) -> Mapping[str, float]:
+        return metrics_of(held["task"], scored, rows, held["target"])
+
+    score = evaluate if evaluate is not None else on_held_out
     model, entry = registry.load(number)
     candidate_metrics = dict(score(model))
+    resources = {name: [value, None] for name, value in resources_of(model, entry, rows).items()}
     production_metrics = None
     problem = None
     if current is not None:
@@ -97,13 +104,20 @@ def promote(
             problem = incomparable(entry, production)
             if not problem:
                 production_metrics = dict(score(production_model))
+                measured = resources_of(production_model, production, rows)
+                for name, value in measured.items():
+                    resources[name][1] = value
         except RegistryError as error:
             problem = f"production v{current} cannot be evaluated: {error}"
         except (KeyError, TypeError, ValueError) as error:  # scikit-learn refusing these rows
             problem = f"production v{current} cannot be scored on v{number}'s held-out rows: "
             problem += first_line(error)
     result = evaluate_gate(
-        candidate_metrics, production_metrics, settings, versions=(number, current)
+        candidate_metrics,
+        production_metrics,
+        settings,
+        versions=(number, current),
+        resources={name: (pair[0], pair[1]) for name, pair in resources.items()},
     )
     if problem:
         result.reasons.append(problem)
@@ -120,6 +134,7 @@ def promote(
     details: GateDetails = {
         "metrics": candidate_metrics,
         "production_metrics": production_metrics,
+        "resources": resources,
         "gate_failures": result.reasons,
     }
     if not result.passed and not force:

@@ -168,8 +168,18 @@ class BaselineRule(Section):
     min_skill: float = Field(default=0.05, ge=0.0, lt=1.0)
 
 
+class Budgets(Section):
+    """What a model may cost to serve and to train; an unset budget is not checked (the gate
+    still measures and prints each, beside production's)."""
+
+    latency_ms_per_1000: float | None = Field(default=None, gt=0.0)  # p95, one batch of 1,000
+    size_mb: float | None = Field(default=None, gt=0.0)  # model.skops on disk
+    train_s: float | None = Field(default=None, gt=0.0)  # the final fit
+
+
 class PromotionSettings(Section):
-    """The promotion gate: beat the baseline, optional floors and ceilings, no regression.
+    """The promotion gate: beat the baseline, optional floors and ceilings, no regression, and
+    the budgets.
 
     ``tolerance`` is relative: the candidate may be at most that fraction worse than the
     production model on each metric both report (0.01 = 1%), on the same evaluation data.
@@ -179,6 +189,7 @@ class PromotionSettings(Section):
     min: dict[str, float] = Field(default_factory=dict)
     max: dict[str, float] = Field(default_factory=dict)
     tolerance: float = Field(default=0.01, ge=0.0, lt=1.0)
+    budgets: Budgets = Field(default_factory=Budgets)
 
 
 class DriftLimits(Section):

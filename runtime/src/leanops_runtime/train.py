@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,7 @@ class Fitted:
     test: pd.DataFrame
     estimator: str
     selection: Selection | None  # how the estimator was chosen (None: params.yaml named one)
+    fit_s: float  # seconds the final fit took (the promotion gate's training-time budget)
 
 
 def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
@@ -221,6 +223,7 @@ def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
         name = selection.chosen
         log.info("chose %s", selection.summary())
     model = pipelines[name]
+    started = time.perf_counter()
     try:
         model.fit(train, train[target])
     except (InvalidParameterError, TypeError, ValueError) as error:
@@ -230,7 +233,10 @@ def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
             f"out of memory fitting {name} on {len(train)} rows: give "
             "high-cardinality columns encoding: target, or role: ignore, in the contract"
         ) from error
-    return Fitted(model=model, train=train, test=test, estimator=name, selection=selection)
+    fit_s = time.perf_counter() - started
+    return Fitted(
+        model=model, train=train, test=test, estimator=name, selection=selection, fit_s=fit_s
+    )
 
 
 def train(
@@ -297,6 +303,7 @@ def _train(
         registry,
         model,
         estimator=fitted.estimator,
+        fit_s=fitted.fit_s,
         train=train_rows,
         holdout=test_rows,
         contract=contract,

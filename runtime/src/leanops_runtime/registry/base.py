@@ -66,6 +66,7 @@ class Candidate:
     data_fingerprint: Fingerprint | None = None
     contract_version: str | None = None
     run_id: str | None = None
+    fit_s: float | None = None  # seconds the final fit took
 
     def files(self) -> tuple[SavedModel, dict[str, bytes]]:
         """The saved model and the three files of the version, by name."""
@@ -78,8 +79,8 @@ class Candidate:
     def entry(
         self, number: int, saved: SavedModel, files: Mapping[str, bytes], who: str
     ) -> ModelVersion:
-        """The version's record, naming each file's SHA-256."""
-        return ModelVersion(
+        """The version's record, naming each file's SHA-256, the model's size and fit time."""
+        entry = ModelVersion(
             version=number,
             dataset=self.dataset,
             task=self.task,
@@ -97,7 +98,11 @@ class Candidate:
             created_by=who,
             sklearn_version=saved.sklearn_version,
             skops_version=saved.skops_version,
+            size_bytes=len(saved.data),
         )
+        if self.fit_s is not None:
+            entry["fit_s"] = round(self.fit_s, 3)
+        return entry
 
 
 def register_record(state: State, entry: ModelVersion, reason: str) -> AuditRecord:
@@ -358,6 +363,8 @@ class Registry(ABC):
             if details:
                 record["metrics"] = details.get("metrics")
                 record["production_metrics"] = details.get("production_metrics")
+                if "resources" in details:
+                    record["resources"] = details["resources"]
                 record["gate_failures"] = details.get("gate_failures", [])
             return record
 
@@ -378,6 +385,7 @@ class Registry(ABC):
                 "forced": False,
                 "metrics": details.get("metrics"),
                 "production_metrics": details.get("production_metrics"),
+                "resources": details.get("resources"),
                 "gate_failures": details.get("gate_failures", []),
             }
 

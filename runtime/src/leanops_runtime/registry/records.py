@@ -22,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict, cast
+from typing import NotRequired, TypedDict, cast
 
 from ..errors import UserError
 
@@ -76,13 +76,17 @@ class ModelVersion(TypedDict):
     created_by: str
     sklearn_version: str
     skops_version: str
+    size_bytes: NotRequired[int]  # of model.skops (versions registered before 0.4 lack it)
+    fit_s: NotRequired[float]  # seconds the final fit took
 
 
 class GateDetails(TypedDict, total=False):
-    """What a promotion's record adds: both models' scores and the rules that failed."""
+    """What a promotion's record adds: both models' scores, what serving them costs (the gate's
+    ``resources``: latency, size, fit time, candidate and production) and the failed rules."""
 
     metrics: dict[str, float] | None
     production_metrics: dict[str, float] | None
+    resources: dict[str, list[float | None]] | None
     gate_failures: list[str]
 
 
@@ -101,6 +105,7 @@ AuditRecord = TypedDict(
         "entry": ModelVersion,
         "metrics": "dict[str, float] | None",
         "production_metrics": "dict[str, float] | None",
+        "resources": "dict[str, list[float | None]] | None",
         "gate_failures": "list[str]",
         "prev": "str | None",  # SHA-256 of the record before (chain_hash); None for the first
         "sig": str,  # the author's SSH signature (signing.py), when the project lists keys
@@ -125,6 +130,7 @@ RECORD_FIELDS: dict[str, tuple[type, ...]] = {
     "entry": (dict,),
     "metrics": (dict, type(None)),
     "production_metrics": (dict, type(None)),
+    "resources": (dict, type(None)),
     "gate_failures": (list,),
     "prev": _OPTIONAL_TEXT,
     "sig": _TEXT,
@@ -148,7 +154,11 @@ ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
     "created_by": _TEXT,
     "sklearn_version": _TEXT,
     "skops_version": _TEXT,
+    "size_bytes": _NUMBER,
+    "fit_s": (float, int),
 }
+# Entry fields versions registered by an older runtime may lack.
+LATER_ENTRY_FIELDS = ("size_bytes", "fit_s")
 
 
 def recorded_sha256(entry: ModelVersion, name: str) -> str:
@@ -171,7 +181,8 @@ def check_record(record: Mapping[str, object], where: str) -> AuditRecord:
         entry = record.get("entry")
         if not isinstance(entry, dict):
             raise RegistryError(f"{where}: a register record needs its version's entry")
-        _check_fields(entry, ENTRY_FIELDS, tuple(ENTRY_FIELDS), f"{where} (entry)")
+        required = tuple(key for key in ENTRY_FIELDS if key not in LATER_ENTRY_FIELDS)
+        _check_fields(entry, ENTRY_FIELDS, required, f"{where} (entry)")
         for name, key in FILES.items():
             digest = entry[key]
             if not (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):

@@ -59,6 +59,9 @@ class ModelCard:
     baseline_metrics: dict[str, float] | None  # a constant prediction, same rows
     baseline_note: str = ""
     selection: str | None = None  # how the estimator was chosen among params.yaml's also_try
+    # What serving and training it cost, as the gate measured it at promotion, beside the
+    # production model it replaced (``budgets.RESOURCES``: name -> [this model, that one]).
+    resources: dict[str, list[float | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,6 +157,24 @@ def _int(value: object) -> int | None:
 # ----------------------------------------------------------------------------------- registry
 
 
+def _resources(measured: object, entry: Mapping[str, object]) -> dict[str, list[float | None]]:
+    """The gate's measures at promotion (``[this, production's]``); without them (a version
+    promoted before 0.4, or by a rollback) its registered size and fit time alone."""
+    if isinstance(measured, dict):
+        return {
+            str(name): [v if isinstance(v, int | float) else None for v in pair]
+            for name, pair in measured.items()
+            if isinstance(pair, list)
+        }
+    size, fit = entry.get("size_bytes"), entry.get("fit_s")
+    found: dict[str, list[float | None]] = {}
+    if isinstance(size, int):
+        found["size_mb"] = [round(size / 1e6, 3), None]
+    if isinstance(fit, int | float):
+        found["train_s"] = [float(fit), None]
+    return found
+
+
 def _production(registry: Registry, state: State) -> ModelCard | None:
     """The production model's card, from its registered version and the change that made it."""
     from ..metrics import split_baseline
@@ -199,6 +220,7 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
         previous_version=previous,
         previous_metrics=previous_metrics,
         baseline_metrics=baseline or None,
+        resources=_resources(moved.get("resources") if moved is not None else None, entry),
     )
     if baseline:
         what = "most frequent class" if entry["task"] == "classification" else "mean"

@@ -18,6 +18,7 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 from markupsafe import Markup
 
+from ..budgets import LABELS
 from . import charts
 from .collect import Json, ModelCard, Snapshot
 
@@ -134,6 +135,7 @@ def environment() -> Environment:
         "change": change,
     }
     env.globals["comparison"] = comparison
+    env.globals["resource_labels"] = LABELS
     return env
 
 
