@@ -11,9 +11,9 @@ targets), calls the constants that became functions where that is 1:1 (``trackin
 constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``leanops update``
 keeps the ones you edited; nothing uses them now), a ``build_features(contract)`` of one
 parameter (0.4.0 passes a second, ``fit``), uses of the few names 0.4.0 removed (``REMOVED``:
-the feature adapters and the report's HTML helpers, each with its replacement), registered
-models whose file names a ``<package>.mlops`` type (no longer trusted: retrain them) and the
-registry of template 0.2 (``models/registry.json``). It removes from params.yaml the drift
+the feature adapters, the report's HTML helpers and the gate's old scorer, each with its
+replacement), registered models whose file names a ``<package>.mlops`` type (no longer trusted:
+retrain them) and the registry of template 0.2 (``models/registry.json``). It removes from params.yaml the drift
 warning bands of template 0.2 (``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
@@ -55,6 +55,10 @@ REMOVED = {
     "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
     "report.html": dict.fromkeys(HTML_NAMES, HTML),
     "predict": {"read_batch": "use predict.checked_batch(path, contract): read and validated"},
+    "lifecycle": {
+        "held_out_evaluator": "score with metrics.score(task, model, rows, target) on the rows "
+        "registry.holdout(ref) returns, or lifecycle.score_version(registry, ref)"
+    },
     "settings": {
         **dict.fromkeys(
             ("DEPRECATED", "DEPRECATION", "log"),
