@@ -1,7 +1,9 @@
 """Promotion: the candidate becomes production only when the gate (``gate``) lets it.
 
 Both models are loaded (hash and allowlist checked) and scored here on the same rows: the
-held-out rows registered with the candidate (hash-checked too), which it never saw in training.
+held-out rows registered with the candidate (hash-checked too), which it never saw in training;
+on those rows both are also timed, and with their registered size and fit time checked against
+``promotion.budgets`` (``budgets``).
 The registry then moves ``production`` only if nobody moved it meanwhile (a compare-and-set on
 the audit log, shared by the whole team in MLflow mode). ``--force`` skips the rules but needs a
 reason; the audit log records it with the failed rules. A production model of another task than
