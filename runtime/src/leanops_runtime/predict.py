@@ -13,6 +13,7 @@ leaves half a file.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from .contract import Contract
 from .errors import UserError
 from .files import write_atomic
 from .model import Model
+
+log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".parquet")
 REPORTS_DIR = Path("reports")
@@ -65,8 +68,6 @@ def checked_batch(
 def warn_unseen(frame: pd.DataFrame, contract: Contract) -> None:
     """Name, per ``unseen: unknown`` column, the rows holding a value training never listed:
     they are predicted with that feature as an unknown category."""
-    import logging
-
     for column in sorted(contract.open_categories & set(frame.columns)):
         listed = [
             check.statistics.get("allowed_values")
@@ -80,7 +81,7 @@ def warn_unseen(frame: pd.DataFrame, contract: Contract) -> None:
         if unseen.empty:
             continue
         shown = ", ".join(repr(value) for value in unseen.astype(str).unique()[:3])
-        logging.getLogger(__name__).warning(
+        log.warning(
             "%d row(s) hold a %s value training never saw (%s): predicted as an unknown "
             "category (unseen: unknown in the contract)",
             len(unseen),
