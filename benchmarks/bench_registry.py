@@ -137,8 +137,8 @@ def bench_local(project: Path) -> dict[str, float]:
 
 
 def bench_full_promote(project: Path) -> float:
-    """One ``promote`` as the user runs it: gate (both models scored) and the swap."""
-    sys.path.insert(0, str(project / "tests"))
+    """One ``promote`` as the user runs it: gate (both models scored and timed) and the swap."""
+    sys.path.insert(0, str(REPO / "runtime" / "tests"))  # the runtime's test models
     from _models import fit, register
 
     settings = lib("settings").load_settings(project)
