@@ -210,7 +210,8 @@ def demo(session: nox.Session) -> None:
     )
     project_cli(session, project, "predict", str(batch))
     project_cli(session, project, "drift", str(batch))
-    project_cli(session, project, "pipeline")  # a second candidate...
+    project_cli(session, project, "pipeline")  # nothing changed: both stages skip, v1 reused
+    project_cli(session, project, "pipeline", "--force")  # every stage again: a second candidate
     project_cli(session, project, "promote")  # ...promoted: identical metrics pass the gate
     project_cli(session, project, "rollback", "--reason", "demo: the recovery path")
     project_cli(session, project, "models")

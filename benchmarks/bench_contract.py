@@ -147,7 +147,7 @@ def main() -> None:
         for _ in range(2):
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", package, "pipeline"],
+                [sys.executable, "-m", package, "pipeline", "--force"],  # every stage, each time
                 cwd=project,
                 env=env,
                 check=True,

@@ -151,7 +151,7 @@ def bench_report(project: Path) -> dict[str, float]:
         "f = load_embedded('breast_cancer').drop(columns=[TARGET])\n"
         "f['mean_texture'] += 3 * f['mean_texture'].std()\nf.to_csv('shifted.csv', index=False)\n"
     )
-    for args in (["pipeline"], ["promote"], ["pipeline"], ["contract", "check"]):
+    for args in (["pipeline"], ["promote"], ["pipeline", "--force"], ["contract", "check"]):
         cli(*args)
     subprocess.run([sys.executable, "-c", shift], cwd=project, env=env, check=True)
     cli("drift", "shifted.csv")

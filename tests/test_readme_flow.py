@@ -157,15 +157,20 @@ def test_the_readme_walkthrough_runs_as_written(clean_project: Path) -> None:
         f'uv run {PROJECT} rollback --reason "bad predictions since v4"': [
             f"uv run {PROJECT} promote --version v2",
             f"uv run {PROJECT} promote --version v3",
-            f"uv run {PROJECT} pipeline",
+            f"uv run {PROJECT} pipeline --force",  # nothing changed: only --force trains again
             f"uv run {PROJECT} promote --version v4",
         ],
+    }
+    # What a reader has set for a command that needs it: `data push` a team's data.remote.
+    settings = {
+        f"uv run {PROJECT} data push": {f"{PACKAGE.upper()}_DATA__REMOTE": "../team-data"},
     }
     steps: list[dict[str, object]] = []
     ids: dict[str, list[str]] = {}
     for text in here:
         steps += [step(setup) for setup in before.get(text, [])]
         steps.append(step(text))
+        steps[-1]["env"] = {**settings.get(text, {}), **steps[-1]["env"]}  # type: ignore[dict-item]
     # `runs show ID` and `runs compare ID ID`: ids of runs the walkthrough made before them.
     show = f"uv run {PROJECT} runs show"
     upto = next(i for i, item in enumerate(steps) if str(item["text"]).startswith(show))
@@ -188,6 +193,7 @@ def test_the_readme_walkthrough_runs_as_written(clean_project: Path) -> None:
     assert (project / "reports" / "drift-new.json").is_file()
     assert (project / "reports" / "report.html").is_file()
     assert (project / "reports" / "runs.csv").read_text(encoding="utf-8").startswith("id,")
+    assert list((project.parent / "team-data").glob("*.parquet")), "data push shared nothing"
     audit = project / "models" / "breast_cancer" / "audit.jsonl"
     actions = [json.loads(line)["action"] for line in audit.read_text().splitlines()]
     assert actions[-2:] == ["rollback", "rollback"]

@@ -13,8 +13,9 @@ keeps the ones you edited; nothing uses them now), a ``build_features(contract)`
 parameter (0.4.0 passes a second, ``fit``), uses of the few names 0.4.0 removed (``REMOVED``:
 the feature adapters, the report's HTML helpers and the gate's old scorer, each with its
 replacement), registered models whose file names a ``<package>.mlops`` type (no longer trusted:
-retrain them) and the registry of template 0.2 (``models/registry.json``). It removes from params.yaml the drift
-warning bands of template 0.2 (``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
+retrain them) and the registry of template 0.2 (``models/registry.json``). It removes from
+params.yaml the drift warning bands of template 0.2 (``psi_warn``, ``ks_warn``), which 0.4.0
+refuses.
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
 it unless already there, as the update's follow-ups. Idempotent and standard library only: a
@@ -55,6 +56,10 @@ REMOVED = {
     "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
     "report.html": dict.fromkeys(HTML_NAMES, HTML),
     "predict": {"read_batch": "use predict.checked_batch(path, contract): read and validated"},
+    "cli.registry": {
+        "open_registry": "use leanops_runtime.registry.open_registry(settings, root), the one "
+        "function of that name"
+    },
     "lifecycle": {
         "held_out_evaluator": "score with metrics.score(task, model, rows, target) on the rows "
         "registry.holdout(ref) returns, or lifecycle.score_version(registry, ref)"

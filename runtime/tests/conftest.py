@@ -34,6 +34,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # folds per candidate in every pipeline. The choice has its own tests (test_selection.py),
     # which, like the default-configuration tests, remove this with ``default_choice``.
     monkeypatch.setenv(f"{prefix}TRAIN__ALSO_TRY", "[]")
+    # Every pipeline runs every stage: tests run it again on purpose (a second version, a
+    # refused table). Skipping has its own tests (test_stages.py), which remove this.
+    monkeypatch.setenv(f"{prefix}SKIP_UNCHANGED", "false")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -120,7 +120,6 @@ def test_a_candidate_that_cannot_be_scored_is_left_out_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from sklearn.linear_model import LogisticRegression
-
     from sklearn.svm import LinearSVC
 
     frame = straight()

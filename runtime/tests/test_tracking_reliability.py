@@ -78,8 +78,8 @@ def test_many_processes_on_a_brand_new_store(tmp_path: Path) -> None:
 
     with sqlite3.connect(tmp_path / "new.db") as conn:
         logged = "FROM metrics WHERE key NOT LIKE 'cost.%'"  # each run's cost comes on top
-        assert conn.execute(f"SELECT COUNT(*) {logged}").fetchone()[0] == WRITERS * CALLS  # noqa: S608
-        per_run = conn.execute(f"SELECT COUNT(*) {logged} GROUP BY run_id").fetchall()  # noqa: S608
+        assert conn.execute(f"SELECT COUNT(*) {logged}").fetchone()[0] == WRITERS * CALLS
+        per_run = conn.execute(f"SELECT COUNT(*) {logged} GROUP BY run_id").fetchall()
         assert per_run == [(CALLS,)] * WRITERS
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     runs = tracking.LocalRunStore(tmp_path / "new.db").list_runs()

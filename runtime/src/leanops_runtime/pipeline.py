@@ -3,6 +3,11 @@ rows in memory, registers the candidate) -> the metrics file, as one tracked run
 ``pipeline`` (tags ``stage=pipeline``, ``dataset=<name>``). The contract ingest validated by is
 the one train uses; nothing is read back from the registry to be scored again.
 
+Ingest and train skip themselves when nothing they read changed since their last run
+(``stages``): a skipped ingest reuses its validated table (the data version, checked against
+its fingerprint), a skipped train the model version it registered. The run is still recorded,
+tagged ``skipped`` and ``reused_run``, with the reused version's metrics.
+
 Each stage returns what it produced; the run records the parameters, the dataset's fingerprint
 and contract version, the fitted feature steps, the metrics, the files written and the model
 version with its SHA-256 (the same hash as in the registry and its audit log), so any result
@@ -15,40 +20,203 @@ table train refuses (one class, a target that is no class) leaves the previous o
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .lifecycle import run_params
+from .stages import (
+    Decision,
+    Inputs,
+    Outputs,
+    StageRecords,
+    digest_file,
+    digest_value,
+    runtime_digest,
+    team_digest,
+)
 
 if TYPE_CHECKING:
-    from .data import IngestResult
+    import pandas as pd
+
+    from .contract import Contract
+    from .data_versions import DataVersions
+    from .registry import ModelVersion, Registry
     from .settings import Settings
     from .train import TrainResult
 
 __all__ = ["PipelineResult", "run_params", "run_pipeline"]
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class PipelineResult:
-    """Every stage's output, and the id of the tracked run that holds its lineage."""
+    """What the pipeline produced or reused, and the id of the tracked run that holds its
+    lineage."""
 
-    ingest: IngestResult
-    train: TrainResult
+    decisions: list[Decision]
+    data_version: str  # the fingerprint of the table the model trained on
+    model: ModelVersion  # the candidate registered, or the version reused
+    train: TrainResult | None  # None when the train stage was skipped
     metrics: dict[str, float]
     metrics_path: Path
     run_id: str
-    model_version: int  # the registered candidate
+
+    @property
+    def model_version(self) -> int:
+        return self.model["version"]
+
+    @property
+    def trained(self) -> bool:
+        return self.train is not None
 
 
-def run_pipeline(settings: Settings, root: Path | str = ".") -> PipelineResult:
-    """Run ingest, train and evaluate for ``settings``' dataset, as one tracked run."""
-    from .data import validated, write_parquet
-    from .evaluate import write_metrics
-    from .tracking import start_run
-    from .train import train
+def share_data_version(versions: DataVersions, sha256: str) -> None:
+    """Push the kept table to the team's remote, when the project names one; a remote that
+    cannot be reached costs a warning, not the trained model."""
+    from .errors import first_line
+
+    if versions.remote is None:
+        return
+    try:
+        versions.push()
+    except Exception as error:  # an unreachable share must not undo a registered model
+        log.warning(
+            "data version %s is kept here but not shared (%s): run `data push` once %s is "
+            "reachable",
+            sha256[:12],
+            first_line(error),
+            versions.remote.describe(),
+        )
+
+
+def ingest_inputs(settings: Settings, root: Path) -> Inputs:
+    """What ingest reads: the raw file (or the team's loader code), the contract, the runtime."""
+    from .contract import contract_path
+    from .data import raw_path
+
+    source = raw_path(settings.data.dataset, root)
+    return {
+        "data": digest_file(source) if source is not None else f"loader {team_digest()}",
+        "contract": digest_file(contract_path(settings.data.dataset, root)),
+        "runtime": runtime_digest(),
+    }
+
+
+def train_inputs(settings: Settings, data_version: str, contract_digest: str) -> Inputs:
+    """What train reads: the data, the contract, the settings that change a model (those a run
+    records, and the metric the estimators are chosen by), the team's code, the runtime."""
+    chosen_by = settings.promotion.baseline.metrics
+    return {
+        "data": data_version,
+        "contract": contract_digest,
+        "params": digest_value([run_params(settings), chosen_by]),
+        "code": team_digest(),
+        "runtime": runtime_digest(),
+    }
+
+
+def reusable_frame(
+    decision: Decision, versions: DataVersions, processed: Path
+) -> pd.DataFrame | None:
+    """The validated table a skipped ingest produced, while its outputs are still there."""
+    sha256 = str(decision.reused.get("data_version", ""))
+    if not versions.path(sha256).is_file() or digest_file(processed) != decision.reused.get(
+        "processed"
+    ):
+        return None
+    return versions.load(sha256)
+
+
+def reusable_model(decision: Decision, registry: Registry) -> ModelVersion | None:
+    """The version a skipped train registered, while it is registered with its files."""
+    version = decision.reused.get("model_version")
+    state = registry.state()
+    if not isinstance(version, int) or version not in state.versions or version in state.pruned:
+        return None
+    return None if registry.missing_files(version) else state.versions[version]
+
+
+@dataclass
+class Stage:
+    """What one run of the pipeline's stages got: the decisions and what they produced."""
+
+    ingest: Decision
+    frame: pd.DataFrame
+    contract: Contract
+    train: Decision | None = None
+    model: ModelVersion | None = None
+    trained: TrainResult | None = None
+
+
+def ingest_stage(
+    settings: Settings, root: Path, stages: StageRecords, versions: DataVersions, *, force: bool
+) -> Stage:
+    """Validate the data, or reuse the table the last ingest validated from the same inputs."""
+    from .contract import load_contract
+    from .data import processed_path, validated
 
     dataset = settings.data.dataset
+    decision = stages.decide("ingest", ingest_inputs(settings, root), force=force)
+    if not decision.run:
+        frame = reusable_frame(decision, versions, processed_path(dataset, root))
+        if frame is not None:
+            return Stage(decision, frame, load_contract(dataset, root))
+        decision = Decision("ingest", True, "its outputs changed or are gone")
+    ingested = validated(dataset, root)
+    return Stage(decision, ingested.frame, ingested.contract)
+
+
+def train_stage(
+    settings: Settings,
+    root: Path,
+    done: Stage,
+    *,
+    stages: StageRecords,
+    versions: DataVersions,
+    inputs: Inputs,
+    data_version: str,
+    force: bool,
+) -> None:
+    """Fit and register a candidate, or reuse the version the last train registered from the
+    same inputs; fills ``done``'s ``train``, ``model`` and ``trained``."""
+    from .registry import open_registry
+    from .train import train
+
+    decision = stages.decide("train", inputs, force=force)
+    if not decision.run:
+        done.model = reusable_model(decision, open_registry(settings, root))
+        if done.model is not None:
+            done.train = decision
+            return
+        decision = Decision("train", True, "the model it registered is gone")
+    # Checked before training: a table that cannot be kept exactly stops the pipeline before a
+    # model is registered that no one could retrain; kept once a model learnt from it.
+    copy = versions.checked_copy(done.frame, data_version)
+    done.trained = train(settings, root, frame=done.frame, contract=done.contract)
+    done.model, done.train = done.trained.version, decision
+    versions.keep(done.frame, data_version, copy)
+
+
+def run_pipeline(
+    settings: Settings, root: Path | str = ".", *, force: bool = False
+) -> PipelineResult:
+    """Run ingest, train and evaluate for ``settings``' dataset, as one tracked run; a stage
+    whose inputs did not change since its last run is skipped and its result reused (unless
+    ``force`` or ``skip_unchanged: false``)."""
+    from .data import processed_path, write_parquet
+    from .data_versions import DataVersions, remote_at
+    from .evaluate import write_metrics
+    from .tracking import start_run
+
+    root = Path(root)
+    force = force or not settings.skip_unchanged
+    dataset = settings.data.dataset
+    stages = StageRecords.load(root)
+    versions = DataVersions(root, remote_at(settings.data.remote, root))
+    processed = processed_path(dataset, root)
     with start_run(
         "pipeline",
         params=run_params(settings),
@@ -56,26 +224,56 @@ def run_pipeline(settings: Settings, root: Path | str = ".") -> PipelineResult:
         settings=settings,
         root=root,
     ) as tracked:
-        ingested = validated(dataset, root)
-        trained = train(settings, root, frame=ingested.frame, contract=ingested.contract)
-        write_parquet(ingested.frame, ingested.output)  # once a model learnt from it
-        tracked.log_dataset(
-            dataset, ingested.frame, contract_version=trained.metadata["contract_version"]
+        read = ingest_inputs(settings, root)
+        done = ingest_stage(settings, root, stages, versions, force=force)
+        data = tracked.log_dataset(dataset, done.frame, contract_version=done.contract.version)
+        sha256 = data["sha256"]
+        fit_inputs = train_inputs(settings, sha256, read["contract"])
+        train_stage(
+            settings,
+            root,
+            done,
+            stages=stages,
+            versions=versions,
+            inputs=fit_inputs,
+            data_version=sha256,
+            force=force,
         )
-        tracked.log_feature_steps(trained.model)
-        version = trained.version["version"]
-        metrics = trained.metadata["metrics"]  # scored on the held-out rows it registered
-        metrics_path = write_metrics(root, trained.version, metrics)
+        assert done.train is not None and done.model is not None  # noqa: S101 (set above)
+        for decision in (done.ingest, done.train):  # once both stand: a failure is one line
+            log.info("%s", decision.line())
+        entry, trained = done.model, done.trained
+        if done.ingest.run:
+            write_parquet(done.frame, processed)  # once a model learnt from it, or reused it
+        if trained is not None:
+            metrics = trained.metadata["metrics"]  # scored on the held-out rows it registered
+            tracked.log_feature_steps(trained.model)
+            share_data_version(versions, sha256)
+        else:
+            metrics = dict(entry["metrics"])
+            tracked.set_tag("model_version", f"v{entry['version']}")
+            tracked.set_tag("reused_run", done.train.since)
+        skipped = [d.stage for d in (done.ingest, done.train) if not d.run]
+        if skipped:
+            tracked.set_tag("skipped", ",".join(skipped))
+        metrics_path = write_metrics(root, entry, metrics)
         tracked.log_metrics(metrics)
-        tracked.log_artifact(ingested.output, upload=settings.mlflow.upload_data)
+        tracked.log_artifact(processed, upload=settings.mlflow.upload_data)
         tracked.log_artifact(metrics_path)
-        if trained.model_file is not None:  # on a server the files are the run's already
-            tracked.log_artifact(trained.model_file)
+        if trained is not None and trained.model_file is not None:
+            tracked.log_artifact(trained.model_file)  # on a server the files are the run's
+        if done.ingest.run:
+            made: Outputs = {"data_version": sha256, "processed": digest_file(processed)}
+            stages.record("ingest", read, made, tracked.id)
+        if done.train.run:
+            made = {"model_version": entry["version"], "data_version": sha256}
+            stages.record("train", fit_inputs, made, tracked.id)
     return PipelineResult(
-        ingest=ingested,
+        decisions=[done.ingest, done.train],
+        data_version=sha256,
+        model=entry,
         train=trained,
         metrics=metrics,
         metrics_path=metrics_path,
         run_id=tracked.id,
-        model_version=version,
     )

@@ -6,9 +6,9 @@ with its row, a JSON report ``reports/contract_<dataset>_<input>.json``, exit co
 prediction written. The output keeps the contract's id and passthrough columns, adds
 ``prediction`` and, for a classifier, one ``probability_<class>`` column per class (named after
 the class: ``probability_yes``, ``probability_0``), and records which model made it: a
-``model_version`` column, and for Parquet also file metadata with the version and the
-artifact's SHA-256. It is written to a temporary file first and renamed, so a failed run never
-leaves half a file.
+``model_version`` column, and for Parquet also file metadata with the version, the artifact's
+SHA-256 and the data version it trained on. It is written to a temporary file first and
+renamed, so a failed run never leaves half a file.
 """
 
 from __future__ import annotations
@@ -127,9 +127,11 @@ def predict_frame(
     sha256: str,
     *,
     carried: Sequence[str] = (),
+    data_version: str | None = None,
 ) -> pd.DataFrame:
     """Predictions for ``frame``: the ``carried`` columns, the prediction, one probability per
-    class for a classifier, and the model version."""
+    class for a classifier, and the model version (with, in the frame's ``attrs``, its hash and
+    the data version it trained on)."""
     out = frame[[c for c in carried if c in frame.columns]].copy()
     out[PREDICTION] = np.asarray(model.predict(frame))
     classes = getattr(model, "classes_", None)
@@ -141,6 +143,8 @@ def predict_frame(
     out["model_version"] = f"v{version}"
     out = out.reset_index(drop=True)
     out.attrs = {"model_version": f"v{version}", "model_sha256": sha256}
+    if data_version is not None:
+        out.attrs["data_version"] = data_version
     return out
 
 
@@ -206,12 +210,14 @@ def run(
         frame, written, set_aside = checked.drop(index=refused.index), error.report, len(refused)
     positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")
+    trained_on = entry.get("data_fingerprint")
     result = predict_frame(
         model,
         frame,
         version if isinstance(version, int) else 0,
         str(sha256),
         carried=contract.carried,
+        data_version=trained_on["sha256"] if isinstance(trained_on, dict) else None,
     )
     if not contract.columns("id"):  # without an id, a row is named by its place in the batch
         result.insert(0, ROW, positions)

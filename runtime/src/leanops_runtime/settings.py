@@ -87,6 +87,9 @@ class DataSettings(Section):
 
     dataset: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
     test_size: float = Field(default=0.2, gt=0.0, lt=1.0)
+    # Where the team shares data versions (``data push|pull|restore``): a folder, relative to
+    # the project or absolute, or an fsspec URL such as s3://bucket/data. Empty: this clone only.
+    remote: str = ""
 
 
 class TrainSettings(Section):
@@ -229,6 +232,17 @@ class AlertSettings(Section):
     cost_factor: float = Field(default=3.0, ge=0.0)
 
 
+class RetentionSettings(Section):
+    """What ``prune`` keeps. It deletes only what is older than ``keep_days`` AND beyond the
+    newest ``keep_runs`` runs (``keep_versions`` versions of each model line); never
+    production, the candidate, a version production may roll back to, nor the run or data
+    version any kept version came from."""
+
+    keep_runs: int = Field(default=100, ge=1)
+    keep_versions: int = Field(default=10, ge=1)
+    keep_days: float = Field(default=30.0, ge=0.0)
+
+
 class MlflowSettings(Section):
     """How to reach the team's MLflow server (only used with ``tracking_backend: mlflow``), and
     what a pipeline uploads there: always the model's files and the metrics; the processed
@@ -259,9 +273,13 @@ class Settings(BaseSettings):
     promotion: PromotionSettings = Field(default_factory=PromotionSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # Where runs AND the model registry live: ``local`` (the embedded store and models_dir) or
     # ``mlflow`` (the team's MLflow server, see ``mlflow`` and the README's "Working as a team").
     tracking_backend: Backend = "local"
+    # ``pipeline`` skips a stage whose inputs did not change since its last run (``stages``);
+    # false: every stage runs every time, as with ``pipeline --force``.
+    skip_unchanged: bool = True
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
     # Relative paths are resolved against the project folder by ``load_settings``.
     tracking_db: Path = Path(".leanops/tracking.db")

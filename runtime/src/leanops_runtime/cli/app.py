@@ -14,14 +14,22 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from .. import errors, logs, package
-from . import info, monitor, pipeline, predict, registry, runs
+from . import data, info, monitor, pipeline, predict, registry, runs
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 # Modules that add sub-commands: each has ``register(subparsers)`` and sets ``handler`` on its
 # parsers, a function ``(args) -> int`` returning the exit code.
-COMMAND_MODULES: tuple[ModuleType, ...] = (info, pipeline, runs, registry, predict, monitor)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    info,
+    pipeline,
+    data,
+    runs,
+    registry,
+    predict,
+    monitor,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

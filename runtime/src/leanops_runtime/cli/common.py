@@ -7,6 +7,7 @@ from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ..registry import Registry
     from ..settings import Settings
 
     # The type of ``add_subparsers()``' result (only for the checker: not generic at run time).
@@ -32,6 +33,13 @@ def settings_of(args: argparse.Namespace) -> Settings:
         loaded = load_settings(project_root(args))
         args.loaded_settings = loaded
     return loaded
+
+
+def registry_of(args: argparse.Namespace) -> Registry:
+    """The registry of the project at ``--root``: its backend, ``models_dir`` and dataset."""
+    from ..registry import open_registry
+
+    return open_registry(settings_of(args), project_root(args))
 
 
 def output_path(args: argparse.Namespace, path: Path, *, inputs: tuple[Path, ...] = ()) -> Path:

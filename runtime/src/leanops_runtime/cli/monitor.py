@@ -14,8 +14,14 @@ import logging
 from pathlib import Path
 
 from ..errors import EXIT_REFUSED
-from .common import output_path, project_root, root_option, settings_of, wrote_output
-from .registry import open_registry
+from .common import (
+    output_path,
+    project_root,
+    registry_of,
+    root_option,
+    settings_of,
+    wrote_output,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,7 +40,7 @@ def _drift(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     root = project_root(args)
-    registry = open_registry(args)
+    registry = registry_of(args)
     ref = args.version or ("production" if registry.alias("production") else "candidate")
     reference, entry = registry.reference(ref)
     dataset = entry["dataset"]  # the model line checked against (the report is keyed by it)
@@ -47,10 +53,12 @@ def _drift(args: argparse.Namespace) -> int:
         reference, frame, settings.drift, dates=contract.columns("feature_datetime")
     )
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    trained_on = entry["data_fingerprint"]["sha256"] if entry["data_fingerprint"] else None
     report = {
         "input": str(args.input),
         "dataset": dataset,
         "model_version": entry["version"],
+        "data_version": trained_on,  # the reference's rows: `data restore <model_version>`
         "created_at": created,
         **result.to_json(),
     }
@@ -60,7 +68,8 @@ def _drift(args: argparse.Namespace) -> int:
     wrote_output(args, out)
     print(
         f"drift of {args.input} ({result.rows} rows) against model v{entry['version']} "
-        f"of dataset {dataset}:"
+        f"of dataset {dataset}"
+        + (f" (trained on data version {trained_on[:12]}):" if trained_on else ":")
     )
     print(drift.table(result))
     log.info("report: %s", out)

@@ -173,7 +173,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     try:
         settings = settings_of(args)
         dataset = settings.data.dataset
-        result = run_pipeline(settings, root)
+        result = run_pipeline(settings, root, force=args.force)
     except Exception:
         failed = pipeline_part(
             "failed", started_at=started, ended_at=now(), run_id=None, model_version=None
@@ -190,8 +190,14 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     update_status(root, "pipeline", finished, dataset=dataset)
     shown = shown_metrics(result.metrics)
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
-    log.info("registered v%s as candidate (next: promote)", result.model_version)
-    warn_unusual_cost(settings, root, result.run_id)
+    if result.trained:
+        log.info("registered v%s as candidate (next: promote)", result.model_version)
+        warn_unusual_cost(settings, root, result.run_id)
+    else:
+        log.info(
+            "reused v%s: nothing train reads changed (pipeline --force trains anyway)",
+            result.model_version,
+        )
     return 0
 
 
@@ -301,8 +307,13 @@ def register(subparsers: Subparsers) -> None:
     pipeline = subparsers.add_parser(
         "pipeline",
         parents=[root],
-        help="ingest, train and evaluate, in order (stops at bad data)",
-        description="Run every stage in order. A contract violation stops it with exit 1: no "
-        "model is trained and no earlier output is overwritten.",
+        help="ingest, train and evaluate, in order (stops at bad data; skips what did not change)",
+        description="Run the stages in order. A stage whose inputs (data, contract, settings, "
+        "the team's code, the runtime) did not change since its last run is skipped and its "
+        "result reused; each says why it ran or was skipped. A contract violation stops it with "
+        "exit 1: no model is trained and no earlier output is overwritten.",
+    )
+    pipeline.add_argument(
+        "--force", action="store_true", help="run every stage, even those nothing changed for"
     )
     pipeline.set_defaults(handler=cmd_pipeline)

@@ -7,8 +7,14 @@ import logging
 from pathlib import Path
 
 from ..errors import EXIT_REFUSED
-from .common import output_path, project_root, root_option, settings_of, wrote_output
-from .registry import open_registry
+from .common import (
+    output_path,
+    project_root,
+    registry_of,
+    root_option,
+    settings_of,
+    wrote_output,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,7 +32,7 @@ def _predict(args: argparse.Namespace) -> int:
     output = output_path(
         args, args.output or root / predict.default_output(args.input), inputs=(args.input,)
     )
-    registry = open_registry(args)
+    registry = registry_of(args)
     state = registry.state()
     for line in registry.tampering(state):
         log.warning("%s", line)

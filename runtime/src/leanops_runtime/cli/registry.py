@@ -14,7 +14,7 @@ from .. import tables
 from ..errors import EXIT_REFUSED
 from ..registry.local import LocalRegistry
 from ..registry.records import ALIASES, RegistryError, shown
-from .common import project_root, root_option, settings_of
+from .common import project_root, registry_of, root_option, settings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,17 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def open_registry(args: argparse.Namespace) -> Registry:
-    """The registry of the project at ``--root``: its backend, ``models_dir`` and dataset."""
-    from ..registry import open_registry as open_line
-
-    return open_line(settings_of(args), project_root(args))
-
-
 def _models(args: argparse.Namespace) -> int:
     from ..metrics import split_baseline
 
-    registry = open_registry(args)
+    registry = registry_of(args)
     if not isinstance(registry, LocalRegistry):
         _left_behind(registry, settings_of(args).models_dir)
     if args.set_aside:
@@ -57,6 +50,8 @@ def _models(args: argparse.Namespace) -> int:
     rows = []
     for number, entry in sorted(state.versions.items()):
         aliases = [name for name in ALIASES if state.alias(name) == number]
+        if number in state.pruned:
+            aliases.append("files pruned")
         own, _ = split_baseline(dict(entry["metrics"]))  # the baseline's: in `evaluate`, `report`
         metrics = " ".join(f"{k}={v:.4g}" for k, v in sorted(own.items()))
         rows.append(
@@ -140,7 +135,7 @@ def _promote(args: argparse.Namespace) -> int:
     if args.force and not (args.reason and args.reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
     settings = settings_of(args)
-    registry = open_registry(args)
+    registry = registry_of(args)
     runs = run_store(settings, project_root(args))
 
     def run_status(run_id: str) -> str | None:
@@ -177,7 +172,7 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    record = open_registry(args).rollback(args.to, reason=args.reason)
+    record = registry_of(args).rollback(args.to, reason=args.reason)
     log.info("rolled back: v%s is production (was %s)", record["to"], shown(record["from"]))
     update_production_status(args, record)
     return 0

@@ -391,6 +391,39 @@ class Registry(ABC):
 
         return self.change(build)
 
+    def prune(self, version: int, *, reason: str) -> AuditRecord:
+        """Delete ``version``'s files, keeping its record: audited first, then deleted (a crash
+        in between leaves files a later prune deletes). Never production, the candidate or a
+        version production may roll back to."""
+        if not self.prunable:
+            raise RegistryError(f"{self.describe()}: pruning model files is not supported here")
+
+        def build(state: State) -> AuditRecord:
+            self.entry(version, state)
+            kept = state.keeps(version)
+            if kept:
+                raise RegistryError(f"v{version} is kept: {kept}")
+            if version in state.pruned:
+                raise RegistryError(f"v{version} was pruned already")
+            return {
+                "action": "prune",
+                "alias": "",
+                "from": state.production,
+                "to": version,
+                "reason": reason,
+                "forced": False,
+            }
+
+        record = self.change(build)
+        self.delete_files(version)
+        return record
+
+    prunable = False  # whether ``delete_files`` can delete a version's files
+
+    def delete_files(self, version: int) -> None:
+        """Delete a pruned version's files (the backend's own storage)."""
+        raise NotImplementedError
+
     def rollback(self, to: int | str | None = None, *, reason: str | None = None) -> AuditRecord:
         """Production goes back one step on the stack of earlier production versions.
 

@@ -298,6 +298,16 @@ class LocalRegistry(Registry):
             raise RegistryError(f"refusing to read {path}: it is outside {self.models_dir}")
         return path
 
+    prunable = True
+
+    def delete_files(self, version: int) -> None:
+        """Delete ``v<version>/`` (its files were pruned: the audit log keeps its record)."""
+        import shutil
+
+        folder = self.dir / f"v{version}"
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+
     def missing_files(self, version: int) -> list[str]:
         return [name for name in FILES if not self.file_path(version, name).is_file()]
 
@@ -307,6 +317,11 @@ class LocalRegistry(Registry):
         try:
             return path.read_bytes()
         except FileNotFoundError as error:
+            if version in self.state().pruned:
+                raise RegistryError(
+                    f"model v{version}: its files were deleted by prune (retention); its "
+                    "record stays in the audit log (models --audit)"
+                ) from error
             raise RegistryError(f"model v{version}: {path} is missing") from error
         except OSError as error:
             raise RegistryError(

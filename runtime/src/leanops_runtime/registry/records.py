@@ -1,8 +1,9 @@
 """The registry's records: a model version, an audit record, and the state derived from them.
 
 The audit log is the registry's source of truth in both backends: one record per change
-(``register``, ``promote``, ``force-promote``, ``rollback``, and ``refuse``: a promotion the gate
-refused, which changes nothing), numbered ``seq`` 1, 2, 3, ...
+(``register``, ``promote``, ``force-promote``, ``rollback``, ``refuse``: a promotion the gate
+refused, which changes nothing, and ``prune``: a version's files deleted by the retention
+policy, its record kept), numbered ``seq`` 1, 2, 3, ...
 The current state (versions, the ``candidate`` and ``production`` aliases, the rollback stack)
 is *derived* by ``fold``: a change and its audit record are the same write, so they can never
 disagree. Records are checked field by field when read: a hand-edited line with an unknown field
@@ -27,7 +28,14 @@ from typing import NotRequired, TypedDict, cast
 from ..errors import UserError
 
 ALIASES = ("candidate", "production")
-ACTIONS: tuple[str, ...] = ("register", "promote", "force-promote", "rollback", "refuse")
+ACTIONS: tuple[str, ...] = (
+    "register",
+    "promote",
+    "force-promote",
+    "rollback",
+    "refuse",
+    "prune",
+)
 # The files of a version, and the field of ``ModelVersion`` holding each one's SHA-256.
 FILES = {
     "model.skops": "sha256",
@@ -221,6 +229,18 @@ class State:
     records: list[AuditRecord] = field(default_factory=list)  # every record, applied or not
     rejected: list[str] = field(default_factory=list)  # why records were not applied
     not_applied: set[int] = field(default_factory=set)  # their seq numbers
+    pruned: set[int] = field(default_factory=set)  # versions whose files retention deleted
+
+    def keeps(self, version: int) -> str:
+        """Why ``version``'s files may not be pruned ('' when they may): an alias points at it,
+        or production may roll back to it."""
+        if version == self.production:
+            return "production"
+        if version == self.candidate:
+            return "candidate"
+        if version in self.stack:
+            return "production may roll back to it"
+        return ""
 
     @property
     def applied(self) -> list[AuditRecord]:
@@ -333,6 +353,12 @@ def apply(state: State, record: AuditRecord, place: str) -> None:
     if record["from"] != state.production:
         raise RegistryError(f"{place}: production was v{state.production}, not {record['from']}")
     if action == "refuse":
+        return
+    if action == "prune":
+        kept = state.keeps(target)
+        if kept or target in state.pruned:
+            raise RegistryError(f"{place}: v{target} cannot be pruned ({kept or 'pruned already'})")
+        state.pruned.add(target)
         return
     if action == "rollback":
         if target not in state.stack:

@@ -32,6 +32,9 @@ from .api import (
 from .lineage import feature_steps, fingerprint, plain, to_json
 from .store import Transaction, connect, store_path
 
+# The tables that hold a run's records beside ``runs`` (each keyed by ``run_id``).
+RUN_TABLES = ("params", "metrics", "tags", "datasets", "feature_steps", "artifacts")
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -240,6 +243,31 @@ class LocalRunStore:
             if status:
                 runs = [run for run in runs if run["status"] == status]
             return runs[:limit] if limit else runs
+        finally:
+            conn.close()
+
+    def data_versions(self) -> dict[str, set[str]]:
+        """The fingerprints of the datasets each run read, by run id."""
+        conn = self._open()
+        try:
+            found: dict[str, set[str]] = {}
+            for row in conn.execute("SELECT run_id, sha256 FROM datasets"):
+                found.setdefault(row["run_id"], set()).add(row["sha256"])
+            return found
+        finally:
+            conn.close()
+
+    def delete_runs(self, ids: list[str]) -> None:
+        """Delete these runs and everything recorded about them, in one transaction."""
+        conn = self._open()
+        try:
+            with Transaction(conn):
+                for table in RUN_TABLES:
+                    conn.executemany(
+                        f"DELETE FROM {table} WHERE run_id = ?",  # noqa: S608 (fixed names)
+                        [(run_id,) for run_id in ids],
+                    )
+                conn.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in ids])
         finally:
             conn.close()
 

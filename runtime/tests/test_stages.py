@@ -1,0 +1,153 @@
+"""Stages that skip themselves: each runs again only when something it reads changed, says
+why, and a skipped pipeline is still a run that points at what it reused."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from _package import NAME, lib
+
+cli = lib("cli")
+config = lib("settings")
+tracking = lib("tracking")
+
+
+@pytest.fixture
+def skipping(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``project`` with the default: unchanged stages are skipped."""
+    monkeypatch.delenv(f"{NAME.upper()}_SKIP_UNCHANGED")
+    return project
+
+
+def pipeline(caplog: pytest.LogCaptureFixture, *args: str) -> list[str]:
+    """Run the pipeline; the stage lines it logged (``ingest: ran (...)``)."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert cli.main(["pipeline", *args]) == 0
+    return [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith(("ingest:", "train:"))
+    ]
+
+
+def versions(project: Path) -> list[int]:
+    registry = lib("registry").open_registry(config.load_settings(project), project)
+    return sorted(registry.state().versions)
+
+
+def test_an_unchanged_pipeline_skips_both_stages_and_records_what_it_reused(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = pipeline(caplog)
+    assert first == [
+        "ingest: ran (no earlier run recorded)",
+        "train: ran (no earlier run recorded)",
+    ]
+    metrics = json.loads((skipping / "reports" / "metrics.json").read_text("utf-8"))
+    second = pipeline(caplog)
+    assert [line.split(" (")[0] for line in second] == ["ingest: skipped", "train: skipped"]
+    assert versions(skipping) == [1]
+    assert json.loads((skipping / "reports" / "metrics.json").read_text("utf-8")) == metrics
+    store = tracking.run_store(config.load_settings(skipping), skipping)
+    newest, trained = store.list_runs()[:2]
+    run = store.get_run(newest["id"])
+    assert run["tags"]["skipped"] == "ingest,train"
+    assert run["tags"]["reused_run"] == trained["id"]
+    assert run["tags"]["model_version"] == "v1"
+    assert run["datasets"][0]["sha256"] == store.get_run(trained["id"])["datasets"][0]["sha256"]
+    assert run["metrics"]["accuracy" if "accuracy" in run["metrics"] else "rmse"] == pytest.approx(
+        metrics["metrics"]["accuracy" if "accuracy" in run["metrics"] else "rmse"]
+    )
+
+
+def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pipeline(caplog)
+    params = skipping / "params.yaml"
+    params.write_text(params.read_text("utf-8").replace("seed: 42", "seed: 7"), "utf-8")
+    assert pipeline(caplog) == [
+        "ingest: skipped (nothing it reads changed since run "
+        + pipeline_run_prefix(skipping, 1)
+        + ")",
+        "train: ran (changed since the last run: params)",
+    ]
+    dataset = config.load_settings(skipping).data.dataset
+    raw = skipping / "data" / "raw" / f"{dataset}.csv"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    lib("data").load_embedded(dataset).head(300).to_csv(raw, index=False)
+    ingest, train = pipeline(caplog)
+    assert ingest == "ingest: ran (changed since the last run: data)"
+    assert train == "train: ran (changed since the last run: data)"
+    assert versions(skipping) == [1, 2, 3]
+
+
+def test_the_team_code_and_the_runtime_are_inputs_of_train(
+    skipping: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline(caplog)
+    pipeline_module = lib("pipeline")
+    monkeypatch.setattr(pipeline_module, "team_digest", lambda: "after an edit of features.py")
+    _, train = pipeline(caplog)
+    assert train == "train: ran (changed since the last run: code)"
+    monkeypatch.setattr(pipeline_module, "runtime_digest", lambda: "after leanops update")
+    assert pipeline(caplog) == [
+        "ingest: ran (changed since the last run: runtime)",
+        "train: ran (changed since the last run: runtime)",
+    ]
+
+
+def test_a_code_digest_follows_every_python_file_of_the_package(tmp_path: Path) -> None:
+    stages = lib("stages")
+    (tmp_path / "features.py").write_text("def build_features(): ...\n", "utf-8")
+    before = stages.digest_tree(tmp_path)
+    (tmp_path / "helpers.py").write_text("SCALE = 2\n", "utf-8")  # a module features imports
+    added = stages.digest_tree(tmp_path)
+    (tmp_path / "helpers.py").write_text("SCALE = 3\n", "utf-8")
+    assert len({before, added, stages.digest_tree(tmp_path)}) == 3
+
+
+def pipeline_run_prefix(project: Path, back: int) -> str:
+    """The id prefix (12) of the pipeline run ``back`` runs before the newest one."""
+    store = tracking.run_store(config.load_settings(project), project)
+    return store.list_runs()[back]["id"][:12]
+
+
+def test_force_and_a_gone_output_run_the_stage_again(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline(caplog)
+    assert pipeline(caplog, "--force") == ["ingest: ran (--force)", "train: ran (--force)"]
+    assert versions(skipping) == [1, 2]
+    dataset = config.load_settings(skipping).data.dataset
+    (skipping / "data" / "processed" / f"{dataset}.parquet").unlink()
+    ingest, _ = pipeline(caplog)
+    assert ingest == "ingest: ran (its outputs changed or are gone)"
+    assert (skipping / "data" / "processed" / f"{dataset}.parquet").is_file()
+
+
+def test_a_pruned_model_is_trained_again(
+    skipping: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline(caplog)
+    pipeline(caplog, "--force")  # v2 is the candidate: v1 may go
+    prefix = f"{NAME.upper()}_RETENTION__"
+    for key, value in (("KEEP_RUNS", "1"), ("KEEP_VERSIONS", "1"), ("KEEP_DAYS", "0")):
+        monkeypatch.setenv(prefix + key, value)
+    assert cli.main(["prune"]) == 0
+    stages = json.loads((skipping / ".leanops" / "stages.json").read_text("utf-8"))
+    stages["train"]["outputs"]["model_version"] = 1  # as if v1 were the last one trained
+    (skipping / ".leanops" / "stages.json").write_text(json.dumps(stages), "utf-8")
+    _, train = pipeline(caplog)
+    assert train == "train: ran (the model it registered is gone)"
+
+
+def test_an_unreadable_record_runs_every_stage(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline(caplog)
+    (skipping / ".leanops" / "stages.json").write_text("{not json", "utf-8")
+    assert pipeline(caplog) == [
+        "ingest: ran (no earlier run recorded)",
+        "train: ran (no earlier run recorded)",
+    ]
