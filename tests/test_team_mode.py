@@ -1,7 +1,8 @@
 """Team mode against a real MLflow server: two teammates, two clones, one run history and registry.
 
-One ``mlflow server`` (basic-auth app, the generated project's own ``team/basic_auth.ini``) on
-127.0.0.1 for the module: a free port, a temporary sqlite store and artifact folder. Two clones of
+One PostgreSQL server (Debian's, a temporary cluster) and one ``mlflow server`` on it, started
+by the generated README's command (basic-auth app, the project's own ``team/basic_auth.ini``)
+on 127.0.0.1 for the module: free ports, a temporary artifact folder. Two clones of
 one generated project (``tracking_backend: mlflow``) are two teammates, each with credentials in
 their own ``.env``. Alice trains and promotes; Bob sees her run and the production model, predicts
 with it, trains, promotes and rolls back; the audit log names both. Then both promote at the same
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -94,6 +96,23 @@ for r in range(rounds):
     (folder / f"done-{r}-{me}").touch()
 """
 
+# One teammate's run, written at the same moment as the others' (after the barrier file).
+WRITE = """
+import pathlib, sys, time
+from leanops_runtime.settings import load_settings
+from leanops_runtime.tracking import start_run
+
+go = pathlib.Path(sys.argv[1])
+settings = load_settings(".")
+while not go.exists():
+    time.sleep(0.005)
+with start_run("load", params={"writer": sys.argv[2]}, settings=settings, root=".") as run:
+    for step in range(20):
+        run.log_metric("loss", 1.0 / (step + 1), step=step)
+print(run.id)
+"""
+WRITERS = 8
+
 
 @dataclass
 class Server:
@@ -157,16 +176,66 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
-def readme_server_command(project: Path, port: int) -> tuple[dict[str, str], list[str]]:
-    """The generated README's one command that starts the team's server, with four stand-ins:
-    this environment's mlflow for ``uvx --from 'mlflow[auth]>=3' mlflow`` (no download), the
-    loopback address and a free port for ``--host 0.0.0.0 --port 5000``, a fixed admin password
+def postgres_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL server programs (``initdb``, ``pg_ctl``), if any."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server of its own on a free port of 127.0.0.1 with a database ``mlflow``
+    owned by the role ``mlflow``, as the README's two commands make it; its URL for MLflow.
+    PostgreSQL refuses to run as root: then it runs as the ``postgres`` user Debian creates."""
+    bin_dir = postgres_bin()
+    assert bin_dir is not None, "PostgreSQL is not installed (Debian: apt install postgresql)"
+    # Its own folder right under the temporary root: pytest's folders are closed to other users.
+    folder = Path(tempfile.mkdtemp(prefix="leanops-postgres-"))
+    as_owner: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+    for command in (
+        [str(bin_dir / "initdb"), "-D", str(data), "-U", "mlflow", "--auth=trust", "--no-sync"],
+        [
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w",
+            "-o", f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={folder}",
+            "start",
+        ],
+        [str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "mlflow", "mlflow"],
+    ):  # fmt: skip
+        done = subprocess.run([*as_owner, *command], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    try:
+        yield f"postgresql+psycopg://mlflow@127.0.0.1:{port}/mlflow"
+    finally:
+        stop = [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        subprocess.run([*as_owner, *stop], capture_output=True, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def readme_server_command(
+    project: Path, port: int, database: str
+) -> tuple[dict[str, str], list[str]]:
+    """The generated README's one command that starts the team's server, with five stand-ins:
+    this environment's mlflow (and its psycopg) for ``uvx --from 'mlflow[auth]>=3' --with
+    'psycopg[binary]>=3.2' mlflow`` (no download), the loopback address and a free port for
+    ``--host 0.0.0.0 --port 5000``, the test's database for the README's, a fixed admin password
     for ``$ADMIN_PASSWORD``, and one worker."""
     readme = (project / "README.md").read_text(encoding="utf-8")
     (line,) = [c.text for c in commands(readme) if " mlflow server " in c.text]
     env, argv = split_command(line)
-    assert argv[:4] == ["uvx", "--from", "mlflow[auth]>=3", "mlflow"], argv
-    argv = [str(BIN / "mlflow"), *argv[4:]]
+    assert argv[:6] == [
+        "uvx", "--from", "mlflow[auth]>=3", "--with", "psycopg[binary]>=3.2", "mlflow"
+    ], argv  # fmt: skip
+    argv = [str(BIN / "mlflow"), *argv[6:]]
+    store = argv[argv.index("--backend-store-uri") + 1]
+    assert store == "postgresql+psycopg://mlflow:$DB_PASSWORD@localhost/mlflow", store
+    argv[argv.index("--backend-store-uri") + 1] = database
     hosts = argv[argv.index("--allowed-hosts") + 1]
     assert hosts == "$SERVER_NAME:*,localhost:*,127.0.0.1:*", hosts
     # The machine's name is 127.0.0.1 here; localhost is left out, so a teammate who writes
@@ -189,13 +258,16 @@ def readme_server_command(project: Path, port: int) -> tuple[dict[str, str], lis
 
 
 @pytest.fixture(scope="module")
-def server(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``mlflow server`` as the generated README starts it, on a free port of 127.0.0.1, from a
-    folder holding the project's ``team/`` (the README runs it where its data will live)."""
+def server(
+    project: Path, postgres: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """``mlflow server`` as the generated README starts it, on PostgreSQL, on a free port of
+    127.0.0.1, from a folder holding the project's ``team/`` (the README runs it where its model
+    files will live)."""
     folder = tmp_path_factory.mktemp("mlflow-server")
     shutil.copytree(project / "team", folder / "team")
     port = free_port()
-    extra, command = readme_server_command(project, port)
+    extra, command = readme_server_command(project, port, postgres)
     env = {**os.environ, **extra}
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
@@ -271,6 +343,7 @@ def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
     wrong_credentials_are_one_line(project, server)
     an_unknown_host_name_is_named_as_such(project, server)
     concurrent_promotions_one_wins_the_other_is_told(project, server)
+    eight_teammates_write_runs_at_once_and_nothing_is_lost(project, server)
 
 
 def two_teammates_share_one_history_one_registry_and_one_audit(
@@ -449,3 +522,47 @@ def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Serv
     changes = [r for r in records if r["action"] in moves and "sig" in r]
     for before, after in itertools.pairwise(changes):
         assert after["from"] == before["to"], "one unbroken chain of production changes"
+
+
+def eight_teammates_write_runs_at_once_and_nothing_is_lost(project: Path, server: Server) -> None:
+    alice = teammate(project, server, "alice")
+    go = project.parent / "go-writers"
+    writers = {}
+    for number in range(WRITERS):
+        name, password = f"writer{number}", f"writer-password-{number}-1234"
+        status = request(
+            f"{server.url}/api/2.0/mlflow/users/create",
+            {"username": name, "password": password},
+            auth=f"admin:{ADMIN_PASSWORD}",
+        )
+        assert status == 200, status
+        env = {
+            **os.environ,
+            **teammate_env(),
+            "MLFLOW_TRACKING_URI": server.url,
+            "MLFLOW_TRACKING_USERNAME": name,
+            "MLFLOW_TRACKING_PASSWORD": password,
+        }
+        writers[name] = subprocess.Popen(
+            [sys.executable, "-c", WRITE, str(go), name],
+            cwd=alice,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    go.touch()
+    ids = {}
+    for name, process in writers.items():
+        out, err = process.communicate(timeout=NESTED_TIMEOUT)
+        assert process.returncode == 0, err
+        ids[name] = out.strip().splitlines()[-1]
+    (listing,) = cli(alice, ["runs", "export", "--format", "json"])
+    ok(listing)
+    runs = {run["id"]: run for run in json.loads(listing.out)}
+    for name, run_id in ids.items():
+        run = runs[run_id]
+        assert run["status"] == "finished", run
+        assert run["user"] == name, "each run names the teammate who wrote it"
+        history = [point for point in run["metric_history"] if point["key"] == "loss"]
+        assert sorted(point["step"] for point in history) == list(range(20)), name
