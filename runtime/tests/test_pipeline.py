@@ -106,3 +106,18 @@ def test_failed_pipeline_is_tracked_as_failed(
     assert cli.main(["pipeline"]) == 2
     (run,) = tracking.LocalRunStore(config.load_settings(project).tracking_db).list_runs()
     assert run["status"] == "failed"
+
+
+def test_runs_and_model_versions_name_the_template_version(project: Path) -> None:
+    (project / ".copier-answers.yml").write_text(
+        "# Changes here will be overwritten by Copier\n_commit: 0.4.0-3-g1a2b3c4\n"
+        "_src_path: gh:leanops/leanops\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["pipeline"]) == 0
+    settings = config.load_settings(project)
+    store = lib("tracking").run_store(settings, project)
+    run = store.get_run(store.list_runs()[0]["id"])
+    assert run["tags"]["template_commit"] == "0.4.0-3-g1a2b3c4"
+    entry = lib("registry").open_registry(settings, project).entry(1)
+    assert entry["template_commit"] == "0.4.0-3-g1a2b3c4"

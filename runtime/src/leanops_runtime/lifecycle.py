@@ -50,6 +50,7 @@ def register_trained(
     *,
     estimator: str,
     fit_s: float | None = None,
+    template_commit: str | None = None,
     train: pd.DataFrame,
     holdout: pd.DataFrame,
     contract: Contract,
@@ -93,6 +94,7 @@ def register_trained(
         contract_version=None if contract.version is None else str(contract.version),
         run_id=run.id if run is not None else None,
         fit_s=fit_s,
+        template_commit=template_commit,
     )
     entry = registry.register(candidate)
     if run is not None:

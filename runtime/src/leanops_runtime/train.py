@@ -283,6 +283,7 @@ def _train(
     from .lifecycle import register_trained
     from .metrics import score
     from .registry import LocalRegistry, open_registry
+    from .tracking.environment import template_commit
 
     dataset = settings.data.dataset
     if contract is None:
@@ -304,6 +305,7 @@ def _train(
         model,
         estimator=fitted.estimator,
         fit_s=fitted.fit_s,
+        template_commit=template_commit(root),
         train=train_rows,
         holdout=test_rows,
         contract=contract,

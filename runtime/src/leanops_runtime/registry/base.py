@@ -67,6 +67,7 @@ class Candidate:
     contract_version: str | None = None
     run_id: str | None = None
     fit_s: float | None = None  # seconds the final fit took
+    template_commit: str | None = None  # the template version the project was on
 
     def files(self) -> tuple[SavedModel, dict[str, bytes]]:
         """The saved model and the three files of the version, by name."""
@@ -102,6 +103,8 @@ class Candidate:
         )
         if self.fit_s is not None:
             entry["fit_s"] = round(self.fit_s, 3)
+        if self.template_commit is not None:
+            entry["template_commit"] = self.template_commit
         return entry
 
 

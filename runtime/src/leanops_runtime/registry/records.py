@@ -86,6 +86,7 @@ class ModelVersion(TypedDict):
     skops_version: str
     size_bytes: NotRequired[int]  # of model.skops (versions registered before 0.4 lack it)
     fit_s: NotRequired[float]  # seconds the final fit took
+    template_commit: NotRequired[str]  # the template version the project was on (Copier's)
 
 
 class GateDetails(TypedDict, total=False):
@@ -164,9 +165,10 @@ ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
     "skops_version": _TEXT,
     "size_bytes": _NUMBER,
     "fit_s": (float, int),
+    "template_commit": _TEXT,
 }
 # Entry fields versions registered by an older runtime may lack.
-LATER_ENTRY_FIELDS = ("size_bytes", "fit_s")
+LATER_ENTRY_FIELDS = ("size_bytes", "fit_s", "template_commit")
 
 
 def recorded_sha256(entry: ModelVersion, name: str) -> str:

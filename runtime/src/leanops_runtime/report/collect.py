@@ -59,6 +59,7 @@ class ModelCard:
     baseline_metrics: dict[str, float] | None  # a constant prediction, same rows
     baseline_note: str = ""
     selection: str | None = None  # how the estimator was chosen among params.yaml's also_try
+    template_commit: str | None = None  # the template version the project was on
     # What serving and training it cost, as the gate measured it at promotion, beside the
     # production model it replaced (``budgets.RESOURCES``: name -> [this model, that one]).
     resources: dict[str, list[float | None]] = field(default_factory=dict)
@@ -221,6 +222,7 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
         previous_metrics=previous_metrics,
         baseline_metrics=baseline or None,
         resources=_resources(moved.get("resources") if moved is not None else None, entry),
+        template_commit=entry.get("template_commit"),
     )
     if baseline:
         what = "most frequent class" if entry["task"] == "classification" else "mean"

@@ -60,6 +60,11 @@ def start_run(
     The run is finished when the block ends, failed (and the error re-raised) when it raises, and
     read as crashed later if its process died without either.
     """
+    from .environment import template_commit
+
+    template = template_commit(root if root is not None else ".")
+    if template is not None:  # which template (and runtime) the project was on
+        tags = {"template_commit": template, **(tags or {})}
     if backend_choice(backend, root, settings) == "mlflow":
         from .mlflow_backend import MlflowRun
         from .mlflow_client import Connection

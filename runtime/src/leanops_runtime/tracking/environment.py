@@ -74,6 +74,23 @@ def first_commit(root: Path | str = ".") -> str | None:
     return sorted(roots)[0] if done.returncode == 0 and roots else None
 
 
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+def template_commit(root: Path | str = ".") -> str | None:
+    """The template version the project was rendered or last updated from: the ``_commit``
+    Copier records in ``.copier-answers.yml`` (None outside a rendered project)."""
+    try:
+        text = (Path(root) / ANSWERS_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "_commit" and value.strip():
+            return value.strip().strip("'\"")
+    return None
+
+
 def process_start(pid: int) -> str | None:
     """The kernel's start time of ``pid`` (Linux), to tell a live run from a reused pid."""
     try:
