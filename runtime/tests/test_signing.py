@@ -119,3 +119,54 @@ def test_without_listed_keys_records_are_not_signed(project: Path) -> None:
     (project / "allowed_signers").write_text("# no key yet\n")
     registry = promoted(project)
     assert all("sig" not in record for record in registry.audit())
+
+
+@pytest.fixture
+def registers_only(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This writer's key listed by ``signers add`` (least privilege: register only), and a CI
+    key allowed to move production; the writer signs with the first."""
+    mine, ci = keypair(tmp_path, "mine"), keypair(tmp_path, "ci")
+    name = open_line(project).who()
+    (project / "allowed_signers").write_text("# the team's keys\n")
+    assert cli.main(["signers", "add", name, str(mine.with_suffix(".pub"))]) == 0
+    assert cli.main(["signers", "add", "ci", str(ci.with_suffix(".pub")), "--production"]) == 0
+    monkeypatch.setenv(f"{NAME.upper()}_SIGNING_KEY", str(mine))
+    return ci
+
+
+def test_signers_add_lists_a_key_that_may_register_only(
+    project: Path, registers_only: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = (project / "allowed_signers").read_text().splitlines()
+    assert lines[1].split()[1] == 'namespaces="leanops-register"'
+    assert lines[2].startswith('ci@* namespaces="leanops-register,leanops-production" ssh-ed25519')
+    capsys.readouterr()
+    assert cli.main(["signers", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "register models, move production" in out.splitlines()[3]
+    assert out.splitlines()[2].split()[1:3] == ["register", "models"]
+    again = str(registers_only.with_suffix(".pub"))
+    assert cli.main(["signers", "add", "ci2", again]) == 2  # the same key twice
+    assert cli.main(["signers", "add", "eve", str(project / "params.yaml")]) == 2
+
+
+def test_a_key_that_may_register_cannot_move_production(
+    project: Path, registers_only: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["pipeline"]) == 0  # registering is allowed
+    registry = open_line(project)
+    assert registry.alias("candidate") == 1
+    before = registry.audit()
+    capsys.readouterr()
+    assert cli.main(["promote"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "allowed to move production" in err[0], err
+    assert registry.audit() == before and registry.alias("production") is None
+
+    # Written past leanops with that key, the promotion is set aside by every reader.
+    forge(registry, Path(str(registry.key)) if registry.key else None, action="promote",
+          who=registry.who(), to=1, **{"from": None})  # fmt: skip
+    assert registry.alias("production") is None
+    # The CI identity, whose key may move production, promotes.
+    forge(registry, registers_only, action="promote", who="ci@runner", to=1, **{"from": None})
+    assert registry.alias("production") == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 
 from .. import tables
 from ..errors import EXIT_REFUSED
@@ -19,7 +20,6 @@ from .common import project_root, registry_of, root_option, settings_of
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
     from ..registry import Registry
     from .common import Subparsers
@@ -185,9 +185,65 @@ def update_production_status(args: argparse.Namespace, record: Mapping[str, obje
     update_status(project_root(args), "production", production_part(record))
 
 
+def _signers_list(args: argparse.Namespace) -> int:
+    from ..registry.signing import SIGNERS_FILE, signers_of
+
+    path = project_root(args) / SIGNERS_FILE
+    found = signers_of(path)
+    if not found:
+        log.info("%s lists no key: audit records are not signed (see: signers add)", path)
+        return 0
+    rows = [(s.principals, s.may(), f"{s.key[:30]}...") for s in found]
+    print(tables.render(["name", "may", "key"], rows))
+    return 0
+
+
+def _signers_add(args: argparse.Namespace) -> int:
+    from ..files import write_atomic
+    from ..registry.signing import SIGNERS_FILE, signer_line, signers_of
+
+    path = project_root(args) / SIGNERS_FILE
+    try:
+        public_key = args.public_key.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RegistryError(f"cannot read {args.public_key}: {error}") from None
+    line = signer_line(args.name, public_key, production=args.production)
+    key = " ".join(line.split()[-2:])
+    if any(signer.key == key for signer in signers_of(path)):
+        raise RegistryError(f"{path.name} lists this key already: edit its line instead")
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    write_atomic(
+        path, (text + ("" if text.endswith("\n") or not text else "\n") + line + "\n").encode()
+    )
+    may = "register models and move production" if args.production else "register models"
+    log.info("%s: added %s, who may %s; review it in a pull request", path, line.split()[0], may)
+    return 0
+
+
 def register(subparsers: Subparsers) -> None:
-    """Add ``models``, ``promote`` and ``rollback``."""
+    """Add ``models``, ``promote``, ``rollback`` and ``signers``."""
     root = root_option()
+    signers = subparsers.add_parser(
+        "signers",
+        help="whose keys sign the registry's audit records, and what each may sign",
+        description="allowed_signers lists each teammate's SSH public key. A key may register "
+        "models (pipeline, train) or also move production (promote, rollback, prune): give the "
+        "latter to the identity that promotes, such as CI, and to whoever the team trusts.",
+    )
+    actions = signers.add_subparsers(title="actions", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[root], help="each key and what it may sign")
+    listing.set_defaults(handler=_signers_list)
+    adding = actions.add_parser(
+        "add",
+        parents=[root],
+        help="list a teammate's key, allowed to register models (least privilege)",
+    )
+    adding.add_argument("name", help="the teammate's name as MLflow (or git) knows them")
+    adding.add_argument("public_key", type=Path, help="their .pub file (ssh-keygen -t ed25519)")
+    adding.add_argument(
+        "--production", action="store_true", help="also allowed to promote, roll back and prune"
+    )
+    adding.set_defaults(handler=_signers_add)
     parser = subparsers.add_parser(
         "models", parents=[root], help="list registered model versions and their aliases"
     )

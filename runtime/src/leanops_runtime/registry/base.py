@@ -35,7 +35,15 @@ from .records import (
     shown,
     stamp,
 )
-from .signing import Verifier, listed_keys, sign, signing_key
+from .signing import (
+    ALLOWS,
+    SIGNERS_FILE,
+    Verifier,
+    listed_keys,
+    namespace,
+    sign,
+    signing_key,
+)
 from .trust import missing_types
 
 if TYPE_CHECKING:
@@ -199,8 +207,15 @@ class Registry(ABC):
     def sealed(self, record: AuditRecord, state: State, who: str, key: Path | None) -> AuditRecord:
         """``record`` made the next of ``state``'s log (``stamp``), signed with ``key``."""
         record = stamp(record, state, time=now(), who=who)
-        if key is not None:
+        if key is not None and self.signers is not None:
             record["sig"] = sign(record, key)
+            refused = Verifier(self.signers)(record)
+            if refused:  # every reader would set it aside: say so now, write nothing
+                raise RegistryError(
+                    f"{key} may not sign this {record['action']} as {who}: {SIGNERS_FILE} lists "
+                    f"no key of yours allowed to {ALLOWS[namespace(record['action'])]} "
+                    "(see: signers list)"
+                )
         return record
 
     def state(self) -> State:

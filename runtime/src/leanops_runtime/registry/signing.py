@@ -3,19 +3,26 @@
 The project's ``allowed_signers`` file (git's allowed-signers format, reviewed and committed like
 ``trusted-types.txt``) lists each teammate's public key with the names it may sign as:
 ``alice@* ssh-ed25519 AAAA...`` lets that key sign records whose ``who`` is ``alice@<host>``.
-Once it lists a key, every change is signed (``ssh-keygen -Y sign``, namespace
-``leanops-audit``) with the writer's key (the ``signing_key`` setting, else git's
-``user.signingkey``), and every reader verifies each record (``ssh-keygen -Y verify``) for the
-name it carries. A record that does not
-verify, or an unsigned one after signing began, is not applied: whoever can write to the
-server's log cannot promote a model, or act in someone else's name, without a listed key.
+Once it lists a key, every change is signed (``ssh-keygen -Y sign``) with the writer's key (the
+``signing_key`` setting, else git's ``user.signingkey``), and every reader verifies each record
+(``ssh-keygen -Y verify``) for the name it carries. A record that does not verify, or an
+unsigned one after signing began, is not applied: whoever can write to the server's log cannot
+promote a model, or act in someone else's name, without a listed key.
+
+What a key may sign is its line's business: the signature's namespace says what the record does
+(``NAMESPACES``: registering a candidate, or moving production), and git's
+``namespaces="..."`` option on a line limits that key to those. ``signers add`` gives a teammate
+``leanops-register`` only: they train and register; production moves (promote, rollback, prune)
+need a key listed with ``leanops-production`` too, such as the identity CI promotes with.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +33,23 @@ if TYPE_CHECKING:
     from .records import AuditRecord
 
 SIGNERS_FILE = "allowed_signers"
-NAMESPACE = "leanops-audit"
+REGISTER, PRODUCTION = "leanops-register", "leanops-production"
+# The namespace a record is signed in, by its action: what a key's line must allow.
+NAMESPACES = {
+    "register": REGISTER,
+    "refuse": REGISTER,  # a refusal the gate records changes nothing
+    "promote": PRODUCTION,
+    "force-promote": PRODUCTION,
+    "rollback": PRODUCTION,
+    "prune": PRODUCTION,
+}
+ALLOWS = {REGISTER: "register models", PRODUCTION: "move production"}
 TIMEOUT_S = 30
+
+
+def namespace(action: str) -> str:
+    """The namespace a record of ``action`` is signed in (an unknown action: production's)."""
+    return NAMESPACES.get(action, PRODUCTION)
 
 
 def listed_keys(signers: Path) -> int:
@@ -37,6 +59,64 @@ def listed_keys(signers: Path) -> int:
     except (OSError, ValueError):
         return 0
     return sum(1 for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+KEY_TYPES = ("ssh-", "ecdsa-", "sk-")
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One line of ``allowed_signers``: who, what the key may sign (None: everything), the key."""
+
+    principals: str
+    namespaces: tuple[str, ...] | None
+    key: str  # ``<type> <base64>``
+
+    def may(self) -> str:
+        """``register models, move production``: what this key may sign, in words."""
+        allowed = self.namespaces if self.namespaces is not None else tuple(ALLOWS)
+        known = [ALLOWS[name] for name in ALLOWS if name in allowed]
+        return ", ".join(known) or "nothing leanops writes"
+
+
+def signers_of(signers: Path) -> list[Signer]:
+    """The keys ``signers`` lists (git's allowed-signers format), comments and blanks skipped."""
+    import shlex
+
+    found = []
+    try:
+        lines = signers.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            words = shlex.split(line, posix=False)
+        except ValueError:
+            words = []
+        at = next((i for i, word in enumerate(words) if word.startswith(KEY_TYPES)), None)
+        if at is None or at == 0 or len(words) < at + 2:
+            raise RegistryError(f"{signers.name} line {number}: not '<names> [options] <key>'")
+        namespaces = None
+        for name, value in re.findall(r'([A-Za-z-]+)(?:="([^"]*)")?', " ".join(words[1:at])):
+            if name.lower() == "namespaces":
+                namespaces = tuple(part.strip() for part in value.split(","))
+        found.append(Signer(words[0], namespaces, f"{words[at]} {words[at + 1]}"))
+    return found
+
+
+def signer_line(name: str, public_key: str, *, production: bool) -> str:
+    """An ``allowed_signers`` line for ``name`` (``alice``: ``alice@*``) and ``public_key`` (a
+    ``.pub`` file's text): allowed to register models, and to move production if asked."""
+    words = public_key.split()
+    if len(words) < 2 or not words[0].startswith(KEY_TYPES):
+        raise RegistryError("not an SSH public key: give the .pub file ssh-keygen wrote")
+    if not name or any(c.isspace() or c in '",#' for c in name):
+        raise RegistryError(f"{name!r}: a teammate's name as MLflow or git knows it")
+    principal = name if "@" in name else f"{name}@*"
+    allowed = f"{REGISTER},{PRODUCTION}" if production else REGISTER
+    return f'{principal} namespaces="{allowed}" {words[0]} {words[1]}'
 
 
 def payload(record: AuditRecord) -> bytes:
@@ -70,7 +150,8 @@ def signing_key(setting: Path | None) -> Path:
 
 def sign(record: AuditRecord, key: Path) -> str:
     """``record``'s signature by ``key`` (an armored SSH signature)."""
-    done = _ssh_keygen(["-Y", "sign", "-f", str(key), "-n", NAMESPACE], payload(record))
+    arguments = ["-Y", "sign", "-f", str(key), "-n", namespace(record["action"])]
+    done = _ssh_keygen(arguments, payload(record))
     if done.returncode != 0:
         raise RegistryError(f"cannot sign with {key}: {_first_line(done.stderr)}")
     return done.stdout.decode("ascii")
@@ -94,12 +175,14 @@ class Verifier:
             file.write(signature)
             file.flush()
             arguments = ["-Y", "verify", "-f", str(self.signers), "-I", record["who"]]
-            arguments += ["-n", NAMESPACE, "-s", file.name]
+            needed = namespace(record["action"])
+            arguments += ["-n", needed, "-s", file.name]
             done = _ssh_keygen(arguments, payload(record))
         if done.returncode != 0:
             return (
                 f"its signature is not by a key {self.signers.name} lists for {record['who']} "
-                f"({record['action']} v{record['to']}): forged, or signed by someone else"
+                f"to {ALLOWS[needed]} ({record['action']} v{record['to']}): forged, signed by "
+                "someone else, or by a key not allowed to"
             )
         return ""
 
