@@ -338,6 +338,37 @@ def test_switching_to_the_server_says_the_embedded_registry_stays(
     assert "runs export --mlflow" in err
 
 
+def test_the_embedded_registry_is_carried_to_the_servers_empty_line(
+    project: Path, mlflow_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(3):
+        assert cli.main(["pipeline"]) == 0  # v1, v2, v3 in the embedded registry
+    assert cli.main(["promote", "--version", "v1"]) == 0
+    assert cli.main(["promote", "--version", "v2", "--force", "--reason", "try it"]) == 0
+    assert cli.main(["rollback", "--reason", "worse"]) == 0  # v1 again; v3 the candidate
+    local = registry_mod.open_registry(config.load_settings(project), project)
+    hashes = [entry["sha256"] for entry in local.versions()]
+    params = project / "params.yaml"
+    text = re.sub(r"(?m)^tracking_backend: .*$", "tracking_backend: mlflow", params.read_text())
+    params.write_text(text)
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    assert "models --carry-from-local" in capsys.readouterr().err
+
+    assert cli.main(["models", "--carry-from-local"]) == 0
+    server = registry_mod.open_registry(config.load_settings(project), project)
+    state = server.state()
+    assert [entry["sha256"] for entry in server.versions()] == hashes
+    assert (state.production, state.candidate, state.stack) == (1, 3, [])
+    reasons = [record["reason"] for record in server.audit()]
+    assert reasons[:3] == [f"carried from the embedded registry's v{n}" for n in (1, 2, 3)]
+    assert reasons[-1].startswith("carried: rollback of v1 by ") and reasons[-1].endswith("worse")
+    model, entry = server.load("production")
+    assert entry["sha256"] == hashes[0]
+    assert cli.main(["models", "--carry-from-local"]) == 2  # only into an empty line
+    assert local.state().production == 1  # the embedded registry stays as it was
+
+
 def test_a_run_whose_process_died_is_crashed_on_the_server_too(
     project: Path, mlflow_uri: str
 ) -> None:

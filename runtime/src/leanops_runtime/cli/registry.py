@@ -31,6 +31,8 @@ def _models(args: argparse.Namespace) -> int:
     from ..metrics import split_baseline
 
     registry = registry_of(args)
+    if args.carry_from_local:
+        return _carry(registry, settings_of(args).models_dir)
     if not isinstance(registry, LocalRegistry):
         _left_behind(registry, settings_of(args).models_dir)
     if args.set_aside:
@@ -88,14 +90,39 @@ def _left_behind(registry: Registry, models_dir: Path) -> None:
         return
     state = local.state()
     if state.versions:
+        carry = (
+            "`models --carry-from-local` carries them and their production history there"
+            if not registry.state().versions
+            else "they stay there, the server's model line is its own"
+        )
         log.warning(
-            "%s holds %d version(s) of the embedded registry (production %s): they stay there, "
-            "the server's model line is its own; runs move with `runs export --mlflow URI`, "
-            "models by running the pipeline and promote on the server",
+            "%s holds %d version(s) of the embedded registry (production %s): %s; runs move "
+            "with `runs export --mlflow URI`",
             local.dir,
             len(state.versions),
             shown(state.production),
+            carry,
         )
+
+
+def _carry(registry: Registry, models_dir: Path) -> int:
+    """Carry the embedded registry into the server's empty model line (``carry_from_local``)."""
+    from ..registry.mlflow_registry import MlflowRegistry, carry_from_local
+
+    if not isinstance(registry, MlflowRegistry):
+        raise RegistryError(
+            "--carry-from-local carries the embedded registry to the team's server: set "
+            "tracking_backend: mlflow first"
+        )
+    local = LocalRegistry(models_dir, registry.dataset, allowlist=registry.allowlist)
+    for line in carry_from_local(local, registry):
+        log.info("%s", line)
+    log.info(
+        "carried to %s; %s stays as it was (delete it once the team has checked the server)",
+        registry.describe(),
+        local.dir,
+    )
+    return 0
 
 
 def _set_aside(registry: Registry) -> int:
@@ -268,6 +295,12 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="move version folders the audit log does not list (and a cut last line) to "
         "models/<dataset>/set-aside/ (nothing is deleted)",
+    )
+    parser.add_argument(
+        "--carry-from-local",
+        action="store_true",
+        help="copy the embedded registry's versions and production history to the server's "
+        "empty model line (after switching to tracking_backend: mlflow)",
     )
     parser.set_defaults(handler=_models)
 

@@ -54,6 +54,8 @@ from .records import (
 from .signing import SIGNERS_FILE
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -295,6 +297,27 @@ class MlflowRegistry(Registry):
         self.writer_key()  # no key: refused before anything is uploaded
         saved, files = candidate.files()
         run_id = candidate.run_id or self._new_run()
+        number = self._upload(run_id, files, saved.sha256)
+        candidate.run_id = run_id
+        entry = candidate.entry(number, saved, files, self.who())
+        self.change(lambda state: register_record(state, entry, reason))
+        return entry
+
+    def register_files(
+        self, entry: ModelVersion, files: Mapping[str, bytes], *, reason: str
+    ) -> ModelVersion:
+        """Register the files of a version kept elsewhere (the embedded registry) as they are:
+        the same bytes and hashes, its record under the number the server gives it."""
+        self.writer_key()
+        run_id = self._new_run()
+        carried = ModelVersion(**entry)  # a copy: the caller's record stays as it was
+        carried["version"] = self._upload(run_id, files, entry["sha256"])
+        carried["run_id"] = run_id
+        self.change(lambda state: register_record(state, carried, reason))
+        return carried
+
+    def _upload(self, run_id: str, files: Mapping[str, bytes], sha256: str) -> int:
+        """Upload a version's files to ``run_id`` and create its model version; its number."""
         with tempfile.TemporaryDirectory() as scratch:
             for name, data in files.items():
                 (Path(scratch) / name).write_bytes(data)
@@ -306,13 +329,10 @@ class MlflowRegistry(Registry):
             self.model_name,
             source=f"runs:/{run_id}/{ARTIFACT_FOLDER}",
             run_id=run_id,
-            tags={"leanops.sha256": saved.sha256, "leanops.dataset": self.dataset},
+            tags={"leanops.sha256": sha256, "leanops.dataset": self.dataset},
             await_creation_for=0,
         )
-        candidate.run_id = run_id
-        entry = candidate.entry(int(version.version), saved, files, self.who())
-        self.change(lambda state: register_record(state, entry, reason))
-        return entry
+        return int(version.version)
 
     def _new_run(self) -> str:
         """A run to hold a version's files when the caller tracks none."""
@@ -325,3 +345,54 @@ class MlflowRegistry(Registry):
 def _number(version: object) -> int | None:
     """An alias's version as a number (MLflow gives text over REST, numbers from a local store)."""
     return None if version is None else int(str(version))
+
+
+def carry_from_local(local: Registry, server: MlflowRegistry) -> list[str]:
+    """Carry the embedded registry's versions (their files hash-checked on the way) and its
+    production history into the server's empty model line; what was done, a line each.
+
+    Versions keep their order but take the server's numbers; each production move is replayed
+    in order as a forced move in the carrier's name whose reason names the original (who, when,
+    why), so the server's rollback stack is the embedded one. Versions whose files were pruned
+    stay behind, as does the embedded log itself.
+    """
+    from .records import FILES
+
+    if server.state().versions:
+        raise RegistryError(
+            f"{server.describe()} already holds versions: the embedded registry is carried "
+            "only into an empty model line"
+        )
+    state = local.state()
+    if not state.versions:
+        raise RegistryError(f"{local.describe()} holds no version to carry")
+    numbers: dict[int, int] = {}
+    done = []
+    for number, entry in sorted(state.versions.items()):
+        if number in state.pruned:
+            done.append(f"v{number} stays behind: its files were pruned")
+            continue
+        files = {name: local.verified(entry, name) for name in FILES}
+        reason = f"carried from the embedded registry's v{number}"
+        numbers[number] = server.register_files(entry, files, reason=reason)["version"]
+        done.append(f"v{number} -> v{numbers[number]} on the server")
+    for record in state.applied:
+        target = numbers.get(record["to"])
+        if record["alias"] != "production" or record["action"] == "refuse" or target is None:
+            continue
+        why = f": {record['reason']}" if record.get("reason") else ""
+        note = (
+            f"carried: {record['action']} of v{record['to']} by {record['who']} at "
+            f"{record['time'][:19]}{why}"
+        )
+        if record["action"] == "rollback":
+            server.rollback(target, reason=note)
+        else:
+            server.set_production(target, action="force-promote", forced=True, reason=note)
+    production = server.state().production
+    done.append(
+        f"production: {shown(production)} (was v{state.production} here)"
+        if state.production is not None
+        else "no production version to carry"
+    )
+    return done
