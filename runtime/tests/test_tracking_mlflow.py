@@ -363,7 +363,7 @@ def test_the_embedded_registry_is_carried_to_the_servers_empty_line(
     reasons = [record["reason"] for record in server.audit()]
     assert reasons[:3] == [f"carried from the embedded registry's v{n}" for n in (1, 2, 3)]
     assert reasons[-1].startswith("carried: rollback of v1 by ") and reasons[-1].endswith("worse")
-    model, entry = server.load("production")
+    _model, entry = server.load("production")  # loads: its files and types check out
     assert entry["sha256"] == hashes[0]
     assert cli.main(["models", "--carry-from-local"]) == 2  # only into an empty line
     assert local.state().production == 1  # the embedded registry stays as it was
