@@ -101,15 +101,21 @@ def test_dockerfile_passes_hadolint_and_keeps_its_intent(render: Render, answers
         assert "--no-editable" in sync
         assert "--mount=type=cache,target=/root/.cache/uv" in sync
 
-    # Runtime: only the venv comes from the builder; no uv, compilers, package installs or caches.
+    # Runtime: only the venv and ssh-keygen (which verifies the signed audit records) come from
+    # the builder; no uv, compilers, package installs or caches.
     copies_from = [rest for key, rest in runtime if key == "COPY" and "--from=" in rest]
-    assert copies_from == ["--from=builder /app/.venv /app/.venv"]
+    assert copies_from == [
+        "--from=builder /app/.venv /app/.venv",
+        "--from=builder /usr/bin/ssh-keygen /usr/bin/ssh-keygen",
+    ]
+    assert "openssh-client" in builder_text
     runtime_text = "\n".join(rest for _, rest in runtime)
     for forbidden in ("uv sync", "/bin/uv", "pip install", "apt-get", "gcc", "build-essential"):
         assert forbidden not in runtime_text
     copied = " ".join(rest for key, rest in runtime if key == "COPY" and "--from=" not in rest)
     assert "params.yaml" in copied
     assert "contracts" in copied
+    assert "allowed_signers" in copied.split()  # the image verifies what the project verifies
     assert "src" not in copied.split()  # the code arrives installed in the venv
 
     users = [rest for key, rest in runtime if key == "USER"]
