@@ -415,6 +415,16 @@ _migrations:
 """
 
 
+# Starts its arguments as a terminal starts a foreground job, Ctrl-C neither ignored nor
+# blocked: a test process may have inherited either (both survive exec), and leanops would then
+# never see the signal.
+AS_FOREGROUND_JOB = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_starts_nothing_new_and_reports_every_project(tmp_path: Path, jobs: str) -> None:
     template = make_tiny_template(tmp_path / "tpl")
@@ -426,8 +436,9 @@ def test_ctrl_c_starts_nothing_new_and_reports_every_project(tmp_path: Path, job
     before = {project.name: snapshot(project) for project in projects}
     marks = tmp_path / "marks"
     marks.mkdir()
+    update = [sys.executable, "-m", "generator", "update", str(fleet), "--jobs", jobs, "--json"]
     leanops = subprocess.Popen(
-        [sys.executable, "-m", "generator", "update", str(fleet), "--jobs", jobs, "--json"],
+        [sys.executable, "-c", AS_FOREGROUND_JOB, *update],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
