@@ -30,10 +30,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Runs go to the embedded store: an MLflow store costs seconds per new folder. The MLflow
     # backend has its own tests (test_tracking_mlflow.py).
     monkeypatch.setenv(f"{prefix}TRACKING_BACKEND", "local")
-    # The estimator named in params.yaml is fitted alone: choosing among also_try costs three
-    # folds per candidate in every pipeline. The choice has its own tests (test_selection.py),
-    # which, like the default-configuration tests, remove this with ``default_choice``.
-    monkeypatch.setenv(f"{prefix}TRAIN__ALSO_TRY", "[]")
     # Every pipeline runs every stage: tests run it again on purpose (a second version, a
     # refused table). Skipping has its own tests (test_stages.py), which remove this.
     monkeypatch.setenv(f"{prefix}SKIP_UNCHANGED", "false")
@@ -46,10 +42,3 @@ def reference_features(monkeypatch: pytest.MonkeyPatch) -> None:
     """``build_features`` is the library's default preprocessor for every test."""
     default = lib("features").default_preprocessor
     monkeypatch.setattr(load("features"), "build_features", default)
-
-
-@pytest.fixture
-def default_choice(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """``project`` with params.yaml's ``train.also_try`` in force, as in a rendered project."""
-    monkeypatch.delenv(f"{NAME.upper()}_TRAIN__ALSO_TRY")
-    return project

@@ -79,16 +79,16 @@ def test_badly_typed_params_name_the_setting(project: Path, override: dict, wher
 def test_switching_the_estimator_starts_from_its_own_hyperparameters(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The README's example: ``<PREFIX>_TRAIN__ESTIMATOR=hist_gradient_boosting ... train``."""
+    """The README's example: ``<PREFIX>_TRAIN__ESTIMATOR=random_forest ... train``."""
     train = lib("train")
-    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", "hist_gradient_boosting")
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", "random_forest")
     settings = config.load_settings(project)
-    assert settings.train.estimator == "hist_gradient_boosting"
+    assert settings.train.estimator == "random_forest"
     assert settings.train.chosen_hyperparameters() == {}
     estimator = train.build_estimator(
         settings.task, settings.train.estimator, settings.train.chosen_hyperparameters(), seed=3
     )
-    assert type(estimator).__name__.startswith("HistGradientBoosting")
+    assert type(estimator).__name__.startswith("RandomForest")
 
 
 def test_per_estimator_blocks_follow_the_chosen_estimator(
@@ -108,9 +108,15 @@ def test_per_estimator_blocks_follow_the_chosen_estimator(
 def test_hyperparameter_overrides_take_the_estimators_spelling_and_a_type(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """scikit-learn mixes cases (``C``); environment variables arrive upper case."""
     train = lib("train")
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    linear = {"classification": ("logistic_regression", "C"), "regression": ("ridge", "alpha")}
+    name, spelled = linear[params["task"]]
+    params["train"]["estimator"] = name
+    params["train"]["hyperparameters"] = {spelled: 1.0, "max_iter": 100}
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
     settings = config.load_settings(project)
-    name = settings.train.estimator
     key = "C" if settings.task == "classification" else "ALPHA"
     monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__{key}", "0.5")
     monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__MAX_ITER", "1000")
@@ -213,7 +219,7 @@ def test_a_flat_block_of_0_2_0_belongs_to_the_named_estimator(project: Path) -> 
 # ------------------------------------------------------------- the estimator follows the task
 
 OTHER = {"classification": "regression", "regression": "classification"}
-DEFAULT = {"classification": "logistic_regression", "regression": "ridge"}
+DEFAULT = {"classification": "hist_gradient_boosting", "regression": "hist_gradient_boosting"}
 # train sections as 0.2.0 projects wrote them, per task (0.3.0 adds comments only).
 OLD_TRAIN = {
     "classification": {
@@ -238,7 +244,8 @@ def test_changing_the_task_alone_fits_that_tasks_default(project: Path, task: st
     assert settings.train.estimator == DEFAULT[OTHER[task]]
     assert settings.train.chosen_hyperparameters() == {}  # the old block is the other's
     note = settings.train.replaced
-    assert note.startswith(f"train.estimator {DEFAULT[task]} is a {task} estimator")
+    named = OLD_TRAIN[task]["estimator"]
+    assert note.startswith(f"train.estimator {named} is a {task} estimator")
     assert f"fitting {DEFAULT[OTHER[task]]}" in note
     assert "set train.estimator in params.yaml" in note
     assert "\n" not in note
@@ -258,10 +265,10 @@ def test_a_hyperparameter_override_goes_to_the_estimator_fitted(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write(project, task="regression", train=OLD_TRAIN["classification"])
-    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__ALPHA", "2.5")
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__HYPERPARAMETERS__MAX_DEPTH", "4")
     settings = config.load_settings(project)
-    assert settings.train.estimator == "ridge"
-    assert settings.train.chosen_hyperparameters() == {"alpha": 2.5}
+    assert settings.train.estimator == "hist_gradient_boosting"
+    assert settings.train.chosen_hyperparameters() == {"max_depth": 4}
 
 
 def test_without_an_estimator_or_a_train_section_the_tasks_default_is_fitted(

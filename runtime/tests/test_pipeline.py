@@ -14,10 +14,7 @@ config = lib("settings")
 FLOORS = {"classification": ("accuracy", 0.9), "regression": ("r2", 0.3)}
 
 
-def test_pipeline_runs_every_stage(
-    default_choice: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project = default_choice
+def test_pipeline_runs_every_stage(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = config.load_settings(project)
     assert cli.main(["pipeline"]) == 0
     dataset = settings.data.dataset

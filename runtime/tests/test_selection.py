@@ -60,10 +60,9 @@ def choosing(project: Path, frame: pd.DataFrame, name: str) -> object:
 
 
 def test_a_non_linear_table_gets_the_boosting_model_and_says_why(
-    default_choice: Path, caplog: pytest.LogCaptureFixture
+    project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    project = default_choice
     result = choosing(project, crossed(), "crossed")
     meta = result.train.metadata
     assert meta["estimator"] == "hist_gradient_boosting"
@@ -88,8 +87,8 @@ def test_a_non_linear_table_gets_the_boosting_model_and_says_why(
     }
 
 
-def test_a_linear_table_keeps_the_linear_model(default_choice: Path) -> None:
-    meta = choosing(default_choice, straight(), "straight").train.metadata
+def test_a_linear_table_keeps_the_linear_model(project: Path) -> None:
+    meta = choosing(project, straight(), "straight").train.metadata
     assert meta["estimator"] == "logistic_regression"
     assert meta["selection"].startswith("logistic_regression (roc_auc ")
 

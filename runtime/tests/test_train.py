@@ -187,7 +187,7 @@ def _houses_project(project: Path, task: str) -> None:
     set_params(project, task=task, data={"dataset": "houses"})
 
 
-@pytest.mark.parametrize("estimator", [None, "hist_gradient_boosting"])
+@pytest.mark.parametrize("estimator", [None, "logistic_regression"])
 def test_whole_number_prices_are_a_regression_with_one_column_per_code(
     project: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -196,24 +196,24 @@ def test_whole_number_prices_are_a_regression_with_one_column_per_code(
 ) -> None:
     """Left to guess, the target encoder made one column per distinct price (r2 < -1000).
 
-    Only ``task`` and the dataset change in params.yaml: a classification project's estimator
-    gives way to ridge, with one warning.
+    Only ``task`` and the dataset change in params.yaml: the default estimator serves both
+    tasks; a classification-only one gives way to the regression default, with one warning.
     """
     from _models import open_line
 
-    was = config.load_settings(project).task
     if estimator:
         monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", estimator)
     _houses_project(project, "regression")
     assert lib("cli").main(["pipeline"]) == 0
     metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))
-    assert metrics["estimator"] == (estimator or "ridge")
+    assert metrics["estimator"] == "hist_gradient_boosting"
     assert metrics["metrics"]["r2"] > 0.75
     model, _ = open_line(project).load("candidate")
     rows = houses(5, seed=1)
     assert model[0].transform(rows).shape[1] == 2  # the surface and the zip's one column
-    replaced = [line for line in capsys.readouterr().err.splitlines() if "fitting ridge" in line]
-    assert len(replaced) == (1 if was == "classification" and not estimator else 0)
+    err = capsys.readouterr().err.splitlines()
+    replaced = [line for line in err if "fitting hist_gradient" in line]
+    assert len(replaced) == (1 if estimator else 0)
 
 
 def test_a_forgotten_regression_task_is_refused_before_training(

@@ -12,13 +12,13 @@ from __future__ import annotations
 # its default: what params.yaml fits when train.estimator is left out or belongs to the other task.
 ESTIMATORS: dict[str, dict[str, tuple[str, str]]] = {
     "classification": {
-        "logistic_regression": ("sklearn.linear_model", "LogisticRegression"),
         "hist_gradient_boosting": ("sklearn.ensemble", "HistGradientBoostingClassifier"),
+        "logistic_regression": ("sklearn.linear_model", "LogisticRegression"),
         "random_forest": ("sklearn.ensemble", "RandomForestClassifier"),
     },
     "regression": {
-        "ridge": ("sklearn.linear_model", "Ridge"),
         "hist_gradient_boosting": ("sklearn.ensemble", "HistGradientBoostingRegressor"),
+        "ridge": ("sklearn.linear_model", "Ridge"),
         "random_forest": ("sklearn.ensemble", "RandomForestRegressor"),
     },
 }
