@@ -152,6 +152,54 @@ def test_an_unreachable_remote_keeps_the_model_and_says_how_to_share_later(
     assert cli.main(["data", "push"]) == 2
 
 
+def test_a_remote_folder_that_is_not_there_is_one_line_not_nothing_to_pull(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = project / "no-such-mount" / "data"  # a typo, or a share not mounted
+    monkeypatch.setenv(f"{NAME.upper()}_DATA__REMOTE", str(missing))
+    for action in ("pull", "list", "push"):
+        capsys.readouterr()
+        assert cli.main(["data", action]) == 2, action
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert f"{missing} is not a folder: create it" in line
+    assert not missing.parent.exists()  # a typo is not made a folder
+
+
+def test_a_damaged_copy_is_set_aside_and_fetched_again_from_the_remote(
+    project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["pipeline"]) == 0  # no remote yet
+    sha = trained_on(project, "v1")
+    path = project / ".leanops" / "data" / f"{sha}.parquet"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte
+    path.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert cli.main(["data", "restore", "v1"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert sha[:12] in line and "delete it, then `data pull`" in line
+
+    share = tmp_path_factory.mktemp("share")
+    monkeypatch.setenv(f"{NAME.upper()}_DATA__REMOTE", str(share))
+    (share / path.name).write_bytes(data_versions.encode(data_versions_frame(project, sha)))
+    assert cli.main(["data", "restore", "v1", "-o", "back.parquet"]) == 0
+    assert tracking.fingerprint(pd.read_parquet(project / "back.parquet"))["sha256"] == sha
+    assert "set aside as" in capsys.readouterr().err
+    assert path.with_name(f"{path.name}.damaged").read_bytes() == bytes(data)
+
+
+def data_versions_frame(project: Path, sha: str) -> pd.DataFrame:
+    """The table ``sha`` names, as a teammate pushed it: the embedded data, validated again."""
+    assert cli.main(["ingest"]) == 0
+    dataset = config.load_settings(project).data.dataset
+    frame = pd.read_parquet(project / "data" / "processed" / f"{dataset}.parquet")
+    assert tracking.fingerprint(frame)["sha256"] == sha
+    return frame
+
+
 def test_predictions_and_drift_name_the_data_version(project: Path) -> None:
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["promote"]) == 0

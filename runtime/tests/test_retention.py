@@ -117,6 +117,19 @@ def test_prune_deletes_only_what_nothing_kept_needs_and_audits_it(
     assert cli.main(["models"]) == 0  # production v1 still loads, and its files are checked
 
 
+def test_pruning_again_deletes_nothing_more(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """prune's own runs are not among the newest keep_runs: they would push real runs out."""
+    policy(monkeypatch, runs=1, versions=1, days=0)
+    assert cli.main(["evaluate"]) == 0  # the newest run, and nothing else needs it
+    store = tracking.run_store(config.load_settings(history), history)
+    newest = store.list_runs()[0]["id"]
+    assert cli.main(["prune"]) == 0
+    work = {run["id"] for run in store.list_runs() if run["name"] != "prune"}
+    assert newest in work
+    assert cli.main(["prune"]) == 0
+    assert {run["id"] for run in store.list_runs() if run["name"] != "prune"} == work
+
+
 def test_prune_refuses_an_mlflow_project_in_one_line(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .errors import UserError
+from .errors import UserError, first_line
 from .files import write_atomic
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ class Remote(Protocol):
 
     def write(self, name: str, data: bytes) -> None: ...
 
+    def create(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class FolderRemote:
@@ -72,8 +74,11 @@ class FolderRemote:
         return str(self.folder)
 
     def names(self) -> set[str]:
-        if not self.folder.is_dir():
-            return set()
+        if not self.folder.is_dir():  # a typo or a share not mounted: never "nothing there"
+            raise DataVersionError(
+                f"data.remote {self.folder} is not a folder: create it (mkdir -p {self.folder}) "
+                "or correct data.remote in params.yaml"
+            )
         return {path.name for path in self.folder.glob(f"*{SUFFIX}")}
 
     def read(self, name: str) -> bytes:
@@ -81,6 +86,12 @@ class FolderRemote:
 
     def write(self, name: str, data: bytes) -> None:
         write_atomic(self.folder / name, data)
+
+    def create(self) -> None:
+        """Make the folder on the first push, inside a folder that exists (a mounted share);
+        a mistyped path further up stays an error."""
+        if self.folder.parent.is_dir():
+            self.folder.mkdir(exist_ok=True)
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,9 @@ class FsspecRemote:
         temporary = f"{path}/.{name}.{os.getpid()}.tmp"
         fs.pipe_file(temporary, data)
         fs.mv(temporary, f"{path}/{name}")
+
+    def create(self) -> None:
+        """Nothing: object stores have no folders; ``write`` makes what a filesystem needs."""
 
 
 def remote_at(where: str | None, root: Path | str = ".") -> Remote | None:
@@ -170,7 +184,9 @@ def decode(data: bytes, sha256: str, origin: str) -> pd.DataFrame:
         }
         frame = frame.astype(changed) if changed else frame
     except Exception as error:  # pyarrow raises many kinds for a damaged file
-        raise DataVersionError(f"{origin}: not a readable Parquet table ({error})") from None
+        raise DataVersionError(
+            f"{origin}: not a readable Parquet table ({first_line(error)})"
+        ) from None
     found = fingerprint(frame)["sha256"]
     if found != sha256:
         raise DataVersionError(
@@ -231,6 +247,7 @@ class DataVersions:
     def push(self) -> list[str]:
         """Copy to the remote every data version it lacks; the versions copied."""
         remote = self.require_remote()
+        remote.create()
         there = remote.names()
         sent = []
         for sha256, path in self.local():
@@ -270,6 +287,18 @@ class DataVersions:
                     "params.yaml names no data.remote to fetch it from"
                 )
             self.pull([sha256])
+        try:
+            return decode(path.read_bytes(), sha256, str(path))
+        except DataVersionError as error:
+            if self.remote is None or name_of(sha256) not in self.remote.names():
+                raise DataVersionError(
+                    f"{error}; delete it, then `data pull` (if a teammate pushed it) or run the "
+                    "pipeline on the original table"
+                ) from None
+        damaged = path.with_name(f"{path.name}.damaged")
+        path.replace(damaged)
+        log.warning("%s is damaged: set aside as %s; fetching it again", path, damaged.name)
+        self.pull([sha256])
         return decode(path.read_bytes(), sha256, str(path))
 
     def remove(self, sha256: str) -> None:

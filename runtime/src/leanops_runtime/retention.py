@@ -1,7 +1,8 @@
 """Retention: what ``prune`` deletes under params.yaml's ``retention`` policy, and nothing else.
 
 Something is deleted only when it is older than ``keep_days`` AND beyond the newest
-``keep_runs`` runs (``keep_versions`` versions of each model line). Never deleted: production,
+``keep_runs`` runs (``keep_versions`` versions of each model line; prune's own runs are counted
+apart, so pruning twice deletes nothing more). Never deleted: production,
 the candidate, a version production may roll back to, a running run, and whatever a kept version
 came from (its run, its data version) or a kept run read (its data version). A pruned model
 version keeps its record in the audit log (an audited ``prune`` record); only its files go.
@@ -118,7 +119,10 @@ def plan_pruning(
                 keep_data.add(entry["data_fingerprint"]["sha256"])
     runs = store.list_runs() if store.exists() else []  # newest first
     read = store.data_versions() if store.exists() else {}
-    for place, run in enumerate(runs):
+    seen = {False: 0, True: 0}  # the newest keep_runs count apart from prune's own runs
+    for run in runs:
+        own = run["name"] == "prune"
+        place, seen[own] = seen[own], seen[own] + 1
         age = age_days(now, run["start_time"])
         protected = run["id"] in keep_runs or run["status"] == "running"
         if age >= policy.keep_days and place >= policy.keep_runs and not protected:
