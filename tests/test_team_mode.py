@@ -417,8 +417,13 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
     assert forged.returncode == 0, forged.stderr
     models, predict = cli(bob, ["models"], ["predict", "batch.csv"])
     assert re.search(r"(?m)^v1\s+production", ok(models)), "the forged promotion changed nothing"
-    assert f"record {forged.stdout.strip()} is not applied: it is not signed" in models.err
+    seq = int(forged.stdout.strip())
+    assert f"record {seq} is not applied (it changes nothing; " in models.err
+    assert "it is not signed" in models.err
     assert "is not applied" in ok(predict)
+    (audit,) = cli(bob, ["models", "--audit"])
+    (shown,) = [json.loads(line) for line in ok(audit).splitlines() if f'"seq": {seq},' in line]
+    assert shown["not_applied"].startswith("it is not signed"), "the audit marks it"
 
 
 def an_unknown_host_name_is_named_as_such(project: Path, server: Server) -> None:

@@ -3,6 +3,7 @@ a key listed for its author signed it; a forged or unsigned one changes nothing 
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,16 @@ def test_a_forged_promotion_in_a_teammates_name_changes_nothing(
     assert cli.main(["models"]) == 0
     err = capsys.readouterr().err
     why = "its signature is not by a key allowed_signers lists" if signer else "it is not signed"
-    assert f"record 4 is not applied: {why}" in err
+    assert f"record 4 is not applied (it changes nothing; models --audit marks it): {why}" in err
+    # The audit itself says it does not count, and so do the report and reports/status.json.
+    assert cli.main(["models", "--audit"]) == 0
+    shown = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [("not_applied" in r, r["seq"]) for r in shown][-2:] == [(False, 3), (True, 4)]
+    assert shown[-1]["not_applied"].startswith(why)
+    assert cli.main(["report"]) == 0
+    assert "record 4 is not applied" in capsys.readouterr().err
+    status = json.loads((project / "reports" / "status.json").read_text("utf-8"))
+    assert any("record 4 is not applied" in line for line in status["warnings"])
     # The log runs on: the next change follows the forged record, and counts.
     assert cli.main(["rollback"]) == 2  # nothing to roll back to: v2 never was production
     assert cli.main(["promote", "--force", "--reason", "after review"]) == 0

@@ -428,6 +428,9 @@ def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
     code, out, err = models()
     assert re.search(r"(?m)^v2\s+candidate", out)  # still the log leanops made
     assert f"tag points at run {forged}, not at the audit log (run {ledger})" in err
+    assert cli.main(["promote", "--force", "--reason", "v2 reviewed"]) == 0  # the next change
+    assert store.get_registered_model(name).tags["leanops.ledger_run"] == ledger  # set back
+    assert "tag points at run" not in models()[2]
 
     source = store.get_model_version(name, "1").source
     store.create_model_version(name, source=source)  # v3, outside leanops

@@ -121,6 +121,8 @@ def _report(args: argparse.Namespace) -> int:
     out = output_path(args, Path(args.output or root / DEFAULT_OUTPUT))
     page, snapshot = build(settings_of(args), root, out)
     wrote_output(args, page)
+    for note in snapshot.notes:  # a forged record, an alias moved by hand: not only in the page
+        log.warning("%s", note)
     production = f"v{snapshot.production.version}" if snapshot.production else "none"
     drift = snapshot.drift.status if snapshot.drift else "not checked"
     log.info(

@@ -39,13 +39,15 @@ def _models(args: argparse.Namespace) -> int:
         return _set_aside(registry)
     if args.types:
         return _types(registry, args.types)
-    if args.audit:
-        for record in registry.audit()[-args.audit :]:
-            print(json.dumps(record, sort_keys=True))
-        return 0
     state = registry.state()
     for line in registry.tampering(state):
         log.warning("%s", line)
+    if args.audit:  # a record that does not count says so on its own line, and why
+        for record in state.records[-args.audit :]:
+            why = state.not_applied.get(record["seq"])
+            shown = {**record, "not_applied": why} if why else record
+            print(json.dumps(shown, sort_keys=True))
+        return 0
     if not state.versions:
         log.info("no models registered yet for dataset %s (run the pipeline)", registry.dataset)
         return 0
@@ -281,7 +283,8 @@ def register(subparsers: Subparsers) -> None:
         const=20,
         default=0,
         metavar="N",
-        help="print the last N audit records instead (default 20)",
+        help="print the last N audit records instead (default 20); one that does not count "
+        "carries not_applied: why",
     )
     parser.add_argument(
         "--types",

@@ -198,13 +198,13 @@ class MlflowRegistry(Registry):
         elif LEDGER_TAG not in model.tags and ledgers:
             found.append(
                 f"{self.describe()}: its {LEDGER_TAG} tag was deleted; the audit log is read "
-                f"from run {ledgers[0]}, which says it is the log"
+                f"from run {ledgers[0]}, which says it is the log; the next change sets it back"
             )
         elif ledgers and model.tags[LEDGER_TAG] != ledgers[0]:
             found.append(
                 f"{self.describe()}: its {LEDGER_TAG} tag points at run "
                 f"{model.tags.get(LEDGER_TAG)}, not at the audit log (run {ledgers[0]}): "
-                "changed by hand; the server's admin sets it back"
+                "changed by hand; ignored, and the next change sets it back"
             )
         aliases = {alias: _number(model.aliases.get(alias)) for alias in ALIASES}
         for alias in ALIASES:
@@ -258,14 +258,18 @@ class MlflowRegistry(Registry):
             raise
 
     def mirror(self, state: State, known: State | None = None) -> None:
-        """Point MLflow's aliases where the audit log says (only those that differ)."""
-        if self.ledger(create=False) is None:
+        """Point MLflow's aliases where the audit log says (only those that differ), and the
+        model's ledger tag back at the log when it was deleted or repointed by hand."""
+        ledger = self.ledger(create=False)
+        if ledger is None:
             return
+        model = self.client.get_registered_model(self.model_name)
+        if model.tags.get(LEDGER_TAG) != ledger:
+            self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, ledger)
         if known is not None:
             current = {alias: known.alias(alias) for alias in ALIASES}
         else:
-            aliases = self.client.get_registered_model(self.model_name).aliases
-            current = {alias: _number(aliases.get(alias)) for alias in ALIASES}
+            current = {alias: _number(model.aliases.get(alias)) for alias in ALIASES}
         for alias in ALIASES:
             target = state.alias(alias)
             if target == current[alias]:

@@ -230,7 +230,7 @@ class State:
     stack: list[int] = field(default_factory=list)  # earlier production versions, latest last
     records: list[AuditRecord] = field(default_factory=list)  # every record, applied or not
     rejected: list[str] = field(default_factory=list)  # why records were not applied
-    not_applied: set[int] = field(default_factory=set)  # their seq numbers
+    not_applied: dict[int, str] = field(default_factory=dict)  # seq -> why not
     pruned: set[int] = field(default_factory=set)  # versions whose files retention deleted
 
     def keeps(self, version: int) -> str:
@@ -318,8 +318,10 @@ def fold(
             )
         problem = verify(record) if verify is not None else ""
         if problem:
-            state.rejected.append(f"{place} is not applied: {problem}")
-            state.not_applied.add(index)
+            state.rejected.append(
+                f"{place} is not applied (it changes nothing; models --audit marks it): {problem}"
+            )
+            state.not_applied[index] = problem
         else:
             apply(state, record, place)
         state.seq = index

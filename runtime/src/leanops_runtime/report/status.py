@@ -8,7 +8,8 @@ part says which dataset it is about too:
      "production": {"version", "since", "by", "action", "dataset"} | null,
      "pipeline": {"status", "at", "started_at", "run_id", "model_version", "dataset"} | null,
      "drift": {"status", "at", "input", "model_version", "dataset"} | null,
-     "contract": {"passed", "at", "dataset", "failures"} | null}
+     "contract": {"passed", "at", "dataset", "failures"} | null,
+     "warnings": [what the report found wrong: a forged audit record, an alias moved by hand]}
 
 The pipeline's ``at`` is when the run ended (still running: when it started); ``started_at`` when
 it started. (Format 1 had no ``dataset`` keys and its pipeline ``at`` was the start.)
@@ -129,6 +130,7 @@ def from_snapshot(snapshot: Snapshot) -> Json:
             "dataset": dataset,  # reports/contract_<dataset>.json
             "failures": snapshot.contract.failure_count,
         },
+        "warnings": list(snapshot.notes),
     }
     return status
 
