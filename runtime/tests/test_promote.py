@@ -314,3 +314,51 @@ def test_a_trained_version_records_its_size_and_fit_time(project: Path) -> None:
     size = open_line(project).file_path(1, "model.skops").stat().st_size
     assert entry["size_bytes"] == size
     assert entry["fit_s"] > 0
+
+
+def pipeline_on(project: Path, rows: slice) -> None:
+    """The pipeline on a slice of the embedded data, exported as the project's raw file."""
+    dataset = config.load_settings(project).data.dataset
+    raw = project / "data" / "raw" / f"{dataset}.csv"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    lib("data").load_embedded(dataset).iloc[rows].to_csv(raw, index=False)
+    assert cli.main(["pipeline"]) == 0
+
+
+def test_production_is_compared_only_on_rows_it_did_not_train_on(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """New data since production: some of the candidate's held-out rows were production's
+    training rows, where it would look better than it is."""
+    pipeline_on(project, slice(0, 300))
+    assert cli.main(["promote"]) == 0  # v1, trained on 240 of the first 300 rows
+    pipeline_on(project, slice(0, None))  # every row: v2 holds out 20% of them, anew
+    line = open_line(project)
+    rows, _ = line.holdout("v2")
+    held_v1, v1 = line.holdout("v1")
+    table = lib("data_versions").DataVersions(project).load(v1["data_fingerprint"]["sha256"])
+    unseen = promotion.unseen_by(rows, held_v1, table)
+    assert 0 < int((~unseen).sum()) < len(rows)  # some seen by v1, not all
+    capsys.readouterr()
+    cli.main(["promote"])
+    err = capsys.readouterr().err
+    seen = int((~unseen).sum())
+    assert f"production v1 trained on {seen} of the {len(rows)} held-out rows" in err
+    assert f"both are compared on the other {len(rows) - seen}" in err
+    record = line.audit()[-1]
+    model, _ = line.load("v1")
+    settings = config.load_settings(project)
+    fair = lib("metrics").score(settings.task, model, rows[unseen], v1["target"])
+    assert record["production_metrics"] == pytest.approx(dict(fair))
+
+
+def test_too_few_unseen_rows_is_a_refusal_unless_forced(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipeline_on(project, slice(0, None))
+    assert cli.main(["promote"]) == 0  # v1 trained on 80% of every row
+    pipeline_on(project, slice(0, 100))  # v2 holds out 20 of rows v1 mostly trained on
+    capsys.readouterr()
+    assert cli.main(["promote"]) == 1
+    assert "too few left to compare fairly" in capsys.readouterr().err
+    assert cli.main(["promote", "--force", "--reason", "new labels"]) == 0

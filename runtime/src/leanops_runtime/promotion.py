@@ -13,10 +13,16 @@ A version production was rolled back from is refused the same way, naming the ro
 it back takes ``--force`` and a reason; so is a version whose run did not finish (a pipeline
 killed after it registered the version, or still running). A refusal is an audit record too
 (``refuse``).
+
+When production trained on other data or another split, some of the candidate's held-out rows
+may be rows production learned: scored on them it would look better than it is. Given the
+table production trained on (``TrainedOn``), both are compared on the held-out rows production
+never saw, and the gate says how many those are; with too few left, it refuses to compare.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -26,13 +32,24 @@ from .gate import GateResult, evaluate_gate
 from .registry import AuditRecord, Registry, RegistryError
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
     from .model import Model
     from .registry import GateDetails, ModelVersion
     from .settings import PromotionSettings
 
 Scorer = Callable[["Model"], Mapping[str, float]]
+# The validated table a version's data fingerprint names (None when it is not kept anywhere).
+TrainedOn = Callable[[str], "pd.DataFrame | None"]
+# Fewer unseen held-out rows than this and the two models are not compared on them.
+MIN_UNSEEN_ROWS = 30
 # A run's status (finished, failed, crashed, running) by its id; None when it cannot be found.
 RunStatus = Callable[[str], "str | None"]
+
+
+log = logging.getLogger(__name__)
 
 
 class PromotionError(UserError):
@@ -63,6 +80,21 @@ def unfinished_run(entry: ModelVersion, run_status: RunStatus | None) -> str:
     )
 
 
+def unseen_by(rows: pd.DataFrame, held: pd.DataFrame, table: pd.DataFrame) -> NDArray[np.bool_]:
+    """Which of ``rows`` (a candidate's held-out rows) a model did not train on, given
+    ``table``, the data it was fitted on, and ``held``, its own held-out rows: a row counts as
+    seen when the same values (every column the tables share) were among its training rows."""
+    import pandas as pd
+
+    columns = sorted(set(rows.columns) & set(table.columns) & set(held.columns))
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        return pd.util.hash_pandas_object(frame[columns], index=False)
+
+    trained = set(keys(table)) - set(keys(held))
+    return ~keys(rows).isin(trained).to_numpy()
+
+
 def promote(
     registry: Registry,
     settings: PromotionSettings,
@@ -72,13 +104,15 @@ def promote(
     force: bool = False,
     reason: str | None = None,
     run_status: RunStatus | None = None,
+    trained_on: TrainedOn | None = None,
 ) -> tuple[GateResult, AuditRecord | None]:
     """Gate and (when it passes, or is forced) promote; returns the verdict and the audit record.
 
     ``settings`` is the ``promotion`` section; ``evaluate(model)`` scores a model (default: on
     the held-out rows registered with the version being promoted); ``run_status`` tells whether
-    the run that registered it finished. The audit record is None when the candidate was refused
-    (the registry records the refusal).
+    the run that registered it finished; ``trained_on`` finds the table production was fitted
+    on, so both are compared on held-out rows production never saw. The audit record is None
+    when the candidate was refused (the registry records the refusal).
     """
     from .metrics import score as metrics_of
 
@@ -96,7 +130,7 @@ def promote(
 
     score = evaluate if evaluate is not None else on_held_out
     model, entry = registry.load(number)
-    candidate_metrics = dict(score(model))
+    timed_on = rows  # every held-out row: the budgets measure serving, not skill
     resources = {name: [value, None] for name, value in resources_of(model, entry, rows).items()}
     production_metrics = None
     problem = None
@@ -104,9 +138,11 @@ def promote(
         try:
             production_model, production = registry.load(current)
             problem = incomparable(entry, production)
+            if not problem and evaluate is None and trained_on is not None:
+                rows, problem = fair_rows(registry, production, rows, trained_on)
             if not problem:
                 production_metrics = dict(score(production_model))
-                measured = resources_of(production_model, production, rows)
+                measured = resources_of(production_model, production, timed_on)
                 for name, value in measured.items():
                     resources[name][1] = value
         except RegistryError as error:
@@ -114,6 +150,7 @@ def promote(
         except (KeyError, TypeError, ValueError) as error:  # scikit-learn refusing these rows
             problem = f"production v{current} cannot be scored on v{number}'s held-out rows: "
             problem += first_line(error)
+    candidate_metrics = dict(score(model))  # on the same rows as production
     result = evaluate_gate(
         candidate_metrics,
         production_metrics,
@@ -151,3 +188,38 @@ def promote(
         details=details,
     )
     return result, record
+
+
+def fair_rows(
+    registry: Registry, production: ModelVersion, rows: pd.DataFrame, trained_on: TrainedOn
+) -> tuple[pd.DataFrame, str]:
+    """``rows`` without those production trained on, and why they cannot be compared ('' when
+    they can). Production's own table not being kept here is said, not refused."""
+    fingerprint = production.get("data_fingerprint")
+    table = trained_on(fingerprint["sha256"]) if fingerprint else None
+    name = f"production v{production['version']}"
+    if table is None:
+        log.warning(
+            "%s's training table is not kept here (data pull fetches it): it is compared on "
+            "held-out rows it may have trained on",
+            name,
+        )
+        return rows, ""
+    held, _ = registry.holdout(production["version"])
+    unseen = unseen_by(rows, held, table)
+    if unseen.all():
+        return rows, ""
+    kept = rows[unseen]
+    if len(kept) < MIN_UNSEEN_ROWS:
+        return rows, (
+            f"{name} trained on {len(rows) - len(kept)} of the {len(rows)} held-out rows: too few "
+            "left to compare fairly; promote --force --reason ..."
+        )
+    log.info(
+        "%s trained on %d of the %d held-out rows: both are compared on the other %d",
+        name,
+        len(rows) - len(kept),
+        len(rows),
+        len(kept),
+    )
+    return kept, ""

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from .. import tables
-from ..errors import EXIT_REFUSED
+from ..errors import EXIT_REFUSED, UserError
 from ..registry.local import LocalRegistry
 from ..registry.records import ALIASES, RegistryError, shown
 from .common import project_root, registry_of, root_option, settings_of
@@ -20,6 +20,8 @@ from .common import project_root, registry_of, root_option, settings_of
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    import pandas as pd
 
     from ..registry import Registry
     from .common import Subparsers
@@ -173,6 +175,17 @@ def _promote(args: argparse.Namespace) -> int:
         except TrackingError:  # not in this store (runs deleted, another backend): unknown
             return None
 
+    from .data import versions_of
+
+    versions = versions_of(args)
+
+    def trained_on(sha256: str) -> pd.DataFrame | None:
+        try:
+            return versions.load(sha256)
+        except (UserError, OSError) as error:  # kept neither here nor at a reachable remote
+            log.debug("no data version %s: %s", sha256[:12], error)
+            return None
+
     result, record = promote(
         registry,
         settings.promotion,
@@ -180,6 +193,7 @@ def _promote(args: argparse.Namespace) -> int:
         force=args.force,
         reason=args.reason,
         run_status=run_status,
+        trained_on=trained_on,
     )
     print(comparison_table(result))
     if record is None:
