@@ -14,20 +14,21 @@ CHOICES: dict[str, list[object]] = {
     "ml_task": ["classification", "regression"],
     "tracking_backend": ["local", "mlflow"],
     "docker": [True, False],
+    "estimator": ["hist_gradient_boosting", "linear"],
 }
 
 # An orthogonal array L9 for the three-level questions, with the two-level ones placed so that
 # every pair of answers of every two questions appears (checked by test_matrix_is_pairwise).
 _ROWS = [
-    (0, 0, 0, 0, 0, 0),
-    (0, 1, 1, 0, 0, 0),
-    (0, 2, 2, 1, 1, 1),
-    (1, 0, 1, 1, 1, 1),
-    (1, 1, 2, 0, 0, 0),
-    (1, 2, 0, 0, 0, 1),
-    (2, 0, 2, 0, 1, 0),
-    (2, 1, 0, 1, 1, 1),
-    (2, 2, 1, 1, 0, 0),
+    (0, 0, 0, 0, 0, 0, 0),
+    (0, 1, 1, 0, 0, 0, 0),
+    (0, 2, 2, 1, 1, 1, 1),
+    (1, 0, 1, 1, 1, 1, 1),
+    (1, 1, 2, 0, 0, 0, 1),
+    (1, 2, 0, 0, 0, 1, 0),
+    (2, 0, 2, 0, 1, 0, 0),
+    (2, 1, 0, 1, 1, 1, 1),
+    (2, 2, 1, 1, 0, 0, 0),
 ]
 MATRIX: list[dict[str, object]] = [
     {key: CHOICES[key][index] for key, index in zip(CHOICES, row, strict=True)} for row in _ROWS
@@ -35,7 +36,7 @@ MATRIX: list[dict[str, object]] = [
 
 
 def matrix_id(answers: dict[str, object]) -> str:
-    """A readable test id such as ``py3.12-gitlab-MIT-regression-mlflow-nodocker``."""
+    """A readable test id such as ``py3.12-gitlab-MIT-regression-mlflow-nodocker-linear``."""
     return "-".join(
         [
             f"py{answers['python_version']}",
@@ -44,6 +45,7 @@ def matrix_id(answers: dict[str, object]) -> str:
             str(answers["ml_task"]),
             str(answers["tracking_backend"]),
             "docker" if answers["docker"] else "nodocker",
+            "linear" if answers["estimator"] == "linear" else "boosting",
         ]
     )
 

@@ -218,6 +218,9 @@ def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Pat
     assert git(project, "status", "--porcelain") == ""
     params = (project / "params.yaml").read_text()
     assert all(new in params for _, new in PARAMS_EDITS[outcome["from"]]), params
+    # The model the team tuned stays theirs: a new project's default is boosting, not an update's.
+    assert answers["estimator"] == "linear"
+    assert "estimator: logistic_regression" in params and "also_try: []" in params
     assert "max_value: 35.0" in (project / "contracts" / "breast_cancer.yaml").read_text()
     assert "We retrain every Monday." in (project / "README.md").read_text()
     assert (project / "src" / PACKAGE / "team_features.py").read_text() == TEAM_MODULE

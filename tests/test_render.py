@@ -56,6 +56,10 @@ def check_rendered_project(project: Path, answers: dict[str, object]) -> None:
     for key, value in answers.items():
         assert recorded[key] == value, key
     assert Path(recorded["_src_path"]).resolve() == REPO
+    train = yaml.safe_load((project / "params.yaml").read_text())["train"]
+    linear = "logistic_regression" if recorded["ml_task"] == "classification" else "ridge"
+    fitted = linear if recorded["estimator"] == "linear" else "hist_gradient_boosting"
+    assert (train["estimator"], train["also_try"]) == (fitted, [])
     for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
         result = run_in(project, *command)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -78,6 +82,8 @@ def test_defaults_need_no_answers(tmp_path: Path) -> None:
     assert answers["project_name"] == "ml-project"
     assert answers["package_name"] == "ml_project"
     assert (destination / "src/ml_project/__init__.py").is_file()
+    assert answers["estimator"] == "hist_gradient_boosting"  # a first copy: boosting
+    assert "estimator: hist_gradient_boosting" in (destination / "params.yaml").read_text()
     log = run_in(destination, "git", "log", "--oneline")
     assert log.returncode == 0, "post-copy hook should have committed the project"
     assert run_in(destination, "git", "status", "--porcelain").stdout == ""

@@ -105,7 +105,7 @@ def leanops(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
 def merged(template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict]:
     """A project with non-overlapping edits, updated v0.1.0 -> v0.2.0."""
     project = generate(template, tmp_path_factory.mktemp("merged") / "merged")
-    edit(project / "params.yaml", "C: 1.0", "C: 2.0")
+    edit(project / "params.yaml", "learning_rate: 0.1", "learning_rate: 0.2")
     edit(project / "docs" / "decisions" / "0001-toolchain.md", "#", "# Edited here.\n#")
     commit_all(project)
     before = head(project)
@@ -154,7 +154,7 @@ def show(project: Path, path: str, ref: str = "template-update/v0.2.0") -> str |
 def test_non_overlapping_edits_merge(merged: tuple[Path, str, dict]) -> None:
     params = show(merged[0], "params.yaml")
     assert "seed: 1234" in params
-    assert "C: 2.0" in params
+    assert "learning_rate: 0.2" in params
     assert "<<<<<<<" not in params
 
 
@@ -401,7 +401,7 @@ def test_a_fleet_updates_in_parallel(
     fleet = tmp_path / "fleet"
     for name in ("a", "b", "c"):
         project = generate(template, fleet / name)
-        edit(project / "params.yaml", "C: 1.0", "C: 3.0")
+        edit(project / "params.yaml", "learning_rate: 0.1", "learning_rate: 0.3")
         commit_all(project)
     generate(template, fleet / "d", V3)
     (fleet / "a" / ".venv").mkdir()  # not searched
@@ -412,4 +412,4 @@ def test_a_fleet_updates_in_parallel(
     assert [results[name]["status"] for name in "abc"] == ["updated"] * 3
     assert results["d"]["status"] == "up to date"
     for name in "abc":
-        assert "C: 3.0" in show(fleet / name, "params.yaml", "template-update/v0.3.0")
+        assert "learning_rate: 0.3" in show(fleet / name, "params.yaml", "template-update/v0.3.0")

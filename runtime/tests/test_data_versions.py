@@ -101,6 +101,9 @@ def test_restore_refuses_a_precious_output_and_an_unknown_reference(
     assert (project / "params.yaml").read_bytes() == before
     assert cli.main(["data", "restore", "nothing-like-this"]) == 2
     assert cli.main(["data", "restore", "v7"]) == 2
+    capsys.readouterr()
+    assert cli.main(["data", "restore", "20251203"]) == 2  # a run id may start with digits
+    assert "is no model version (production, v3), run id or data" in capsys.readouterr().err
     shutil.rmtree(project / ".leanops" / "data")
     capsys.readouterr()
     assert cli.main(["data", "restore", "v1"]) == 2

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 RESTORED_DIR = Path("data") / "restored"
 MODEL_REF = re.compile(r"v?\d+|production|candidate")
+# A bare number this long is the prefix of a run id or data version (hex), not a model version.
+RUN_PREFIX_MIN = 6
 
 
 def versions_of(args: argparse.Namespace) -> DataVersions:
@@ -39,7 +41,7 @@ def data_version_of(args: argparse.Namespace, ref: str) -> tuple[str, str]:
     """The fingerprint ``ref`` stands for, and what it is (a model version, a run, itself)."""
     from ..tracking import TrackingError, run_store
 
-    if MODEL_REF.fullmatch(ref):
+    if MODEL_REF.fullmatch(ref) and not (ref.isdigit() and len(ref) >= RUN_PREFIX_MIN):
         registry = registry_of(args)
         entry = registry.entry(registry.resolve(ref))
         fingerprint = entry["data_fingerprint"]
