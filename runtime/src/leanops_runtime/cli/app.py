@@ -15,6 +15,7 @@ from types import ModuleType
 
 from .. import errors, logs, package
 from . import data, info, monitor, pipeline, predict, registry, runs
+from .common import add_global_options
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every registered sub-command."""
+    """The argument parser with every registered sub-command (each takes the global options
+    through ``common.root_option`` or ``common.global_options``)."""
     parser = argparse.ArgumentParser(
         prog=package().replace("_", "-"),
         description="Data contracts, a tracked pipeline, a model registry and drift checks.",
@@ -42,44 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(subparsers)
-    for command in _all_subparsers(parser):
-        # Accepted after the command too (``pipeline --log-format json``); SUPPRESS keeps a
-        # value given before the command.
-        add_global_options(command, default=argparse.SUPPRESS)
     return parser
-
-
-def add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
-    """``--log-format``, ``--verbose`` and ``--traceback``, on the main parser and every command."""
-    parser.add_argument(
-        "--log-format",
-        choices=logs.LOG_FORMATS,
-        default="text" if default is None else default,
-        help="text for people (default), json for one JSON object per log line",
-    )
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=False if default is None else default,
-        help="also log debug messages",
-    )
-    parser.add_argument(
-        "--traceback",
-        action="store_true",
-        default=False if default is None else default,
-        help="show the full traceback of an unexpected error",
-    )
-
-
-def _all_subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """Every command and sub-command parser below ``parser`` (``runs list``, ``contract check``)."""
-    found: list[argparse.ArgumentParser] = []
-    for action in parser._actions:  # argparse has no public walk of sub-commands
-        if isinstance(action, argparse._SubParsersAction):
-            for child in dict.fromkeys(action.choices.values()):
-                found.extend([child, *_all_subparsers(child)])
-    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

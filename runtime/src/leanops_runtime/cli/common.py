@@ -1,4 +1,5 @@
-"""What the command modules share: the ``--root`` option and loading the project's settings."""
+"""What the command modules share: the options every command takes, and loading the project's
+settings."""
 
 from __future__ import annotations
 
@@ -14,9 +15,44 @@ if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def root_option() -> argparse.ArgumentParser:
-    """A parent parser adding ``--root`` (the project folder, default: the current one)."""
+def global_options() -> argparse.ArgumentParser:
+    """A parent parser adding ``--log-format``, ``--verbose`` and ``--traceback`` to a command,
+    so they are accepted after it too (``pipeline --log-format json``); SUPPRESS keeps a value
+    given before the command."""
     parent = argparse.ArgumentParser(add_help=False)
+    add_global_options(parent, default=argparse.SUPPRESS)
+    return parent
+
+
+def add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``--log-format``, ``--verbose`` and ``--traceback``; ``default`` None: their own defaults."""
+    from .. import logs
+
+    parser.add_argument(
+        "--log-format",
+        choices=logs.LOG_FORMATS,
+        default="text" if default is None else default,
+        help="text for people (default), json for one JSON object per log line",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="also log debug messages",
+    )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        default=False if default is None else default,
+        help="show the full traceback of an unexpected error",
+    )
+
+
+def root_option() -> argparse.ArgumentParser:
+    """A parent parser adding ``--root`` (the project folder, default: the current one) and the
+    global options: what every command that reads a project takes."""
+    parent = argparse.ArgumentParser(add_help=False, parents=[global_options()])
     parent.add_argument(
         "--root", type=Path, default=Path(), help="project folder (default: current)"
     )

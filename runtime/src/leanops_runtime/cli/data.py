@@ -14,7 +14,15 @@ from pathlib import Path
 
 from .. import tables
 from ..errors import UserError
-from .common import output_path, project_root, registry_of, root_option, settings_of, wrote_output
+from .common import (
+    global_options,
+    output_path,
+    project_root,
+    registry_of,
+    root_option,
+    settings_of,
+    wrote_output,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -206,6 +214,7 @@ def register(subparsers: Subparsers) -> None:
     prune.set_defaults(handler=cmd_prune)
     parser = subparsers.add_parser(
         "data",
+        parents=[global_options()],
         help="data versions: the tables models trained on, kept by fingerprint; restore one",
         description="Every pipeline keeps the validated table it trains on in .leanops/data, "
         "by its fingerprint (the one its run and model version record), and pushes it to "

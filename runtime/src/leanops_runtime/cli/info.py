@@ -6,6 +6,7 @@ import argparse
 
 from .. import tables
 from ..info import environment_report, package_versions
+from .common import global_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Subparsers) -> None:
     """Add the ``info`` command."""
-    parser = subparsers.add_parser("info", help="show package versions and the lock file hash")
+    parser = subparsers.add_parser(
+        "info", parents=[global_options()], help="show package versions and the lock file hash"
+    )
     parser.add_argument("--root", default=".", help="project folder (default: current)")
     parser.set_defaults(handler=run)

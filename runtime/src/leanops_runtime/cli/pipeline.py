@@ -10,7 +10,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from .common import output_path, project_root, root_option, settings_of
+from .common import global_options, output_path, project_root, root_option, settings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -237,7 +237,9 @@ def register(subparsers: Subparsers) -> None:
     ingest.set_defaults(handler=cmd_ingest)
 
     contract = subparsers.add_parser(
-        "contract", help="check data against its contract, or infer a starting contract"
+        "contract",
+        parents=[global_options()],
+        help="check data against its contract, or infer a starting contract",
     )
     actions = contract.add_subparsers(title="actions", metavar="ACTION", required=True)
     check = actions.add_parser(

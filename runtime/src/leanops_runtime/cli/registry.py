@@ -15,7 +15,7 @@ from .. import tables
 from ..errors import EXIT_REFUSED, UserError
 from ..registry.local import LocalRegistry
 from ..registry.records import ALIASES, RegistryError, shown
-from .common import project_root, registry_of, root_option, settings_of
+from .common import global_options, project_root, registry_of, root_option, settings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -268,6 +268,7 @@ def register(subparsers: Subparsers) -> None:
     root = root_option()
     signers = subparsers.add_parser(
         "signers",
+        parents=[global_options()],
         help="whose keys sign the registry's audit records, and what each may sign",
         description="allowed_signers lists each teammate's SSH public key. A key may register "
         "models (pipeline, train) or also move production (promote, rollback, prune): give the "

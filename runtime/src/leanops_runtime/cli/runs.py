@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, TextIO
 from .. import tables
 from ..tracking.api import STATUSES
 from ..tracking.store import env_db
-from .common import output_path, project_root, root_option, settings_of, wrote_output
+from .common import (
+    global_options,
+    output_path,
+    project_root,
+    root_option,
+    settings_of,
+    wrote_output,
+)
 
 if TYPE_CHECKING:
     from ..tables import Cell
@@ -248,7 +255,9 @@ def _write_csv(runs: list[RunDetails], out: TextIO) -> None:
 def register(subparsers: Subparsers) -> None:
     """Add the ``runs`` command and its sub-commands."""
     parser = subparsers.add_parser(
-        "runs", help="list, show, compare and export tracked runs (local store or MLflow)"
+        "runs",
+        parents=[global_options()],
+        help="list, show, compare and export tracked runs (local store or MLflow)",
     )
     store = argparse.ArgumentParser(add_help=False, parents=[root_option()])
     store.add_argument(
