@@ -55,7 +55,6 @@ def identity(where: Path | str = ".") -> str:
     trustworthy as the file system it lives on; a team that needs identities nobody can choose
     shares an MLflow server, whose registry records the authenticated user.
     """
-    import getpass
     import socket
     import subprocess
 
@@ -72,16 +71,12 @@ def identity(where: Path | str = ".") -> str:
         found = ""
     if found:
         return found
-    try:
-        import pwd
+    from ..tracking.environment import user
 
-        user = pwd.getpwuid(os.getuid()).pw_name  # the account, not an environment variable
-    except (ImportError, KeyError, OSError):
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):  # no passwd entry, e.g. in some containers
-            user = "unknown"
-    return f"{user}@{socket.gethostname()}"
+    # The account, not an environment variable; those only where it has no passwd entry (some
+    # containers).
+    name = user(from_environment=False) or user() or "unknown"
+    return f"{name}@{socket.gethostname()}"
 
 
 class LocalRegistry(Registry):

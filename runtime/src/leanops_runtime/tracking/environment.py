@@ -121,9 +121,10 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def user() -> str | None:
-    """The login name, as ``getpass.getuser`` finds it (without importing getpass)."""
-    for key in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+def user(*, from_environment: bool = True) -> str | None:
+    """The login name, as ``getpass.getuser`` finds it (without importing getpass);
+    ``from_environment=False``: the account's own, skipping the variables any command line sets."""
+    for key in ("LOGNAME", "USER", "LNAME", "USERNAME") if from_environment else ():
         if os.environ.get(key):
             return os.environ[key]
     try:
