@@ -70,7 +70,7 @@ def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptu
         "ingest: skipped (nothing it reads changed since run "
         + pipeline_run_prefix(skipping, 1)
         + ")",
-        "train: ran (changed since the last run: params)",
+        "train: ran (changed since the last run: params.seed)",
     ]
     dataset = config.load_settings(skipping).data.dataset
     raw = skipping / "data" / "raw" / f"{dataset}.csv"
@@ -151,3 +151,15 @@ def test_an_unreadable_record_runs_every_stage(
         "ingest: ran (no earlier run recorded)",
         "train: ran (no earlier run recorded)",
     ]
+
+
+def test_a_parameter_added_or_removed_is_named(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline(caplog)
+    params = skipping / "params.yaml"
+    plain = params.read_text("utf-8")
+    params.write_text(plain.replace("also_try: []", "also_try: [random_forest]"), "utf-8")
+    assert pipeline(caplog)[1] == "train: ran (changed since the last run: params.also_try)"
+    params.write_text(plain, "utf-8")  # removed again: a change as well
+    assert pipeline(caplog)[1] == "train: ran (changed since the last run: params.also_try)"

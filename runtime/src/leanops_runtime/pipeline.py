@@ -112,7 +112,8 @@ def train_inputs(settings: Settings, data_version: str, contract_digest: str) ->
     return {
         "data": data_version,
         "contract": contract_digest,
-        "params": digest_value([run_params(settings), chosen_by]),
+        **{f"params.{key}": digest_value(value) for key, value in run_params(settings).items()},
+        "params.promotion.baseline.metrics": digest_value(chosen_by),
         "code": team_digest(),
         "runtime": runtime_digest(),
     }

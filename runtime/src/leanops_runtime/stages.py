@@ -19,6 +19,8 @@ from pathlib import Path
 from .files import write_atomic
 
 RECORDS_FILE = Path(".leanops") / "stages.json"
+# A re-run names at most this many of the inputs that changed (a new params.yaml changes many).
+SHOWN_CHANGES = 4
 
 Inputs = dict[str, str]
 Outputs = dict[str, str | int]
@@ -107,9 +109,14 @@ class StageRecords:
         before = last.get("inputs") if isinstance(last, dict) else None
         if not isinstance(last, dict) or not isinstance(before, dict):
             return Decision(stage, True, "no earlier run recorded")
-        changed = sorted(name for name in inputs if before.get(name) != inputs[name])
+        # Both ways: a parameter removed since (an emptied also_try) is a change too.
+        names = {*inputs, *before}
+        changed = sorted(name for name in names if before.get(name) != inputs.get(name))
         if changed:
-            return Decision(stage, True, f"changed since the last run: {', '.join(changed)}")
+            named = ", ".join(changed[:SHOWN_CHANGES])
+            if len(changed) > SHOWN_CHANGES:
+                named += f" and {len(changed) - SHOWN_CHANGES} more"
+            return Decision(stage, True, f"changed since the last run: {named}")
         outputs = last.get("outputs")
         since = str(last.get("run_id", ""))
         return Decision(
