@@ -134,7 +134,7 @@ def _show(args: argparse.Namespace) -> int:
         ("tags", ["key", "value"], _pairs(run["tags"])),
         (
             "datasets",
-            ["name", "sha256", "rows", "columns", "contract"],
+            ["name", "fingerprint (data version)", "rows", "columns", "contract"],
             [
                 (d["name"], d["sha256"], d["rows"], d["columns"], d["contract_version"])
                 for d in run["datasets"]
