@@ -80,19 +80,20 @@ def unfinished_run(entry: ModelVersion, run_status: RunStatus | None) -> str:
     )
 
 
+def row_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One hash per row of ``frame``'s ``columns``: equal rows, equal keys."""
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(frame[columns], index=False)
+
+
 def unseen_by(rows: pd.DataFrame, held: pd.DataFrame, table: pd.DataFrame) -> NDArray[np.bool_]:
     """Which of ``rows`` (a candidate's held-out rows) a model did not train on, given
     ``table``, the data it was fitted on, and ``held``, its own held-out rows: a row counts as
     seen when the same values (every column the tables share) were among its training rows."""
-    import pandas as pd
-
     columns = sorted(set(rows.columns) & set(table.columns) & set(held.columns))
-
-    def keys(frame: pd.DataFrame) -> pd.Series:
-        return pd.util.hash_pandas_object(frame[columns], index=False)
-
-    trained = set(keys(table)) - set(keys(held))
-    return ~keys(rows).isin(trained).to_numpy()
+    trained = set(row_keys(table, columns)) - set(row_keys(held, columns))
+    return ~row_keys(rows, columns).isin(trained).to_numpy()
 
 
 def promote(
@@ -195,6 +196,10 @@ def fair_rows(
 ) -> tuple[pd.DataFrame, str]:
     """``rows`` without those production trained on, and why they cannot be compared ('' when
     they can). Production's own table not being kept here is said, not refused."""
+    held, _ = registry.holdout(production["version"])
+    columns = sorted(set(rows.columns) & set(held.columns))
+    if set(row_keys(rows, columns)) <= set(row_keys(held, columns)):
+        return rows, ""  # production held out every one of them too (the same split)
     fingerprint = production.get("data_fingerprint")
     table = trained_on(fingerprint["sha256"]) if fingerprint else None
     name = f"production v{production['version']}"
@@ -205,7 +210,6 @@ def fair_rows(
             name,
         )
         return rows, ""
-    held, _ = registry.holdout(production["version"])
     unseen = unseen_by(rows, held, table)
     if unseen.all():
         return rows, ""
