@@ -17,6 +17,9 @@ from .. import errors, logs, package
 from . import data, info, monitor, pipeline, predict, registry, runs
 from .common import add_global_options
 
+# add_global_options lived here until 0.4.0, and team code may still import it from here.
+__all__ = ["COMMAND_MODULES", "Handler", "add_global_options", "build_parser", "main"]
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
