@@ -415,13 +415,12 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
     # leanops: his credentials let him write there, but no key of alice's signed it.
     forged = run_in(bob, sys.executable, "-c", FORGE, env=teammate_env())
     assert forged.returncode == 0, forged.stderr
-    models, predict = cli(bob, ["models"], ["predict", "batch.csv"])
+    models, predict, audit = cli(bob, ["models"], ["predict", "batch.csv"], ["models", "--audit"])
     assert re.search(r"(?m)^v1\s+production", ok(models)), "the forged promotion changed nothing"
     seq = int(forged.stdout.strip())
     assert f"record {seq} is not applied (it changes nothing; " in models.err
     assert "it is not signed" in models.err
     assert "is not applied" in ok(predict)
-    (audit,) = cli(bob, ["models", "--audit"])
     (shown,) = [json.loads(line) for line in ok(audit).splitlines() if f'"seq": {seq},' in line]
     assert shown["not_applied"].startswith("it is not signed"), "the audit marks it"
 
