@@ -122,7 +122,8 @@ def plan_pruning(
     seen = {False: 0, True: 0}  # the newest keep_runs count apart from prune's own runs
     for run in runs:
         own = run["name"] == "prune"
-        place, seen[own] = seen[own], seen[own] + 1
+        place = seen[own]
+        seen[own] += 1
         age = age_days(now, run["start_time"])
         protected = run["id"] in keep_runs or run["status"] == "running"
         if age >= policy.keep_days and place >= policy.keep_runs and not protected:

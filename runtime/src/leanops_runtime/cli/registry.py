@@ -47,8 +47,8 @@ def _models(args: argparse.Namespace) -> int:
     if args.audit:  # a record that does not count says so on its own line, and why
         for record in state.records[-args.audit :]:
             why = state.not_applied.get(record["seq"])
-            shown = {**record, "not_applied": why} if why else record
-            print(json.dumps(shown, sort_keys=True))
+            marked = {**record, "not_applied": why} if why else record
+            print(json.dumps(marked, sort_keys=True))
         return 0
     if not state.versions:
         log.info("no models registered yet for dataset %s (run the pipeline)", registry.dataset)
