@@ -38,6 +38,7 @@ from pydantic_settings import (
 
 from . import package
 from .errors import UserError
+from .files import read_yaml
 
 PARAMS_FILE = "params.yaml"
 ENV_FILE = ".env"
@@ -417,7 +418,7 @@ def read_params(path: Path) -> Raw:
     if not path.is_file():
         raise ConfigError(f"params file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import UserError, first_line
+from ..files import read_yaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -478,7 +479,7 @@ def load_contract(dataset: str, root: Path | str = ".", path: Path | None = None
             f"`contract infer DATA_FILE --target COLUMN -o {path}`)"
         )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
