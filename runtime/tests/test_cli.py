@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,51 @@ def test_unknown_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["no-such-command"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_command_table_names_what_each_module_adds() -> None:
+    app = lib("cli.app")
+    for module in app.command_modules():
+        parser = argparse.ArgumentParser()
+        subparsers = parser.add_subparsers()
+        module.register(subparsers)
+        name = module.__name__.rpartition(".")[2]
+        assert set(subparsers.choices) == {c for c, m in app.COMMANDS.items() if m == name}
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["pipeline", "--force"], "pipeline"),
+        (["--log-format", "json", "-v", "models"], "models"),
+        (["--log-format=json", "runs", "list"], "runs"),
+        (["-h", "pipeline"], None),
+        (["--traceback"], None),
+    ],
+)
+def test_the_command_word_is_found_after_the_global_options(
+    argv: list[str], command: str | None
+) -> None:
+    assert lib("cli.app").command_of(argv) == command
+
+
+def test_a_command_imports_its_own_module_only(project: Path) -> None:
+    """``info`` loads the info commands' module, not the pipeline's or the registry's."""
+    (project / "uv.lock").write_text("version = 1\n")
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from _package import lib\n"
+        "code = lib('cli').main(['info'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('leanops_runtime.cli.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True
+    )
+    loaded = done.stdout.splitlines()[-1]
+    assert "'leanops_runtime.cli.info'" in loaded
+    assert "'leanops_runtime.cli.pipeline'" not in loaded
+    assert "'leanops_runtime.cli.registry'" not in loaded
 
 
 def test_info_prints_lock_hash(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

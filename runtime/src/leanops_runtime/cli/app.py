@@ -9,50 +9,97 @@ so ``--help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from .. import errors, logs, package
-from . import data, info, monitor, pipeline, predict, registry, runs
 from .common import add_global_options
 
-# add_global_options lived here until 0.4.0, and team code may still import it from here.
-__all__ = ["COMMAND_MODULES", "Handler", "add_global_options", "build_parser", "main"]
+# add_global_options lived here until 0.4.0, and team code may still import it from here, as
+# it may COMMAND_MODULES (given by ``__getattr__``).
+__all__ = [  # noqa: F822
+    "COMMANDS",
+    "COMMAND_MODULES",
+    "Handler",
+    "add_global_options",
+    "build_parser",
+    "main",
+]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
-# Modules that add sub-commands: each has ``register(subparsers)`` and sets ``handler`` on its
-# parsers, a function ``(args) -> int`` returning the exit code.
-COMMAND_MODULES: tuple[ModuleType, ...] = (
-    info,
-    pipeline,
-    data,
-    runs,
-    registry,
-    predict,
-    monitor,
-)
+# Each command and the module of this package that adds it: that module has
+# ``register(subparsers)`` and sets ``handler`` on its parsers, a function ``(args) -> int``
+# returning the exit code. A command imports its own module only; --help imports them all.
+COMMANDS: dict[str, str] = {
+    "info": "info",
+    "ingest": "pipeline",
+    "contract": "pipeline",
+    "train": "pipeline",
+    "evaluate": "pipeline",
+    "pipeline": "pipeline",
+    "prune": "data",
+    "data": "data",
+    "runs": "runs",
+    "signers": "registry",
+    "models": "registry",
+    "promote": "registry",
+    "rollback": "registry",
+    "predict": "predict",
+    "drift": "monitor",
+    "report": "monitor",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every registered sub-command (each takes the global options
-    through ``common.root_option`` or ``common.global_options``)."""
+def command_modules(command: str | None = None) -> tuple[ModuleType, ...]:
+    """The modules adding ``command`` (every module for None or a word that is no command)."""
+    names = [COMMANDS[command]] if command in COMMANDS else dict.fromkeys(COMMANDS.values())
+    return tuple(importlib.import_module(f"{__package__}.{name}") for name in names)
+
+
+def __getattr__(name: str) -> tuple[ModuleType, ...]:
+    if name == "COMMAND_MODULES":  # every command's module, as before commands loaded lazily
+        return command_modules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs: its first word that is neither a global option nor the value
+    of one; None when help is asked before any command."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help"):
+            return None
+        if word == "--log-format":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with ``command``'s sub-commands, or every registered sub-command
+    (each takes the global options through ``common.root_option`` or
+    ``common.global_options``)."""
     parser = argparse.ArgumentParser(
         prog=package().replace("_", "-"),
         description="Data contracts, a tracked pipeline, a model registry and drift checks.",
     )
     add_global_options(parser, default=None)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for module in COMMAND_MODULES:
+    for module in command_modules(command):
         module.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(command_of(words)).parse_args(words)
     logs.configure(args.log_format, verbose=args.verbose)
     handler: Handler = args.handler
     try:
