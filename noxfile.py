@@ -33,6 +33,7 @@ TASK_FREE = (
     "drift_simulation",
     "gate",
     "infer",
+    "logs",  # the format of every command's log lines, whatever the task
     "metrics",  # both tasks in each test
     "outputs",
     "registry_reliability",
