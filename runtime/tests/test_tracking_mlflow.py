@@ -412,8 +412,15 @@ def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
     assert code == 0
     assert re.search(r"(?m)^v1\s+production", out)  # the log decides
     assert f"MLflow's production alias of {name} is v2, the audit log's v1" in err
+    assert "(now: promote --version 1)" in err
+    capsys.readouterr()
+    assert cli.main(["promote", "--version", "1"]) == 0  # puts the alias back, changes nothing
+    assert "point where the audit log says again" in capsys.readouterr().err
+    assert int(store.get_registered_model(name).aliases["production"]) == 1
+    assert "alias" not in models()[2]
+    assert cli.main(["promote", "--version", "1"]) == 2  # nothing left to repair
+    assert "v1 is already the production version" in capsys.readouterr().err
     ledger = registry_mod.open_registry(settings, project).ledger(create=False)
-    store.set_registered_model_alias(name, "production", "1")
 
     store.delete_registered_model_tag(name, "leanops.ledger_run")
     code, out, err = models()

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from .model import Model
-    from .registry import GateDetails, ModelVersion
+    from .registry import GateDetails, ModelVersion, State
     from .settings import PromotionSettings
 
 Scorer = Callable[["Model"], Mapping[str, float]]
@@ -106,20 +106,22 @@ def promote(
     reason: str | None = None,
     run_status: RunStatus | None = None,
     trained_on: TrainedOn | None = None,
+    state: State | None = None,
 ) -> tuple[GateResult, AuditRecord | None]:
     """Gate and (when it passes, or is forced) promote; returns the verdict and the audit record.
 
     ``settings`` is the ``promotion`` section; ``evaluate(model)`` scores a model (default: on
     the held-out rows registered with the version being promoted); ``run_status`` tells whether
     the run that registered it finished; ``trained_on`` finds the table production was fitted
-    on, so both are compared on held-out rows production never saw. The audit record is None
-    when the candidate was refused (the registry records the refusal).
+    on, so both are compared on held-out rows production never saw; ``state``, the registry's
+    state when the caller has just read it. The audit record is None when the candidate was
+    refused (the registry records the refusal).
     """
     from .metrics import score as metrics_of
 
     if force and not (reason and reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
-    state = registry.state()
+    state = state or registry.state()
     number = registry.resolve(version if version is not None else "candidate", state)
     current = state.production
     if number == current:

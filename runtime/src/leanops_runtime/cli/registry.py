@@ -186,6 +186,15 @@ def _promote(args: argparse.Namespace) -> int:
             log.debug("no data version %s: %s", sha256[:12], error)
             return None
 
+    state = registry.state()
+    asked = None if args.version is None else registry.resolve(args.version, state)
+    if asked is not None and asked == state.production and registry.mirror(state):
+        log.info(
+            "v%s is the production version; the server's aliases, moved outside leanops, point "
+            "where the audit log says again",
+            asked,
+        )
+        return 0
     result, record = promote(
         registry,
         settings.promotion,
@@ -194,6 +203,7 @@ def _promote(args: argparse.Namespace) -> int:
         reason=args.reason,
         run_status=run_status,
         trained_on=trained_on,
+        state=state,
     )
     print(comparison_table(result))
     if record is None:

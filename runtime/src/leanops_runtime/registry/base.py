@@ -181,12 +181,14 @@ class Registry(ABC):
         """Held while a change is decided and written (the local lock; nothing on a server)."""
         return contextlib.nullcontext()
 
-    def mirror(self, state: State, known: State | None = None) -> None:
-        """Bring anything derived from the audit log up to date with ``state`` (MLflow's aliases).
+    def mirror(self, state: State, known: State | None = None) -> bool:
+        """Bring anything derived from the audit log up to date with ``state`` (MLflow's aliases);
+        True when something had to move.
 
         ``known``: a state the derived copy is known to match already (only differences move).
         """
         del state, known
+        return False
 
     # -- reading
 

@@ -207,13 +207,14 @@ class MlflowRegistry(Registry):
                 "changed by hand; ignored, and the next change sets it back"
             )
         aliases = {alias: _number(model.aliases.get(alias)) for alias in ALIASES}
+        now = "" if state.production is None else f" (now: promote --version {state.production})"
         for alias in ALIASES:
             if aliases[alias] != state.alias(alias):
                 found.append(
                     f"MLflow's {alias} alias of {self.model_name} is {shown(aliases[alias])}, the "
                     f"audit log's {shown(state.alias(alias))}: moved outside leanops; leanops "
                     f"serves {shown(state.alias(alias))} and puts the alias back at the next "
-                    "change; to change it, promote or rollback"
+                    f"change{now}; to change it, promote or rollback"
                 )
         listed = set(state.versions)
         for version in self.client.search_model_versions(f"name = {quoted(self.model_name)}"):
@@ -257,14 +258,16 @@ class MlflowRegistry(Registry):
                 raise ConflictError(taken) from error
             raise
 
-    def mirror(self, state: State, known: State | None = None) -> None:
+    def mirror(self, state: State, known: State | None = None) -> bool:
         """Point MLflow's aliases where the audit log says (only those that differ), and the
-        model's ledger tag back at the log when it was deleted or repointed by hand."""
+        model's ledger tag back at the log when it was deleted or repointed by hand; True when
+        either moved."""
         ledger = self.ledger(create=False)
         if ledger is None:
-            return
+            return False
         model = self.client.get_registered_model(self.model_name)
-        if model.tags.get(LEDGER_TAG) != ledger:
+        moved = bool(model.tags.get(LEDGER_TAG) != ledger)
+        if moved:
             self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, ledger)
         if known is not None:
             current = {alias: known.alias(alias) for alias in ALIASES}
@@ -274,10 +277,12 @@ class MlflowRegistry(Registry):
             target = state.alias(alias)
             if target == current[alias]:
                 continue
+            moved = True
             if target is None:
                 self.client.delete_registered_model_alias(self.model_name, alias)
             else:
                 self.client.set_registered_model_alias(self.model_name, alias, str(target))
+        return moved
 
     # -- files: artifacts of the run that trained the version
 
