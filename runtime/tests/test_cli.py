@@ -45,6 +45,9 @@ def test_the_command_table_names_what_each_module_adds() -> None:
         (["--log-format", "json", "-v", "models"], "models"),
         (["--log-format=json", "runs", "list"], "runs"),
         (["-h", "pipeline"], None),
+        (["--he", "models"], None),  # argparse takes a prefix of --help
+        (["-vh", "info"], None),
+        (["--log", "json", "models"], "json"),  # no command: every module, argparse decides
         (["--traceback"], None),
     ],
 )

@@ -52,7 +52,7 @@ def test_missing_params_file_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_malformed_yaml_names_the_line(project: Path) -> None:
     (project / "params.yaml").write_text("seed: 1\ndata: [unclosed\n")
-    with pytest.raises(config.ConfigError, match="not valid YAML"):
+    with pytest.raises(config.ConfigError, match=r"not valid YAML \(line 3\)"):
         config.load_settings(project)
 
 

@@ -389,3 +389,11 @@ def test_a_new_batch_without_its_target_is_checked_as_a_batch_to_predict(
 def _path(project: Path) -> Path:
     settings = config.load_settings(project)
     return contract_mod.contract_path(settings.data.dataset, project)
+
+
+def test_a_malformed_contract_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "contracts" / "broken.yaml"
+    path.parent.mkdir()
+    path.write_text("version: 1\ncolumns:\n  a: {role: target\n  b: 1\n")
+    with pytest.raises(contract_mod.ContractError, match=r"broken.yaml is not valid YAML \(line"):
+        contract_mod.load_contract("broken", tmp_path)

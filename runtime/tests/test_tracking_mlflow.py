@@ -415,7 +415,7 @@ def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
     assert "(now: promote --version 1)" in err
     capsys.readouterr()
     assert cli.main(["promote", "--version", "1"]) == 0  # puts the alias back, changes nothing
-    assert "point where the audit log says again" in capsys.readouterr().err
+    assert "are where the audit log says again" in capsys.readouterr().err
     assert int(store.get_registered_model(name).aliases["production"]) == 1
     assert "alias" not in models()[2]
     assert cli.main(["promote", "--version", "1"]) == 2  # nothing left to repair
@@ -426,6 +426,10 @@ def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
     code, out, err = models()
     assert (code, re.search(r"(?m)^v2\s+candidate", out) is not None) == (0, True)
     assert f"its leanops.ledger_run tag was deleted; the audit log is read from run {ledger}" in err
+    assert "(now: promote --version 1)" in err
+    assert cli.main(["promote", "--version", "1", "--force", "--reason", "x"]) == 0
+    assert "--force and --reason ignored" in capsys.readouterr().err
+    assert store.get_registered_model(name).tags["leanops.ledger_run"] == ledger
 
     experiment = store.get_experiment_by_name(f"{EXPERIMENT}.registry").experiment_id
     forged = store.create_run(experiment).info.run_id  # a log of one record: v2 never existed

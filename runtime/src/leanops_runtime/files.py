@@ -138,8 +138,9 @@ def remove_leftovers(folder: Path | str) -> list[Path]:
 def read_yaml(path: Path) -> object:
     """``path``'s YAML (safe: plain data only), parsed by libyaml when PyYAML has it: every
     command reads params.yaml and a contract (30 columns: 12 ms with the pure-Python parser, 1.3
-    ms with libyaml).
-    Raises ``yaml.YAMLError`` with the problem's line, as ``yaml.safe_load`` does."""
+    ms with libyaml). Raises ``yaml.YAMLError`` with the problem's line, as ``yaml.safe_load``
+    does; libyaml also accepts a tab after a key's colon, which the pure-Python parser refuses
+    (PyYAML's wheels carry libyaml)."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -69,16 +69,25 @@ def __getattr__(name: str) -> tuple[ModuleType, ...]:
 
 def command_of(argv: Sequence[str]) -> str | None:
     """The command ``argv`` runs: its first word that is neither a global option nor the value
-    of one; None when help is asked before any command."""
+    of one; None when help is asked before any command (``-h``, ``-vh``, ``--help``, ``--he``:
+    every spelling argparse takes)."""
     words = iter(argv)
     for word in words:
-        if word in ("-h", "--help"):
+        if asks_help(word):
             return None
         if word == "--log-format":
             next(words, None)
         elif not word.startswith("-"):
             return word
     return None
+
+
+def asks_help(word: str) -> bool:
+    """Whether argparse reads ``word`` as ``--help``: the option, a prefix of it, or a cluster
+    of short flags holding ``h``."""
+    if word.startswith("--"):
+        return len(word) > 2 and "--help".startswith(word)
+    return word.startswith("-") and "h" in word[1:]
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

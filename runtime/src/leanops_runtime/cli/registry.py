@@ -189,9 +189,11 @@ def _promote(args: argparse.Namespace) -> int:
     state = registry.state()
     asked = None if args.version is None else registry.resolve(args.version, state)
     if asked is not None and asked == state.production and registry.mirror(state):
+        if args.force or args.reason:
+            log.warning("--force and --reason ignored: v%s is production already", asked)
         log.info(
-            "v%s is the production version; the server's aliases, moved outside leanops, point "
-            "where the audit log says again",
+            "v%s is the production version; the server's aliases and ledger tag, changed "
+            "outside leanops, are where the audit log says again",
             asked,
         )
         return 0

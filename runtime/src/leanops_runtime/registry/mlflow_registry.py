@@ -193,21 +193,22 @@ class MlflowRegistry(Registry):
         except MlflowException:
             return found
         ledgers = self._ledger_runs()
+        now = "" if state.production is None else f" (now: promote --version {state.production})"
         if len(ledgers) > 1:
             found.append(self._ledgers_claimed(ledgers))
         elif LEDGER_TAG not in model.tags and ledgers:
             found.append(
                 f"{self.describe()}: its {LEDGER_TAG} tag was deleted; the audit log is read "
-                f"from run {ledgers[0]}, which says it is the log; the next change sets it back"
+                f"from run {ledgers[0]}, which says it is the log; the next change sets it "
+                f"back{now}"
             )
         elif ledgers and model.tags[LEDGER_TAG] != ledgers[0]:
             found.append(
                 f"{self.describe()}: its {LEDGER_TAG} tag points at run "
                 f"{model.tags.get(LEDGER_TAG)}, not at the audit log (run {ledgers[0]}): "
-                "changed by hand; ignored, and the next change sets it back"
+                f"changed by hand; ignored, and the next change sets it back{now}"
             )
         aliases = {alias: _number(model.aliases.get(alias)) for alias in ALIASES}
-        now = "" if state.production is None else f" (now: promote --version {state.production})"
         for alias in ALIASES:
             if aliases[alias] != state.alias(alias):
                 found.append(
