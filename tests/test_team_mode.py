@@ -96,20 +96,33 @@ for r in range(rounds):
     (folder / f"done-{r}-{me}").touch()
 """
 
-# One teammate's run, written at the same moment as the others' (after the barrier file).
+# Eight teammates' runs, written at the same moment (after the barrier file): one process each,
+# forked from this one once it has imported leanops and MLflow (each would spend seconds on
+# that alone), each with its own credentials. Prints "<name> <run id>" per writer.
 WRITE = """
-import pathlib, sys, time
+import json, os, pathlib, sys, time
 from leanops_runtime.settings import load_settings
 from leanops_runtime.tracking import start_run
+import mlflow.tracking  # noqa: F401 (imported once, before the writers are forked)
 
-go = pathlib.Path(sys.argv[1])
-settings = load_settings(".")
-while not go.exists():
-    time.sleep(0.005)
-with start_run("load", params={"writer": sys.argv[2]}, settings=settings, root=".") as run:
-    for step in range(20):
-        run.log_metric("loss", 1.0 / (step + 1), step=step)
-print(run.id)
+go, writers = pathlib.Path(sys.argv[1]), json.loads(sys.argv[2])
+children = {}
+for name, password in writers.items():
+    pid = os.fork()
+    if pid == 0:
+        os.environ |= {"MLFLOW_TRACKING_USERNAME": name, "MLFLOW_TRACKING_PASSWORD": password}
+        settings = load_settings(".")
+        while not go.exists():
+            time.sleep(0.005)
+        with start_run("load", params={"writer": name}, settings=settings, root=".") as run:
+            for step in range(20):
+                run.log_metric("loss", 1.0 / (step + 1), step=step)
+        print(name, run.id, flush=True)
+        os._exit(0)
+    children[pid] = name
+print("ready", flush=True)  # every writer is forked: the test may touch the barrier
+failed = [children[pid] for pid in children if os.waitpid(pid, 0)[1] != 0]
+sys.exit(f"writers failed: {failed}" if failed else 0)
 """
 WRITERS = 8
 
@@ -540,27 +553,23 @@ def eight_teammates_write_runs_at_once_and_nothing_is_lost(project: Path, server
             auth=f"admin:{ADMIN_PASSWORD}",
         )
         assert status == 200, status
-        env = {
-            **os.environ,
-            **teammate_env(),
-            "MLFLOW_TRACKING_URI": server.url,
-            "MLFLOW_TRACKING_USERNAME": name,
-            "MLFLOW_TRACKING_PASSWORD": password,
-        }
-        writers[name] = subprocess.Popen(
-            [sys.executable, "-c", WRITE, str(go), name],
-            cwd=alice,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        writers[name] = password
+    env = {**os.environ, **teammate_env(), "MLFLOW_TRACKING_URI": server.url}
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITE, str(go), json.dumps(writers)],
+        cwd=alice,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready", process.communicate()
     go.touch()
-    ids = {}
-    for name, process in writers.items():
-        out, err = process.communicate(timeout=NESTED_TIMEOUT)
-        assert process.returncode == 0, err
-        ids[name] = out.strip().splitlines()[-1]
+    out, err = process.communicate(timeout=NESTED_TIMEOUT)
+    assert process.returncode == 0, err
+    ids = dict(line.split() for line in out.splitlines() if line.startswith("writer"))
+    assert sorted(ids) == sorted(writers), out + err
     (listing,) = cli(alice, ["runs", "export", "--format", "json"])
     ok(listing)
     runs = {run["id"]: run for run in json.loads(listing.out)}
