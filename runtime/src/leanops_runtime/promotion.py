@@ -121,7 +121,7 @@ def promote(
 
     if force and not (reason and reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
-    state = state or registry.state()
+    state = registry.state() if state is None else state
     number = registry.resolve(version if version is not None else "candidate", state)
     current = state.production
     if number == current:
