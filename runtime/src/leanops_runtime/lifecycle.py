@@ -109,6 +109,7 @@ def score_version(
     """A version's task metrics on the held-out rows registered with it (both hash-checked)."""
     from .metrics import score
 
-    model, entry = registry.load(ref)
-    holdout, _ = registry.holdout(entry["version"])
+    state = registry.state()
+    model, entry = registry.load(ref, state)
+    holdout, _ = registry.holdout(entry["version"], state)
     return score(entry["task"], model, holdout, entry["target"]), entry

@@ -126,23 +126,23 @@ def promote(
     current = state.production
     if number == current:
         raise RegistryError(f"v{number} is already the production version")
-    rows, held = registry.holdout(number)  # the rows both are scored and timed on
+    rows, held = registry.holdout(number, state)  # the rows both are scored and timed on
 
     def on_held_out(scored: Model) -> Mapping[str, float]:
         return metrics_of(held["task"], scored, rows, held["target"])
 
     score = evaluate if evaluate is not None else on_held_out
-    model, entry = registry.load(number)
+    model, entry = registry.load(number, state)
     timed_on = rows  # every held-out row: the budgets measure serving, not skill
     resources = {name: [value, None] for name, value in resources_of(model, entry, rows).items()}
     production_metrics = None
     problem = None
     if current is not None:
         try:
-            production_model, production = registry.load(current)
+            production_model, production = registry.load(current, state)
             problem = incomparable(entry, production)
             if not problem and evaluate is None and trained_on is not None:
-                rows, problem = fair_rows(registry, production, rows, trained_on)
+                rows, problem = fair_rows(registry, production, rows, trained_on, state)
             if not problem:
                 production_metrics = dict(score(production_model))
                 measured = resources_of(production_model, production, timed_on)
@@ -194,11 +194,16 @@ def promote(
 
 
 def fair_rows(
-    registry: Registry, production: ModelVersion, rows: pd.DataFrame, trained_on: TrainedOn
+    registry: Registry,
+    production: ModelVersion,
+    rows: pd.DataFrame,
+    trained_on: TrainedOn,
+    state: State | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """``rows`` without those production trained on, and why they cannot be compared ('' when
-    they can). Production's own table not being kept here is said, not refused."""
-    held, _ = registry.holdout(production["version"])
+    they can). Production's own table not being kept here is said, not refused. ``state``: the
+    registry's, when the caller read it already."""
+    held, _ = registry.holdout(production["version"], state)
     columns = sorted(set(rows.columns) & set(held.columns))
     if set(row_keys(rows, columns)) <= set(row_keys(held, columns)):
         return rows, ""  # production held out every one of them too (the same split)

@@ -41,8 +41,9 @@ def _drift(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     root = project_root(args)
     registry = registry_of(args)
-    ref = args.version or ("production" if registry.alias("production") else "candidate")
-    reference, entry = registry.reference(ref)
+    state = registry.state()
+    ref = args.version or ("production" if state.production else "candidate")
+    reference, entry = registry.reference(ref, state)
     dataset = entry["dataset"]  # the model line checked against (the report is keyed by it)
     # The batch is read by the contract's rules and its columns and dtypes checked: a value the
     # contract cannot read (#DIV/0! in a number column) is refused with the contract report,

@@ -82,7 +82,7 @@ def _models(args: argparse.Namespace) -> int:
                 "'models --set-aside' moves it aside",
                 folder.name,
             )
-    registry.require_production_files()
+    registry.require_production_files(state)
     return 0
 
 
@@ -237,7 +237,8 @@ def update_production_status(args: argparse.Namespace, record: Mapping[str, obje
     """``reports/status.json`` follows the move at once (``leanops status`` reads it)."""
     from ..report.status import production_part, update_status
 
-    update_status(project_root(args), "production", production_part(record))
+    dataset = settings_of(args).data.dataset
+    update_status(project_root(args), "production", production_part(record), dataset=dataset)
 
 
 def _signers_list(args: argparse.Namespace) -> int:

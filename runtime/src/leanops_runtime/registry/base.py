@@ -165,10 +165,11 @@ class Registry(ABC):
         artifacts and answers a read of a lost one with its own error)."""
         return []
 
-    def require_production_files(self) -> None:
+    def require_production_files(self, state: State | None = None) -> None:
         """A one-line RegistryError when the production version's files are gone: every
-        prediction would fail, so ``models`` and ``report`` say so instead of showing it."""
-        version = self.state().production
+        prediction would fail, so ``models`` and ``report`` say so instead of showing it
+        (``state``: the registry's, when the caller read it already)."""
+        version = (state or self.state()).production
         missing = [] if version is None else self.missing_files(version)
         if version is not None and missing:
             raise RegistryError(
@@ -294,19 +295,27 @@ class Registry(ABC):
         replaced by hand), one line each: the log's signed records are what counts."""
         return list(state.rejected)
 
-    def reference(self, ref: int | str = "production") -> tuple[ReferenceStats, ModelVersion]:
-        """A version's drift reference statistics (hash-checked) and its record."""
-        entry = self.entry(self.resolve(ref))
+    def reference(
+        self, ref: int | str = "production", state: State | None = None
+    ) -> tuple[ReferenceStats, ModelVersion]:
+        """A version's drift reference statistics (hash-checked) and its record (``state``:
+        the registry's, when the caller read it already)."""
+        state = state or self.state()
+        entry = self.entry(self.resolve(ref, state), state)
         stats: ReferenceStats = json.loads(self.verified(entry, "reference.json"))
         return stats, entry
 
-    def holdout(self, ref: int | str = "candidate") -> tuple[pd.DataFrame, ModelVersion]:
-        """The held-out rows registered with a version (hash-checked) and its record."""
+    def holdout(
+        self, ref: int | str = "candidate", state: State | None = None
+    ) -> tuple[pd.DataFrame, ModelVersion]:
+        """The held-out rows registered with a version (hash-checked) and its record
+        (``state``: the registry's, when the caller read it already)."""
         import io
 
         import pandas as pd
 
-        entry = self.entry(self.resolve(ref))
+        state = state or self.state()
+        entry = self.entry(self.resolve(ref, state), state)
         frame = pd.read_parquet(io.BytesIO(self.verified(entry, "holdout.parquet")))
         return frame, entry
 

@@ -183,7 +183,7 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
     version = state.production
     if version is None:
         return None
-    registry.require_production_files()
+    registry.require_production_files(state)
     entry = state.versions[version]
     moved = next(
         (
