@@ -117,7 +117,7 @@ for name, password in writers.items():
         with start_run("load", params={"writer": name}, settings=settings, root=".") as run:
             for step in range(20):
                 run.log_metric("loss", 1.0 / (step + 1), step=step)
-        print(name, run.id, flush=True)
+        os.write(1, f"{name} {run.id}\\n".encode())  # one write: lines never interleave
         os._exit(0)
     children[pid] = name
 print("ready", flush=True)  # every writer is forked: the test may touch the barrier
@@ -568,7 +568,8 @@ def eight_teammates_write_runs_at_once_and_nothing_is_lost(project: Path, server
     go.touch()
     out, err = process.communicate(timeout=NESTED_TIMEOUT)
     assert process.returncode == 0, err
-    ids = dict(line.split() for line in out.splitlines() if line.startswith("writer"))
+    found = (re.fullmatch(r"(writer\d+) ([0-9a-f]{32})", line) for line in out.splitlines())
+    ids = dict(match.groups() for match in found if match)
     assert sorted(ids) == sorted(writers), out + err
     (listing,) = cli(alice, ["runs", "export", "--format", "json"])
     ok(listing)
