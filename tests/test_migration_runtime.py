@@ -208,12 +208,12 @@ CONSTANTS = """\
 import ml_project.mlops.tracking
 from ml_project.mlops import tracking as t, settings
 from ml_project import mlops
-from ml_project.mlops.tracking import store
+from ml_project.mlops.tracking import backend as chooser
 backend = load("mlops.tracking")
 
 os.environ[t.ENV_BACKEND] = "local"
 path = ml_project.mlops.tracking.ENV_DB
-name = f"{mlops.PACKAGE}-é", store.ENV_DB, backend.ENV_BACKEND
+name = f"{mlops.PACKAGE}-é", chooser.ENV_BACKEND, backend.ENV_BACKEND
 wrong = settings.PACKAGE
 mock.patch("ml_project.mlops.tracking.store.ENV_DB", "other.db")
 from ml_project.mlops import PACKAGE
@@ -222,14 +222,14 @@ CONSTANTS_AFTER = """\
 import leanops_runtime.tracking
 from leanops_runtime import tracking as t, settings
 import leanops_runtime as mlops
-from leanops_runtime.tracking import store
+from leanops_runtime.tracking import backend as chooser
 backend = load("mlops.tracking")
 
 os.environ[t.env_backend()] = "local"
 path = leanops_runtime.tracking.env_db()
-name = f"{mlops.package()}-é", store.env_db(), backend.env_backend()
+name = f"{mlops.package()}-é", chooser.env_backend(), backend.env_backend()
 wrong = settings.PACKAGE
-mock.patch("leanops_runtime.tracking.store.ENV_DB", "other.db")
+mock.patch("leanops_runtime.tracking.local.ENV_DB", "other.db")
 from leanops_runtime import PACKAGE
 """
 
@@ -243,7 +243,7 @@ def test_constants_that_became_functions_are_called_or_reported(
     assert (
         "scripts/score.py:10: `settings.PACKAGE` is gone: use leanops_runtime.package()" in (err[0])
     )
-    assert "scripts/score.py:11: `leanops_runtime.tracking.store.ENV_DB` is gone: use " in err[1]
+    assert "scripts/score.py:11: `leanops_runtime.tracking.local.ENV_DB` is gone: use " in err[1]
     assert "leanops_runtime.tracking.env_db()" in err[1]
     assert "scripts/score.py:12: `PACKAGE` from leanops_runtime is gone" in err[2]
     assert "call it where it is used: leanops_runtime.package()" in err[2]
@@ -292,6 +292,21 @@ def test_every_public_name_of_the_0_3_0_machinery_is_in_the_runtime_or_called() 
             if not name.startswith("_") and name not in migration.CALLS | removed.keys():
                 missing.append((path, name))
     assert missing == [("mlops/settings/__init__.py", "ENV_PREFIX")]
+
+
+def test_the_tests_helper_loads_what_the_migration_merged() -> None:
+    """A project's ``load("mlops.x")`` still works for one version: the tests' helper maps the
+    modules that are part of another now as the migration does."""
+    helper = ast.parse((REPO / "template" / "tests" / "_package.py").read_text(encoding="utf-8"))
+    (moved,) = (
+        ast.literal_eval(node.value)
+        for node in helper.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "MOVED"
+    )
+    merged = {old: new for old, new in migration.MERGED.items() if not old.startswith("settings.")}
+    assert moved == merged
+    for new in moved.values():
+        assert importlib.util.find_spec(f"leanops_runtime.{new}") is not None, new
 
 
 def test_the_settings_modules_become_one(tmp_path: Path) -> None:

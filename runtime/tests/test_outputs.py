@@ -117,7 +117,7 @@ def test_team_mode_guards_the_same_places(
     """With the MLflow backend the registry is on the server; local places stay guarded."""
     monkeypatch.setenv(f"{config.ENV_PREFIX}TRACKING_BACKEND", "mlflow")
     args: Any = type("Args", (), {"root": project})()
-    output_path = lib("cli.common").output_path
+    output_path = lib("cli.app").output_path
     refused = lib("files").OutputRefusedError
     for target in ("models/x.csv", ".leanops/mlflow.db", "params.yaml", "trusted-types.txt"):
         with pytest.raises(refused):

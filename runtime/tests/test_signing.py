@@ -16,7 +16,7 @@ from _package import NAME, lib
 cli = lib("cli")
 config = lib("settings")
 records = lib("registry.records")
-signing = lib("registry.signing")
+signing = lib("registry.trust")
 
 
 def keypair(folder: Path, name: str) -> Path:

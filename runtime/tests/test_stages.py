@@ -98,7 +98,7 @@ def test_the_team_code_and_the_runtime_are_inputs_of_train(
 
 
 def test_a_code_digest_follows_every_python_file_of_the_package(tmp_path: Path) -> None:
-    stages = lib("stages")
+    stages = lib("pipeline")
     (tmp_path / "features.py").write_text("def build_features(): ...\n", "utf-8")
     before = stages.digest_tree(tmp_path)
     (tmp_path / "helpers.py").write_text("SCALE = 2\n", "utf-8")  # a module features imports

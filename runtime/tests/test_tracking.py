@@ -76,7 +76,7 @@ def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path
     ]
     assert record["lock_sha256"] == hashlib.sha256(b"version = 1\n").hexdigest()
     # The same hash `info` prints.
-    assert record["lock_sha256"] == lib("info").lock_sha256(project)
+    assert record["lock_sha256"] == lib("tracking.environment").lock_sha256(project)
     assert record["python"] == ".".join(map(str, sys.version_info[:3]))
     assert record["platform"]
     assert record["host"] == os.uname().nodename

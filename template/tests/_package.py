@@ -18,17 +18,28 @@ NAME: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 importlib.import_module(NAME)  # binds the leanops runtime to the project's package
 
+# Modules of the 0.3.0 machinery that are part of another leanops_runtime module now.
+MOVED = {
+    "cli.common": "cli.app",
+    "evaluate": "lifecycle",
+    "info": "tracking.environment",
+    "tracking.store": "tracking.local",
+}
+
 
 def load(module: str) -> ModuleType:
     """Import ``<package>.<module>`` (importing the package binds the leanops runtime to it).
 
     ``load("mlops.<module>")`` (before 0.4.0 the machinery was ``<package>.mlops``) still gives
-    ``leanops_runtime.<module>`` for one version, with a DeprecationWarning: import it directly.
+    ``leanops_runtime.<module>`` (or the module it is part of now) for one version, with a
+    DeprecationWarning: import it directly.
     """
     if module.startswith("mlops."):
         import warnings
 
-        runtime = "leanops_runtime." + module.removeprefix("mlops.")
+        old = module.removeprefix("mlops.")
+        new = "settings" if old.startswith("settings.") else MOVED.get(old, old)
+        runtime = f"leanops_runtime.{new}"
         warnings.warn(f"load({module!r}): import {runtime}", DeprecationWarning, stacklevel=2)
         return importlib.import_module(runtime)
     return importlib.import_module(f"{NAME}.{module}")

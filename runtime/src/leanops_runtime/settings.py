@@ -278,7 +278,7 @@ class Settings(BaseSettings):
     # Where runs AND the model registry live: ``local`` (the embedded store and models_dir) or
     # ``mlflow`` (the team's MLflow server, see ``mlflow`` and the README's "Working as a team").
     tracking_backend: Backend = "local"
-    # ``pipeline`` skips a stage whose inputs did not change since its last run (``stages``);
+    # ``pipeline`` skips a stage whose inputs did not change since its last run;
     # false: every stage runs every time, as with ``pipeline --force``.
     skip_unchanged: bool = True
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)

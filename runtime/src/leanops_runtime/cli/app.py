@@ -1,4 +1,5 @@
-"""Parser, logging and exit codes shared by every command.
+"""The command line: which command runs, and what every command shares (the global options,
+the project's root, settings and registry, output paths), its logging and exit codes.
 
 Expected failures (``errors.UserError``) print one line and exit with the error's code (2 to fix
 a setting or a file, 1 when data or a model was refused); an unexpected exception prints one line
@@ -13,13 +14,20 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import ModuleType
 
 from .. import errors, logs, package
-from .common import add_global_options
 
-# add_global_options lived here until 0.4.0, and team code may still import it from here, as
-# it may COMMAND_MODULES (given by ``__getattr__``).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..registry import Registry
+    from ..settings import Settings
+
+    # The type of ``add_subparsers()``' result (only for the checker: not generic at run time).
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+# COMMAND_MODULES (0.3.0's name) is given by ``__getattr__``, for team code that imports it.
 __all__ = [  # noqa: F822
     "COMMANDS",
     "COMMAND_MODULES",
@@ -30,6 +38,90 @@ __all__ = [  # noqa: F822
 ]
 
 log = logging.getLogger(__name__)
+
+
+def global_options() -> argparse.ArgumentParser:
+    """A parent parser adding ``--log-format``, ``--verbose`` and ``--traceback`` to a command,
+    so they are accepted after it too (``pipeline --log-format json``); SUPPRESS keeps a value
+    given before the command."""
+    parent = argparse.ArgumentParser(add_help=False)
+    add_global_options(parent, default=argparse.SUPPRESS)
+    return parent
+
+
+def add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``--log-format``, ``--verbose`` and ``--traceback``; ``default`` None: their own defaults."""
+    parser.add_argument(
+        "--log-format",
+        choices=logs.LOG_FORMATS,
+        default="text" if default is None else default,
+        help="text for people (default), json for one JSON object per log line",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="also log debug messages",
+    )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        default=False if default is None else default,
+        help="show the full traceback of an unexpected error",
+    )
+
+
+def root_option() -> argparse.ArgumentParser:
+    """A parent parser adding ``--root`` (the project folder, default: the current one) and the
+    global options: what every command that reads a project takes."""
+    parent = argparse.ArgumentParser(add_help=False, parents=[global_options()])
+    parent.add_argument(
+        "--root", type=Path, default=Path(), help="project folder (default: current)"
+    )
+    return parent
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings of the project at ``--root`` (params.yaml, environment, .env), read once per
+    command: every later call of the same command gets the same object."""
+    from ..settings import load_settings
+
+    loaded: Settings | None = getattr(args, "loaded_settings", None)
+    if loaded is None:
+        loaded = load_settings(project_root(args))
+        args.loaded_settings = loaded
+    return loaded
+
+
+def registry_of(args: argparse.Namespace) -> Registry:
+    """The registry of the project at ``--root``: its backend, ``models_dir`` and dataset."""
+    from ..registry import open_registry
+
+    return open_registry(settings_of(args), project_root(args))
+
+
+def output_path(args: argparse.Namespace, path: Path, *, inputs: tuple[Path, ...] = ()) -> Path:
+    """``path`` when a command may write its output there (see ``files.guard_output``)."""
+    from ..files import guard_output
+
+    settings = settings_of(args)
+    keep = (settings.models_dir, settings.tracking_db.parent)
+    return guard_output(path, root=project_root(args), keep=keep, inputs=inputs)
+
+
+def wrote_output(args: argparse.Namespace, path: Path) -> None:
+    """Record a written output: the next run of a command may replace it (``output_path``)."""
+    from ..files import remember_output
+
+    remember_output(project_root(args), path)
+
+
+def project_root(args: argparse.Namespace) -> Path:
+    """``--root`` when the command has it, else the current folder."""
+    root = getattr(args, "root", None)
+    return Path(root) if root is not None else Path.cwd()
+
 
 Handler = Callable[[argparse.Namespace], int]
 # Each command and the module of this package that adds it: that module has

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import tables
 from ..errors import UserError
-from .common import (
+from .app import (
     global_options,
     output_path,
     project_root,
@@ -27,7 +27,7 @@ from .common import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..data_versions import DataVersions
-    from .common import Subparsers
+    from .app import Subparsers
 
 log = logging.getLogger(__name__)
 

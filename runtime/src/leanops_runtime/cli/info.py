@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from .. import tables
-from ..info import environment_report, package_versions
-from .common import global_options
+from ..tracking.environment import environment_report, package_versions
+from .app import global_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .common import Subparsers
+    from .app import Subparsers
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from ..errors import EXIT_REFUSED
-from .common import (
+from .app import (
     output_path,
     project_root,
     registry_of,
@@ -25,7 +25,7 @@ from .common import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .common import Subparsers
+    from .app import Subparsers
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ import argparse
 import logging
 from pathlib import Path
 
-from .common import global_options, output_path, project_root, root_option, settings_of
+from .app import global_options, output_path, project_root, root_option, settings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..contract import Contract
     from ..settings import Settings
-    from .common import Subparsers
+    from .app import Subparsers
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def shown_metrics(metrics: dict[str, float]) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..evaluate import evaluate
+    from ..lifecycle import evaluate
 
     metrics, path = evaluate(project_root(args), settings=settings_of(args))
     log.info("%s -> %s", shown_metrics(metrics), path)

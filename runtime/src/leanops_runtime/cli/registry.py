@@ -15,7 +15,7 @@ from .. import tables
 from ..errors import EXIT_REFUSED, UserError
 from ..registry.local import LocalRegistry
 from ..registry.records import ALIASES, RegistryError, shown
-from .common import global_options, project_root, registry_of, root_option, settings_of
+from .app import global_options, project_root, registry_of, root_option, settings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..registry import Registry
-    from .common import Subparsers
+    from .app import Subparsers
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ def update_production_status(args: argparse.Namespace, record: Mapping[str, obje
 
 
 def _signers_list(args: argparse.Namespace) -> int:
-    from ..registry.signing import SIGNERS_FILE, signers_of
+    from ..registry.trust import SIGNERS_FILE, signers_of
 
     path = project_root(args) / SIGNERS_FILE
     found = signers_of(path)
@@ -256,7 +256,7 @@ def _signers_list(args: argparse.Namespace) -> int:
 
 def _signers_add(args: argparse.Namespace) -> int:
     from ..files import write_atomic
-    from ..registry.signing import SIGNERS_FILE, signer_line, signers_of
+    from ..registry.trust import SIGNERS_FILE, signer_line, signers_of
 
     path = project_root(args) / SIGNERS_FILE
     try:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import tables
 from ..tracking.api import STATUSES
-from ..tracking.store import env_db
-from .common import (
+from ..tracking.local import env_db
+from .app import (
     global_options,
     output_path,
     project_root,
@@ -29,7 +29,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..tables import Cell
     from ..tracking import RunDetails, RunStore, RunSummary
-    from .common import Subparsers
+    from .app import Subparsers
 
 log = logging.getLogger(__name__)
 

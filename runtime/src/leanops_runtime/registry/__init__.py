@@ -29,8 +29,7 @@ from .records import (
     State,
     parse_version,
 )
-from .signing import SIGNERS_FILE
-from .trust import TRUSTED_TYPES_FILE, allowlist_path
+from .trust import SIGNERS_FILE, TRUSTED_TYPES_FILE, allowlist_path
 
 if TYPE_CHECKING:
     from ..settings import Settings

@@ -35,16 +35,16 @@ from .records import (
     shown,
     stamp,
 )
-from .signing import (
+from .trust import (
     ALLOWS,
     SIGNERS_FILE,
     Verifier,
     listed_keys,
+    missing_types,
     namespace,
     sign,
     signing_key,
 )
-from .trust import missing_types
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,7 +193,7 @@ class Registry(ABC):
 
     # -- reading
 
-    # The project's allowed_signers (signing.py); None: records are not signed or verified.
+    # The project's allowed_signers (trust.py); None: records are not signed or verified.
     signers: Path | None = None
     # The writer's private key (the ``signing_key`` setting); None: git's user.signingkey.
     key: Path | None = None

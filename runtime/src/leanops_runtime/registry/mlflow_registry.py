@@ -51,7 +51,7 @@ from .records import (
     check_record,
     shown,
 )
-from .signing import SIGNERS_FILE
+from .trust import SIGNERS_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

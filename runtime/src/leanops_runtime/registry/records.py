@@ -117,7 +117,7 @@ AuditRecord = TypedDict(
         "resources": "dict[str, list[float | None]] | None",
         "gate_failures": "list[str]",
         "prev": "str | None",  # SHA-256 of the record before (chain_hash); None for the first
-        "sig": str,  # the author's SSH signature (signing.py), when the project lists keys
+        "sig": str,  # the author's SSH signature (trust.py), when the project lists keys
     },
     total=False,
 )

@@ -9,8 +9,8 @@ Usage::
 Two backends behind one API, chosen by the setting ``tracking_backend``: the embedded SQLite
 store (``local``: no server, standard library only, so importing this package stays cheap) and
 an MLflow store or server (``mlflow_backend``: the team's shared run history). One module per
-job: ``store`` (SQLite file, migrations), ``environment`` (git, user, host), ``lineage``
-(dataset fingerprints, feature steps), ``local`` and ``mlflow_backend`` (the runs),
+job: ``environment`` (git, user, host, lock hash), ``lineage`` (dataset fingerprints, feature
+steps), ``local`` (the SQLite file and its runs) and ``mlflow_backend`` (runs on MLflow),
 ``mlflow_client`` (the connection to MLflow, from the settings), ``mlflow_export`` (local runs
 to MLflow), ``backend`` (which one), ``api`` (what both offer).
 """
@@ -30,8 +30,7 @@ from .api import (
 from .backend import BACKENDS, backend_choice, env_backend, run_store, start_run
 from .environment import git_state
 from .lineage import Fingerprint, feature_steps, fingerprint
-from .local import LocalRunStore, Run
-from .store import SCHEMA_VERSION, connect, env_db, store_path
+from .local import SCHEMA_VERSION, LocalRunStore, Run, connect, env_db, store_path
 
 __all__ = [
     "BACKENDS",

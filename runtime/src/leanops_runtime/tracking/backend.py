@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .api import RunStore, TrackedRun, TrackingError
-from .store import env_db
+from .local import env_db
 
 if TYPE_CHECKING:
     from ..settings import Settings

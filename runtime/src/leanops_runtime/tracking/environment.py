@@ -1,11 +1,15 @@
-"""Where a run happens: the git commit (and whether the checkout is dirty), user, host, process.
+"""Where a run happens: the git commit (and whether the checkout is dirty), user, host, process,
+and what the environment runs: package versions and the lock file's SHA-256 (``info`` prints
+them; every tracked run records the lock hash, so a result can be traced to its environment).
 
 ``git status`` is started in the background (``start_git``) so it runs while the store opens;
-``subprocess`` is imported only then.
+``subprocess`` and ``importlib.metadata`` are imported only when used: ``tracking`` imports
+this module and must start in milliseconds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -152,3 +156,54 @@ def relative_path(path: Path, root: Path) -> str:
     if absolute.is_relative_to(base):
         return absolute.relative_to(base).as_posix()
     return str(absolute)
+
+
+LOCK_FILE = "uv.lock"
+KEY_PACKAGES = (
+    "leanops-runtime",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "scipy",
+    "pandera",
+    "pyarrow",
+    "skops",
+)
+
+
+def lock_sha256(root: Path | str = ".") -> str | None:
+    """SHA-256 of ``uv.lock`` at ``root``, or None when the project is not locked yet."""
+    path = Path(root) / LOCK_FILE
+    if not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
+    """Installed versions of the given distributions ('missing' when not installed)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def environment_report(root: Path | str = ".") -> dict[str, object]:
+    """Everything ``info`` prints, as data."""
+    import platform
+    import sys
+
+    from .. import package
+
+    return {
+        "package": package(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "executable": sys.executable,
+        "lock_sha256": lock_sha256(root) or "not locked (run: uv lock)",
+        "packages": package_versions(),
+    }

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..files import sha256_of, size_text
-from ..info import lock_sha256
 from . import environment as env
 from .api import (
     COST_PREFIX,
@@ -81,7 +80,7 @@ class MlflowRun(RunBlock):
             "git_dirty": dirty,
             "python": sys.version.split()[0],
             "platform": machine,
-            "lock_sha256": lock_sha256(self.root),
+            "lock_sha256": env.lock_sha256(self.root),
         }
         all_tags = {f"{TAG_PREFIX}{k}": str(v) for k, v in lineage.items() if v is not None}
         all_tags["mlflow.user"] = str(lineage["user"])  # the MLflow UI's "User" column
