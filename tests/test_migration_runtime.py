@@ -208,7 +208,7 @@ CONSTANTS = """\
 import ml_project.mlops.tracking
 from ml_project.mlops import tracking as t, settings
 from ml_project import mlops
-from ml_project.mlops.tracking import backend as chooser
+import ml_project.mlops.tracking.backend as chooser
 backend = load("mlops.tracking")
 
 os.environ[t.ENV_BACKEND] = "local"
@@ -222,7 +222,7 @@ CONSTANTS_AFTER = """\
 import leanops_runtime.tracking
 from leanops_runtime import tracking as t, settings
 import leanops_runtime as mlops
-from leanops_runtime.tracking import backend as chooser
+import leanops_runtime.tracking.api as chooser
 backend = load("mlops.tracking")
 
 os.environ[t.env_backend()] = "local"

@@ -90,7 +90,8 @@ def pixels(png: Path) -> list[tuple[int, int, int]]:
     from PIL import Image
 
     with Image.open(png) as image:
-        return list(image.convert("RGB").getdata())
+        data = image.convert("RGB").tobytes()
+    return [(data[i], data[i + 1], data[i + 2]) for i in range(0, len(data), 3)]
 
 
 def near(colour: tuple[int, int, int], target: tuple[int, int, int], slack: int = 12) -> bool:

@@ -3,19 +3,19 @@
 Up to 0.3.0 each project vendored the machinery (``src/<package>/mlops/``, ``tests/mlops/``); from
 0.4.0 it is the ``leanops-runtime`` library the project pins, with the same module tree:
 ``<package>.mlops.X.Y`` is ``leanops_runtime.X.Y``, except for the modules that are part of another
-now (``MERGED``: those of ``settings``, ``info``, ``evaluate``, ``cli.common``, ``tracking.store``).
-Copier's merge knows nothing of the modules, scripts, tests and notebooks you wrote that import the
-old paths, so after the merge this script rewrites them (imports, relative ones inside
-``src/<package>/``, dotted uses, ``mock.patch`` targets), calls the constants that became functions
-where that is 1:1 (``tracking.ENV_DB`` -> ``tracking.env_db()``) and reports, one line each, what is
-left to you: other uses of those constants, the tests' ``load("mlops.x")`` calls, machinery files
-still here (``leanops update`` keeps the ones you edited; nothing uses them now), a
-``build_features(contract)`` of one parameter (0.4.0 passes a second, ``fit``), uses of the few
-names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML helpers and the gate's old
-scorer, each with its replacement), registered models whose file names a ``<package>.mlops`` type
-(no longer trusted: retrain them) and the registry of template 0.2 (``models/registry.json``). It
-removes from params.yaml the drift warning bands of template 0.2 (``psi_warn``, ``ks_warn``), which
-0.4.0 refuses.
+now (``MERGED``: those of ``settings``, ``info``, ``evaluate``, ``cli.common``,
+``tracking.backend``, ``tracking.store``). Copier's merge knows nothing of the modules, scripts,
+tests and notebooks you wrote that import the old paths, so after the merge this script rewrites
+them (imports, relative ones inside ``src/<package>/``, dotted uses, ``mock.patch`` targets), calls
+the constants that became functions where that is 1:1 (``tracking.ENV_DB`` -> ``tracking.env_db()``)
+and reports, one line each, what is left to you: other uses of those constants, the tests'
+``load("mlops.x")`` calls, machinery files still here (``leanops update`` keeps the ones you edited;
+nothing uses them now), a ``build_features(contract)`` of one parameter (0.4.0 passes a second,
+``fit``), uses of the few names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML
+helpers and the gate's old scorer, each with its replacement), registered models whose file names a
+``<package>.mlops`` type (no longer trusted: retrain them) and the registry of template 0.2
+(``models/registry.json``). It removes from params.yaml the drift warning bands of template 0.2
+(``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
 it unless already there, as the update's follow-ups. Idempotent and standard library only: a
@@ -45,7 +45,7 @@ SKIPPED_DIRS |= {".mypy_cache", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoi
 CALLS = {
     "PACKAGE": ("package", ("",)),
     "ENV_DB": ("env_db", ("tracking", "tracking.local")),
-    "ENV_BACKEND": ("env_backend", ("tracking", "tracking.backend")),
+    "ENV_BACKEND": ("env_backend", ("tracking", "tracking.api")),
 }
 # Names of 0.3.0's machinery with no 0.4.0 counterpart: runtime module -> name -> what to do.
 SHAPE = "features.shape_for(transformer, FitContext(task, target_type, estimator))"
@@ -83,6 +83,7 @@ MERGED |= {
     "cli.common": "cli.app",
     "evaluate": "lifecycle",
     "info": "tracking.environment",
+    "tracking.backend": "tracking.api",
     "tracking.store": "tracking.local",
 }
 # Where a change to a machinery module goes now, by the module's first name.

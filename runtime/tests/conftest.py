@@ -49,4 +49,4 @@ def quick_latency(monkeypatch: pytest.MonkeyPatch) -> None:
     """The gate times each model on 3 batches instead of 20: the tests check that latency is
     measured, compared and budgeted, not how steady the figure is (a quarter of a second saved
     per promotion)."""
-    monkeypatch.setattr(lib("budgets"), "REPEATS", 3)
+    monkeypatch.setattr(lib("costs"), "REPEATS", 3)

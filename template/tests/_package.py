@@ -23,6 +23,7 @@ MOVED = {
     "cli.common": "cli.app",
     "evaluate": "lifecycle",
     "info": "tracking.environment",
+    "tracking.backend": "tracking.api",
     "tracking.store": "tracking.local",
 }
 

@@ -57,6 +57,8 @@ PROTECTED = (
 # The outputs commands wrote, with the SHA-256 of what they wrote: such a file may be replaced
 # by a later run even once it is committed (a report kept in git), unless it changed since.
 OUTPUTS_FILE = Path(".leanops") / "outputs.json"
+# Where the commands write their reports: contract checks, predictions, drift, the report page.
+REPORTS_DIR = Path("reports")
 
 
 class OutputRefusedError(UserError):

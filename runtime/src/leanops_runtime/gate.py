@@ -10,7 +10,7 @@ Three rules, from the ``promotion`` section of params.yaml, all on the same held
 3. no regression: on every metric both models report, the candidate is at most ``tolerance``
    (relative) worse than the current production model;
 4. budgets (optional): the candidate's p95 latency per 1,000 rows, model size and training time
-   at or below ``budgets`` (measured by ``budgets``; each is shown beside production's).
+   at or below ``budgets`` (measured by ``costs``; each is shown beside production's).
 
 Pure functions of metrics: ``promotion`` loads and scores the models, then asks this module.
 The baseline's scores come with the candidate's (``baseline_<metric>``, from
@@ -119,7 +119,7 @@ def evaluate_gate(
     """Apply the rules to the candidate's and production's metrics (same evaluation data).
 
     ``baseline``: the trivial baseline's metrics; by default the ``baseline_*`` entries of
-    ``candidate``. ``resources``: each of ``budgets.RESOURCES`` as (candidate, production).
+    ``candidate``. ``resources``: each of ``costs.RESOURCES`` as (candidate, production).
     """
     own, carried = split_baseline(dict(candidate))
     base = dict(baseline) if baseline is not None else carried

@@ -23,13 +23,13 @@ import pandas as pd
 
 from .contract import Contract
 from .errors import UserError
+from .files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .files import write_atomic
 from .model import Model
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".parquet")
-REPORTS_DIR = Path("reports")
 PREDICTION = "prediction"
 # Without an id column: the row's place in the batch, 1 for the first (a CSV's line 2).
 ROW = "row"

@@ -3,7 +3,7 @@
 Both models are loaded (hash and allowlist checked) and scored here on the same rows: the
 held-out rows registered with the candidate (hash-checked too), which it never saw in training;
 on those rows both are also timed, and with their registered size and fit time checked against
-``promotion.budgets`` (``budgets``).
+``promotion.budgets`` (``costs``).
 The registry then moves ``production`` only if nobody moved it meanwhile (a compare-and-set on
 the audit log, shared by the whole team in MLflow mode). ``--force`` skips the rules but needs a
 reason; the audit log records it with the failed rules. A production model of another task than
@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from .budgets import resources_of
+from .costs import resources_of
 from .errors import UserError, first_line
 from .gate import GateResult, evaluate_gate
 from .registry import AuditRecord, Registry, RegistryError

@@ -34,8 +34,8 @@ def _drift(args: argparse.Namespace) -> int:
     from .. import drift
     from ..alerts import notify
     from ..contract import load_contract
-    from ..files import write_atomic
-    from ..predict import REPORTS_DIR, checked_batch
+    from ..files import REPORTS_DIR, write_atomic
+    from ..predict import checked_batch
     from ..report.status import update_status
 
     settings = settings_of(args)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from pathlib import Path
 
 from .app import global_options, output_path, project_root, root_option, settings_of
@@ -164,11 +165,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from ..pipeline import run_pipeline
-    from ..report.collect import now
     from ..report.status import pipeline_part, update_status
 
     root = project_root(args)
-    started = now()
+    started = time.time()
     dataset: str | None = None  # unknown until the settings load
     try:
         settings = settings_of(args)
@@ -176,14 +176,14 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         result = run_pipeline(settings, root, force=args.force)
     except Exception:
         failed = pipeline_part(
-            "failed", started_at=started, ended_at=now(), run_id=None, model_version=None
+            "failed", started_at=started, ended_at=time.time(), run_id=None, model_version=None
         )
         update_status(root, "pipeline", failed, dataset=dataset)
         raise
     finished = pipeline_part(
         "finished",
         started_at=started,
-        ended_at=now(),
+        ended_at=time.time(),
         run_id=result.run_id,
         model_version=result.model_version,
     )

@@ -15,8 +15,8 @@ pandera's YAML round trip drops categories and would then accept any value.
 
 from __future__ import annotations
 
+from ..files import REPORTS_DIR
 from .checks import (
-    REPORTS_DIR,
     ContractViolation,
     check_frame,
     describe,

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import RefusedError
+from ..files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .model import Contract
 from .reading import COMMA_NUMBER, Failure, delimiter_hint
 
-REPORTS_DIR = Path("reports")
 # Failures printed under a violation's message; the JSON report holds all of them.
 SHOWN_FAILURES = 20
 # Friendly names of pandera's checks (and of the reading rules), used in the one-line message.

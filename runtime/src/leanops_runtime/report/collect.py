@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import package
+from ..files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from ..tracking.api import COST_PREFIX
+from .status import now as now  # noqa: PLC0414 (imported from here up to 0.3.0)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REPORTS_DIR = Path("reports")
 RECENT_RUNS = 30
 AUDIT_SHOWN = 50
 Json = dict[str, "JsonValue"]
@@ -61,7 +62,7 @@ class ModelCard:
     selection: str | None = None  # how the estimator was chosen among params.yaml's also_try
     template_commit: str | None = None  # the template version the project was on
     # What serving and training it cost, as the gate measured it at promotion, beside the
-    # production model it replaced (``budgets.RESOURCES``: name -> [this model, that one]).
+    # production model it replaced (``costs.RESOURCES``: name -> [this model, that one]).
     resources: dict[str, list[float | None]] = field(default_factory=dict)
 
 
@@ -129,11 +130,6 @@ class Snapshot:
     audit: list[dict[str, object]] = field(default_factory=list)  # newest first
     notes: list[str] = field(default_factory=list)
     server_error: str | None = None  # the tracking server could not answer: the page is partial
-
-
-def now() -> str:
-    """The current UTC time, ISO 8601 to the second."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _mtime(path: Path) -> str:

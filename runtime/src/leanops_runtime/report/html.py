@@ -18,7 +18,7 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 from markupsafe import Markup
 
-from ..budgets import LABELS
+from ..costs import LABELS
 from . import charts
 from .collect import Json, ModelCard, Snapshot
 

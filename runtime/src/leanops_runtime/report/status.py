@@ -30,11 +30,13 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from .collect import REPORTS_DIR, Snapshot, now
+from ..files import REPORTS_DIR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pydantic import JsonValue
+
+    from .collect import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,11 @@ STATUS_FILE = "status.json"
 FORMAT = 2
 PARTS = ("production", "pipeline", "drift", "contract")
 Json = dict[str, "JsonValue"]
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def status_path(root: Path | str = ".") -> Path:
@@ -59,16 +66,17 @@ def iso(stamp: float | None) -> str | None:
 def pipeline_part(
     status: str,
     *,
-    started_at: str | None,
-    ended_at: str | None,
+    started_at: float | None,
+    ended_at: float | None,
     run_id: str | None,
     model_version: int | str | None,
 ) -> Json:
-    """The ``pipeline`` part: ``at`` is when the run ended (when it started, while it runs)."""
+    """The ``pipeline`` part (times in POSIX seconds): ``at`` is when the run ended (when it
+    started, while it runs)."""
     return {
         "status": status,
-        "at": ended_at or started_at,
-        "started_at": started_at,
+        "at": iso(ended_at) or iso(started_at),
+        "started_at": iso(started_at),
         "run_id": run_id,
         "model_version": model_version,
     }
@@ -106,8 +114,8 @@ def from_snapshot(snapshot: Snapshot) -> Json:
         else {
             **pipeline_part(
                 last_run.status,
-                started_at=iso(last_run.start),
-                ended_at=iso(last_run.end),
+                started_at=last_run.start,
+                ended_at=last_run.end,
                 run_id=last_run.id,
                 model_version=version_number(last_run.model_version),
             ),

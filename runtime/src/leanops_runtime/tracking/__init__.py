@@ -12,22 +12,26 @@ an MLflow store or server (``mlflow_backend``: the team's shared run history). O
 job: ``environment`` (git, user, host, lock hash), ``lineage`` (dataset fingerprints, feature
 steps), ``local`` (the SQLite file and its runs) and ``mlflow_backend`` (runs on MLflow),
 ``mlflow_client`` (the connection to MLflow, from the settings), ``mlflow_export`` (local runs
-to MLflow), ``backend`` (which one), ``api`` (what both offer).
+to MLflow), ``api`` (what both offer, and which one records).
 """
 
 from __future__ import annotations
 
 from .api import (
+    BACKENDS,
     STATUSES,
     RunDetails,
     RunStore,
     RunSummary,
     TrackedRun,
     TrackingError,
+    backend_choice,
     compare,
     current_run,
+    env_backend,
+    run_store,
+    start_run,
 )
-from .backend import BACKENDS, backend_choice, env_backend, run_store, start_run
 from .environment import git_state
 from .lineage import Fingerprint, feature_steps, fingerprint
 from .local import SCHEMA_VERSION, LocalRunStore, Run, connect, env_db, store_path
