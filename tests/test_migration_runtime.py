@@ -323,7 +323,23 @@ def test_the_settings_modules_become_one(tmp_path: Path) -> None:
         "from leanops_runtime.settings import estimator_for",
         "import leanops_runtime.settings as drift_settings",
     ]
-    assert "own.py:3: `alerts` from leanops_runtime.settings is no longer a module" in messages
+    assert (
+        "own.py:3: `alerts` from leanops_runtime.settings is part of leanops_runtime.settings now: "
+        "write `from leanops_runtime import settings as alerts`"
+    ) in messages
+
+
+def test_a_merged_module_imported_by_name_is_reported_with_its_new_import(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = "from ml_project.mlops.tracking import store\nfrom ml_project.mlops import info\n"
+    migrated(text)
+    err = capsys.readouterr().err
+    assert (
+        "`store` from leanops_runtime.tracking is part of leanops_runtime.tracking.local now: "
+        "write `from leanops_runtime.tracking import local as store`"
+    ) in err
+    assert "write `from leanops_runtime.tracking import environment as info`" in err
 
 
 def test_a_removed_name_in_team_code_is_reported_with_its_replacement(tmp_path: Path) -> None:

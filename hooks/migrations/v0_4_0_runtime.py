@@ -196,8 +196,13 @@ def left_over(node: ast.AST, package: str, dots: str | None) -> list[str]:
                 )
             if alias.name in removed:
                 notes.append(f"{what} was removed in {VERSION}: {removed[alias.name]}")
-            if f"{node.module}.{alias.name}".removeprefix(f"{RUNTIME}.") in MERGED:
-                notes.append(f"{what} is no longer a module: import its names from {node.module}")
+            new = MERGED.get(f"{node.module}.{alias.name}".removeprefix(f"{RUNTIME}."))
+            if new is not None:
+                parent, _, last = f"{RUNTIME}.{new}".rpartition(".")
+                notes.append(
+                    f"{what} is part of {RUNTIME}.{new} now: write "
+                    f"`from {parent} import {last} as {alias.asname or alias.name}`"
+                )
         return notes
     if isinstance(node, ast.ImportFrom) and "mlops" in (alias.name for alias in node.names):
         relative = node.level and not node.module and dots == "." * node.level
