@@ -297,6 +297,18 @@ def test_decimal_commas_and_thousands_marks_are_read_by_the_contract(tmp_path: P
     assert table.frame["note"].iloc[0] == "réseau"
 
 
+def test_one_value_that_is_not_a_number_refuses_its_row_alone(tmp_path: Path) -> None:
+    """pandas reads the whole column as text then; the other values are still numbers."""
+    contract = _european_contract(decimal=",", thousands=".")
+    path = _european(tmp_path / "export.csv")
+    path.write_bytes(path.read_bytes().replace(b"k3;-0,5;", b"k3;abc;") + b"k4;2,5;b;;\n")
+    table = contract_mod.read_data(path, contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    assert {(f["column"], f["value"]) for f in failures} == {("size", "abc")}
+    assert table.frame["size"].tolist()[:2] == [3.14, 1234.5]
+    assert table.frame["size"].tolist()[3] == 2.5
+
+
 def test_a_decimal_comma_without_the_rule_gets_the_decimal_hint(tmp_path: Path) -> None:
     contract = _european_contract()
     table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)

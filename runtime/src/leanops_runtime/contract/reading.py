@@ -258,12 +258,16 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
     float, an empty one in Parquet as null).
     """
     casts = {}
+    rules = contract.reading
     for name, column in contract.schema.columns.items():
         if name not in frame.columns or column.dtype is None:
             continue
         wanted = str(column.dtype)
         series = frame[name]
-        if wanted.startswith("float") and pd.api.types.is_integer_dtype(series.dtype):
+        own_notation = rules.decimal != "." or rules.thousands is not None
+        if own_notation and wanted.startswith(NUMBERS) and pd.api.types.is_string_dtype(series):
+            frame = frame.assign(**{name: series.map(lambda v: written_number(v, rules))})
+        elif wanted.startswith("float") and pd.api.types.is_integer_dtype(series.dtype):
             casts[name] = wanted
         elif wanted != str(series.dtype) and len(series) and series.isna().all():
             casts[name] = "object" if name in contract.text_columns() else wanted
@@ -273,6 +277,26 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
         return frame.astype(casts)
     except (TypeError, ValueError):
         return frame
+
+
+NUMBERS = ("float", "int", "uint")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def written_number(value: object, rules: ReadingRules) -> object:
+    """``value`` as the number it is in the file's notation (``1.234,5`` with ``decimal: ','``
+    and ``thousands: '.'``), else unchanged. pandas reads a number column as text when one value
+    is not a number; parsing the others here lets validation refuse that value's row alone."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if rules.thousands is not None:
+        text = text.replace(rules.thousands, "")
+    if rules.decimal != ".":
+        if "." in text:  # not this file's decimal mark: left for validation to name
+            return value
+        text = text.replace(rules.decimal, ".")
+    return float(text) if PLAIN_NUMBER.fullmatch(text) else value
 
 
 def integer_target(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
