@@ -498,9 +498,12 @@ def test_switching_the_dataset_opens_another_model_line(
     assert lines == {settings.data.dataset, "other"}
 
 
-@pytest.mark.parametrize("lost", ["model.skops", "holdout.parquet"])
-def test_a_production_model_whose_files_are_gone_is_an_error_where_it_is_shown(
-    project: Path, capsys: pytest.CaptureFixture[str], lost: str
+@pytest.mark.parametrize(
+    ("lost", "how"),
+    [("model.skops", "deleted"), ("holdout.parquet", "deleted"), ("model.skops", "one byte")],
+)
+def test_a_production_model_whose_files_are_gone_or_changed_is_an_error_where_it_is_shown(
+    project: Path, capsys: pytest.CaptureFixture[str], lost: str, how: str
 ) -> None:
     settings = config.load_settings(project)
     data = lib("data")
@@ -510,7 +513,13 @@ def test_a_production_model_whose_files_are_gone_is_an_error_where_it_is_shown(
     )
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["promote"]) == 0
-    (project / "models" / settings.data.dataset / "v1" / lost).unlink()
+    path = project / "models" / settings.data.dataset / "v1" / lost
+    if how == "deleted":
+        path.unlink()
+    else:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        path.write_bytes(bytes(data))
     capsys.readouterr()
     predict = [["predict", "batch.csv"]] if lost == "model.skops" else []  # needs only the model
     for command in (["models"], ["report"], *predict):

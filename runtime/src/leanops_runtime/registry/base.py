@@ -165,17 +165,28 @@ class Registry(ABC):
         artifacts and answers a read of a lost one with its own error)."""
         return []
 
+    def damaged_files(self, entry: ModelVersion) -> list[str]:
+        """The version's files that no longer match their recorded SHA-256 (none on a server,
+        where each read is checked: reading them all for every listing would download them)."""
+        return []
+
     def require_production_files(self, state: State | None = None) -> None:
-        """A one-line RegistryError when the production version's files are gone: every
-        prediction would fail, so ``models`` and ``report`` say so instead of showing it
+        """A one-line RegistryError when the production version's files are gone or changed:
+        every prediction would fail, so ``models`` and ``report`` say so instead of showing it
         (``state``: the registry's, when the caller read it already)."""
-        version = (state or self.state()).production
-        missing = [] if version is None else self.missing_files(version)
-        if version is not None and missing:
+        state = state or self.state()
+        version = state.production
+        if version is None:
+            return
+        missing = self.missing_files(version)
+        damaged = [] if missing else self.damaged_files(state.versions[version])
+        if missing or damaged:
+            what = "missing" if missing else "changed since it was registered (SHA-256 differs)"
             raise RegistryError(
-                f"production model v{version} of dataset {self.dataset}: {', '.join(missing)} "
-                f"missing in {self.describe()}/v{version}: restore the folder from a backup, or "
-                "roll back to the previous version (rollback)"
+                f"production model v{version} of dataset {self.dataset}: "
+                f"{', '.join(missing or damaged)} {what} in {self.describe()}/v{version}: "
+                "restore the folder from a backup, or roll back to the previous version "
+                "(rollback)"
             )
 
     def changing(self) -> contextlib.AbstractContextManager[None]:

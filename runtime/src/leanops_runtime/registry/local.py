@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..files import file_mode, fsync_dir, remove_leftovers, write_atomic
+from ..files import file_mode, fsync_dir, remove_leftovers, sha256_of, write_atomic
 from .base import Candidate, Registry, register_record
 from .records import (
     FILES,
@@ -38,6 +38,7 @@ from .records import (
     ModelVersion,
     RegistryError,
     check_record,
+    recorded_sha256,
 )
 
 AUDIT_FILE = "audit.jsonl"
@@ -305,6 +306,14 @@ class LocalRegistry(Registry):
 
     def missing_files(self, version: int) -> list[str]:
         return [name for name in FILES if not self.file_path(version, name).is_file()]
+
+    def damaged_files(self, entry: ModelVersion) -> list[str]:
+        version = entry["version"]
+        return [
+            name
+            for name in FILES
+            if sha256_of(self.file_path(version, name)) != recorded_sha256(entry, name)
+        ]
 
     def read_file(self, entry: ModelVersion, name: str) -> bytes:
         version = entry["version"]
