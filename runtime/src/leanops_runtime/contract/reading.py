@@ -259,12 +259,12 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
     """
     casts = {}
     rules = contract.reading
+    own_notation = rules.decimal != "." or rules.thousands is not None
     for name, column in contract.schema.columns.items():
         if name not in frame.columns or column.dtype is None:
             continue
         wanted = str(column.dtype)
         series = frame[name]
-        own_notation = rules.decimal != "." or rules.thousands is not None
         if own_notation and wanted.startswith(NUMBERS) and pd.api.types.is_string_dtype(series):
             frame = frame.assign(**{name: series.map(lambda v: written_number(v, rules))})
         elif wanted.startswith("float") and pd.api.types.is_integer_dtype(series.dtype):
