@@ -158,7 +158,7 @@ def test_contract_check_of_a_new_file_uses_its_own_contract(
     # --contract names the report after that contract's dataset.
     assert cli.main([*infer, "-o", "other.yaml"]) == 0
     assert cli.main(["contract", "check", str(sample), "--contract", "other.yaml"]) == 0
-    report = json.loads((project / "reports" / "contract_other.json").read_text("utf-8"))
+    report = json.loads((project / "reports" / "contract_other_churn.json").read_text("utf-8"))
     assert report["dataset"] == "other"
     dataset, _, _ = _setup(project)
     assert not (project / "reports" / f"contract_{dataset}.json").exists()
@@ -217,9 +217,29 @@ def test_contract_check_with_another_contract_reports_under_that_contract(
     assert cli.main(["contract", "infer", str(sample), "--target", "churned", "-o", other]) == 0
     assert cli.main(["contract", "check", str(sample), "--contract", other]) == 0
     assert own.read_bytes() == before
-    report = json.loads((project / "reports" / "contract_other.json").read_text("utf-8"))
+    report = json.loads((project / "reports" / "contract_other_churn.json").read_text("utf-8"))
     assert (report["dataset"], report["contract"]) == ("other", other)
     assert report["source"] == str(sample)
+
+
+def test_checking_a_new_batch_keeps_the_training_data_result(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch gets ``contract_<dataset>_<file>.json``; the dataset's own report, the one
+    ``report`` shows, still holds the training data's result."""
+    dataset, frame, contract = _setup(project)
+    assert cli.main(["contract", "check"]) == 0
+    own = project / "reports" / f"contract_{dataset}.json"
+    before = own.read_bytes()
+    column = contract.columns("feature_numeric")[0]
+    batch = _write_csv(project, "batch", frame.assign(**{column: frame[column] + 1e9}))
+    assert cli.main(["contract", "check", str(batch)]) == 1
+    assert own.read_bytes() == before
+    result = json.loads((project / "reports" / f"contract_{dataset}_batch.json").read_text())
+    assert (result["passed"], result["source"]) == (False, str(batch))
+    raw = _write_csv(project, dataset, frame)
+    assert cli.main(["contract", "check", str(raw)]) == 0  # the dataset's own file: its report
+    assert json.loads(own.read_text("utf-8"))["source"] == str(raw)
 
 
 @pytest.mark.parametrize("ranged", [True, False])

@@ -136,11 +136,13 @@ def checked(
     source: Path | str | None = None,
     *,
     batch: bool = False,
+    report: Path | None = None,
 ) -> tuple[pd.DataFrame, str, Path, int]:
     """Read and validate (rows without a target dropped only if the contract says so).
 
     ``batch``: a file with no target column at all is checked as a batch to predict, by every
     rule but the target's (``contract check`` of a new batch; training never passes it).
+    ``report``: where the JSON goes (default ``reports/contract_<dataset>.json``).
     Returns the frame, its origin, the report and the rows dropped; raises
     ``contract.ContractViolation`` (report written) on any failure.
     """
@@ -150,10 +152,15 @@ def checked(
     table, origin = load_source(contract, root, source)
     if batch and contract.target not in table.frame.columns:
         log.info("no target column %r: checked as a batch to predict", contract.target)
-        frame, report = check_frame(
-            contract.without_target(), table.frame, source=origin, root=root, reading=table.failures
+        frame, written = check_frame(
+            contract.without_target(),
+            table.frame,
+            source=origin,
+            root=root,
+            reading=table.failures,
+            report=report,
         )
-        return frame, origin, report, 0
+        return frame, origin, written, 0
     frame, dropped = drop_missing_target(contract, table.frame)
     if dropped:
         log.warning(
@@ -161,10 +168,16 @@ def checked(
             dropped,
             contract.target,
         )
-    frame, report = check_frame(
-        contract, frame, source=origin, root=root, reading=table.failures, dropped=dropped
+    frame, written = check_frame(
+        contract,
+        frame,
+        source=origin,
+        root=root,
+        reading=table.failures,
+        report=report,
+        dropped=dropped,
     )
-    return frame, origin, report, dropped
+    return frame, origin, written, dropped
 
 
 def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> IngestResult:

@@ -45,12 +45,32 @@ def contract_for(args: argparse.Namespace) -> Contract:
     return load_contract(settings_of(args).data.dataset, root)
 
 
+def check_report(contract: Contract, root: Path, file: Path | None) -> Path | None:
+    """Where ``contract check`` writes: the dataset's own report for its own data, else
+    ``reports/contract_<dataset>_<file name>.json`` as ``predict`` writes for a batch, so
+    checking a new batch never replaces the training data's result that ``report`` shows."""
+    from ..contract import report_path
+    from ..data import raw_path
+
+    if file is None:
+        return None
+    own = raw_path(contract.name, root)
+    if own is not None and own.resolve() == file.resolve():
+        return None
+    return report_path(contract.name, root, f"_{file.stem}")
+
+
 def cmd_contract_check(args: argparse.Namespace) -> int:
     from ..data import checked
 
     contract = contract_for(args)
+    root = project_root(args)
     frame, source, report, dropped = checked(
-        contract, project_root(args), args.file, batch=args.file is not None
+        contract,
+        root,
+        args.file,
+        batch=args.file is not None,
+        report=check_report(contract, root, args.file),
     )
     kept = f" ({dropped} without a target dropped)" if dropped else ""
     log.info(
@@ -247,7 +267,8 @@ def register(subparsers: Subparsers) -> None:
         parents=[root],
         help="validate FILE (default: the dataset's raw or embedded data); exit 1 on failures",
         description="Lazy validation: print every failure (column, check, value, row), write "
-        "them as JSON to reports/contract_<dataset>.json, exit 1 when any check fails. The "
+        "them as JSON to reports/contract_<dataset>.json (for a FILE other than the dataset's "
+        "own: reports/contract_<dataset>_<FILE's name>.json), exit 1 when any check fails. The "
         "contract: --contract, else contracts/<FILE's name>.yaml if it exists, else the one of "
         "params.yaml's dataset.",
     )
