@@ -91,6 +91,16 @@ def test_baseline_scores_never_count_as_regressions_and_show_in_the_table() -> N
     assert "0.5000" in table
 
 
+def test_a_metric_no_rule_judges_is_shown_unjudged_not_ok() -> None:
+    """accuracy below its baseline: no rule covers it, so its row says ``-``, not ``yes``."""
+    candidate = {"roc_auc": 0.8, "accuracy": 0.6, "baseline_roc_auc": 0.5, "baseline_accuracy": 0.7}
+    result = gate.evaluate_gate(candidate, None, settings(), versions=(1, None))
+    assert result.passed
+    lines = gate.comparison_table(result).splitlines()
+    rows = {line.split()[0]: line.split()[-1] for line in lines}
+    assert (rows["accuracy"], rows["roc_auc"]) == ("-", "yes")
+
+
 def test_gate_settings_are_typed() -> None:
     from pydantic import ValidationError
 

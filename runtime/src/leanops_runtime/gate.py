@@ -218,6 +218,14 @@ def _baseline_rule(
         )
 
 
+def verdict(row: GateRow) -> str:
+    """``NO`` when a rule failed, ``yes`` when rules applied and passed, ``-`` when no rule
+    judged the metric (shown for information: never a pass it did not earn)."""
+    if not row.ok:
+        return "NO"
+    return "yes" if row.rules else "-"
+
+
 def comparison_table(result: GateResult) -> str:
     """The gate's rows as an aligned table: metric, candidate, production, baseline, rules."""
     from .tables import render
@@ -238,7 +246,7 @@ def comparison_table(result: GateResult) -> str:
             else f"{row.candidate - row.production:+.4f}",
             shown(row.baseline),
             "; ".join(row.rules) or "-",
-            "yes" if row.ok else "NO",
+            verdict(row),
         )
         for row in result.rows
     ]
