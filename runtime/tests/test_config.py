@@ -170,6 +170,36 @@ def test_an_unknown_prefixed_variable_names_the_setting(
         config.load_settings(project)
 
 
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [
+        ("TRAN__ESTIMATOR", "no setting 'tran': did you mean {P}_TRAIN__ESTIMATOR?"),
+        ("SEDE", "no setting 'sede': did you mean {P}_SEED?"),
+        ("NOPE__X", "no setting 'nope': the settings are alerts, data,"),
+    ],
+)
+def test_a_variable_naming_no_section_is_refused_not_ignored(
+    project: Path, monkeypatch: pytest.MonkeyPatch, variable: str, message: str
+) -> None:
+    """pydantic-settings skips a prefixed name that matches no field: the override would be
+    lost without a word, in the environment and in ``.env`` alike."""
+    prefix = NAME.upper()
+    monkeypatch.setenv(f"{prefix}_{variable}", "1")
+    with pytest.raises(config.ConfigError, match=message.format(P=prefix).replace("?", r"\?")):
+        config.load_settings(project)
+    monkeypatch.delenv(f"{prefix}_{variable}")
+    (project / ".env").write_text(f"{prefix}_{variable}=1\n")
+    with pytest.raises(config.ConfigError, match=f"{prefix}_{variable} names no setting"):
+        config.load_settings(project)
+
+
+def test_the_teams_own_prefixed_variables_are_left_alone(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{NAME.upper()}_OWN_BUCKET", "s3://team")
+    assert config.load_settings(project).seed == 42
+
+
 def test_credentials_in_params_are_refused(project: Path) -> None:
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["mlflow"] = {"password": "hunter2"}  # pragma: allowlist secret

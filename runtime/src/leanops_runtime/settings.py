@@ -3,9 +3,11 @@
 pydantic-settings merges the three sources. Overrides are variables named
 ``<PREFIX>_<SECTION>__<KEY>`` (``ML_PROJECT_TRAIN__ESTIMATOR=ridge`` sets ``train.estimator``);
 MLflow's own variables (``MLFLOW_TRACKING_URI``...) set the ``mlflow`` section; other keys of
-``.env`` belong to other tools and are ignored. A hyperparameter override without an estimator's
-name (``..._TRAIN__HYPERPARAMETERS__C=0.5``) goes to the estimator that will be fitted, and is
-matched to its parameter names regardless of case. Invalid values fail early with one line naming
+``.env`` belong to other tools and are ignored; a prefixed name that is a section path or a
+near miss of a setting but names none (``ML_PROJECT_TRAN__ESTIMATOR``) is refused. A
+hyperparameter override without an estimator's name (``..._TRAIN__HYPERPARAMETERS__C=0.5``)
+goes to the estimator that will be fitted, and is matched to its parameter names regardless of
+case. Invalid values fail early with one line naming
 the setting, instead of a traceback deep inside training. Credentials and other secrets are
 refused in params.yaml, which is committed.
 """
@@ -304,6 +306,9 @@ class Settings(BaseSettings):
         dotenv = (
             dotenv_settings.env_vars if isinstance(dotenv_settings, DotEnvSettingsSource) else {}
         )
+        import os
+
+        refuse_unknown_variables([*os.environ, *dotenv], set(cls.model_fields))
         mlflow = MlflowVariables(settings_cls, dotenv)
         return TypedValues(env_settings), mlflow, TypedValues(dotenv_settings), init_settings
 
@@ -319,6 +324,29 @@ class Settings(BaseSettings):
         """``train.estimator`` left out, or of the other task: the task's default."""
         self.train.settle(self.task)
         return self
+
+
+def refuse_unknown_variables(names: list[str], fields: set[str]) -> None:
+    """Refuse a variable that is meant as a setting but names none: a section path
+    (``<PREFIX>_TRAN__ESTIMATOR``) or a near miss of a setting (``<PREFIX>_SEDE``).
+    pydantic-settings skips such names, so the override would be lost without a word. Other
+    ``<PREFIX>_`` names (the team's own variables) are left alone."""
+    from difflib import get_close_matches
+
+    prefix = env_prefix().lower()
+    for name in names:
+        if not name.lower().startswith(prefix):
+            continue
+        head, nested, rest = name[len(prefix) :].lower().partition("__")
+        if head in fields:
+            continue
+        near = get_close_matches(head, sorted(fields), n=1)
+        wrong = f"{name.upper()} names no setting {head!r}"
+        if near:
+            meant = prefix + near[0] + (f"__{rest}" if nested else "")
+            raise ConfigError(f"{wrong}: did you mean {meant.upper()}?")
+        if nested:
+            raise ConfigError(f"{wrong}: the settings are {', '.join(sorted(fields))}")
 
 
 class WholeSource(PydanticBaseSettingsSource):
