@@ -166,6 +166,15 @@ def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
     assert predictions["Référence"].tolist() == frame["Référence"].head(30).tolist()
     assert {"probability_non", "probability_oui"} <= set(predictions.columns)
     assert cli.main(["drift", str(batch)]) == 0
+    # A row set aside is written as the batch gives it, in its notation, to be fixed there.
+    bad = frame.drop(columns=["Résilié"]).head(30).astype({"Dépense": object})
+    bad.loc[4, "Dépense"] = "abc"
+    assert cli.main(["predict", str(write(bad, project / "new.csv", **options))]) == 1
+    refused = (project / "reports" / "predictions-new.refused.csv").read_text("utf-8")
+    header, row = refused.splitlines()
+    assert header == "row;Référence;Ancienneté;Dépense;Formule;reasons"
+    given = bad.loc[[4]].to_csv(sep=";", decimal=",", header=False, index=False).strip()
+    assert row.startswith(f"5;{given};")
 
 
 def test_only_what_the_model_reads_is_required_and_rows_are_named(project: Path) -> None:

@@ -145,7 +145,7 @@ def test_bad_rows_are_set_aside_with_their_reasons_and_the_rest_predicted(
     id_column = names(settings)[0]
     column = next(c for c in new_rows.columns if c != id_column)
     bad = new_rows.astype({column: object})
-    bad.loc[[2, 5], column] = "n/a"  # two rows a number column cannot hold
+    bad.loc[[2, 5], column] = ["n/a", "4,5"]  # two rows a number column cannot hold
     bad.to_csv(project / "batch.csv", index=False)
     capsys.readouterr()
     assert cli.main(["predict", "batch.csv"]) == 1  # predictions written, and someone must look
@@ -153,10 +153,14 @@ def test_bad_rows_are_set_aside_with_their_reasons_and_the_rest_predicted(
     assert "2 row(s) break the contract and were set aside" in err
     out = pd.read_csv(project / "reports" / "predictions-batch.csv")
     assert out[id_column].tolist() == new_rows[id_column].drop(index=[2, 5]).tolist()
-    refused = pd.read_csv(project / "reports" / "predictions-batch.refused.csv")
+    refused = pd.read_csv(
+        project / "reports" / "predictions-batch.refused.csv", keep_default_na=False
+    )
     assert refused["row"].tolist() == [3, 6]  # 1 for the first data row
     assert refused[id_column].tolist() == new_rows[id_column].iloc[[2, 5]].tolist()
-    assert all(column in reason and "'n/a'" in reason for reason in refused["reasons"])
+    assert ["'n/a'" in reason for reason in refused["reasons"]] == [True, False]
+    assert all(column in reason for reason in refused["reasons"])
+    assert refused[column].tolist() == ["n/a", "4,5"]  # as the batch gives them, to fix there
 
     (project / "reports" / "predictions-batch.csv").unlink()
     assert cli.main(["predict", "batch.csv", "--on-bad-rows", "refuse"]) == 1

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contract import Contract
+from .contract import Contract, Failure
 from .errors import UserError
 from .files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .files import write_atomic
@@ -103,13 +103,13 @@ def report_for(contract: Contract, source: Path | str, root: Path | str = ".") -
     return report_path(contract.name, root, f"_{Path(source).stem}")
 
 
-def write_predictions(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write ``frame`` as CSV or Parquet (by suffix), atomically."""
+def write_predictions(frame: pd.DataFrame, path: Path | str, *, delimiter: str = ",") -> Path:
+    """Write ``frame`` as CSV (UTF-8, ``delimiter``) or Parquet (by suffix), atomically."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise PredictError(f"{path}: the output must end in .csv or .parquet")
     if path.suffix.lower() == ".csv":
-        data = frame.to_csv(index=False).encode("utf-8")
+        data = frame.to_csv(index=False, sep=delimiter).encode("utf-8")
     else:
         data = frame.to_parquet(index=False)
     return write_atomic(path, data)
@@ -165,6 +165,21 @@ def default_quarantine(output: Path) -> Path:
     return output.with_name(f"{output.stem}.refused{output.suffix}")
 
 
+def set_aside_rows(
+    source: Path | str, contract: Contract, rows: list[int], failures: Sequence[Failure]
+) -> pd.DataFrame:
+    """The ``rows`` (0 for the first) as the batch gives them, every value the text it holds
+    (``abc`` in a number column stays ``abc``), after their place (``row``, 1 for the first)
+    and before their ``reasons``: what to fix at the source."""
+    from .contract import read_raw
+    from .contract.checks import describe
+
+    given = read_raw(source, contract.reading, everything_as_text=True).iloc[rows]
+    given.insert(0, ROW, [row + 1 for row in rows])
+    given["reasons"] = ["; ".join(describe(f) for f in failures if f["row"] == row) for row in rows]
+    return given.reset_index(drop=True)
+
+
 def run(
     source: Path | str,
     output: Path | str | None,
@@ -187,27 +202,25 @@ def run(
     (its ``version`` and ``sha256``).
     """
     from .contract import ContractViolation
-    from .contract.checks import describe
 
     target = Path(output or default_output(source))
     quarantine, set_aside = None, 0
     try:
         frame, written = checked_batch(source, contract, root)
     except ContractViolation as error:
-        rows = {failure["row"] for failure in error.failures}
+        found = {failure["row"] for failure in error.failures}
         checked = error.frame
-        if bad_rows != "quarantine" or checked is None or None in rows:
+        rows = sorted(row for row in found if isinstance(row, int))
+        if bad_rows != "quarantine" or checked is None or len(rows) < len(found):
+            raise  # a failure of a whole column, or the team asked to refuse the batch
+        if len(rows) == len(checked):  # nothing left to predict
             raise
-        refused = checked.loc[checked.index.isin(rows)].copy()
-        if len(refused) == len(checked):  # nothing left to predict
-            raise
-        refused.insert(0, ROW, refused.index + 1)
-        refused["reasons"] = [
-            "; ".join(describe(f) for f in error.failures if f["row"] == row)
-            for row in refused.index
-        ]
-        quarantine = write_predictions(refused, quarantine_to or default_quarantine(target))
-        frame, written, set_aside = checked.drop(index=refused.index), error.report, len(refused)
+        quarantine = write_predictions(
+            set_aside_rows(source, contract, rows, error.failures),
+            quarantine_to or default_quarantine(target),
+            delimiter=contract.reading.delimiter,
+        )
+        frame, written, set_aside = checked.drop(index=rows), error.report, len(rows)
     positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")
     trained_on = entry.get("data_fingerprint")
