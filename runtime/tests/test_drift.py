@@ -220,9 +220,12 @@ def test_reference_json_stays_small() -> None:
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({f"x{i}": rng.normal(size=100_000) for i in range(10)})
     frame["c"] = rng.choice([f"v{i}" for i in range(500)], size=100_000)
-    reference = drift.reference_stats(frame, [f"x{i}" for i in range(10)], ["c"])
-    assert len(json.dumps(reference)) < 150_000  # 10 numeric features, 500 categories
-    assert len(reference["features"]["c"]["counts"]) == 101  # top 100 and <other>
+    frame["code"] = [f"k{i}" for i in range(100_000)]  # as many values as rows
+    reference = drift.reference_stats(frame, [f"x{i}" for i in range(10)], ["c", "code"])
+    assert len(json.dumps(reference)) < 170_000  # 10 numeric features, 500 + 1,000 categories
+    assert len(reference["features"]["c"]["counts"]) == 500  # every one
+    code = reference["features"]["code"]["counts"]
+    assert len(code) == 1001 and code["<other>"] == 99_000  # 1,000 kept and <other>
 
 
 def test_discrete_values_read_back_from_csv_are_not_drift(tmp_path: Path) -> None:

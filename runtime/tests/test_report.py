@@ -349,7 +349,7 @@ def test_a_code_with_hundreds_of_values_draws_its_largest_and_one_other_bar() ->
     shown, ref, new = charts.top_categories(labels, reference, batch)
     assert len(shown) == charts.TOP_CATEGORIES + 1
     assert shown[0] == "K250"  # the largest share in either data first
-    assert shown[-1] == f"other ({300 - charts.TOP_CATEGORIES})"
+    assert shown[-1] == f"{300 - charts.TOP_CATEGORIES} more"
     assert sum(ref) == pytest.approx(1.0)
     assert sum(new) == pytest.approx(1.0)
     assert charts.top_categories(labels[:5], reference[:5], batch[:5])[0] == labels[:5]
@@ -380,6 +380,6 @@ def test_drift_panels_name_their_bars_and_shares() -> None:
     svg = charts.drift_chart([codes, numbers])
     assert svg is not None
     assert "R000" in svg and "R119" not in svg  # the first of equal shares, not all 120
-    assert "other (112)" in svg
+    assert "112 more" in svg
     assert "&lt; 10" in svg and "≥ 30" in svg  # the lowest and highest bins
     assert "%" in svg  # shares on the y axis

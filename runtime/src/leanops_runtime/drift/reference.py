@@ -4,7 +4,8 @@
 and missing values, mean and standard deviation, the decile edges with the share of rows in each
 (for PSI and the report's charts) and a sketch of at most ``SKETCH_SIZE`` mid-point quantiles (the
 whole sorted sample when it is smaller) for the KS test; per categorical feature, the count of
-each of the ``MAX_CATEGORIES`` most frequent categories, the rest pooled as ``<other>``. About
+each category (past ``MAX_CATEGORIES``, those a hash of their text picks; the rest pooled as
+``<other>``). About
 10 KB per numeric feature as JSON (values are kept exact, never rounded). A date feature is kept
 as a numeric one, in days since 1970-01-01 (UTC; the model's own ``elapsed_days``), kind
 ``datetime``: its test is the same KS test, one more member of the Holm-corrected family.
@@ -32,7 +33,7 @@ FORMAT = 3  # 3: date features too (2 had numeric and categorical ones only)
 DATES_SINCE = 3  # the first format whose references hold the date features
 BINS = 10
 SKETCH_SIZE = 500
-MAX_CATEGORIES = 100
+MAX_CATEGORIES = 1000
 MISSING = "<missing>"
 OTHER = "<other>"  # categories never seen in the reference (or beyond MAX_CATEGORIES)
 EPOCH = pd.Timestamp("1970-01-01")
@@ -115,6 +116,32 @@ def _numeric(
     }
 
 
+def category_counts(column: pd.Series) -> dict[str, JsonValue]:
+    """The count of each value; past ``MAX_CATEGORIES`` values, those kept are chosen by a hash
+    of their text, never by their counts, and the rest pooled as ``<other>``.
+
+    Kept by frequency, the values that happened to be frequent in training would be kept and a
+    new batch, where they are only as frequent as they truly are, would always show a larger
+    ``<other>``: every clean batch of a 150-value code alerted."""
+    from hashlib import blake2b
+
+    counts = categories(column).value_counts()
+    names = [str(key) for key in counts.index]
+    if len(names) > MAX_CATEGORIES:
+        names = sorted(names, key=lambda text: blake2b(text.encode("utf-8")).digest())
+    kept = set(names[:MAX_CATEGORIES])
+    found: dict[str, JsonValue] = {}
+    rest = 0
+    for key, value in counts.items():
+        if str(key) in kept or key == MISSING:
+            found[str(key)] = int(value)
+        else:
+            rest += int(value)
+    if rest:
+        found[OTHER] = rest
+    return found
+
+
 def reference_stats(
     frame: pd.DataFrame,
     numeric: list[str],
@@ -132,13 +159,7 @@ def reference_stats(
     for name in dates:
         features[name] = _numeric(name, elapsed_days(frame[name]), bins, sketch, "datetime")
     for name in categorical:
-        counts = categories(frame[name]).value_counts()
-        top = counts.iloc[:MAX_CATEGORIES]
-        kept: dict[str, JsonValue] = {str(key): int(value) for key, value in top.items()}
-        rest = int(counts.iloc[MAX_CATEGORIES:].sum())
-        if rest:
-            kept[OTHER] = rest
-        features[name] = {"kind": "categorical", "counts": kept}
+        features[name] = {"kind": "categorical", "counts": category_counts(frame[name])}
     return {
         "format": FORMAT,
         "rows": len(frame),

@@ -167,14 +167,14 @@ def top_categories(
     labels: list[str], reference: list[float], batch: list[float]
 ) -> tuple[list[str], list[float], list[float]]:
     """The ``TOP_CATEGORIES`` categories with the largest share in either data, largest first,
-    then the others summed as one ``other (N)`` bar: a code with hundreds of values stays
-    readable, and the shares still add up."""
+    then the others summed as one ``N more`` bar (never mistaken for the reference's
+    ``<other>``): a code with hundreds of values stays readable, and the shares still add up."""
     if len(labels) <= TOP_CATEGORIES + 1:
         return labels, reference, batch
     order = sorted(range(len(labels)), key=lambda i: (-max(reference[i], batch[i]), i))
     kept, rest = order[:TOP_CATEGORIES], order[TOP_CATEGORIES:]
     return (
-        [labels[i] for i in kept] + [f"other ({len(rest)})"],
+        [labels[i] for i in kept] + [f"{len(rest)} more"],
         [reference[i] for i in kept] + [sum(reference[i] for i in rest)],
         [batch[i] for i in kept] + [sum(batch[i] for i in rest)],
     )
