@@ -324,3 +324,27 @@ def test_drift_refuses_what_the_contract_refuses(
     assert err.startswith(f"error: {path} breaks contract {dataset}")
     assert f"{column}:" in err and "row 7" in err
     assert not (project / "reports" / "drift-batch.json").exists()
+
+
+def test_a_file_cut_short_is_refused_or_warned_about(
+    project: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An interrupted copy: a last line without its line break and fields is refused with one
+    line; one with every field but no line break (maybe cut inside its last value) is read,
+    with a warning."""
+    dataset, frame, _ = _setup(project)
+    whole = frame.to_csv(index=False)
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True)
+    lines = whole.splitlines()
+    cut = len(whole) - len(lines[-1]) // 2 - 1  # half of the last line
+    path.write_text(whole[:cut], "utf-8")
+    assert cli.main(["contract", "check"]) == 2  # unreadable, as an empty file is
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"its last line has {whole[:cut].splitlines()[-1].count(',') + 1} of" in err
+    assert "cut short" in err
+    path.write_text(whole.rstrip("\n"), "utf-8")  # complete, or cut inside its last value?
+    assert cli.main(["contract", "check"]) == 0
+    warned = f"does not end with a line break: if it was cut short, its last row (row {len(frame)})"
+    assert warned in caplog.text

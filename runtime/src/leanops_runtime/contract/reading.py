@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 COMMA_NUMBER = re.compile(r"^[+-]?\d[\d. \u00a0\u202f']*,\d+$")
 # Failure records: column, check, value, row (the JSON report's shape).
 Failure = dict[str, object]
+TAIL_BYTES = 65_536  # read from a CSV file's end to see how its last line ends
+
+log = logging.getLogger(__name__)
 
 
 class ReadError(UserError):
@@ -107,7 +111,35 @@ def read_raw(
             f"cannot read {path}: duplicate column name(s) {', '.join(map(repr, repeated))}: "
             "rename them at the source so each column has its own name"
         )
+    if csv_file and not wide:
+        _refuse_cut_short(path, rules, len(header), len(frame))
     return frame
+
+
+def _refuse_cut_short(path: Path, rules: ReadingRules, columns: int, rows: int) -> None:
+    """A CSV file whose last line has no line break after it and fewer fields than the header
+    was cut short (an interrupted copy, download or export): pandas fills the fields it lacks
+    as missing and reads a cut number as a smaller one. Refused. A last line with every field
+    but no line break may be cut inside its last value: warned about, since some tools write
+    files that way."""
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - TAIL_BYTES))
+        tail = handle.read()
+    if tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.rsplit(b"\n", 1)[-1].decode(rules.encoding, errors="replace")
+    fields = len(next(csv.reader([last], delimiter=rules.delimiter), []))
+    if fields < columns:
+        raise ReadError(
+            f"cannot read {path}: its last line has {fields} of {columns} fields and no line "
+            "break after it: the file looks cut short (an interrupted copy, download or "
+            "export); copy or export it again"
+        )
+    log.warning(
+        "%s does not end with a line break: if it was cut short, its last row (row %d) is wrong",
+        path,
+        rows,
+    )
 
 
 def _csv_header(path: Path, rules: ReadingRules) -> list[str]:
