@@ -73,6 +73,30 @@ def test_badly_typed_params_name_the_setting(project: Path, override: dict, wher
         config.load_settings(project)
 
 
+@pytest.mark.parametrize(
+    ("typo", "message"),
+    [
+        ({"taks": "regression"}, "invalid setting taks: unknown key (did you mean 'task'?)"),
+        (
+            {"drift": {"alfa": 0.1}},
+            "invalid setting drift.alfa: unknown key (did you mean 'alpha'?)",
+        ),
+    ],
+)
+def test_a_misspelt_key_is_named_with_the_one_meant(
+    project: Path, typo: dict, message: str
+) -> None:
+    """``taks`` is an unknown key and leaves ``task`` missing: the typo is what is named."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    if "taks" in typo:
+        del params["task"]
+    params.update(typo)
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings(project)
+    assert str(caught.value).startswith(message)
+
+
 # ------------------------------------------------------- overrides as the README shows them
 
 
@@ -175,6 +199,7 @@ def test_an_unknown_prefixed_variable_names_the_setting(
     [
         ("TRAN__ESTIMATOR", "no setting 'tran': did you mean {P}_TRAIN__ESTIMATOR?"),
         ("SEDE", "no setting 'sede': did you mean {P}_SEED?"),
+        ("TRAIN_ESTIMATOR", "no setting 'train_estimator': did you mean {P}_TRAIN__ESTIMATOR?"),
         ("NOPE__X", "no setting 'nope': the settings are alerts, data,"),
     ],
 )
@@ -197,6 +222,7 @@ def test_the_teams_own_prefixed_variables_are_left_alone(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(f"{NAME.upper()}_OWN_BUCKET", "s3://team")
+    monkeypatch.setenv(f"{NAME.upper()}_DATA_DIR", "/mnt/team")  # data has no key 'dir'
     assert config.load_settings(project).seed == 42
 
 

@@ -308,7 +308,12 @@ class Settings(BaseSettings):
         )
         import os
 
-        refuse_unknown_variables([*os.environ, *dotenv], set(cls.model_fields))
+        sections = {
+            name: set(field.annotation.model_fields)
+            for name, field in cls.model_fields.items()
+            if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+        }
+        refuse_unknown_variables([*os.environ, *dotenv], set(cls.model_fields), sections)
         mlflow = MlflowVariables(settings_cls, dotenv)
         return TypedValues(env_settings), mlflow, TypedValues(dotenv_settings), init_settings
 
@@ -326,9 +331,12 @@ class Settings(BaseSettings):
         return self
 
 
-def refuse_unknown_variables(names: list[str], fields: set[str]) -> None:
+def refuse_unknown_variables(
+    names: list[str], fields: set[str], sections: Mapping[str, set[str]]
+) -> None:
     """Refuse a variable that is meant as a setting but names none: a section path
-    (``<PREFIX>_TRAN__ESTIMATOR``) or a near miss of a setting (``<PREFIX>_SEDE``).
+    (``<PREFIX>_TRAN__ESTIMATOR``), a section and its key joined by one underscore
+    (``<PREFIX>_TRAIN_ESTIMATOR``) or a near miss of a setting (``<PREFIX>_SEDE``).
     pydantic-settings skips such names, so the override would be lost without a word. Other
     ``<PREFIX>_`` names (the team's own variables) are left alone."""
     from difflib import get_close_matches
@@ -340,8 +348,18 @@ def refuse_unknown_variables(names: list[str], fields: set[str]) -> None:
         head, nested, rest = name[len(prefix) :].lower().partition("__")
         if head in fields:
             continue
-        near = get_close_matches(head, sorted(fields), n=1)
         wrong = f"{name.upper()} names no setting {head!r}"
+        joined = [
+            f"{s}__{key}" for s, keys in sections.items() for key in keys if head == f"{s}_{key}"
+        ]
+        if joined:
+            meant = prefix + joined[0] + (f"__{rest}" if nested else "")
+            raise ConfigError(f"{wrong}: did you mean {meant.upper()}?")
+        near = [  # a misspelling, not a longer name of the team's own (``DATA_DIR``)
+            field
+            for field in get_close_matches(head, sorted(fields), n=1, cutoff=0.75)
+            if abs(len(field) - len(head)) <= 2
+        ]
         if near:
             meant = prefix + near[0] + (f"__{rest}" if nested else "")
             raise ConfigError(f"{wrong}: did you mean {meant.upper()}?")
@@ -500,9 +518,29 @@ def load_settings(root: Path | str = ".") -> Settings:
 
 
 def one_line(error: ValidationError) -> str:
-    """Summarise a pydantic error as ``invalid setting train.test_size: <reason>`` (first error)."""
-    first = error.errors()[0]
+    """Summarise a pydantic error as ``invalid setting train.test_size: <reason>``: an unknown
+    key first, with the setting it is closest to (``taks`` is also a missing ``task``)."""
+    from difflib import get_close_matches
+
+    errors = error.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     location = ".".join(str(part) for part in first["loc"]) or "settings"
     more = error.error_count() - 1
     suffix = f" (and {more} more)" if more else ""
-    return f"invalid setting {location}: {first['msg']}{suffix}"
+    reason = first["msg"]
+    if first["type"] == "extra_forbidden":
+        near = get_close_matches(str(first["loc"][-1]), _keys(first["loc"][:-1]), n=1)
+        reason = "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
+    return f"invalid setting {location}: {reason}{suffix}"
+
+
+def _keys(location: tuple[int | str, ...]) -> list[str]:
+    """The keys a section of the settings takes, for the section at ``location``."""
+    model: type[BaseModel] = Settings
+    for part in location:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return sorted(model.model_fields)
