@@ -526,6 +526,11 @@ def test_a_production_model_whose_files_are_gone_or_changed_is_an_error_where_it
         assert cli.main(command) == 2, command
         (error,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
         assert error.startswith("error: ") and lost in error and "v1" in error, (command, error)
+    # The report still writes a page and a status that say so, never leaving a clean old one.
+    page = (project / "reports" / "report.html").read_text("utf-8")
+    assert "production model damaged" in page and lost in page
+    status = json.loads((project / "reports" / "status.json").read_text("utf-8"))
+    assert any(lost in warning for warning in status["warnings"])
 
 
 def test_the_audit_names_gits_identity_not_the_user_variable(

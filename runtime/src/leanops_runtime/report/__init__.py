@@ -31,9 +31,13 @@ def build(settings: Settings, root: Path | str, output: Path | str) -> tuple[Pat
     """Write the report page to ``output`` and refresh ``reports/status.json``.
 
     When the tracking server cannot answer, the page is written with that in its headline, the
-    last good status file is kept, and ``PartialReportError`` (one line, exit 2) says so.
+    last good status file is kept, and ``PartialReportError`` (one line, exit 2) says so. When
+    the production model's files are gone or changed, the page and the status file say so in
+    their headline and warnings, and ``RegistryError`` (exit 2) too: a report job fails loudly
+    and leaves a page that shows why, never the last clean-looking one.
     """
     from ..files import write_atomic
+    from ..registry import RegistryError
     from .html import render
 
     snapshot = collect(settings, root)
@@ -44,4 +48,6 @@ def build(settings: Settings, root: Path | str, output: Path | str) -> tuple[Pat
             "reports/status.json was kept as it was"
         )
     write_status(root, from_snapshot(snapshot))
+    if snapshot.production_error is not None:
+        raise RegistryError(f"{snapshot.production_error}; {page} shows it")
     return page, snapshot

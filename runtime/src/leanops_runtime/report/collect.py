@@ -130,6 +130,8 @@ class Snapshot:
     audit: list[dict[str, object]] = field(default_factory=list)  # newest first
     notes: list[str] = field(default_factory=list)
     server_error: str | None = None  # the tracking server could not answer: the page is partial
+    # The production version's files are gone or changed: every prediction would be refused.
+    production_error: str | None = None
 
 
 def _mtime(path: Path) -> str:
@@ -179,7 +181,6 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
     version = state.production
     if version is None:
         return None
-    registry.require_production_files(state)
     entry = state.versions[version]
     moved = next(
         (
@@ -244,7 +245,7 @@ def _baseline(registry: Registry, version: int) -> tuple[dict[str, float] | None
 
 
 def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
-    from ..registry import open_registry
+    from ..registry import RegistryError, open_registry
 
     try:
         registry = open_registry(settings, root)
@@ -254,6 +255,11 @@ def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         _server_error(snapshot, error)
         return
     snapshot.notes.extend(registry.tampering(state))
+    try:
+        registry.require_production_files(state)
+    except RegistryError as error:
+        snapshot.production_error = str(error)
+        snapshot.notes.append(str(error))
     snapshot.versions = len(state.versions)
     snapshot.candidate = state.candidate
     snapshot.audit = [dict(record) for record in state.records[-AUDIT_SHOWN:]][::-1]
