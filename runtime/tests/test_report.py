@@ -383,3 +383,21 @@ def test_drift_panels_name_their_bars_and_shares() -> None:
     assert "112 more" in svg
     assert "&lt; 10" in svg and "≥ 30" in svg  # the lowest and highest bins
     assert "%" in svg  # shares on the y axis
+
+
+def test_a_refused_candidate_is_shown_refused_with_the_gates_reasons(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["pipeline"]) == 0 and cli.main(["promote"]) == 0
+    monkeypatch.setenv(f"{NAME.upper()}_SEED", "7")  # another model: v2
+    monkeypatch.setenv(f"{NAME.upper()}_PROMOTION__BASELINE__MIN_SKILL", "0.999")
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 1
+    capsys.readouterr()
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    model = section(page, "model")
+    assert "Candidate v2 was refused by the promotion gate" in model
+    assert "does not beat the trivial baseline" in model and "Production stays v1" in model
+    assert "waits for" not in model
+    assert "v2 refused, v1 stays" in section(page, "audit")

@@ -121,6 +121,7 @@ class Snapshot:
     backend: str
     production: ModelCard | None = None
     candidate: int | None = None
+    candidate_refused: dict[str, object] | None = None  # the gate's last refusal of it, if any
     versions: int = 0
     runs: list[RunPoint] = field(default_factory=list)  # the dataset's, oldest first
     other_runs: int = 0  # pipeline runs of other datasets, not shown
@@ -262,6 +263,8 @@ def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         snapshot.notes.append(str(error))
     snapshot.versions = len(state.versions)
     snapshot.candidate = state.candidate
+    refusals = [r for r in state.records if r["action"] == "refuse" and r["to"] == state.candidate]
+    snapshot.candidate_refused = dict(refusals[-1]) if refusals else None
     snapshot.audit = [dict(record) for record in state.records[-AUDIT_SHOWN:]][::-1]
     snapshot.production = _production(registry, state)
 
