@@ -322,7 +322,7 @@ def test_drift_refuses_what_the_contract_refuses(
     assert cli.main(["drift", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path} breaks contract {dataset}")
-    assert f"{column}:" in err and "row 7" in err
+    assert f"{column}:" in err and "row 8" in err  # the eighth data row: index 7
     assert not (project / "reports" / "drift-batch.json").exists()
 
 

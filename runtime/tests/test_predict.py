@@ -125,7 +125,7 @@ def test_a_bad_batch_gets_the_contract_report_and_exit_1(
     err = capsys.readouterr().err
     assert err.splitlines()[0].startswith("error: batch.csv breaks contract")
     assert f"missing column {column!r}" in err
-    assert "'n/a' row 3" in err
+    assert "'n/a' row 4" in err  # the fourth data row, index 3
     dataset = settings.data.dataset
     report = project / "reports" / f"contract_{dataset}_batch.json"
     failures = json.loads(report.read_text("utf-8"))["failures"]
@@ -160,6 +160,10 @@ def test_bad_rows_are_set_aside_with_their_reasons_and_the_rest_predicted(
     assert refused[id_column].tolist() == new_rows[id_column].iloc[[2, 5]].tolist()
     assert ["'n/a'" in reason for reason in refused["reasons"]] == [True, False]
     assert all(column in reason for reason in refused["reasons"])
+    assert [
+        reason.endswith(f"row {row}")
+        for reason, row in zip(refused["reasons"], refused["row"], strict=True)
+    ] == [True, True]  # one count of rows
     assert refused[column].tolist() == ["n/a", "4,5"]  # as the batch gives them, to fix there
 
     (project / "reports" / "predictions-batch.csv").unlink()

@@ -94,16 +94,21 @@ def kind(check: object) -> str:
 
 
 def describe(failure: Failure) -> str:
-    """One line for a failure: ``missing column 'x'``, ``x: in_range(0, 1) failed for 5 row 3``."""
+    """One line for a failure: ``missing column 'x'``, ``x: in_range(0, 1) failed for 5 row 3``.
+
+    Rows count from 1, the first data row (as the ``row`` column of ``predict``'s files and a
+    spreadsheet's rows below the header); the JSON report's ``row`` is the frame's index, from 0.
+    """
     what = kind(failure["check"])
     column, value, row = failure["column"], failure["value"], failure["row"]
+    shown = row + 1 if isinstance(row, int) and not isinstance(row, bool) else row
     if what in {"missing column", "unexpected column"}:
         return f"{what} {column!r}"
     if what == "wrong dtype" and row is None:
         return f"{column}: wrong dtype {value} (the contract says {failure['check']})"
     if what == "null values" and row is not None:
-        return f"{column}: missing value row {row}"
-    where = "" if row is None else f" row {row}"
+        return f"{column}: missing value row {shown}"
+    where = "" if row is None else f" row {shown}"
     return f"{column}: {failure['check']} failed for {value!r}{where}"
 
 
