@@ -96,7 +96,11 @@ def test_dates_cannot_be_numbers_or_categories(
 
 
 @pytest.mark.parametrize("estimator", ["logistic_regression", "hist_gradient_boosting"])
-def test_high_cardinality_codes_are_target_encoded(project: Path, estimator: str) -> None:
+def test_high_cardinality_codes_are_target_encoded(
+    project: Path, estimator: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Target-encoded: no list of values in the contract, so a code training never saw is
+    predicted as an unknown one, and named in a warning (from the model's drift reference)."""
     frame = customers(600)
     frame["zip"] = [f"{i % 450:05d}" for i in range(600)]  # text codes with leading zeros
     project_for(
@@ -110,8 +114,14 @@ def test_high_cardinality_codes_are_target_encoded(project: Path, estimator: str
     contract = lib("contract").load_contract("churn", project)
     assert contract.encodings["zip"] == "target"
     assert contract.roles["zip"] == "feature_categorical"
-    predictions, _ = _pipeline_promote_predict(project, frame.head(30).drop(columns=["churned"]))
+    batch = frame.head(30).drop(columns=["churned"])
+    batch.loc[[4, 9], "zip"] = "99999"
+    caplog.clear()
+    predictions, _ = _pipeline_promote_predict(project, batch)
     assert len(predictions) == 30
+    (unseen,) = [line for line in caplog.text.splitlines() if "value training never saw" in line]
+    assert "a zip value" in unseen and "'99999'" in unseen  # (and zips only held out)
+    assert "region_code value" not in caplog.text  # every region was seen in training
 
 
 def test_a_missing_value_at_predict_time_is_imputed_not_refused(project: Path) -> None:

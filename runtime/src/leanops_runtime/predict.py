@@ -57,36 +57,50 @@ def checked_batch(
     table = read_data(source, batch)
     frame = table.frame.drop(columns=[contract.target], errors="ignore")
     report = report_for(contract, source, root)
-    checked = check_frame(
+    return check_frame(
         batch, frame, source=str(source), root=root, reading=table.failures, report=report
     )
-    if values:
-        warn_unseen(checked[0], contract)
-    return checked
 
 
-def warn_unseen(frame: pd.DataFrame, contract: Contract) -> None:
-    """Name, per ``unseen: unknown`` column, the rows holding a value training never listed:
-    they are predicted with that feature as an unknown category."""
-    for column in sorted(contract.open_categories & set(frame.columns)):
+def warn_unseen(
+    frame: pd.DataFrame, contract: Contract, reference: Mapping[str, object] | None = None
+) -> None:
+    """Name, per categorical feature, the rows holding a value training never saw: they are
+    predicted with that feature as an unknown category. The values seen are the contract's list
+    for an ``unseen: unknown`` column (another column refuses such rows before this), else, for
+    a column the contract lists none for (a target-encoded code), every value of the model's
+    drift ``reference`` when it kept them all."""
+    from .drift.reference import MISSING, OTHER, categories
+
+    features = reference.get("features") if reference is not None else None
+    for column in sorted(set(contract.columns("feature_categorical")) & set(frame.columns)):
         listed = [
             check.statistics.get("allowed_values")
             for check in contract.schema.columns[column].checks
             if check.name == "isin"
         ]
-        if not listed or listed[0] is None:
-            continue
-        values = frame[column]
-        unseen = values[values.notna() & ~values.astype(str).isin([str(v) for v in listed[0]])]
+        if listed and listed[0] is not None:
+            if column not in contract.open_categories:
+                continue
+            known, why = [str(v) for v in listed[0]], "unseen: unknown in the contract"
+        else:
+            kept = features.get(column) if isinstance(features, dict) else None
+            counts = kept.get("counts") if isinstance(kept, dict) else None
+            if not isinstance(counts, dict) or OTHER in counts:
+                continue
+            known, why = list(counts), "the contract lists no values for it"
+        values = categories(frame[column])
+        unseen = values[(values != MISSING) & ~values.isin(known)]
         if unseen.empty:
             continue
-        shown = ", ".join(repr(value) for value in unseen.astype(str).unique()[:3])
+        shown = ", ".join(repr(value) for value in unseen.unique()[:3])
         log.warning(
             "%d row(s) hold a %s value training never saw (%s): predicted as an unknown "
-            "category (unseen: unknown in the contract)",
+            "category (%s)",
             len(unseen),
             column,
             shown,
+            why,
         )
 
 
@@ -190,6 +204,7 @@ def run(
     root: Path | str = ".",
     bad_rows: str = "quarantine",
     quarantine_to: Path | None = None,
+    reference: Mapping[str, object] | None = None,
 ) -> Predictions:
     """Read ``source`` by the contract, validate it (target excluded), predict, write.
 
@@ -199,7 +214,8 @@ def run(
     raises ``contract.ContractViolation`` (exit 1) with the same report as ``contract check``,
     and nothing is written. The rows set aside go to ``quarantine_to`` (default: beside the
     output, ``<output>.refused.<suffix>``). ``entry`` is the registry's record of ``model``
-    (its ``version`` and ``sha256``).
+    (its ``version`` and ``sha256``); ``reference``, its drift reference, names the values a
+    code the contract lists none for was trained on (``warn_unseen``).
     """
     from .contract import ContractViolation
 
@@ -221,6 +237,7 @@ def run(
             delimiter=contract.reading.delimiter,
         )
         frame, written, set_aside = checked.drop(index=rows), error.report, len(rows)
+    warn_unseen(frame, contract, reference)
     positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")
     trained_on = entry.get("data_fingerprint")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import EXIT_REFUSED
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 def _predict(args: argparse.Namespace) -> int:
     from .. import predict
     from ..contract import load_contract
+    from ..registry import RegistryError
 
     settings = settings_of(args)
     root = project_root(args)
@@ -37,6 +39,11 @@ def _predict(args: argparse.Namespace) -> int:
     for line in registry.tampering(state):
         log.warning("%s", line)
     model, entry = registry.load("production", state)
+    try:  # only to name values training never saw: the model itself is checked above
+        reference: Mapping[str, object] | None = registry.reference("production", state)[0]
+    except RegistryError as error:
+        log.warning("unseen values of codes not named: %s", error)
+        reference = None
     contract = load_contract(settings.data.dataset, root)
     result = predict.run(
         args.input,
@@ -46,6 +53,7 @@ def _predict(args: argparse.Namespace) -> int:
         contract=contract,
         root=root,
         bad_rows=args.on_bad_rows,
+        reference=reference,
         quarantine_to=output_path(
             args, predict.default_quarantine(Path(output)), inputs=(args.input,)
         ),
