@@ -361,6 +361,7 @@ def _train(
 # The leakage guard.
 NEAR_PERFECT = 0.99  # accuracy or R² of one column alone, on rows its tree did not see
 SAMPLE = 5_000  # training rows tried, at most (seeded)
+MIN_PAIRS = 50  # rows with a value a rank correlation needs (two rows always correlate fully)
 # A held-out accuracy or R² at least this high, on at least MIN_HELD_OUT rows, is too good to be
 # true of real data; on fewer rows a perfect score can be luck.
 TOO_GOOD = 0.999
@@ -414,7 +415,8 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
             numbers = rows[[column]].astype(float)
             values = numbers.fillna(numbers.median()).to_numpy()
             if not classification:
-                ranks = abs(float(numbers[column].corr(labels.astype(float), method="spearman")))
+                outcome = labels.astype(float)
+                ranks = abs(numbers[column].corr(outcome, "spearman", min_periods=MIN_PAIRS))
                 if ranks >= NEAR_PERFECT:
                     found[column] = f"rank correlation {ranks:.3f}"
                     continue
