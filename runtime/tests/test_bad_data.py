@@ -348,3 +348,22 @@ def test_a_file_cut_short_is_refused_or_warned_about(
     assert cli.main(["contract", "check"]) == 0
     warned = f"does not end with a line break: if it was cut short, its last row (row {len(frame)})"
     assert warned in caplog.text
+
+
+def test_text_in_a_number_column_does_not_hide_its_other_failures(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``n/a`` in one row and a value out of range in another, in one column: one check names
+    both, so one fix is enough (pandera alone cannot range-check a column of text)."""
+    dataset, frame, contract = _setup(project)
+    column = contract.columns("feature_numeric")[0]
+    broken = frame.astype({column: object})
+    broken.loc[5, column] = "n/a"
+    broken.loc[0, column] = -1e9
+    path = _write_csv(project, "batch", broken)
+    assert cli.main(["contract", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "'n/a' row 6" in err
+    assert f"{column}: in_range" in err and "-1000000000.0 row 1" in err
+    report = json.loads((project / "reports" / f"contract_{dataset}_batch.json").read_text())
+    assert report["failure_count"] == 2

@@ -39,6 +39,7 @@ KINDS = {
     "finite": "infinite value",
 }
 SCHEMA_LEVEL = ("column_in_dataframe", "column_in_schema")
+NUMBERS = ("int", "float", "Int", "Float")  # the dtypes of number columns, as pandera names them
 
 
 class ContractViolation(RefusedError):  # noqa: N818 - a violation, not a programming error
@@ -135,7 +136,37 @@ def validate(
             found.append(
                 {"column": name, "check": str(check), "value": plain(value), "row": plain(row)}
             )
-    return [*reading, *_tidy(found, reading), *_infinite(frame, found)]
+    tidy = _tidy(found, reading)
+    return [*reading, *tidy, *_infinite(frame, found), *_values_of_mistyped(contract, frame, tidy)]
+
+
+def _values_of_mistyped(
+    contract: Contract, frame: pd.DataFrame, found: Sequence[Failure]
+) -> list[Failure]:
+    """The value checks (a range, allowed values) of a number column that holds text in some
+    rows, run on its other rows: pandera cannot run them on a column of the wrong dtype, so
+    ``-3`` out of range would show only once the ``n/a`` beside it was fixed."""
+    mistyped = {
+        f["column"] for f in found if kind(f["check"]) == "wrong dtype" and f["row"] is not None
+    }
+    failures: list[Failure] = []
+    for name in sorted(str(column) for column in mistyped):
+        column = contract.schema.columns.get(name)
+        if column is None or name not in frame or not str(column.dtype).startswith(NUMBERS):
+            continue
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        for check in column.checks:
+            cases = check(numbers).failure_cases  # None when every row passes
+            for row, value in () if cases is None else cases.items():
+                failures.append(
+                    {
+                        "column": name,
+                        "check": str(check.error or check.name),
+                        "value": plain(value),
+                        "row": plain(row),
+                    }
+                )
+    return failures
 
 
 def _infinite(frame: pd.DataFrame, found: Sequence[Failure]) -> list[Failure]:
