@@ -401,3 +401,6 @@ def test_a_refused_candidate_is_shown_refused_with_the_gates_reasons(
     assert "does not beat the trivial baseline" in model and "Production stays v1" in model
     assert "waits for" not in model
     assert "v2 refused, v1 stays" in section(page, "audit")
+    settings = config.load_settings(project)
+    held, _ = lib("registry").open_registry(settings, project).holdout(1)
+    assert f"As the promotion gate scored both models, on {len(held):,} held-out rows" in model

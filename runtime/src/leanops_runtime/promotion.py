@@ -179,6 +179,8 @@ def promote(
         "resources": resources,
         "gate_failures": result.reasons,
     }
+    if evaluate is None:  # scored here, on these rows
+        details["scored_rows"] = len(rows)
     if not result.passed and not force:
         registry.refuse(number, details)
         return result, None

@@ -403,6 +403,8 @@ class Registry(ABC):
             if details:
                 record["metrics"] = details.get("metrics")
                 record["production_metrics"] = details.get("production_metrics")
+                if "scored_rows" in details:
+                    record["scored_rows"] = details["scored_rows"]
                 if "resources" in details:
                     record["resources"] = details["resources"]
                 record["gate_failures"] = details.get("gate_failures", [])
@@ -416,7 +418,7 @@ class Registry(ABC):
 
         def build(state: State) -> AuditRecord:
             self.entry(number, state)
-            return {
+            record: AuditRecord = {
                 "action": "refuse",
                 "alias": "production",
                 "from": state.production,
@@ -428,6 +430,9 @@ class Registry(ABC):
                 "resources": details.get("resources"),
                 "gate_failures": details.get("gate_failures", []),
             }
+            if "scored_rows" in details:
+                record["scored_rows"] = details["scored_rows"]
+            return record
 
         return self.change(build)
 

@@ -95,6 +95,7 @@ class GateDetails(TypedDict, total=False):
 
     metrics: dict[str, float] | None
     production_metrics: dict[str, float] | None
+    scored_rows: int  # the held-out rows both were scored on (fewer: production trained on some)
     resources: dict[str, list[float | None]] | None
     gate_failures: list[str]
 
@@ -114,6 +115,7 @@ AuditRecord = TypedDict(
         "entry": ModelVersion,
         "metrics": "dict[str, float] | None",
         "production_metrics": "dict[str, float] | None",
+        "scored_rows": int,
         "resources": "dict[str, list[float | None]] | None",
         "gate_failures": "list[str]",
         "prev": "str | None",  # SHA-256 of the record before (chain_hash); None for the first
@@ -139,6 +141,7 @@ RECORD_FIELDS: dict[str, tuple[type, ...]] = {
     "entry": (dict,),
     "metrics": (dict, type(None)),
     "production_metrics": (dict, type(None)),
+    "scored_rows": _NUMBER,
     "resources": (dict, type(None)),
     "gate_failures": (list,),
     "prev": _OPTIONAL_TEXT,

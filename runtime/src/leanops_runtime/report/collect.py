@@ -64,6 +64,9 @@ class ModelCard:
     # What serving and training it cost, as the gate measured it at promotion, beside the
     # production model it replaced (``costs.RESOURCES``: name -> [this model, that one]).
     resources: dict[str, list[float | None]] = field(default_factory=dict)
+    # The held-out rows the gate scored both models on (its run's metrics cover all of them;
+    # fewer here when production had trained on some); None: measured at training.
+    scored_rows: int | None = None
 
 
 @dataclass
@@ -220,6 +223,7 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
         previous_metrics=previous_metrics,
         baseline_metrics=baseline or None,
         resources=_resources(moved.get("resources") if moved is not None else None, entry),
+        scored_rows=moved.get("scored_rows") if moved is not None and at_promotion else None,
         template_commit=entry.get("template_commit"),
     )
     if baseline:
