@@ -176,11 +176,10 @@ def promote(
     details: GateDetails = {
         "metrics": candidate_metrics,
         "production_metrics": production_metrics,
+        "scored_rows": len(rows),
         "resources": resources,
         "gate_failures": result.reasons,
     }
-    if evaluate is None:  # scored here, on these rows
-        details["scored_rows"] = len(rows)
     if not result.passed and not force:
         registry.refuse(number, details)
         return result, None
