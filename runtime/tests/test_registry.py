@@ -533,7 +533,7 @@ def test_a_production_model_whose_files_are_gone_or_changed_is_an_error_where_it
     assert any(lost in warning for warning in status["warnings"])
 
 
-def test_the_audit_names_gits_identity_not_the_user_variable(
+def test_the_audit_and_the_runs_name_gits_identity_not_the_user_variable(
     project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     config_file = tmp_path / "gitconfig"
@@ -546,6 +546,9 @@ def test_the_audit_names_gits_identity_not_the_user_variable(
     assert cli.main(["promote"]) == 0
     records = open_line(project).audit()
     assert [r["who"] for r in records] == ["ann@example.com", "ann@example.com"]
+    store = lib("tracking").run_store(config.load_settings(project), project)
+    (run,) = store.list_runs(name="pipeline")
+    assert store.get_run(run["id"])["user"] == "ann@example.com"  # the same person, one name
 
 
 def test_a_record_edited_by_hand_breaks_the_chain_and_is_refused(

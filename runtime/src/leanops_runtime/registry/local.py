@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..files import file_mode, fsync_dir, remove_leftovers, sha256_of, write_atomic
+from ..tracking.environment import identity
 from .base import Candidate, Registry, register_record
 from .records import (
     FILES,
@@ -46,38 +47,6 @@ LOCK_FILE = ".lock"
 VERSION_FOLDER = re.compile(r"v([1-9][0-9]*)")
 SET_ASIDE_DIR = "set-aside"
 DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-def identity(where: Path | str = ".") -> str:
-    """Who makes a change: git's configured e-mail (``user.email``, as in the project's
-    commits), else ``user@host`` of the account.
-
-    Not ``$USER``, which any command line can set (``USER=x promote``). A local registry is as
-    trustworthy as the file system it lives on; a team that needs identities nobody can choose
-    shares an MLflow server, whose registry records the authenticated user.
-    """
-    import socket
-    import subprocess
-
-    try:
-        found = subprocess.run(
-            ["git", "config", "user.email"],
-            cwd=where if Path(where).is_dir() else ".",
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        found = ""
-    if found:
-        return found
-    from ..tracking.environment import user
-
-    # The account, not an environment variable; those only where it has no passwd entry (some
-    # containers).
-    name = user(from_environment=False) or user() or "unknown"
-    return f"{name}@{socket.gethostname()}"
 
 
 class LocalRegistry(Registry):

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import first_line
 from ..files import size_text
+from ..tracking.environment import identity
 from ..tracking.mlflow_client import Connection, client, experiment_id, quoted
 from .base import Candidate, Registry, register_record
-from .local import identity
 from .records import (
     ALIASES,
     AuditRecord,

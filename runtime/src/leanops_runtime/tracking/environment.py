@@ -139,6 +139,37 @@ def user(*, from_environment: bool = True) -> str | None:
         return None
 
 
+def identity(where: Path | str = ".") -> str:
+    """Who makes a change or a run: git's configured e-mail (``user.email``, as in the
+    project's commits), else ``user@host`` of the account; the registry's audit and the runs
+    name the same person.
+
+    Not ``$USER``, which any command line can set (``USER=x promote``). A local registry is as
+    trustworthy as the file system it lives on; a team that needs identities nobody can choose
+    shares an MLflow server, whose registry records the authenticated user.
+    """
+    import socket
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "config", "user.email"],
+            cwd=where if Path(where).is_dir() else ".",
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        found = ""
+    if found:
+        return found
+    # The account, not an environment variable; those only where it has no passwd entry (some
+    # containers).
+    name = user(from_environment=False) or user() or "unknown"
+    return f"{name}@{socket.gethostname()}"
+
+
 def machine() -> tuple[str, str]:
     """``(host, platform)``, from ``os.uname`` where it exists (importing platform costs more)."""
     if hasattr(os, "uname"):

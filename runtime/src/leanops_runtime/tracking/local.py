@@ -215,7 +215,7 @@ class Run(RunBlock):
             "name": name,
             "status": "running",
             "start_time": time.time(),
-            "user": env.user(),
+            "user": env.identity(self.root),
             "host": host,
             "pid": pid,
             "proc_start": env.process_start(pid),

@@ -72,7 +72,7 @@ class MlflowRun(RunBlock):
         host, machine = env.machine()
         pid = os.getpid()
         lineage = {
-            "user": connection.username or env.user(),
+            "user": connection.username or env.identity(self.root),
             "host": host,
             "pid": pid,  # with the host and start time: a run whose process died is crashed
             "proc_start": env.process_start(pid),
