@@ -97,6 +97,26 @@ def test_the_team_code_and_the_runtime_are_inputs_of_train(
     ]
 
 
+def test_going_back_to_a_dataset_finds_its_own_last_stages(
+    skipping: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A, then B, then A again: A's stages are skipped, as nothing A reads changed."""
+    dataset = config.load_settings(skipping).data.dataset
+    contracts = skipping / "contracts"
+    (contracts / "other.yaml").write_text((contracts / f"{dataset}.yaml").read_text("utf-8"))
+    raw = skipping / "data" / "raw" / "other.csv"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    lib("data").load_embedded(dataset).head(400).to_csv(raw, index=False)
+    pipeline(caplog)
+    monkeypatch.setenv(f"{NAME.upper()}_DATA__DATASET", "other")
+    assert [line.split(" (")[0] for line in pipeline(caplog)] == ["ingest: ran", "train: ran"]
+    monkeypatch.delenv(f"{NAME.upper()}_DATA__DATASET")
+    assert [line.split(" (")[0] for line in pipeline(caplog)] == [
+        "ingest: skipped",
+        "train: skipped",
+    ]
+
+
 def test_a_code_digest_follows_every_python_file_of_the_package(tmp_path: Path) -> None:
     stages = lib("pipeline")
     (tmp_path / "features.py").write_text("def build_features(): ...\n", "utf-8")
@@ -136,7 +156,8 @@ def test_a_pruned_model_is_trained_again(
         monkeypatch.setenv(prefix + key, value)
     assert cli.main(["prune"]) == 0
     stages = json.loads((skipping / ".leanops" / "stages.json").read_text("utf-8"))
-    stages["train"]["outputs"]["model_version"] = 1  # as if v1 were the last one trained
+    dataset = config.load_settings(skipping).data.dataset
+    stages[f"{dataset}/train"]["outputs"]["model_version"] = 1  # as if v1 were the last trained
     (skipping / ".leanops" / "stages.json").write_text(json.dumps(stages), "utf-8")
     _, train = pipeline(caplog)
     assert train == "train: ran (the model it registered is gone)"

@@ -8,11 +8,11 @@ stage names its inputs as digests (the data's bytes, the contract file, the sett
 the code of the team's package, the runtime's own code and the key packages' versions); after it
 runs, its inputs and what it produced are kept in ``.leanops/stages.json``, and the next
 pipeline says, for each stage, why it ran (which inputs changed) or that it was skipped (since
-which run). Only the last run of each stage is kept: going back to older inputs runs the stage
-again; ``pipeline --force`` runs every stage. A skipped ingest reuses its validated table (the
-data version, checked against its fingerprint), a skipped train the model version it
-registered. The run is still recorded, tagged ``skipped`` and ``reused_run``, with the reused
-version's metrics.
+which run). Only the last run of each stage of each dataset is kept: going back to older inputs
+runs the stage again; ``pipeline --force`` runs every stage. A skipped ingest reuses its
+validated table (the data version, checked against its fingerprint), a skipped train the model
+version it registered. The run is still recorded, tagged ``skipped`` and ``reused_run``, with
+the reused version's metrics.
 
 Each stage returns what it produced; the run records the parameters, the dataset's fingerprint
 and contract version, the fitted feature steps, the metrics, the files written and the model
@@ -119,25 +119,27 @@ class Decision:
 
 @dataclass
 class StageRecords:
-    """The last inputs and outputs of each stage, in ``.leanops/stages.json``."""
+    """The last inputs and outputs of each stage of each dataset, in ``.leanops/stages.json``
+    (keyed ``<dataset>/<stage>``): going back to a dataset after another finds its own."""
 
     root: Path
+    dataset: str
     records: dict[str, dict[str, object]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: Path) -> StageRecords:
+    def load(cls, root: Path, dataset: str) -> StageRecords:
         path = root / RECORDS_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         except (OSError, ValueError):
             data = {}  # unreadable: every stage runs, and the file is written anew
-        return cls(root, data if isinstance(data, dict) else {})
+        return cls(root, dataset, data if isinstance(data, dict) else {})
 
     def decide(self, stage: str, inputs: Inputs, *, force: bool = False) -> Decision:
-        """Run ``stage`` unless its last run read exactly ``inputs``."""
+        """Run ``stage`` unless its last run on this dataset read exactly ``inputs``."""
         if force:
             return Decision(stage, True, "--force")
-        last = self.records.get(stage)
+        last = self.records.get(f"{self.dataset}/{stage}")
         before = last.get("inputs") if isinstance(last, dict) else None
         if not isinstance(last, dict) or not isinstance(before, dict):
             return Decision(stage, True, "no earlier run recorded")
@@ -161,7 +163,12 @@ class StageRecords:
 
     def record(self, stage: str, inputs: Inputs, outputs: Outputs, run_id: str) -> None:
         """Keep what ``stage`` read and produced in run ``run_id``."""
-        self.records[stage] = {"inputs": inputs, "outputs": outputs, "run_id": run_id}
+        self.records = {key: kept for key, kept in self.records.items() if "/" in key}
+        self.records[f"{self.dataset}/{stage}"] = {
+            "inputs": inputs,
+            "outputs": outputs,
+            "run_id": run_id,
+        }
         text = json.dumps(self.records, indent=2, sort_keys=True) + "\n"
         write_atomic(self.root / RECORDS_FILE, text.encode("utf-8"))
 
@@ -330,7 +337,7 @@ def run_pipeline(
     root = Path(root)
     force = force or not settings.skip_unchanged
     dataset = settings.data.dataset
-    stages = StageRecords.load(root)
+    stages = StageRecords.load(root, dataset)
     versions = DataVersions(root, remote_at(settings.data.remote, root))
     processed = processed_path(dataset, root)
     with start_run(
