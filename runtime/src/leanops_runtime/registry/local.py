@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..files import file_mode, fsync_dir, remove_leftovers, sha256_of, write_atomic
-from ..tracking.environment import identity
+from ..tracking.environment import identity as identity  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .base import Candidate, Registry, register_record
 from .records import (
     FILES,
