@@ -7,9 +7,8 @@ MLflow's own variables (``MLFLOW_TRACKING_URI``...) set the ``mlflow`` section; 
 near miss of a setting but names none (``ML_PROJECT_TRAN__ESTIMATOR``) is refused. A
 hyperparameter override without an estimator's name (``..._TRAIN__HYPERPARAMETERS__C=0.5``)
 goes to the estimator that will be fitted, and is matched to its parameter names regardless of
-case. Invalid values fail early with one line naming
-the setting, instead of a traceback deep inside training. Credentials and other secrets are
-refused in params.yaml, which is committed.
+case. Invalid values fail early with one line naming the setting, instead of a traceback deep
+inside training. Credentials and other secrets are refused in params.yaml, which is committed.
 """
 
 from __future__ import annotations
@@ -303,11 +302,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """The environment first, then MLflow's own variables, ``.env``, and params.yaml (given
         as the init values) last."""
+        import os
+
         dotenv = (
             dotenv_settings.env_vars if isinstance(dotenv_settings, DotEnvSettingsSource) else {}
         )
-        import os
-
         sections = {
             name: set(field.annotation.model_fields)
             for name, field in cls.model_fields.items()
