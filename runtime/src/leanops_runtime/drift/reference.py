@@ -5,8 +5,8 @@ and missing values, mean and standard deviation, the decile edges with the share
 (for PSI and the report's charts) and a sketch of at most ``SKETCH_SIZE`` mid-point quantiles (the
 whole sorted sample when it is smaller) for the KS test; per categorical feature, the count of
 each category (past ``MAX_CATEGORIES``, those a hash of their text picks; the rest pooled as
-``<other>``). About
-10 KB per numeric feature as JSON (values are kept exact, never rounded). A date feature is kept
+``<other>``). About 10 KB per numeric feature as JSON (values are kept exact, never rounded);
+the counts of a code of 1,000 values, about 20 KB. A date feature is kept
 as a numeric one, in days since 1970-01-01 (UTC; the model's own ``elapsed_days``), kind
 ``datetime``: its test is the same KS test, one more member of the Holm-corrected family.
 
