@@ -222,6 +222,25 @@ def test_the_server_log_cannot_be_rewritten_and_refuses_a_tampered_model(
     assert err.count("\n") == 1
 
 
+def test_report_hashes_the_production_files_on_the_server(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A production model swapped on the server, outside leanops: the report's page and status
+    say so and it exits 2, as on the embedded registry (predict refuses it on reading)."""
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0 and cli.main(["promote"]) == 0
+    entry = registry_mod.open_registry(settings, project).entry(1)
+    run = client(team).get_run(entry["run_id"])
+    artifact = Path(run.info.artifact_uri.removeprefix("file://")) / "leanops-model"
+    (artifact / "holdout.parquet").write_bytes(b"swapped")
+    capsys.readouterr()
+    assert cli.main(["report"]) == 2
+    (error,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert "holdout.parquet changed since it was registered" in error
+    page = (project / "reports" / "report.html").read_text("utf-8")
+    assert "production model damaged" in page
+
+
 def closed_port() -> int:
     """A port of 127.0.0.1 where nothing listens: a tracking server that is down."""
     import socket

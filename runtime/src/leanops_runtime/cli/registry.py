@@ -82,7 +82,8 @@ def _models(args: argparse.Namespace) -> int:
                 "'models --set-aside' moves it aside",
                 folder.name,
             )
-    registry.require_production_files(state)
+    # A listing hashes the files where they are local; on a server, `report` and each read do.
+    registry.require_production_files(state, contents=isinstance(registry, LocalRegistry))
     return 0
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..model import Model, ModelError, SavedModel, dump_model, load_model, sha256_bytes
 from .records import (
+    FILES,
     AuditRecord,
     ConflictError,
     Fingerprint,
@@ -166,20 +167,28 @@ class Registry(ABC):
         return []
 
     def damaged_files(self, entry: ModelVersion) -> list[str]:
-        """The version's files that no longer match their recorded SHA-256 (none on a server,
-        where each read is checked: reading them all for every listing would download them)."""
-        return []
+        """The version's files that no longer match their recorded SHA-256 (on a server, each
+        downloaded; one that cannot be is a RegistryError)."""
+        return [
+            name
+            for name in FILES
+            if sha256_bytes(self.read_file(entry, name)) != recorded_sha256(entry, name)
+        ]
 
-    def require_production_files(self, state: State | None = None) -> None:
+    def require_production_files(
+        self, state: State | None = None, *, contents: bool = True
+    ) -> None:
         """A one-line RegistryError when the production version's files are gone or changed:
         every prediction would fail, so ``models`` and ``report`` say so instead of showing it
-        (``state``: the registry's, when the caller read it already)."""
+        (``state``: the registry's, when the caller read it already). ``contents`` False skips
+        hashing the files (a listing on a server, which would download them each time)."""
         state = state or self.state()
         version = state.production
         if version is None:
             return
         missing = self.missing_files(version)
-        damaged = [] if missing else self.damaged_files(state.versions[version])
+        check = contents and not missing
+        damaged = self.damaged_files(state.versions[version]) if check else []
         if missing or damaged:
             what = "missing" if missing else "changed since it was registered (SHA-256 differs)"
             raise RegistryError(
