@@ -192,3 +192,6 @@ def test_a_category_of_many_values_warns_about_5_percent(
     draw = lambda rng: stores(rng, 500)  # noqa: E731
     false_warnings = rate(15, 1000, draw, warns, train=train, per_reference=1)
     assert false_warnings <= 0.065, f"{false_warnings:.1%} of clean batches warned"
+    # Its PSI is over the test's cells: 150 values do not make a clean batch's warning an alert.
+    alerts = rate(16, 300, draw, lambda report: bool(report.flagged("alert")), train=train)  # type: ignore[attr-defined]
+    assert alerts <= 0.01, f"{alerts:.1%} of clean batches alerted"
