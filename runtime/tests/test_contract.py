@@ -409,3 +409,20 @@ def test_a_malformed_contract_names_its_line(tmp_path: Path) -> None:
     path.write_text("version: 1\ncolumns:\n  a: {role: target\n  b: 1\n")
     with pytest.raises(contract_mod.ContractError, match=r"broken.yaml is not valid YAML \(line"):
         contract_mod.load_contract("broken", tmp_path)
+
+
+def test_numbers_in_another_notation_get_their_rule_never_na_values(tmp_path: Path) -> None:
+    """A thousands mark the contract lacks, a decimal number in an integer column: adding them
+    to ``na_values``, as a missing-value marker's hint says, would turn numbers into gaps."""
+    contract = _european_contract(decimal=",")
+    table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    (hint,) = contract_mod.hints(contract, failures)
+    assert hint.startswith("numbers with a thousands mark ('1.234,5') in column(s) size")
+    assert "reading.thousands: '.'" in hint
+    counts = _tiny(size={"role": "feature_numeric", "dtype": "int64"})
+    text = "key,size,label\nk1,3,a\nk2,-3.0,b\nk3,n/a,a\n"
+    contract, _, failures = _read(tmp_path, text, counts)
+    first, second = contract_mod.hints(contract, failures)
+    assert first.startswith("numbers an integer column cannot read ('-3.0') in column(s) size")
+    assert "'-3.0'" not in second and "'n/a'" in second and "na_values" in second

@@ -247,15 +247,36 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
             f"{no_target} row(s) have no target {target!r}: fix them at the source, or set "
             "missing_target: drop in the contract to drop such rows"
         )
+    found += _text_hints(contract, failures)
+    if any(base_check(f["check"]) == "format" for f in failures):
+        found.append(
+            "dates that do not match their column's 'format': fix them at the source, or "
+            "correct the format in the contract"
+        )
+    return found
+
+
+def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
+    """What text in a number column is: a number in another notation (a decimal comma, a
+    thousands mark), a number an integer column cannot hold, or a missing-value marker; only
+    the last is worth adding to ``na_values``, where a number would become a missing value."""
+    found: list[str] = []
     markers: dict[str, set[str]] = {}
     commas: dict[str, str] = {}  # column -> its first number written with a decimal comma
+    grouped: dict[str, str] = {}  # column -> its first number with a thousands mark
+    numbers: dict[str, str] = {}  # column -> its first number an integer column cannot hold
     for f in failures:
         column, value = f["column"], f["value"]
         text_value = isinstance(value, str) and column not in contract.text_columns()
         if base_check(f["check"]) != "dtype" or f["row"] is None or not text_value:
             continue
-        if contract.reading.decimal != "," and COMMA_NUMBER.match(str(value).strip()):
+        written = str(value).strip()
+        if COMMA_NUMBER.match(written) and contract.reading.decimal != ",":
             commas.setdefault(str(column), str(value))
+        elif COMMA_NUMBER.match(written) and contract.reading.thousands is None:
+            grouped.setdefault(str(column), str(value))
+        elif _is_number(written):
+            numbers.setdefault(str(column), str(value))
         else:
             markers.setdefault(str(value), set()).add(str(column))
     if commas:
@@ -264,6 +285,20 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
             f"numbers with a decimal comma ({first!r}) in column(s) {', '.join(sorted(commas))}: "
             'set reading.decimal: "," in the contract'
         )
+    if grouped:
+        first = next(iter(grouped.values()))
+        mark = next((c for c in first if not c.isdigit() and c not in "+-,"), ".")
+        found.append(
+            f"numbers with a thousands mark ({first!r}) in column(s) "
+            f"{', '.join(sorted(grouped))}: set reading.thousands: {mark!r} in the contract"
+        )
+    if numbers:
+        first = next(iter(numbers.values()))
+        found.append(
+            f"numbers an integer column cannot read ({first!r}) in column(s) "
+            f"{', '.join(sorted(numbers))}: fix them at the source, or make the column's dtype "
+            "float64 in the contract"
+        )
     if markers:
         values = sorted(markers, key=lambda v: (-len(markers[v]), v))[:3]
         columns = sorted(set().union(*(markers[v] for v in values)))
@@ -271,12 +306,16 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
             f"text {', '.join(map(repr, values))} in column(s) {', '.join(columns)}: if it means "
             "missing, add it to reading.na_values in the contract"
         )
-    if any(base_check(f["check"]) == "format" for f in failures):
-        found.append(
-            "dates that do not match their column's 'format': fix them at the source, or "
-            "correct the format in the contract"
-        )
     return found
+
+
+def _is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``-3.0``, ``1e5``): not a missing-value marker."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.lower() not in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}
 
 
 def report_path(dataset: str, root: Path | str = ".", suffix: str = "") -> Path:
