@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,32 @@ def run(
     return subprocess.run(
         args, capture_output=True, text=True, check=False, timeout=timeout, cwd=cwd
     )
+
+
+# The runtime's pin in pyproject.toml: ``leanops-runtime = { git = "...", rev = "..." ... }``.
+RUNTIME_PIN = re.compile(
+    r'^leanops-runtime = \{ git = "([^"]+)", rev = "([0-9a-f]+)"', re.MULTILINE
+)
+
+
+def runtime_pin_reachable(project: Path) -> bool:
+    """False, said with the fix, when the runtime is pinned to a commit its local template
+    checkout lacks: Copier renders uncommitted changes of a local template from a temporary
+    commit, which ``uv lock`` and ``uv sync`` then cannot fetch ("not our ref")."""
+    pyproject = project / "pyproject.toml"
+    found = RUNTIME_PIN.search(pyproject.read_text("utf-8")) if pyproject.is_file() else None
+    if found is None or not found.group(1).startswith("file://") or shutil.which("git") is None:
+        return True
+    checkout, rev = found.group(1).removeprefix("file://"), found.group(2)
+    result = run(["git", "-C", checkout, "cat-file", "-e", f"{rev}^{{commit}}"])
+    if result.returncode == 0:
+        return True
+    say(
+        f"the runtime is pinned to {rev[:12]}, which is not a commit of {checkout}: the template "
+        "checkout has uncommitted changes, rendered from a temporary commit that uv cannot "
+        "fetch; commit them and render again (or render its last commit: --vcs-ref HEAD)"
+    )
+    return False
 
 
 def lock_environment(project: Path) -> bool:
@@ -149,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", default="", help="template version, for the commit message")
     args = parser.parse_args(argv)
     project = Path.cwd()
-    if lock_environment(project):
+    if runtime_pin_reachable(project) and lock_environment(project):
         export_requirements(project)
     first_commit(project, args.author_name, args.author_email, args.version)
     return 0

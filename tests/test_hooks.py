@@ -94,3 +94,32 @@ def test_without_uv_the_hook_says_how_to_lock(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "uv not found" in result.stderr
     assert "uv lock" in result.stderr
+
+
+def test_a_pin_to_a_commit_the_template_checkout_lacks_is_named_with_the_fix(
+    tmp_path: Path,
+) -> None:
+    """A dirty local template is rendered from Copier's temporary commit: uv could not fetch
+    the runtime at it, so the hook says why and how, and does not try to lock."""
+    checkout = tmp_path / "template"
+    checkout.mkdir()
+    git = ["git", "-C", str(checkout), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "one"], check=True)
+    head = subprocess.run(
+        [*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    project = tmp_path / "p"
+    project.mkdir()
+    pin = 'leanops-runtime = {{ git = "file://{}", rev = "{}", subdirectory = "runtime" }}\n'
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text("[tool.uv.sources]\n" + pin.format(checkout, "0" * 40))
+    result = run_hook(project, LEANOPS_SKIP_LOCK="")
+    assert result.returncode == 0
+    assert (
+        f"the runtime is pinned to {'0' * 12}, which is not a commit of {checkout}" in result.stderr
+    )
+    assert "uv lock" not in result.stderr  # not tried: it would fail with "not our ref"
+    pyproject.write_text("[tool.uv.sources]\n" + pin.format(checkout, head))
+    result = run_hook(project, LEANOPS_SKIP_LOCK="1")
+    assert "not a commit of" not in result.stderr

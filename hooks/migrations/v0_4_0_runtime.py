@@ -50,7 +50,14 @@ CALLS = {
 # Names of 0.3.0's machinery with no 0.4.0 counterpart: runtime module -> name -> what to do.
 SHAPE = "features.shape_for(transformer, FitContext(task, target_type, estimator))"
 HTML = "report.html renders from a Jinja2 template now: build the page with report.build()"
-HTML_NAMES = ("Cell", "audit_section", "badge", "contract_section", "drift_section", "esc")
+HTML_NAMES: tuple[str, ...] = (
+    "Cell",
+    "audit_section",
+    "badge",
+    "contract_section",
+    "drift_section",
+    "esc",
+)
 HTML_NAMES += ("model_section", "runs_section", "summary", "table", "tile")
 REMOVED = {
     "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
