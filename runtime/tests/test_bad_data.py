@@ -344,6 +344,9 @@ def test_a_file_cut_short_is_refused_or_warned_about(
     assert err.count("\n") == 1
     assert f"its last line has {whole[:cut].splitlines()[-1].count(',') + 1} of" in err
     assert "cut short" in err
+    path.write_text(whole + '"12', "utf-8")  # cut inside a quoted value
+    assert cli.main(["contract", "check"]) == 2
+    assert "looks cut short" in capsys.readouterr().err.splitlines()[0]
     path.write_text(whole.rstrip("\n"), "utf-8")  # complete, or cut inside its last value?
     assert cli.main(["contract", "check"]) == 0
     warned = f"does not end with a line break: if it was cut short, its last row (row {len(frame)})"

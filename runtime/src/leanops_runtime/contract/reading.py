@@ -36,6 +36,7 @@ COMMA_NUMBER = re.compile(r"^[+-]?\d[\d. \u00a0\u202f']*,\d+$")
 # Failure records: column, check, value, row (the JSON report's shape).
 Failure = dict[str, object]
 TAIL_BYTES = 65_536  # read from a CSV file's end to see how its last line ends
+CUT_SHORT = "the file looks cut short (an interrupted copy, download or export); copy it again"
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ def read_raw(
     except UnicodeDecodeError as error:
         raise ReadError(encoding_message(path, rules.encoding, error)) from error
     except (pd.errors.ParserError, OSError, ValueError) as error:
+        if "EOF inside string" in str(error):  # a quoted value never closed: cut inside it
+            raise ReadError(f"cannot read {path}: {CUT_SHORT}") from error
         raise ReadError(f"cannot read {path}: {first_line(error)}") from error
     except Exception as error:  # pyarrow raises its own kinds on a corrupt Parquet file
         raise ReadError(f"cannot read {path}: {first_line(error)}") from error
@@ -132,8 +135,7 @@ def _refuse_cut_short(path: Path, rules: ReadingRules, columns: int, rows: int) 
     if fields < columns:
         raise ReadError(
             f"cannot read {path}: its last line has {fields} of {columns} fields and no line "
-            "break after it: the file looks cut short (an interrupted copy, download or "
-            "export); copy or export it again"
+            f"break after it: {CUT_SHORT}"
         )
     log.warning(
         "%s does not end with a line break: if it was cut short, its last row (row %d) is wrong",
