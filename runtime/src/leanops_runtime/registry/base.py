@@ -191,11 +191,15 @@ class Registry(ABC):
         damaged = self.damaged_files(state.versions[version]) if check else []
         if missing or damaged:
             what = "missing" if missing else "changed since it was registered (SHA-256 differs)"
+            back = (
+                f"or roll back to v{state.stack[-1]} (rollback)"
+                if state.stack
+                else "or train and promote a new version (no earlier production to roll back to)"
+            )
             raise RegistryError(
                 f"production model v{version} of dataset {self.dataset}: "
                 f"{', '.join(missing or damaged)} {what} in {self.describe()}/v{version}: "
-                "restore the folder from a backup, or roll back to the previous version "
-                "(rollback)"
+                f"restore the folder from a backup, {back}"
             )
 
     def changing(self) -> contextlib.AbstractContextManager[None]:
