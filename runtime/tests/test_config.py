@@ -95,6 +95,7 @@ def test_a_misspelt_key_is_named_with_the_one_meant(
     with pytest.raises(config.ConfigError) as caught:
         config.load_settings(project)
     assert str(caught.value).startswith(message)
+    assert str(caught.value).endswith("(also: task)") == ("taks" in typo)  # what the typo left out
 
 
 # ------------------------------------------------------- overrides as the README shows them
@@ -190,8 +191,10 @@ def test_an_unknown_prefixed_variable_names_the_setting(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATR", "ridge")
-    with pytest.raises(config.ConfigError, match=r"invalid setting train\.estimatr"):
+    with pytest.raises(config.ConfigError, match=r"invalid setting train\.estimatr") as caught:
         config.load_settings(project)
+    assert f"(set by {NAME.upper()}_TRAIN__ESTIMATR): unknown key" in str(caught.value)
+    assert "did you mean 'estimator'?" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,12 @@ def test_unknown_hyperparameter_is_one_line(project: Path) -> None:
     settings = config.load_settings(project)
     with pytest.raises(train_mod.TrainError, match="has no hyperparameter 'bogus'"):
         train_mod.build_estimator(settings.task, settings.train.estimator, {"bogus": 1}, seed=0)
+    # A misspelt name gets the one meant, and where to fix it, params.yaml or a variable.
+    with pytest.raises(train_mod.TrainError) as caught:
+        train_mod.build_estimator("regression", "ridge", {"ALPA": 1}, seed=0)
+    message = str(caught.value)
+    assert "ridge has no hyperparameter 'ALPA' (did you mean 'alpha'?)" in message
+    assert "TRAIN__HYPERPARAMETERS__* variable" in message and "\n" not in message
 
 
 def test_bad_hyperparameter_value_is_one_line_and_writes_no_model(project: Path) -> None:

@@ -508,7 +508,7 @@ def load_settings(root: Path | str = ".") -> Settings:
         options: dict[str, Any] = {"_env_prefix": env_prefix(), "_env_file": root / ENV_FILE}
         settings = Settings(**params, **options)
     except ValidationError as error:
-        raise ConfigError(one_line(error)) from error
+        raise ConfigError(one_line(error, root / ENV_FILE)) from error
     if not settings.tracking_db.is_absolute():
         settings.tracking_db = root / settings.tracking_db
     if not settings.models_dir.is_absolute():
@@ -516,21 +516,38 @@ def load_settings(root: Path | str = ".") -> Settings:
     return settings
 
 
-def one_line(error: ValidationError) -> str:
+def one_line(error: ValidationError, dotenv: Path | None = None) -> str:
     """Summarise a pydantic error as ``invalid setting train.test_size: <reason>``: an unknown
-    key first, with the setting it is closest to (``taks`` is also a missing ``task``)."""
+    key first, with the setting it is closest to (``taks`` is also a missing ``task``), the
+    variable it came from when one set it (environment, or ``dotenv``), and the others named."""
     from difflib import get_close_matches
 
     errors = error.errors()
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     location = ".".join(str(part) for part in first["loc"]) or "settings"
-    more = error.error_count() - 1
-    suffix = f" (and {more} more)" if more else ""
+    others = [".".join(str(part) for part in e["loc"]) for e in errors if e is not first]
+    suffix = (
+        f" (also: {', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
+    )
     reason = first["msg"]
     if first["type"] == "extra_forbidden":
         near = get_close_matches(str(first["loc"][-1]), _keys(first["loc"][:-1]), n=1)
         reason = "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
-    return f"invalid setting {location}: {reason}{suffix}"
+    variable = _variable_of(first["loc"], dotenv)
+    source = f" (set by {variable})" if variable else ""
+    return f"invalid setting {location}{source}: {reason}{suffix}"
+
+
+def _variable_of(location: tuple[int | str, ...], dotenv: Path | None) -> str | None:
+    """The variable that set the setting at ``location``, in the environment or ``.env``."""
+    import os
+
+    name = env_prefix() + "__".join(str(part) for part in location).upper()
+    found = [key for key in os.environ if key.upper() == name]
+    if not found and dotenv is not None and dotenv.is_file():
+        lines = dotenv.read_text("utf-8", errors="replace").splitlines()
+        found = [name for line in lines if line.split("=", 1)[0].strip().upper() == name]
+    return found[0] if found else None
 
 
 def _keys(location: tuple[int | str, ...]) -> list[str]:

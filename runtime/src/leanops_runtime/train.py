@@ -90,15 +90,23 @@ def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, obje
     Environment variables arrive upper case (``..._HYPERPARAMETERS__MAX_ITER``), while
     scikit-learn mixes cases (``C``, ``max_iter``).
     """
+    from difflib import get_close_matches
+
+    from .settings import env_prefix
+
     if given in accepted:
         return given
     matches = [name for name in accepted if name.lower() == given.lower()]
     if len(matches) == 1:
         return matches[0]
+    lowered = {name.lower(): name for name in accepted}
+    near = get_close_matches(given.lower(), sorted(lowered), n=1)
+    meant = f" (did you mean {lowered[near[0]]!r}?)" if near else ""
     raise TrainError(
-        f"{estimator} has no hyperparameter {given!r} (it takes: {', '.join(sorted(accepted))}); "
-        "params.yaml's train.hyperparameters belong to the estimator it names: after switching, "
-        f"give the new one its own block (train.hyperparameters.{estimator})"
+        f"{estimator} has no hyperparameter {given!r}{meant}; it takes: "
+        f"{', '.join(sorted(accepted))}. Fix the name where it is set: params.yaml's "
+        f"train.hyperparameters, or a {env_prefix()}TRAIN__HYPERPARAMETERS__* variable (a block "
+        f"belongs to the estimator it names: after switching, give {estimator} its own block)"
     )
 
 
