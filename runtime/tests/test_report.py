@@ -389,7 +389,7 @@ def test_a_refused_candidate_is_shown_refused_with_the_gates_reasons(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["pipeline"]) == 0 and cli.main(["promote"]) == 0
-    monkeypatch.setenv(f"{NAME.upper()}_SEED", "7")  # another model: v2
+    monkeypatch.setenv(f"{NAME.upper()}_DATA__TEST_SIZE", "0.3")  # another split: v2
     monkeypatch.setenv(f"{NAME.upper()}_PROMOTION__BASELINE__MIN_SKILL", "0.999")
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["promote"]) == 1
@@ -404,3 +404,14 @@ def test_a_refused_candidate_is_shown_refused_with_the_gates_reasons(
     settings = config.load_settings(project)
     held, _ = lib("registry").open_registry(settings, project).holdout(1)
     assert f"As the promotion gate scored both models, on {len(held):,} held-out rows" in model
+    # v2, forced in: production v1 had trained on some of the rows v2 held out.
+    assert cli.main(["promote", "--force", "--reason", "trial"]) == 0
+    assert cli.main(["report"]) == 0
+    record = lib("registry").open_registry(settings, project).audit()[-1]
+    scored, held_out = record["scored_rows"], record["held_out_rows"]
+    assert 0 < scored < held_out
+    model = section((project / "reports" / "report.html").read_text(encoding="utf-8"), "model")
+    assert (
+        f"on {scored:,} of its {held_out:,} held-out rows (the previous production had trained "
+        f"on the other {held_out - scored:,})"
+    ) in model

@@ -177,6 +177,7 @@ def promote(
         "metrics": candidate_metrics,
         "production_metrics": production_metrics,
         "scored_rows": len(rows),
+        "held_out_rows": len(timed_on),
         "resources": resources,
         "gate_failures": result.reasons,
     }

@@ -416,8 +416,9 @@ class Registry(ABC):
             if details:
                 record["metrics"] = details.get("metrics")
                 record["production_metrics"] = details.get("production_metrics")
-                if "scored_rows" in details:
-                    record["scored_rows"] = details["scored_rows"]
+                for key in ("scored_rows", "held_out_rows"):
+                    if key in details:
+                        record[key] = details[key]
                 if "resources" in details:
                     record["resources"] = details["resources"]
                 record["gate_failures"] = details.get("gate_failures", [])
@@ -443,8 +444,9 @@ class Registry(ABC):
                 "resources": details.get("resources"),
                 "gate_failures": details.get("gate_failures", []),
             }
-            if "scored_rows" in details:
-                record["scored_rows"] = details["scored_rows"]
+            for key in ("scored_rows", "held_out_rows"):
+                if key in details:
+                    record[key] = details[key]
             return record
 
         return self.change(build)

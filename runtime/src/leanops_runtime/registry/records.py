@@ -96,6 +96,7 @@ class GateDetails(TypedDict, total=False):
     metrics: dict[str, float] | None
     production_metrics: dict[str, float] | None
     scored_rows: int  # the held-out rows both were scored on (fewer: production trained on some)
+    held_out_rows: int  # all of the candidate's held-out rows
     resources: dict[str, list[float | None]] | None
     gate_failures: list[str]
 
@@ -116,6 +117,7 @@ AuditRecord = TypedDict(
         "metrics": "dict[str, float] | None",
         "production_metrics": "dict[str, float] | None",
         "scored_rows": int,
+        "held_out_rows": int,
         "resources": "dict[str, list[float | None]] | None",
         "gate_failures": "list[str]",
         "prev": "str | None",  # SHA-256 of the record before (chain_hash); None for the first
@@ -142,6 +144,7 @@ RECORD_FIELDS: dict[str, tuple[type, ...]] = {
     "metrics": (dict, type(None)),
     "production_metrics": (dict, type(None)),
     "scored_rows": _NUMBER,
+    "held_out_rows": _NUMBER,
     "resources": (dict, type(None)),
     "gate_failures": (list,),
     "prev": _OPTIONAL_TEXT,

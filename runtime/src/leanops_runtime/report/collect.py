@@ -67,6 +67,7 @@ class ModelCard:
     # The held-out rows the gate scored both models on (its run's metrics cover all of them;
     # fewer here when production had trained on some); None: measured at training.
     scored_rows: int | None = None
+    held_out_rows: int | None = None  # all of its held-out rows
 
 
 @dataclass
@@ -224,6 +225,7 @@ def _production(registry: Registry, state: State) -> ModelCard | None:
         baseline_metrics=baseline or None,
         resources=_resources(moved.get("resources") if moved is not None else None, entry),
         scored_rows=moved.get("scored_rows") if moved is not None and at_promotion else None,
+        held_out_rows=moved.get("held_out_rows") if moved is not None else None,
         template_commit=entry.get("template_commit"),
     )
     if baseline:
