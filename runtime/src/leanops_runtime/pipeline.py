@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 RECORDS_FILE = Path(".leanops") / "stages.json"
 # A re-run names at most this many of the inputs that changed (a new params.yaml changes many).
 SHOWN_CHANGES = 4
+SHRUNK = 0.75  # a validated table under this share of the last one's rows is warned about
 
 Inputs = dict[str, str]
 Outputs = dict[str, str | int]
@@ -289,7 +290,30 @@ def ingest_stage(
             return Stage(decision, frame, load_contract(dataset, root))
         decision = Decision("ingest", True, "its outputs changed or are gone")
     ingested = validated(dataset, root)
+    warn_fewer_rows(len(ingested.frame), ingested.output)
     return Stage(decision, ingested.frame, ingested.contract)
+
+
+def warn_fewer_rows(rows: int, processed: Path) -> None:
+    """Say so when the validated table is much smaller than the last one (``SHRUNK``): an
+    export or a copy that lost rows still meets its contract, and would train all the same."""
+    import pyarrow.parquet as pq
+
+    if not processed.is_file():
+        return
+    try:
+        before = pq.read_metadata(processed).num_rows
+    except (OSError, ValueError):  # unreadable: ingest replaces it anyway
+        return
+    if rows < SHRUNK * before:
+        log.warning(
+            "the table has %d rows, %.0f%% fewer than the %d of the last one validated (%s): "
+            "if an export or a copy lost rows, fix it before promoting this model",
+            rows,
+            100 * (1 - rows / before),
+            before,
+            processed,
+        )
 
 
 def train_stage(
