@@ -43,6 +43,9 @@ def test_floors_ceilings_and_tolerance_stay_options() -> None:
     assert gate.evaluate_gate({"roc_auc": 0.951, "rmse": 5.04}, production, rules).passed
     worse = gate.evaluate_gate({"roc_auc": 0.94, "rmse": 5.2}, production, rules)
     assert sum("regresses" in r for r in worse.reasons) == 2
+    # The table says the rule is one-sided: only the worse direction is bounded.
+    shown = {row.metric: row.rules[-1] for row in worse.rows}
+    assert shown == {"roc_auc": ">= 0.9405 (prod - 1%)", "rmse": "<= 5.0500 (prod + 1%)"}
     assert gate.evaluate_gate({"accuracy": 0.9, "rmse": 5.0}, None, rules).reasons == [
         "roc_auc: not computed by the evaluation"
     ]

@@ -140,7 +140,8 @@ def evaluate_gate(
             row.production = float(prod[metric])
             limit = _worse_limit(metric, row.production, settings.tolerance)
             sign = _sign(metric)
-            row.rules.append(f"{sign} {limit:.4f} (prod ± {settings.tolerance:.0%})")
+            worse = "+" if metric in LOWER_IS_BETTER else "-"  # one-sided: only worse is held
+            row.rules.append(f"{sign} {limit:.4f} (prod {worse} {settings.tolerance:.0%})")
             if not _ok(sign, value, limit):
                 result.reasons.append(
                     f"{metric} regresses: {value:.4f} vs production {row.production:.4f}"
