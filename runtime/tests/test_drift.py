@@ -4,6 +4,7 @@ proven by simulation in test_drift_simulation.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -163,6 +164,12 @@ def test_values_going_missing_are_drift(reference: dict[str, Any]) -> None:
     assert row.status == "alert"
     assert row.missing == (0.0, 0.3)
     assert row.distribution.labels[-1] == "missing"
+    # The change says the gaps first: the mean is of the values still there, and barely moved.
+    described = drift.change(dataclasses.asdict(row))
+    assert described.startswith("missing 0.0% -> 30.0%; mean ")
+    assert "missing" not in drift.change(
+        dataclasses.asdict(row_of(drift.check(reference, batch(4)), "y"))
+    )
 
 
 def test_a_column_entirely_missing_is_an_alert_not_insufficient_data(

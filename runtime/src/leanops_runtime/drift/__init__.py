@@ -13,6 +13,9 @@ Modules: ``stats`` (the tests), ``reference`` (what is saved), ``check`` (the ve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict
+
 from .check import (
     INSUFFICIENT,
     LEVELS,
@@ -35,6 +38,7 @@ __all__ = [
     "DriftError",
     "DriftReport",
     "FeatureDrift",
+    "change",
     "check",
     "flagged",
     "holm",
@@ -57,19 +61,34 @@ def _p(value: float | None) -> str | None:
     return "<1e-6" if value < 1e-6 else f"{value:.3g}"
 
 
-def _effect(row: FeatureDrift) -> str | None:
-    if row.note:
-        return row.note
-    if row.mean_shift_days is not None:
-        return f"mean {row.mean_shift_days:+.1f} days"
-    if row.mean_shift_sd is not None:
-        return f"mean {row.mean_shift_sd:+.2f} sd"
-    change = row.largest_change
-    if change:
-        before, after = change.get("reference"), change.get("batch")
+MISSING_MOVED = 0.05  # a change in the share of missing values worth naming before the mean
+
+
+def change(feature: Mapping[str, object], arrow: str = "->") -> str | None:
+    """What moved in a feature (a ``FeatureDrift`` as JSON): its note; else the share of missing
+    values when it moved by ``MISSING_MOVED`` or more (the mean is of the values present, so
+    alone it hides gaps that appeared); then its mean's shift or its largest category's."""
+    note = feature.get("note")
+    if isinstance(note, str) and note:
+        return note
+    said = []
+    missing = feature.get("missing")
+    shares = list(missing) if isinstance(missing, list | tuple) else []
+    if feature.get("kind") != "categorical" and len(shares) == 2:
+        was, now = (share if isinstance(share, int | float) else None for share in shares)
+        if was is not None and now is not None and abs(now - was) >= MISSING_MOVED:
+            said.append(f"missing {was:.1%} {arrow} {now:.1%}")
+    days, shift = feature.get("mean_shift_days"), feature.get("mean_shift_sd")
+    moved = feature.get("largest_change")
+    if isinstance(days, int | float):
+        said.append(f"mean {days:+.1f} days")
+    elif isinstance(shift, int | float):
+        said.append(f"mean {shift:+.2f} sd")
+    elif isinstance(moved, Mapping):
+        before, after = moved.get("reference"), moved.get("batch")
         if isinstance(before, float | int) and isinstance(after, float | int):
-            return f"{change.get('category')}: {before:.1%} -> {after:.1%}"
-    return None
+            said.append(f"{moved.get('category')}: {before:.1%} {arrow} {after:.1%}")
+    return "; ".join(said) or None
 
 
 def table(report: DriftReport) -> str:
@@ -100,7 +119,7 @@ def table(report: DriftReport) -> str:
                 None if row.statistic is None else round(row.statistic, 4),
                 _p(row.p_adjusted),
                 None if row.psi is None else round(row.psi, 3),
-                _effect(row),
+                change(asdict(row)),
                 row.status,
             )
             for row in rows

@@ -83,22 +83,10 @@ def cost_text(cost: dict[str, float]) -> str:
 
 
 def change(feature: Json) -> str:
-    """What moved in a drifted feature: its note, its mean's shift or its largest category."""
-    note = feature.get("note")
-    if isinstance(note, str) and note:
-        return note
-    days = feature.get("mean_shift_days")
-    if isinstance(days, int | float):
-        return f"mean {days:+.1f} days"
-    shift = feature.get("mean_shift_sd")
-    if isinstance(shift, int | float):
-        return f"mean {shift:+.2f} sd"
-    moved = feature.get("largest_change")
-    if isinstance(moved, dict):
-        before, after = moved.get("reference"), moved.get("batch")
-        if isinstance(before, int | float) and isinstance(after, int | float):
-            return f"{dash(moved.get('category'))}: {before:.1%} → {after:.1%}"
-    return "-"
+    """What moved in a drifted feature, as the ``drift`` table says it."""
+    from ..drift import change as described
+
+    return described(feature, "→") or "-"
 
 
 def comparison(card: ModelCard) -> tuple[list[str], list[list[str]]]:
