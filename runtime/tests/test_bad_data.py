@@ -263,10 +263,13 @@ def test_infinite_numbers_are_contract_failures_in_one_line(
     assert cli.main(["contract", "check", str(path)]) == 1
     report = json.loads((project / "reports" / f"contract_{dataset}.json").read_text())
     assert [(f["column"], f["value"], f["row"]) for f in report["failures"]] == [
-        (column, "inf", 3),
-        (column, "-inf", 5),
+        (column, "inf", 4),  # rows count from 1, as in the messages: index 3
+        (column, "-inf", 6),
     ]
     assert ("in_range" if ranged else "finite") in report["failures"][0]["check"]
+    assert cli.main(["report"]) == 0  # the page counts rows as the message and the JSON do
+    page = (project / "reports" / "report.html").read_text("utf-8")
+    assert "<td>inf</td><td>4</td>" in page and "<td>-inf</td><td>6</td>" in page
     assert cli.main(["pipeline"]) == 1  # the raw file now holds these rows
     batch = project / "batch.csv"
     bad.drop(columns=[contract.target]).to_csv(batch, index=False)
@@ -307,12 +310,13 @@ def test_a_feature_missing_in_nearly_every_row_is_named_in_a_warning(
 
 
 @pytest.mark.parametrize("marker", ["#DIV/0!", "#N/A", '"1\n2"'])
-def test_drift_refuses_what_the_contract_refuses(
+def test_drift_leaves_out_the_rows_the_contract_cannot_read(
     project: Path, capsys: pytest.CaptureFixture[str], marker: str
 ) -> None:
-    """Spreadsheet errors and a quoted multi-line number in a number column are refused, with
-    the batch's contract report, not counted as missing values in a drift that says ok (values
-    out of range are drift, and reported as such: see test_drift)."""
+    """Spreadsheet errors and a quoted multi-line number in a number column are left out of the
+    drift and counted (exit 1, as predict sets such rows aside), never measured as missing values
+    (values out of range are drift, and reported as such: see test_drift). The partial check has
+    its own report: the batch's full contract report, from predict, is not replaced."""
     dataset, frame, contract = _setup(project)
     assert cli.main(["pipeline"]) == 0
     column = contract.columns("feature_numeric")[0]
@@ -320,11 +324,33 @@ def test_drift_refuses_what_the_contract_refuses(
     batch.loc[7, column] = marker
     path = project / "batch.csv"
     batch.to_csv(path, index=False)
+    full = project / "reports" / f"contract_{dataset}_batch.json"
+    full.write_text("the batch's full check\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["drift", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert f"({len(frame) - 1} rows, 1 left out)" in captured.out
+    warned = [line for line in captured.err.splitlines() if "left out of the drift" in line]
+    assert len(warned) == 1 and f"{column}:" in warned[0] and "row 8" in warned[0]
+    report = json.loads((project / "reports" / "drift-batch.json").read_text("utf-8"))
+    assert (report["rows"], report["rows_left_out"]) == (len(frame) - 1, 1)
+    assert full.read_text("utf-8") == "the batch's full check\n"
+    partial = json.loads((project / "reports" / f"contract_{dataset}_batch-drift.json").read_text())
+    assert partial["passed"] is False
+
+
+def test_drift_refuses_a_batch_missing_a_feature(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset, frame, contract = _setup(project)
+    assert cli.main(["pipeline"]) == 0
+    column = contract.columns("feature_numeric")[0]
+    path = project / "batch.csv"
+    frame.drop(columns=[contract.target, column]).to_csv(path, index=False)
     capsys.readouterr()
     assert cli.main(["drift", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path} breaks contract {dataset}")
-    assert f"{column}:" in err and "row 8" in err  # the eighth data row: index 7
     assert not (project / "reports" / "drift-batch.json").exists()
 
 

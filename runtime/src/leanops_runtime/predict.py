@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contract import Contract, Failure
+from .contract import Contract, ContractViolation, Failure
 from .errors import UserError
 from .files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .files import write_atomic
@@ -41,14 +41,20 @@ class PredictError(UserError):
 
 
 def checked_batch(
-    source: Path | str, contract: Contract, root: Path | str = ".", *, values: bool = True
+    source: Path | str,
+    contract: Contract,
+    root: Path | str = ".",
+    *,
+    values: bool = True,
+    report: Path | None = None,
 ) -> tuple[pd.DataFrame, Path]:
     """A batch read by the contract's reading rules and validated by it, target excluded: the
     frame and its contract report (``reports/contract_<dataset>_<input name>.json``).
 
     A batch that breaks the contract (a ``#DIV/0!`` in a number column, a value out of range)
     raises ``contract.ContractViolation`` (exit 1), as ``contract check`` does. ``values=False``
-    checks columns, dtypes and reading rules only (``Contract.types_only``), for drift.
+    checks columns, dtypes and reading rules only (``Contract.types_only``), for drift, which
+    writes its partial check to its own ``report`` so it never replaces the batch's full one.
     """
     from .contract import check_frame, read_data
 
@@ -56,10 +62,21 @@ def checked_batch(
     batch = batch if values else batch.types_only()
     table = read_data(source, batch)
     frame = table.frame.drop(columns=[contract.target], errors="ignore")
-    report = report_for(contract, source, root)
+    report = report or report_for(contract, source, root)
     return check_frame(
         batch, frame, source=str(source), root=root, reading=table.failures, report=report
     )
+
+
+def rows_kept(error: ContractViolation) -> tuple[pd.DataFrame, list[int]] | None:
+    """The checked rows less those that broke the contract, and those rows (0 for the first);
+    None when a failure is not a row's (a missing column) or no row is left."""
+    found = {failure["row"] for failure in error.failures}
+    rows = sorted(row for row in found if isinstance(row, int))
+    checked = error.frame
+    if checked is None or len(rows) < len(found) or len(rows) == len(checked):
+        return None
+    return checked.drop(index=rows), rows
 
 
 def warn_unseen(
@@ -217,26 +234,21 @@ def run(
     (its ``version`` and ``sha256``); ``reference``, its drift reference, names the values a
     code the contract lists none for was trained on (``warn_unseen``).
     """
-    from .contract import ContractViolation
-
     target = Path(output or default_output(source))
     quarantine, set_aside = None, 0
     try:
         frame, written = checked_batch(source, contract, root)
     except ContractViolation as error:
-        found = {failure["row"] for failure in error.failures}
-        checked = error.frame
-        rows = sorted(row for row in found if isinstance(row, int))
-        if bad_rows != "quarantine" or checked is None or len(rows) < len(found):
-            raise  # a failure of a whole column, or the team asked to refuse the batch
-        if len(rows) == len(checked):  # nothing left to predict
-            raise
+        kept = rows_kept(error)
+        if bad_rows != "quarantine" or kept is None:
+            raise  # a whole column's failure, no row left, or the team refuses such batches
+        frame, rows = kept
         quarantine = write_predictions(
             set_aside_rows(source, contract, rows, error.failures),
             quarantine_to or default_quarantine(target),
             delimiter=contract.reading.delimiter,
         )
-        frame, written, set_aside = checked.drop(index=rows), error.report, len(rows)
+        written, set_aside = error.report, len(rows)
     warn_unseen(frame, contract, reference)
     positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")

@@ -1,8 +1,9 @@
 """``drift`` and ``report``: watch the data and the model without stopping anything.
 
 ``drift`` compares a batch with the model's training data; it exits 0 whatever it finds unless
-``--fail-on`` is given, and sends an alert (``alerts``) when a feature reaches
-``alerts.drift_level``. ``report`` writes one HTML page with the project at a glance.
+``--fail-on`` is given or rows the contract cannot read were left out, and sends an alert
+(``alerts``) when a feature reaches ``alerts.drift_level``. ``report`` writes one HTML page
+with the project at a glance.
 """
 
 from __future__ import annotations
@@ -25,9 +26,41 @@ from .app import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..contract import Contract
     from .app import Subparsers
 
 log = logging.getLogger(__name__)
+
+
+def _readable_rows(source: Path, contract: Contract, root: Path) -> tuple[pd.DataFrame, int]:
+    """The batch read by the contract's rules, its columns and dtypes checked, and how many rows
+    were left out: a row with a value the contract cannot read (``#DIV/0!`` in a number column,
+    a date that is none) is counted, never measured as missing; a column that breaks it refuses
+    the batch. Values out of range are what drift measures: not refused. The check has its own
+    report, so the batch's full one (from ``predict`` or ``contract check``) stays."""
+    from ..contract import ContractViolation, describe, report_path
+    from ..predict import checked_batch, rows_kept
+
+    checked = report_path(contract.name, root, f"_{source.stem}-drift")
+    try:
+        return checked_batch(source, contract, root, values=False, report=checked)[0], 0
+    except ContractViolation as error:
+        kept = rows_kept(error)
+        if kept is None:
+            raise
+        shown = "; ".join(describe(failure) for failure in error.failures[:3])
+        more = f"; {len(error.failures) - 3} more" if len(error.failures) > 3 else ""
+        log.warning(
+            "%d row(s) left out of the drift check, values the contract cannot read (%s%s): "
+            "fix them at the source (report: %s)",
+            len(kept[1]),
+            shown,
+            more,
+            error.report,
+        )
+        return kept[0], len(kept[1])
 
 
 def _drift(args: argparse.Namespace) -> int:
@@ -35,7 +68,6 @@ def _drift(args: argparse.Namespace) -> int:
     from ..alerts import notify
     from ..contract import load_contract
     from ..files import REPORTS_DIR, write_atomic
-    from ..predict import checked_batch
     from ..report.status import update_status
 
     settings = settings_of(args)
@@ -45,11 +77,8 @@ def _drift(args: argparse.Namespace) -> int:
     ref = args.version or ("production" if state.production else "candidate")
     reference, entry = registry.reference(ref, state)
     dataset = entry["dataset"]  # the model line checked against (the report is keyed by it)
-    # The batch is read by the contract's rules and its columns and dtypes checked: a value the
-    # contract cannot read (#DIV/0! in a number column) is refused with the contract report,
-    # never counted as missing. Values out of range are what drift measures: not refused here.
     contract = load_contract(settings.data.dataset, root)
-    frame, _ = checked_batch(args.input, contract, root, values=False)
+    frame, left_out = _readable_rows(Path(args.input), contract, root)
     result = drift.check(
         reference, frame, settings.drift, dates=contract.columns("feature_datetime")
     )
@@ -61,14 +90,16 @@ def _drift(args: argparse.Namespace) -> int:
         "model_version": entry["version"],
         "data_version": trained_on,  # the reference's rows: `data restore <model_version>`
         "created_at": created,
+        "rows_left_out": left_out,  # rows the contract cannot read (in the report it names)
         **result.to_json(),
     }
     default = root / REPORTS_DIR / f"drift-{Path(args.input).stem}.json"
     out = output_path(args, Path(args.report or default), inputs=(args.input,))
     write_atomic(out, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
     wrote_output(args, out)
+    kept_rows = f"{result.rows} rows" + (f", {left_out} left out" if left_out else "")
     print(
-        f"drift of {args.input} ({result.rows} rows) against model v{entry['version']} "
+        f"drift of {args.input} ({kept_rows}) against model v{entry['version']} "
         f"of dataset {dataset}"
         + (f" (trained on data version {trained_on[:12]}):" if trained_on else ":")
     )
@@ -94,7 +125,7 @@ def _drift(args: argparse.Namespace) -> int:
     )
     if result.status == drift.INSUFFICIENT:
         log.warning("fewer than %s rows: insufficient data, no verdict", result.min_rows)
-        return 0
+        return EXIT_REFUSED if left_out else 0
     for level in ("alert", "warn"):
         names = result.flagged(level)
         if names:
@@ -110,8 +141,8 @@ def _drift(args: argparse.Namespace) -> int:
             details={"report": str(out), "features": list(worth), "status": result.status},
             settings=settings.alerts,
         )
-    if args.fail_on != "never" and result.flagged(args.fail_on):
-        return EXIT_REFUSED
+    if left_out or (args.fail_on != "never" and result.flagged(args.fail_on)):
+        return EXIT_REFUSED  # rows left out exit 1, as predict's rows set aside do
     return 0
 
 
@@ -146,7 +177,10 @@ def register(subparsers: Subparsers) -> None:
         description="Kolmogorov-Smirnov (numbers, dates) and chi-square (categories) tests per "
         "feature, corrected across features so a same-distribution batch warns at most "
         "drift.alpha (5%) of the time; PSI and mean shifts as effect sizes. Warns without failing "
-        "(exit 0) unless --fail-on is given. The report names the dataset whose model it checked.",
+        "(exit 0) unless --fail-on is given or rows are left out. The report names the dataset "
+        "whose model it checked. Rows with a value the contract cannot read are left out and "
+        "counted (their check: reports/contract_<dataset>_<input>-drift.json); a missing "
+        "column refuses the batch.",
     )
     parser.add_argument("input", type=Path, help="CSV or Parquet file")
     parser.add_argument("--version", help="reference of this version (default: production)")

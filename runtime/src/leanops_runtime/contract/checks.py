@@ -98,7 +98,7 @@ def describe(failure: Failure) -> str:
     """One line for a failure: ``missing column 'x'``, ``x: in_range(0, 1) failed for 5 row 3``.
 
     Rows count from 1, the first data row (as the ``row`` column of ``predict``'s files and a
-    spreadsheet's rows below the header); the JSON report's ``row`` is the frame's index, from 0.
+    spreadsheet's rows below the header), as the JSON report's ``row`` does.
     """
     what = kind(failure["check"])
     column, value, row = failure["column"], failure["value"], failure["row"]
@@ -323,6 +323,11 @@ def report_path(dataset: str, root: Path | str = ".", suffix: str = "") -> Path:
     return Path(root) / REPORTS_DIR / f"contract_{dataset}{suffix}.json"
 
 
+def _counted_from_one(failure: Failure) -> Failure:
+    row = failure["row"]
+    return {**failure, "row": row + 1} if isinstance(row, int) else failure
+
+
 def write_report(
     contract: Contract,
     failures: list[Failure],
@@ -334,7 +339,8 @@ def write_report(
     root: Path | str = ".",
 ) -> Path:
     """Write the validation result as JSON (atomically), pass or fail; it names the contract
-    file used (relative to ``root`` when inside it), since ``--contract`` may pick any."""
+    file used (relative to ``root`` when inside it), since ``--contract`` may pick any. A
+    failure's ``row`` counts from 1 (the first data row), as every message does."""
     from ..files import write_atomic
 
     used = contract.path
@@ -349,7 +355,7 @@ def write_report(
         "rows_dropped_without_target": dropped,
         "passed": not failures,
         "failure_count": len(failures),
-        "failures": failures,
+        "failures": [_counted_from_one(failure) for failure in failures],
     }
     text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
     return write_atomic(path, text.encode("utf-8"))
