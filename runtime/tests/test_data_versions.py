@@ -4,6 +4,7 @@ folder or an fsspec URL, and restored exactly (or refused) after the raw export 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -61,9 +62,16 @@ def test_the_table_a_model_trained_on_comes_back_after_the_raw_file_changed(
     assert cli.main(["pipeline"]) == 0
     assert len(kept(project)) == 2
     capsys.readouterr()
+    assert cli.main(["data", "list"]) == 0  # each version says whose data it is
+    dataset = config.load_settings(project).data.dataset
+    listed = {
+        cells[0]: cells[1:3]
+        for cells in (re.split(r"\s{2,}", line) for line in capsys.readouterr().out.splitlines())
+    }
+    assert listed[first[:12]] == [dataset, "v1, v2"]  # the second run retrained on the same data
+    assert listed[trained_on(project, "v3")[:12]] == [dataset, "v3"]
 
     assert cli.main(["data", "restore", "v1"]) == 0
-    dataset = config.load_settings(project).data.dataset
     restored = project / "data" / "restored" / f"{dataset}-{first[:12]}.parquet"
     frame = pd.read_parquet(restored)
     assert len(frame) == len(original)

@@ -79,6 +79,22 @@ def data_version_of(args: argparse.Namespace, ref: str) -> tuple[str, str]:
     )
 
 
+def trained_models(args: argparse.Namespace) -> dict[str, tuple[str, list[int]]]:
+    """Per data version (fingerprint): the dataset and the model versions trained on it, from
+    the registry (a data version is content-addressed: only its models say what it was)."""
+    try:
+        state = registry_of(args).state()
+    except UserError as error:  # a server out of reach: list what is kept all the same
+        log.warning("datasets not named: %s", error)
+        return {}
+    found: dict[str, tuple[str, list[int]]] = {}
+    for version, entry in sorted(state.versions.items()):
+        fingerprint = entry["data_fingerprint"]
+        if fingerprint is not None:
+            found.setdefault(fingerprint["sha256"], (entry["dataset"], []))[1].append(version)
+    return found
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -86,18 +102,30 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     versions = versions_of(args)
     remote = set() if versions.remote is None else versions.remote.names()
-    rows: list[tuple[str, int | None, int | None, str | None, str]] = []
+    models = trained_models(args)
+    rows: list[tuple[str, str, str, int | None, int | None, str | None, str]] = []
+
+    def named(sha: str) -> tuple[str, str]:
+        dataset, trained = models.get(sha, ("-", []))
+        return dataset, ", ".join(f"v{version}" for version in trained) or "none"
+
     for sha, path in versions.local():
         stat = path.stat()
         kept = dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).strftime("%Y-%m-%d %H:%M")
         shared = "-" if versions.remote is None else ("yes" if path.name in remote else "no")
-        rows.append((sha[:12], pq.read_metadata(path).num_rows, stat.st_size, kept, shared))
+        size = pq.read_metadata(path).num_rows
+        rows.append((sha[:12], *named(sha), size, stat.st_size, kept, shared))
     local = {path.name for _, path in versions.local()}
-    rows += [(name[:12], None, None, None, "only there") for name in sorted(remote - local)]
+    for name in sorted(remote - local):
+        rows.append(
+            (name[:12], *named(name.removesuffix(".parquet")), None, None, None, "only there")
+        )
     if not rows:
         log.info("no data version kept yet: the pipeline keeps the table each model trains on")
         return 0
-    print(tables.render(["version", "rows", "bytes", "kept (UTC)", "shared"], rows))
+    rows.sort(key=lambda row: (row[1], row[5] or ""))  # by dataset, oldest first
+    headers = ["version", "dataset", "models", "rows", "bytes", "kept (UTC)", "shared"]
+    print(tables.render(headers, rows))
     return 0
 
 
@@ -222,7 +250,10 @@ def register(subparsers: Subparsers) -> None:
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     listing = actions.add_parser(
-        "list", parents=[root], help="the data versions kept here and at the remote"
+        "list",
+        parents=[root],
+        help="the data versions kept here and at the remote, with the dataset and the model "
+        "versions trained on each (from the registry)",
     )
     listing.set_defaults(handler=cmd_list)
     push = actions.add_parser(
