@@ -214,6 +214,7 @@ def cells(row: Row) -> list[str]:
     ]
 
 
+UNWRAPPED = 10_000  # columns: wide enough for any row of the table on one line
 HEADERS = [
     "project",
     "dataset",
@@ -269,7 +270,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             table.add_column(header)
         for row in rows:
             table.add_row(*cells(row))
-        Console(highlight=False, soft_wrap=True).print(table)
+        console = Console(highlight=False)
+        if not console.is_terminal:  # a pipe or a CI log: a line per project, never wrapped
+            natural = console.measure(table, options=console.options.update_width(UNWRAPPED))
+            console = Console(highlight=False, width=natural.maximum)
+        console.print(table)
     return EXIT_OK
 
 
