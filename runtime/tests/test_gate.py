@@ -102,6 +102,27 @@ def test_a_metric_no_rule_judges_is_shown_unjudged_not_ok() -> None:
     lines = gate.comparison_table(result).splitlines()
     rows = {line.split()[0]: line.split()[-1] for line in lines}
     assert (rows["accuracy"], rows["roc_auc"]) == ("-", "yes")
+    # Below its baseline, it is noted (promote warns), without refusing.
+    assert result.notes == [
+        "accuracy = 0.6000 is worse than the trivial baseline's 0.7000; no rule judges it "
+        "(add it to promotion.baseline.metrics to make it one)"
+    ]
+
+
+def test_a_worse_log_loss_than_the_baseline_is_noted_a_better_one_is_not() -> None:
+    candidate = {
+        "roc_auc": 0.8,
+        "log_loss": 0.9,
+        "baseline_roc_auc": 0.5,
+        "baseline_log_loss": 0.66,
+    }
+    result = gate.evaluate_gate(candidate, None, settings())
+    assert result.passed and [note.split(" =")[0] for note in result.notes] == ["log_loss"]
+    calibrated = gate.evaluate_gate({**candidate, "log_loss": 0.3}, None, settings())
+    assert calibrated.notes == []
+    few = gate.evaluate_gate({**candidate, "log_loss": 0.3}, None, settings(), scored_rows=39)
+    assert few.passed and few.notes[0].startswith("the gate scored on 39 held-out rows")
+    assert gate.evaluate_gate(candidate, None, settings(), scored_rows=50).notes == result.notes
 
 
 def test_gate_settings_are_typed() -> None:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 # The metrics the baseline rule uses when params.yaml names none (those the task reports).
 BASELINE_METRICS = ("roc_auc", "f1_macro", "rmse", "mae")
+# Fewer scored rows than this and the verdict may be chance: one row of 50 moves accuracy by 2
+# points.
+FEW_ROWS = 50
 
 Evaluate = Callable[[Model], Mapping[str, float]]
 
@@ -56,6 +59,7 @@ class GateResult:
     production: int | None
     rows: list[GateRow] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth a look, but no rule refuses them
 
     @property
     def passed(self) -> bool:
@@ -115,11 +119,13 @@ def evaluate_gate(
     versions: tuple[int, int | None] = (0, None),
     baseline: Mapping[str, float] | None = None,
     resources: Mapping[str, tuple[float | None, float | None]] | None = None,
+    scored_rows: int | None = None,
 ) -> GateResult:
     """Apply the rules to the candidate's and production's metrics (same evaluation data).
 
     ``baseline``: the trivial baseline's metrics; by default the ``baseline_*`` entries of
     ``candidate``. ``resources``: each of ``costs.RESOURCES`` as (candidate, production).
+    ``scored_rows``: how many rows the metrics come from; under ``FEW_ROWS`` it is noted.
     """
     own, carried = split_baseline(dict(candidate))
     base = dict(baseline) if baseline is not None else carried
@@ -149,11 +155,29 @@ def evaluate_gate(
                 )
         row.ok = len(result.reasons) == before
         result.rows.append(row)
+        _unjudged_below_baseline(result, row)
+    if scored_rows is not None and scored_rows < FEW_ROWS:
+        result.notes.append(
+            f"the gate scored on {scored_rows} held-out rows: differences of a few points may "
+            "be chance (more data, or a larger train.test_size, makes them firmer)"
+        )
     for name, (value, production_value) in (resources or {}).items():
         _budget_rule(
             result, GateRow(name, value, production_value), getattr(settings.budgets, name)
         )
     return result
+
+
+def _unjudged_below_baseline(result: GateResult, row: GateRow) -> None:
+    """A note when a metric no rule judges is worse than the trivial baseline's: a classifier
+    whose log loss is worse than predicting the class shares has probabilities not to trust."""
+    value, base = row.candidate, row.baseline
+    if row.rules or value is None or base is None or _ok(_sign(row.metric), value, base):
+        return
+    result.notes.append(
+        f"{row.metric} = {value:.4f} is worse than the trivial baseline's {base:.4f}; no rule "
+        f"judges it (add it to promotion.baseline.metrics to make it one)"
+    )
 
 
 def _budget_rule(result: GateResult, row: GateRow, budget: float | None) -> None:

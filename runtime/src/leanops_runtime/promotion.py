@@ -160,6 +160,7 @@ def promote(
         settings,
         versions=(number, current),
         resources={name: (pair[0], pair[1]) for name, pair in resources.items()},
+        scored_rows=len(rows),
     )
     if problem:
         result.reasons.append(problem)

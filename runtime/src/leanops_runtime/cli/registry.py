@@ -209,6 +209,8 @@ def _promote(args: argparse.Namespace) -> int:
         state=state,
     )
     print(comparison_table(result))
+    for note in result.notes:
+        log.warning("%s", note)
     if record is None:
         log.error(
             "refused (audited): v%s stays candidate: %s",
