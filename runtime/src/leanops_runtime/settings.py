@@ -538,6 +538,26 @@ def one_line(error: ValidationError, dotenv: Path | None = None) -> str:
     return f"invalid setting {location}{source}: {reason}{suffix}"
 
 
+def setting_variables(root: Path | str = ".") -> list[str]:
+    """The variables, in the environment or the project's ``.env``, that set a setting over
+    params.yaml (``ML_PROJECT_TRAIN__ESTIMATOR``): a run records their names, so its params
+    are not read as params.yaml's. Names only: a value may be a secret."""
+    import os
+
+    prefix = env_prefix()
+    dotenv = Path(root) / ENV_FILE
+    lines = dotenv.read_text("utf-8", errors="replace").splitlines() if dotenv.is_file() else []
+    given = [*os.environ, *(line.split("=", 1)[0].strip() for line in lines if "=" in line)]
+    return sorted(
+        {
+            name.upper()
+            for name in given
+            if name.upper().startswith(prefix)
+            and name[len(prefix) :].lower().partition("__")[0] in Settings.model_fields
+        }
+    )
+
+
 def _variable_of(location: tuple[int | str, ...], dotenv: Path | None) -> str | None:
     """The variable that set the setting at ``location``, in the environment or ``.env``."""
     import os

@@ -337,11 +337,15 @@ def start_run(
     The run is finished when the block ends, failed (and the error re-raised) when it raises, and
     read as crashed later if its process died without either.
     """
+    from ..settings import setting_variables
     from .environment import template_commit
 
     template = template_commit(root if root is not None else ".")
     if template is not None:  # which template (and runtime) the project was on
         tags = {"template_commit": template, **(tags or {})}
+    overrides = setting_variables(root if root is not None else ".")
+    if overrides:  # the params came in part from these, not from params.yaml
+        tags = {"settings_from_variables": ", ".join(overrides), **(tags or {})}
     if backend_choice(backend, root, settings) == "mlflow":
         from .mlflow_backend import MlflowRun
         from .mlflow_client import Connection
