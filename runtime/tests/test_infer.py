@@ -64,6 +64,11 @@ def test_features_are_nullable_and_the_target_never(tmp_path: Path) -> None:
     columns = contract.schema.columns
     assert not columns["churned"].nullable
     assert all(columns[name].nullable for name in contract.features)
+    assert "# Features are nullable: the pipeline imputes a missing value" in text  # and says so
+    # A range says what the sample held and how it was widened, right above the column.
+    low, high = frame["tenure_months"].min(), frame["tenure_months"].max()
+    block = text.split("\n  tenure_months:")[0]
+    assert f"in_range: {low} to {high} in the sample, widened by 10% of the span" in block
 
 
 def test_an_id_named_on_the_command_line_and_a_task_given(tmp_path: Path) -> None:

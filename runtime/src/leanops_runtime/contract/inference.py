@@ -369,6 +369,11 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
     if dtype in {"int64", "float64"}:
         if bounds is not None:
             spec["in_range"] = bounds
+            notes.append(
+                f"in_range: {plain(series.min())} to {plain(series.max())} in the sample, widened "
+                f"by {RANGE_MARGIN:.0%} of the span (not below 0 if nothing was) for new data; "
+                "a value outside is refused"
+            )
         notes.insert(0, "a number: imputed (median) and scaled")
         if pd.api.types.is_integer_dtype(series.dtype) and distinct <= 10:
             notes.append(

@@ -39,6 +39,8 @@ def render(inferred: Inferred) -> str:
         "# are guesses from the sample; the comments say why each was chosen. Then bump",
         "# `version` on every change. Format: a pandera DataFrameSchema plus leanops keys",
         "# (version, reading, missing_target; per column role, format, encoding).",
+        "# Features are nullable: the pipeline imputes a missing value; set nullable: false to",
+        "# refuse rows without one.",
         "#",
     ]
     for note in inferred.notes:
