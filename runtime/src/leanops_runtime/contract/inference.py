@@ -406,7 +406,9 @@ def _datetime(name: str, spec: dict[str, object], notes: list[str], fmt: str | N
         "dates"
         + (f" (format {fmt})" if fmt else "")
         + ": turned into year, month, day, weekday, hour and elapsed days; "
-        "set role: ignore (or passthrough) to leave them out",
+        "set role: ignore (or passthrough) to leave them out. A date that moves on with time "
+        "(a signup or order date) puts every later batch past the training dates: drift "
+        "reports it on each one, and the model extrapolates its year and elapsed days",
     )
     return Column(name, {"role": "feature_datetime", **spec}, notes, "dates")
 
