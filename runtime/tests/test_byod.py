@@ -172,15 +172,19 @@ def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
     assert cli.main(["promote"]) == 0
     batch = write(frame.drop(columns=["Résilié"]).head(30), project / "new.csv", **options)
     assert cli.main(["predict", str(batch)]) == 0
-    predictions = pd.read_csv(project / "reports" / "predictions-new.csv")
+    # The predictions open where the batch did: the same delimiter, decimal mark and encoding.
+    written = project / "reports" / "predictions-new.csv"
+    assert written.read_bytes().decode("cp1252").splitlines()[0].startswith("Référence;")
+    predictions = pd.read_csv(written, **options)
     assert predictions["Référence"].tolist() == frame["Référence"].head(30).tolist()
     assert {"probability_non", "probability_oui"} <= set(predictions.columns)
+    assert predictions["probability_oui"].between(0, 1).all()  # 0,83 read back as 0.83
     assert cli.main(["drift", str(batch)]) == 0
     # A row set aside is written as the batch gives it, in its notation, to be fixed there.
     bad = frame.drop(columns=["Résilié"]).head(30).astype({"Dépense": object})
     bad.loc[4, "Dépense"] = "abc"
     assert cli.main(["predict", str(write(bad, project / "new.csv", **options))]) == 1
-    refused = (project / "reports" / "predictions-new.refused.csv").read_text("utf-8")
+    refused = (project / "reports" / "predictions-new.refused.csv").read_text("cp1252")
     header, row = refused.splitlines()
     assert header == "row;Référence;Ancienneté;Dépense;Formule;reasons"
     given = bad.loc[[4]].to_csv(sep=";", decimal=",", header=False, index=False).strip()

@@ -2,13 +2,14 @@
 
 The input is read by the contract's reading rules and validated by the contract, less the
 target column (a batch may carry it or not), exactly as ``contract check`` does: every failure
-with its row, a JSON report ``reports/contract_<dataset>_<input>.json``, exit code 1, and no
-prediction written. The output keeps the contract's id and passthrough columns, adds
-``prediction`` and, for a classifier, one ``probability_<class>`` column per class (named after
-the class: ``probability_yes``, ``probability_0``), and records which model made it: a
-``model_version`` column, and for Parquet also file metadata with the version, the artifact's
-SHA-256 and the data version it trained on. It is written to a temporary file first and
-renamed, so a failed run never leaves half a file.
+with its row, a JSON report ``reports/contract_<dataset>_<input>.json`` and exit code 1 (rows
+that break it are set aside, the others predicted: ``run``). A CSV output follows the
+contract's reading rules (delimiter, decimal mark, encoding). The output keeps the contract's id
+and passthrough columns, adds ``prediction`` and, for a classifier, one ``probability_<class>``
+column per class (named after the class: ``probability_yes``, ``probability_0``), and records
+which model made it: a ``model_version`` column, and for Parquet also file metadata with the
+version, the artifact's SHA-256 and the data version it trained on. It is written to a
+temporary file first and renamed, so a failed run never leaves half a file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contract import Contract, ContractViolation, Failure
+from .contract import Contract, ContractViolation, Failure, ReadingRules
 from .errors import UserError
 from .files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .files import write_atomic
@@ -134,13 +135,25 @@ def report_for(contract: Contract, source: Path | str, root: Path | str = ".") -
     return report_path(contract.name, root, f"_{Path(source).stem}")
 
 
-def write_predictions(frame: pd.DataFrame, path: Path | str, *, delimiter: str = ",") -> Path:
-    """Write ``frame`` as CSV (UTF-8, ``delimiter``) or Parquet (by suffix), atomically."""
+def write_predictions(
+    frame: pd.DataFrame, path: Path | str, *, reading: ReadingRules | None = None
+) -> Path:
+    """Write ``frame`` as CSV or Parquet (by suffix), atomically. A CSV follows the contract's
+    ``reading`` rules (delimiter, decimal mark, encoding), so it opens in the same spreadsheet
+    as the batch did: ``12,5`` stays ``12,5`` in a ``;``-separated file."""
     path = Path(path)
+    rules = reading or ReadingRules()
     if path.suffix.lower() not in SUFFIXES:
         raise PredictError(f"{path}: the output must end in .csv or .parquet")
     if path.suffix.lower() == ".csv":
-        data = frame.to_csv(index=False, sep=delimiter).encode("utf-8")
+        text = frame.to_csv(index=False, sep=rules.delimiter, decimal=rules.decimal)
+        try:
+            data = text.encode(rules.encoding)
+        except UnicodeEncodeError as error:
+            raise PredictError(
+                f"{path}: {error.object[error.start : error.end]!r} cannot be written in "
+                f"{rules.encoding} (reading.encoding): write a .parquet file, or set utf-8"
+            ) from error
     else:
         data = frame.to_parquet(index=False)
     return write_atomic(path, data)
@@ -246,7 +259,7 @@ def run(
         quarantine = write_predictions(
             set_aside_rows(source, contract, rows, error.failures),
             quarantine_to or default_quarantine(target),
-            delimiter=contract.reading.delimiter,
+            reading=contract.reading,
         )
         written, set_aside = error.report, len(rows)
     warn_unseen(frame, contract, reference)
@@ -263,5 +276,5 @@ def run(
     )
     if not contract.columns("id"):  # without an id, a row is named by its place in the batch
         result.insert(0, ROW, positions)
-    path = write_predictions(result, target)
+    path = write_predictions(result, target, reading=contract.reading)
     return Predictions(path, result, written, set_aside, quarantine)
