@@ -121,7 +121,8 @@ def test_the_bring_your_own_data_section_runs_as_written(tmp_path: Path) -> None
     contract = (project / "contracts" / "churn.yaml").read_text(encoding="utf-8")
     assert "# a row number" in contract and "high cardinality" in contract
     assert "dropped 3 row(s) without a target" in commands[2][1].stderr
-    predictions = pd.read_csv(project / "reports" / "predictions-churn-june.csv")
+    # Written as the contract reads a CSV: ';'-separated, like the batch.
+    predictions = pd.read_csv(project / "reports" / "predictions-churn-june.csv", sep=";")
     assert list(predictions.columns) == [
         "customer_id",
         "prediction",
