@@ -54,7 +54,8 @@ def frame(rows: int = 20_000) -> pd.DataFrame:
 def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path) -> None:
     (project / "uv.lock").write_text("version = 1\n")
     prefix = f"{NAME.upper()}_"
-    (project / ".env").write_text(f"{prefix}SEED=3\n{prefix}DATA_DIR=/elsewhere\n", "utf-8")
+    dotenv = f"export {prefix}SEED=3\n# {prefix}TASK=regression\n{prefix}DATA_DIR=/elsewhere\n"
+    (project / ".env").write_text(dotenv, "utf-8")
     with tracking.start_run(
         "train", params={"C": 0.5, "layers": [1, 2]}, tags={"stage": "fit"}, db=db
     ) as run:
@@ -71,7 +72,8 @@ def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path
     assert record["end_time"] >= record["start_time"]
     assert record["params"] == {"C": 0.5, "layers": [1, 2]}
     # The variables that set settings over params.yaml (the fixture's two and .env's seed; not
-    # the team's own DATA_DIR), by name: a run's params are not all params.yaml's.
+    # a commented-out line, nor the team's own DATA_DIR), by name: a run's params are not all
+    # params.yaml's.
     overrides = ", ".join(
         f"{prefix}{name}" for name in ("SEED", "SKIP_UNCHANGED", "TRACKING_BACKEND")
     )

@@ -547,7 +547,8 @@ def setting_variables(root: Path | str = ".") -> list[str]:
     prefix = env_prefix()
     dotenv = Path(root) / ENV_FILE
     lines = dotenv.read_text("utf-8", errors="replace").splitlines() if dotenv.is_file() else []
-    given = [*os.environ, *(line.split("=", 1)[0].strip() for line in lines if "=" in line)]
+    named = (line.split("=", 1)[0].strip().removeprefix("export ").strip() for line in lines)
+    given = [*os.environ, *(name for name, line in zip(named, lines, strict=True) if "=" in line)]
     return sorted(
         {
             name.upper()
