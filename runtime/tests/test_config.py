@@ -195,6 +195,11 @@ def test_an_unknown_prefixed_variable_names_the_setting(
         config.load_settings(project)
     assert f"(set by {NAME.upper()}_TRAIN__ESTIMATR): unknown key" in str(caught.value)
     assert "did you mean 'estimator'?" in str(caught.value)
+    monkeypatch.delenv(f"{NAME.upper()}_TRAIN__ESTIMATR")
+    (project / ".env").write_text(f"export {NAME.upper()}_DATA__TEST_SIZE=2\n", "utf-8")
+    with pytest.raises(config.ConfigError, match=r"invalid setting data\.test_size") as caught:
+        config.load_settings(project)
+    assert f"(set by {NAME.upper()}_DATA__TEST_SIZE)" in str(caught.value)  # from .env
 
 
 @pytest.mark.parametrize(

@@ -508,7 +508,7 @@ def load_settings(root: Path | str = ".") -> Settings:
         options: dict[str, Any] = {"_env_prefix": env_prefix(), "_env_file": root / ENV_FILE}
         settings = Settings(**params, **options)
     except ValidationError as error:
-        raise ConfigError(one_line(error, root / ENV_FILE)) from error
+        raise ConfigError(one_line(error, root)) from error
     if not settings.tracking_db.is_absolute():
         settings.tracking_db = root / settings.tracking_db
     if not settings.models_dir.is_absolute():
@@ -516,10 +516,11 @@ def load_settings(root: Path | str = ".") -> Settings:
     return settings
 
 
-def one_line(error: ValidationError, dotenv: Path | None = None) -> str:
+def one_line(error: ValidationError, root: Path | None = None) -> str:
     """Summarise a pydantic error as ``invalid setting train.test_size: <reason>``: an unknown
     key first, with the setting it is closest to (``taks`` is also a missing ``task``), the
-    variable it came from when one set it (environment, or ``dotenv``), and the others named."""
+    variable it came from when one set it (environment, or the ``.env`` of the project at
+    ``root``), and the others named."""
     from difflib import get_close_matches
 
     errors = error.errors()
@@ -533,20 +534,23 @@ def one_line(error: ValidationError, dotenv: Path | None = None) -> str:
     if first["type"] == "extra_forbidden":
         near = get_close_matches(str(first["loc"][-1]), _keys(first["loc"][:-1]), n=1)
         reason = "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
-    variable = _variable_of(first["loc"], dotenv)
-    source = f" (set by {variable})" if variable else ""
+    variable = env_prefix() + "__".join(str(part) for part in first["loc"]).upper()
+    source = f" (set by {variable})" if variable in setting_variables(root) else ""
     return f"invalid setting {location}{source}: {reason}{suffix}"
 
 
-def setting_variables(root: Path | str = ".") -> list[str]:
-    """The variables, in the environment or the project's ``.env``, that set a setting over
-    params.yaml (``ML_PROJECT_TRAIN__ESTIMATOR``): a run records their names, so its params
-    are not read as params.yaml's. Names only: a value may be a secret."""
+def setting_variables(root: Path | str | None = ".") -> list[str]:
+    """The variables, in the environment or the ``.env`` of the project at ``root`` (None: the
+    environment alone), that set a setting over params.yaml (``ML_PROJECT_TRAIN__ESTIMATOR``):
+    a run records their names, so its params are not read as params.yaml's, and an invalid
+    setting names the one that set it. Names only: a value may be a secret."""
     import os
 
     prefix = env_prefix()
-    dotenv = Path(root) / ENV_FILE
-    lines = dotenv.read_text("utf-8", errors="replace").splitlines() if dotenv.is_file() else []
+    dotenv = None if root is None else Path(root) / ENV_FILE
+    lines: list[str] = []
+    if dotenv is not None and dotenv.is_file():
+        lines = dotenv.read_text("utf-8", errors="replace").splitlines()
     named = (line.split("=", 1)[0].strip().removeprefix("export ").strip() for line in lines)
     given = [*os.environ, *(name for name, line in zip(named, lines, strict=True) if "=" in line)]
     return sorted(
@@ -557,18 +561,6 @@ def setting_variables(root: Path | str = ".") -> list[str]:
             and name[len(prefix) :].lower().partition("__")[0] in Settings.model_fields
         }
     )
-
-
-def _variable_of(location: tuple[int | str, ...], dotenv: Path | None) -> str | None:
-    """The variable that set the setting at ``location``, in the environment or ``.env``."""
-    import os
-
-    name = env_prefix() + "__".join(str(part) for part in location).upper()
-    found = [key for key in os.environ if key.upper() == name]
-    if not found and dotenv is not None and dotenv.is_file():
-        lines = dotenv.read_text("utf-8", errors="replace").splitlines()
-        found = [name for line in lines if line.split("=", 1)[0].strip().upper() == name]
-    return found[0] if found else None
 
 
 def _keys(location: tuple[int | str, ...]) -> list[str]:
