@@ -551,8 +551,8 @@ def setting_variables(root: Path | str | None = ".") -> list[str]:
     lines: list[str] = []
     if dotenv is not None and dotenv.is_file():
         lines = dotenv.read_text("utf-8", errors="replace").splitlines()
-    named = (line.split("=", 1)[0].strip().removeprefix("export ").strip() for line in lines)
-    given = [*os.environ, *(name for name, line in zip(named, lines, strict=True) if "=" in line)]
+    assigned = [line.split("=", 1)[0].strip() for line in lines if "=" in line]
+    given = [*os.environ, *(name.removeprefix("export ").strip() for name in assigned)]
     return sorted(
         {
             name.upper()

@@ -340,10 +340,11 @@ def start_run(
     from ..settings import setting_variables
     from .environment import template_commit
 
-    template = template_commit(root if root is not None else ".")
+    project = root if root is not None else "."
+    template = template_commit(project)
     if template is not None:  # which template (and runtime) the project was on
         tags = {"template_commit": template, **(tags or {})}
-    overrides = setting_variables(root if root is not None else ".")
+    overrides = setting_variables(project)
     if overrides:  # the params came in part from these, not from params.yaml
         tags = {"settings_from_variables": ", ".join(overrides), **(tags or {})}
     if backend_choice(backend, root, settings) == "mlflow":
