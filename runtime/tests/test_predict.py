@@ -181,3 +181,19 @@ def test_a_batch_of_bad_rows_only_is_refused_whole(
     assert cli.main(["predict", "batch.csv"]) == 1
     assert not (project / "reports" / "predictions-batch.csv").exists()
     assert not (project / "reports" / "predictions-batch.refused.csv").exists()
+
+
+def test_a_value_the_contract_encoding_cannot_hold_is_one_error_and_no_file(
+    tmp_path: Path,
+) -> None:
+    """A Parquet batch can hold text a cp1252 contract cannot write back: the CSV is refused with
+    the character and the way out, and nothing is left half-written."""
+    predict = lib("predict")
+    rules = lib("contract").ReadingRules(delimiter=";", decimal=",", encoding="cp1252")
+    frame = pd.DataFrame({"city": ["Łódź"], "prediction": [0.5]})
+    target = tmp_path / "predictions.csv"
+    with pytest.raises(predict.PredictError, match=r"'Ł' cannot be written in cp1252"):
+        predict.write_predictions(frame, target, reading=rules)
+    assert list(tmp_path.iterdir()) == []
+    written = predict.write_predictions(frame.assign(city="Köln"), target, reading=rules)
+    assert written.read_bytes().decode("cp1252") == "city;prediction\nKöln;0,5\n"
