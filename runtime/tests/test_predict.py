@@ -171,6 +171,34 @@ def test_bad_rows_are_set_aside_with_their_reasons_and_the_rest_predicted(
     assert not (project / "reports" / "predictions-batch.csv").exists()
 
 
+def test_a_run_that_fails_after_setting_rows_aside_writes_neither_file(
+    project: Path, production: Any, new_rows: pd.DataFrame, settings: Any
+) -> None:
+    """The rows set aside are written with the predictions or not at all: a model that fails
+    on the kept rows leaves no refused-rows file behind to be taken for a finished run."""
+
+    class Failing:
+        def predict(self, frame: pd.DataFrame) -> Any:
+            raise RuntimeError("the model cannot score these rows")
+
+    column = next(c for c in new_rows.columns if c != names(settings)[0])
+    bad = new_rows.astype({column: object})
+    bad.loc[2, column] = "n/a"
+    bad.to_csv(project / "batch.csv", index=False)
+    contract = lib("contract").load_contract(settings.data.dataset, project)
+    with pytest.raises(RuntimeError, match="cannot score"):
+        lib("predict").run(
+            project / "batch.csv",
+            project / "reports" / "out.csv",
+            model=Failing(),
+            entry={"version": 1, "sha256": "0" * 64},
+            contract=contract,
+            root=project,
+        )
+    assert not (project / "reports" / "out.csv").exists()
+    assert not (project / "reports" / "out.refused.csv").exists()
+
+
 def test_a_batch_of_bad_rows_only_is_refused_whole(
     project: Path, production: Any, new_rows: pd.DataFrame, settings: Any
 ) -> None:

@@ -9,7 +9,8 @@ and passthrough columns, adds ``prediction`` and, for a classifier, one ``probab
 column per class (named after the class: ``probability_yes``, ``probability_0``), and records
 which model made it: a ``model_version`` column, and for Parquet also file metadata with the
 version, the artifact's SHA-256 and the data version it trained on. It is written to a
-temporary file first and renamed, so a failed run never leaves half a file.
+temporary file first and renamed, so a failed run never leaves half a file, and the rows set
+aside are written only with their predictions.
 """
 
 from __future__ import annotations
@@ -135,28 +136,31 @@ def report_for(contract: Contract, source: Path | str, root: Path | str = ".") -
     return report_path(contract.name, root, f"_{Path(source).stem}")
 
 
-def write_predictions(
-    frame: pd.DataFrame, path: Path | str, *, reading: ReadingRules | None = None
-) -> Path:
-    """Write ``frame`` as CSV or Parquet (by suffix), atomically. A CSV follows the contract's
-    ``reading`` rules (delimiter, decimal mark, encoding), so it opens in the same spreadsheet
-    as the batch did: ``12,5`` stays ``12,5`` in a ``;``-separated file."""
+def encoded(frame: pd.DataFrame, path: Path | str, *, reading: ReadingRules | None = None) -> bytes:
+    """``frame`` as the bytes of a CSV or Parquet file (by ``path``'s suffix). A CSV follows the
+    contract's ``reading`` rules (delimiter, decimal mark, encoding), so it opens in the same
+    spreadsheet as the batch did: ``12,5`` stays ``12,5`` in a ``;``-separated file."""
     path = Path(path)
     rules = reading or ReadingRules()
     if path.suffix.lower() not in SUFFIXES:
         raise PredictError(f"{path}: the output must end in .csv or .parquet")
-    if path.suffix.lower() == ".csv":
-        text = frame.to_csv(index=False, sep=rules.delimiter, decimal=rules.decimal)
-        try:
-            data = text.encode(rules.encoding)
-        except UnicodeEncodeError as error:
-            raise PredictError(
-                f"{path}: {error.object[error.start : error.end]!r} cannot be written in "
-                f"{rules.encoding} (reading.encoding): write a .parquet file, or set utf-8"
-            ) from error
-    else:
-        data = frame.to_parquet(index=False)
-    return write_atomic(path, data)
+    if path.suffix.lower() == ".parquet":
+        return frame.to_parquet(index=False)
+    text = frame.to_csv(index=False, sep=rules.delimiter, decimal=rules.decimal)
+    try:
+        return text.encode(rules.encoding)
+    except UnicodeEncodeError as error:
+        raise PredictError(
+            f"{path}: {error.object[error.start : error.end]!r} cannot be written in "
+            f"{rules.encoding} (reading.encoding): write a .parquet file, or set utf-8"
+        ) from error
+
+
+def write_predictions(
+    frame: pd.DataFrame, path: Path | str, *, reading: ReadingRules | None = None
+) -> Path:
+    """Write ``frame`` as CSV or Parquet (by suffix), atomically (see ``encoded``)."""
+    return write_atomic(Path(path), encoded(frame, path, reading=reading))
 
 
 def probability_column(label: object) -> str:
@@ -248,7 +252,7 @@ def run(
     code the contract lists none for was trained on (``warn_unseen``).
     """
     target = Path(output or default_output(source))
-    quarantine, set_aside = None, 0
+    refused: pd.DataFrame | None = None
     try:
         frame, written = checked_batch(source, contract, root)
     except ContractViolation as error:
@@ -256,12 +260,8 @@ def run(
         if bad_rows != "quarantine" or kept is None:
             raise  # a whole column's failure, no row left, or the team refuses such batches
         frame, rows = kept
-        quarantine = write_predictions(
-            set_aside_rows(source, contract, rows, error.failures),
-            quarantine_to or default_quarantine(target),
-            reading=contract.reading,
-        )
-        written, set_aside = error.report, len(rows)
+        refused = set_aside_rows(source, contract, rows, error.failures)
+        written = error.report
     warn_unseen(frame, contract, reference)
     positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")
@@ -276,5 +276,11 @@ def run(
     )
     if not contract.columns("id"):  # without an id, a row is named by its place in the batch
         result.insert(0, ROW, positions)
-    path = write_predictions(result, target, reading=contract.reading)
-    return Predictions(path, result, written, set_aside, quarantine)
+    # Both files are encoded before either is written: a run that fails writes neither.
+    predictions = encoded(result, target, reading=contract.reading)
+    if refused is None:
+        return Predictions(write_atomic(target, predictions), result, written)
+    aside = quarantine_to or default_quarantine(target)
+    set_aside = encoded(refused, aside, reading=contract.reading)
+    quarantine = write_atomic(aside, set_aside)
+    return Predictions(write_atomic(target, predictions), result, written, len(refused), quarantine)

@@ -82,8 +82,10 @@ def register(subparsers: Subparsers) -> None:
         parents=[root_option()],
         help="batch predictions from a CSV or Parquet file with the production model",
         description="The input is read and checked by the data contract (every column but the "
-        "target) like `contract check`: bad rows exit 1 with reports/contract_<dataset>_<input>"
-        ".json and write no prediction; columns with role ignore may be missing. The output "
+        "target) like `contract check`, with its report in reports/contract_<dataset>_<input>"
+        ".json. Rows that break it are set aside (see --on-bad-rows) and the run exits 1; a "
+        "batch whose columns break it writes nothing. Columns with role ignore may be missing. "
+        "The output "
         "holds the id (without one: row, 1 for the first data row) and passthrough columns, "
         "prediction, probability_<class> per class for a classifier, and model_version.",
     )
