@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -55,10 +55,6 @@ LEVELS = ("ok", "warn", "alert")
 INSUFFICIENT = "insufficient data"
 NOT_CHECKED = "not checked"
 NO_DATES = "model registered before dates were checked: retrain to check them"
-DEFAULT_ALPHA = 0.05
-DEFAULT_PSI_ALERT = 0.25
-DEFAULT_KS_ALERT = 0.2
-DEFAULT_MIN_ROWS = 100
 
 
 @dataclass
@@ -77,19 +73,19 @@ class FeatureDrift:
     feature: str
     kind: str  # numeric | categorical | datetime
     rows: int
-    test: str  # ks | chi2 (with "+missing" when the share of missing values was tested too)
-    statistic: float | None
-    p_value: float | None
-    p_adjusted: float | None  # Holm, across the batch's features
-    psi: float | None
-    ks: float | None  # KS D (numeric)
-    mean_shift_sd: float | None  # (batch mean - reference mean) / reference SD (numeric)
-    mean_shift_days: float | None  # batch mean - reference mean, in days (datetime)
-    largest_change: dict[str, JsonValue] | None  # category, reference share, batch share
-    missing: tuple[float, float]  # share of missing values: reference, batch
-    status: str
-    thresholds: dict[str, float]
-    distribution: Distribution
+    test: str = "none"  # ks | chi2 (with "+missing" when the share of missing values was tested)
+    statistic: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None  # Holm, across the batch's features
+    psi: float | None = None
+    ks: float | None = None  # KS D (numeric)
+    mean_shift_sd: float | None = None  # (batch mean - reference mean) / reference SD (numeric)
+    mean_shift_days: float | None = None  # batch mean - reference mean, in days (datetime)
+    largest_change: dict[str, JsonValue] | None = None  # category, reference share, batch share
+    missing: tuple[float, float] = (0.0, 0.0)  # share of missing values: reference, batch
+    status: str = NOT_CHECKED
+    thresholds: dict[str, float] = field(default_factory=dict)
+    distribution: Distribution = field(default_factory=lambda: Distribution([], [], []))
     note: str | None = None  # why a feature is not checked
 
 
@@ -118,27 +114,15 @@ class DriftReport:
         ]
 
 
-@dataclass
-class Limits:
-    """The thresholds that apply to one feature."""
-
-    alpha: float = DEFAULT_ALPHA
-    psi_alert: float = DEFAULT_PSI_ALERT
-    ks_alert: float = DEFAULT_KS_ALERT
-
-
-def limits_for(settings: DriftSettings | None, feature: str) -> Limits:
+def limits_for(settings: DriftSettings, feature: str) -> dict[str, float]:
     """Global thresholds, overridden by the feature's own entries (unset = keep the global)."""
-    if settings is None:
-        return Limits()
-    limits = Limits(settings.alpha, settings.psi_alert, settings.ks_alert)
     own = settings.features.get(feature)
-    if own is not None:
-        if own.psi_alert is not None:
-            limits.psi_alert = own.psi_alert
-        if own.ks_alert is not None:
-            limits.ks_alert = own.ks_alert
-    return limits
+    psi, ks = (own.psi_alert, own.ks_alert) if own is not None else (None, None)
+    return {
+        "alpha": settings.alpha,
+        "psi_alert": settings.psi_alert if psi is None else psi,
+        "ks_alert": settings.ks_alert if ks is None else ks,
+    }
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -164,25 +148,7 @@ def _edge_labels(edges: Floats, dates: bool = False) -> list[str]:
     return [f"< {shown[0]}", *middle, f"≥ {shown[-1]}"]
 
 
-@dataclass
-class _Measured:
-    """A feature's raw results before the batch-level correction."""
-
-    kind: str
-    rows: int
-    test: str
-    statistic: float | None
-    p_value: float | None
-    psi: float | None
-    ks: float | None = None
-    mean_shift_sd: float | None = None
-    mean_shift_days: float | None = None
-    largest_change: dict[str, JsonValue] | None = None
-    missing: tuple[float, float] = (0.0, 0.0)
-    distribution: Distribution = field(default_factory=lambda: Distribution([], [], []))
-
-
-def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
+def _numeric(feature: str, ref: NumericReference, column: pd.Series) -> FeatureDrift:
     if ref.dates:
         values = elapsed_days(column)
     else:
@@ -212,7 +178,8 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
         moved = float(present.mean()) - ref.mean
         shift = moved / ref.std if ref.std else None
         days = moved if ref.dates else None
-    return _Measured(
+    return FeatureDrift(
+        feature=feature,
         kind="datetime" if ref.dates else "numeric",
         rows=int(values.size),
         test="ks" + ("+missing" if p_missing is not None else ""),
@@ -227,7 +194,7 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
     )
 
 
-def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
+def _categorical(feature: str, ref: CategoricalReference, column: pd.Series) -> FeatureDrift:
     found = categories(column).value_counts()
     current = dict.fromkeys(ref.counts, 0.0)
     current.setdefault(OTHER, 0.0)
@@ -244,7 +211,8 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     largest = int(np.argmax(changes)) if changes.size else None
     keep = (ref_counts + batch_counts) > 0  # drop an empty "<other>"
     missing_index = names.index(MISSING) if MISSING in names else None
-    return _Measured(
+    return FeatureDrift(
+        feature=feature,
         kind="categorical",
         rows=len(column),
         test="chi2",
@@ -286,36 +254,15 @@ def _shares(values: Floats) -> list[float]:
     return [round(float(value), 6) for value in values]
 
 
-def _verdict(measured: _Measured, adjusted: float | None, limits: Limits, min_rows: int) -> str:
+def _verdict(
+    measured: FeatureDrift, adjusted: float | None, limits: Mapping[str, float], min_rows: int
+) -> str:
     if measured.rows < min_rows:
         return INSUFFICIENT
-    if adjusted is None or adjusted >= limits.alpha:
+    if adjusted is None or adjusted >= limits["alpha"]:
         return "ok"
-    large = (measured.psi or 0.0) >= limits.psi_alert or (measured.ks or 0.0) >= limits.ks_alert
-    return "alert" if large else "warn"
-
-
-def _unchecked(name: str, rows: int) -> FeatureDrift:
-    """A date feature the reference has no statistics for: in the table, without a test."""
-    return FeatureDrift(
-        feature=name,
-        kind="datetime",
-        rows=rows,
-        test="none",
-        statistic=None,
-        p_value=None,
-        p_adjusted=None,
-        psi=None,
-        ks=None,
-        mean_shift_sd=None,
-        mean_shift_days=None,
-        largest_change=None,
-        missing=(0.0, 0.0),
-        status=NOT_CHECKED,
-        thresholds={},
-        distribution=Distribution([], [], []),
-        note=NO_DATES,
-    )
+    psi, ks = measured.psi or 0.0, measured.ks or 0.0
+    return "alert" if psi >= limits["psi_alert"] or ks >= limits["ks_alert"] else "warn"
 
 
 def check(
@@ -335,12 +282,15 @@ def check(
     missing = [name for name in features if name not in frame.columns]
     if missing:
         raise DriftError(f"batch lacks feature column(s) of the reference: {', '.join(missing)}")
-    min_rows = settings.min_rows if settings is not None else DEFAULT_MIN_ROWS
-    alpha = settings.alpha if settings is not None else DEFAULT_ALPHA
+    if settings is None:
+        from ..settings import DriftSettings
+
+        settings = DriftSettings()
+    min_rows, alpha = settings.min_rows, settings.alpha
     measured = {
-        name: _numeric(ref, frame[name])
+        name: _numeric(name, ref, frame[name])
         if isinstance(ref, NumericReference)
-        else _categorical(ref, frame[name])
+        else _categorical(name, ref, frame[name])
         for name, ref in features.items()
     }
     # The family: every feature with enough rows and a test. Holm keeps its error rate at alpha.
@@ -356,11 +306,8 @@ def check(
         status = _verdict(m, adjusted.get(name), limits, min_rows)
         tested = status != INSUFFICIENT
         rows.append(
-            FeatureDrift(
-                feature=name,
-                kind=m.kind,
-                rows=m.rows,
-                test=m.test,
+            replace(
+                m,
                 statistic=_round(m.statistic) if tested else None,
                 p_value=_round(m.p_value, 8) if tested else None,
                 p_adjusted=_round(adjusted.get(name), 8) if tested else None,
@@ -368,19 +315,14 @@ def check(
                 ks=_round(m.ks),
                 mean_shift_sd=_round(m.mean_shift_sd, 4),
                 mean_shift_days=_round(m.mean_shift_days, 4),
-                largest_change=m.largest_change,
                 missing=(round(m.missing[0], 6), round(m.missing[1], 6)),
                 status=status,
-                thresholds={
-                    "alpha": limits.alpha,
-                    "psi_alert": limits.psi_alert,
-                    "ks_alert": limits.ks_alert,
-                },
-                distribution=m.distribution,
+                thresholds=limits,
             )
         )
     if not checks_dates(reference):
-        rows.extend(_unchecked(name, len(frame)) for name in dates if name not in features)
+        unchecked = [name for name in dates if name not in features]
+        rows += [FeatureDrift(name, "datetime", len(frame), note=NO_DATES) for name in unchecked]
     graded = [LEVELS.index(row.status) for row in rows if row.status in LEVELS]
     overall = LEVELS[max(graded)] if graded else INSUFFICIENT
     return DriftReport(
