@@ -151,11 +151,8 @@ def read_yaml(path: Path) -> object:
 
 def sha256_of(path: Path | str) -> str:
     """SHA-256 hex digest of a file, read in chunks (models and datasets can be large)."""
-    digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def guard_output(

@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import write_atomic
+from .files import sha256_of, write_atomic
 from .lifecycle import run_params
 
 if TYPE_CHECKING:
@@ -59,19 +59,15 @@ Inputs = dict[str, str]
 Outputs = dict[str, str | int]
 
 
-def digest_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def digest_value(value: object) -> str:
     """The SHA-256 of a JSON-able value, as canonical JSON."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return digest_bytes(text.encode("utf-8"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def digest_file(path: Path) -> str:
     """The SHA-256 of a file's bytes ('missing' when there is none)."""
-    return digest_bytes(path.read_bytes()) if path.is_file() else "missing"
+    return sha256_of(path) if path.is_file() else "missing"
 
 
 def digest_tree(folder: Path) -> str:

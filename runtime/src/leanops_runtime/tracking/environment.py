@@ -9,7 +9,6 @@ this module and must start in milliseconds.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -204,10 +203,10 @@ KEY_PACKAGES = (
 
 def lock_sha256(root: Path | str = ".") -> str | None:
     """SHA-256 of ``uv.lock`` at ``root``, or None when the project is not locked yet."""
+    from ..files import sha256_of
+
     path = Path(root) / LOCK_FILE
-    if not path.is_file():
-        return None
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_of(path) if path.is_file() else None
 
 
 def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:

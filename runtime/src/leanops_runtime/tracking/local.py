@@ -12,6 +12,7 @@ and the artifacts it wrote (paths relative to the project).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -367,8 +368,7 @@ class LocalRunStore:
         tag: str | None = None,
         limit: int | None = None,
     ) -> list[RunSummary]:
-        conn = self._open()
-        try:
+        with contextlib.closing(self._open()) as conn:
             query = f"SELECT {SUMMARY_COLUMNS} FROM runs"  # noqa: S608
             where: list[str] = []
             args: list[object] = []
@@ -386,45 +386,33 @@ class LocalRunStore:
             if status:
                 runs = [run for run in runs if run["status"] == status]
             return runs[:limit] if limit else runs
-        finally:
-            conn.close()
 
     def data_versions(self) -> dict[str, set[str]]:
         """The fingerprints of the datasets each run read, by run id."""
-        conn = self._open()
-        try:
+        with contextlib.closing(self._open()) as conn:
             found: dict[str, set[str]] = {}
             for row in conn.execute("SELECT run_id, sha256 FROM datasets"):
                 found.setdefault(row["run_id"], set()).add(row["sha256"])
             return found
-        finally:
-            conn.close()
 
     def delete_runs(self, ids: list[str]) -> None:
         """Delete these runs and everything recorded about them, in one transaction."""
-        conn = self._open()
-        try:
-            with Transaction(conn):
-                for table in RUN_TABLES:
-                    conn.executemany(
-                        f"DELETE FROM {table} WHERE run_id = ?",  # noqa: S608 (fixed names)
-                        [(run_id,) for run_id in ids],
-                    )
-                conn.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in ids])
-        finally:
-            conn.close()
+        with contextlib.closing(self._open()) as conn, Transaction(conn):
+            for table in RUN_TABLES:
+                conn.executemany(
+                    f"DELETE FROM {table} WHERE run_id = ?",  # noqa: S608 (fixed names)
+                    [(run_id,) for run_id in ids],
+                )
+            conn.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in ids])
 
     def get_run(self, run_id: str) -> RunDetails:
-        conn = self._open()
-        try:
+        with contextlib.closing(self._open()) as conn:
             full = resolve_id(conn, run_id)
             row = conn.execute(
                 f"SELECT {SUMMARY_COLUMNS} FROM runs WHERE id = ?",  # noqa: S608
                 (full,),
             ).fetchone()
             return details(conn, settle(conn, row))
-        finally:
-            conn.close()
 
 
 def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> RunSummary:
