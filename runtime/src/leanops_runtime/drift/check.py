@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,10 @@ LEVELS = ("ok", "warn", "alert")
 INSUFFICIENT = "insufficient data"
 NOT_CHECKED = "not checked"
 NO_DATES = "model registered before dates were checked: retrain to check them"
+DEFAULT_ALPHA = 0.05
+DEFAULT_PSI_ALERT = 0.25
+DEFAULT_KS_ALERT = 0.2
+DEFAULT_MIN_ROWS = 100
 
 
 @dataclass
@@ -73,19 +77,19 @@ class FeatureDrift:
     feature: str
     kind: str  # numeric | categorical | datetime
     rows: int
-    test: str = "none"  # ks | chi2 (with "+missing" when the share of missing values was tested)
-    statistic: float | None = None
-    p_value: float | None = None
-    p_adjusted: float | None = None  # Holm, across the batch's features
-    psi: float | None = None
-    ks: float | None = None  # KS D (numeric)
-    mean_shift_sd: float | None = None  # (batch mean - reference mean) / reference SD (numeric)
-    mean_shift_days: float | None = None  # batch mean - reference mean, in days (datetime)
-    largest_change: dict[str, JsonValue] | None = None  # category, reference share, batch share
-    missing: tuple[float, float] = (0.0, 0.0)  # share of missing values: reference, batch
-    status: str = NOT_CHECKED
-    thresholds: dict[str, float] = field(default_factory=dict)
-    distribution: Distribution = field(default_factory=lambda: Distribution([], [], []))
+    test: str  # ks | chi2 (with "+missing" when the share of missing values was tested too)
+    statistic: float | None
+    p_value: float | None
+    p_adjusted: float | None  # Holm, across the batch's features
+    psi: float | None
+    ks: float | None  # KS D (numeric)
+    mean_shift_sd: float | None  # (batch mean - reference mean) / reference SD (numeric)
+    mean_shift_days: float | None  # batch mean - reference mean, in days (datetime)
+    largest_change: dict[str, JsonValue] | None  # category, reference share, batch share
+    missing: tuple[float, float]  # share of missing values: reference, batch
+    status: str
+    thresholds: dict[str, float]
+    distribution: Distribution
     note: str | None = None  # why a feature is not checked
 
 
@@ -114,15 +118,27 @@ class DriftReport:
         ]
 
 
-def limits_for(settings: DriftSettings, feature: str) -> dict[str, float]:
+@dataclass
+class Limits:
+    """The thresholds that apply to one feature."""
+
+    alpha: float = DEFAULT_ALPHA
+    psi_alert: float = DEFAULT_PSI_ALERT
+    ks_alert: float = DEFAULT_KS_ALERT
+
+
+def limits_for(settings: DriftSettings | None, feature: str) -> Limits:
     """Global thresholds, overridden by the feature's own entries (unset = keep the global)."""
+    if settings is None:
+        return Limits()
+    limits = Limits(settings.alpha, settings.psi_alert, settings.ks_alert)
     own = settings.features.get(feature)
-    psi, ks = (own.psi_alert, own.ks_alert) if own is not None else (None, None)
-    return {
-        "alpha": settings.alpha,
-        "psi_alert": settings.psi_alert if psi is None else psi,
-        "ks_alert": settings.ks_alert if ks is None else ks,
-    }
+    if own is not None:
+        if own.psi_alert is not None:
+            limits.psi_alert = own.psi_alert
+        if own.ks_alert is not None:
+            limits.ks_alert = own.ks_alert
+    return limits
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -148,7 +164,25 @@ def _edge_labels(edges: Floats, dates: bool = False) -> list[str]:
     return [f"< {shown[0]}", *middle, f"≥ {shown[-1]}"]
 
 
-def _numeric(feature: str, ref: NumericReference, column: pd.Series) -> FeatureDrift:
+@dataclass
+class _Measured:
+    """A feature's raw results before the batch-level correction."""
+
+    kind: str
+    rows: int
+    test: str
+    statistic: float | None
+    p_value: float | None
+    psi: float | None
+    ks: float | None = None
+    mean_shift_sd: float | None = None
+    mean_shift_days: float | None = None
+    largest_change: dict[str, JsonValue] | None = None
+    missing: tuple[float, float] = (0.0, 0.0)
+    distribution: Distribution = field(default_factory=lambda: Distribution([], [], []))
+
+
+def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
     if ref.dates:
         values = elapsed_days(column)
     else:
@@ -178,8 +212,7 @@ def _numeric(feature: str, ref: NumericReference, column: pd.Series) -> FeatureD
         moved = float(present.mean()) - ref.mean
         shift = moved / ref.std if ref.std else None
         days = moved if ref.dates else None
-    return FeatureDrift(
-        feature=feature,
+    return _Measured(
         kind="datetime" if ref.dates else "numeric",
         rows=int(values.size),
         test="ks" + ("+missing" if p_missing is not None else ""),
@@ -194,7 +227,7 @@ def _numeric(feature: str, ref: NumericReference, column: pd.Series) -> FeatureD
     )
 
 
-def _categorical(feature: str, ref: CategoricalReference, column: pd.Series) -> FeatureDrift:
+def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     found = categories(column).value_counts()
     current = dict.fromkeys(ref.counts, 0.0)
     current.setdefault(OTHER, 0.0)
@@ -211,8 +244,7 @@ def _categorical(feature: str, ref: CategoricalReference, column: pd.Series) -> 
     largest = int(np.argmax(changes)) if changes.size else None
     keep = (ref_counts + batch_counts) > 0  # drop an empty "<other>"
     missing_index = names.index(MISSING) if MISSING in names else None
-    return FeatureDrift(
-        feature=feature,
+    return _Measured(
         kind="categorical",
         rows=len(column),
         test="chi2",
@@ -254,15 +286,36 @@ def _shares(values: Floats) -> list[float]:
     return [round(float(value), 6) for value in values]
 
 
-def _verdict(
-    measured: FeatureDrift, adjusted: float | None, limits: Mapping[str, float], min_rows: int
-) -> str:
+def _verdict(measured: _Measured, adjusted: float | None, limits: Limits, min_rows: int) -> str:
     if measured.rows < min_rows:
         return INSUFFICIENT
-    if adjusted is None or adjusted >= limits["alpha"]:
+    if adjusted is None or adjusted >= limits.alpha:
         return "ok"
-    psi, ks = measured.psi or 0.0, measured.ks or 0.0
-    return "alert" if psi >= limits["psi_alert"] or ks >= limits["ks_alert"] else "warn"
+    large = (measured.psi or 0.0) >= limits.psi_alert or (measured.ks or 0.0) >= limits.ks_alert
+    return "alert" if large else "warn"
+
+
+def _unchecked(name: str, rows: int) -> FeatureDrift:
+    """A date feature the reference has no statistics for: in the table, without a test."""
+    return FeatureDrift(
+        feature=name,
+        kind="datetime",
+        rows=rows,
+        test="none",
+        statistic=None,
+        p_value=None,
+        p_adjusted=None,
+        psi=None,
+        ks=None,
+        mean_shift_sd=None,
+        mean_shift_days=None,
+        largest_change=None,
+        missing=(0.0, 0.0),
+        status=NOT_CHECKED,
+        thresholds={},
+        distribution=Distribution([], [], []),
+        note=NO_DATES,
+    )
 
 
 def check(
@@ -282,15 +335,12 @@ def check(
     missing = [name for name in features if name not in frame.columns]
     if missing:
         raise DriftError(f"batch lacks feature column(s) of the reference: {', '.join(missing)}")
-    if settings is None:
-        from ..settings import DriftSettings
-
-        settings = DriftSettings()
-    min_rows, alpha = settings.min_rows, settings.alpha
+    min_rows = settings.min_rows if settings is not None else DEFAULT_MIN_ROWS
+    alpha = settings.alpha if settings is not None else DEFAULT_ALPHA
     measured = {
-        name: _numeric(name, ref, frame[name])
+        name: _numeric(ref, frame[name])
         if isinstance(ref, NumericReference)
-        else _categorical(name, ref, frame[name])
+        else _categorical(ref, frame[name])
         for name, ref in features.items()
     }
     # The family: every feature with enough rows and a test. Holm keeps its error rate at alpha.
@@ -306,8 +356,11 @@ def check(
         status = _verdict(m, adjusted.get(name), limits, min_rows)
         tested = status != INSUFFICIENT
         rows.append(
-            replace(
-                m,
+            FeatureDrift(
+                feature=name,
+                kind=m.kind,
+                rows=m.rows,
+                test=m.test,
                 statistic=_round(m.statistic) if tested else None,
                 p_value=_round(m.p_value, 8) if tested else None,
                 p_adjusted=_round(adjusted.get(name), 8) if tested else None,
@@ -315,14 +368,19 @@ def check(
                 ks=_round(m.ks),
                 mean_shift_sd=_round(m.mean_shift_sd, 4),
                 mean_shift_days=_round(m.mean_shift_days, 4),
+                largest_change=m.largest_change,
                 missing=(round(m.missing[0], 6), round(m.missing[1], 6)),
                 status=status,
-                thresholds=limits,
+                thresholds={
+                    "alpha": limits.alpha,
+                    "psi_alert": limits.psi_alert,
+                    "ks_alert": limits.ks_alert,
+                },
+                distribution=m.distribution,
             )
         )
     if not checks_dates(reference):
-        unchecked = [name for name in dates if name not in features]
-        rows += [FeatureDrift(name, "datetime", len(frame), note=NO_DATES) for name in unchecked]
+        rows.extend(_unchecked(name, len(frame)) for name in dates if name not in features)
     graded = [LEVELS.index(row.status) for row in rows if row.status in LEVELS]
     overall = LEVELS[max(graded)] if graded else INSUFFICIENT
     return DriftReport(
