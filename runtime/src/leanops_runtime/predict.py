@@ -278,9 +278,9 @@ def run(
         result.insert(0, ROW, positions)
     # Both files are encoded before either is written: a run that fails writes neither.
     predictions = encoded(result, target, reading=contract.reading)
-    if refused is None:
-        return Predictions(write_atomic(target, predictions), result, written)
-    aside = quarantine_to or default_quarantine(target)
-    set_aside = encoded(refused, aside, reading=contract.reading)
-    quarantine = write_atomic(aside, set_aside)
-    return Predictions(write_atomic(target, predictions), result, written, len(refused), quarantine)
+    quarantine, set_aside = None, 0
+    if refused is not None:
+        aside = quarantine_to or default_quarantine(target)
+        quarantine = write_atomic(aside, encoded(refused, aside, reading=contract.reading))
+        set_aside = len(refused)
+    return Predictions(write_atomic(target, predictions), result, written, set_aside, quarantine)
