@@ -73,6 +73,17 @@ registry.append(record)
 print(record["seq"])
 """
 
+# A teammate deletes the production version with MLflow's own client, outside leanops.
+DELETE_PRODUCTION = """
+from leanops_runtime.registry import open_registry
+from leanops_runtime.settings import load_settings
+
+registry = open_registry(load_settings("."), ".")
+production = registry.state().production
+registry.client.delete_model_version(registry.model_name, str(production))
+print(production)
+"""
+
 # One side of a promotion race: read production, wait at the barrier, then compare-and-set.
 RACE = """
 import pathlib, sys, time
@@ -357,6 +368,7 @@ def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
     an_unknown_host_name_is_named_as_such(project, server)
     concurrent_promotions_one_wins_the_other_is_told(project, server)
     eight_teammates_write_runs_at_once_and_nothing_is_lost(project, server)
+    a_version_deleted_on_the_server_blocks_nothing(project, server)
 
 
 def two_teammates_share_one_history_one_registry_and_one_audit(
@@ -436,6 +448,28 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
     assert "is not applied" in ok(predict)
     (shown,) = [json.loads(line) for line in ok(audit).splitlines() if f'"seq": {seq},' in line]
     assert shown["not_applied"].startswith("it is not signed"), "the audit marks it"
+
+
+def a_version_deleted_on_the_server_blocks_nothing(project: Path, server: Server) -> None:
+    alice = teammate(project, server, "alice")
+    batch_file(alice)
+    deleted = run_in(alice, sys.executable, "-c", DELETE_PRODUCTION, env=teammate_env())
+    assert deleted.returncode == 0, deleted.stderr
+    version = int(deleted.stdout.strip())
+    models, predict, pipeline, promote, served = cli(
+        alice,
+        ["models"],
+        ["predict", "batch.csv"],
+        ["pipeline", "--force"],
+        ["promote"],
+        ["predict", "batch.csv"],
+    )
+    assert re.search(rf"(?m)^v{version}\s+\S*production,withdrawn", ok(models))
+    assert predict.code == 2
+    assert "it is withdrawn and never served" in predict.err
+    ok(pipeline)
+    assert "is gated on the thresholds alone" in ok(promote)
+    assert f"predictions of model v{version}" not in ok(served)
 
 
 def an_unknown_host_name_is_named_as_such(project: Path, server: Server) -> None:

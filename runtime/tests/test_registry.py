@@ -594,3 +594,10 @@ def test_a_rollback_that_cannot_refresh_the_status_file_still_succeeds(
     assert cli.main(["rollback", "--reason", "disk full"]) == 0
     assert open_line(project).audit()[-1]["action"] == "rollback"
     assert "status.json was not updated (No space left on device)" in caplog.text
+
+
+def test_a_plain_rollback_passes_over_versions_deleted_on_the_server() -> None:
+    state = lib("registry.records").State(production=3, stack=[1, 2], withdrawn={2})
+    assert state.fallback() == 1
+    state.withdrawn = {1, 2}
+    assert state.fallback() is None

@@ -486,3 +486,80 @@ def test_the_training_table_is_uploaded_when_the_settings_say_so(
         [client(team).get_experiment_by_name(EXPERIMENT).experiment_id]
     )
     assert "data" in {a.path for a in client(team).list_artifacts(run.info.run_id)}
+
+
+def test_a_version_deleted_on_the_server_is_withdrawn_and_blocks_nothing(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A teammate deletes the production version with MLflow's own tools: it is never served
+    again, and rollback, promote and the pipeline go on around it."""
+    settings = config.load_settings(project)
+    dataset = settings.data.dataset
+    name = f"{EXPERIMENT}-{dataset}"
+    frame = lib("data").load_embedded(dataset).drop(columns=["target"])
+    frame.to_csv(project / "batch.csv", index=False)
+    for _ in range(2):  # v1, then v2 in production (v1 below it on the stack)
+        assert cli.main(["pipeline", "--force"]) == 0
+        assert cli.main(["promote", "--force", "--reason", "test"]) == 0
+    store = client(team)
+    store.delete_model_version(name, "2")
+    capsys.readouterr()
+
+    assert cli.main(["models"]) == 0
+    captured = capsys.readouterr()
+    assert re.search(r"(?m)^v2\s+candidate,production,withdrawn", captured.out)
+    assert f"production model v2 of dataset {dataset} was deleted from MLflow model {name}" in (
+        captured.err
+    )
+    assert "rollback: to v1" in captured.err
+    assert "moved outside leanops" not in captured.err  # MLflow dropped the alias with it
+    assert "promote --version 2" not in captured.err
+
+    assert cli.main(["predict", "batch.csv"]) == 2
+    assert "it is withdrawn and never served" in capsys.readouterr().err
+    assert not (project / "batch.predictions.csv").exists()
+    assert cli.main(["promote", "--version", "2"]) == 2
+    assert "v2 of dataset" in capsys.readouterr().err
+
+    assert cli.main(["rollback", "--reason", "v2 deleted"]) == 0
+    assert int(store.get_model_version_by_alias(name, "production").version) == 1
+    assert cli.main(["pipeline", "--force"]) == 0  # v3: the aliases no longer wait on v2
+    assert int(store.get_model_version_by_alias(name, "candidate").version) == 3
+    assert cli.main(["predict", "batch.csv"]) == 0
+
+    store.delete_model_version(name, "1")  # production again: v3 is gated on thresholds alone
+    capsys.readouterr()
+    assert cli.main(["rollback"]) == 2
+    assert "nothing to roll back to: no version was production before v1" in capsys.readouterr().err
+    assert cli.main(["promote"]) == 0
+    assert "v3 is gated on the thresholds alone" in capsys.readouterr().err
+    assert int(store.get_model_version_by_alias(name, "production").version) == 3
+
+
+def test_a_model_line_deleted_on_the_server_keeps_its_log_and_starts_again(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    name = f"{EXPERIMENT}-{settings.data.dataset}"
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    old = registry_mod.open_registry(settings, project).ledger(create=False)
+    store = client(team)
+    store.delete_registered_model(name)
+    capsys.readouterr()
+
+    assert cli.main(["models"]) == 0
+    captured = capsys.readouterr()
+    assert re.search(r"(?m)^v1\s+candidate,production,withdrawn", captured.out)
+    assert f"MLflow model {name} was deleted on the server outside leanops" in captured.err
+    assert cli.main(["rollback"]) == 2
+
+    assert cli.main(["pipeline", "--force"]) == 0  # a new line, a new log; the old one kept
+    assert f"the old audit log is kept as run {old}" in capsys.readouterr().err
+    assert cli.main(["models"]) == 0
+    captured = capsys.readouterr()
+    assert re.search(r"(?m)^v1\s+candidate\s", captured.out)
+    assert "withdrawn" not in captured.out + captured.err
+    assert store.get_run(old).data.tags["leanops.retired_ledger_for"] == name
+    assert "change.000001" in store.get_run(old).data.params
+    assert cli.main(["promote"]) == 0

@@ -251,12 +251,14 @@ def reusable_frame(
 
 
 def reusable_model(decision: Decision, registry: Registry) -> ModelVersion | None:
-    """The version a skipped train registered, while it is registered with its files."""
+    """The version a skipped train registered, while it is registered and held with its files."""
     version = decision.reused.get("model_version")
     state = registry.state()
-    if not isinstance(version, int) or version not in state.versions or version in state.pruned:
+    if not isinstance(version, int) or version not in state.versions:
         return None
-    return None if registry.missing_files(version) else state.versions[version]
+    if version in state.pruned | state.withdrawn or registry.missing_files(version):
+        return None  # its files were pruned, deleted on the server, or lost
+    return state.versions[version]
 
 
 @dataclass

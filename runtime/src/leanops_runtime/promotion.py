@@ -18,6 +18,8 @@ When production trained on other data or another split, some of the candidate's 
 may be rows production learned: scored on them it would look better than it is. Given the
 table production trained on (``TrainedOn``), both are compared on the held-out rows production
 never saw, and the gate says how many those are; with too few left, it refuses to compare.
+A production version deleted on the server outside leanops (withdrawn) serves nothing: the
+candidate is gated on the thresholds alone, as the first one is.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def promote(
     if force and not (reason and reason.strip()):
         raise PromotionError("--force needs --reason: say why the gate is overridden")
     state = registry.state() if state is None else state
-    number = registry.resolve(version if version is not None else "candidate", state)
+    number = registry.servable(version if version is not None else "candidate", state)["version"]
     current = state.production
     if number == current:
         raise RegistryError(f"v{number} is already the production version")
@@ -137,9 +139,10 @@ def promote(
     resources = {name: [value, None] for name, value in resources_of(model, entry, rows).items()}
     production_metrics = None
     problem = None
-    if current is not None:
+    compared = None if current in state.withdrawn else current  # a withdrawn one serves nothing
+    if compared is not None:
         try:
-            production_model, production = registry.load(current, state)
+            production_model, production = registry.load(compared, state)
             problem = incomparable(entry, production)
             if not problem and evaluate is None and trained_on is not None:
                 rows, problem = fair_rows(registry, production, rows, trained_on, state)
@@ -149,19 +152,20 @@ def promote(
                 for name, value in measured.items():
                     resources[name][1] = value
         except RegistryError as error:
-            problem = f"production v{current} cannot be evaluated: {error}"
+            problem = f"production v{compared} cannot be evaluated: {error}"
         except (KeyError, TypeError, ValueError) as error:  # scikit-learn refusing these rows
-            problem = f"production v{current} cannot be scored on v{number}'s held-out rows: "
+            problem = f"production v{compared} cannot be scored on v{number}'s held-out rows: "
             problem += first_line(error)
     candidate_metrics = dict(score(model))  # on the same rows as production
     result = evaluate_gate(
         candidate_metrics,
         production_metrics,
         settings,
-        versions=(number, current),
+        versions=(number, compared),
         resources={name: (pair[0], pair[1]) for name, pair in resources.items()},
         scored_rows=len(rows),
     )
+    result.notes.extend(withdrawn_production(registry, state, number))
     if problem:
         result.reasons.append(problem)
     unfinished = unfinished_run(entry, run_status)
@@ -194,6 +198,18 @@ def promote(
         details=details,
     )
     return result, record
+
+
+def withdrawn_production(registry: Registry, state: State, number: int) -> list[str]:
+    """Why v``number`` is gated on the thresholds alone, when production was deleted on the
+    server outside leanops (no line otherwise)."""
+    current = state.production
+    if current is None or current not in state.withdrawn:
+        return []
+    return [
+        f"production v{current} was deleted from {registry.describe()} outside leanops: "
+        f"v{number} is gated on the thresholds alone"
+    ]
 
 
 def fair_rows(

@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import tables
 from ..errors import EXIT_REFUSED, UserError
 from ..registry.local import LocalRegistry
-from ..registry.records import ALIASES, RegistryError, shown
+from ..registry.records import ALIASES, RegistryError, State, shown
 from .app import global_options, project_root, registry_of, root_option, settings_of
 
 TYPE_CHECKING = False
@@ -56,8 +56,7 @@ def _models(args: argparse.Namespace) -> int:
     rows = []
     for number, entry in sorted(state.versions.items()):
         aliases = [name for name in ALIASES if state.alias(name) == number]
-        if number in state.pruned:
-            aliases.append("files pruned")
+        aliases += [mark for mark, kept in _unserved(state).items() if number in kept]
         own, _ = split_baseline(dict(entry["metrics"]))  # the baseline's: in `evaluate`, `report`
         metrics = " ".join(f"{k}={v:.4g}" for k, v in sorted(own.items()))
         rows.append(
@@ -85,6 +84,11 @@ def _models(args: argparse.Namespace) -> int:
     # A listing hashes the files where they are local; on a server, `report` and each read do.
     registry.require_production_files(state, contents=isinstance(registry, LocalRegistry))
     return 0
+
+
+def _unserved(state: State) -> dict[str, set[int]]:
+    """The versions no longer served, by why: files pruned here, or deleted on the server."""
+    return {"files pruned": state.pruned, "withdrawn": state.withdrawn}
 
 
 def _left_behind(registry: Registry, models_dir: Path) -> None:

@@ -161,6 +161,12 @@ class Registry(ABC):
     def describe(self) -> str:
         """Where this registry lives, for messages (a folder, or a server's model)."""
 
+    def withdrawn_versions(self, state: State) -> set[int]:
+        """The versions of ``state`` the backend no longer holds: deleted on a server with its
+        own tools (the embedded registry keeps every version it lists)."""
+        del state
+        return set()
+
     def missing_files(self, version: int) -> list[str]:
         """The version's files that are gone (none on a server, which holds them as the run's
         artifacts and answers a read of a lost one with its own error)."""
@@ -192,8 +198,8 @@ class Registry(ABC):
         if missing or damaged:
             what = "missing" if missing else "changed since it was registered (SHA-256 differs)"
             back = (
-                f"or roll back to v{state.stack[-1]} (rollback)"
-                if state.stack
+                f"or roll back to v{state.fallback()} (rollback)"
+                if state.fallback() is not None
                 else "or train and promote a new version (no earlier production to roll back to)"
             )
             raise RegistryError(
@@ -248,7 +254,35 @@ class Registry(ABC):
     def state(self) -> State:
         """The current state, derived from the audit log."""
         verify = Verifier(self.signers) if self.signers is not None and self.signing() else None
-        return fold(self.records(), f"{self.describe()} audit log", verify)
+        state = fold(self.records(), f"{self.describe()} audit log", verify)
+        state.withdrawn = self.withdrawn_versions(state) if state.versions else set()
+        return state
+
+    def withdrawn_error(self, version: int, state: State) -> RegistryError:
+        """The one-line error for using a version deleted on the server outside leanops, with
+        what to do instead."""
+        what = f"model v{version} of dataset {self.dataset}"
+        if version == state.production:
+            back = state.fallback()
+            todo = (
+                f"roll back (rollback: to v{back}) or promote another version"
+                if back is not None
+                else "promote another version (promote --version N), or run the pipeline"
+            )
+            what = f"production {what}"
+        else:
+            todo = "run the pipeline for a new one, or name another version (see: models)"
+        return RegistryError(
+            f"{what} was deleted from {self.describe()} outside leanops: it is withdrawn and "
+            f"never served; {todo}"
+        )
+
+    def servable(self, ref: int | str, state: State) -> ModelVersion:
+        """The record of a version that may be served, scored or promoted (not withdrawn)."""
+        entry = self.entry(self.resolve(ref, state), state)
+        if entry["version"] in state.withdrawn:
+            raise self.withdrawn_error(entry["version"], state)
+        return entry
 
     def versions(self) -> list[ModelVersion]:
         """Every registered version, oldest first."""
@@ -301,7 +335,7 @@ class Registry(ABC):
         """A version's model, loaded after its SHA-256 and allowlist checks, and its record
         (``state``: the registry's, when the caller read it already)."""
         state = state or self.state()
-        entry = self.entry(self.resolve(ref, state), state)
+        entry = self.servable(ref, state)
         data = self.read_file(entry, "model.skops")
         try:
             model = load_model(data, entry["sha256"], allowed_types_of(self), name="model.skops")
@@ -325,7 +359,7 @@ class Registry(ABC):
         """A version's drift reference statistics (hash-checked) and its record (``state``:
         the registry's, when the caller read it already)."""
         state = state or self.state()
-        entry = self.entry(self.resolve(ref, state), state)
+        entry = self.servable(ref, state)
         stats: ReferenceStats = json.loads(self.verified(entry, "reference.json"))
         return stats, entry
 
@@ -339,7 +373,7 @@ class Registry(ABC):
         import pandas as pd
 
         state = state or self.state()
-        entry = self.entry(self.resolve(ref, state), state)
+        entry = self.servable(ref, state)
         frame = pd.read_parquet(io.BytesIO(self.verified(entry, "holdout.parquet")))
         return frame, entry
 
@@ -394,7 +428,7 @@ class Registry(ABC):
         number = parse_version(version)
 
         def build(state: State) -> AuditRecord:
-            self.entry(number, state)
+            self.servable(number, state)
             current = state.production
             if expect not in ("any", current):
                 moved = state.last_change("production")
@@ -501,13 +535,15 @@ class Registry(ABC):
                     f"no production model for dataset {self.dataset} to roll back (see: models)"
                 )
             if target is None:
-                if not state.stack:
+                chosen = state.fallback()
+                if chosen is None:
+                    withdrawn = " that was not withdrawn" if state.stack else ""
                     raise RegistryError(
-                        f"nothing to roll back to: no version was production before v{current}"
+                        f"nothing to roll back to: no version{withdrawn} was production "
+                        f"before v{current}"
                     )
-                chosen = state.stack[-1]
             else:
-                self.entry(target, state)
+                self.servable(target, state)
                 if target == current:
                     raise RegistryError(f"v{target} is already the production version")
                 if target not in state.stack:

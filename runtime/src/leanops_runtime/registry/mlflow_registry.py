@@ -24,6 +24,10 @@ an alias moved by hand, a version registered outside leanops, the model's ``lean
 tag deleted or pointed at another run are each reported (``tampering``) by ``models``,
 ``predict`` and the report, and the log keeps deciding. A deleted tag is found again from the
 ledger run's own ``leanops.ledger_for`` tag; two runs claiming to be the ledger is an error.
+A version deleted on the server is *withdrawn*: its record stays, but it is never served,
+promoted or rolled back to again, and no change waits on it. A registered model deleted whole
+withdraws every version; the next registration starts a new model line with a new log, the old
+log's run kept (tagged ``leanops.retired_ledger_for``).
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ log = logging.getLogger(__name__)
 
 ARTIFACT_FOLDER = "leanops-model"
 LEDGER_TAG = "leanops.ledger_run"
+LEDGER_FOR = "leanops.ledger_for"  # on the ledger run: the model whose log it is
+RETIRED_FOR = "leanops.retired_ledger_for"  # on the log of a model line deleted on the server
 CHANGE_PREFIX = "change."
 MAX_RECORD = 6000  # MLflow's limit on a parameter's value
 LEDGER_WAIT_S = 10.0
@@ -114,23 +120,16 @@ class MlflowRegistry(Registry):
             return self._ledger
         from mlflow.exceptions import MlflowException
 
-        created = False
         try:
-            model = self.client.get_registered_model(self.model_name)
+            model, created = self.client.get_registered_model(self.model_name), False
         except MlflowException as error:
-            if error.error_code != "RESOURCE_DOES_NOT_EXIST" or not create:
-                if error.error_code == "RESOURCE_DOES_NOT_EXIST":
-                    return None
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
-            try:
-                self.client.create_registered_model(
-                    self.model_name,
-                    description=f"leanops model line of dataset {self.dataset}",
-                )
-                created = True
-            except MlflowException as exists:
-                if exists.error_code != "RESOURCE_ALREADY_EXISTS":
-                    raise
+            if not create:  # not cached: the next registration retires it
+                return self._deleted_line_ledger()
+            for run_id in self._ledger_runs():  # the log of a model line deleted on the server
+                self._retire(run_id)
+            created = self._create_model()
             model = self.client.get_registered_model(self.model_name)
         ledgers = self._ledger_runs()
         deadline = time.monotonic() + (0 if created else LEDGER_WAIT_S)
@@ -151,13 +150,46 @@ class MlflowRegistry(Registry):
         run = self.client.create_run(
             experiment,
             run_name=f"{self.model_name} audit log",
-            tags={"leanops.ledger_for": self.model_name},
+            tags={LEDGER_FOR: self.model_name},
         )
         # FINISHED, not running forever: a finished run still takes new parameters.
         self.client.set_terminated(run.info.run_id)
         self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, run.info.run_id)
         self._ledger = str(run.info.run_id)
         return self._ledger
+
+    def _create_model(self) -> bool:
+        """Create the registered model; False when a teammate created it first."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.create_registered_model(
+                self.model_name, description=f"leanops model line of dataset {self.dataset}"
+            )
+        except MlflowException as exists:
+            if exists.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+            return False
+        return True
+
+    def _deleted_line_ledger(self) -> str | None:
+        """The log of this model when the registered model itself was deleted on the server."""
+        orphans = self._ledger_runs()
+        if len(orphans) > 1:
+            raise RegistryError(self._ledgers_claimed(orphans))
+        return orphans[0] if orphans else None
+
+    def _retire(self, run_id: str) -> None:
+        """Keep the log of a model line deleted on the server, no longer as any model's log."""
+        self.client.set_tag(run_id, RETIRED_FOR, self.model_name)
+        self.client.delete_tag(run_id, LEDGER_FOR)
+        log.warning(
+            "%s was deleted on the server outside leanops: a new model line starts at v1; the "
+            "old audit log is kept as run %s (tag %s)",
+            self.describe(),
+            run_id,
+            RETIRED_FOR,
+        )
 
     def _ledger_runs(self) -> list[str]:
         """The runs of the registry experiment made as this model's ledger, oldest first."""
@@ -166,7 +198,7 @@ class MlflowRegistry(Registry):
             return []
         runs = self.client.search_runs(
             [found.experiment_id],
-            filter_string=f"tags.`leanops.ledger_for` = {quoted(self.model_name)}",
+            filter_string=f"tags.`{LEDGER_FOR}` = {quoted(self.model_name)}",
             order_by=["attributes.start_time ASC"],
         )
         return [str(run.info.run_id) for run in runs]
@@ -177,6 +209,14 @@ class MlflowRegistry(Registry):
             "one was made by hand, nothing is trusted; the server's admin deletes the one that "
             "is not the first"
         )
+
+    def held_versions(self) -> set[int]:
+        """The numbers of the versions the server holds for this model (none when it is gone)."""
+        found = self.client.search_model_versions(f"name = {quoted(self.model_name)}")
+        return {int(version.version) for version in found}
+
+    def withdrawn_versions(self, state: State) -> set[int]:
+        return set(state.versions) - self.held_versions()
 
     def tampering(self, state: State) -> list[str]:
         from mlflow.exceptions import MlflowException
@@ -191,9 +231,24 @@ class MlflowRegistry(Registry):
         try:
             model = self.client.get_registered_model(self.model_name)
         except MlflowException:
+            if state.versions:
+                found.append(
+                    f"{self.describe()} was deleted on the server outside leanops: every version "
+                    "of its audit log is withdrawn, none is served; the next pipeline starts a "
+                    "new model line"
+                )
             return found
         ledgers = self._ledger_runs()
-        now = "" if state.production is None else f" (now: promote --version {state.production})"
+        production = state.production
+        serving = production is not None and production not in state.withdrawn
+        now = f" (now: promote --version {production})" if serving else ""
+        for version in sorted(state.withdrawn):
+            found.append(
+                str(self.withdrawn_error(version, state))
+                if version == production
+                else f"v{version} of {self.model_name} was deleted on the server outside "
+                "leanops: withdrawn, never served or rolled back to again"
+            )
         if len(ledgers) > 1:
             found.append(self._ledgers_claimed(ledgers))
         elif LEDGER_TAG not in model.tags and ledgers:
@@ -210,20 +265,18 @@ class MlflowRegistry(Registry):
             )
         aliases = {alias: _number(model.aliases.get(alias)) for alias in ALIASES}
         for alias in ALIASES:
-            if aliases[alias] != state.alias(alias):
+            if aliases[alias] != _mirrored(state, alias):
                 found.append(
                     f"MLflow's {alias} alias of {self.model_name} is {shown(aliases[alias])}, the "
                     f"audit log's {shown(state.alias(alias))}: moved outside leanops; leanops "
                     f"serves {shown(state.alias(alias))} and puts the alias back at the next "
                     f"change{now}; to change it, promote or rollback"
                 )
-        listed = set(state.versions)
-        for version in self.client.search_model_versions(f"name = {quoted(self.model_name)}"):
-            if int(version.version) not in listed:
-                found.append(
-                    f"v{version.version} of {self.model_name} is on the server but not in the "
-                    "audit log (registered outside leanops, or not finished): never served"
-                )
+        for version in sorted(self.held_versions() - set(state.versions)):
+            found.append(
+                f"v{version} of {self.model_name} is on the server but not in the audit log "
+                "(registered outside leanops, or not finished): never served"
+            )
         return found
 
     def records(self) -> list[AuditRecord]:
@@ -263,19 +316,26 @@ class MlflowRegistry(Registry):
         """Point MLflow's aliases where the audit log says (only those that differ), and the
         model's ledger tag back at the log when it was deleted or repointed by hand; True when
         either moved."""
+        from mlflow.exceptions import MlflowException
+
         ledger = self.ledger(create=False)
         if ledger is None:
             return False
-        model = self.client.get_registered_model(self.model_name)
+        try:
+            model = self.client.get_registered_model(self.model_name)
+        except MlflowException as error:
+            if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return False  # deleted on the server: nothing to point
+            raise
         moved = bool(model.tags.get(LEDGER_TAG) != ledger)
         if moved:
             self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, ledger)
         if known is not None:
-            current = {alias: known.alias(alias) for alias in ALIASES}
+            current = {alias: _mirrored(known, alias) for alias in ALIASES}
         else:
             current = {alias: _number(model.aliases.get(alias)) for alias in ALIASES}
         for alias in ALIASES:
-            target = state.alias(alias)
+            target = _mirrored(state, alias)
             if target == current[alias]:
                 continue
             moved = True
@@ -350,6 +410,13 @@ class MlflowRegistry(Registry):
         run = self.client.create_run(experiment, run_name="register", tags={"stage": "register"})
         self.client.set_terminated(run.info.run_id)
         return str(run.info.run_id)
+
+
+def _mirrored(state: State, alias: str) -> int | None:
+    """Where MLflow's ``alias`` belongs: the log's version, unless it was deleted on the server
+    (MLflow deleted its aliases with it)."""
+    version = state.alias(alias)
+    return None if version in state.withdrawn else version
 
 
 def _number(version: object) -> int | None:

@@ -238,6 +238,9 @@ class State:
     rejected: list[str] = field(default_factory=list)  # why records were not applied
     not_applied: dict[int, str] = field(default_factory=dict)  # seq -> why not
     pruned: set[int] = field(default_factory=set)  # versions whose files retention deleted
+    # Versions the backend no longer holds (deleted on the server outside leanops): never
+    # served and never a rollback target again; their records stay.
+    withdrawn: set[int] = field(default_factory=set)
 
     def keeps(self, version: int) -> str:
         """Why ``version``'s files may not be pruned ('' when they may): an alias points at it,
@@ -267,6 +270,12 @@ class State:
             if record["alias"] == alias and record["action"] != "refuse":
                 return record
         return None
+
+    def fallback(self) -> int | None:
+        """The version a plain ``rollback`` returns to: the latest earlier production version
+        that was not withdrawn (None when there is none)."""
+        kept = [version for version in self.stack if version not in self.withdrawn]
+        return kept[-1] if kept else None
 
     def rolled_back(self, version: int) -> AuditRecord | None:
         """The rollback that took production away from ``version``, unless it was production
