@@ -563,3 +563,33 @@ def test_a_model_line_deleted_on_the_server_keeps_its_log_and_starts_again(
     assert store.get_run(old).data.tags["leanops.retired_ledger_for"] == name
     assert "change.000001" in store.get_run(old).data.params
     assert cli.main(["promote"]) == 0
+
+
+def test_the_store_is_named_and_a_misspelt_server_variable_refused(
+    project: Path, team: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``tracking_backend: mlflow`` with the server's variable misspelt in .env: refused, not
+    the project's own store used without a word; without any URI, each command says so."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    (project / ".env").write_text("MLFLOW_TRACKING_URL=http://127.0.0.1:5999\n")
+    assert cli.main(["models"]) == 2
+    err = capsys.readouterr().err
+    assert "MLFLOW_TRACKING_URL is no variable MLflow reads: did you mean MLFLOW_TRACKING_URI?" in (
+        err
+    )
+    assert err.count("\n") == 1
+
+    (project / ".env").write_text("MLFLOW_TRACKING_TOKEN=abc\n")  # MLflow's own: not refused
+    lib("tracking.mlflow_client")._project_store.cache_clear()
+    assert cli.main(["models"]) == 0
+    err = capsys.readouterr().err
+    assert "MLFLOW_TRACKING_URI is set neither in the environment nor in .env" in err
+    dataset = config.load_settings(project).data.dataset
+    assert f"no models registered yet for dataset {dataset}" in err
+    assert "on sqlite:///" in err and "(experiment " in err
+
+    (project / ".env").write_text("MLFLOW_TRACKING_URI=http://bob:hunter2@127.0.0.1:5999\n")
+    assert cli.main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"(?m)^tracking\s+mlflow: http://127\.0\.0\.1:5999 \(experiment ", out)
+    assert "hunter2" not in out

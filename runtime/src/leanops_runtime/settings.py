@@ -54,6 +54,10 @@ MLFLOW_VARIABLES = {
     "MLFLOW_TRACKING_PASSWORD": "password",  # pragma: allowlist secret (a field name)
     "MLFLOW_EXPERIMENT_NAME": "experiment",
 }
+# MLflow's own variables spelt much like those above, which are not misspellings of them.
+MLFLOW_NEIGHBOURS = frozenset(
+    {"MLFLOW_TRACKING_AUTH", "MLFLOW_TRACKING_DIR", "MLFLOW_TRACKING_TOKEN", "MLFLOW_EXPERIMENT_ID"}
+)
 SECRET_FIELDS = frozenset({"username", "password"})
 # Setting names that hold secrets (whole words of the key): refused in params.yaml with a value.
 SECRET_NAME = re.compile(
@@ -313,6 +317,7 @@ class Settings(BaseSettings):
             if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
         }
         refuse_unknown_variables([*os.environ, *dotenv], set(cls.model_fields), sections)
+        refuse_misspelt_mlflow_variables([*os.environ, *dotenv])
         mlflow = MlflowVariables(settings_cls, dotenv)
         return TypedValues(env_settings), mlflow, TypedValues(dotenv_settings), init_settings
 
@@ -364,6 +369,19 @@ def refuse_unknown_variables(
             raise ConfigError(f"{wrong}: did you mean {meant.upper()}?")
         if nested:
             raise ConfigError(f"{wrong}: the settings are {', '.join(sorted(fields))}")
+
+
+def refuse_misspelt_mlflow_variables(names: list[str]) -> None:
+    """Refuse a near miss of the MLflow variables read here (``MLFLOW_TRACKING_URL``): MLflow
+    ignores it too, and the runs would go to the project's own store, not the team's server."""
+    from difflib import get_close_matches
+
+    for name in (name.upper() for name in names):
+        if not name.startswith("MLFLOW_") or name in MLFLOW_VARIABLES or name in MLFLOW_NEIGHBOURS:
+            continue
+        near = get_close_matches(name, list(MLFLOW_VARIABLES), n=1, cutoff=0.9)
+        if near:
+            raise ConfigError(f"{name} is no variable MLflow reads: did you mean {near[0]}?")
 
 
 class WholeSource(PydanticBaseSettingsSource):

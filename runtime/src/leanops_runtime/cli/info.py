@@ -14,13 +14,29 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the environment report."""
+    """Print the environment report and where runs and models go."""
     report = environment_report(args.root)
-    print(tables.key_values([(key, value) for key, value in report.items() if key != "packages"]))
+    rows = [(key, value) for key, value in report.items() if key != "packages"]
+    print(tables.key_values([*rows, ("tracking", tracking_store(args.root))]))
     print("packages:")
     versions = package_versions()
     print(tables.key_values([(f"  {name}", version) for name, version in versions.items()]))
     return 0
+
+
+def tracking_store(root: str) -> str:
+    """Where the settings send runs and models: the embedded store, or an MLflow store."""
+    from ..errors import UserError
+    from ..settings import load_settings
+    from ..tracking.mlflow_client import Connection
+
+    try:
+        settings = load_settings(root)
+    except UserError as error:
+        return f"unknown ({error})"
+    if settings.tracking_backend == "mlflow":
+        return f"mlflow: {Connection.of(settings, root).where()}"
+    return f"local: {settings.tracking_db} (runs), {settings.models_dir} (models)"
 
 
 def register(subparsers: Subparsers) -> None:

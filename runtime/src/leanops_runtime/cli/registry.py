@@ -51,7 +51,11 @@ def _models(args: argparse.Namespace) -> int:
             print(json.dumps(marked, sort_keys=True))
         return 0
     if not state.versions:
-        log.info("no models registered yet for dataset %s (run the pipeline)", registry.dataset)
+        log.info(
+            "no models registered yet for dataset %s in %s (run the pipeline)",
+            registry.dataset,
+            registry.where(),
+        )
         return 0
     rows = []
     for number, entry in sorted(state.versions.items()):
@@ -73,7 +77,7 @@ def _models(args: argparse.Namespace) -> int:
         )
     headers = ["version", "aliases", "created", "by", "estimator", "run", "metrics", "sha256"]
     print(tables.render(headers, rows))
-    log.info("model line of dataset %s: %s", registry.dataset, registry.describe())
+    log.info("model line of dataset %s: %s", registry.dataset, registry.where())
     if isinstance(registry, LocalRegistry):
         for folder in registry.unregistered():
             log.warning(

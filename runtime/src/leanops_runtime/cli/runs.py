@@ -200,8 +200,6 @@ def _export(args: argparse.Namespace) -> int:
 
 def _export_to_mlflow(args: argparse.Namespace) -> int:
     """Copy the runs of the embedded store (whatever the backend) into the MLflow store given."""
-    import dataclasses
-
     from ..tracking.local import LocalRunStore
     from ..tracking.mlflow_client import Connection
     from ..tracking.mlflow_export import export_runs
@@ -209,8 +207,7 @@ def _export_to_mlflow(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     store = LocalRunStore(args.db if args.db is not None else settings.tracking_db)
     runs = [store.get_run(run["id"]) for run in store.list_runs()] if store.exists() else []
-    given = Connection.of(settings, project_root(args))
-    connection = dataclasses.replace(given, uri=args.mlflow)
+    connection = Connection.of(settings, project_root(args), uri=args.mlflow)
     exported, skipped = export_runs(connection, runs)
     log.info("exported %d run(s) to %s (%d already there)", exported, args.mlflow, skipped)
     return 0

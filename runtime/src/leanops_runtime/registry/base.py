@@ -167,6 +167,10 @@ class Registry(ABC):
         del state
         return set()
 
+    def where(self) -> str:
+        """Where this registry lives, in full, for a listing (the server's too)."""
+        return self.describe()
+
     def missing_files(self, version: int) -> list[str]:
         """The version's files that are gone (none on a server, which holds them as the run's
         artifacts and answers a read of a lost one with its own error)."""

@@ -90,6 +90,9 @@ class MlflowRegistry(Registry):
     def describe(self) -> str:
         return f"MLflow model {self.model_name}"
 
+    def where(self) -> str:
+        return f"{self.describe()} on {self.connection.where()}"
+
     def who(self) -> str:
         if self._who is None:
             self._who = self._authenticated_user()

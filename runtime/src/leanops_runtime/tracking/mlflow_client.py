@@ -3,9 +3,11 @@
 Where and as whom come from the settings (``settings.tracking``: ``MLFLOW_TRACKING_URI``,
 ``MLFLOW_EXPERIMENT_NAME``, ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD`` from the
 environment or ``.env``), handed to MLflow here and nowhere else. Without a URI the store is a
-sqlite file in the project (``.leanops/mlflow.db``). MLflow's usage telemetry is off unless the
-environment already decides. mlflow is imported only when used: it takes seconds, and only team
-projects install it. A refused login or an unreachable server is a one-line ``TrackingError``.
+sqlite file in the project (``.leanops/mlflow.db``), and each command says so: a team that
+meant its server (a misspelt variable) learns it before its runs go astray. MLflow's usage
+telemetry is off unless the environment already decides. mlflow is imported only when used: it
+takes seconds, and only team projects install it. A refused login or an unreachable server is
+a one-line ``TrackingError``.
 
 One project, one namespace: the experiment (and so the registered models named after it) is
 tagged with the project's first git commit, shared by every clone; a project whose first commit
@@ -78,19 +80,47 @@ class Connection:
     project: str | None = None  # the project's first git commit (None: not a git checkout)
 
     @classmethod
-    def of(cls, settings: Settings | None, root: Path | str = ".") -> Connection:
-        """The connection the settings describe (the default store lives in the project)."""
+    def of(
+        cls, settings: Settings | None, root: Path | str = ".", *, uri: str | None = None
+    ) -> Connection:
+        """The connection the settings describe (the default store lives in the project);
+        ``uri``: another store, the settings giving the rest."""
         if settings is None:
             from ..settings import load_settings
 
             settings = load_settings(root)
         given = settings.mlflow
-        uri = given.tracking_uri or f"sqlite:///{(Path(root) / DEFAULT_STORE).resolve()}"
+        uri = uri or given.tracking_uri or _project_store(Path(root).resolve())
         password = given.password.get_secret_value() if given.password else None
         from .environment import first_commit
 
         project = first_commit(root)
         return cls(uri, given.experiment or package(), given.username, password, project)
+
+    def where(self) -> str:
+        """The store and experiment, for people: never the credentials a URI may carry."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.uri)
+        shown = self.uri
+        if "@" in parts.netloc:  # user:password@host
+            shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        return f"{shown} (experiment {self.experiment})"
+
+
+@functools.cache
+def _project_store(root: Path) -> str:
+    """The MLflow store in the project, said once per command: set MLFLOW_TRACKING_URI for
+    the team's server."""
+    path = root / DEFAULT_STORE
+    logging.getLogger(__name__).warning(
+        "MLFLOW_TRACKING_URI is set neither in the environment nor in .env: runs and models go "
+        "to the MLflow store in this project (%s), not to a team server; set "
+        "MLFLOW_TRACKING_URI=sqlite:///%s to mean this store",
+        DEFAULT_STORE,
+        DEFAULT_STORE,
+    )
+    return f"sqlite:///{path}"
 
 
 def import_mlflow() -> None:
