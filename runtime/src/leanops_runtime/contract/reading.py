@@ -81,6 +81,11 @@ def read_raw(
     wide = utf16_codec(path) if csv_file else None
     if wide and not codecs.lookup(rules.encoding).name.startswith("utf-16"):
         raise ReadError(UTF16_MESSAGE.format(path=path, codec=wide))  # zero bytes are UTF-8 too
+    if csv_file and not wide and not looks_like_text(path):
+        raise ReadError(
+            f"cannot read {path}: it is not a text file (binary data: a spreadsheet, an archive "
+            "or a damaged file?): export the table as CSV"
+        )
     try:
         if not csv_file:
             frame = pd.read_parquet(path)
@@ -100,9 +105,7 @@ def read_raw(
     except UnicodeDecodeError as error:
         raise ReadError(encoding_message(path, rules.encoding, error)) from error
     except (pd.errors.ParserError, OSError, ValueError) as error:
-        if "EOF inside string" in str(error):  # a quoted value never closed: cut inside it
-            raise ReadError(f"cannot read {path}: {CUT_SHORT}") from error
-        raise ReadError(f"cannot read {path}: {first_line(error)}") from error
+        raise ReadError(f"cannot read {path}: {parser_message(path, rules, error)}") from error
     except Exception as error:  # pyarrow raises its own kinds on a corrupt Parquet file
         raise ReadError(f"cannot read {path}: {first_line(error)}") from error
     if frame.empty:
@@ -117,6 +120,43 @@ def read_raw(
     if csv_file and not wide:
         _refuse_cut_short(path, rules, len(header), len(frame))
     return frame
+
+
+# Bytes no text file holds: control characters but tab, line breaks, form feed and escape.
+BINARY_BYTES = frozenset(range(0x09)) | frozenset(range(0x0E, 0x1B)) | frozenset(range(0x1C, 0x20))
+
+
+def looks_like_text(path: Path) -> bool:
+    """Whether the start of ``path`` reads as text in some 8-bit or UTF-8 encoding (no more
+    than 1% control bytes; random or compressed bytes hold about 9%)."""
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    return sum(byte in BINARY_BYTES for byte in head) <= len(head) // 100
+
+
+def parser_message(path: Path, rules: ReadingRules, error: Exception) -> str:
+    """What pandas' tokenizer found, said for the person who fixes the file."""
+    text = first_line(error)
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if fields:
+        wanted, line, saw = fields.groups()
+        return (
+            f"line {line} has {saw} fields, the header {wanted}: a value holding the delimiter "
+            f"{rules.delimiter!r} without quotes, or a stray quote; fix it at the source (or "
+            "set reading.delimiter in the contract)"
+        )
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", text)
+    if unclosed:
+        with path.open("rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 1))
+            ended = handle.read().endswith((b"\n", b"\r"))
+        if not ended:  # cut inside a quoted value
+            return CUT_SHORT
+        return (
+            f"the quote opened on line {int(unclosed.group(1)) + 1} is never closed (a stray "
+            '"), so the rest of the file would be one value; fix it at the source'
+        )
+    return text
 
 
 def _refuse_cut_short(path: Path, rules: ReadingRules, columns: int, rows: int) -> None:
@@ -193,6 +233,8 @@ def utf16_codec(path: Path | str) -> str | None:
     if pairs < 8:
         return None
     even, odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if min(even, odd) > 0.5 * pairs:  # zeros on both sides: binary, not text
+        return None
     if odd > 0.9 * pairs:
         return "utf-16-le"
     return "utf-16-be" if even > 0.9 * pairs else None
