@@ -296,6 +296,21 @@ def test_infer_refuses_a_folder_as_output_at_once(
         assert "it is a folder" in err and "--force" not in err
 
 
+def test_infer_refuses_a_project_file_as_output_without_suggesting_force(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    before = (project / "params.yaml").read_bytes()
+    args = ["contract", "infer", str(sample), "--target", "churned", "-o", "params.yaml"]
+    for extra in ([], ["--force"]):
+        capsys.readouterr()
+        assert cli.main([*args, *extra]) == 2
+        err = capsys.readouterr().err
+        assert "refusing to write output to params.yaml: params.yaml is kept" in err
+        assert "--force" not in err
+    assert (project / "params.yaml").read_bytes() == before
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_dates_that_all_differ_are_a_date_feature_not_an_identifier(
     tmp_path: Path, suffix: str

@@ -94,14 +94,15 @@ def infer_output(args: argparse.Namespace, path: Path) -> Path:
 
     if path.is_dir():  # --force replaces a file, never a folder
         raise OutputRefusedError(f"refusing to write output to {path}: it is a folder")
-    if path.exists() and not args.force:
-        raise UserError(f"{path} exists: review and edit it, or pass --force to replace it")
     contracts = (project_root(args) / CONTRACTS_DIR).resolve()
     if path.resolve().is_relative_to(contracts):
         if path.suffix not in {".yaml", ".yml"} or path.resolve().parent != contracts:
             raise UserError(f"{path}: a contract is contracts/<dataset>.yaml")
-        return path
-    return output_path(args, path, inputs=(args.file,))
+    else:  # refused whatever --force says: asked first, so --force is never suggested for it
+        output_path(args, path, inputs=(args.file,))
+    if path.exists() and not args.force:
+        raise UserError(f"{path} exists: review and edit it, or pass --force to replace it")
+    return path
 
 
 def cmd_contract_infer(args: argparse.Namespace) -> int:
