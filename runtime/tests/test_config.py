@@ -95,7 +95,7 @@ def test_a_misspelt_key_is_named_with_the_one_meant(
     with pytest.raises(config.ConfigError) as caught:
         config.load_settings(project)
     assert str(caught.value).startswith(message)
-    assert str(caught.value).endswith("(also: task)") == ("taks" in typo)  # what the typo left out
+    assert str(caught.value).endswith("(also: task missing)") == ("taks" in typo)  # the typo's cost
 
 
 # ------------------------------------------------------- overrides as the README shows them
@@ -114,6 +114,27 @@ def test_switching_the_estimator_starts_from_its_own_hyperparameters(
         settings.task, settings.train.estimator, settings.train.chosen_hyperparameters(), seed=3
     )
     assert type(estimator).__name__.startswith("RandomForest")
+
+
+def test_switching_the_estimator_by_a_variable_says_whose_hyperparameters_stay_behind(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """params.yaml's flat block belongs to the estimator written there; the one a variable
+    switches to is fitted without it, and training warns so (params.yaml's own switch would
+    hand the block to the new estimator, which refuses keys it lacks)."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    written = params["train"]["estimator"]
+    params["train"]["hyperparameters"] = {"max_iter": 50}
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    assert config.load_settings(project).train.replaced == ""
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", "random_forest")
+    settings = config.load_settings(project)
+    assert settings.train.chosen_hyperparameters() == {}
+    assert settings.train.replaced == (
+        f"train.estimator is random_forest, set by {NAME.upper()}_TRAIN__ESTIMATOR: params.yaml's "
+        f"hyperparameters (max_iter) are {written}'s and not used; random_forest is fitted with "
+        "scikit-learn's defaults (give it its own under train.hyperparameters.random_forest)"
+    )
 
 
 def test_per_estimator_blocks_follow_the_chosen_estimator(

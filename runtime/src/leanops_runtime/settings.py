@@ -131,6 +131,16 @@ class TrainSettings(Section):
         chosen, self._replaced = estimator_for(task, self.estimator or None)
         self.estimator = chosen or ""
 
+    def switched(self, variable: str, written: str, unused: Hyperparameters) -> None:
+        """Say that ``variable`` replaced params.yaml's estimator ``written``, whose
+        hyperparameters ``unused`` are therefore not fitted."""
+        self._replaced = (
+            f"train.estimator is {self.estimator}, set by {variable}: params.yaml's "
+            f"hyperparameters ({', '.join(sorted(unused))}) are {written}'s and not used; "
+            f"{self.estimator} is fitted with scikit-learn's defaults (give it its own under "
+            f"train.hyperparameters.{self.estimator})"
+        )
+
     @property
     def replaced(self) -> str:
         """Why params.yaml's estimator is not the one fitted ('' when it is): for a warning."""
@@ -527,11 +537,28 @@ def load_settings(root: Path | str = ".") -> Settings:
         settings = Settings(**params, **options)
     except ValidationError as error:
         raise ConfigError(one_line(error, root)) from error
+    _note_switched_estimator(params, settings, root)
     if not settings.tracking_db.is_absolute():
         settings.tracking_db = root / settings.tracking_db
     if not settings.models_dir.is_absolute():
         settings.models_dir = root / settings.models_dir
     return settings
+
+
+def _note_switched_estimator(params: Mapping[str, object], settings: Settings, root: Path) -> None:
+    """When a variable switched the estimator away from params.yaml's, whose hyperparameters
+    stay with it, training says so (the estimator switched to has none of its own)."""
+    variable = f"{env_prefix()}TRAIN__ESTIMATOR"
+    train = params.get("train")
+    if not isinstance(train, dict) or variable not in setting_variables(root):
+        return
+    blocks = train.get("hyperparameters")
+    blocks = blocks if isinstance(blocks, dict) else {}
+    written = str(train.get("estimator") or estimator_for(settings.task, None)[0])
+    unused = blocks.get(written)
+    fitted = settings.train.estimator
+    if written != fitted and isinstance(unused, dict) and unused and not blocks.get(fitted):
+        settings.train.switched(variable, written, unused)
 
 
 def one_line(error: ValidationError, root: Path | None = None) -> str:
@@ -544,7 +571,12 @@ def one_line(error: ValidationError, root: Path | None = None) -> str:
     errors = error.errors()
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     location = ".".join(str(part) for part in first["loc"]) or "settings"
-    others = [".".join(str(part) for part in e["loc"]) for e in errors if e is not first]
+    how = {"missing": "missing", "extra_forbidden": "unknown"}
+    others = [
+        f"{'.'.join(str(part) for part in e['loc'])} {how.get(e['type'], 'invalid')}"
+        for e in errors
+        if e is not first
+    ]
     suffix = (
         f" (also: {', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
     )
