@@ -557,7 +557,9 @@ def _note_switched_estimator(params: Mapping[str, object], settings: Settings, r
     written = str(train.get("estimator") or estimator_for(settings.task, None)[0])
     unused = blocks.get(written)
     fitted = settings.train.estimator
-    if written != fitted and isinstance(unused, dict) and unused and not blocks.get(fitted):
+    if fitted == written or not isinstance(unused, dict) or not unused or blocks.get(fitted):
+        return
+    if _is_estimator(fitted):  # an unknown one: training refuses it, and says so alone
         settings.train.switched(variable, written, unused)
 
 
