@@ -344,8 +344,12 @@ def test_two_projects_never_share_an_experiment(
 
 
 def test_switching_to_the_server_says_the_embedded_registry_stays(
-    project: Path, mlflow_uri: str, capsys: pytest.CaptureFixture[str]
+    project: Path,
+    mlflow_uri: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    monkeypatch.delenv(f"{NAME.upper()}_SKIP_UNCHANGED")  # the stages skip themselves
     assert cli.main(["pipeline"]) == 0  # the embedded registry: v1
     params = project / "params.yaml"
     text = re.sub(r"(?m)^tracking_backend: .*$", "tracking_backend: mlflow", params.read_text())
@@ -355,6 +359,10 @@ def test_switching_to_the_server_says_the_embedded_registry_stays(
     err = capsys.readouterr().err
     assert "holds 1 version(s) of the embedded registry (production none)" in err
     assert "runs export --mlflow" in err
+    assert cli.main(["pipeline"]) == 0  # its stages' earlier runs are in the embedded store
+    err = capsys.readouterr().err
+    assert "ingest: ran (changed since the last run: store)" in err
+    assert "train: ran (changed since the last run: store)" in err
 
 
 def test_the_embedded_registry_is_carried_to_the_servers_empty_line(
@@ -593,3 +601,71 @@ def test_the_store_is_named_and_a_misspelt_server_variable_refused(
     out = capsys.readouterr().out
     assert re.search(r"(?m)^tracking\s+mlflow: http://127\.0\.0\.1:5999 \(experiment ", out)
     assert "hunter2" not in out
+
+
+def test_the_logs_run_deleted_is_restored_and_a_renamed_model_is_asked_back(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    name = f"{EXPERIMENT}-{settings.data.dataset}"
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    store = client(team)
+    ledger = registry_mod.open_registry(settings, project).ledger(create=False)
+    store.delete_run(ledger)  # into MLflow's trash, where `mlflow gc` would purge it
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    assert f"its audit log, run {ledger}, was deleted on the server" in capsys.readouterr().err
+    assert cli.main(["pipeline", "--force"]) == 0  # the change restores it first
+    assert f"run {ledger}, was deleted: restored" in capsys.readouterr().err
+    assert store.get_run(ledger).info.lifecycle_stage == "active"
+    assert "change.000003" in store.get_run(ledger).data.params
+
+    store.rename_registered_model(name, "renamed")
+    for command in (["models"], ["predict", "batch.csv"], ["pipeline", "--force"]):
+        assert cli.main(command) == 2
+        err = capsys.readouterr().err
+        asked = f"was renamed to renamed on the server outside leanops: rename it back to {name}"
+        assert asked in err
+        assert err.count("\n") == 1
+    assert {m.name for m in store.search_registered_models()} == {"renamed"}  # no second line
+    store.rename_registered_model("renamed", name)
+    assert cli.main(["models"]) == 0
+    assert re.search(r"(?m)^v1\s+production", capsys.readouterr().out)
+
+
+def test_runs_purged_on_the_server_are_one_line_each(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``mlflow gc`` purges deleted runs: production's run (its files), then the log's."""
+    import subprocess
+    import sys
+
+    settings = config.load_settings(project)
+    for _ in range(2):
+        assert cli.main(["pipeline", "--force"]) == 0
+        assert cli.main(["promote", "--force", "--reason", "test"]) == 0
+    registry = registry_mod.open_registry(settings, project)
+    store = client(team)
+
+    def purge(run_id: str) -> None:
+        store.delete_run(run_id)
+        gc = [sys.executable, "-m", "mlflow", "gc", "--backend-store-uri", team]
+        done = subprocess.run(
+            [*gc, "--run-ids", run_id], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+
+    purge(registry.entry(2)["run_id"])
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    err = capsys.readouterr().err
+    assert "production v2's run" in err
+    assert "was purged from the server: nothing can be served until you rollback (to v1)" in err
+
+    purge(registry.ledger(create=False))
+    for command in (["models"], ["promote", "--version", "1"]):
+        assert cli.main(command) == 2
+        err = capsys.readouterr().err
+        assert "its audit log, run" in err and "is gone from the server (purged" in err
+        assert err.count("\n") == 1

@@ -221,7 +221,16 @@ def ingest_inputs(settings: Settings, root: Path) -> Inputs:
         "data": digest_file(source) if source is not None else f"loader {team_digest()}",
         "contract": digest_file(contract_path(settings.data.dataset, root)),
         "runtime": runtime_digest(),
+        "store": store_digest(settings),
     }
+
+
+def store_digest(settings: Settings) -> str:
+    """Where runs and models go: a skipped stage names its last run, and reuses the model it
+    registered, only in the same store (switching to the team's server runs them again)."""
+    given = settings.mlflow
+    where = ["mlflow", given.tracking_uri or "", given.experiment or ""]
+    return digest_value(where if settings.tracking_backend == "mlflow" else ["local"])
 
 
 def train_inputs(settings: Settings, data_version: str, contract_digest: str) -> Inputs:
@@ -235,6 +244,7 @@ def train_inputs(settings: Settings, data_version: str, contract_digest: str) ->
         "params.promotion.baseline.metrics": digest_value(chosen_by),
         "code": team_digest(),
         "runtime": runtime_digest(),
+        "store": store_digest(settings),
     }
 
 

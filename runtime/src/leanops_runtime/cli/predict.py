@@ -36,9 +36,9 @@ def _predict(args: argparse.Namespace) -> int:
     )
     registry = registry_of(args)
     state = registry.state()
+    model, entry = registry.load("production", state)  # refused: its one line, nothing more
     for line in registry.tampering(state):
         log.warning("%s", line)
-    model, entry = registry.load("production", state)
     try:  # only to name values training never saw: the model itself is checked above
         reference: Mapping[str, object] | None = registry.reference("production", state)[0]
     except RegistryError as error:

@@ -266,13 +266,15 @@ class Registry(ABC):
         """The one-line error for using a version deleted on the server outside leanops, with
         what to do instead."""
         what = f"model v{version} of dataset {self.dataset}"
+        others = set(state.versions) - state.withdrawn - {version}
         if version == state.production:
             back = state.fallback()
-            todo = (
-                f"roll back (rollback: to v{back}) or promote another version"
-                if back is not None
-                else "promote another version (promote --version N), or run the pipeline"
-            )
+            if back is not None:
+                todo = f"roll back (rollback: to v{back}) or promote another version"
+            elif others:
+                todo = "promote another version (promote --version N), or run the pipeline"
+            else:
+                todo = "run the pipeline and promote its version (no other is held)"
             what = f"production {what}"
         else:
             todo = "run the pipeline for a new one, or name another version (see: models)"

@@ -27,7 +27,10 @@ ledger run's own ``leanops.ledger_for`` tag; two runs claiming to be the ledger 
 A version deleted on the server is *withdrawn*: its record stays, but it is never served,
 promoted or rolled back to again, and no change waits on it. A registered model deleted whole
 withdraws every version; the next registration starts a new model line with a new log, the old
-log's run kept (tagged ``leanops.retired_ledger_for``).
+log's run kept (tagged ``leanops.retired_ledger_for``); a registered model renamed is asked to
+be renamed back, never replaced. The log's run deleted on the server (MLflow's trash) is
+reported and restored by the next change; purged (``mlflow gc``), the history is gone and every
+command says so in one line.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ from .trust import SIGNERS_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from mlflow.entities import Run
 
     from ..settings import Settings
 
@@ -128,9 +133,13 @@ class MlflowRegistry(Registry):
         except MlflowException as error:
             if error.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
+            orphans = self._ledger_runs()  # the log of a model line deleted (or renamed)
+            if len(orphans) > 1:
+                raise RegistryError(self._ledgers_claimed(orphans)) from None
+            self._refuse_renamed(orphans)
             if not create:  # not cached: the next registration retires it
-                return self._deleted_line_ledger()
-            for run_id in self._ledger_runs():  # the log of a model line deleted on the server
+                return orphans[0] if orphans else None
+            for run_id in orphans:
                 self._retire(run_id)
             created = self._create_model()
             model = self.client.get_registered_model(self.model_name)
@@ -175,15 +184,24 @@ class MlflowRegistry(Registry):
             return False
         return True
 
-    def _deleted_line_ledger(self) -> str | None:
-        """The log of this model when the registered model itself was deleted on the server."""
-        orphans = self._ledger_runs()
-        if len(orphans) > 1:
-            raise RegistryError(self._ledgers_claimed(orphans))
-        return orphans[0] if orphans else None
+    def _refuse_renamed(self, ledgers: list[str]) -> None:
+        """A one-line error when the registered model holding this log was renamed on the
+        server: leanops finds a model line by its name, and must not start a second one."""
+        for ledger in ledgers:
+            found = self.client.search_registered_models(
+                filter_string=f"tags.`{LEDGER_TAG}` = {quoted(ledger)}"
+            )
+            if found:
+                raise RegistryError(
+                    f"{self.describe()} was renamed to {found[0].name} on the server outside "
+                    f"leanops: rename it back to {self.model_name} (leanops finds its model line "
+                    "by that name); nothing is served or registered until then"
+                )
 
     def _retire(self, run_id: str) -> None:
         """Keep the log of a model line deleted on the server, no longer as any model's log."""
+        if self.client.get_run(run_id).info.lifecycle_stage == "deleted":
+            self.client.restore_run(run_id)  # a deleted run takes no tag
         self.client.set_tag(run_id, RETIRED_FOR, self.model_name)
         self.client.delete_tag(run_id, LEDGER_FOR)
         log.warning(
@@ -199,9 +217,12 @@ class MlflowRegistry(Registry):
         found = self.client.get_experiment_by_name(f"{self.connection.experiment}.registry")
         if found is None:
             return []
-        runs = self.client.search_runs(
+        from mlflow.entities import ViewType
+
+        runs = self.client.search_runs(  # in MLflow's trash too: a deleted log is still the log
             [found.experiment_id],
             filter_string=f"tags.`{LEDGER_FOR}` = {quoted(self.model_name)}",
+            run_view_type=ViewType.ALL,
             order_by=["attributes.start_time ASC"],
         )
         return [str(run.info.run_id) for run in runs]
@@ -241,6 +262,7 @@ class MlflowRegistry(Registry):
                     "new model line"
                 )
             return found
+        found.extend(self._deleted_runs(state))
         ledgers = self._ledger_runs()
         production = state.production
         serving = production is not None and production not in state.withdrawn
@@ -282,11 +304,47 @@ class MlflowRegistry(Registry):
             )
         return found
 
+    def _deleted_runs(self, state: State) -> list[str]:
+        """The log's run and production's run when deleted on the server, one line each."""
+        from mlflow.exceptions import MlflowException
+
+        found = []
+        ledger = self.ledger(create=False)
+        if ledger is not None and self._ledger_run(ledger).info.lifecycle_stage == "deleted":
+            found.append(
+                f"{self.describe()}: its audit log, run {ledger}, was deleted on the server "
+                "outside leanops (MLflow's trash): `mlflow gc` would purge it and the registry's "
+                "history with it; the next change restores it"
+            )
+        production = state.production
+        if production is None or production in state.withdrawn:
+            return found
+        run_id = state.versions[production]["run_id"]
+        try:
+            stage = self.client.get_run(run_id).info.lifecycle_stage if run_id else "active"
+        except MlflowException as error:
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise
+            stage = "purged"
+        if stage == "deleted":
+            found.append(
+                f"production v{production}'s files are in run {run_id}, deleted on the server "
+                "outside leanops (MLflow's trash): restore the run before `mlflow gc` purges it"
+            )
+        elif stage == "purged":
+            back = state.fallback()
+            todo = f"rollback (to v{back})" if back is not None else "promote another version"
+            found.append(
+                f"production v{production}'s run {run_id}, which holds its files, was purged "
+                f"from the server: nothing can be served until you {todo}"
+            )
+        return found
+
     def records(self) -> list[AuditRecord]:
         ledger = self.ledger(create=False)
         if ledger is None:
             return []
-        params = self.client.get_run(ledger).data.params
+        params = self._ledger_run(ledger).data.params
         records = []
         for key in sorted(key for key in params if key.startswith(CHANGE_PREFIX)):
             where = f"{self.describe()} audit record {key}"
@@ -298,6 +356,22 @@ class MlflowRegistry(Registry):
                 raise RegistryError(f"{where} does not match its number")
             records.append(check_record(raw, where))
         return records
+
+    def _ledger_run(self, ledger: str) -> Run:
+        """The log's run; a one-line error when it was purged from the server."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self.client.get_run(ledger)
+        except MlflowException as error:
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise
+        raise RegistryError(
+            f"{self.describe()}: its audit log, run {ledger}, is gone from the server (purged, "
+            "as `mlflow gc` purges deleted runs): the history of what was registered and "
+            "promoted is lost, so nothing is served; restore the server's database from a "
+            f"backup, or delete the registered model {self.model_name} to start a new model line"
+        )
 
     def append(self, record: AuditRecord) -> None:
         from mlflow.exceptions import MlflowException
@@ -333,6 +407,10 @@ class MlflowRegistry(Registry):
         moved = bool(model.tags.get(LEDGER_TAG) != ledger)
         if moved:
             self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, ledger)
+        if self._ledger_run(ledger).info.lifecycle_stage == "deleted":
+            self.client.restore_run(ledger)  # out of MLflow's trash: a deleted run takes no record
+            log.warning("%s: its audit log, run %s, was deleted: restored", self.describe(), ledger)
+            moved = True
         if known is not None:
             current = {alias: _mirrored(known, alias) for alias in ALIASES}
         else:
@@ -360,14 +438,21 @@ class MlflowRegistry(Registry):
             try:
                 path = self.client.download_artifacts(run_id, f"{ARTIFACT_FOLDER}/{name}", scratch)
             except (MlflowException, OSError) as error:
+                gone = getattr(error, "error_code", "") == "RESOURCE_DOES_NOT_EXIST"
+                hint = (
+                    "; the run is gone from the server: roll back, or promote another"
+                    if gone
+                    else ""
+                )
                 raise RegistryError(
                     f"model v{entry['version']}: cannot download {name} from run {run_id}: "
-                    f"{first_line(error)}"
+                    f"{first_line(error)}{hint}"
                 ) from error
             return Path(path).read_bytes()
 
     def register(self, candidate: Candidate, *, reason: str = "trained") -> ModelVersion:
-        self.writer_key()  # no key: refused before anything is uploaded
+        self.writer_key()  # no key, a renamed model, a purged log: refused before any upload
+        self.records()
         saved, files = candidate.files()
         run_id = candidate.run_id or self._new_run()
         number = self._upload(run_id, files, saved.sha256)
@@ -382,6 +467,7 @@ class MlflowRegistry(Registry):
         """Register the files of a version kept elsewhere (the embedded registry) as they are:
         the same bytes and hashes, its record under the number the server gives it."""
         self.writer_key()
+        self.records()
         run_id = self._new_run()
         carried = ModelVersion(**entry)  # a copy: the caller's record stays as it was
         carried["version"] = self._upload(run_id, files, entry["sha256"])
