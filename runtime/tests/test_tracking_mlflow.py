@@ -638,8 +638,8 @@ def test_runs_purged_on_the_server_are_one_line_each(
     project: Path, team: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``mlflow gc`` purges deleted runs: production's run (its files), then the log's."""
-    import subprocess
-    import sys
+    from click.testing import CliRunner
+    from mlflow.cli import gc
 
     settings = config.load_settings(project)
     for _ in range(2):
@@ -650,11 +650,8 @@ def test_runs_purged_on_the_server_are_one_line_each(
 
     def purge(run_id: str) -> None:
         store.delete_run(run_id)
-        gc = [sys.executable, "-m", "mlflow", "gc", "--backend-store-uri", team]
-        done = subprocess.run(
-            [*gc, "--run-ids", run_id], capture_output=True, text=True, check=False
-        )
-        assert done.returncode == 0, done.stderr
+        done = CliRunner().invoke(gc, ["--backend-store-uri", team, "--run-ids", run_id])
+        assert done.exit_code == 0, done.output
 
     purge(registry.entry(2)["run_id"])
     capsys.readouterr()
