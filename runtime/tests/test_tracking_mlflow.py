@@ -544,14 +544,20 @@ def test_a_version_deleted_on_the_server_is_withdrawn_and_blocks_nothing(
     assert int(store.get_model_version_by_alias(name, "production").version) == 3
 
 
+def in_production(project: Path) -> tuple[str, str]:
+    """v1 trained and promoted on the store: the registered model's name and its log's run."""
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    ledger = registry_mod.open_registry(settings, project).ledger(create=False)
+    assert ledger is not None
+    return f"{EXPERIMENT}-{settings.data.dataset}", ledger
+
+
 def test_a_model_line_deleted_on_the_server_keeps_its_log_and_starts_again(
     project: Path, team: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = config.load_settings(project)
-    name = f"{EXPERIMENT}-{settings.data.dataset}"
-    assert cli.main(["pipeline"]) == 0
-    assert cli.main(["promote"]) == 0
-    old = registry_mod.open_registry(settings, project).ledger(create=False)
+    name, old = in_production(project)
     store = client(team)
     store.delete_registered_model(name)
     capsys.readouterr()
@@ -606,12 +612,8 @@ def test_the_store_is_named_and_a_misspelt_server_variable_refused(
 def test_the_logs_run_deleted_is_restored_and_a_renamed_model_is_asked_back(
     project: Path, team: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = config.load_settings(project)
-    name = f"{EXPERIMENT}-{settings.data.dataset}"
-    assert cli.main(["pipeline"]) == 0
-    assert cli.main(["promote"]) == 0
+    name, ledger = in_production(project)
     store = client(team)
-    ledger = registry_mod.open_registry(settings, project).ledger(create=False)
     store.delete_run(ledger)  # into MLflow's trash, where `mlflow gc` would purge it
     capsys.readouterr()
     assert cli.main(["models"]) == 0
