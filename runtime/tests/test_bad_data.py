@@ -362,6 +362,20 @@ def test_drift_refuses_a_batch_missing_a_feature(
     assert not (project / "reports" / "drift-batch.json").exists()
 
 
+def test_a_text_file_with_a_stray_control_byte_is_text(project: Path) -> None:
+    dataset, frame, _ = _setup(project)
+    path = project / "data" / "raw" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True)
+    looks_like_text = lib("contract.reading").looks_like_text
+    path.write_bytes(b"a,b\n1,\x072\n")  # one stray byte in a short file
+    assert looks_like_text(path)
+    text = frame.to_csv(index=False).encode()
+    path.write_bytes(text[:3000] + b"\x00\x1a" + text[3000:])  # two in a long one
+    assert looks_like_text(path)
+    path.write_bytes(bytes(range(256)))
+    assert not looks_like_text(path)
+
+
 def test_a_file_cut_short_is_refused_or_warned_about(
     project: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:

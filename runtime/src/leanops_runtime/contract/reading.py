@@ -128,10 +128,10 @@ BINARY_BYTES = frozenset(range(0x09)) | frozenset(range(0x0E, 0x1B)) | frozenset
 
 def looks_like_text(path: Path) -> bool:
     """Whether the start of ``path`` reads as text in some 8-bit or UTF-8 encoding (no more
-    than 1% control bytes; random or compressed bytes hold about 9%)."""
+    than 1% control bytes, or two in a short file; random or compressed bytes hold about 9%)."""
     with path.open("rb") as handle:
         head = handle.read(8192)
-    return sum(byte in BINARY_BYTES for byte in head) <= len(head) // 100
+    return sum(byte in BINARY_BYTES for byte in head) <= max(2, len(head) // 100)
 
 
 def parser_message(path: Path, rules: ReadingRules, error: Exception) -> str:

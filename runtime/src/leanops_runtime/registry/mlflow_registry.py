@@ -235,9 +235,18 @@ class MlflowRegistry(Registry):
         )
 
     def held_versions(self) -> set[int]:
-        """The numbers of the versions the server holds for this model (none when it is gone)."""
-        found = self.client.search_model_versions(f"name = {quoted(self.model_name)}")
-        return {int(version.version) for version in found}
+        """The numbers of the versions the server holds for this model (none when it is gone),
+        every page of them: a version left unread would be taken for deleted."""
+        held: set[int] = set()
+        token = None
+        while True:
+            page = self.client.search_model_versions(
+                f"name = {quoted(self.model_name)}", page_token=token
+            )
+            held.update(int(version.version) for version in page)
+            token = page.token
+            if not token:
+                return held
 
     def withdrawn_versions(self, state: State) -> set[int]:
         return set(state.versions) - self.held_versions()
