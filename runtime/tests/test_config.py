@@ -368,3 +368,14 @@ def test_without_an_estimator_or_a_train_section_the_tasks_default_is_fitted(
     _write(project, train={"hyperparameters": {"max_iter": 77}})  # flat: the default's
     settings = config.load_settings(project)
     assert settings.train.hyperparameters == {DEFAULT[settings.task]: {"max_iter": 77}}
+
+
+def test_a_misspelt_mlflow_variable_is_refused_only_where_mlflow_is_used(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded store reads no MLflow variable: another tool's spelling is its own."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URL", "http://127.0.0.1:5000")
+    assert config.load_settings(project).tracking_backend == "local"
+    monkeypatch.setenv(f"{NAME.upper()}_TRACKING_BACKEND", "mlflow")
+    with pytest.raises(config.ConfigError, match="did you mean MLFLOW_TRACKING_URI"):
+        config.load_settings(project)

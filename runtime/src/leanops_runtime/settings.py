@@ -327,7 +327,6 @@ class Settings(BaseSettings):
             if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
         }
         refuse_unknown_variables([*os.environ, *dotenv], set(cls.model_fields), sections)
-        refuse_misspelt_mlflow_variables([*os.environ, *dotenv])
         mlflow = MlflowVariables(settings_cls, dotenv)
         return TypedValues(env_settings), mlflow, TypedValues(dotenv_settings), init_settings
 
@@ -537,6 +536,8 @@ def load_settings(root: Path | str = ".") -> Settings:
         settings = Settings(**params, **options)
     except ValidationError as error:
         raise ConfigError(one_line(error, root)) from error
+    if settings.tracking_backend == "mlflow":  # where a misspelt name would lose the runs
+        refuse_misspelt_mlflow_variables(variable_names(root))
     _note_switched_estimator(params, settings, root)
     if not settings.tracking_db.is_absolute():
         settings.tracking_db = root / settings.tracking_db
@@ -596,23 +597,28 @@ def setting_variables(root: Path | str | None = ".") -> list[str]:
     environment alone), that set a setting over params.yaml (``ML_PROJECT_TRAIN__ESTIMATOR``):
     a run records their names, so its params are not read as params.yaml's, and an invalid
     setting names the one that set it. Names only: a value may be a secret."""
+    prefix = env_prefix()
+    return sorted(
+        {
+            name.upper()
+            for name in variable_names(root)
+            if name.upper().startswith(prefix)
+            and name[len(prefix) :].lower().partition("__")[0] in Settings.model_fields
+        }
+    )
+
+
+def variable_names(root: Path | str | None = ".") -> list[str]:
+    """The names of the environment's variables and those the ``.env`` of the project at
+    ``root`` assigns (None: the environment alone)."""
     import os
 
-    prefix = env_prefix()
     dotenv = None if root is None else Path(root) / ENV_FILE
     lines: list[str] = []
     if dotenv is not None and dotenv.is_file():
         lines = dotenv.read_text("utf-8", errors="replace").splitlines()
     assigned = [line.split("=", 1)[0].strip() for line in lines if "=" in line]
-    given = [*os.environ, *(name.removeprefix("export ").strip() for name in assigned)]
-    return sorted(
-        {
-            name.upper()
-            for name in given
-            if name.upper().startswith(prefix)
-            and name[len(prefix) :].lower().partition("__")[0] in Settings.model_fields
-        }
-    )
+    return [*os.environ, *(name.removeprefix("export ").strip() for name in assigned)]
 
 
 def _keys(location: tuple[int | str, ...]) -> list[str]:

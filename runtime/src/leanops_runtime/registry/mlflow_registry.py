@@ -263,8 +263,8 @@ class MlflowRegistry(Registry):
             )
         try:
             model = self.client.get_registered_model(self.model_name)
-        except MlflowException:
-            if state.versions:
+        except MlflowException as error:
+            if error.error_code == "RESOURCE_DOES_NOT_EXIST" and state.versions:
                 found.append(
                     f"{self.describe()} was deleted on the server outside leanops: every version "
                     "of its audit log is withdrawn, none is served; the next pipeline starts a "
