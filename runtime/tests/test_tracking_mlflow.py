@@ -481,6 +481,8 @@ def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
     assert code == 2
     assert "2 runs claim to be its audit log" in err
     assert err.count("\n") == 1
+    store.delete_run(forged)  # as the message says: the admin deletes the one made by hand
+    assert models()[0] == 0
 
 
 def test_the_training_table_is_uploaded_when_the_settings_say_so(
@@ -526,6 +528,8 @@ def test_a_version_deleted_on_the_server_is_withdrawn_and_blocks_nothing(
     assert cli.main(["predict", "batch.csv"]) == 2
     assert "it is withdrawn and never served" in capsys.readouterr().err
     assert not (project / "batch.predictions.csv").exists()
+    assert cli.main(["report"]) == 2  # not a clean-looking page: nothing is served
+    assert capsys.readouterr().err.count("it is withdrawn and never served") == 1
     assert cli.main(["promote", "--version", "2"]) == 2
     assert "v2 of dataset" in capsys.readouterr().err
 
@@ -549,9 +553,10 @@ def in_production(project: Path) -> tuple[str, str]:
     settings = config.load_settings(project)
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["promote"]) == 0
-    ledger = registry_mod.open_registry(settings, project).ledger(create=False)
+    registry = registry_mod.open_registry(settings, project)
+    ledger = registry.ledger(create=False)
     assert ledger is not None
-    return f"{EXPERIMENT}-{settings.data.dataset}", ledger
+    return registry.model_name, ledger
 
 
 def test_a_model_line_deleted_on_the_server_keeps_its_log_and_starts_again(
@@ -607,6 +612,29 @@ def test_the_store_is_named_and_a_misspelt_server_variable_refused(
     out = capsys.readouterr().out
     assert re.search(r"(?m)^tracking\s+mlflow: http://127\.0\.0\.1:5999 \(experiment ", out)
     assert "hunter2" not in out
+
+
+def test_a_model_made_again_outside_leanops_never_passes_for_the_old_line(
+    project: Path, team: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A teammate deletes the model and registers one of their own under the same name: its v1
+    is not the log's v1, and leanops never writes a record the log would refuse. An experiment
+    name with a quote in it is matched all the same."""
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "bob's team")
+    name, _ = in_production(project)
+    assert cli.main(["pipeline", "--force"]) == 0  # v2, the candidate
+    store = client(team)
+    source = store.get_model_version(name, "1").source
+    store.delete_registered_model(name)
+    store.create_registered_model(name)
+    store.create_model_version(name, source=source)  # v1, no run: not leanops' v1
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    assert re.search(r"(?m)^v1\s+production,withdrawn", capsys.readouterr().out)
+    assert cli.main(["pipeline", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "the server numbered the new version v2, a number the audit log holds already" in err
+    assert cli.main(["models"]) == 0  # the log is whole: nothing it would refuse was written
 
 
 def test_the_logs_run_deleted_is_restored_and_a_renamed_model_is_asked_back(

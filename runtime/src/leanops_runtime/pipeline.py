@@ -228,8 +228,12 @@ def ingest_inputs(settings: Settings, root: Path) -> Inputs:
 def store_digest(settings: Settings) -> str:
     """Where runs and models go: a skipped stage names its last run, and reuses the model it
     registered, only in the same store (switching to the team's server runs them again)."""
+    from urllib.parse import urlsplit
+
     given = settings.mlflow
-    where = ["mlflow", given.tracking_uri or "", given.experiment or ""]
+    uri = urlsplit(given.tracking_uri or "")
+    server = uri._replace(netloc=uri.netloc.rpartition("@")[2]).geturl()  # never a password
+    where = ["mlflow", server, given.experiment or ""]
     return digest_value(where if settings.tracking_backend == "mlflow" else ["local"])
 
 

@@ -119,6 +119,12 @@ class Candidate:
 
 def register_record(state: State, entry: ModelVersion, reason: str) -> AuditRecord:
     """The audit record that registers ``entry`` as the candidate."""
+    if entry["version"] in state.versions:
+        raise RegistryError(
+            f"the server numbered the new version v{entry['version']}, a number the audit log "
+            "holds already (the registered model deleted and made again outside leanops?): "
+            "delete the registered model to start a new model line"
+        )
     return {
         "action": "register",
         "alias": "candidate",
@@ -408,11 +414,12 @@ class Registry(ABC):
                 state = self.state()
                 self.mirror(state)  # repairs what a crash after an earlier commit left behind
                 record = self.sealed(build(state), state, self.who(), key)
+                after = followed(state, record)  # a record the log would refuse is never written
                 try:
                     self.append(record)
                 except ConflictError:
                     continue
-                self.mirror(followed(state, record), known=state)
+                self.mirror(after, known=state)
                 return record
         raise RegistryError(f"{self.describe()} is busy with other changes: try again")
 

@@ -139,6 +139,8 @@ class MlflowRegistry(Registry):
             self._refuse_renamed(orphans)
             if not create:  # not cached: the next registration retires it
                 return orphans[0] if orphans else None
+            if self._model_exists():  # a teammate started the new line meanwhile: it is theirs
+                return self.ledger(create=create)
             for run_id in orphans:
                 self._retire(run_id)
             created = self._create_model()
@@ -184,13 +186,28 @@ class MlflowRegistry(Registry):
             return False
         return True
 
+    def _model_exists(self) -> bool:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.get_registered_model(self.model_name)
+        except MlflowException as error:
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise
+            return False
+        return True
+
     def _refuse_renamed(self, ledgers: list[str]) -> None:
         """A one-line error when the registered model holding this log was renamed on the
         server: leanops finds a model line by its name, and must not start a second one."""
         for ledger in ledgers:
-            found = self.client.search_registered_models(
-                filter_string=f"tags.`{LEDGER_TAG}` = {quoted(ledger)}"
-            )
+            found = [  # by another name: this one is a teammate's new line, made meanwhile
+                model
+                for model in self.client.search_registered_models(
+                    filter_string=f"tags.`{LEDGER_TAG}` = {quoted(ledger)}"
+                )
+                if model.name != self.model_name
+            ]
             if found:
                 raise RegistryError(
                     f"{self.describe()} was renamed to {found[0].name} on the server outside "
@@ -202,8 +219,14 @@ class MlflowRegistry(Registry):
         """Keep the log of a model line deleted on the server, no longer as any model's log."""
         if self.client.get_run(run_id).info.lifecycle_stage == "deleted":
             self.client.restore_run(run_id)  # a deleted run takes no tag
+        from mlflow.exceptions import MlflowException
+
         self.client.set_tag(run_id, RETIRED_FOR, self.model_name)
-        self.client.delete_tag(run_id, LEDGER_FOR)
+        try:
+            self.client.delete_tag(run_id, LEDGER_FOR)
+        except MlflowException as error:  # a teammate retiring it at the same moment did
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise
         log.warning(
             "%s was deleted on the server outside leanops: a new model line starts at v1; the "
             "old audit log is kept as run %s (tag %s)",
@@ -213,19 +236,22 @@ class MlflowRegistry(Registry):
         )
 
     def _ledger_runs(self) -> list[str]:
-        """The runs of the registry experiment made as this model's ledger, oldest first."""
+        """The runs of the registry experiment made as this model's ledger, oldest first: those
+        not deleted, else those in MLflow's trash (a deleted log is still the log, and a second
+        claimant an admin deleted no longer counts)."""
         found = self.client.get_experiment_by_name(f"{self.connection.experiment}.registry")
         if found is None:
             return []
         from mlflow.entities import ViewType
 
-        runs = self.client.search_runs(  # in MLflow's trash too: a deleted log is still the log
+        runs = self.client.search_runs(
             [found.experiment_id],
             filter_string=f"tags.`{LEDGER_FOR}` = {quoted(self.model_name)}",
             run_view_type=ViewType.ALL,
             order_by=["attributes.start_time ASC"],
         )
-        return [str(run.info.run_id) for run in runs]
+        active = [run for run in runs if run.info.lifecycle_stage != "deleted"]
+        return [str(run.info.run_id) for run in active or runs]
 
     def _ledgers_claimed(self, runs: list[str]) -> str:
         return (
@@ -234,22 +260,30 @@ class MlflowRegistry(Registry):
             "is not the first"
         )
 
-    def held_versions(self) -> set[int]:
-        """The numbers of the versions the server holds for this model (none when it is gone),
-        every page of them: a version left unread would be taken for deleted."""
-        held: set[int] = set()
+    def held_versions(self) -> dict[int, str | None]:
+        """The versions the server holds for this model, by number, with the run each came
+        from (none when the model is gone); every page of them: a version left unread would be
+        taken for deleted."""
+        held: dict[int, str | None] = {}
         token = None
         while True:
             page = self.client.search_model_versions(
                 f"name = {quoted(self.model_name)}", page_token=token
             )
-            held.update(int(version.version) for version in page)
+            held.update({int(version.version): version.run_id for version in page})
             token = page.token
             if not token:
                 return held
 
     def withdrawn_versions(self, state: State) -> set[int]:
-        return set(state.versions) - self.held_versions()
+        """The log's versions the server no longer holds: deleted, or their number now taken
+        by another version (the model deleted and made again outside leanops)."""
+        held = self.held_versions()
+        return {
+            number
+            for number, entry in state.versions.items()
+            if number not in held or entry["run_id"] not in (None, held[number])
+        }
 
     def tampering(self, state: State) -> list[str]:
         from mlflow.exceptions import MlflowException
@@ -306,7 +340,7 @@ class MlflowRegistry(Registry):
                     f"serves {shown(state.alias(alias))} and puts the alias back at the next "
                     f"change{now}; to change it, promote or rollback"
                 )
-        for version in sorted(self.held_versions() - set(state.versions)):
+        for version in sorted(set(self.held_versions()) - set(state.versions)):
             found.append(
                 f"v{version} of {self.model_name} is on the server but not in the audit log "
                 "(registered outside leanops, or not finished): never served"
@@ -533,7 +567,8 @@ def carry_from_local(local: Registry, server: MlflowRegistry) -> list[str]:
     """
     from .records import FILES
 
-    if server.state().versions:
+    held = server.state()
+    if set(held.versions) - held.withdrawn:  # a line deleted on the server starts again
         raise RegistryError(
             f"{server.describe()} already holds versions: the embedded registry is carried "
             "only into an empty model line"

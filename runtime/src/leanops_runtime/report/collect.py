@@ -262,11 +262,15 @@ def _registry_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         _server_error(snapshot, error)
         return
     snapshot.notes.extend(registry.tampering(state))
+    production = state.production
     try:
+        if production is not None and production in state.withdrawn:  # nothing is served
+            raise registry.withdrawn_error(production, state)
         registry.require_production_files(state)
     except RegistryError as error:
         snapshot.production_error = str(error)
-        snapshot.notes.append(str(error))
+        if str(error) not in snapshot.notes:
+            snapshot.notes.append(str(error))
     snapshot.versions = len(state.versions)
     snapshot.candidate = state.candidate
     refusals = [r for r in state.records if r["action"] == "refuse" and r["to"] == state.candidate]

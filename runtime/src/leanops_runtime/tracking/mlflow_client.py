@@ -246,8 +246,15 @@ def mlflow_params(params: Mapping[str, object]) -> dict[str, str]:
 
 
 def quoted(text: str) -> str:
-    """A string literal for MLflow's search filters."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A string literal for MLflow's search filters, which read no escapes: in single quotes,
+    or in double quotes when the text holds a single one (``bob's experiment``)."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    raise TrackingError(
+        f"{text!r} holds both kinds of quote, which MLflow's search cannot match: rename it"
+    )
 
 
 def log_batches(
