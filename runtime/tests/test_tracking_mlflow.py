@@ -663,6 +663,11 @@ def test_the_logs_run_deleted_is_restored_and_a_renamed_model_is_asked_back(
     assert cli.main(["models"]) == 0
     assert re.search(r"(?m)^v1\s+production", capsys.readouterr().out)
 
+    store.delete_experiment(store.get_experiment_by_name(EXPERIMENT).experiment_id)
+    assert cli.main(["pipeline", "--force"]) == 0  # its runs can be written again
+    restored = f"MLflow experiment {EXPERIMENT!r} was deleted on the server outside leanops"
+    assert f"{restored}: restored, with its runs" in capsys.readouterr().err
+
 
 def test_runs_purged_on_the_server_are_one_line_each(
     project: Path, team: str, capsys: pytest.CaptureFixture[str]

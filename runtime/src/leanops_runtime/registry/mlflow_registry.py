@@ -337,7 +337,7 @@ class MlflowRegistry(Registry):
                 found.append(
                     f"MLflow's {alias} alias of {self.model_name} is {shown(aliases[alias])}, the "
                     f"audit log's {shown(state.alias(alias))}: moved outside leanops; leanops "
-                    f"serves {shown(state.alias(alias))} and puts the alias back at the next "
+                    f"serves {shown(_mirrored(state, alias))} and puts the alias back at the next "
                     f"change{now}; to change it, promote or rollback"
                 )
         for version in sorted(set(self.held_versions()) - set(state.versions)):

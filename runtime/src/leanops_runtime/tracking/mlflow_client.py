@@ -210,7 +210,8 @@ def _new_client(connection: Connection) -> MlflowClient:
 
 
 def experiment_id(mlflow_client: MlflowClient, name: str, project: str | None = None) -> str:
-    """The id of experiment ``name``, created when missing (a race with a teammate is fine).
+    """The id of experiment ``name``, created when missing (a race with a teammate is fine)
+    and restored when deleted.
 
     With ``project``: the experiment is that project's (tagged so when new or untagged), or a
     one-line ``TrackingError`` when another project's first commit is on it.
@@ -235,6 +236,13 @@ def experiment_id(mlflow_client: MlflowClient, name: str, project: str | None = 
             f"{str(owner)[:12]}, this project's {project[:12]}): both would share runs and models; "
             "give this project its own: mlflow.experiment in params.yaml, or "
             "MLFLOW_EXPERIMENT_NAME"
+        )
+    if found.lifecycle_stage == "deleted":  # in MLflow's trash: it takes no new run
+        mlflow_client.restore_experiment(found.experiment_id)
+        logging.getLogger(__name__).warning(
+            "MLflow experiment %r was deleted on the server outside leanops: restored, with its "
+            "runs",
+            name,
         )
     return str(found.experiment_id)
 
