@@ -228,13 +228,13 @@ def ingest_inputs(settings: Settings, root: Path) -> Inputs:
 def store_digest(settings: Settings) -> str:
     """Where runs and models go: a skipped stage names its last run, and reuses the model it
     registered, only in the same store (switching to the team's server runs them again)."""
-    from urllib.parse import urlsplit
+    if settings.tracking_backend != "mlflow":
+        return digest_value(["local"])
+    from .tracking.mlflow_client import without_credentials
 
     given = settings.mlflow
-    uri = urlsplit(given.tracking_uri or "")
-    server = uri._replace(netloc=uri.netloc.rpartition("@")[2]).geturl()  # never a password
-    where = ["mlflow", server, given.experiment or ""]
-    return digest_value(where if settings.tracking_backend == "mlflow" else ["local"])
+    uri = without_credentials(given.tracking_uri or "")
+    return digest_value(["mlflow", uri, given.experiment or ""])
 
 
 def train_inputs(settings: Settings, data_version: str, contract_digest: str) -> Inputs:

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from mlflow.entities import Run
+    from mlflow.entities.model_registry import RegisteredModel
 
     from ..settings import Settings
 
@@ -126,20 +127,15 @@ class MlflowRegistry(Registry):
         """The id of this model's ledger run (made with the registered model when ``create``)."""
         if self._ledger is not None:
             return self._ledger
-        from mlflow.exceptions import MlflowException
-
-        try:
-            model, created = self.client.get_registered_model(self.model_name), False
-        except MlflowException as error:
-            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
-                raise
+        model, created = self._registered_model(), False
+        if model is None:
             orphans = self._ledger_runs()  # the log of a model line deleted (or renamed)
             if len(orphans) > 1:
-                raise RegistryError(self._ledgers_claimed(orphans)) from None
+                raise RegistryError(self._ledgers_claimed(orphans))
             self._refuse_renamed(orphans)
             if not create:  # not cached: the next registration retires it
                 return orphans[0] if orphans else None
-            if self._model_exists():  # a teammate started the new line meanwhile: it is theirs
+            if self._registered_model() is not None:  # a teammate's new line, made meanwhile
                 return self.ledger(create=create)
             for run_id in orphans:
                 self._retire(run_id)
@@ -186,16 +182,16 @@ class MlflowRegistry(Registry):
             return False
         return True
 
-    def _model_exists(self) -> bool:
+    def _registered_model(self) -> RegisteredModel | None:
+        """This model line's registered model on the server (None: there is none)."""
         from mlflow.exceptions import MlflowException
 
         try:
-            self.client.get_registered_model(self.model_name)
+            return self.client.get_registered_model(self.model_name)
         except MlflowException as error:
             if error.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
-            return False
-        return True
+        return None
 
     def _refuse_renamed(self, ledgers: list[str]) -> None:
         """A one-line error when the registered model holding this log was renamed on the
@@ -217,10 +213,10 @@ class MlflowRegistry(Registry):
 
     def _retire(self, run_id: str) -> None:
         """Keep the log of a model line deleted on the server, no longer as any model's log."""
-        if self.client.get_run(run_id).info.lifecycle_stage == "deleted":
-            self.client.restore_run(run_id)  # a deleted run takes no tag
         from mlflow.exceptions import MlflowException
 
+        if self.client.get_run(run_id).info.lifecycle_stage == "deleted":
+            self.client.restore_run(run_id)  # a deleted run takes no tag
         self.client.set_tag(run_id, RETIRED_FOR, self.model_name)
         try:
             self.client.delete_tag(run_id, LEDGER_FOR)
@@ -296,9 +292,11 @@ class MlflowRegistry(Registry):
                 "(README, Working as a team)"
             )
         try:
-            model = self.client.get_registered_model(self.model_name)
-        except MlflowException as error:
-            if error.error_code == "RESOURCE_DOES_NOT_EXIST" and state.versions:
+            model = self._registered_model()
+        except MlflowException:
+            return found
+        if model is None:
+            if state.versions:
                 found.append(
                     f"{self.describe()} was deleted on the server outside leanops: every version "
                     "of its audit log is withdrawn, none is served; the next pipeline starts a "
@@ -436,17 +434,10 @@ class MlflowRegistry(Registry):
         """Point MLflow's aliases where the audit log says (only those that differ), and the
         model's ledger tag back at the log when it was deleted or repointed by hand; True when
         either moved."""
-        from mlflow.exceptions import MlflowException
-
         ledger = self.ledger(create=False)
-        if ledger is None:
+        model = None if ledger is None else self._registered_model()
+        if ledger is None or model is None:  # no log, or the model deleted: nothing to point
             return False
-        try:
-            model = self.client.get_registered_model(self.model_name)
-        except MlflowException as error:
-            if error.error_code == "RESOURCE_DOES_NOT_EXIST":
-                return False  # deleted on the server: nothing to point
-            raise
         moved = bool(model.tags.get(LEDGER_TAG) != ledger)
         if moved:
             self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, ledger)

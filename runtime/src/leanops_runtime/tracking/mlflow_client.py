@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from ..settings import Settings
 
+log = logging.getLogger(__name__)
+
 DEFAULT_STORE = Path(".leanops") / "mlflow.db"
 INSTALL_HINT = "mlflow is not installed; install the mlflow extra: uv sync --extra mlflow"
 # MLflow sends usage data unless told not to (both variables are honoured by MLflow 3), and prints
@@ -99,13 +101,17 @@ class Connection:
 
     def where(self) -> str:
         """The store and experiment, for people: never the credentials a URI may carry."""
-        from urllib.parse import urlsplit
+        return f"{without_credentials(self.uri)} (experiment {self.experiment})"
 
-        parts = urlsplit(self.uri)
-        shown = self.uri
-        if "@" in parts.netloc:  # user:password@host
-            shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-        return f"{shown} (experiment {self.experiment})"
+
+def without_credentials(uri: str) -> str:
+    """``uri`` without the ``user:password@`` it may carry (anything else as written)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 @functools.cache
@@ -113,7 +119,7 @@ def _project_store(root: Path) -> str:
     """The MLflow store in the project, said once per command: set MLFLOW_TRACKING_URI for
     the team's server."""
     path = root / DEFAULT_STORE
-    logging.getLogger(__name__).warning(
+    log.warning(
         "MLFLOW_TRACKING_URI is set neither in the environment nor in .env: runs and models go "
         "to the MLflow store in this project (%s), not to a team server; set "
         "MLFLOW_TRACKING_URI=sqlite:///%s to mean this store",
@@ -239,7 +245,7 @@ def experiment_id(mlflow_client: MlflowClient, name: str, project: str | None = 
         )
     if found.lifecycle_stage == "deleted":  # in MLflow's trash: it takes no new run
         mlflow_client.restore_experiment(found.experiment_id)
-        logging.getLogger(__name__).warning(
+        log.warning(
             "MLflow experiment %r was deleted on the server outside leanops: restored, with its "
             "runs",
             name,
