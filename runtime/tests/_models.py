@@ -7,6 +7,8 @@ and ``bad`` (a constant predictor, below the floors).
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +21,49 @@ WEAK_FEATURES = {
 }
 
 
+# The helpers below read only the embedded data and the reference contract, which no test
+# changes: each result is computed once per key, and callers get their own copy to change.
+
+
 def names(settings: Any) -> tuple[str, str]:
     """The id and target columns of the project's dataset, as its contract names them."""
+    return _names(settings.data.dataset)
+
+
+@functools.cache
+def _names(dataset: str) -> tuple[str, str]:
     from _package import REFERENCE
 
-    contract = lib("contract").load_contract(settings.data.dataset, REFERENCE)
+    contract = lib("contract").load_contract(dataset, REFERENCE)
     return contract.ids[0], contract.target
+
+
+# What the split depends on: the dataset, the test share, the seed and the task.
+SplitKey = tuple[str, float, int, str]
+
+
+def split_key(settings: Any) -> SplitKey:
+    return (settings.data.dataset, settings.data.test_size, settings.seed, settings.task)
 
 
 def training_data(settings: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The train and test split of the project's embedded dataset."""
+    train, test = _split(split_key(settings))
+    return train.copy(), test.copy()
+
+
+@functools.cache
+def _split(key: SplitKey) -> tuple[pd.DataFrame, pd.DataFrame]:
+    dataset, test_size, seed, task = key
     data = lib("data")
-    frame = data.load_embedded(settings.data.dataset)
-    return data.split(
-        frame,
-        target=names(settings)[1],
-        test_size=settings.data.test_size,
-        seed=settings.seed,
-        stratify=settings.task == "classification",
+    split: tuple[pd.DataFrame, pd.DataFrame] = data.split(
+        data.load_embedded(dataset),
+        target=_names(dataset)[1],
+        test_size=test_size,
+        seed=seed,
+        stratify=task == "classification",
     )
+    return split
 
 
 def train_project(settings: Any, root: Any) -> Any:
@@ -84,6 +110,11 @@ def register(
 
 def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any:
     """A fitted pipeline that selects its feature columns by name (like the project's own)."""
+    return copy.deepcopy(_fit(split_key(settings), strength, boosting))
+
+
+@functools.cache
+def _fit(key: SplitKey, strength: str, boosting: bool) -> Any:
     from sklearn.compose import make_column_transformer
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -91,12 +122,13 @@ def fit(settings: Any, strength: str = "good", *, boosting: bool = False) -> Any
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    train, _ = training_data(settings)
-    id_column, target = names(settings)
-    classification = settings.task == "classification"
+    train, _ = _split(key)
+    dataset, _, _, task = key
+    id_column, target = _names(dataset)
+    classification = task == "classification"
     features = [c for c in train.columns if c not in {target, id_column}]
     if strength == "weak":
-        features = WEAK_FEATURES[settings.task]
+        features = WEAK_FEATURES[task]
     if strength == "bad":
         estimator: Any = DummyClassifier() if classification else DummyRegressor()
     elif boosting:
