@@ -85,7 +85,7 @@ def run_project_tests(project: Path, *pytest_args: str) -> subprocess.CompletedP
 # Expected seconds of the longest tests on two cores; they start first so that, with two xdist
 # workers, none of them is left running alone at the end. Others keep their collection order.
 LONGEST = {
-    "test_the_updated_project_passes_its_tests_and_runs_its_pipeline": 60,
+    "test_the_update_keeps_every_local_edit_and_the_project_passes_and_runs": 60,
     "test_the_readme_install_commands_in_an_isolated_environment": 100,
     "test_team_mode_on_a_real_server": 60,
     "test_the_quick_start_demo_runs": 45,

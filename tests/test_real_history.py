@@ -206,8 +206,16 @@ def updated(
     return project, {"code": code, "newest": newest, "result": result, "from": start}
 
 
-def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Path, dict]) -> None:
-    project, outcome = updated
+@pytest.mark.slow
+def test_the_update_keeps_every_local_edit_and_the_project_passes_and_runs(
+    updated: tuple[Path, dict],
+) -> None:
+    """One test per release: its update is made once (xdist would make it once per test)."""
+    merges_cleanly_and_keeps_every_local_edit(*updated)
+    passes_its_tests_and_runs_its_pipeline(*updated)
+
+
+def merges_cleanly_and_keeps_every_local_edit(project: Path, outcome: dict) -> None:
     result = outcome["result"]
     assert outcome["code"] == 0, json.dumps(result, indent=1)
     assert result["status"] == "updated", result
@@ -239,14 +247,7 @@ def test_the_update_merges_cleanly_and_keeps_every_local_edit(updated: tuple[Pat
         assert code_lines(tracking) == code_lines(TEAM_TRACKING)
 
 
-@pytest.mark.slow
-def test_the_updated_project_passes_its_tests_and_runs_its_pipeline(
-    updated: tuple[Path, dict],
-) -> None:
-    project, outcome = updated
-    branch = outcome["result"]["branch"]
-    if git(project, "rev-parse", "HEAD") != git(project, "rev-parse", branch):
-        git(project, "merge", "-q", "--no-edit", branch)
+def passes_its_tests_and_runs_its_pipeline(project: Path, outcome: dict) -> None:
     tests = run_project_tests(project, "-rs")
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert " skipped" not in tests.stdout.strip().splitlines()[-1], tests.stdout[-3000:]
