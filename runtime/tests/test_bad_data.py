@@ -197,6 +197,12 @@ def test_missing_targets_are_refused_with_a_count_or_dropped_when_the_contract_s
     report = json.loads((project / "reports" / "contract_churn.json").read_text("utf-8"))
     assert report["rows_dropped_without_target"] == 3
 
+    # A failure after the dropped rows names its row in the file, not its place among the kept.
+    frame.loc[20, "plan"] = "gold-plus"
+    frame.to_csv(project / "data" / "raw" / "churn.csv", index=False)
+    assert cli.main(["contract", "check"]) == 1
+    assert "'gold-plus' row 21" in capsys.readouterr().err
+
 
 def test_a_wrong_delimiter_is_one_line_with_the_fix(
     project: Path, capsys: pytest.CaptureFixture[str]

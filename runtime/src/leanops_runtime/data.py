@@ -177,7 +177,7 @@ def checked(
         report=report,
         dropped=dropped,
     )
-    return frame, origin, written, dropped
+    return frame.reset_index(drop=True), origin, written, dropped
 
 
 def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> IngestResult:

@@ -404,7 +404,8 @@ def integer_target(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
 
 def drop_missing_target(contract: Contract, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Rows without a target dropped, when the contract says ``missing_target: drop``; the
-    target then takes its declared dtype (integers read as floats because of the gaps)."""
+    target then takes its declared dtype (integers read as floats because of the gaps). The
+    rows kept keep their index, so a failure found in them names its row in the file."""
     target = contract.target
     if contract.missing_target != "drop" or target not in frame.columns:
         return frame, 0
@@ -412,7 +413,7 @@ def drop_missing_target(contract: Contract, frame: pd.DataFrame) -> tuple[pd.Dat
     dropped = int((~keep).sum())
     if not dropped:
         return frame, 0
-    return integer_target(contract, frame[keep].reset_index(drop=True)), dropped
+    return integer_target(contract, frame[keep]), dropped
 
 
 def read_data(path: Path | str, contract: Contract) -> Table:
