@@ -253,3 +253,30 @@ def test_a_classification_target_that_looks_continuous_is_refused(
     with pytest.raises(train_mod.TrainError, match="set task: regression") as caught:
         train_mod.check_target(frame, "y", "classification")
     assert "\n" not in str(caught.value)
+
+
+def test_the_target_never_reaches_the_teams_transformer(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transformer that passes through the columns it does not name (a common idiom) is
+    fitted without the target: the label is no input, and a batch without it is predicted."""
+    from _package import load
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    settings = _ingested(project)
+    contract = lib("contract").load_contract(settings.data.dataset, project)
+    numeric = contract.columns("feature_numeric")
+
+    def passthrough(contract: object, fit: object) -> ColumnTransformer:
+        return ColumnTransformer(
+            [("scaled", StandardScaler(), numeric[:2])], remainder="passthrough"
+        )
+
+    monkeypatch.setattr(load("features"), "build_features", passthrough)
+    frame = data.load_embedded(settings.data.dataset)
+    fitted = train_mod.fit(frame, contract, settings)
+    assert contract.target not in fitted.model.feature_names_in_
+    assert len(fitted.model.predict(fitted.test.drop(columns=[contract.target]))) == len(
+        fitted.test
+    )

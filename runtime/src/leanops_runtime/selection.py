@@ -106,7 +106,7 @@ def choose(
         try:
             folds = cross_val_score(
                 pipeline,
-                rows,
+                rows.drop(columns=[target]),
                 rows[target],
                 cv=splitter,
                 scoring=SCORERS[metric],

@@ -199,7 +199,9 @@ def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
     """Split ``frame`` (seeded) and fit the pipeline on the training part, once.
 
     The feature transformer is the team's ``build_features(contract, fit)``, used as returned;
-    ``fit`` tells it the task, the target's type and the estimator it feeds. With
+    ``fit`` tells it the task, the target's type and the estimator it feeds. It is fitted on
+    every column but the target, so no transformer (``remainder="passthrough"``) can feed the
+    label to the estimator. With
     ``train.also_try``, the estimator is first chosen by cross-validation on the training rows.
     """
     from sklearn.pipeline import Pipeline
@@ -248,7 +250,7 @@ def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
     model = pipelines[name]
     started = time.perf_counter()
     try:
-        model.fit(train, train[target])
+        model.fit(train.drop(columns=[target]), train[target])  # never the label as an input
     except (InvalidParameterError, TypeError, ValueError) as error:
         raise TrainError(f"cannot fit {name}: {first_line(error)}") from error
     except MemoryError as error:
