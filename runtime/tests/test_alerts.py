@@ -238,3 +238,23 @@ def test_a_pipeline_that_costs_more_than_usual_alerts(
     monkeypatch.setenv(f"{NAME.upper()}_ALERTS__COST_FACTOR", "0")  # off
     assert cli.main(["pipeline"]) == 0
     assert len(webhook.received) == 1
+
+
+def test_a_pipeline_is_compared_only_with_runs_that_did_the_same_work(
+    project: Path, monkeypatch: pytest.MonkeyPatch, webhook: Webhook
+) -> None:
+    """Pipelines that skipped their stages (nothing changed) cost next to nothing: a pipeline
+    that trained is never measured against them, however many there are."""
+    monkeypatch.delenv(f"{NAME.upper()}_SKIP_UNCHANGED")
+    monkeypatch.setenv(URL_VARIABLE, webhook.url)
+    # Any cost is "more than usual" once there are enough runs to compare with.
+    monkeypatch.setenv(f"{NAME.upper()}_ALERTS__COST_FACTOR", "1e-9")
+    assert cli.main(["pipeline"]) == 0
+    for _ in range(costs.MIN_HISTORY + 1):
+        assert cli.main(["pipeline"]) == 0  # both stages skipped
+    assert cli.main(["pipeline", "--force"]) == 0
+    assert webhook.received == [], "one earlier run trained: too few to say what is usual"
+    settings = lib("settings").load_settings(project)
+    store = lib("tracking").run_store(settings, project)
+    assert len(store.list_runs(name="pipeline", tags=["skipped=none"])) == 2
+    assert len(store.list_runs(name="pipeline", tags=["skipped=ingest,train"])) == 4

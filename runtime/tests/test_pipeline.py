@@ -69,8 +69,8 @@ def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
     settings = config.load_settings(project)
     assert cli.main(["pipeline"]) == 0
     store = tracking.LocalRunStore(settings.tracking_db)
-    (run,) = store.list_runs(name="pipeline", tag=f"dataset={settings.data.dataset}")
-    assert store.list_runs(tag="stage=pipeline") == [run]
+    (run,) = store.list_runs(name="pipeline", tags=[f"dataset={settings.data.dataset}"])
+    assert store.list_runs(tags=["stage=pipeline"]) == [run]
     record = store.get_run(run["id"])
     assert record["status"] == "finished"
     assert record["params"]["estimator"] == settings.train.estimator

@@ -280,12 +280,12 @@ def test_list_filters_and_orders_newest_first(db: Path) -> None:
     assert [r["status"] for r in tracking.LocalRunStore(db).list_runs(status="failed")] == [
         "failed"
     ]
-    assert [r["name"] for r in tracking.LocalRunStore(db).list_runs(tag="team=a")] == [
+    assert [r["name"] for r in tracking.LocalRunStore(db).list_runs(tags=["team=a"])] == [
         "train",
         "prepare",
     ]
-    assert len(tracking.LocalRunStore(db).list_runs(tag="team")) == 3
-    assert tracking.LocalRunStore(db).list_runs(tag="team=c") == []
+    assert len(tracking.LocalRunStore(db).list_runs(tags=["team"])) == 3
+    assert tracking.LocalRunStore(db).list_runs(tags=["team=c"]) == []
 
 
 def test_live_run_reads_as_running(db: Path) -> None:

@@ -3,7 +3,8 @@ latency, size and fit time are what the promotion gate holds to the team's budge
 
 Runs: every tracked run logs its wall time, CPU time, peak memory and the size of the files it
 logged (``tracking.api.COSTS``). After a pipeline, each of the first three is compared with its
-median over the last ``RECENT`` finished runs of the same name and dataset;
+median over the last ``RECENT`` finished runs of the same name and dataset that skipped the same
+stages (tag ``skipped``: a pipeline that reused its model is no measure of one that trained);
 ``alerts.cost_factor`` times that median or more is unusual, said in a warning and sent as a
 ``cost`` alert. Fewer than ``MIN_HISTORY`` earlier runs say nothing: there is no "usual" yet.
 
@@ -44,10 +45,11 @@ def unusual_cost(store: RunStore, run_id: str, dataset: str, factor: float) -> l
     if factor <= 0:
         return []
     run = store.get_run(run_id)
+    alike = [f"dataset={dataset}", f"skipped={run['tags'].get('skipped', 'none')}"]
     earlier = [
         other["cost"]
         for other in store.list_runs(
-            name=run["name"], tag=f"dataset={dataset}", status="finished", limit=RECENT + 1
+            name=run["name"], tags=alike, status="finished", limit=RECENT + 1
         )
         if other["id"] != run["id"]
     ][:RECENT]

@@ -11,8 +11,8 @@ pipeline says, for each stage, why it ran (which inputs changed) or that it was 
 which run). Only the last run of each stage of each dataset is kept: going back to older inputs
 runs the stage again; ``pipeline --force`` runs every stage. A skipped ingest reuses its
 validated table (the data version, checked against its fingerprint), a skipped train the model
-version it registered. The run is still recorded, tagged ``skipped`` and ``reused_run``, with
-the reused version's metrics.
+version it registered. The run is still recorded, tagged ``reused_run``, with the reused
+version's metrics. Every pipeline run is tagged ``skipped``: the stages it skipped, or ``none``.
 
 Each stage returns what it produced; the run records the parameters, the dataset's fingerprint
 and contract version, the fitted feature steps, the metrics, the files written and the model
@@ -413,8 +413,7 @@ def run_pipeline(
             tracked.set_tag("model_version", f"v{entry['version']}")
             tracked.set_tag("reused_run", done.train.since)
         skipped = [d.stage for d in (done.ingest, done.train) if not d.run]
-        if skipped:
-            tracked.set_tag("skipped", ",".join(skipped))
+        tracked.set_tag("skipped", ",".join(skipped) or "none")
         metrics_path = write_metrics(root, entry, metrics)
         tracked.log_metrics(metrics)
         tracked.log_artifact(processed, upload=settings.mlflow.upload_data)

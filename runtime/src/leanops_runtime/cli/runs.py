@@ -87,7 +87,7 @@ def _list(args: argparse.Namespace) -> int:
     if not store.exists():
         log.info("no runs tracked yet (store: %s)", store.describe())
         return 0
-    runs = store.list_runs(status=args.status, name=args.name, tag=args.tag)
+    runs = store.list_runs(status=args.status, name=args.name, tags=args.tag or ())
     if not runs:
         log.info("no runs match")
         return 0
@@ -267,7 +267,9 @@ def register(subparsers: Subparsers) -> None:
     listing = actions.add_parser("list", parents=[store], help="runs, newest first")
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--name", help="only runs with this name (pipeline, train)")
-    listing.add_argument("--tag", help="only runs with this tag (KEY or KEY=VALUE)")
+    listing.add_argument(
+        "--tag", action="append", help="only runs with this tag (KEY or KEY=VALUE; repeatable)"
+    )
     listing.set_defaults(handler=_list)
 
     show = actions.add_parser("show", parents=[store], help="everything recorded about one run")

@@ -304,7 +304,7 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
         if not store.exists():
             return
         own = f"dataset={snapshot.dataset}"
-        found = store.list_runs(name="pipeline", tag=own, limit=RECENT_RUNS)
+        found = store.list_runs(name="pipeline", tags=[own], limit=RECENT_RUNS)
         runs = [store.get_run(run["id"]) for run in found]
         card = snapshot.production
         if card is not None and card.run_id:
@@ -313,7 +313,7 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
             card.hyperparameters = hyperparameters_of(card.estimator, made["params"])
             card.selection = made["tags"].get("selection")
         every = len(store.list_runs(name="pipeline"))
-        snapshot.other_runs = every - len(store.list_runs(name="pipeline", tag=own))
+        snapshot.other_runs = every - len(store.list_runs(name="pipeline", tags=[own]))
     except Exception as error:
         snapshot.notes.append(f"run store unreadable: {error}")
         _server_error(snapshot, error)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, TypedDict, cast
@@ -157,10 +157,11 @@ class RunStore(Protocol):
         self,
         status: str | None = None,
         name: str | None = None,
-        tag: str | None = None,
+        tags: Sequence[str] = (),
         limit: int | None = None,
     ) -> list[RunSummary]:
-        """Runs, newest first, filtered by status, name and tag (``key`` or ``key=value``)."""
+        """Runs, newest first, filtered by status, name and tags (each ``key`` or ``key=value``;
+        a run has every one)."""
 
     def get_run(self, run_id: str) -> RunDetails:
         """One run (id or unique prefix)."""

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -365,7 +365,7 @@ class LocalRunStore:
         self,
         status: str | None = None,
         name: str | None = None,
-        tag: str | None = None,
+        tags: Sequence[str] = (),
         limit: int | None = None,
     ) -> list[RunSummary]:
         with contextlib.closing(self._open()) as conn:
@@ -375,7 +375,7 @@ class LocalRunStore:
             if name:
                 where.append("name = ?")
                 args.append(name)
-            if tag:
+            for tag in tags:
                 key, has_value, value = tag.partition("=")
                 where.append("id IN (SELECT run_id FROM tags WHERE key = ? AND (? OR value = ?))")
                 args.extend([key, not has_value, value])

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -198,7 +198,7 @@ class MlflowRunStore:
         self,
         status: str | None = None,
         name: str | None = None,
-        tag: str | None = None,
+        tags: Sequence[str] = (),
         limit: int | None = None,
     ) -> list[RunSummary]:
         experiment = self._experiment()
@@ -209,7 +209,7 @@ class MlflowRunStore:
             clauses.append(f"attributes.run_name LIKE {quoted(name.replace('%', '') + '%')}")
         if status:
             clauses.append(f"attributes.status = {quoted(STATUS_TO_MLFLOW[status])}")
-        if tag:
+        for tag in tags:
             key, has_value, value = tag.partition("=")
             test = f"= {quoted(value)}" if has_value else "LIKE '%'"
             clauses.append(f"tags.`{key.replace('`', '')}` {test}")
