@@ -90,3 +90,41 @@ def test_info_without_lock_says_how_to_lock(
 ) -> None:
     assert cli.main(["info", "--root", str(project)]) == 0
     assert "uv lock" in capsys.readouterr().out
+
+
+def team_function(source: str, name: str) -> object:
+    """A function compiled as if written in the team's ``features.py`` (its frames name that
+    file), without touching the file."""
+    from _package import TEAM_PATH
+
+    namespace: dict[str, object] = {}
+    exec(compile(source, str(TEAM_PATH / NAME / "features.py"), "exec"), namespace)  # noqa: S102
+    return namespace[name]
+
+
+def test_an_error_in_the_teams_code_names_its_line_and_exits_2(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A KeyError a pandas call raises for the team's transformer is the team's to fix: one line
+    with the file and line, exit 2, never "report it" as the library's bug."""
+    from _package import load
+
+    source = "\n\ndef build_features(contract, fit):\n    return {}['monthly_spend_eur']\n"
+    monkeypatch.setattr(load("features"), "build_features", team_function(source, "build_features"))
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert f"{NAME}/features.py:4: KeyError: 'monthly_spend_eur'" in err
+    assert "in the project's own code" in err and "report it" not in err
+    assert err.count("\n") == 1
+
+
+def test_a_syntax_error_in_the_teams_code_is_named_and_a_library_bug_is_not() -> None:
+    from _package import TEAM_PATH
+
+    team = lib("team")
+    features = TEAM_PATH / NAME / "features.py"
+    broken = SyntaxError("expected ':'", (str(features), 22, 9, "def f()\n"))
+    assert str(team.raised_in_team_code(broken)).endswith(f"{NAME}/features.py:22")
+    with pytest.raises(FileNotFoundError) as raised:  # pathlib's error, called by the library
+        lib("files").read_yaml(TEAM_PATH / "no-such-file.yaml")
+    assert team.raised_in_team_code(raised.value) is None

@@ -12,8 +12,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+import traceback
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -108,3 +110,38 @@ def datasets() -> Loaders:
     if not isinstance(found, Mapping):
         raise ExtensionError(f"{package()}/datasets.py defines no DATASETS mapping")
     return found
+
+
+def raised_in_team_code(error: BaseException) -> str | None:
+    """``path:line`` in the team's package where ``error`` was raised, or where the team's code
+    called what raised it (a pandas ``KeyError`` of a column a transformer asks for); None when
+    the library is nearer the error than the team's code (the library's own bug)."""
+    folder = _package_folder()
+    if folder is None:
+        return None
+    if isinstance(error, SyntaxError) and error.filename:  # raised compiling the team's file
+        frames = [(error.filename, error.lineno or 0)]
+    else:
+        frames = [(f.filename, f.lineno or 0) for f in traceback.extract_tb(error.__traceback__)]
+    library = Path(__file__).resolve().parent
+    for filename, line in reversed(frames):
+        path = Path(filename).resolve()
+        if path.is_relative_to(library):
+            return None
+        if path.is_relative_to(folder):  # shown as Python named it, from the cwd when below
+            given = Path(filename)
+            shown = given.relative_to(Path.cwd()) if given.is_relative_to(Path.cwd()) else given
+            return f"{shown}:{line}"
+    return None
+
+
+def _package_folder() -> Path | None:
+    """The folder of the team's package, when it can be found without running it."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(package())
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(locations[0]).resolve() if locations else None

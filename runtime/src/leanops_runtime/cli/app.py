@@ -220,6 +220,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if args.traceback:
             raise
+        from ..team import raised_in_team_code
+
+        team_line = raised_in_team_code(error)
+        if team_line is not None:  # the project's own code: the team's to fix, not a bug
+            log.error(
+                "%s: %s: %s (in the project's own code; --traceback shows the whole trace)",
+                team_line,
+                type(error).__name__,
+                errors.first_line(error),
+            )
+            return errors.EXIT_USAGE
         log.error(
             "unexpected %s: %s (rerun with --traceback and report it)",
             type(error).__name__,
