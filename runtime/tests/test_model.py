@@ -75,3 +75,32 @@ def test_every_default_estimator_is_covered_by_the_committed_allowlist(project: 
         model = train_mod.fit(frame, contract, settings).model
         saved = model_mod.dump_model(model)
         assert set(saved.types) <= set(allowed()), name
+
+
+def test_a_version_that_needs_unlisted_types_is_named_when_it_is_registered(
+    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Registering warns at once, with the review to make; a lambda, which no saved model can
+    name, is told to move to a module-level function instead."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    cli = lib("cli")
+    allowlist = project / "trusted-types.txt"
+    kept = allowlist.read_text(encoding="utf-8")
+    allowlist.write_text("", encoding="utf-8")
+    assert cli.main(["pipeline"]) == 0
+    assert "v1 needs " in caplog.text and "`models --types v1`" in caplog.text
+    allowlist.write_text(kept, encoding="utf-8")
+    caplog.clear()
+
+    default = load("features").build_features
+    monkeypatch.setattr(
+        load("features"),
+        "build_features",
+        lambda contract, fit: make_pipeline(
+            FunctionTransformer(lambda x: x), default(contract, fit)
+        ),
+    )
+    assert cli.main(["pipeline"]) == 0
+    assert "v2 cannot be loaded: " in caplog.text and "lambda" in caplog.text

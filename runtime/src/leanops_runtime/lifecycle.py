@@ -16,6 +16,7 @@ hashes, so a metric always names the exact artifact and data it came from.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from .tracking import TrackedRun
 
 METRICS_FILE = Path("reports/metrics.json")
+
+log = logging.getLogger(__name__)
 
 
 def run_params(settings: Settings) -> dict[str, object]:
@@ -111,7 +114,36 @@ def register_trained(
     if run is not None:
         run.set_tag("model_version", f"v{entry['version']}")
         run.set_tag("model_sha256", entry["sha256"])
+    warn_untrusted(registry, entry)
     return entry
+
+
+def warn_untrusted(registry: Registry, entry: ModelVersion) -> None:
+    """Say at once when a new version needs types trusted-types.txt does not list: promote and
+    predict refuse to load it until they are reviewed and listed."""
+    from .registry.trust import missing_types
+
+    missing = missing_types(list(entry["types"]), registry.allowlist)
+    if not missing:
+        return
+    number = entry["version"]
+    lambdas = [name for name in missing if "<lambda>" in name or "<locals>" in name]
+    if lambdas:
+        log.warning(
+            "v%d cannot be loaded: %s is a lambda or a nested function, which a saved model "
+            "cannot name: define it at the top of its module",
+            number,
+            lambdas[0],
+        )
+        return
+    log.warning(
+        "v%d needs %d type(s) trusted-types.txt does not list (%s): promote and predict refuse "
+        "it until you review them (`models --types v%d`), add them and commit the file",
+        number,
+        len(missing),
+        ", ".join(missing),
+        number,
+    )
 
 
 def score_version(

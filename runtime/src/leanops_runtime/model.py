@@ -89,7 +89,7 @@ def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = 
     if missing:
         raise ModelError(
             f"refusing to load {name}: it needs types outside trusted-types.txt: "
-            f"{', '.join(missing)}"
+            f"{', '.join(missing)} (`models --types` lists them to review and add)"
         )
     try:
         model: Model = sio.loads(data, trusted=list(allowed))
