@@ -132,3 +132,37 @@ def test_gate_settings_are_typed() -> None:
         settings(baseline={"min_skill": 2})
     with pytest.raises(ValidationError):
         settings(baseline={"margin": 0.1})
+
+
+class Stalling:
+    """A model whose predictions are instant but for a stall now and then, as on a busy
+    machine; it counts its calls."""
+
+    def __init__(self, stall_every: int, stall_s: float) -> None:
+        self.calls, self.stall_every, self.stall_s = 0, stall_every, stall_s
+
+    def predict(self, frame: object) -> list[int]:
+        import time
+
+        self.calls += 1
+        if self.calls % self.stall_every == 0:
+            time.sleep(self.stall_s)
+        return [0]
+
+
+def test_latency_is_the_median_so_a_stall_now_and_then_refuses_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pandas as pd
+
+    costs = lib("costs")
+    monkeypatch.setattr(costs, "REPEATS", 5)
+    rows = pd.DataFrame({"x": range(10)})
+    model = Stalling(stall_every=3, stall_s=0.4)  # two of the five timed calls stall
+    assert costs.latency_ms_per_1000(model, rows) < 200  # type: ignore[arg-type]
+    assert model.calls == 6  # a warm-up, then five timed
+
+    monkeypatch.setattr(costs, "TIMING_BUDGET_S", 0.0)  # a slow model: three timings, no more
+    slow = Stalling(stall_every=1, stall_s=0.0)
+    costs.latency_ms_per_1000(slow, rows)  # type: ignore[arg-type]
+    assert slow.calls == 4

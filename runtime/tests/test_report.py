@@ -96,7 +96,7 @@ def test_a_working_project_shows_every_section(
 
     assert "chosen by" in model and "cross-validation on" in model  # params.yaml's also_try
     assert "What it costs to serve and train" in model  # measured by the gate at promotion
-    assert "latency p95 (ms / 1,000 rows)" in model and "model size (MB)" in model
+    assert "latency median (ms / 1,000 rows)" in model and "model size (MB)" in model
 
     runs = section(page, "runs")
     assert runs.count('class="badge finished"') == 2

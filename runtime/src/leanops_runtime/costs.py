@@ -10,10 +10,13 @@ stages (tag ``skipped``: a pipeline that reused its model is no measure of one t
 
 Models, as the promotion gate measures them:
 
-- ``latency_ms_per_1000``: the 95th percentile of ``REPEATS`` timed predictions of one batch of
-  1,000 held-out rows (drawn with replacement when there are fewer), after one untimed warm-up.
-  The gate measures the candidate and production in the same process, on the same batch, so
-  the two figures compare on any machine; the budget itself is the team's, for its machines.
+- ``latency_ms_per_1000``: the median of ``REPEATS`` timed predictions of one batch of 1,000
+  held-out rows (drawn with replacement when there are fewer), after one untimed warm-up; a
+  model slower than ``TIMING_BUDGET_S`` in all is timed fewer times (never under 3). The median,
+  not a tail: a busy machine stalls a call now and then (a second, against 15 ms), and a tail
+  figure would refuse a model for it. The gate measures the candidate and production in the
+  same process, on the same batch, so the two figures compare on any machine; the budget
+  itself is the team's, for its machines.
 - ``size_mb``: the model file's size, as registered.
 - ``train_s``: the seconds its final fit took, as registered.
 
@@ -71,27 +74,26 @@ def unusual_cost(store: RunStore, run_id: str, dataset: str, factor: float) -> l
 
 BATCH_ROWS = 1_000
 REPEATS = 20
+TIMING_BUDGET_S = 5.0
 RESOURCES = ("latency_ms_per_1000", "size_mb", "train_s")
 # How the gate and the report name each, with its unit.
 LABELS = {
-    "latency_ms_per_1000": "latency p95 (ms / 1,000 rows)",
+    "latency_ms_per_1000": "latency median (ms / 1,000 rows)",
     "size_mb": "model size (MB)",
     "train_s": "training time (s)",
 }
 
 
 def latency_ms_per_1000(model: Model, rows: pd.DataFrame, *, seed: int = 0) -> float:
-    """p95 milliseconds to predict one batch of ``BATCH_ROWS`` of ``rows``."""
-    import numpy as np
-
+    """Median milliseconds to predict one batch of ``BATCH_ROWS`` of ``rows``."""
     batch = rows.sample(n=BATCH_ROWS, replace=len(rows) < BATCH_ROWS, random_state=seed)
     model.predict(batch)  # warm-up: first-call allocations are not the model's speed
-    timings = []
-    for _ in range(REPEATS):
+    timings: list[float] = []
+    while len(timings) < REPEATS and (len(timings) < 3 or sum(timings) < 1000 * TIMING_BUDGET_S):
         started = time.perf_counter()
         model.predict(batch)
         timings.append(1000 * (time.perf_counter() - started))
-    return round(float(np.percentile(timings, 95)), 3)
+    return round(statistics.median(timings), 3)
 
 
 def resources_of(model: Model, entry: ModelVersion, rows: pd.DataFrame) -> dict[str, float | None]:

@@ -9,8 +9,8 @@ Three rules, from the ``promotion`` section of params.yaml, all on the same held
    below its ceiling (e.g. ROC AUC >= 0.9, RMSE <= 70);
 3. no regression: on every metric both models report, the candidate is at most ``tolerance``
    (relative) worse than the current production model;
-4. budgets (optional): the candidate's p95 latency per 1,000 rows, model size and training time
-   at or below ``budgets`` (measured by ``costs``; each is shown beside production's).
+4. budgets (optional): the candidate's median latency per 1,000 rows, model size and training
+   time at or below ``budgets`` (measured by ``costs``; each is shown beside production's).
 
 Pure functions of metrics: ``promotion`` loads and scores the models, then asks this module.
 The baseline's scores come with the candidate's (``baseline_<metric>``, from

@@ -191,7 +191,7 @@ class Budgets(Section):
     """What a model may cost to serve and to train; an unset budget is not checked (the gate
     still measures and prints each, beside production's)."""
 
-    latency_ms_per_1000: float | None = Field(default=None, gt=0.0)  # p95, one batch of 1,000
+    latency_ms_per_1000: float | None = Field(default=None, gt=0.0)  # median, one batch of 1,000
     size_mb: float | None = Field(default=None, gt=0.0)  # model.skops on disk
     train_s: float | None = Field(default=None, gt=0.0)  # the final fit
 
