@@ -85,6 +85,25 @@ def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptu
     assert shrunk in caplog.text  # an export that lost rows still meets its contract
 
 
+def test_a_comment_in_the_contract_is_no_change_a_rule_is(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline(caplog)
+    dataset = config.load_settings(skipping).data.dataset
+    contract = skipping / "contracts" / f"{dataset}.yaml"
+    text = contract.read_text("utf-8")
+    contract.write_text("# reviewed by Ana, 2026-12-06\n" + text, "utf-8")
+    assert [line.split(" (")[0] for line in pipeline(caplog)] == [
+        "ingest: skipped",
+        "train: skipped",
+    ]
+    contract.write_text(text.replace("version: 1", "version: 2", 1), "utf-8")
+    assert pipeline(caplog) == [
+        "ingest: ran (changed since the last run: contract)",
+        "train: ran (changed since the last run: contract)",
+    ]
+
+
 def test_the_team_code_and_the_runtime_are_inputs_of_train(
     skipping: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,7 +4,7 @@ rows in memory, registers the candidate) -> the metrics file, as one tracked run
 the one train uses; nothing is read back from the registry to be scored again.
 
 Ingest and train skip themselves when nothing they read changed since their last run. Each
-stage names its inputs as digests (the data's bytes, the contract file, the settings it reads,
+stage names its inputs as digests (the data's bytes, the contract as parsed, the settings it reads,
 the code of the team's package, the runtime's own code and the key packages' versions); after it
 runs, its inputs and what it produced are kept in ``.leanops/stages.json``, and the next
 pipeline says, for each stage, why it ran (which inputs changed) or that it was skipped (since
@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import sha256_of, write_atomic
+from .files import read_yaml, sha256_of, write_atomic
 from .lifecycle import run_params
 
 if TYPE_CHECKING:
@@ -68,6 +68,20 @@ def digest_value(value: object) -> str:
 def digest_file(path: Path) -> str:
     """The SHA-256 of a file's bytes ('missing' when there is none)."""
     return sha256_of(path) if path.is_file() else "missing"
+
+
+def digest_yaml(path: Path) -> str:
+    """The SHA-256 of a YAML file as parsed, keys in their order: a comment or a blank line
+    edited changes nothing, a value or the order of the columns does. A file that does not
+    parse is digested as bytes (the stage that reads it says what is wrong)."""
+    import yaml
+
+    try:
+        parsed = read_yaml(path)
+    except (OSError, yaml.YAMLError):
+        return digest_file(path)
+    text = json.dumps(parsed, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def digest_tree(folder: Path) -> str:
@@ -219,7 +233,7 @@ def ingest_inputs(settings: Settings, root: Path) -> Inputs:
     source = raw_path(settings.data.dataset, root)
     return {
         "data": digest_file(source) if source is not None else f"loader {team_digest()}",
-        "contract": digest_file(contract_path(settings.data.dataset, root)),
+        "contract": digest_yaml(contract_path(settings.data.dataset, root)),
         "runtime": runtime_digest(),
         "store": store_digest(settings),
     }
