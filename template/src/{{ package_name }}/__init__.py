@@ -14,8 +14,16 @@ instant)::
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 import leanops_runtime
+
+if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` imports on first use
+    from leanops_runtime.contract import Contract, load_contract
+    from leanops_runtime.pipeline import run_pipeline
+    from leanops_runtime.registry import Registry, open_registry
+    from leanops_runtime.settings import Settings, load_settings
+    from leanops_runtime.tracking import start_run
 
 # This package is the project the runtime serves: its name prefixes the settings' environment
 # variables and names the command; the runtime imports the extension points from it.
