@@ -85,6 +85,17 @@ def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptu
     assert shrunk in caplog.text  # an export that lost rows still meets its contract
 
 
+def test_a_reused_version_says_which_candidate_promote_gates(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline(caplog)
+    assert cli.main(["promote"]) == 0
+    assert cli.main(["train"]) == 0  # v2, the candidate, outside the pipeline's stages
+    pipeline(caplog)
+    assert "reused v1 (production): nothing train reads changed" in caplog.text
+    assert "; promote gates the candidate, v2" in caplog.text
+
+
 def test_a_comment_in_the_contract_is_no_change_a_rule_is(
     skipping: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

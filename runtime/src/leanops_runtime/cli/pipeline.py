@@ -216,10 +216,26 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         warn_unusual_cost(settings, root, result.run_id)
     else:
         log.info(
-            "reused v%s: nothing train reads changed (pipeline --force trains anyway)",
-            result.model_version,
+            "reused %s: nothing train reads changed (pipeline --force trains anyway)%s",
+            *reused_version(settings, root, result.model_version),
         )
     return 0
+
+
+def reused_version(settings: Settings, root: Path, version: int) -> tuple[str, str]:
+    """``v1`` with its alias, and a note when another version is the candidate: ``promote``
+    gates that one, not the version the pipeline reused."""
+    from ..errors import UserError
+    from ..registry import open_registry
+
+    try:
+        state = open_registry(settings, root).state()
+    except UserError:  # the registry cannot be read now: the version alone
+        return f"v{version}", ""
+    role = state.keeps(version)
+    shown = f"v{version} ({role})" if role in ("production", "candidate") else f"v{version}"
+    other = state.candidate is not None and state.candidate != version
+    return shown, f"; promote gates the candidate, v{state.candidate}" if other else ""
 
 
 def warn_unusual_cost(settings: Settings, root: Path, run_id: str) -> None:
