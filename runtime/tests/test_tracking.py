@@ -117,17 +117,24 @@ def test_git_commit_and_dirty_flag(project: Path, db: Path) -> None:
         ).stdout.strip()
 
     git("init", "-q")
-    git("add", "params.yaml")
+    (project / ".gitignore").write_text("/store/\n")
+    git("add", "-A")
     git("commit", "-q", "-m", "init")
     with tracking.start_run("clean", db=db) as clean:
         pass
+    (project / "score.py").write_text("print('a stage of our own, not committed yet')\n")
+    with tracking.start_run("untracked", db=db) as untracked:
+        pass
+    (project / "score.py").unlink()
     (project / "params.yaml").write_text("seed: 1\n")
     with tracking.start_run("dirty", db=db) as dirty:
         pass
     head = git("rev-parse", "HEAD")
-    assert tracking.LocalRunStore(db).get_run(clean.id)["git_commit"] == head
-    assert tracking.LocalRunStore(db).get_run(clean.id)["git_dirty"] == 0
-    assert tracking.LocalRunStore(db).get_run(dirty.id)["git_dirty"] == 1
+    store = tracking.LocalRunStore(db)
+    assert store.get_run(clean.id)["git_commit"] == head
+    assert store.get_run(clean.id)["git_dirty"] == 0
+    assert store.get_run(untracked.id)["git_dirty"] == 1, "a new file may hold the run's code"
+    assert store.get_run(dirty.id)["git_dirty"] == 1
 
 
 def test_no_git_is_tolerated(project: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,10 +20,11 @@ GIT_TIMEOUT_S = 10.0
 
 
 def start_git(root: Path | str) -> subprocess.Popen[bytes] | None:
-    """Start ``git status`` for the checkout at ``root``; None when git cannot start."""
+    """Start ``git status`` for the checkout at ``root``; None when git cannot start. A file git
+    does not track and does not ignore makes the checkout dirty: a run's code may be in it."""
     import subprocess
 
-    args = ["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--untracked-files=no"]
+    args = ["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--untracked-files"]
     try:
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
