@@ -125,7 +125,7 @@ def test_a_candidate_that_cannot_be_scored_is_left_out_with_a_warning(
     columns = ["x0", "x1", "x2", "x3"]
     candidates = {  # log loss needs probabilities, which LinearSVC has not
         name: Pipeline([("select", keep(columns)), ("model", model)])
-        for name, model in (("broken", LinearSVC()), ("fine", LogisticRegression()))
+        for name, model in (("fine", LogisticRegression()), ("broken", LinearSVC()))
     }
     chosen = selection.choose(
         candidates, frame, "label", task="classification", metric="log_loss", seed=0
@@ -136,6 +136,11 @@ def test_a_candidate_that_cannot_be_scored_is_left_out_with_a_warning(
     assert chosen.summary().endswith(
         "over broken (nan), by 3-fold cross-validation on 300 training rows"
     )
+
+    # The estimator params.yaml names comes first: its failure is an error, never replaced.
+    first = {"broken": candidates["broken"], "fine": candidates["fine"]}
+    with pytest.raises(lib("train").TrainError, match=r"^cannot fit broken \(train.estimator\): "):
+        selection.choose(first, frame, "label", task="classification", metric="log_loss", seed=0)
 
 
 def test_the_choice_samples_a_large_table_by_class() -> None:

@@ -83,6 +83,15 @@ def test_bad_hyperparameter_value_is_one_line_and_writes_no_model(project: Path)
     assert "\n" not in str(caught.value)
     assert not list(project.glob("models/**/model.skops"))
 
+    # The same inside the choice among estimators: the value's estimator is named, not the
+    # cross-validation that called it.
+    settings.train.also_try = [
+        {"classification": "logistic_regression", "regression": "ridge"}[settings.task]
+    ]
+    with pytest.raises(train_mod.TrainError, match="cannot fit random_forest") as caught:
+        train_mod.train(settings, project)
+    assert "cross_val_score" not in str(caught.value)
+
 
 def _settings_for(project: Path, task: str, estimator: str):
     settings = config.load_settings(project)

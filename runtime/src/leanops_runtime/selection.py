@@ -85,9 +85,10 @@ def choose(
     mean score over ``FOLDS`` folds; the first wins a tie.
 
     A hyperparameter value the estimator rejects is the user's error (``TrainError``, as in a
-    plain fit). A candidate whose folds fail otherwise (an estimator without probabilities
-    scored on ROC AUC) is left out with a warning naming why; when every one fails, the first
-    is chosen and the fit that follows reports its error.
+    plain fit), and so is any failure of the first candidate, ``train.estimator``: the team
+    asked for that one, and never gets another in its place without a word. An ``also_try``
+    candidate whose folds fail otherwise (an estimator without probabilities scored on ROC AUC)
+    is left out with a warning naming why.
     """
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.utils._param_validation import InvalidParameterError
@@ -113,9 +114,14 @@ def choose(
                 error_score="raise",
             )
             scores[name] = sign * float(folds.mean())
-        except InvalidParameterError as error:
-            raise TrainError(f"cannot fit {name}: {first_line(error)}") from error
+        except InvalidParameterError as error:  # named by scikit-learn after the outer call
+            reason = first_line(error).replace("of cross_val_score ", "")
+            raise TrainError(f"cannot fit {name}: {reason}") from error
         except Exception as error:  # the estimator's own refusal, whatever its type
+            if not scores:  # train.estimator itself
+                raise TrainError(
+                    f"cannot fit {name} (train.estimator): {first_line(error)}"
+                ) from error
             log.warning("left %s out of the choice: %s", name, first_line(error))
             scores[name] = math.nan
     order = list(candidates)
