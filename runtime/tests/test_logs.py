@@ -105,3 +105,21 @@ def test_mlflow_info_lines_do_not_leak(project: Path, tmp_path: Path) -> None:
     assert all(name.startswith("leanops_runtime") for name in loggers), loggers
     assert "Creating initial MLflow database tables" not in result.stderr
     assert any("pipeline done" in str(record["message"]) for record in records)
+
+
+def test_a_library_warning_is_one_log_line() -> None:
+    """A solver's warning (path, line, category, message, its source line) is one line."""
+    import io
+    import warnings
+
+    stream = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        lib("logs").configure("text", stream=stream)
+        warnings.warn_explicit(
+            "lbfgs failed to converge (status=1):\nSTOP: TOTAL NO. OF ITERATIONS REACHED LIMIT.",
+            UserWarning,
+            "/venv/site-packages/sklearn/linear_model/_logistic.py",
+            469,
+        )
+    assert stream.getvalue() == "warning: UserWarning: lbfgs failed to converge (status=1):\n"

@@ -9,7 +9,8 @@ Third-party loggers (MLflow, alembic, urllib3) are held at WARNING: their INFO c
 user's business, and their warnings come out in the same format as ours. MLflow installs its own
 stderr handler when it is imported (later than this setup: it is imported lazily), unless
 ``MLFLOW_CONFIGURE_LOGGING`` is false; ``configure`` sets that default so MLflow's records reach
-our handler instead.
+our handler instead. Python warnings (a solver that did not converge) are log records too, one
+line each: ``warning: ConvergenceWarning: lbfgs failed to converge ...``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from typing import Literal, TextIO
 
 LogFormat = Literal["text", "json"]
@@ -61,6 +63,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+def show_warning(  # noqa: PLR0917 (the signature of warnings.showwarning)
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` as one log record, ``Category: message`` (its first line):
+    where in a library it was raised is noise to the user."""
+    text = str(message).strip()
+    first = text.splitlines()[0] if text else ""
+    logging.getLogger("py.warnings").warning("%s: %s", category.__name__, first)
+
+
 def configure(
     fmt: LogFormat = "text", *, verbose: bool = False, stream: TextIO | None = None
 ) -> None:
@@ -74,6 +91,7 @@ def configure(
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    warnings.showwarning = show_warning  # warnings as records, in the same format
     # MLflow reads this when it is imported: keep its loggers on ours (an explicit value wins).
     os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")
     for name in QUIET_LOGGERS:
