@@ -110,7 +110,7 @@ def load_source(
         raise DataError(
             f"no data/raw/{dataset}.csv or .parquet and no loader named {dataset!r} in datasets.py"
         )
-    return prepare(contract, load_embedded(dataset)), f"embedded:{dataset}"
+    return prepare(contract, load_embedded(dataset)), f"datasets.py:{dataset}"  # its loader
 
 
 def processed_path(dataset: str, root: Path | str = ".") -> Path:
