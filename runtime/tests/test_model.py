@@ -104,3 +104,20 @@ def test_a_version_that_needs_unlisted_types_is_named_when_it_is_registered(
     )
     assert cli.main(["pipeline"]) == 0
     assert "v2 cannot be loaded: " in caplog.text and "lambda" in caplog.text
+
+
+def test_a_model_skops_cannot_save_is_one_line_with_the_rule() -> None:
+    import pandas as pd
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    class KeepsMedians(TransformerMixin, BaseEstimator):  # a pandas Series: skops cannot save it
+        def fit(self, frame: pd.DataFrame, y: object = None) -> KeepsMedians:
+            self.medians_ = frame.median()
+            return self
+
+    fitted = KeepsMedians().fit(pd.DataFrame({"a": [1.0, 2.0]}))
+    with pytest.raises(
+        model_mod.ModelError, match=r"^the model cannot be saved by skops: "
+    ) as error:
+        model_mod.dump_model(fitted)
+    assert "numpy arrays, lists or dicts" in str(error.value)

@@ -56,7 +56,14 @@ def dump_model(model: object) -> SavedModel:
     import skops
     import skops.io as sio
 
-    data = sio.dumps(model)
+    try:
+        data = sio.dumps(model)
+    except Exception as error:  # skops names what it cannot save, in its own terms
+        raise ModelError(
+            f"the model cannot be saved by skops: {first_line(error)} (a feature step keeps "
+            "what it learns as numbers, numpy arrays, lists or dicts, and is a class or "
+            "function at the top of a module: docs/STYLE.md)"
+        ) from error
     return SavedModel(
         data=data,
         sha256=sha256_bytes(data),
