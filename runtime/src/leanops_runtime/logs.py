@@ -72,7 +72,11 @@ def show_warning(  # noqa: PLR0917 (the signature of warnings.showwarning)
     line: str | None = None,
 ) -> None:
     """``warnings.showwarning`` as one log record, ``Category: message`` (its first line):
-    where in a library it was raised is noise to the user."""
+    where in a library it was raised is noise to the user. A warning written to a file of the
+    caller's choice goes there, as Python writes it."""
+    if file is not None:
+        file.write(warnings.formatwarning(message, category, filename, lineno, line))
+        return
     text = str(message).strip()
     first = text.splitlines()[0] if text else ""
     logging.getLogger("py.warnings").warning("%s: %s", category.__name__, first)
