@@ -122,6 +122,19 @@ def test_infer_never_overwrites_without_force(
     assert cli.main([*args[:-1], "contracts/sub/x.yaml"]) == 2
 
 
+def test_the_next_step_names_where_the_pipeline_reads_the_contract(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(customers(), project / "data" / "raw" / "churn.csv")
+    args = ["contract", "infer", str(sample), "--target", "churned", "-o"]
+    assert cli.main([*args, "contracts/churn.yaml"]) == 0
+    assert "review it, then set data.dataset: churn and task: " in capsys.readouterr().err
+    assert cli.main([*args, "scratch/draft.yaml"]) == 0
+    err = capsys.readouterr().err
+    assert "data.dataset: churn reads contracts/churn.yaml: move it there, or pass --name" in err
+    assert "set data.dataset" not in err
+
+
 def test_infer_prints_to_stdout_by_default(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

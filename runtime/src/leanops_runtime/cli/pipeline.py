@@ -135,13 +135,14 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
     for column in inferred.columns:
         role = str(column.spec["role"])
         roles[role] = roles.get(role, 0) + 1
-    log.info(
-        "wrote %s (%s): review it, then set data.dataset: %s and task: %s in params.yaml",
-        output,
-        ", ".join(f"{count} {role}" for role, count in roles.items()),
-        name,
-        inferred.task,
-    )
+    from ..contract import contract_path
+
+    read_from = contract_path(name, project_root(args))
+    then = f"set data.dataset: {name} and task: {inferred.task} in params.yaml"
+    if output.resolve() != read_from.resolve():  # not where the pipeline looks for it
+        then = f"data.dataset: {name} reads {read_from}: move it there, or pass --name"
+    shown = ", ".join(f"{count} {role}" for role, count in roles.items())
+    log.info("wrote %s (%s): review it, then %s", output, shown, then)
     if inferred.missing_target:
         log.warning(
             "%d row(s) of %s have no target %r: refused unless the contract says "
