@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from .contract import Contract
     from .data_versions import DataVersions
-    from .registry import ModelVersion, Registry
+    from .registry import ModelVersion, Registry, State
     from .settings import Settings
     from .train import TrainResult
 
@@ -196,6 +196,7 @@ class PipelineResult:
     metrics: dict[str, float]
     metrics_path: Path
     run_id: str
+    registry_state: State | None = None  # where the reused version stands (None: trained)
 
     @property
     def model_version(self) -> int:
@@ -278,15 +279,16 @@ def reusable_frame(
     return versions.load(sha256)
 
 
-def reusable_model(decision: Decision, registry: Registry) -> ModelVersion | None:
-    """The version a skipped train registered, while it is registered and held with its files."""
+def reusable_model(decision: Decision, registry: Registry) -> tuple[ModelVersion, State] | None:
+    """The version a skipped train registered, while it is registered and held with its files,
+    and the registry's state it stands in."""
     version = decision.reused.get("model_version")
     state = registry.state()
     if not isinstance(version, int) or version not in state.versions:
         return None
     if version in state.pruned | state.withdrawn or registry.missing_files(version):
         return None  # its files were pruned, deleted on the server, or lost
-    return state.versions[version]
+    return state.versions[version], state
 
 
 @dataclass
@@ -299,6 +301,7 @@ class Stage:
     train: Decision | None = None
     model: ModelVersion | None = None
     trained: TrainResult | None = None
+    registry_state: State | None = None  # read when the model is reused
 
 
 def ingest_stage(
@@ -360,8 +363,9 @@ def train_stage(
 
     decision = stages.decide("train", inputs, force=force)
     if not decision.run:
-        done.model = reusable_model(decision, open_registry(settings, root))
-        if done.model is not None:
+        reused = reusable_model(decision, open_registry(settings, root))
+        if reused is not None:
+            done.model, done.registry_state = reused
             done.train = decision
             return
         decision = Decision("train", True, "the model it registered is gone")
@@ -448,4 +452,5 @@ def run_pipeline(
         metrics=metrics,
         metrics_path=metrics_path,
         run_id=tracked.id,
+        registry_state=done.registry_state,
     )

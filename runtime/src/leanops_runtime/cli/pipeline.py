@@ -16,6 +16,7 @@ from .app import global_options, output_path, project_root, root_option, setting
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..contract import Contract
+    from ..registry import State
     from ..settings import Settings
     from .app import Subparsers
 
@@ -218,20 +219,15 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     else:
         log.info(
             "reused %s: nothing train reads changed (pipeline --force trains anyway)%s",
-            *reused_version(settings, root, result.model_version),
+            *reused_version(result.registry_state, result.model_version),
         )
     return 0
 
 
-def reused_version(settings: Settings, root: Path, version: int) -> tuple[str, str]:
+def reused_version(state: State | None, version: int) -> tuple[str, str]:
     """``v1`` with its alias, and a note when another version is the candidate: ``promote``
     gates that one, not the version the pipeline reused."""
-    from ..errors import UserError
-    from ..registry import open_registry
-
-    try:
-        state = open_registry(settings, root).state()
-    except UserError:  # the registry cannot be read now: the version alone
+    if state is None:
         return f"v{version}", ""
     role = state.keeps(version)
     shown = f"v{version} ({role})" if role in ("production", "candidate") else f"v{version}"
