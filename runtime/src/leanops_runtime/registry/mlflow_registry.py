@@ -347,8 +347,6 @@ class MlflowRegistry(Registry):
 
     def _deleted_runs(self, state: State) -> list[str]:
         """The log's run and production's run when deleted on the server, one line each."""
-        from mlflow.exceptions import MlflowException
-
         found = []
         ledger = self.ledger(create=False)
         if ledger is not None and self._ledger_run(ledger).info.lifecycle_stage == "deleted":
@@ -361,12 +359,8 @@ class MlflowRegistry(Registry):
         if production is None or production in state.withdrawn:
             return found
         run_id = state.versions[production]["run_id"]
-        try:
-            stage = self.client.get_run(run_id).info.lifecycle_stage if run_id else "active"
-        except MlflowException as error:
-            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
-                raise
-            stage = "purged"
+        run = self._run(run_id) if run_id else None
+        stage = "active" if not run_id else "purged" if run is None else run.info.lifecycle_stage
         if stage == "deleted":
             found.append(
                 f"production v{production}'s files are in run {run_id}, deleted on the server "
@@ -398,15 +392,22 @@ class MlflowRegistry(Registry):
             records.append(check_record(raw, where))
         return records
 
-    def _ledger_run(self, ledger: str) -> Run:
-        """The log's run; a one-line error when it was purged from the server."""
+    def _run(self, run_id: str) -> Run | None:
+        """Run ``run_id`` on the server (None: gone, purged by ``mlflow gc``)."""
         from mlflow.exceptions import MlflowException
 
         try:
-            return self.client.get_run(ledger)
+            return self.client.get_run(run_id)
         except MlflowException as error:
             if error.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
+        return None
+
+    def _ledger_run(self, ledger: str) -> Run:
+        """The log's run; a one-line error when it was purged from the server."""
+        run = self._run(ledger)
+        if run is not None:
+            return run
         raise RegistryError(
             f"{self.describe()}: its audit log, run {ledger}, is gone from the server (purged, "
             "as `mlflow gc` purges deleted runs): the history of what was registered and "
