@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,14 @@ def test_info_prints_lock_hash(project: Path, capsys: pytest.CaptureFixture[str]
     assert hashlib.sha256(b"version = 1\n").hexdigest() in out
     assert NAME in out
     assert "pandas" in out
+
+
+def test_info_names_the_template_release_the_project_was_rendered_from(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".copier-answers.yml").write_text("_commit: v0.4.1\n_src_path: gh:x/y\n")
+    assert cli.main(["info", "--root", str(project)]) == 0
+    assert re.search(r"^template\s+v0\.4\.1$", capsys.readouterr().out, re.MULTILINE)
 
 
 def test_info_without_lock_says_how_to_lock(

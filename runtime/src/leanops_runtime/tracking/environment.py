@@ -236,5 +236,7 @@ def environment_report(root: Path | str = ".") -> dict[str, object]:
         "platform": platform.platform(),
         "executable": sys.executable,
         "lock_sha256": lock_sha256(root) or "not locked (run: uv lock)",
+        # The release the project and its pinned runtime come from, as Copier recorded it.
+        "template": template_commit(root) or f"unknown (no {ANSWERS_FILE})",
         "packages": package_versions(),
     }
