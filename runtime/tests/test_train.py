@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _package import NAME, lib
+from sklearn.linear_model import Ridge
 
 config = lib("settings")
 data = lib("data")
@@ -91,6 +92,40 @@ def test_bad_hyperparameter_value_is_one_line_and_writes_no_model(project: Path)
     with pytest.raises(train_mod.TrainError, match="cannot fit random_forest") as caught:
         train_mod.train(settings, project)
     assert "cross_val_score" not in str(caught.value)
+
+
+def test_a_fit_failing_in_the_teams_features_blames_features_py_not_params(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _package import load
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def build_features(contract: object, fit: object) -> object:  # a misspelt column
+        return make_column_transformer((StandardScaler(), ["mean_aera"]))
+
+    monkeypatch.setattr(load("features"), "build_features", build_features)
+    settings = _ingested(project)
+    settings.train.also_try = []
+    features_failed = rf"^cannot fit the features {NAME}/features.py built \(for "
+    with pytest.raises(train_mod.TrainError, match=features_failed) as caught:
+        train_mod.train(settings, project)
+    assert "mean_aera" in str(caught.value) and "\n" not in str(caught.value)
+    # The same when estimators are chosen among by cross-validation.
+    settings.train.also_try = [
+        {"classification": "logistic_regression", "regression": "ridge"}[settings.task]
+    ]
+    with pytest.raises(train_mod.TrainError, match=features_failed):
+        train_mod.train(settings, project)
+
+    # A team estimator that is itself a pipeline failing in its own steps is the estimator's.
+    monkeypatch.setattr(load("features"), "build_features", lib("features").default_preprocessor)
+    settings.train.also_try = []
+    broken = make_pipeline(make_column_transformer((StandardScaler(), ["nowhere"])), Ridge())
+    monkeypatch.setattr(train_mod, "build_estimator", lambda *args, **kwargs: broken)
+    with pytest.raises(train_mod.TrainError, match=r"^cannot fit [a-z_]+: "):
+        train_mod.train(settings, project)
 
 
 def _settings_for(project: Path, task: str, estimator: str):

@@ -93,7 +93,7 @@ def choose(
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.utils._param_validation import InvalidParameterError
 
-    from .train import TrainError
+    from .train import fit_failed
 
     rows = sample(train, target, task, seed)
     splitter: KFold | StratifiedKFold
@@ -115,13 +115,10 @@ def choose(
             )
             scores[name] = sign * float(folds.mean())
         except InvalidParameterError as error:  # named by scikit-learn after the outer call
-            reason = first_line(error).replace("of cross_val_score ", "")
-            raise TrainError(f"cannot fit {name}: {reason}") from error
+            raise fit_failed(name, error) from error
         except Exception as error:  # the estimator's own refusal, whatever its type
             if not scores:  # train.estimator itself
-                raise TrainError(
-                    f"cannot fit {name} (train.estimator): {first_line(error)}"
-                ) from error
+                raise fit_failed(name, error, chosen=True) from error
             log.warning("left %s out of the choice: %s", name, first_line(error))
             scores[name] = math.nan
     order = list(candidates)

@@ -62,6 +62,36 @@ class TrainError(UserError):
     """Training cannot run as configured; the message is one line meant for the user."""
 
 
+def fit_failed(name: str, error: BaseException, *, chosen: bool = False) -> TrainError:
+    """The one line for a pipeline that failed to fit, blaming what failed: the features
+    ``build_features`` returned (the team's ``features.py``), or the estimator ``name``
+    (``params.yaml``; ``chosen``: the one ``train.estimator`` names)."""
+    from . import package
+
+    reason = first_line(error).replace("of cross_val_score ", "")
+    if _failed_in_features(error):
+        return TrainError(
+            f"cannot fit the features {package()}/features.py built (for {name}): {reason}"
+        )
+    return TrainError(f"cannot fit {name}{' (train.estimator)' if chosen else ''}: {reason}")
+
+
+def _failed_in_features(error: BaseException) -> bool:
+    """Whether ``error`` came from fitting a ``Pipeline``'s steps before its estimator: in the
+    outermost ``Pipeline.fit`` on the traceback, the next frame of scikit-learn's pipeline module
+    is ``_fit`` (the steps), not the final estimator's own ``fit`` (which may be a pipeline)."""
+    from pathlib import PurePath
+
+    frames = []
+    trace = error.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if PurePath(code.co_filename).parts[-2:] == ("sklearn", "pipeline.py"):
+            frames.append(code.co_name)
+        trace = trace.tb_next
+    return frames[:2] == ["fit", "_fit"]
+
+
 def build_estimator(
     task: str, name: str, hyperparameters: Mapping[str, object], seed: int
 ) -> BaseEstimator:
@@ -252,7 +282,7 @@ def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
     try:
         model.fit(train.drop(columns=[target]), train[target])  # never the label as an input
     except (InvalidParameterError, TypeError, ValueError) as error:
-        raise TrainError(f"cannot fit {name}: {first_line(error)}") from error
+        raise fit_failed(name, error) from error
     except MemoryError as error:
         raise TrainError(
             f"out of memory fitting {name} on {len(train)} rows: give "
