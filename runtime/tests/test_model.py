@@ -81,7 +81,7 @@ def test_a_version_that_needs_unlisted_types_is_named_when_it_is_registered(
     project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Registering warns at once, with the review to make; a lambda, which no saved model can
-    name, is told to move to a module-level function instead."""
+    name, is refused before anything is registered, with where to move it."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
@@ -102,8 +102,23 @@ def test_a_version_that_needs_unlisted_types_is_named_when_it_is_registered(
             FunctionTransformer(lambda x: x), default(contract, fit)
         ),
     )
-    assert cli.main(["pipeline"]) == 0
-    assert "v2 cannot be loaded: " in caplog.text and "lambda" in caplog.text
+    assert cli.main(["pipeline"]) == 2
+    assert "the model cannot be saved so that it loads: " in caplog.text
+    assert "is a lambda or a nested function" in caplog.text and "top of its module" in caplog.text
+    models = project / "models" / lib("settings").load_settings(project).data.dataset
+    assert (models / "v1").is_dir() and not (models / "v2").exists()
+
+
+def test_a_saved_lambda_is_refused_at_load_with_what_to_do() -> None:
+    """A version registered before saving refused lambdas loads with the real fix, not an
+    allowlist entry that could never help."""
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    data = sio.dumps(FunctionTransformer(lambda x: x))
+    with pytest.raises(model_mod.ModelError, match=r"is a lambda or a nested function") as error:
+        model_mod.load_model(data, model_mod.sha256_bytes(data), allowed())
+    assert "trusted-types" not in str(error.value) and "top of its module" in str(error.value)
 
 
 def test_a_model_skops_cannot_save_is_one_line_with_the_rule() -> None:

@@ -19,6 +19,9 @@ from leanops_runtime import contract as contract_mod
 from leanops_runtime import settings as config
 from leanops_runtime import train
 from leanops_runtime.features import FitContext, target_type
+from leanops_runtime.model import dump_model, load_model
+from leanops_runtime.registry.trust import allowed_types, allowlist_path
+from sklearn.pipeline import Pipeline
 
 features = load("features")
 
@@ -83,6 +86,12 @@ def test_your_features_and_the_configured_estimator_fit_the_contracts_columns(
     inputs, target = frame.drop(columns=[contract.target]), frame[contract.target]
     estimator = configured_estimator(settings)
     fit = FitContext(settings.task, target_type(settings.task, target), estimator)
-    out = features.build_features(contract, fit).fit_transform(inputs, target)
-    assert out.shape[0] == ROWS
-    assert len(estimator.fit(out, target).predict(out)) == ROWS
+    model = Pipeline(
+        [("features", features.build_features(contract, fit)), ("estimator", estimator)]
+    )
+    assert len(model.fit(inputs, target).predict(inputs)) == ROWS
+
+    # Saved and loaded as the registry does: a lambda, or a type trusted-types.txt does not
+    # list, fails here rather than at promote.
+    saved = dump_model(model)
+    load_model(saved.data, saved.sha256, allowed_types(allowlist_path(ROOT)))

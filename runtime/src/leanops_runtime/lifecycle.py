@@ -127,15 +127,6 @@ def warn_untrusted(registry: Registry, entry: ModelVersion) -> None:
     if not missing:
         return
     number = entry["version"]
-    lambdas = [name for name in missing if "<lambda>" in name or "<locals>" in name]
-    if lambdas:
-        log.warning(
-            "v%d cannot be loaded: %s is a lambda or a nested function, which a saved model "
-            "cannot name: define it at the top of its module",
-            number,
-            lambdas[0],
-        )
-        return
     log.warning(
         "v%d needs %d type(s) trusted-types.txt does not list (%s): promote and predict refuse "
         "it until you review them (`models --types v%d`), add them and commit the file",

@@ -64,10 +64,17 @@ def dump_model(model: object) -> SavedModel:
             "what it learns as numbers, numpy arrays, lists or dicts, and is a class or "
             "function at the top of a module: docs/STYLE.md)"
         ) from error
+    types = needed_types(data)
+    if nameless := unnameable(types):
+        raise ModelError(
+            f"the model cannot be saved so that it loads: {nameless[0]} is a lambda or a nested "
+            "function, which a saved model cannot name: define it at the top of its module "
+            "(docs/STYLE.md)"
+        )
     return SavedModel(
         data=data,
         sha256=sha256_bytes(data),
-        types=needed_types(data),
+        types=types,
         sklearn_version=sklearn.__version__,
         skops_version=skops.__version__,
     )
@@ -83,6 +90,11 @@ def needed_types(data: bytes) -> list[str]:
         raise ModelError(f"not a readable skops file: {first_line(error)}") from error
 
 
+def unnameable(types: Sequence[str]) -> list[str]:
+    """The types a saved model names that no import finds: lambdas and nested functions."""
+    return [name for name in types if "<lambda>" in name or "<locals>" in name]
+
+
 def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = "model") -> Model:
     """Load skops ``data`` after checking its SHA-256 against ``sha256``, trusting ``allowed``."""
     import skops.io as sio
@@ -93,6 +105,11 @@ def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = 
             f"refusing to load {name}: SHA-256 {actual[:12]}… != recorded {sha256[:12]}…"
         )
     missing = sorted(set(needed_types(data)) - set(allowed))
+    if nameless := unnameable(missing):
+        raise ModelError(
+            f"{name} cannot be loaded: {nameless[0]} is a lambda or a nested function, which no "
+            "import finds (define it at the top of its module, then retrain)"
+        )
     if missing:
         raise ModelError(
             f"refusing to load {name}: it needs types outside trusted-types.txt: "
