@@ -46,8 +46,18 @@ def test_tracking_db_is_resolved_inside_the_project(project: Path) -> None:
 
 
 def test_missing_params_file_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(config.ConfigError, match="params file not found"):
+    with pytest.raises(config.ConfigError, match="params file not found") as caught:
         config.load_settings(tmp_path)
+    assert "run from the project's folder, or pass --root" in str(caught.value)
+
+
+def test_a_command_run_from_a_subfolder_is_told_the_projects_folder(project: Path) -> None:
+    (project / "src").mkdir(exist_ok=True)
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings(project / "src")
+    assert f"this is inside the project {project.resolve()}: run from there, or pass --root" in str(
+        caught.value
+    )
 
 
 def test_malformed_yaml_names_the_line(project: Path) -> None:

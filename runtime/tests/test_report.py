@@ -157,6 +157,11 @@ def test_status_follows_every_command_without_a_report(project: Path) -> None:
     assert status()["pipeline"]["status"] == "failed"
     assert status()["production"] == moved
 
+    # Run from a folder inside the project: refused, and no stray status page left there.
+    (project / "src").mkdir(exist_ok=True)
+    assert cli.main(["pipeline", "--root", str(project / "src")]) == 2
+    assert not (project / "src" / "reports").exists()
+
 
 def shifted_batch(project: Path) -> str:
     """A batch of the project's first dataset with one feature moved three SDs: an alert."""

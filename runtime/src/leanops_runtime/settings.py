@@ -488,7 +488,14 @@ def read_params(path: Path) -> Raw:
     """Read a params file as a mapping; a clear ConfigError when it is missing or malformed, or
     when it holds a secret."""
     if not path.is_file():
-        raise ConfigError(f"params file not found: {path}")
+        folder = path.parent.resolve()
+        above = next((p for p in folder.parents if (p / path.name).is_file()), None)
+        where = (
+            f"this is inside the project {above}: run from there, or pass --root {above}"
+            if above is not None
+            else "run from the project's folder, or pass --root <project folder>"
+        )
+        raise ConfigError(f"params file not found: {path} ({where})")
     try:
         raw = read_yaml(path)
     except yaml.YAMLError as error:

@@ -189,6 +189,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from ..pipeline import run_pipeline
     from ..report.status import pipeline_part, update_status
+    from ..settings import PARAMS_FILE
 
     root = project_root(args)
     started = time.time()
@@ -198,10 +199,11 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         dataset = settings.data.dataset
         result = run_pipeline(settings, root, force=args.force)
     except Exception:
-        failed = pipeline_part(
-            "failed", started_at=started, ended_at=time.time(), run_id=None, model_version=None
-        )
-        update_status(root, "pipeline", failed, dataset=dataset)
+        if (root / PARAMS_FILE).is_file():  # a project's run failed, not a stray folder's
+            failed = pipeline_part(
+                "failed", started_at=started, ended_at=time.time(), run_id=None, model_version=None
+            )
+            update_status(root, "pipeline", failed, dataset=dataset)
         raise
     finished = pipeline_part(
         "finished",
