@@ -1,4 +1,4 @@
-"""Routine tasks: ``nox -s lint``, ``nox -s tests``, ``nox -s lock``.
+"""Routine tasks: ``nox -s lint``, ``tests``, ``smoke``, ``pipeline`` and ``lock``.
 
 Each runs in the environment uv.lock pins."""
 
