@@ -111,10 +111,13 @@ def apply_update(job: Job, work: Path) -> Outcome:
     ]
     locked = git_bytes(work, f"HEAD:{prefix}uv.lock") is not None
     pyproject = f"{prefix}pyproject.toml"
-    if locked and pyproject in after.changed and not after.unmerged:
-        found += relock(work / job.offset, str(job.project.path))
-    elif locked and (pyproject in after.changed or pyproject in after.unmerged):
+    # Conflicts elsewhere (a README, params.yaml) leave pyproject.toml lockable: the lock moves
+    # with the pin, and only the team's resolutions are left to commit.
+    in_conflict = conflicts(work, after)
+    if locked and {pyproject, f"{pyproject}.rej"} & set(in_conflict):
         found.append(RELOCK_AFTER_CONFLICTS.format(where=job.project.path))
+    elif locked and pyproject in after.changed:
+        found += relock(work / job.offset, str(job.project.path))
     if kept or held or locked:
         after = status(work)
     return Outcome(after.changed, conflicts(work, after), kept, held, found)

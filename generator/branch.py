@@ -25,11 +25,14 @@ from .worker import (
     CLEAN,
     CONFLICTED,
     PREVIEWED,
+    RESOLVED,
     SKIPPED,
     STOPPED,
     UNCHANGED,
     Attempt,
+    commit_message,
     discard,
+    prepare_message,
 )
 
 
@@ -160,6 +163,9 @@ def finish_group(attempts: list[Attempt]) -> list[Result]:
             for attempt in conflicted:
                 hand_over(Path(attempt.worktree), place, attempt.outcome.conflicts)
                 discard(attempt)
+            messages = [commit_message(a.job, a.outcome) for a in conflicted]
+            resolved = [path for a in conflicted for path in a.outcome.conflicts]
+            prepare_message(place, [arg for message in messages for arg in message], resolved)
     except (LeanopsError, OSError) as error:
         for attempt in conflicted:
             discard(attempt)
@@ -225,11 +231,14 @@ def within(repo: Repo, branch: str, folders: list[str]) -> bool:
 
 
 def only_update_commits(repo: Repo, branch: str) -> bool:
-    """Whether every commit ``branch`` adds to HEAD is one ``leanops update`` made (its message
-    says ``leanops update from <template>``)."""
+    """Whether every commit ``branch`` adds to HEAD is one ``leanops update`` made alone (its
+    message says ``leanops update from <template>`` and names no conflicts resolved by hand)."""
     messages = git(repo.top, "log", "--format=%B%x00", f"HEAD..refs/heads/{branch}").split("\0")
     made = [message.strip() for message in messages if message.strip()]
-    return bool(made) and all("\n\nleanops update from " in message for message in made)
+    return bool(made) and all(
+        "\n\nleanops update from " in message and f"\n\n{RESOLVED}" not in message
+        for message in made
+    )
 
 
 def branch_result(attempt: Attempt, branch: str, place: Path | None) -> Result:
@@ -253,7 +262,8 @@ def branch_result(attempt: Attempt, branch: str, place: Path | None) -> Result:
         result.status = CONFLICTS
         result.message = (
             f"resolve in {place}: the rest of the update is staged there; edit the conflicting "
-            f"files, `git add` them and `git commit`; then `git merge {branch}` here and "
+            f"files, `git add` them and `git commit --no-edit` (the update's message is "
+            f"prepared); then `git merge {branch}` here and "
             f"`git worktree remove {place}`. Or abandon: {abandon}"
         )
     else:

@@ -74,8 +74,8 @@ def pending_update(job: Job, mode: str) -> tuple[str, str] | None:
     if waiting is not None and found.conflicts:
         return CONFLICTS, (
             f"an update waits in {waiting} with conflicts (the rest of it is staged there): "
-            f"resolve them, `git add` and `git commit`, then `git merge {branch}` here and "
-            f"`git worktree remove {waiting}`"
+            f"resolve them, `git add` and `git commit --no-edit`, then `git merge {branch}` here "
+            f"and `git worktree remove {waiting}`"
         )
     where = f" (checked out in {waiting})" if waiting is not None else ""
     if mode == CHECK:

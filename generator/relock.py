@@ -18,11 +18,11 @@ from pathlib import Path
 LOCK_TIMEOUT_SECONDS = 300
 HEADER_COMMAND = "#    uv export "
 FOLLOW_UP = "uv.lock is stale after this update: run `uv run nox -s lock` in {where} and commit"
-# A worktree with conflicts cannot be locked: its pyproject.toml may still hold markers.
+# A pyproject.toml in conflict cannot be locked until the team resolves it.
 RELOCK_AFTER_CONFLICTS = (
-    "uv.lock is stale after this update and was not refreshed (there are conflicts): once they "
-    "are resolved, run `uv run nox -s lock` in the update's worktree for {where} and commit "
-    "uv.lock and requirements.lock with the resolution"
+    "uv.lock is stale after this update and was not refreshed (pyproject.toml is in conflict): "
+    "once it is resolved, run `uv run nox -s lock` in the update's worktree for {where} and "
+    "commit uv.lock and requirements.lock with the resolution"
 )
 
 

@@ -66,6 +66,20 @@ def commit_message(job: Job, outcome: Outcome) -> list[str]:
     return args
 
 
+RESOLVED = "Conflicts resolved by hand: "
+
+
+def prepare_message(work: Path, args: list[str], conflicts: list[str]) -> None:
+    """Leave the update's commit message where ``git commit`` in ``work`` takes it up (git's
+    ``SQUASH_MSG``), naming the files resolved by hand: that commit holds the team's work, so a
+    newer update never deletes its branch as one made by ``leanops`` alone."""
+    paragraphs = [*args[1::2], RESOLVED + ", ".join(conflicts)]  # the values of ``-m`` pairs
+    where = Path(git(work, "rev-parse", "--git-path", "SQUASH_MSG").strip())
+    (where if where.is_absolute() else work / where).write_text(
+        "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+    )
+
+
 def update_one(job: Job, stop: StopFlag | None = None) -> Attempt:
     """Update ``job``'s project in a new worktree at the user's HEAD; never raises an Exception
     (a KeyboardInterrupt still propagates, after its worktree is removed)."""

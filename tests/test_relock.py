@@ -80,7 +80,9 @@ def test_a_dependency_change_is_relocked_on_the_update_branch(tmp_path: Path) ->
     assert "dev" in (project / "uv.lock").read_text()
 
 
-def test_an_update_with_conflicts_says_to_relock_once_they_are_resolved(tmp_path: Path) -> None:
+def test_conflicts_elsewhere_still_relock_and_the_commit_message_is_prepared(
+    tmp_path: Path,
+) -> None:
     template = make_tiny_template(tmp_path / "tpl")
     release(template, None, {"pyproject.toml": PYPROJECT, "notes.txt": "one\n"})
     git(template, "tag", "-f", "v1")
@@ -94,8 +96,40 @@ def test_an_update_with_conflicts_says_to_relock_once_they_are_resolved(tmp_path
     result = update(project)
     assert result["status"] == "conflicts", result
     assert result["conflicts"] == ["notes.txt"]
+    assert not [n for n in result["notes"] if "uv.lock" in n]  # type: ignore[union-attr]
+    work = Path(str(result["worktree"]))
+    assert uv(work, "lock", "--check", "--offline").returncode == 0  # the lock moved with it
+
+    (work / "notes.txt").write_text("ours and theirs\n")
+    git(work, "add", "notes.txt")
+    git(work, "commit", "-q", "--no-edit")
+    message = git(work, "log", "-1", "--format=%B")
+    assert message.startswith("Update template from v1 to v2")
+    assert "leanops update from " in message and "Conflicts resolved by hand: notes.txt" in message
+
+    # That commit is the team's work: a newer update, the branch never merged, keeps it.
+    git(project.parent / "demo", "worktree", "remove", str(work))
+    release(template, "v3", {"notes.txt": "theirs, again\n"})
+    update(project)
+    assert git(project, "branch", "--list", "template-update/v2").strip()
+
+
+def test_a_conflict_in_pyproject_says_to_relock_once_it_is_resolved(tmp_path: Path) -> None:
+    template = make_tiny_template(tmp_path / "tpl")
+    release(template, None, {"pyproject.toml": PYPROJECT})
+    git(template, "tag", "-f", "v1")
+    project = tiny_project(template, tmp_path / "demo", commit=False)
+    assert uv(project, "lock", "--offline").returncode == 0
+    (project / "pyproject.toml").write_text(PYPROJECT + "\n[dependency-groups]\nours = []\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "locked, our group")
+    release(template, "v2", {"pyproject.toml": PYPROJECT + GROUPS})
+
+    result = update(project)
+    assert result["status"] == "conflicts", result
+    assert result["conflicts"] == ["pyproject.toml"]
     (note,) = [n for n in result["notes"] if "uv.lock" in n]  # type: ignore[union-attr]
-    assert "was not refreshed (there are conflicts): once they are resolved" in note
+    assert "not refreshed (pyproject.toml is in conflict): once it is resolved" in note
     assert "uv run nox -s lock" in note
 
 
