@@ -20,7 +20,7 @@ from .fleet import Project
 from .gitutil import Repo, first_line, git_bytes, repo_lock, run_git
 from .results import BEHIND, CONFLICTS, FAILED, UP_TO_DATE, UPDATED, Result
 from .source import Source, resolve_source
-from .versions import Refs, Target, choose_target, is_current, list_refs
+from .versions import Refs, Target, choose_target, is_current, list_refs, unreleased_head
 
 CHECK, UPDATE, PREVIEW = "check", "update", "preview"
 INSPECT_THREADS = 8
@@ -185,16 +185,18 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
             continue
         base.target = target.label
         current, why = is_current(project.commit, target, cache.get(source))
+        unreleased = unreleased_head(cache.get(source), target, wanted)
         if current:
             base.status = UP_TO_DATE
             base.message = why
+            base.notes = [unreleased] if unreleased else []
             done.append(base)
             continue
         job = Job(project, source, target, checkout.repo, checkout.offset)
         if waiting := pending_update(job, mode):
             done.append(job.result(status=waiting[0], message=waiting[1], branch=job.branch))
         elif mode == CHECK:
-            done.append(job.result(status=BEHIND))
+            done.append(job.result(status=BEHIND, notes=[unreleased] if unreleased else []))
         elif mode == UPDATE and checkout.dirty:
             shown = ", ".join(checkout.dirty[:3]) + (" ..." if len(checkout.dirty) > 3 else "")
             done.append(

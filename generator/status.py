@@ -80,7 +80,8 @@ def template_state(projects: list[Project]) -> dict[Path, tuple[str, str, int | 
             except LeanopsError:
                 tags = []
             behind = sum(1 for tag in tags if tag.version > current)
-        state[path] = (result.status, result.target, behind, result.message)
+        said = "; ".join(part for part in (result.message, *result.notes) if part)
+        state[path] = (result.status, result.target, behind, said)
     return state
 
 
@@ -275,6 +276,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             natural = console.measure(table, options=console.options.update_width(UNWRAPPED))
             console = Console(highlight=False, width=natural.maximum)
         console.print(table)
+        for row in rows:  # what a cell cannot hold: why a project failed, an unreleased HEAD
+            if row.message:
+                console.print(f"{row.project}: {row.message}", soft_wrap=True)
     return EXIT_OK
 
 

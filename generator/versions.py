@@ -180,6 +180,19 @@ def named_target(refs: Refs, wanted: str) -> Target | None:
     return Target(sha, sha[:SHORT], sha, None, wanted) if sha else None
 
 
+def unreleased_head(refs: Refs, target: Target, wanted: str | None) -> str:
+    """A note when the default target, the newest release, is not the template's HEAD: commits
+    made there reach no project until a release tag names them."""
+    if wanted is not None or target.version is None or not refs.head:
+        return ""
+    if refs.head.startswith(target.sha) or target.sha.startswith(refs.head):
+        return ""
+    return (
+        f"the template's HEAD ({refs.head[:SHORT]}) is not a release (the newest is "
+        f"{target.label}): tag it to release what it holds, or update --to HEAD"
+    )
+
+
 def is_current(commit: str, target: Target, refs: Refs) -> tuple[bool, str]:
     """Whether a project at ``commit`` is already at ``target`` (or past it), and why not.
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from template_repo import GIT, copy_template_parts, git
+from template_repo import GIT, copy_template_parts, git, make_tiny_template, release, tiny_project
 
 from generator import copier_api
 from generator.cli import main
@@ -275,6 +275,25 @@ def test_up_to_date_project_is_skipped_without_rendering(
     assert code == 0
     assert results["current"]["status"] == "up to date"
     assert results["current"]["target"] == V3
+
+
+def test_an_untagged_template_head_is_named_beside_up_to_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fix committed to the template but never tagged reaches no project: say so, rather
+    than a bare "up to date" a maintainer reads as "has the fix"."""
+    template = make_tiny_template(tmp_path / "tpl")
+    project = tiny_project(template, tmp_path / "demo")
+    code, results = leanops(capsys, str(project))
+    assert (code, results["demo"]["status"], results["demo"]["notes"]) == (0, "up to date", [])
+
+    unreleased = release(template, None, {"fix.txt": "the fix\n"})
+    code, results = leanops(capsys, str(project))
+    assert (code, results["demo"]["status"]) == (0, "up to date")
+    (note,) = results["demo"]["notes"]
+    assert f"HEAD ({unreleased[:12]}) is not a release (the newest is v1)" in note
+    assert main(["status", str(project)]) == 0
+    assert f"HEAD ({unreleased[:12]}) is not a release" in capsys.readouterr().out
 
 
 def test_check_reports_behind_and_changes_nothing(
