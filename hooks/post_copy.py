@@ -52,10 +52,12 @@ def runtime_pin_reachable(project: Path) -> bool:
     result = run(["git", "-C", checkout, "cat-file", "-e", f"{rev}^{{commit}}"])
     if result.returncode == 0:
         return True
+    last = run(["git", "-C", checkout, "rev-parse", "HEAD"]).stdout.strip() or "<commit>"
     say(
         f"the runtime is pinned to {rev[:12]}, which is not a commit of {checkout}: the template "
         "checkout has uncommitted changes, rendered from a temporary commit that uv cannot "
-        "fetch; commit them and render again (or render its last commit: --vcs-ref HEAD)"
+        f"fetch; commit them and render again, or render its last commit: --vcs-ref {last} "
+        "(HEAD would name the temporary commit)"
     )
     return False
 

@@ -119,6 +119,7 @@ def test_a_pin_to_a_commit_the_template_checkout_lacks_is_named_with_the_fix(
     assert (
         f"the runtime is pinned to {'0' * 12}, which is not a commit of {checkout}" in result.stderr
     )
+    assert f"render its last commit: --vcs-ref {head} " in result.stderr
     assert "uv lock" not in result.stderr  # not tried: it would fail with "not our ref"
     pyproject.write_text("[tool.uv.sources]\n" + pin.format(checkout, head))
     result = run_hook(project, LEANOPS_SKIP_LOCK="1")
