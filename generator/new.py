@@ -119,6 +119,10 @@ def check_reachable(source: str, *, chosen_by: str) -> None:
     ``chosen_by`` says where the source came from, so the fix is in the message.
     """
     if not is_remote(source):
+        if not Path(source).is_dir():
+            raise LeanopsError(
+                f"template {source} is not a folder ({chosen_by}); nothing was written"
+            )
         return
     try:
         list_refs(Source(source, expand_url(source), relative=False))
