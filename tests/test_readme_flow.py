@@ -149,10 +149,6 @@ def test_the_readme_walkthrough_runs_as_written(clean_project: Path) -> None:
 
     # What a reader has done before each command that assumes it.
     before = {
-        # Configuration shows `train` with an override: it trains on what `ingest` wrote.
-        f"{PACKAGE.upper()}_TRAIN__ESTIMATOR=random_forest uv run {PROJECT} train": [
-            f"uv run {PROJECT} ingest"
-        ],
         # "Bad predictions since v4": v2, v3 and v4 were production in turn.
         f'uv run {PROJECT} rollback --reason "bad predictions since v4"': [
             f"uv run {PROJECT} promote --version v2",
