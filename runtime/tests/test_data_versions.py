@@ -70,6 +70,11 @@ def test_the_table_a_model_trained_on_comes_back_after_the_raw_file_changed(
     }
     assert listed[first[:12]] == [dataset, "v1, v2"]  # the second run retrained on the same data
     assert listed[trained_on(project, "v3")[:12]] == [dataset, "v3"]
+    # params.yaml moving to another dataset does not unname this one's versions.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(f"{NAME.upper()}_DATA__DATASET", "another")
+        assert cli.main(["data", "list"]) == 0
+    assert f"{first[:12]}  {dataset}  v1, v2" in capsys.readouterr().out
 
     assert cli.main(["data", "restore", "v1"]) == 0
     restored = project / "data" / "restored" / f"{dataset}-{first[:12]}.parquet"

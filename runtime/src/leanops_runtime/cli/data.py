@@ -81,17 +81,24 @@ def data_version_of(args: argparse.Namespace, ref: str) -> tuple[str, str]:
 
 def trained_models(args: argparse.Namespace) -> dict[str, tuple[str, list[int]]]:
     """Per data version (fingerprint): the dataset and the model versions trained on it, from
-    the registry (a data version is content-addressed: only its models say what it was)."""
+    the registry of every dataset in ``models_dir`` (on a server: params.yaml's dataset's), as
+    a data version is content-addressed: only its models say what it was."""
+    from ..retention import model_lines
+
+    settings = settings_of(args)
+    found: dict[str, tuple[str, list[int]]] = {}
     try:
-        state = registry_of(args).state()
+        local = settings.tracking_backend == "local"
+        lines = model_lines(settings, project_root(args)) if local else [registry_of(args)]
+        states = [line.state() for line in lines]
     except UserError as error:  # a server out of reach: list what is kept all the same
         log.warning("datasets not named: %s", error)
         return {}
-    found: dict[str, tuple[str, list[int]]] = {}
-    for version, entry in sorted(state.versions.items()):
-        fingerprint = entry["data_fingerprint"]
-        if fingerprint is not None:
-            found.setdefault(fingerprint["sha256"], (entry["dataset"], []))[1].append(version)
+    for state in states:
+        for version, entry in sorted(state.versions.items()):
+            fingerprint = entry["data_fingerprint"]
+            if fingerprint is not None:
+                found.setdefault(fingerprint["sha256"], (entry["dataset"], []))[1].append(version)
     return found
 
 
