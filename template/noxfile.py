@@ -13,6 +13,9 @@ import nox
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_external_run = True
+# A session's environment is synced from uv.lock at every run, so keeping it between runs only
+# saves the rebuild (and the bytecode compilation): `nox -s tests` starts in seconds.
+nox.options.reuse_venv = "yes"
 
 ROOT = Path(__file__).parent
 PACKAGE = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["leanops"][
