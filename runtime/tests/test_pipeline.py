@@ -29,9 +29,10 @@ def test_pipeline_runs_every_stage(project: Path, capsys: pytest.CaptureFixture[
     assert "pipeline done" in capsys.readouterr().err
 
 
-def test_stages_run_one_by_one(project: Path) -> None:
+def test_stages_run_one_by_one(project: Path, caplog: pytest.LogCaptureFixture) -> None:
     for command in (["contract", "check"], ["ingest"], ["train"], ["evaluate"]):
         assert cli.main(command) == 0, command
+    assert "registered v1 as candidate (next: promote)" in caplog.text  # said by train
 
 
 @pytest.mark.parametrize("command", ["ingest", "train", "evaluate", "pipeline"])

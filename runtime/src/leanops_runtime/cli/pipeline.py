@@ -163,6 +163,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     log.info(
         "trained %s on %s rows -> %s", meta["estimator"], meta["train_rows"], result.model_path
     )
+    log.info("registered v%s as candidate (next: promote)", result.version["version"])
     return 0
 
 
