@@ -152,14 +152,17 @@ class LO501:
     family = FAMILY
 
     @staticmethod
-    def check(root: Path, repo_top: Path | None) -> bool | str:
+    def check(
+        root: Path, repo_top: Path | None, answers: dict[str, object] | None
+    ) -> bool | str | None:
         """No CI: add `.github/workflows/ci.yml` or `.gitlab-ci.yml` (answer `ci` with
         `copier update --vcs-ref=:current: -d ci=github`)."""
         root = Path(root)
         has_github = _workflows(root) != []
         has_gitlab = (root / ".gitlab-ci.yml").is_file()
         if not (has_github or has_gitlab):
-            return False
+            # Skipped when the project was made without CI on purpose (answer `ci: none`).
+            return None if answers is not None and answers.get("ci") == "none" else False
         if repo_top is None or repo_top == root.resolve():
             return True
         # A project in a sub-folder: GitHub and GitLab read CI only at the repository's root.

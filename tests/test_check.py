@@ -118,6 +118,16 @@ def test_missing_pieces_fail_with_a_fix(project: Path) -> None:
     assert outcome(project, "LO501") is True
 
 
+def test_no_ci_is_skipped_when_answered_none(project: Path) -> None:
+    (project / ".github" / "workflows" / "ci.yml").unlink()
+    answers = project / ".copier-answers.yml"
+    text = answers.read_text(encoding="utf-8")
+    answers.write_text(text + "ci: none\n", encoding="utf-8")
+    assert outcome(project, "LO501") is None  # chosen at render time: not a failure
+    answers.write_text(text + "ci: github\n", encoding="utf-8")
+    assert outcome(project, "LO501") is False  # answered github, and the workflow is gone
+
+
 def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(project), "--offline"]) == 0
     assert "9 of 9 checks pass" in capsys.readouterr().out
