@@ -3,7 +3,7 @@
 Up to 0.3.0 each project vendored the machinery (``src/<package>/mlops/``, ``tests/mlops/``); from
 0.4.0 it is the ``leanops-runtime`` library the project pins, with the same module tree:
 ``<package>.mlops.X.Y`` is ``leanops_runtime.X.Y``, except for the modules that are part of another
-now (``MERGED``: those of ``settings``, ``info``, ``evaluate``, ``cli.common``,
+now (``MERGED``: those of ``settings``, ``info``, ``evaluate``, ``lifecycle``, ``cli.common``,
 ``tracking.backend``, ``tracking.store``). Copier's merge knows nothing of the modules, scripts,
 tests and notebooks you wrote that import the old paths, so after the merge this script rewrites
 them (imports, relative ones inside ``src/<package>/``, dotted uses, ``mock.patch`` targets), calls
@@ -12,10 +12,10 @@ and reports, one line each, what is left to you: other uses of those constants, 
 ``load("mlops.x")`` calls, machinery files still here (``leanops update`` keeps the ones you edited;
 nothing uses them now), a ``build_features(contract)`` of one parameter (0.4.0 passes a second,
 ``fit``), uses of the few names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML
-helpers and the gate's old scorer, each with its replacement), registered models whose file names a
-``<package>.mlops`` type (no longer trusted: retrain them) and the registry of template 0.2
-(``models/registry.json``). It removes from params.yaml the drift warning bands of template 0.2
-(``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
+helpers, the gate's old scorer, the stages' glue; each with its replacement), registered models
+whose file names a ``<package>.mlops`` type (no longer trusted: retrain them) and the registry of
+template 0.2 (``models/registry.json``). It removes from params.yaml the drift warning bands of
+template 0.2 (``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
 it unless already there, as the update's follow-ups. Idempotent and standard library only: a
@@ -59,7 +59,9 @@ HTML_NAMES: tuple[str, ...] = (
     "esc",
 )
 HTML_NAMES += ("model_section", "runs_section", "summary", "table", "tile")
+RUN_PARAMS = "a method of the settings now: settings.run_params()"
 REMOVED = {
+    "pipeline": {"run_params": RUN_PARAMS},
     "features": {"adapt_for": f"use {SHAPE}", "adapt_to_task": f"use {SHAPE}"},
     "report.html": dict.fromkeys(HTML_NAMES, HTML),
     "predict": {"read_batch": "use predict.checked_batch(path, contract): read and validated"},
@@ -67,9 +69,12 @@ REMOVED = {
         "open_registry": "use leanops_runtime.registry.open_registry(settings, root), the one "
         "function of that name"
     },
-    "lifecycle": {
+    "metrics": {
         "held_out_evaluator": "score with metrics.score(task, model, rows, target) on the rows "
-        "registry.holdout(ref) returns, or lifecycle.score_version(registry, ref)"
+        "registry.holdout(ref) returns, or metrics.score_version(registry, ref)",
+        "run_params": RUN_PARAMS,
+        "register_trained": "train.train(settings, root) fits, scores and registers; "
+        "train.register_trained(registry, train.fit(...), ...) registers a fit of your own",
     },
     "settings": {
         **dict.fromkeys(
@@ -88,7 +93,8 @@ SETTINGS_PARTS = ("alerts", "base", "data", "drift", "promotion", "tracking", "t
 MERGED = {f"settings.{part}": "settings" for part in SETTINGS_PARTS}
 MERGED |= {
     "cli.common": "cli.app",
-    "evaluate": "lifecycle",
+    "evaluate": "metrics",
+    "lifecycle": "metrics",
     "info": "tracking.environment",
     "tracking.backend": "tracking.api",
     "tracking.store": "tracking.local",

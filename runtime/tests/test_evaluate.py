@@ -10,7 +10,7 @@ from _package import lib
 
 config = lib("settings")
 data = lib("data")
-evaluate_mod = lib("lifecycle")
+evaluate_mod = lib("metrics")
 metrics_mod = lib("metrics")
 train_mod = lib("train")
 

@@ -65,6 +65,24 @@ def test_unknown_estimator_exits_2_with_one_line(
     assert not list(project.glob("models/**/model.skops"))
 
 
+def test_a_contract_pipeline_cannot_read_is_one_line_and_a_failed_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    contract = Path("contracts") / f"{settings.data.dataset}.yaml"  # as the errors name it
+    (project / contract).write_text("columns: [unclosed\n", encoding="utf-8")
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {contract} is not valid YAML (line ")
+    assert err.count("\n") == 1
+    (project / contract).unlink()
+    assert cli.main(["pipeline"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: contract not found: {contract}")
+    runs = lib("tracking").LocalRunStore(settings.tracking_db).list_runs(name="pipeline")
+    assert [run["status"] for run in runs] == ["failed", "failed"]
+    assert not list(project.glob("models/**/model.skops"))
+
+
 def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
     tracking = lib("tracking")
     settings = config.load_settings(project)

@@ -21,7 +21,8 @@ importlib.import_module(NAME)  # binds the leanops runtime to the project's pack
 # Modules of the 0.3.0 machinery that are part of another leanops_runtime module now.
 MOVED = {
     "cli.common": "cli.app",
-    "evaluate": "lifecycle",
+    "evaluate": "metrics",
+    "lifecycle": "metrics",
     "info": "tracking.environment",
     "tracking.backend": "tracking.api",
     "tracking.store": "tracking.local",

@@ -191,14 +191,21 @@ def ingest(dataset: str, root: Path | str = ".", source: Path | None = None) -> 
     return result
 
 
-def validated(dataset: str, root: Path | str = ".", source: Path | None = None) -> IngestResult:
-    """What ``ingest`` does but the write: the frame checked by the contract, and where the
-    processed file goes (``output``, not written yet). The pipeline writes it once a model
-    trained on it, so data that no model can learn never replaces the processed file."""
+def validated(
+    dataset: str,
+    root: Path | str = ".",
+    source: Path | None = None,
+    *,
+    contract: Contract | None = None,
+) -> IngestResult:
+    """What ``ingest`` does but the write: the frame checked by the contract (the dataset's,
+    unless the caller has loaded it), and where the processed file goes (``output``, not written
+    yet). The pipeline writes it once a model trained on it, so data that no model can learn
+    never replaces the processed file."""
     from .contract import load_contract
 
     root = Path(root)
-    contract = load_contract(dataset, root)
+    contract = contract if contract is not None else load_contract(dataset, root)
     frame, origin, report, dropped = checked(contract, root, source)
     return IngestResult(
         frame=frame,

@@ -9,23 +9,36 @@ frequent class with the class shares as probabilities, or the mean. The baseline
 the rows it is scored on, a slightly stronger baseline than one fitted on training rows: a model
 that beats it beats a constant model. The promotion gate (``gate``) requires the candidate to
 beat it by a margin.
+
+``write_metrics`` writes a registered version's metrics to ``reports/metrics.json``
+(atomically) with the version and the hashes of its model and held-out rows, so a metric always
+names the exact artifact and data it came from: the pipeline writes those it scored in memory;
+``evaluate`` scores a registered version again, on its own held-out rows, both hash-checked.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .model import Model
 
+if TYPE_CHECKING:
+    from .registry import ModelVersion, Registry
+    from .settings import Settings
+
 # Metrics where smaller is better; every other metric is read as larger-is-better.
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "mape", "log_loss", "brier"})
 # The best value each metric can take (the gate's skill is measured toward it).
 PERFECT = {"accuracy": 1.0, "f1_macro": 1.0, "roc_auc": 1.0, "r2": 1.0}
 BASELINE_PREFIX = "baseline_"
+METRICS_FILE = Path("reports/metrics.json")
 DIGITS = 6
 # The metrics ``score`` reports for each task.
 TASK_METRICS = {
@@ -142,3 +155,54 @@ def split_baseline(metrics: dict[str, float]) -> tuple[dict[str, float], dict[st
         if k.startswith(BASELINE_PREFIX)
     }
     return own, base
+
+
+def score_version(
+    registry: Registry, ref: int | str = "candidate"
+) -> tuple[dict[str, float], ModelVersion]:
+    """A version's task metrics on the held-out rows registered with it (both hash-checked)."""
+    state = registry.state()
+    model, entry = registry.load(ref, state)
+    holdout, _ = registry.holdout(entry["version"], state)
+    return score(entry["task"], model, holdout, entry["target"]), entry
+
+
+def evaluate(
+    root: Path | str = ".",
+    models_dir: Path | str | None = None,
+    *,
+    settings: Settings | None = None,
+    version: int | str = "candidate",
+) -> tuple[dict[str, float], Path]:
+    """Score ``version`` (default: the candidate) on its held-out rows; metrics and file written.
+
+    ``settings`` default to the project's at ``root``; ``models_dir`` overrides theirs.
+    """
+    from .registry import open_registry
+    from .settings import load_settings
+
+    root = Path(root)
+    settings = settings if settings is not None else load_settings(root)
+    if models_dir is not None:
+        settings = settings.model_copy(update={"models_dir": Path(models_dir)})
+    metrics, entry = score_version(open_registry(settings, root), version)
+    return metrics, write_metrics(root, entry, metrics)
+
+
+def write_metrics(root: Path | str, entry: ModelVersion, metrics: Mapping[str, float]) -> Path:
+    """Write ``metrics`` of the registered ``entry`` to ``reports/metrics.json`` (atomically),
+    with the version and the hashes of its model and held-out rows."""
+    from .files import write_atomic
+
+    body = {
+        "dataset": entry["dataset"],
+        "task": entry["task"],
+        "estimator": entry["estimator"],
+        "model_version": entry["version"],
+        "model_sha256": entry["sha256"],
+        "holdout_sha256": entry["holdout_sha256"],
+        "metrics": dict(metrics),
+    }
+    return write_atomic(
+        Path(root) / METRICS_FILE, (json.dumps(body, indent=2) + "\n").encode("utf-8")
+    )

@@ -34,8 +34,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import read_yaml, sha256_of, write_atomic
-from .lifecycle import run_params
+from .files import sha256_of, write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,9 +43,10 @@ if TYPE_CHECKING:
     from .data_versions import DataVersions
     from .registry import ModelVersion, Registry, State
     from .settings import Settings
+    from .tracking.api import DatasetRecord
     from .train import TrainResult
 
-__all__ = ["PipelineResult", "run_params", "run_pipeline"]
+__all__ = ["PipelineResult", "run_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +68,6 @@ def digest_value(value: object) -> str:
 def digest_file(path: Path) -> str:
     """The SHA-256 of a file's bytes ('missing' when there is none)."""
     return sha256_of(path) if path.is_file() else "missing"
-
-
-def digest_yaml(path: Path) -> str:
-    """The SHA-256 of a YAML file as parsed, keys in their order: a comment or a blank line
-    edited changes nothing, a value or the order of the columns does. A file that does not
-    parse is digested as bytes (the stage that reads it says what is wrong)."""
-    import yaml
-
-    try:
-        parsed = read_yaml(path)
-    except (OSError, yaml.YAMLError):
-        return digest_file(path)
-    text = json.dumps(parsed, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def digest_tree(folder: Path) -> str:
@@ -226,15 +212,17 @@ def share_data_version(versions: DataVersions, sha256: str) -> None:
         )
 
 
-def ingest_inputs(settings: Settings, root: Path) -> Inputs:
-    """What ingest reads: the raw file (or the team's loader code), the contract, the runtime."""
-    from .contract import contract_path
+def ingest_inputs(settings: Settings, root: Path, contract: Contract) -> Inputs:
+    """What ingest reads: the raw file (or the team's loader code), the contract as parsed (a
+    comment or a blank line edited changes nothing; a value or the order of the columns does),
+    the runtime."""
     from .data import raw_path
 
     source = raw_path(settings.data.dataset, root)
+    parsed = json.dumps(contract.raw, separators=(",", ":"), default=str)  # keys in file order
     return {
         "data": digest_file(source) if source is not None else f"loader {team_digest()}",
-        "contract": digest_yaml(contract_path(settings.data.dataset, root)),
+        "contract": hashlib.sha256(parsed.encode("utf-8")).hexdigest(),
         "runtime": runtime_digest(),
         "store": store_digest(settings),
     }
@@ -259,7 +247,7 @@ def train_inputs(settings: Settings, data_version: str, contract_digest: str) ->
     return {
         "data": data_version,
         "contract": contract_digest,
-        **{f"params.{key}": digest_value(value) for key, value in run_params(settings).items()},
+        **{f"params.{key}": digest_value(value) for key, value in settings.run_params().items()},
         "params.promotion.baseline.metrics": digest_value(chosen_by),
         "code": team_digest(),
         "runtime": runtime_digest(),
@@ -305,20 +293,27 @@ class Stage:
 
 
 def ingest_stage(
-    settings: Settings, root: Path, stages: StageRecords, versions: DataVersions, *, force: bool
+    settings: Settings,
+    root: Path,
+    contract: Contract,
+    inputs: Inputs,
+    *,
+    stages: StageRecords,
+    versions: DataVersions,
+    force: bool,
 ) -> Stage:
-    """Validate the data, or reuse the table the last ingest validated from the same inputs."""
-    from .contract import load_contract
+    """Validate the data by ``contract``, or reuse the table the last ingest validated from the
+    same ``inputs``."""
     from .data import processed_path, validated
 
     dataset = settings.data.dataset
-    decision = stages.decide("ingest", ingest_inputs(settings, root), force=force)
+    decision = stages.decide("ingest", inputs, force=force)
     if not decision.run:
         frame = reusable_frame(decision, versions, processed_path(dataset, root))
         if frame is not None:
-            return Stage(decision, frame, load_contract(dataset, root))
+            return Stage(decision, frame, contract)
         decision = Decision("ingest", True, "its outputs changed or are gone")
-    ingested = validated(dataset, root)
+    ingested = validated(dataset, root, contract=contract)
     warn_fewer_rows(len(ingested.frame), ingested.output)
     return Stage(decision, ingested.frame, ingested.contract)
 
@@ -353,7 +348,7 @@ def train_stage(
     stages: StageRecords,
     versions: DataVersions,
     inputs: Inputs,
-    data_version: str,
+    data: DatasetRecord,
     force: bool,
 ) -> None:
     """Fit and register a candidate, or reuse the version the last train registered from the
@@ -371,10 +366,10 @@ def train_stage(
         decision = Decision("train", True, "the model it registered is gone")
     # Checked before training: a table that cannot be kept exactly stops the pipeline before a
     # model is registered that no one could retrain; kept once a model learnt from it.
-    copy = versions.checked_copy(done.frame, data_version)
-    done.trained = train(settings, root, frame=done.frame, contract=done.contract)
+    copy = versions.checked_copy(done.frame, data["sha256"])
+    done.trained = train(settings, root, frame=done.frame, contract=done.contract, data=data)
     done.model, done.train = done.trained.version, decision
-    versions.keep(done.frame, data_version, copy)
+    versions.keep(done.frame, data["sha256"], copy)
 
 
 def run_pipeline(
@@ -383,9 +378,10 @@ def run_pipeline(
     """Run ingest, train and evaluate for ``settings``' dataset, as one tracked run; a stage
     whose inputs did not change since its last run is skipped and its result reused (unless
     ``force`` or ``skip_unchanged: false``)."""
+    from .contract import load_contract
     from .data import processed_path, write_parquet
     from .data_versions import DataVersions, remote_at
-    from .lifecycle import write_metrics
+    from .metrics import write_metrics
     from .tracking import start_run
 
     root = Path(root)
@@ -396,13 +392,16 @@ def run_pipeline(
     processed = processed_path(dataset, root)
     with start_run(
         "pipeline",
-        params=run_params(settings),
+        params=settings.run_params(),
         tags={"dataset": dataset, "stage": "pipeline"},
         settings=settings,
         root=root,
     ) as tracked:
-        read = ingest_inputs(settings, root)
-        done = ingest_stage(settings, root, stages, versions, force=force)
+        contract = load_contract(dataset, root)
+        read = ingest_inputs(settings, root, contract)
+        done = ingest_stage(
+            settings, root, contract, read, stages=stages, versions=versions, force=force
+        )
         data = tracked.log_dataset(dataset, done.frame, contract_version=done.contract.version)
         sha256 = data["sha256"]
         fit_inputs = train_inputs(settings, sha256, read["contract"])
@@ -413,7 +412,7 @@ def run_pipeline(
             stages=stages,
             versions=versions,
             inputs=fit_inputs,
-            data_version=sha256,
+            data=data,
             force=force,
         )
         assert done.train is not None and done.model is not None  # noqa: S101 (set above)

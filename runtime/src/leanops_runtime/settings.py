@@ -343,6 +343,29 @@ class Settings(BaseSettings):
         self.train.settle(self.task)
         return self
 
+    def run_params(self) -> dict[str, object]:
+        """The parameters a tracked run records: everything here that changes a result.
+
+        ``hp.<key>``: the hyperparameters of ``estimator``; ``hp.<other>.<key>``: those of each
+        estimator ``also_try`` names (the run's ``estimator`` tag says which one was fitted).
+        """
+        train = self.train
+        chosen = {f"hp.{key}": value for key, value in train.chosen_hyperparameters().items()}
+        for other in train.candidates()[1:]:
+            chosen |= {
+                f"hp.{other}.{key}": value for key, value in train.hyperparameters_of(other).items()
+            }
+        tried = {"also_try": ", ".join(train.also_try)} if train.also_try else {}
+        return {
+            "task": self.task,
+            "seed": self.seed,
+            "dataset": self.data.dataset,
+            "test_size": self.data.test_size,
+            "estimator": train.estimator,
+            **tried,
+            **chosen,
+        }
+
 
 def refuse_unknown_variables(
     names: list[str], fields: set[str], sections: Mapping[str, set[str]]

@@ -42,10 +42,10 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
     from .contract import Contract
-    from .registry import ModelVersion
+    from .registry import ModelVersion, Registry
     from .selection import Selection
     from .settings import Settings
-    from .tracking import TrackedRun
+    from .tracking import Fingerprint, TrackedRun
 
 
 log = logging.getLogger(__name__)
@@ -299,9 +299,10 @@ def train(
     root: Path | str = ".",
     frame: pd.DataFrame | None = None,
     contract: Contract | None = None,
+    data: Fingerprint | None = None,
 ) -> TrainResult:
-    """Fit on the processed dataset (or ``frame``, validated by ``contract``), score the held-out
-    rows, register the model.
+    """Fit on the processed dataset (or ``frame``, validated by ``contract``, whose fingerprint
+    ``data`` is when the caller has taken it), score the held-out rows, register the model.
 
     The model becomes the ``candidate`` of the dataset's model line. Inside a tracked run (the
     pipeline's) the version records that run; otherwise a ``train`` run is tracked here.
@@ -310,17 +311,15 @@ def train(
 
     run = current_run()
     if run is not None:
-        return _train(settings, Path(root), frame, contract, run)
-    from .lifecycle import run_params
-
+        return _train(settings, Path(root), frame, contract, data=data, run=run)
     with start_run(
         "train",
-        params=run_params(settings),
+        params=settings.run_params(),
         tags={"dataset": settings.data.dataset, "stage": "train"},
         settings=settings,
         root=root,
     ) as tracked:
-        result = _train(settings, Path(root), frame, contract, tracked)
+        result = _train(settings, Path(root), frame, contract, data=data, run=tracked)
         tracked.log_metrics(result.metadata["metrics"])
     return result
 
@@ -330,13 +329,15 @@ def _train(
     root: Path,
     frame: pd.DataFrame | None,
     contract: Contract | None,
+    *,
+    data: Fingerprint | None,
     run: TrackedRun,
 ) -> TrainResult:
     from .contract import load_contract
     from .data import load_processed
-    from .lifecycle import register_trained
     from .metrics import score
     from .registry import LocalRegistry, open_registry
+    from .tracking import fingerprint
     from .tracking.environment import template_commit
 
     dataset = settings.data.dataset
@@ -356,16 +357,12 @@ def _train(
     registry = open_registry(settings, root)
     entry = register_trained(
         registry,
-        model,
-        estimator=fitted.estimator,
-        fit_s=fitted.fit_s,
-        template_commit=template_commit(root),
-        train=train_rows,
-        holdout=test_rows,
+        fitted,
         contract=contract,
         settings=settings,
         metrics=metrics,
-        data=frame,
+        data=data if data is not None else fingerprint(frame),
+        template=template_commit(root),
         run=run,
     )
     model_file = None
@@ -395,6 +392,73 @@ def _train(
         version=entry,
         model_path=model_path,
         model_file=model_file,
+    )
+
+
+def register_trained(
+    registry: Registry,
+    fitted: Fitted,
+    *,
+    contract: Contract,
+    settings: Settings,
+    metrics: Mapping[str, float],
+    data: Fingerprint,
+    template: str | None,
+    run: TrackedRun,
+) -> ModelVersion:
+    """Register ``fitted`` as the candidate: one version, its files and their hashes, the
+    fingerprint of the table it learnt from (``data``), the template commit, the run's id; and
+    the version and its hash on the run."""
+    from .drift import reference_stats
+    from .registry import Candidate
+
+    candidate = Candidate(
+        model=fitted.model,
+        holdout=fitted.test,
+        reference=reference_stats(
+            fitted.train,
+            contract.columns("feature_numeric"),
+            contract.columns("feature_categorical"),
+            contract.columns("feature_datetime"),
+        ),
+        metrics=metrics,
+        dataset=settings.data.dataset,
+        task=settings.task,
+        target=contract.target,
+        estimator=fitted.estimator,
+        data_fingerprint={
+            "sha256": data["sha256"],
+            "rows": data["rows"],
+            "columns": data["columns"],
+        },
+        contract_version=None if contract.version is None else str(contract.version),
+        run_id=run.id,
+        fit_s=fitted.fit_s,
+        template_commit=template,
+    )
+    entry = registry.register(candidate)
+    run.set_tag("model_version", f"v{entry['version']}")
+    run.set_tag("model_sha256", entry["sha256"])
+    warn_untrusted(registry, entry)
+    return entry
+
+
+def warn_untrusted(registry: Registry, entry: ModelVersion) -> None:
+    """Say at once when a new version needs types trusted-types.txt does not list: promote and
+    predict refuse to load it until they are reviewed and listed."""
+    from .registry.trust import missing_types
+
+    missing = missing_types(list(entry["types"]), registry.allowlist)
+    if not missing:
+        return
+    number = entry["version"]
+    log.warning(
+        "v%d needs %d type(s) trusted-types.txt does not list (%s): promote and predict refuse "
+        "it until you review them (`models --types v%d`), add them and commit the file",
+        number,
+        len(missing),
+        ", ".join(missing),
+        number,
     )
 
 

@@ -180,7 +180,7 @@ def shown_metrics(metrics: dict[str, float]) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..lifecycle import evaluate
+    from ..metrics import evaluate
 
     metrics, path = evaluate(project_root(args), settings=settings_of(args))
     log.info("%s -> %s", shown_metrics(metrics), path)
