@@ -284,14 +284,21 @@ def preview_result(attempt: Attempt) -> Result:
         result = plain_result(attempt)
         if attempt.state == BROKEN:
             result.message = attempt.message
-        return result
-    outcome = attempt.outcome
-    return attempt.job.result(
-        status=CONFLICTING if attempt.state == CONFLICTED else WOULD_UPDATE,
-        changed=outcome.changed,
-        conflicts=outcome.conflicts,
-        kept=outcome.kept,
-        held_back=outcome.held_back,
-        notes=outcome.notes,
-        diff=attempt.diff,
-    )
+    else:
+        outcome = attempt.outcome
+        result = attempt.job.result(
+            status=CONFLICTING if attempt.state == CONFLICTED else WOULD_UPDATE,
+            changed=outcome.changed,
+            conflicts=outcome.conflicts,
+            kept=outcome.kept,
+            held_back=outcome.held_back,
+            notes=outcome.notes,
+            diff=attempt.diff,
+        )
+    if dirty := attempt.job.uncommitted:
+        shown = ", ".join(dirty[:3]) + (" ..." if len(dirty) > 3 else "")
+        result.notes = [
+            f"previewed from the last commit: your uncommitted changes ({shown}) are not in it",
+            *result.notes,
+        ]
+    return result

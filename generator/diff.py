@@ -26,7 +26,8 @@ def add_diff(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show the diff a template update would bring",
         description=(
             "Show the diff `leanops update` would bring, made by running the update in a "
-            "temporary worktree: the project is not changed. Exit 3 when it would conflict."
+            "temporary worktree of the last commit (uncommitted changes are not in it, and "
+            "are named): the project is not changed. Exit 3 when it would conflict."
         ),
     )
     add_common(parser)

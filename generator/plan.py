@@ -35,6 +35,7 @@ class Job:
     target: Target
     repo: Repo
     offset: str  # the project folder relative to the repository's work tree
+    uncommitted: tuple[str, ...] = ()  # changes a preview leaves out: it runs from the last commit
 
     @property
     def branch(self) -> str:
@@ -192,7 +193,8 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
             base.notes = [unreleased] if unreleased else []
             done.append(base)
             continue
-        job = Job(project, source, target, checkout.repo, checkout.offset)
+        dirty = checkout.dirty if mode == PREVIEW else ()
+        job = Job(project, source, target, checkout.repo, checkout.offset, dirty)
         if waiting := pending_update(job, mode):
             done.append(job.result(status=waiting[0], message=waiting[1], branch=job.branch))
         elif mode == CHECK:

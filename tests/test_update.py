@@ -20,7 +20,7 @@ from template_repo import GIT, copy_template_parts, git, make_tiny_template, rel
 
 from generator import copier_api
 from generator.cli import main
-from generator.errors import EXIT_CONFLICTS, EXIT_FAILURE, LeanopsError
+from generator.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_OK, LeanopsError
 
 MIGRATIONS_BLOCK = re.compile(r"^_migrations:\n(?:[ ]+.*\n)*", re.MULTILINE)
 LEGACY_QUESTION = "\nlegacy_flag:\n  type: bool\n  help: An old question\n  default: false\n"
@@ -408,6 +408,18 @@ def test_diff_shows_the_real_update_and_touches_nothing(
     assert branch(project) == "main"
     assert git(project, "status", "--porcelain") == ""
     assert git(project, "branch", "--list", "template-update/*") == ""
+
+
+def test_diff_of_a_dirty_tree_says_it_previews_the_last_commit(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = generate(template, tmp_path / "dirty")
+    edit(project / "params.yaml", "seed: 42", "seed: 7")  # not committed
+    code = main(["diff", str(project), "--to", V2, "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK  # the last commit updates cleanly; the edit is not in the preview
+    assert "previewed from the last commit: your uncommitted changes (params.yaml)" in out
+    assert "seed: 7" in (project / "params.yaml").read_text(encoding="utf-8")  # untouched
 
 
 # --- fleets -----------------------------------------------------------------------------------
