@@ -22,6 +22,7 @@ skops.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -180,7 +181,10 @@ def accepts_sparse(estimator: BaseEstimator) -> bool:
         return False
 
 
-def shape_for(features: BaseEstimator, fit: FitContext) -> BaseEstimator:
+Features = TypeVar("Features", bound=BaseEstimator)
+
+
+def shape_for(features: Features, fit: FitContext) -> Features:
     """``features`` shaped for ``fit`` (changed in place and returned); call it from your own
     ``build_features`` on a transformer of your own.
 
