@@ -423,7 +423,7 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
     assert refused.code == 2
     assert "refusing to write output" in refused.err
 
-    (audit,) = cli(alice, ["models", "--audit"])
+    (audit,) = cli(alice, ["models", "--audit", "--json"])
     records = [json.loads(line) for line in ok(audit).splitlines() if line.startswith("{")]
     actions = [(r["action"], r["who"].split("@")[0]) for r in records]
     assert actions == [
@@ -440,7 +440,9 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
     # leanops: his credentials let him write there, but no key of alice's signed it.
     forged = run_in(bob, sys.executable, "-c", FORGE, env=teammate_env())
     assert forged.returncode == 0, forged.stderr
-    models, predict, audit = cli(bob, ["models"], ["predict", "batch.csv"], ["models", "--audit"])
+    models, predict, audit = cli(
+        bob, ["models"], ["predict", "batch.csv"], ["models", "--audit", "--json"]
+    )
     assert re.search(r"(?m)^v1\s+production", ok(models)), "the forged promotion changed nothing"
     seq = int(forged.stdout.strip())
     assert f"record {seq} is not applied (it changes nothing; " in models.err
@@ -559,7 +561,7 @@ def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Serv
         out, _ = process.communicate(timeout=NESTED_TIMEOUT)
         results[name] = json.loads(out.splitlines()[-1])
     codes = sorted(result["code"] for result in results.values())
-    state = cli(alice, ["models", "--audit", "100"])[0]
+    state = cli(alice, ["models", "--audit", "100", "--json"])[0]
     records = [json.loads(line) for line in ok(state).splitlines() if line.startswith("{")]
     if records[-1]["to"] == 1 and codes == [0, 2]:
         (loser,) = [r for r in results.values() if r["code"] == 2]

@@ -7,6 +7,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -442,9 +443,14 @@ def test_models_command_lists_versions_aliases_audit_and_types(
     assert "estimator" in lines[0].split()
     assert f" {registry.entry(1)['estimator']} " in lines[2]  # which model it is, at a glance
     assert lines[3].split()[:2] == ["v2", "candidate"]
-    assert cli.main(["models", "--audit", "1"]) == 0
+    assert cli.main(["models", "--audit", "1", "--json"]) == 0
     [last] = capsys.readouterr().out.splitlines()
     assert json.loads(last)["reason"] == "first"
+    assert cli.main(["models", "--audit"]) == 0
+    header, _, *records = capsys.readouterr().out.splitlines()
+    assert header.split()[3:7] == ["who", "action", "alias", "version"]
+    assert [line.split()[0] for line in records] == ["1", "2", "3"]
+    assert re.search(r"\bpromote\s+production\s+- -> v1\s+first\s+-$", records[-1])
     assert cli.main(["models", "--types", "v2"]) == 0
     assert "TreePredictor" in capsys.readouterr().out
     allowlist = registry.allowlist

@@ -92,10 +92,16 @@ def test_a_forged_promotion_in_a_teammates_name_changes_nothing(
     why = "its signature is not by a key allowed_signers lists" if signer else "it is not signed"
     assert f"record 4 is not applied (it changes nothing; models --audit marks it): {why}" in err
     # The audit itself says it does not count, and so do the report and reports/status.json.
-    assert cli.main(["models", "--audit"]) == 0
+    assert cli.main(["models", "--audit", "--json"]) == 0
     shown = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [("not_applied" in r, r["seq"]) for r in shown][-2:] == [(False, 3), (True, 4)]
     assert shown[-1]["not_applied"].startswith(why)
+    assert cli.main(["models", "--audit", "2"]) == 0  # the table a person reads says it too
+    header, _, applied, refused = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["seq", "time", "(UTC)"]
+    assert header.rstrip().endswith("not applied")
+    assert applied.split()[0] == "3" and not applied.rstrip().endswith(why[-12:])
+    assert refused.split()[0] == "4" and why in refused
     assert cli.main(["report"]) == 0
     assert "record 4 is not applied" in capsys.readouterr().err
     status = json.loads((project / "reports" / "status.json").read_text("utf-8"))

@@ -180,7 +180,7 @@ def test_runs_commands_and_the_registry_work_on_mlflow(
     capsys.readouterr()
     assert cli.main(["models"]) == 0
     assert re.search(r"(?m)^v1\s+production", capsys.readouterr().out)
-    assert cli.main(["models", "--audit"]) == 0
+    assert cli.main(["models", "--audit", "--json"]) == 0
     audit = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["action"] for r in audit] == [
         "register",

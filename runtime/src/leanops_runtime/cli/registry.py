@@ -44,11 +44,8 @@ def _models(args: argparse.Namespace) -> int:
     state = registry.state()
     for line in registry.tampering(state):
         log.warning("%s", line)
-    if args.audit:  # a record that does not count says so on its own line, and why
-        for record in state.records[-args.audit :]:
-            why = state.not_applied.get(record["seq"])
-            marked = {**record, "not_applied": why} if why else record
-            print(json.dumps(marked, sort_keys=True))
+    if args.audit:
+        _audit(state, args.audit, as_json=args.json)
         return 0
     if not state.versions:
         log.info(
@@ -116,6 +113,34 @@ def _left_behind(registry: Registry, models_dir: Path) -> None:
             shown(state.production),
             carry,
         )
+
+
+def _audit(state: State, last: int, *, as_json: bool) -> None:
+    """The last ``last`` audit records: a table to read, or JSON lines with every field; a record
+    that does not count says why (``not_applied``)."""
+    records = state.records[-last:]
+    if as_json:
+        for record in records:
+            why = state.not_applied.get(record["seq"])
+            print(json.dumps({**record, "not_applied": why} if why else record, sort_keys=True))
+        return
+    rows = []
+    for record in records:
+        moved = (record.get("from"), record.get("to"))
+        rows.append(
+            (
+                record.get("seq"),
+                str(record.get("time", ""))[:19].replace("T", " ") or None,
+                record.get("who"),
+                f"{record.get('action')}{' (forced)' if record.get('forced') else ''}",
+                record.get("alias"),
+                " -> ".join("-" if number is None else f"v{number}" for number in moved),
+                record.get("reason"),
+                state.not_applied.get(record.get("seq", -1)),
+            )
+        )
+    headers = ["seq", "time (UTC)", "who", "action", "alias", "version", "reason", "not applied"]
+    print(tables.render(headers, rows))
 
 
 def _carry(registry: Registry, models_dir: Path) -> int:
@@ -323,7 +348,10 @@ def register(subparsers: Subparsers) -> None:
         default=0,
         metavar="N",
         help="print the last N audit records instead (default 20); one that does not count "
-        "carries not_applied: why",
+        "says why (not applied)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="with --audit: one JSON object per record, every field"
     )
     parser.add_argument(
         "--types",
