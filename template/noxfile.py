@@ -25,14 +25,15 @@ PACKAGE = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 
 def install_project(session: nox.Session) -> None:
     """Install the project and its dev tools into the session, from uv.lock when there is one."""
+    # Each module is compiled on its first import and its bytecode kept, even where
+    # PYTHONDONTWRITEBYTECODE is set (as on some CI machines): a session imports a fraction of
+    # its environment, and compiling all of it at install cost more than the tests themselves.
+    session.env["PYTHONDONTWRITEBYTECODE"] = ""  # empty: Python writes bytecode
     if shutil.which("uv") and (ROOT / "uv.lock").is_file():
         session.run_install(
             "uv",
             "sync",
             "--locked",
-            # .pyc files at install: every later command starts faster (and where
-            # PYTHONDONTWRITEBYTECODE is set, as on some CI machines, they are never written).
-            "--compile-bytecode",
             f"--python={session.virtualenv.location}",
             env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         )
