@@ -103,6 +103,31 @@ def test_same_api_writes_to_mlflow(project: Path, mlflow_uri: str) -> None:
     assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true"
 
 
+def test_pipeline_promote_and_report_read_no_metric_history(
+    project: Path, team: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each metric's history and the feature steps' file are a request each on a server: the
+    commands that only need a run's latest record (the pipeline's cost check, the gate's check
+    that the run finished, the report's runs) never read them; ``runs show`` does."""
+    from mlflow.tracking import MlflowClient
+
+    reads: list[str] = []
+    for name in ("get_metric_history", "list_artifacts"):
+        real = getattr(MlflowClient, name)
+
+        def counted(self: object, *args: object, _real: object = real, _name: str = name) -> object:
+            reads.append(_name)
+            return _real(self, *args)  # type: ignore[operator]
+
+        monkeypatch.setattr(MlflowClient, name, counted)
+    for command in (["pipeline"], ["pipeline"], ["promote"], ["report"]):
+        assert cli.main(command) == 0, command
+    assert reads == []
+    newest = tracking.run_store(config.load_settings(project), project).list_runs()[0]["id"]
+    assert cli.main(["runs", "show", newest]) == 0
+    assert "get_metric_history" in reads and "list_artifacts" in reads
+
+
 def test_settings_choose_mlflow_and_failure_is_recorded(project: Path, team: str) -> None:
     with pytest.raises(KeyError), tracking.start_run("evaluate", root=project) as run:
         raise KeyError("missing column")

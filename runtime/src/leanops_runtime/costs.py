@@ -42,24 +42,22 @@ WATCHED = {"cost.wall_s": "wall time", "cost.cpu_s": "CPU time", "cost.peak_rss_
 UNITS = {"cost.wall_s": "s", "cost.cpu_s": "s", "cost.peak_rss_mb": " MB"}
 
 
-def unusual_cost(store: RunStore, run_id: str, dataset: str, factor: float) -> list[str]:
-    """What run ``run_id`` cost at least ``factor`` times the median of its recent runs, one
-    phrase per cost (``wall time 41.0s, 4.1x the median 10.0s of the last 10 runs``)."""
+def unusual_cost(
+    store: RunStore, run_id: str, *, name: str, skipped: str, dataset: str, factor: float
+) -> list[str]:
+    """What finished run ``run_id`` (named ``name``, tagged ``skipped``) cost at least ``factor``
+    times the median of the recent runs like it, one phrase per cost (``wall time 41.0s, 4.1x
+    the median 10.0s of the last 10 runs``). One listing reads the run's own cost and theirs."""
     if factor <= 0:
         return []
-    run = store.get_run(run_id)
-    alike = [f"dataset={dataset}", f"skipped={run['tags'].get('skipped', 'none')}"]
-    earlier = [
-        other["cost"]
-        for other in store.list_runs(
-            name=run["name"], tags=alike, status="finished", limit=RECENT + 1
-        )
-        if other["id"] != run["id"]
-    ][:RECENT]
+    alike = [f"dataset={dataset}", f"skipped={skipped}"]
+    runs = store.list_runs(name=name, tags=alike, status="finished", limit=RECENT + 1)
+    own = next((run["cost"] for run in runs if run["id"] == run_id), {})
+    earlier = [run["cost"] for run in runs if run["id"] != run_id][:RECENT]
     found = []
     for key, label in WATCHED.items():
         values = [cost[key] for cost in earlier if key in cost]
-        value = run["metrics"].get(key)
+        value = own.get(key)
         if value is None or len(values) < MIN_HISTORY:
             continue
         median = statistics.median(values)

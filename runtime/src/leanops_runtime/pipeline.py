@@ -170,6 +170,9 @@ class StageRecords:
         write_atomic(self.root / RECORDS_FILE, text.encode("utf-8"))
 
 
+RUN_NAME = "pipeline"  # the tracked run each pipeline makes
+
+
 @dataclass
 class PipelineResult:
     """What the pipeline produced or reused, and the id of the tracked run that holds its
@@ -191,6 +194,16 @@ class PipelineResult:
     @property
     def trained(self) -> bool:
         return self.train is not None
+
+    @property
+    def skipped(self) -> str:
+        """The stages it skipped, as its run is tagged ``skipped`` (``none``: it ran them all)."""
+        return skipped_tag(self.decisions)
+
+
+def skipped_tag(decisions: list[Decision]) -> str:
+    """``ingest,train``, ``ingest`` ... or ``none``: the stages that did not run."""
+    return ",".join(d.stage for d in decisions if not d.run) or "none"
 
 
 def share_data_version(versions: DataVersions, sha256: str) -> None:
@@ -391,7 +404,7 @@ def run_pipeline(
     versions = DataVersions(root, remote_at(settings.data.remote, root))
     processed = processed_path(dataset, root)
     with start_run(
-        "pipeline",
+        RUN_NAME,
         params=settings.run_params(),
         tags={"dataset": dataset, "stage": "pipeline"},
         settings=settings,
@@ -429,8 +442,7 @@ def run_pipeline(
             metrics = dict(entry["metrics"])
             tracked.set_tag("model_version", f"v{entry['version']}")
             tracked.set_tag("reused_run", done.train.since)
-        skipped = [d.stage for d in (done.ingest, done.train) if not d.run]
-        tracked.set_tag("skipped", ",".join(skipped) or "none")
+        tracked.set_tag("skipped", skipped_tag([done.ingest, done.train]))
         metrics_path = write_metrics(root, entry, metrics)
         tracked.log_metrics(metrics)
         tracked.log_artifact(processed, upload=settings.mlflow.upload_data)

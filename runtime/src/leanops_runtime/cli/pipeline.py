@@ -16,6 +16,7 @@ from .app import global_options, output_path, project_root, root_option, setting
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..contract import Contract
+    from ..pipeline import PipelineResult
     from ..registry import State
     from ..settings import Settings
     from .app import Subparsers
@@ -218,7 +219,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     if result.trained:
         log.info("registered v%s as candidate (next: promote)", result.model_version)
-        warn_unusual_cost(settings, root, result.run_id)
+        warn_unusual_cost(settings, root, result)
     else:
         log.info(
             "reused %s: nothing train reads changed (pipeline --force trains anyway)%s",
@@ -238,16 +239,23 @@ def reused_version(state: State | None, version: int) -> tuple[str, str]:
     return shown, f"; promote gates the candidate, v{state.candidate}" if other else ""
 
 
-def warn_unusual_cost(settings: Settings, root: Path, run_id: str) -> None:
+def warn_unusual_cost(settings: Settings, root: Path, result: PipelineResult) -> None:
     """Warn, and alert, when the run cost ``alerts.cost_factor`` times its usual or more; a
     store that cannot say only costs a debug line: the pipeline itself succeeded."""
     from ..alerts import notify
     from ..costs import unusual_cost
+    from ..pipeline import RUN_NAME
     from ..tracking import run_store
 
+    run_id = result.run_id
     try:
         found = unusual_cost(
-            run_store(settings, root), run_id, settings.data.dataset, settings.alerts.cost_factor
+            run_store(settings, root),
+            run_id,
+            name=RUN_NAME,
+            skipped=result.skipped,
+            dataset=settings.data.dataset,
+            factor=settings.alerts.cost_factor,
         )
     except Exception as error:  # the run is recorded; its comparison is a nicety
         log.debug("could not compare the run's cost: %s", error)

@@ -205,7 +205,7 @@ def _promote(args: argparse.Namespace) -> int:
 
     def run_status(run_id: str) -> str | None:
         try:
-            return runs.get_run(run_id)["status"]
+            return runs.get_record(run_id)["status"]
         except TrackingError:  # not in this store (runs deleted, another backend): unknown
             return None
 

@@ -305,11 +305,11 @@ def _runs_part(snapshot: Snapshot, settings: Settings, root: Path) -> None:
             return
         own = f"dataset={snapshot.dataset}"
         found = store.list_runs(name="pipeline", tags=[own], limit=RECENT_RUNS)
-        runs = [store.get_run(run["id"]) for run in found]
+        runs = [store.get_record(run["id"]) for run in found]
         card = snapshot.production
         if card is not None and card.run_id:
             made = next((run for run in runs if run["id"] == card.run_id), None)
-            made = made or store.get_run(card.run_id)
+            made = made or store.get_record(card.run_id)
             card.hyperparameters = hyperparameters_of(card.estimator, made["params"])
             card.selection = made["tags"].get("selection")
         every = len(store.list_runs(name="pipeline"))

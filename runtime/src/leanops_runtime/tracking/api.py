@@ -83,12 +83,18 @@ class RunSummary(TypedDict):
     cost: dict[str, float]  # what it cost (``COSTS``), once its block ended
 
 
-class RunDetails(RunSummary):
-    """Everything recorded about one run (``runs show``)."""
+class RunRecord(RunSummary):
+    """One run's parameters, tags and latest metrics: what reading it once costs, without its
+    metric history or files (one request to a server)."""
 
     params: dict[str, object]
     tags: dict[str, str]
     metrics: dict[str, float]
+
+
+class RunDetails(RunRecord):
+    """Everything recorded about one run (``runs show``)."""
+
     metric_history: list[MetricPoint]
     datasets: list[DatasetRecord]
     feature_steps: list[dict[str, object]]
@@ -165,6 +171,9 @@ class RunStore(Protocol):
 
     def get_run(self, run_id: str) -> RunDetails:
         """One run (id or unique prefix)."""
+
+    def get_record(self, run_id: str) -> RunRecord:
+        """One run's record without its metric history or files (id or unique prefix)."""
 
 
 # The runs started with ``start_run`` in this process, innermost last.

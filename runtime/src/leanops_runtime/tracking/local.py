@@ -32,6 +32,7 @@ from .api import (
     MetricPoint,
     RunBlock,
     RunDetails,
+    RunRecord,
     RunSummary,
     TrackingError,
 )
@@ -407,12 +408,19 @@ class LocalRunStore:
 
     def get_run(self, run_id: str) -> RunDetails:
         with contextlib.closing(self._open()) as conn:
-            full = resolve_id(conn, run_id)
-            row = conn.execute(
-                f"SELECT {SUMMARY_COLUMNS} FROM runs WHERE id = ?",  # noqa: S608
-                (full,),
-            ).fetchone()
-            return details(conn, settle(conn, row))
+            return details(conn, record(conn, self._summary(conn, run_id)))
+
+    def get_record(self, run_id: str) -> RunRecord:
+        with contextlib.closing(self._open()) as conn:
+            return record(conn, self._summary(conn, run_id))
+
+    def _summary(self, conn: sqlite3.Connection, run_id: str) -> RunSummary:
+        full = resolve_id(conn, run_id)
+        row = conn.execute(
+            f"SELECT {SUMMARY_COLUMNS} FROM runs WHERE id = ?",  # noqa: S608
+            (full,),
+        ).fetchone()
+        return settle(conn, row)
 
 
 def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> RunSummary:
@@ -458,7 +466,26 @@ def resolve_id(conn: sqlite3.Connection, run_id: str) -> str:
     return str(found[0])
 
 
-def details(conn: sqlite3.Connection, run: RunSummary) -> RunDetails:
+def record(conn: sqlite3.Connection, run: RunSummary) -> RunRecord:
+    """``run``'s parameters, tags and latest metrics."""
+    full = run["id"]
+    return {
+        **run,
+        "params": {
+            row["key"]: json.loads(row["value"])
+            for row in conn.execute("SELECT key, value FROM params WHERE run_id = ?", (full,))
+        },
+        "tags": dict(conn.execute("SELECT key, value FROM tags WHERE run_id = ?", (full,))),
+        "metrics": dict(  # the last point of each: the latest value
+            conn.execute(
+                "SELECT key, value FROM metrics WHERE run_id = ? ORDER BY key, step, time, rowid",
+                (full,),
+            )
+        ),
+    }
+
+
+def details(conn: sqlite3.Connection, run: RunRecord) -> RunDetails:
     """Everything recorded about ``run``."""
     full = run["id"]
     history: list[MetricPoint] = [
@@ -486,13 +513,7 @@ def details(conn: sqlite3.Connection, run: RunSummary) -> RunDetails:
     ]
     return {
         **run,
-        "params": {
-            row["key"]: json.loads(row["value"])
-            for row in conn.execute("SELECT key, value FROM params WHERE run_id = ?", (full,))
-        },
-        "tags": dict(conn.execute("SELECT key, value FROM tags WHERE run_id = ?", (full,))),
         "metric_history": history,
-        "metrics": {point["key"]: point["value"] for point in history},
         "datasets": datasets,
         "feature_steps": [
             {

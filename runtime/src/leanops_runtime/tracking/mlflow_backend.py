@@ -26,6 +26,7 @@ from .api import (
     MetricPoint,
     RunBlock,
     RunDetails,
+    RunRecord,
     RunSummary,
     TrackingError,
 )
@@ -235,14 +236,19 @@ class MlflowRunStore:
         return found
 
     def get_run(self, run_id: str) -> RunDetails:
+        return self._details(self._fetch(run_id))
+
+    def get_record(self, run_id: str) -> RunRecord:
+        return self._record(self._fetch(run_id))
+
+    def _fetch(self, run_id: str) -> MlflowRunEntity:
         from mlflow.exceptions import MlflowException
 
         full = self._resolve(run_id)
         try:
-            run = self.client.get_run(full)
+            return self.client.get_run(full)
         except MlflowException as error:
             raise TrackingError(f"no run with id {run_id!r}") from error
-        return self._details(run)
 
     def _resolve(self, run_id: str) -> str:
         if len(run_id) == 32:  # a full MLflow run id
@@ -292,18 +298,23 @@ class MlflowRunStore:
                     }
                 )
         return {
-            **self._settled(summary(run), run),
-            "params": {key: _decoded(value) for key, value in run.data.params.items()},
-            "tags": {
-                key: value
-                for key, value in tags.items()
-                if not key.startswith(("mlflow.", TAG_PREFIX))
-            },
-            "metrics": dict(run.data.metrics),
+            **self._record(run),
             "metric_history": history,
             "datasets": datasets,
             "feature_steps": self._feature_steps(run.info.run_id),
             "artifacts": artifacts,
+        }
+
+    def _record(self, run: MlflowRunEntity) -> RunRecord:
+        return {
+            **self._settled(summary(run), run),
+            "params": {key: _decoded(value) for key, value in run.data.params.items()},
+            "tags": {
+                key: value
+                for key, value in run.data.tags.items()
+                if not key.startswith(("mlflow.", TAG_PREFIX))
+            },
+            "metrics": dict(run.data.metrics),
         }
 
     def _feature_steps(self, run_id: str) -> list[dict[str, object]]:
