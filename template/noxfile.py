@@ -101,6 +101,10 @@ def smoke(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite on every core (extra arguments go to pytest, e.g. ``-n 0`` for one)."""
+    """Run the test suite (extra arguments go to pytest: ``-n auto`` spreads it over every core).
+
+    One process by default: the suite is the team's own (the library's tests run where it is
+    made), and each extra worker imports pandas and scikit-learn again, which costs a small suite
+    more than it saves (7.1 s against 7.4-9.7 s on 2 cores, with 40% less CPU)."""
     install_project(session)
-    session.run("pytest", "-n", "auto", *session.posargs)
+    session.run("pytest", *session.posargs)
