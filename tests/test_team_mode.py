@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -53,6 +54,30 @@ for args in json.loads(sys.argv[1]):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(args)
     print(json.dumps({"args": args, "code": code, "out": out.getvalue(), "err": err.getvalue()}))
+"""
+
+# A teammate's shell, kept open for the whole test: one JSON line in per step (a CLI command's
+# arguments, or a script of the teammate's own run as ``python -c``), one JSON line out. Each
+# step would otherwise start an interpreter importing MLflow and scikit-learn (seconds of CPU).
+SESSION = """
+import contextlib, io, json, sys, traceback
+from leanops_runtime.cli import main
+
+for line in sys.stdin:
+    step = json.loads(line)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        if "script" in step:
+            try:
+                exec(compile(step["script"], "<script>", "exec"), {"__name__": "__main__"})
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+        else:
+            code = main(step["args"])
+    answer = {"code": code, "out": out.getvalue(), "err": err.getvalue()}
+    print(json.dumps(answer), file=sys.__stdout__, flush=True)
 """
 
 # A teammate with write access to the server, not using leanops: the next record of the log, in
@@ -338,13 +363,67 @@ def teammate(project: Path, server: Server, name: str, password: str | None = No
     return clone
 
 
+_sessions: dict[Path, subprocess.Popen[str]] = {}
+
+
+def session(clone: Path) -> subprocess.Popen[str]:
+    """The teammate's shell in ``clone`` (``SESSION``), started at its first step."""
+    if clone not in _sessions or _sessions[clone].poll() is not None:
+        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **teammate_env()}
+        env.pop("VIRTUAL_ENV", None)
+        with shell_log(clone).open("w") as log:  # the shell keeps its own descriptor
+            _sessions[clone] = subprocess.Popen(
+                [sys.executable, "-c", SESSION],
+                cwd=clone,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+    return _sessions[clone]
+
+
+def shell_log(clone: Path) -> Path:
+    """Where the teammate's shell writes what escapes its steps (a crash of the shell itself)."""
+    return clone.parent / f"{clone.name}-shell.log"
+
+
+def close_sessions() -> None:
+    for process in _sessions.values():
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    _sessions.clear()
+
+
+def step(clone: Path, request: dict[str, object]) -> Result:
+    """One step in the teammate's shell; its exit code and output."""
+    process = session(clone)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(json.dumps(request) + "\n")
+    process.stdin.flush()
+    ready, _, _ = select.select([process.stdout], [], [], NESTED_TIMEOUT)
+    line = process.stdout.readline() if ready else ""
+    assert line, f"the shell in {clone.name} died or hung at {request}:\n" + shell_log(
+        clone
+    ).read_text(encoding="utf-8")
+    answer = json.loads(line)
+    return Result(answer["code"], answer["out"], answer["err"])
+
+
 def cli(clone: Path, *commands: list[str]) -> list[Result]:
-    """Run CLI commands in ``clone``, in one interpreter; their exit codes and output."""
-    result = run_in(clone, sys.executable, "-c", DRIVER, json.dumps(commands), env=teammate_env())
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert len(lines) == len(commands), result.stdout + result.stderr
-    return [Result(line["code"], line["out"], line["err"]) for line in lines]
+    """Run CLI commands in ``clone``, in its teammate's shell; their exit codes and output."""
+    return [step(clone, {"args": args}) for args in commands]
+
+
+def script(clone: Path, code: str) -> Result:
+    """A teammate's own Python code (not leanops' CLI), run in ``clone``'s shell."""
+    return step(clone, {"script": code})
 
 
 def ok(result: Result) -> str:
@@ -352,23 +431,24 @@ def ok(result: Result) -> str:
     return result.out + result.err
 
 
-def batch_file(clone: Path) -> None:
-    code = (
-        "from ml_project.datasets import TARGET\nfrom leanops_runtime.data import load_embedded\n"
-        "load_embedded('breast_cancer').drop(columns=[TARGET]).to_csv('batch.csv', index=False)\n"
-    )
-    result = run_in(clone, sys.executable, "-c", code, env={"PYTHONPATH": "src"})
-    assert result.returncode == 0, result.stderr
+BATCH = """
+from ml_project.datasets import TARGET
+from leanops_runtime.data import load_embedded
+load_embedded('breast_cancer').drop(columns=[TARGET]).to_csv('batch.csv', index=False)
+"""
 
 
 def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
     """One test, so that pytest-xdist never starts a second server for this module."""
-    two_teammates_share_one_history_one_registry_and_one_audit(project, server)
-    wrong_credentials_are_one_line(project, server)
-    an_unknown_host_name_is_named_as_such(project, server)
-    concurrent_promotions_one_wins_the_other_is_told(project, server)
-    eight_teammates_write_runs_at_once_and_nothing_is_lost(project, server)
-    a_version_deleted_on_the_server_blocks_nothing(project, server)
+    try:
+        two_teammates_share_one_history_one_registry_and_one_audit(project, server)
+        wrong_credentials_are_one_line(project, server)
+        an_unknown_host_name_is_named_as_such(project, server)
+        concurrent_promotions_one_wins_the_other_is_told(project, server)
+        eight_teammates_write_runs_at_once_and_nothing_is_lost(project, server)
+        a_version_deleted_on_the_server_blocks_nothing(project, server)
+    finally:
+        close_sessions()
 
 
 def two_teammates_share_one_history_one_registry_and_one_audit(
@@ -382,7 +462,7 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
     ok(pipeline)
     assert "promoted: v1 is production (was none)" in ok(promote)
 
-    batch_file(bob)
+    ok(script(bob, BATCH))
     runs, models, predict, drift = cli(
         bob,
         ["runs", "list", "--name", "pipeline"],
@@ -438,13 +518,13 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
 
     # bob writes a promotion of v2 to the server's log in alice's name, past the gate and
     # leanops: his credentials let him write there, but no key of alice's signed it.
-    forged = run_in(bob, sys.executable, "-c", FORGE, env=teammate_env())
-    assert forged.returncode == 0, forged.stderr
+    forged = script(bob, FORGE)
+    ok(forged)
     models, predict, audit = cli(
         bob, ["models"], ["predict", "batch.csv"], ["models", "--audit", "--json"]
     )
     assert re.search(r"(?m)^v1\s+production", ok(models)), "the forged promotion changed nothing"
-    seq = int(forged.stdout.strip())
+    seq = int(forged.out.strip())
     assert f"record {seq} is not applied (it changes nothing; " in models.err
     assert "it is not signed" in models.err
     assert "is not applied" in ok(predict)
@@ -454,10 +534,9 @@ def two_teammates_share_one_history_one_registry_and_one_audit(
 
 def a_version_deleted_on_the_server_blocks_nothing(project: Path, server: Server) -> None:
     alice = teammate(project, server, "alice")
-    batch_file(alice)
-    deleted = run_in(alice, sys.executable, "-c", DELETE_PRODUCTION, env=teammate_env())
-    assert deleted.returncode == 0, deleted.stderr
-    version = int(deleted.stdout.strip())
+    ok(script(alice, BATCH))
+    deleted = script(alice, DELETE_PRODUCTION)
+    version = int(ok(deleted).strip())
     models, predict, pipeline, promote, served = cli(
         alice,
         ["models"],
