@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -73,6 +74,37 @@ def run_in(
         env=full_env,
         check=False,
     )
+
+
+# The generated project's commands, run one after the other in one interpreter (the CLI and
+# scikit-learn are imported once, not once per command): one JSON line per command.
+CLI_DRIVER = """
+import contextlib, io, json, sys
+from leanops_runtime.cli import main
+
+for args in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args)
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+    print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue()}), flush=True)
+"""
+
+
+def run_cli(project: Path, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """Each of ``commands`` (the project's CLI arguments) run in ``project``, in one child
+    interpreter, as if each were ``python -m <package> ...``; one result each, in order."""
+    code = [sys.executable, "-c", CLI_DRIVER, json.dumps(commands)]
+    done = run_in(project, *code, env={"PYTHONPATH": "src"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(answers) == len(commands), done.stdout[-3000:] + done.stderr[-3000:]
+    return [
+        subprocess.CompletedProcess(args, answer["code"], answer["out"], answer["err"])
+        for args, answer in zip(commands, answers, strict=True)
+    ]
 
 
 def run_project_tests(project: Path, *pytest_args: str) -> subprocess.CompletedProcess[str]:

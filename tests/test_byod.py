@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import render_template, run_in
+from conftest import render_template, run_cli
 
-PROJECT, PACKAGE = "ml-project", "ml_project"
+PROJECT = "ml-project"
 SECTION = "## Bring your own data"
 
 
@@ -80,6 +79,10 @@ def merge_yaml(project: Path, block: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def shlex_words(line: str) -> list[str]:
+    return shlex.split(line, comments=True)
+
+
 @pytest.mark.slow
 def test_the_bring_your_own_data_section_runs_as_written(tmp_path: Path) -> None:
     project = render_template(tmp_path / "p", project_name=PROJECT)
@@ -99,14 +102,11 @@ def test_the_bring_your_own_data_section_runs_as_written(tmp_path: Path) -> None
             continue
         if kind != "bash":
             continue
-        for line in body.splitlines():
-            words = shlex.split(line, comments=True)
-            if not words:
-                continue
-            assert words[:3] == ["uv", "run", PROJECT], line
-            command = [sys.executable, "-m", PACKAGE, *words[3:]]
-            result = run_in(project, *command, env={"PYTHONPATH": "src"})
-            assert result.returncode == 0, f"{line}\n{result.stderr}"
+        lines = [words for words in map(shlex_words, body.splitlines()) if words]
+        assert all(words[:3] == ["uv", "run", PROJECT] for words in lines), body
+        # The block's commands in one interpreter, each as `python -m <package> ...` would run.
+        for words, result in zip(lines, run_cli(project, *(w[3:] for w in lines)), strict=True):
+            assert result.returncode == 0, f"{shlex.join(words)}\n{result.stderr}"
             assert "Traceback" not in result.stderr
             commands.append((words[3], result))
 

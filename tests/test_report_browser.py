@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import NESTED_TIMEOUT, render_template, run_in
+from conftest import NESTED_TIMEOUT, render_template, run_cli, run_in
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.usefixtures("chromium")
@@ -119,12 +119,14 @@ def test_an_empty_project_page_is_drawn(tmp_path: Path) -> None:
 def test_a_working_project_page_shows_model_runs_drift_contract_and_audit(
     project: Path, tmp_path: Path
 ) -> None:
-    for args in (["pipeline"], ["promote"], ["pipeline"], ["contract", "check"]):
-        cli(project, *args)
     made = run_in(project, sys.executable, "-c", SHIFT, env={"PYTHONPATH": "src"})
     assert made.returncode == 0, made.stderr
-    cli(project, "drift", "shifted.csv")
-    page = project / cli(project, "report").strip()
+    steps = [["pipeline"], ["promote"], ["pipeline"], ["contract", "check"]]
+    steps += [["drift", "shifted.csv"], ["report"]]
+    results = run_cli(project, *steps)  # in one interpreter
+    for result in results:
+        assert result.returncode == 0, result.stdout + result.stderr
+    page = project / results[-1].stdout.strip()
     html = page.read_text(encoding="utf-8")
 
     # Every section with its content, and nothing fetched from anywhere.
