@@ -258,3 +258,32 @@ def test_a_pipeline_is_compared_only_with_runs_that_did_the_same_work(
     store = lib("tracking").run_store(settings, project)
     assert len(store.list_runs(name="pipeline", tags=["skipped=none"])) == 2
     assert len(store.list_runs(name="pipeline", tags=["skipped=ingest,train"])) == 4
+
+
+def test_a_long_run_is_compared_even_when_later_runs_fill_the_listing(tmp_path: Path) -> None:
+    """Teammates' runs that start after a long pipeline and end before it push it out of the
+    newest runs listed: its own cost is then read on its own, and still compared."""
+    local = lib("tracking.local")
+    db = tmp_path / "runs.db"
+    tags = {"dataset": "d", "skipped": "none"}
+
+    def started(wall_s: float) -> object:
+        run = local.Run("pipeline", tags=tags, db=db, root=tmp_path)
+        run.log_metrics({"cost.wall_s": wall_s})
+        return run
+
+    for _ in range(costs.MIN_HISTORY):
+        started(1.0).end()
+    long = started(100.0)
+    for _ in range(costs.RECENT + 1):
+        started(1.0).end()
+    long.end()
+    found = costs.unusual_cost(
+        local.LocalRunStore(db),
+        long.id,
+        name="pipeline",
+        skipped="none",
+        dataset="d",
+        factor=2,
+    )
+    assert found == ["wall time 100.0s, 100.0x the median 1.0s of the last 10 runs"]

@@ -47,12 +47,14 @@ def unusual_cost(
 ) -> list[str]:
     """What finished run ``run_id`` (named ``name``, tagged ``skipped``) cost at least ``factor``
     times the median of the recent runs like it, one phrase per cost (``wall time 41.0s, 4.1x
-    the median 10.0s of the last 10 runs``). One listing reads the run's own cost and theirs."""
+    the median 10.0s of the last 10 runs``). One listing reads the run's own cost and theirs,
+    unless runs started after it filled the listing (a long run on a shared server)."""
     if factor <= 0:
         return []
     alike = [f"dataset={dataset}", f"skipped={skipped}"]
     runs = store.list_runs(name=name, tags=alike, status="finished", limit=RECENT + 1)
-    own = next((run["cost"] for run in runs if run["id"] == run_id), {})
+    listed = next((run["cost"] for run in runs if run["id"] == run_id), None)
+    own = listed if listed is not None else store.get_record(run_id)["cost"]
     earlier = [run["cost"] for run in runs if run["id"] != run_id][:RECENT]
     found = []
     for key, label in WATCHED.items():
