@@ -91,10 +91,10 @@ def tests(session: nox.Session) -> None:
     """The whole test suite, slow end-to-end tests included (``-m 'not slow'`` to skip them):
     the template's and the CLI's tests, and beside them the runtime library's on each task.
 
-    The runtime's suites (one process each; their pytest settings are in runtime/pyproject.toml)
-    run while the repository's runs: its end-to-end tests spend much of their time waiting on
-    installs, servers and git, and the runtime's fill those gaps. Each suite's output is printed
-    when it ends; the session fails if any suite does.
+    The runtime's suites (their pytest settings are in runtime/pyproject.toml) run while the
+    repository's runs: its end-to-end tests spend much of their time waiting on installs,
+    servers and git, and the runtime's fill those gaps. Each suite's output is printed when it
+    ends; the session fails if any suite does.
     """
     sync(session, "dev", "bench")
     # One thread per process for OpenMP and BLAS (scikit-learn's boosting, numpy): the suites

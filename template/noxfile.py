@@ -14,7 +14,8 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_external_run = True
 # A session's environment is synced from uv.lock at every run, so keeping it between runs only
-# saves the rebuild (and the bytecode compilation): `nox -s tests` starts in seconds.
+# saves the rebuild (and its modules' bytecode, written on first import): `nox -s tests` starts
+# in seconds.
 nox.options.reuse_venv = "yes"
 
 ROOT = Path(__file__).parent

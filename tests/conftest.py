@@ -87,8 +87,10 @@ for args in json.loads(sys.argv[1]):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(args)
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
+        except SystemExit as stop:  # as the interpreter would exit: None is 0, text is 1
+            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+            if not isinstance(stop.code, int | None):
+                print(stop.code, file=sys.stderr)
     print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue()}), flush=True)
 """
 

@@ -97,9 +97,8 @@ def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) 
             env["PIP_NO_COMPILE"] = "1"  # this environment only runs `info`: no bytecode needed
             ok(isolated(project, "bash", "-c", text, extra=env))
             continue
-        # .venv runs nox, pre-commit and `info` only: the suite's environment (.nox) is compiled.
-        # No bytecode compiled at install for the project's environment: it runs two short
-        # commands here, and compiling all of it costs more (its nox sessions compile theirs).
+        # No bytecode compiled at install, whatever this machine's uv is told: .venv runs nox,
+        # pre-commit and `info` only, and the nox sessions write theirs on first import.
         quick = {"UV_COMPILE_BYTECODE": "0"} if text.startswith("uv ") else None
         result = isolated(project, "bash", "-c", text, extra=quick)
         ok(result)

@@ -8,9 +8,11 @@ their own ``.env``. Alice trains and promotes; Bob sees her run and the producti
 with it, trains, promotes and rolls back; the audit log names both. Then both promote at the same
 moment, many times: exactly one wins each time and the other is told who moved production.
 
-Each teammate's commands run through the project's CLI (``cli.main``) in one interpreter per
-step (``DRIVER``), so the suite pays MLflow's import once per step, not once per command.
-Skipped only where MLflow (with its auth extra) is not installed.
+Each teammate's commands run through the project's CLI (``cli.main``) in a shell of theirs kept
+open for the test (``SESSION``), so the suite pays MLflow's import once per teammate, not once per
+command; each command starts from the shell's first environment, as a new process would, and
+reads the clone's ``.env`` again. The racing teammates run in processes of their own. Skipped
+only where MLflow (with its auth extra) is not installed.
 """
 
 from __future__ import annotations
@@ -60,22 +62,31 @@ for args in json.loads(sys.argv[1]):
 # arguments, or a script of the teammate's own run as ``python -c``), one JSON line out. Each
 # step would otherwise start an interpreter importing MLflow and scikit-learn (seconds of CPU).
 SESSION = """
-import contextlib, io, json, sys, traceback
+import contextlib, io, json, os, sys, traceback
 from leanops_runtime.cli import main
+from leanops_runtime.tracking import mlflow_client
 
+first = dict(os.environ)
 for line in sys.stdin:
     step = json.loads(line)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        if "script" in step:
-            try:
-                exec(compile(step["script"], "<script>", "exec"), {"__name__": "__main__"})
-                code = 0
-            except BaseException:
-                traceback.print_exc()
-                code = 1
-        else:
-            code = main(step["args"])
+        try:
+            if "script" in step:
+                try:
+                    exec(compile(step["script"], "<script>", "exec"), {"__name__": "__main__"})
+                    code = 0
+                except BaseException:
+                    traceback.print_exc()
+                    code = 1
+            else:
+                code = main(step["args"])
+        finally:
+            # What a step leaves in the process goes with it (the credentials handed to MLflow
+            # through the environment, its client): the next step reads .env as a new one would.
+            os.environ.clear()
+            os.environ.update(first)
+            mlflow_client._clients.clear()
     answer = {"code": code, "out": out.getvalue(), "err": err.getvalue()}
     print(json.dumps(answer), file=sys.__stdout__, flush=True)
 """
@@ -389,16 +400,19 @@ def shell_log(clone: Path) -> Path:
     return clone.parent / f"{clone.name}-shell.log"
 
 
-def close_sessions() -> None:
-    for process in _sessions.values():
+def close_sessions() -> dict[str, int]:
+    """End every teammate's shell; the exit code of each (killed after 30 s: negative)."""
+    codes = {}
+    for clone, process in _sessions.items():
         if process.stdin is not None:
             process.stdin.close()
         try:
-            process.wait(timeout=30)
+            codes[clone.name] = process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            codes[clone.name] = process.wait()
     _sessions.clear()
+    return codes
 
 
 def step(clone: Path, request: dict[str, object]) -> Result:
@@ -407,8 +421,11 @@ def step(clone: Path, request: dict[str, object]) -> Result:
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(json.dumps(request) + "\n")
     process.stdin.flush()
-    ready, _, _ = select.select([process.stdout], [], [], NESTED_TIMEOUT)
-    line = process.stdout.readline() if ready else ""
+    while True:  # the step's answer: its first line that is JSON (anything else went astray)
+        ready, _, _ = select.select([process.stdout], [], [], NESTED_TIMEOUT)
+        line = process.stdout.readline() if ready else ""
+        if not line or line.startswith("{"):
+            break
     assert line, f"the shell in {clone.name} died or hung at {request}:\n" + shell_log(
         clone
     ).read_text(encoding="utf-8")
@@ -448,7 +465,8 @@ def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
         eight_teammates_write_runs_at_once_and_nothing_is_lost(project, server)
         a_version_deleted_on_the_server_blocks_nothing(project, server)
     finally:
-        close_sessions()
+        exits = close_sessions()
+    assert all(code == 0 for code in exits.values()), exits
 
 
 def two_teammates_share_one_history_one_registry_and_one_audit(
