@@ -79,10 +79,6 @@ def merge_yaml(project: Path, block: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def shlex_words(line: str) -> list[str]:
-    return shlex.split(line, comments=True)
-
-
 @pytest.mark.slow
 def test_the_bring_your_own_data_section_runs_as_written(tmp_path: Path) -> None:
     project = render_template(tmp_path / "p", project_name=PROJECT)
@@ -102,7 +98,7 @@ def test_the_bring_your_own_data_section_runs_as_written(tmp_path: Path) -> None
             continue
         if kind != "bash":
             continue
-        lines = [words for words in map(shlex_words, body.splitlines()) if words]
+        lines = [words for line in body.splitlines() if (words := shlex.split(line, comments=True))]
         assert all(words[:3] == ["uv", "run", PROJECT] for words in lines), body
         # The block's commands in one interpreter, each as `python -m <package> ...` would run.
         for words, result in zip(lines, run_cli(project, *(w[3:] for w in lines)), strict=True):

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import BIN, NESTED_TIMEOUT, render_template, run_in
+from conftest import BIN, CLI_DRIVER, NESTED_TIMEOUT, render_template, run_in
 from readme import commands, split_command
 
 pytest.importorskip("mlflow")
@@ -45,18 +45,6 @@ pytestmark = pytest.mark.slow
 
 ADMIN_PASSWORD = "admin-password-for-tests"  # noqa: S105 (a throwaway server on 127.0.0.1)
 USERS = {"alice": "alice-password-1234", "bob": "bob-password-1234"}
-
-# Runs CLI commands (a JSON list of argument lists) in this interpreter; one JSON line each.
-DRIVER = """
-import contextlib, io, json, sys
-from leanops_runtime.cli import main
-
-for args in json.loads(sys.argv[1]):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(args)
-    print(json.dumps({"args": args, "code": code, "out": out.getvalue(), "err": err.getvalue()}))
-"""
 
 # A teammate's shell, kept open for the whole test: one JSON line in per step (a CLI command's
 # arguments, or a script of the teammate's own run as ``python -c``), one JSON line out. Each
@@ -645,7 +633,7 @@ def concurrent_promotions_one_wins_the_other_is_told(project: Path, server: Serv
     results = {}
     commands = {
         name: subprocess.Popen(
-            [sys.executable, "-c", DRIVER, json.dumps([["promote", "--version", "1"]])],
+            [sys.executable, "-c", CLI_DRIVER, json.dumps([["promote", "--version", "1"]])],
             cwd=clone,
             env=full_env,
             stdout=subprocess.PIPE,
