@@ -366,8 +366,9 @@ _sessions: dict[Path, subprocess.Popen[str]] = {}
 
 
 def session(clone: Path) -> subprocess.Popen[str]:
-    """The teammate's shell in ``clone`` (``SESSION``), started at its first step."""
-    if clone not in _sessions or _sessions[clone].poll() is not None:
+    """The teammate's shell in ``clone`` (``SESSION``), started at its first step (never again:
+    a shell that ended is a failure of the step that finds it so)."""
+    if clone not in _sessions:
         env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **teammate_env()}
         env.pop("VIRTUAL_ENV", None)
         with shell_log(clone).open("w") as log:  # the shell keeps its own descriptor
@@ -407,6 +408,9 @@ def step(clone: Path, request: dict[str, object]) -> Result:
     """One step in the teammate's shell; its exit code and output."""
     process = session(clone)
     assert process.stdin is not None and process.stdout is not None
+    assert process.poll() is None, f"the shell in {clone.name} ended:\n" + shell_log(
+        clone
+    ).read_text(encoding="utf-8")
     process.stdin.write(json.dumps(request) + "\n")
     process.stdin.flush()
     while True:  # the step's answer: its first line that is JSON (anything else went astray)
