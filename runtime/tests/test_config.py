@@ -41,6 +41,20 @@ def test_environment_beats_dotenv(project: Path, monkeypatch: pytest.MonkeyPatch
     assert config.load_settings(project).seed == 5
 
 
+def test_a_dotenv_that_is_not_utf8_is_one_line_naming_its_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A .env saved by a Windows editor (cp1252) stops every command with the file and line,
+    not a decoding traceback; no command reads its settings past it."""
+    dotenv = project / ".env"
+    dotenv.write_bytes(f"{NAME.upper()}_SEED=11\n".encode() + b"MY_NOTE=caf\xe9\n")
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings(project)
+    assert str(caught.value) == f"{dotenv}: line 2 is not UTF-8 (byte 0xe9); save the file as UTF-8"
+    assert lib("cli").main(["runs", "list"]) == 2
+    assert capsys.readouterr().err == f"error: {caught.value}\n".replace(f"{project}/", "")
+
+
 def test_tracking_db_is_resolved_inside_the_project(project: Path) -> None:
     assert config.load_settings(project).tracking_db.is_relative_to(project)
 

@@ -14,7 +14,7 @@ inside training. Credentials and other secrets are refused in params.yaml, which
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -304,6 +304,14 @@ class Settings(BaseSettings):
     # Your SSH private key, which signs your changes to the registry once allowed_signers lists
     # keys: each teammate's own, so set in .env or the environment (<PREFIX>_SIGNING_KEY).
     signing_key: Path | None = None
+    # The variables (environment or .env) that set a setting over params.yaml, upper case:
+    # found by ``load_settings`` in the one reading of the sources, recorded on every run.
+    _from_variables: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def from_variables(self) -> list[str]:
+        """Names only, never values: a value may be a secret."""
+        return list(self._from_variables)
 
     @classmethod
     def settings_customise_sources(
@@ -559,16 +567,19 @@ def _secret_keys(raw: Raw, above: tuple[str, ...] = ()) -> Iterator[tuple[str, .
 def load_settings(root: Path | str = ".") -> Settings:
     """Load the settings of the project at ``root`` (``params.yaml`` and ``.env`` live there)."""
     root = Path(root)
+    names = variable_names(root)  # first: a .env that is not UTF-8 is one line, not a traceback
+    overrides = setting_variables(names)
     params: dict[str, Any] = with_blocks(read_params(root / PARAMS_FILE), fitted=False)
     try:
         # params.yaml is the init source, the lowest (``settings_customise_sources``).
         options: dict[str, Any] = {"_env_prefix": env_prefix(), "_env_file": root / ENV_FILE}
         settings = Settings(**params, **options)
     except ValidationError as error:
-        raise ConfigError(one_line(error, root)) from error
+        raise ConfigError(one_line(error, overrides)) from error
     if settings.tracking_backend == "mlflow":  # where a misspelt name would lose the runs
-        refuse_misspelt_mlflow_variables(variable_names(root))
-    _note_switched_estimator(params, settings, root)
+        refuse_misspelt_mlflow_variables(names)
+    settings._from_variables = overrides
+    _note_switched_estimator(params, settings)
     if not settings.tracking_db.is_absolute():
         settings.tracking_db = root / settings.tracking_db
     if not settings.models_dir.is_absolute():
@@ -576,12 +587,12 @@ def load_settings(root: Path | str = ".") -> Settings:
     return settings
 
 
-def _note_switched_estimator(params: Mapping[str, object], settings: Settings, root: Path) -> None:
+def _note_switched_estimator(params: Mapping[str, object], settings: Settings) -> None:
     """When a variable switched the estimator away from params.yaml's, whose hyperparameters
     stay with it, training says so (the estimator switched to has none of its own)."""
     variable = f"{env_prefix()}TRAIN__ESTIMATOR"
     train = params.get("train")
-    if not isinstance(train, dict) or variable not in setting_variables(root):
+    if not isinstance(train, dict) or variable not in settings.from_variables:
         return
     blocks = train.get("hyperparameters")
     blocks = blocks if isinstance(blocks, dict) else {}
@@ -594,11 +605,11 @@ def _note_switched_estimator(params: Mapping[str, object], settings: Settings, r
         settings.train.switched(variable, written, unused)
 
 
-def one_line(error: ValidationError, root: Path | None = None) -> str:
+def one_line(error: ValidationError, overrides: Collection[str] = ()) -> str:
     """Summarise a pydantic error as ``invalid setting train.test_size: <reason>``: an unknown
     key first, with the setting it is closest to (``taks`` is also a missing ``task``), the
-    variable it came from when one set it (environment, or the ``.env`` of the project at
-    ``root``), and the others named."""
+    variable it came from when one of ``overrides`` (``setting_variables``) set it, and the
+    others named."""
     from difflib import get_close_matches
 
     errors = error.errors()
@@ -618,20 +629,19 @@ def one_line(error: ValidationError, root: Path | None = None) -> str:
         near = get_close_matches(str(first["loc"][-1]), _keys(first["loc"][:-1]), n=1)
         reason = "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
     variable = env_prefix() + "__".join(str(part) for part in first["loc"]).upper()
-    source = f" (set by {variable})" if variable in setting_variables(root) else ""
+    source = f" (set by {variable})" if variable in overrides else ""
     return f"invalid setting {location}{source}: {reason}{suffix}"
 
 
-def setting_variables(root: Path | str | None = ".") -> list[str]:
-    """The variables, in the environment or the ``.env`` of the project at ``root`` (None: the
-    environment alone), that set a setting over params.yaml (``ML_PROJECT_TRAIN__ESTIMATOR``):
-    a run records their names, so its params are not read as params.yaml's, and an invalid
-    setting names the one that set it. Names only: a value may be a secret."""
+def setting_variables(names: list[str]) -> list[str]:
+    """Those of ``names`` (``variable_names``) that set a setting over params.yaml
+    (``ML_PROJECT_TRAIN__ESTIMATOR``), upper case: a run records them, so its params are not
+    read as params.yaml's, and an invalid setting names the one that set it."""
     prefix = env_prefix()
     return sorted(
         {
             name.upper()
-            for name in variable_names(root)
+            for name in names
             if name.upper().startswith(prefix)
             and name[len(prefix) :].lower().partition("__")[0] in Settings.model_fields
         }
@@ -639,16 +649,24 @@ def setting_variables(root: Path | str | None = ".") -> list[str]:
 
 
 def variable_names(root: Path | str | None = ".") -> list[str]:
-    """The names of the environment's variables and those the ``.env`` of the project at
-    ``root`` assigns (None: the environment alone)."""
+    """The names of the environment's variables and of those the ``.env`` of the project at
+    ``root`` assigns (None: the environment alone), read as pydantic-settings reads the file."""
     import os
 
-    dotenv = None if root is None else Path(root) / ENV_FILE
-    lines: list[str] = []
-    if dotenv is not None and dotenv.is_file():
-        lines = dotenv.read_text("utf-8", errors="replace").splitlines()
-    assigned = [line.split("=", 1)[0].strip() for line in lines if "=" in line]
-    return [*os.environ, *(name.removeprefix("export ").strip() for name in assigned)]
+    if root is None:
+        return list(os.environ)
+    path = Path(root) / ENV_FILE
+    try:
+        source = DotEnvSettingsSource(
+            Settings, env_file=path, env_file_encoding="utf-8", case_sensitive=True
+        )
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8 (byte {error.object[error.start]:#04x}); "
+            "save the file as UTF-8"
+        ) from error
+    return [*os.environ, *source.env_vars]
 
 
 def _keys(location: tuple[int | str, ...]) -> list[str]:

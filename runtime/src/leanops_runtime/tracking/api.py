@@ -347,14 +347,17 @@ def start_run(
     The run is finished when the block ends, failed (and the error re-raised) when it raises, and
     read as crashed later if its process died without either.
     """
-    from ..settings import setting_variables
+    from ..settings import setting_variables, variable_names
     from .environment import template_commit
 
     project = root if root is not None else "."
     template = template_commit(project)
     if template is not None:  # which template (and runtime) the project was on
         tags = {"template_commit": template, **(tags or {})}
-    overrides = setting_variables(project)
+    if settings is not None:
+        overrides = settings.from_variables
+    else:
+        overrides = setting_variables(variable_names(project))
     if overrides:  # the params came in part from these, not from params.yaml
         tags = {"settings_from_variables": ", ".join(overrides), **(tags or {})}
     if backend_choice(backend, root, settings) == "mlflow":
