@@ -246,6 +246,30 @@ def test_a_label_assigned_from_the_target_stops_a_classification(
     assert "leakage? grade (accuracy " in capsys.readouterr().err
 
 
+def test_a_flag_of_one_class_stops_a_multi_class_training(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three classes and a column set from one of them (``voted_yes`` from ``vote == "Y"``):
+    alone it tells Y from the others, not N from A, so no tree on it alone scores near-perfect
+    accuracy (0.8 here); the class sets it, which is the leak. The honest columns, iris' petal
+    length among them (it separates setosa and varies within each species), are not named."""
+    rng = np.random.default_rng(5)
+    frame = iris().sample(900, replace=True, random_state=5).reset_index(drop=True)
+    frame["flower_id"] = [f"F{i:04d}" for i in range(len(frame))]
+    frame["vote"] = rng.choice(["Y", "N", "A"], len(frame), p=[0.4, 0.4, 0.2])
+    frame["voted_yes"] = (frame["vote"] == "Y").astype(int)
+    frame = frame.drop(columns=["species"])
+    project_for(project, frame, "ballot", target="vote", task="classification")
+    capsys.readouterr()
+    assert cli.main(["pipeline"]) == 1
+    err = capsys.readouterr().err
+    assert "leakage? voted_yes (set by the class: λ 1.000) give(s) the target vote away" in err
+    assert err.count(" (") == 1  # no other column named
+
+    _edit(project, "ballot", "  voted_yes:\n", "  voted_yes:\n    leak_ok: true\n")
+    assert cli.main(["pipeline"]) == 0  # reviewed: known when predicting, the team says
+
+
 @pytest.mark.parametrize("estimator", ["logistic_regression", "hist_gradient_boosting"])
 def test_an_unseen_category_is_predicted_as_unknown_when_the_contract_says_so(
     project: Path, estimator: str, caplog: pytest.LogCaptureFixture

@@ -17,6 +17,14 @@ training stops with the contract edit to make:
 ``role: ignore`` when it is computed from the target, or ``leak_ok: true`` on the column once a
 person has checked that it is known at prediction time.
 
+With three classes or more, a column can give one class away without determining the others
+(``voted_yes`` from ``vote == "Y"``: alone it tells Y from N and A, not N from A). The guard
+also tries the other way round: the column's most common value in each class, learnt on the
+two thirds, predicts the column on the other third. A column the class sets that closely
+(Goodman and Kruskal's λ ``NEAR_PERFECT`` or better: the class removes that share of the errors
+of guessing its most common value) is named too. A feature the class only narrows (iris'
+petal length separates setosa, but varies within each species) is not.
+
 Columns that leak only together (a target computed from two of them) pass that test; the
 fitted model then scores too well on its held-out rows. ``check_held_out`` stops such a model
 before it is registered, naming the features it leans on most (scikit-learn's permutation
@@ -37,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import RefusedError, UserError, first_line
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     from sklearn.base import BaseEstimator
     from sklearn.pipeline import Pipeline
@@ -474,14 +483,15 @@ LEANED_ON = 3  # features named, at most
 
 
 class LeakageError(RefusedError):
-    """Features that alone nearly determine the target; the message names them and the fix."""
+    """Features that alone give the target away; the message names them and the fix."""
 
 
 def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> dict[str, str]:
     """The features not marked ``leak_ok`` that alone score ``NEAR_PERFECT`` or better on rows
     their tree did not see, or, for a regression, whose ranks follow the target's that closely
     (a unit change or a rounding of the target: a tree of bounded depth draws it in steps, and
-    an exact copy in minutes of a target in seconds scored R² 0.989); with the score, shown."""
+    an exact copy in minutes of a target in seconds scored R² 0.989), or, among three classes
+    or more, that the class sets that closely (``set_by_the_class``); with the score, shown."""
     import numpy as np
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import OrdinalEncoder
@@ -503,6 +513,7 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
     except ValueError:  # a class too small to be in both parts: no verdict
         return {}
     seen, unseen = halves
+    several_classes = classification and labels.nunique() > 2
     found: dict[str, str] = {}
     numeric, categorical = (
         contract.columns("feature_numeric"),
@@ -522,7 +533,7 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
                 outcome = labels.astype(float)
                 ranks = abs(numbers[column].corr(outcome, "spearman", min_periods=MIN_PAIRS))
                 if ranks >= NEAR_PERFECT:
-                    found[column] = f"rank correlation {ranks:.3f}"
+                    found[column] = f"rank correlation {ranks:.3f} alone"
                     continue
         tree = (
             DecisionTreeClassifier(max_depth=6, min_samples_leaf=5, random_state=seed)
@@ -532,21 +543,45 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
         tree.fit(values[seen], labels.iloc[seen])
         score = float(tree.score(values[unseen], labels.iloc[unseen]))
         if score >= NEAR_PERFECT:
-            found[column] = f"{'accuracy' if classification else 'R²'} {score:.3f}"
+            found[column] = f"{'accuracy' if classification else 'R²'} {score:.3f} alone"
+        elif several_classes:
+            explained = set_by_the_class(values[:, 0], labels, seen, unseen)
+            if explained >= NEAR_PERFECT:
+                found[column] = f"set by the class: λ {explained:.3f}"
     return found
 
 
+def set_by_the_class(
+    values: np.ndarray, labels: pd.Series, seen: np.ndarray, unseen: np.ndarray
+) -> float:
+    """How closely the class sets a column: Goodman and Kruskal's λ of the column given the
+    class, learnt on ``seen`` rows and measured on ``unseen`` ones (1: the class's most common
+    value is always right; 0: no better than the column's most common value; 0 for a column
+    that does not vary on ``unseen``)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"value": values, "label": labels.to_numpy()})
+    learnt, test = frame.iloc[seen], frame.iloc[unseen]
+    common = learnt["value"].mode().iloc[0]
+    baseline = float((test["value"] != common).mean())
+    if baseline == 0.0:
+        return 0.0
+    per_class = learnt.groupby("label")["value"].agg(lambda v: v.mode().iloc[0])
+    guessed = test["label"].map(per_class).fillna(common)
+    return 1.0 - float((guessed != test["value"]).mean()) / baseline
+
+
 def guard(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> None:
-    """Stop before fitting when a feature alone nearly determines the target (``suspects``)."""
+    """Stop before fitting when a feature alone gives the target away (``suspects``)."""
     found = suspects(train, contract, task, seed)
     if not found:
         return
-    named = ", ".join(f"{column} ({score} alone)" for column, score in found.items())
+    named = ", ".join(f"{column} ({why})" for column, why in found.items())
     where = contract.path or f"contracts/{contract.name}.yaml"
     raise LeakageError(
-        f"leakage? {named} nearly determine(s) the target {contract.target}: if computed from "
-        f"it, set role: ignore in {where}; if known when predicting, set leak_ok: true on the "
-        "column there"
+        f"leakage? {named} give(s) the target {contract.target} away: if computed from it, set "
+        f"role: ignore in {where}; if known when predicting, set leak_ok: true on the column "
+        "there"
     )
 
 

@@ -154,7 +154,7 @@ class Contract:
     raw: Mapping = field(default_factory=dict)
     path: Path | None = None  # the file it was loaded from (named in every report)
     # Features a person checked are known when predicting (``leak_ok: true``), though they
-    # alone nearly determine the target: the leakage guard lets them through.
+    # alone give the target away: the leakage guard lets them through.
     reviewed: frozenset[str] = frozenset()
     # Categorical features whose unseen values are predicted as unknown (``unseen: unknown``).
     open_categories: frozenset[str] = frozenset()
