@@ -51,7 +51,7 @@ def test_list_newest_first_with_filters(
     code, out, _ = run_cli(capsys, "runs", "list")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:3] == ["id", "name", "status"]
+    assert lines[0].split()[:4] == ["id", "name", "dataset", "status"]
     assert "CPU s" in lines[0] and "peak MB" in lines[0] and "wrote MB" in lines[0]
     assert [line.split()[0] for line in lines[2:]] == [run_id[:8] for run_id in reversed(runs)]
     assert "failed" in lines[2]
@@ -64,6 +64,26 @@ def test_list_newest_first_with_filters(
     assert out.splitlines()[2].startswith(runs[2][:8])
     _, out, err = run_cli(capsys, "runs", "list", "--name", "nothing")
     assert (out, err.strip()) == ("", "no runs match")
+
+
+def test_list_names_the_dataset_each_run_is_about(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Runs of a project with several datasets: each row says which one ("-": a run about
+    none, such as a notebook's)."""
+    for dataset in ("churn", "iris"):
+        with tracking.start_run("pipeline", tags={"dataset": dataset}):
+            pass
+    with tracking.start_run("notebook"):
+        pass
+    _, out, _ = run_cli(capsys, "runs", "list")
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["id", "name", "dataset", "status"]
+    shown = sorted(tuple(line.split()[1:3]) for line in lines[2:])
+    assert shown == [("notebook", "-"), ("pipeline", "churn"), ("pipeline", "iris")]
+    _, out, _ = run_cli(capsys, "runs", "export", "--format", "csv")
+    exported = sorted((row["name"], row["dataset"]) for row in csv.DictReader(out.splitlines()))
+    assert exported == [("notebook", ""), ("pipeline", "churn"), ("pipeline", "iris")]
 
 
 def test_list_without_store(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -173,7 +173,7 @@ def test_runs_commands_and_the_registry_work_on_mlflow(
     assert cli.main(["runs", "list", "--name", "pipeline"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4
-    assert "finished" in lines[2]
+    assert [line.split()[1:4] for line in lines[2:]] == [["pipeline", dataset, "finished"]] * 2
     assert cli.main(["runs", "list", "--tag", f"dataset={dataset}", "--status", "finished"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 4
     first, second = (line.split()[0] for line in lines[2:])

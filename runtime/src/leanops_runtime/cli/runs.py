@@ -38,6 +38,7 @@ DIFF_MARK = "*"
 CSV_FIELDS = (
     "id",
     "name",
+    "dataset",
     "status",
     "start_time",
     "end_time",
@@ -95,6 +96,7 @@ def _list(args: argparse.Namespace) -> int:
         (
             run["id"][:SHORT_ID],
             run["name"],
+            run["dataset"] or "-",
             run["status"],
             _time(run["start_time"]),
             _duration(run),
@@ -103,7 +105,7 @@ def _list(args: argparse.Namespace) -> int:
         )
         for run in runs
     ]
-    headers = ["id", "name", "status", "started (UTC)", "duration", "CPU s", "peak MB"]
+    headers = ["id", "name", "dataset", "status", "started (UTC)", "duration", "CPU s", "peak MB"]
     print(tables.render([*headers, "wrote MB", "commit"], rows))
     return 0
 

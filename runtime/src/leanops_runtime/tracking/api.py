@@ -69,6 +69,7 @@ class RunSummary(TypedDict):
 
     id: str
     name: str
+    dataset: str | None  # the dataset the run is about: its ``dataset`` tag
     status: str
     start_time: float
     end_time: float | None

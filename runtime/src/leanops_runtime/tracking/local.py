@@ -185,7 +185,8 @@ if TYPE_CHECKING:
 
 SUMMARY_COLUMNS = (
     "id, name, status, start_time, end_time, user, host, pid, proc_start, git_commit, "
-    "git_dirty, python, platform, lock_sha256, error"
+    "git_dirty, python, platform, lock_sha256, error, "
+    "(SELECT value FROM tags WHERE run_id = runs.id AND key = 'dataset') AS dataset"
 )
 
 
@@ -434,6 +435,7 @@ def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> RunSummary:
     return {
         "id": row["id"],
         "name": row["name"],
+        "dataset": row["dataset"],
         "status": status,
         "start_time": row["start_time"],
         "end_time": row["end_time"],

@@ -349,6 +349,7 @@ def summary(run: MlflowRunEntity) -> RunSummary:
     return {
         "id": info.run_id,
         "name": tags.get(NAME_TAG) or info.run_name or "",
+        "dataset": tags.get("dataset"),
         "status": STATUS_FROM_MLFLOW.get(info.status, info.status.lower()),
         "start_time": info.start_time / 1000,
         "end_time": info.end_time / 1000 if info.end_time else None,
