@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -52,13 +53,20 @@ def ks_p_value(d: float, reference_rows: int, batch_rows: int, resolution: float
     ``resolution``: how far the reference sketch's distribution function may be from the full
     reference's (0 when the sketch is the whole sample); ``d`` is lowered by it first.
     """
-    from scipy.stats import kstwo
-
     if reference_rows < 1 or batch_rows < 1:
         return 1.0
     m, n = sorted((float(reference_rows), float(batch_rows)), reverse=True)
-    en = max(1, round(m * n / (m + n)))
-    return float(np.clip(kstwo.sf(max(d - resolution, 0.0), en), 0.0, 1.0))
+    return _kolmogorov_sf(max(d - resolution, 0.0), max(1, round(m * n / (m + n))))
+
+
+@lru_cache(maxsize=4096)
+def _kolmogorov_sf(d: float, en: int) -> float:
+    """``kstwo.sf(d, en)``, kept: its exact algorithm costs milliseconds for small ``en``, and
+    ``d`` lies on a grid set by the sample sizes, so the columns of a batch (or batch after
+    batch) ask for the same values again."""
+    from scipy.stats import kstwo
+
+    return float(np.clip(kstwo.sf(d, en), 0.0, 1.0))
 
 
 def missing_p_value(
