@@ -270,6 +270,27 @@ def test_a_flag_of_one_class_stops_a_multi_class_training(
     assert cli.main(["pipeline"]) == 0  # reviewed: known when predicting, the team says
 
 
+@pytest.mark.parametrize("case", ["a rare class's symptom", "no value at all"])
+def test_the_class_check_names_no_honest_column(case: str) -> None:
+    """A symptom in 90% of a class of 8 rows (and 0.3% of the others) is right on the few
+    rows it is measured on by chance, not because the class sets it; a feature that was never
+    recorded has nothing to set. Neither is named, nor stops training."""
+    from pandera.pandas import DataFrameSchema
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"label": rng.choice(["A", "B", "C"], 400), "x": rng.normal(size=400)})
+    frame.loc[:7, "label"] = "rare"
+    if case == "no value at all":
+        frame["column"] = np.nan
+    else:
+        rare = frame["label"] == "rare"
+        frame["column"] = np.where(rare, rng.random(400) < 0.9, rng.random(400) < 0.003)
+        frame["column"] = frame["column"].astype(int)
+    roles = {"label": "target", "x": "feature_numeric", "column": "feature_numeric"}
+    contract = lib("contract").Contract("t", 1, DataFrameSchema({}), roles=roles)
+    assert lib("train").suspects(frame, contract, "classification", seed=0) == {}
+
+
 @pytest.mark.parametrize("estimator", ["logistic_regression", "hist_gradient_boosting"])
 def test_an_unseen_category_is_predicted_as_unknown_when_the_contract_says_so(
     project: Path, estimator: str, caplog: pytest.LogCaptureFixture

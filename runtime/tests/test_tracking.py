@@ -95,6 +95,23 @@ def test_run_records_params_metrics_tags_and_environment(project: Path, db: Path
     assert record["host"] == os.uname().nodename
 
 
+def test_a_run_names_the_variables_its_settings_came_from(
+    project: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the settings ``load_settings`` made (which read them once), and, for settings
+    made any other way, from the environment and ``.env`` as before."""
+    settings_mod = lib("settings")
+    monkeypatch.setenv(f"{NAME.upper()}_SEED", "9")
+    loaded = settings_mod.load_settings(project)
+    made = settings_mod.Settings(task="classification", data={"dataset": "d"})
+    assert made.from_variables is None
+    for settings in (loaded, made):
+        with tracking.start_run("train", db=db, settings=settings, root=project) as run:
+            pass
+        tags = tracking.LocalRunStore(db).get_run(run.id)["tags"]
+        assert f"{NAME.upper()}_SEED" in tags["settings_from_variables"].split(", ")
+
+
 def test_exception_marks_run_failed_and_is_reraised(db: Path) -> None:
     with pytest.raises(RuntimeError, match="boom"), tracking.start_run("train", db=db) as run:
         run.log_metric("loss", 1.0)

@@ -305,13 +305,14 @@ class Settings(BaseSettings):
     # keys: each teammate's own, so set in .env or the environment (<PREFIX>_SIGNING_KEY).
     signing_key: Path | None = None
     # The variables (environment or .env) that set a setting over params.yaml, upper case:
-    # found by ``load_settings`` in the one reading of the sources, recorded on every run.
-    _from_variables: list[str] = PrivateAttr(default_factory=list)
+    # found by ``load_settings`` in its one reading of the sources, recorded on every run.
+    _from_variables: list[str] | None = PrivateAttr(default=None)
 
     @property
-    def from_variables(self) -> list[str]:
-        """Names only, never values: a value may be a secret."""
-        return list(self._from_variables)
+    def from_variables(self) -> list[str] | None:
+        """Names only, never values: a value may be a secret. None for settings that
+        ``load_settings`` did not make (they were not told which variables it read)."""
+        return None if self._from_variables is None else list(self._from_variables)
 
     @classmethod
     def settings_customise_sources(
@@ -592,7 +593,7 @@ def _note_switched_estimator(params: Mapping[str, object], settings: Settings) -
     stay with it, training says so (the estimator switched to has none of its own)."""
     variable = f"{env_prefix()}TRAIN__ESTIMATOR"
     train = params.get("train")
-    if not isinstance(train, dict) or variable not in settings.from_variables:
+    if not isinstance(train, dict) or variable not in (settings.from_variables or ()):
         return
     blocks = train.get("hyperparameters")
     blocks = blocks if isinstance(blocks, dict) else {}

@@ -355,9 +355,8 @@ def start_run(
     template = template_commit(project)
     if template is not None:  # which template (and runtime) the project was on
         tags = {"template_commit": template, **(tags or {})}
-    if settings is not None:
-        overrides = settings.from_variables
-    else:
+    overrides = settings.from_variables if settings is not None else None
+    if overrides is None:
         overrides = setting_variables(variable_names(project))
     if overrides:  # the params came in part from these, not from params.yaml
         tags = {"settings_from_variables": ", ".join(overrides), **(tags or {})}
