@@ -4,6 +4,7 @@ reviewed contract and params.yaml edits alone (no code, no edit of the data file
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -316,6 +317,35 @@ def test_an_unseen_category_is_predicted_as_unknown_when_the_contract_says_so(
     assert predictions["prediction"].notna().all()
     assert "2 row(s) hold a plan value training never saw ('enterprise')" in caplog.text
     assert cli.main(["contract", "check", "data/raw/churn.csv"]) == 0  # training data: unchanged
+
+
+def test_a_model_trained_on_a_column_the_contract_now_leaves_out_is_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Production was trained on ``plan``; the contract now ignores it (a leak found late), so
+    a batch may lack it, and the model cannot predict without it: one line naming the column
+    and the way out, nothing written. A batch that has it is predicted as before."""
+    project_for(project, customers(), "churn", target="churned", task="classification")
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    contract = project / "contracts" / "churn.yaml"
+    text = contract.read_text("utf-8").replace("version: 1", "version: 2")
+    text = re.sub(r"(\n  plan:\n(?:    .*\n)*?    role: )\w+", r"\1ignore", text)
+    contract.write_text(text, "utf-8")
+    batch = customers(30, seed=2).drop(columns=["churned"])
+    write(batch.drop(columns=["plan"]), project / "batch.csv")
+    capsys.readouterr()
+    assert cli.main(["predict", "batch.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error: ") == 1
+    assert err.endswith(
+        "\nerror: model v1 was trained on column(s) the batch lacks: plan (on contract "
+        "churn v1; it is v2 now): add them to the batch, or promote a version trained on the "
+        "current contract\n"
+    )
+    assert not (project / "reports" / "predictions-batch.csv").exists()
+    write(batch, project / "batch.csv")
+    assert cli.main(["predict", "batch.csv"]) == 0
 
 
 @pytest.mark.parametrize(

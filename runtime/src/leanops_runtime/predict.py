@@ -228,6 +228,33 @@ def set_aside_rows(
     return given.reset_index(drop=True)
 
 
+def missing_inputs(
+    error: ValueError, version: object, trained_on: object, contract: Contract
+) -> PredictError | None:
+    """scikit-learn's refusal of a frame that lacks a column the fitted features read, as one
+    line with the way out (None: another error). The batch met the current contract, which may
+    leave out a column an older version of it made a feature (one found to leak, then set to
+    ``ignore``)."""
+    import ast
+
+    head, _, listed = str(error).partition(": ")
+    if head != "columns are missing":  # scikit-learn's ColumnTransformer.transform
+        return None
+    try:
+        lacking = sorted(str(name) for name in ast.literal_eval(listed))
+    except (ValueError, SyntaxError, TypeError):
+        return None
+    changed = (
+        f" (on contract {contract.name} v{trained_on}; it is v{contract.version} now)"
+        if trained_on is not None and str(trained_on) != str(contract.version)
+        else ""
+    )
+    return PredictError(
+        f"model v{version} was trained on column(s) the batch lacks: {', '.join(lacking)}"
+        f"{changed}: add them to the batch, or promote a version trained on the current contract"
+    )
+
+
 def run(
     source: Path | str,
     output: Path | str | None,
@@ -266,14 +293,20 @@ def run(
     positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")
     trained_on = entry.get("data_fingerprint")
-    result = predict_frame(
-        model,
-        frame,
-        version if isinstance(version, int) else 0,
-        str(sha256),
-        carried=contract.carried,
-        data_version=trained_on["sha256"] if isinstance(trained_on, dict) else None,
-    )
+    try:
+        result = predict_frame(
+            model,
+            frame,
+            version if isinstance(version, int) else 0,
+            str(sha256),
+            carried=contract.carried,
+            data_version=trained_on["sha256"] if isinstance(trained_on, dict) else None,
+        )
+    except ValueError as error:
+        refusal = missing_inputs(error, version, entry.get("contract_version"), contract)
+        if refusal is None:
+            raise
+        raise refusal from error
     if not contract.columns("id"):  # without an id, a row is named by its place in the batch
         result.insert(0, ROW, positions)
     # Both files are encoded before either is written: a run that fails writes neither.
