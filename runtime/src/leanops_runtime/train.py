@@ -20,12 +20,12 @@ person has checked that it is known at prediction time.
 With three classes or more, a column can give one class away without determining the others
 (``voted_yes`` from ``vote == "Y"``: alone it tells Y from N and A, not N from A). The guard
 also tries the other way round: the column's most common value in each class, learnt on the
-two thirds, predicts the column on the other third. A column the class sets that closely
-(Goodman and Kruskal's λ ``NEAR_PERFECT`` or better: the class removes that share of the errors
-of guessing its most common value, on ``MIN_VARIED`` rows or more) is named too. A feature the
-class only narrows (iris' petal length separates setosa, but varies within each species) is
-not; a coarser grouping of the target (a product category's department) is, and a person marks
-it ``leak_ok`` when it is known at prediction time.
+two thirds, predicts the column on both parts. A column the class sets that closely (Goodman
+and Kruskal's λ ``NEAR_PERFECT`` or better on each: the class removes that share of the errors
+of guessing the column's most common value, on ``MIN_VARIED`` rows or more off that value) is
+named too. A feature the class only narrows (iris' petal length separates setosa, but varies
+within each species) is not; a coarser grouping of the target (a product category's
+department) is, and a person marks it ``leak_ok`` when it is known at prediction time.
 
 Columns that leak only together (a target computed from two of them) pass that test; the
 fitted model then scores too well on its held-out rows. ``check_held_out`` stops such a model
@@ -477,7 +477,7 @@ def warn_untrusted(registry: Registry, entry: ModelVersion) -> None:
 NEAR_PERFECT = 0.99  # accuracy or R² of one column alone, on rows its tree did not see
 SAMPLE = 5_000  # training rows tried, at most (seeded)
 MIN_PAIRS = 50  # rows with a value a rank correlation needs (two rows always correlate fully)
-MIN_VARIED = 30  # unseen rows off a column's most common value that its λ needs
+MIN_VARIED = 30  # rows off a column's most common value that its λ needs, in both parts
 # A held-out accuracy or R² at least this high, on at least MIN_HELD_OUT rows, is too good to be
 # true of real data; on fewer rows a perfect score can be luck.
 TOO_GOOD = 0.999
@@ -558,10 +558,10 @@ def set_by_the_class(
     values: np.ndarray, labels: pd.Series, seen: np.ndarray, unseen: np.ndarray
 ) -> float:
     """How closely the class sets a column: Goodman and Kruskal's λ of the column given the
-    class, learnt on ``seen`` rows and measured on ``unseen`` ones (1: the class's most common
-    value is always right; 0: no better than the column's most common value). 0 as well when
-    fewer than ``MIN_VARIED`` unseen rows differ from that value: a flag of a class of a few
-    rows is right on them by chance as often as not."""
+    class, learnt on ``seen`` rows (1: the class's most common value is always right; 0: no
+    better than the column's most common value), the lower of its value on those rows and on
+    ``unseen`` ones. 0 as well when fewer than ``MIN_VARIED`` rows of both differ from that
+    value: a symptom of a class of a few rows is right on all of them as often as not."""
     import pandas as pd
 
     frame = pd.DataFrame({"value": values, "label": labels.to_numpy()}).dropna()
@@ -570,14 +570,19 @@ def set_by_the_class(
     if learnt.empty:  # no value at all: nothing to set
         return 0.0
     common = learnt["value"].value_counts().index[0]
-    varied = int((test["value"] != common).sum())
-    if varied < MIN_VARIED:
-        return 0.0
     # Each class's most common value: the largest count of each (label, value) pair, in one pass.
     counts = learnt.groupby(["label", "value"]).size().sort_values(ascending=False, kind="stable")
     per_class = counts.reset_index().drop_duplicates("label").set_index("label")["value"]
-    guessed = test["label"].map(per_class).fillna(common)
-    return 1.0 - int((guessed != test["value"]).sum()) / varied
+    explained = []
+    for rows in (learnt, test):
+        varied = int((rows["value"] != common).sum())
+        if varied == 0:
+            return 0.0
+        guessed = rows["label"].map(per_class).fillna(common)
+        explained.append((varied, 1.0 - int((guessed != rows["value"]).sum()) / varied))
+    if sum(varied for varied, _ in explained) < MIN_VARIED:
+        return 0.0
+    return min(score for _, score in explained)
 
 
 def guard(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> None:
