@@ -72,6 +72,9 @@ def test_promote_then_refuse_a_regression_then_force(
     assert cli.main(["promote"]) == 1
     captured = capsys.readouterr()
     assert "regresses" in captured.err
+    assert captured.err.rstrip().endswith(
+        "(to promote it anyway: promote --force --reason '<why>')"
+    )
     assert "candidate v2" in captured.out
     assert "production v1" in captured.out
     assert registry.alias("production") == 1

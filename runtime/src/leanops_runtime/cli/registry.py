@@ -246,7 +246,8 @@ def _promote(args: argparse.Namespace) -> int:
         log.warning("%s", note)
     if record is None:
         log.error(
-            "refused (audited): v%s stays candidate: %s",
+            "refused (audited): v%s stays candidate: %s (to promote it anyway: promote --force "
+            "--reason '<why>')",
             result.candidate,
             "; ".join(result.reasons),
         )
