@@ -69,7 +69,17 @@ def test_features_are_nullable_and_the_target_never(tmp_path: Path) -> None:
     # A range says what the sample held and how it was widened, right above the column.
     low, high = frame["tenure_months"].min(), frame["tenure_months"].max()
     block = text.split("\n  tenure_months:")[0]
-    assert f"in_range: {low} to {high} in the sample, widened by 10% of the span" in block
+    assert f"in_range: {low} to {high} in the sample, " in block
+    assert "for new data (widened by 10% of the span, not" in block
+    # A flag's range is widened to whole numbers, and the comment says the bounds it wrote.
+    frame["is_plus"] = (frame["plan"] == "plus").astype(int)
+    (tmp_path / "flag").mkdir()
+    _, _, text = _infer(tmp_path / "flag", frame, "churned")
+    comments = " ".join(line.strip(" #") for line in text.splitlines())  # unwrapped
+    assert (
+        "in_range: 0 to 1 in the sample, 0 to 2 for new data (widened by 10% of the span "
+        "and to whole numbers, not below 0 if nothing was)" in comments
+    )
 
 
 def test_an_id_named_on_the_command_line_and_a_task_given(tmp_path: Path) -> None:

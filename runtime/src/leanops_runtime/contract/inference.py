@@ -369,10 +369,12 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
     if dtype in {"int64", "float64"}:
         if bounds is not None:
             spec["in_range"] = bounds
+            whole = " and to whole numbers" if dtype == "int64" else ""
             notes.append(
-                f"in_range: {plain(series.min())} to {plain(series.max())} in the sample, widened "
-                f"by {RANGE_MARGIN:.0%} of the span (not below 0 if nothing was) for new data; "
-                "a value outside is refused"
+                f"in_range: {plain(series.min())} to {plain(series.max())} in the sample, "
+                f"{plain(bounds['min_value'])} to {plain(bounds['max_value'])} for new data "
+                f"(widened by {RANGE_MARGIN:.0%} of the span{whole}, not below 0 if nothing "
+                "was); a value outside is refused"
             )
         notes.insert(0, "a number: imputed (median) and scaled")
         if pd.api.types.is_integer_dtype(series.dtype) and distinct <= 10:
