@@ -54,15 +54,24 @@ def test_contract_infer_writes_a_contract_check_accepts(
     assert cli.main(["contract", "check", str(raw), "--contract", str(out)]) == 0
 
 
-def test_unknown_estimator_exits_2_with_one_line(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("given", "meant"), [("nope", ""), ("random_fores", "random_forest")])
+def test_unknown_estimator_exits_2_with_one_line_before_the_data_is_read(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    given: str,
+    meant: str,
 ) -> None:
-    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
+    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", given)
     assert cli.main(["pipeline"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: unknown estimator 'nope'")
-    assert err.count("\n") == 1
+    assert err.startswith(f"error: unknown estimator {given!r}")
+    assert (f"did you mean {meant!r}?" in err) == bool(meant)
+    assert err.count("\n") == 1  # nothing was read: no warning about the data before it
+    assert not list(project.glob("data/processed/*"))
     assert not list(project.glob("models/**/model.skops"))
+    assert cli.main(["runs", "list"]) == 0
+    assert "no runs tracked yet" in capsys.readouterr().err
 
 
 def test_a_contract_pipeline_cannot_read_is_one_line_and_a_failed_run(
@@ -114,13 +123,14 @@ def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
     assert entry["run_id"] == run["id"]
 
 
-def test_failed_pipeline_is_tracked_as_failed(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_pipeline_is_tracked_as_failed(project: Path) -> None:
     tracking = lib("tracking")
-    monkeypatch.setenv(f"{config.ENV_PREFIX}TRAIN__ESTIMATOR", "nope")
-    assert cli.main(["pipeline"]) == 2
-    (run,) = tracking.LocalRunStore(config.load_settings(project).tracking_db).list_runs()
+    settings = config.load_settings(project)
+    raw = project / "data" / "raw" / f"{settings.data.dataset}.csv"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text("not_a_column\n1\n", encoding="utf-8")  # breaks the contract at ingest
+    assert cli.main(["pipeline"]) == 1
+    (run,) = tracking.LocalRunStore(settings.tracking_db).list_runs()
     assert run["status"] == "failed"
 
 

@@ -396,7 +396,9 @@ def run_pipeline(
     from .data_versions import DataVersions, remote_at
     from .metrics import write_metrics
     from .tracking import start_run
+    from .train import check_estimators
 
+    check_estimators(settings)  # a misspelt estimator stops here, before the data is read
     root = Path(root)
     force = force or not settings.skip_unchanged
     dataset = settings.data.dataset

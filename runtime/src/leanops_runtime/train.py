@@ -103,18 +103,34 @@ def _failed_in_features(error: BaseException) -> bool:
     return frames[:2] == ["fit", "_fit"]
 
 
-def build_estimator(
-    task: str, name: str, hyperparameters: Mapping[str, object], seed: int
-) -> BaseEstimator:
-    """The estimator ``name`` for ``task`` with its hyperparameters, seeded when it takes one."""
+def check_estimators(settings: Settings) -> None:
+    """Refuse an estimator the task does not know (``train.estimator`` or ``also_try``) before
+    any data is read: a misspelt name is a setting to fix, not a failed training."""
+    for name in settings.train.candidates():
+        known_estimator(settings.task, name)
+
+
+def known_estimator(task: str, name: str) -> tuple[str, str]:
+    """Where ``estimators.py`` says ``name`` lives for ``task``: (module, class)."""
+    from difflib import get_close_matches
+
     from .team import estimators
 
     known = estimators().get(task, {})
     if name not in known:
+        near = get_close_matches(name, list(known), n=1)
+        meant = f"did you mean {near[0]!r}? " if near else ""
         raise TrainError(
-            f"unknown estimator {name!r} for {task} (known: {', '.join(sorted(known))})"
+            f"unknown estimator {name!r} for {task} ({meant}known: {', '.join(sorted(known))})"
         )
-    module, cls_name = known[name]
+    return known[name]
+
+
+def build_estimator(
+    task: str, name: str, hyperparameters: Mapping[str, object], seed: int
+) -> BaseEstimator:
+    """The estimator ``name`` for ``task`` with its hyperparameters, seeded when it takes one."""
+    module, cls_name = known_estimator(task, name)
     cls = getattr(importlib.import_module(module), cls_name)
     accepted = inspect.signature(cls).parameters
     params = {
