@@ -77,7 +77,7 @@ def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptu
     raw.parent.mkdir(parents=True, exist_ok=True)
     lib("data").load_embedded(dataset).head(300).to_csv(raw, index=False)
     ingest, train = pipeline(caplog)
-    assert ingest == "ingest: ran (changed since the last run: data)"
+    assert ingest == "ingest: ran (changed since the last run: code, data)"  # loader -> file
     assert train == "train: ran (changed since the last run: data)"
     assert versions(skipping) == [1, 2, 3]
     before = len(lib("data").load_embedded(dataset))
@@ -121,7 +121,8 @@ def test_the_team_code_and_the_runtime_are_inputs_of_train(
     pipeline(caplog)
     pipeline_module = lib("pipeline")
     monkeypatch.setattr(pipeline_module, "team_digest", lambda: "after an edit of features.py")
-    _, train = pipeline(caplog)
+    ingest, train = pipeline(caplog)
+    assert ingest == "ingest: ran (changed since the last run: code)"  # the embedded loader's
     assert train == "train: ran (changed since the last run: code)"
     monkeypatch.setattr(pipeline_module, "runtime_digest", lambda: "after leanops update")
     assert pipeline(caplog) == [

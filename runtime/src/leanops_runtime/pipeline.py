@@ -226,15 +226,17 @@ def share_data_version(versions: DataVersions, sha256: str) -> None:
 
 
 def ingest_inputs(settings: Settings, root: Path, contract: Contract) -> Inputs:
-    """What ingest reads: the raw file (or the team's loader code), the contract as parsed (a
-    comment or a blank line edited changes nothing; a value or the order of the columns does),
+    """What ingest reads: the raw file (``data``), or, without one, the team's package, whose
+    ``datasets.py`` loader may call any of its modules (``code``); the contract as parsed (a
+    comment or a blank line edited changes nothing; a value or the order of the columns does);
     the runtime."""
     from .data import raw_path
 
     source = raw_path(settings.data.dataset, root)
     parsed = json.dumps(contract.raw, separators=(",", ":"), default=str)  # keys in file order
+    read = {"data": digest_file(source)} if source is not None else {"code": team_digest()}
     return {
-        "data": digest_file(source) if source is not None else f"loader {team_digest()}",
+        **read,
         "contract": hashlib.sha256(parsed.encode("utf-8")).hexdigest(),
         "runtime": runtime_digest(),
         "store": store_digest(settings),
