@@ -107,6 +107,23 @@ def test_mlflow_info_lines_do_not_leak(project: Path, tmp_path: Path) -> None:
     assert any("pipeline done" in str(record["message"]) for record in records)
 
 
+def test_a_teams_own_stage_logs_like_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """A module of the team's package run as a stage of its own: without the call its info lines
+    go nowhere (Python's last resort shows warnings only); after it, both show, as a command's."""
+    import importlib
+    import logging
+
+    stage = logging.getLogger(f"{NAME}.residuals")
+    logging.getLogger().handlers.clear()  # a fresh interpreter: nothing configured yet
+    logging.getLogger().setLevel(logging.WARNING)
+    stage.info("checked 12 rows")
+    assert capsys.readouterr().err == ""
+    importlib.import_module(NAME).configure_logging()  # the public API, as the README shows
+    stage.info("checked 12 rows")
+    stage.warning("2 rows look odd")
+    assert capsys.readouterr().err == "checked 12 rows\nwarning: 2 rows look odd\n"
+
+
 def test_a_library_warning_is_one_log_line() -> None:
     """A solver's warning (path, line, category, message, its source line) is one line."""
     import io

@@ -103,3 +103,8 @@ def configure(
         quiet.setLevel(logging.WARNING)
         quiet.handlers.clear()  # a library imported earlier may have added its own handler
         quiet.propagate = True
+
+
+# The public API's name (``from <package> import configure_logging``): a team's own stage calls
+# it first, so that its ``log.info`` lines show, in the commands' format.
+configure_logging = configure

@@ -9,6 +9,9 @@ The public API, for notebooks and scripts (imported on first use, so ``import <p
 instant)::
 
     from <package> import load_settings, open_registry, run_pipeline, start_run
+
+A module of your own run as a stage (``python -m <package>.<module>``) calls
+``configure_logging()`` first: its log lines then show as the commands' do.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import leanops_runtime
 
 if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` imports on first use
     from leanops_runtime.contract import Contract, load_contract
+    from leanops_runtime.logs import configure_logging
     from leanops_runtime.pipeline import run_pipeline
     from leanops_runtime.registry import Registry, open_registry
     from leanops_runtime.settings import Settings, load_settings
@@ -39,11 +43,13 @@ _PUBLIC = {
     "start_run": "tracking",
     "Contract": "contract",
     "load_contract": "contract",
+    "configure_logging": "logs",
 }
 __all__ = [
     "Contract",
     "Registry",
     "Settings",
+    "configure_logging",
     "load_contract",
     "load_settings",
     "open_registry",
