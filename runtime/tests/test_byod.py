@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _frames import customers, iris, project_for, set_params, spend_regression, write
-from _package import lib
+from _package import lib, load
 
 cli = lib("cli")
 
@@ -32,6 +32,31 @@ def _pipeline_promote_predict(project: Path, batch: pd.DataFrame, suffix: str = 
     predictions = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
     metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
     return predictions, metrics
+
+
+def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table the team's code builds (a loader in ``datasets.py``, no file): ``contract infer``
+    takes the loader's name, keeps its dtypes (a real date column is a date feature), names the
+    loader as the source, and the pipeline reads the loader with that contract."""
+    frame = customers().assign(signup_date=lambda f: pd.to_datetime(f["signup_date"]))
+    monkeypatch.setitem(load("datasets").DATASETS, "churn_db", frame.copy)
+    out = project / "contracts" / "churn_db.yaml"
+    assert cli.main(["contract", "infer", "churn_db", "--target", "churned", "-o", str(out)]) == 0
+    text = out.read_text("utf-8")
+    assert "inferred by `contract infer` from datasets.py:churn_db" in text
+    contract = lib("contract").load_contract("churn_db", project)
+    assert contract.roles["signup_date"] == "feature_datetime"
+    set_params(project, task="classification", data={"dataset": "churn_db"})
+    assert cli.main(["pipeline"]) == 0
+    assert not list((project / "data" / "raw").glob("churn_db.*"))  # no file was made
+
+    capsys.readouterr()
+    assert cli.main(["contract", "infer", "churn_dv", "--target", "churned"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: churn_dv: no such file, nor a loader of that name in datasets.py")
+    assert "churn_db" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("labels", ["strings", "bool", "ints"])

@@ -7,8 +7,12 @@ and exits 1; other expected failures are one line and exit 2 (see ``app``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .app import global_options, output_path, project_root, root_option, settings_of
@@ -119,15 +123,17 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
     if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
         raise UserError(f"dataset name {name!r}: use letters, digits, _ and - (pass --name)")
     output = None if args.output is None else infer_output(args, Path(args.output))
-    inferred = infer(
-        args.file,
-        name,
-        target=args.target,
-        id_column=args.id,
-        task=args.task,
-        encoding=args.encoding,
-        delimiter=args.delimiter,
-    )
+    with sample_of(Path(args.file)) as (sample, source):
+        inferred = infer(
+            sample,
+            name,
+            target=args.target,
+            id_column=args.id,
+            task=args.task,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+        )
+    inferred = dataclasses.replace(inferred, source=source)
     text = render(inferred)
     if output is None:
         print(text, end="")
@@ -154,6 +160,31 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
             args.target,
         )
     return 0
+
+
+@contextlib.contextmanager
+def sample_of(given: Path) -> Iterator[tuple[Path, str]]:
+    """The file ``contract infer`` reads, and the source its header names: ``given``, or, when
+    no such file exists and ``given`` is a plain name, the table the ``datasets.py`` loader of
+    that name returns, written for the while to a Parquet file (which keeps its dtypes)."""
+    if given.exists() or given.name != str(given) or given.suffix:
+        yield given, str(given)
+        return
+    from ..data import load_embedded
+    from ..errors import UserError
+    from ..team import datasets
+
+    loaders = datasets()
+    if given.name not in loaders:
+        known = ", ".join(sorted(loaders))
+        raise UserError(
+            f"{given}: no such file, nor a loader of that name in datasets.py ({known})"
+        )
+    frame = load_embedded(given.name)
+    with tempfile.TemporaryDirectory(prefix="leanops-infer-") as scratch:
+        sample = Path(scratch) / f"{given.name}.parquet"
+        frame.to_parquet(sample, index=False)
+        yield sample, f"datasets.py:{given.name}"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -311,7 +342,9 @@ def register(subparsers: Subparsers) -> None:
         "ranges, allowed values and roles, each with a comment saying why. Review, commit, then "
         "`contract check`. Never replaces a file without --force.",
     )
-    infer.add_argument("file", type=Path, help="a .csv or .parquet sample")
+    infer.add_argument(
+        "file", type=Path, help="a .csv or .parquet sample, or the name of a loader in datasets.py"
+    )
     infer.add_argument("--target", required=True, help="the column to predict")
     infer.add_argument("--id", help="the id column (default: detected from its name and values)")
     infer.add_argument(

@@ -476,7 +476,8 @@ def load_contract(dataset: str, root: Path | str = ".", path: Path | None = None
     if not path.is_file():
         raise ContractError(
             f"contract not found: {path} (write one with "
-            f"`contract infer DATA_FILE --target COLUMN -o {path}`)"
+            f"`contract infer DATA_FILE --target COLUMN -o {path}`; DATA_FILE may be the name "
+            "of a loader in datasets.py)"
         )
     try:
         raw = read_yaml(path)
