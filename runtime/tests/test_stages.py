@@ -23,12 +23,15 @@ def skipping(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def pipeline(caplog: pytest.LogCaptureFixture, *args: str) -> list[str]:
-    """Run the pipeline; the stage lines it logged (``ingest: ran (...)``)."""
+    """Run the pipeline; the stage lines it logged (``ingest: ran (...)``), without what a
+    stage that ran read (``, read data/raw/x.csv``: ``caplog.messages`` keeps it)."""
     caplog.clear()
     with caplog.at_level(logging.INFO):
         assert cli.main(["pipeline", *args]) == 0
     return [
-        r.getMessage() for r in caplog.records if r.getMessage().startswith(("ingest:", "train:"))
+        r.getMessage().split(", read ")[0]
+        for r in caplog.records
+        if r.getMessage().startswith(("ingest:", "train:"))
     ]
 
 
@@ -45,6 +48,8 @@ def test_an_unchanged_pipeline_skips_both_stages_and_records_what_it_reused(
         "ingest: ran (no earlier run recorded)",
         "train: ran (no earlier run recorded)",
     ]
+    dataset = config.load_settings(skipping).data.dataset
+    assert f"ingest: ran (no earlier run recorded), read datasets.py:{dataset}" in caplog.messages
     metrics = json.loads((skipping / "reports" / "metrics.json").read_text("utf-8"))
     second = pipeline(caplog)
     assert [line.split(" (")[0] for line in second] == ["ingest: skipped", "train: skipped"]
@@ -78,6 +83,8 @@ def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptu
     lib("data").load_embedded(dataset).head(300).to_csv(raw, index=False)
     ingest, train = pipeline(caplog)
     assert ingest == "ingest: ran (changed since the last run: code, data)"  # loader -> file
+    read = f"read data/raw/{dataset}.csv"  # the file, not the loader: a file comes first
+    assert f"ingest: ran (changed since the last run: code, data), {read}" in caplog.messages
     assert train == "train: ran (changed since the last run: data)"
     assert versions(skipping) == [1, 2, 3]
     before = len(lib("data").load_embedded(dataset))

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,9 +109,11 @@ class Decision:
     reason: str
     reused: Outputs = field(default_factory=dict)  # what a skipped stage's last run produced
     since: str = ""  # the id of that run
+    read: str = ""  # what a stage that ran read, when it has a choice (a file, or a loader)
 
     def line(self) -> str:
-        return f"{self.stage}: {'ran' if self.run else 'skipped'} ({self.reason})"
+        done = f"{self.stage}: {'ran' if self.run else 'skipped'} ({self.reason})"
+        return f"{done}, read {self.read}" if self.read else done
 
 
 @dataclass
@@ -330,7 +332,8 @@ def ingest_stage(
         decision = Decision("ingest", True, "its outputs changed or are gone")
     ingested = validated(dataset, root, contract=contract)
     warn_fewer_rows(len(ingested.frame), ingested.output)
-    return Stage(decision, ingested.frame, ingested.contract)
+    read = replace(decision, read=ingested.source)  # a file in data/raw/ wins over the loader
+    return Stage(read, ingested.frame, ingested.contract)
 
 
 def warn_fewer_rows(rows: int, processed: Path) -> None:
