@@ -38,25 +38,35 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A table the team's code builds (a loader in ``datasets.py``, no file): ``contract infer``
-    takes the loader's name, keeps its dtypes (a real date column is a date feature), names the
-    loader as the source, and the pipeline reads the loader with that contract."""
-    frame = customers().assign(signup_date=lambda f: pd.to_datetime(f["signup_date"]))
-    monkeypatch.setitem(load("datasets").DATASETS, "churn_db", frame.copy)
+    takes the loader's name, keeps its dtypes (whole numbers with gaps stay integers, where a
+    CSV of them reads as floats), names the loader as the source, and the pipeline reads the
+    loader with that contract. A folder of the loader's name does not hide it."""
+    visits = [None if row % 7 == 0 else row for row in range(240)]
+    frame = customers().assign(visits=pd.array(visits, dtype="Int64"))
+    loaders = load("datasets").DATASETS
+    monkeypatch.setitem(loaders, "churn_db", frame.copy)
+    (project / "churn_db").mkdir()
     out = project / "contracts" / "churn_db.yaml"
     assert cli.main(["contract", "infer", "churn_db", "--target", "churned", "-o", str(out)]) == 0
     text = out.read_text("utf-8")
     assert "inferred by `contract infer` from datasets.py:churn_db" in text
-    contract = lib("contract").load_contract("churn_db", project)
-    assert contract.roles["signup_date"] == "feature_datetime"
+    assert lib("contract").load_contract("churn_db", project).dtype("visits") == "int64"
     set_params(project, task="classification", data={"dataset": "churn_db"})
     assert cli.main(["pipeline"]) == 0
     assert not list((project / "data" / "raw").glob("churn_db.*"))  # no file was made
 
-    capsys.readouterr()
-    assert cli.main(["contract", "infer", "churn_dv", "--target", "churned"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: churn_dv: no such file, nor a loader of that name in datasets.py")
-    assert "churn_db" in err and err.count("\n") == 1
+    monkeypatch.setitem(loaders, "listed", lambda: [1, 2])
+    for args, message in (
+        ("churn_dv --target churned", "churn_dv: no such file, nor a loader of that name in"),
+        ("churn_db --target churned --name other", "--name other: the contract of a loader's"),
+        ("listed --target churned", "datasets.py:listed returned a list, not a pandas DataFrame"),
+        ("churn_db --target churn", "datasets.py:churn_db has no column 'churn'"),
+    ):
+        capsys.readouterr()
+        assert cli.main(["contract", "infer", *args.split()]) == 2, args
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {message}"), err
+        assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize("labels", ["strings", "bool", "ints"])

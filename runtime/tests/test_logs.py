@@ -118,7 +118,7 @@ def test_a_teams_own_stage_logs_like_the_commands(capsys: pytest.CaptureFixture[
     logging.getLogger().setLevel(logging.WARNING)
     stage.info("checked 12 rows")
     assert capsys.readouterr().err == ""
-    importlib.import_module(NAME).configure_logging()  # the public API, as the README shows
+    importlib.import_module(NAME).configure_logging()  # the public API (the package docstring)
     stage.info("checked 12 rows")
     stage.warning("2 rows look odd")
     assert capsys.readouterr().err == "checked 12 rows\nwarning: 2 rows look odd\n"

@@ -72,9 +72,8 @@ def test_promote_then_refuse_a_regression_then_force(
     assert cli.main(["promote"]) == 1
     captured = capsys.readouterr()
     assert "regresses" in captured.err
-    assert captured.err.rstrip().endswith(
-        "(to promote it anyway: promote --force --reason '<why>')"
-    )
+    way = "(to promote it anyway: promote --version 2 --force --reason '<why>')"
+    assert captured.err.rstrip().endswith(way)
     assert "candidate v2" in captured.out
     assert "production v1" in captured.out
     assert registry.alias("production") == 1
@@ -224,6 +223,7 @@ def test_a_candidate_of_another_task_is_refused_in_one_line_until_forced(
     assert f"production v1 is a {settings.task} model and candidate v2 a {other} one" in err
     assert "unexpected" not in err
     assert len([line for line in err.splitlines() if "cannot be compared" in line]) == 1
+    assert err.count("promote --force") == 1  # the reason's own way past the gate, once
     assert registry.alias("production") == 1
     assert cli.main(["promote", "--force", "--reason", "task fixed"]) == 0
     assert registry.alias("production") == 2

@@ -7,12 +7,8 @@ and exits 1; other expected failures are one line and exit 2 (see ``app``).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import logging
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from .app import global_options, output_path, project_root, root_option, settings_of
@@ -20,6 +16,7 @@ from .app import global_options, output_path, project_root, root_option, setting
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..contract import Contract
+    from ..contract.inference import Sample
     from ..pipeline import PipelineResult
     from ..registry import State
     from ..settings import Settings
@@ -114,7 +111,7 @@ def infer_output(args: argparse.Namespace, path: Path) -> Path:
 def cmd_contract_infer(args: argparse.Namespace) -> int:
     import re
 
-    from ..contract.inference import infer
+    from ..contract.inference import infer, infer_sample
     from ..contract.writing import render
     from ..errors import UserError
     from ..files import write_atomic
@@ -123,9 +120,10 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
     if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
         raise UserError(f"dataset name {name!r}: use letters, digits, _ and - (pass --name)")
     output = None if args.output is None else infer_output(args, Path(args.output))
-    with sample_of(Path(args.file)) as (sample, source):
+    given = Path(args.file)
+    if given.is_file() or given.name != str(given) or given.suffix:
         inferred = infer(
-            sample,
+            given,
             name,
             target=args.target,
             id_column=args.id,
@@ -133,7 +131,14 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             delimiter=args.delimiter,
         )
-    inferred = dataclasses.replace(inferred, source=source)
+    else:  # a plain name and no such file: the loader of that name in datasets.py
+        if name != given.name:
+            raise UserError(
+                f"--name {name}: the contract of a loader's table is named after the loader "
+                f"({given.name}), which the pipeline calls by that name"
+            )
+        sample = loader_sample(given.name)
+        inferred = infer_sample(sample, name, target=args.target, id_column=args.id, task=args.task)
     text = render(inferred)
     if output is None:
         print(text, end="")
@@ -162,29 +167,28 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def sample_of(given: Path) -> Iterator[tuple[Path, str]]:
-    """The file ``contract infer`` reads, and the source its header names: ``given``, or, when
-    no such file exists and ``given`` is a plain name, the table the ``datasets.py`` loader of
-    that name returns, written for the while to a Parquet file (which keeps its dtypes)."""
-    if given.exists() or given.name != str(given) or given.suffix:
-        yield given, str(given)
-        return
+def loader_sample(loader: str) -> Sample:
+    """The table the ``datasets.py`` loader ``loader`` returns, as ``contract infer`` reads a
+    sample: its own dtypes, no reading rules to detect; the source named ``datasets.py:NAME``."""
+    import pandas as pd
+
+    from ..contract.inference import Sample
     from ..data import load_embedded
     from ..errors import UserError
     from ..team import datasets
 
     loaders = datasets()
-    if given.name not in loaders:
+    if loader not in loaders:
         known = ", ".join(sorted(loaders))
         raise UserError(
-            f"{given}: no such file, nor a loader of that name in datasets.py ({known})"
+            f"{loader}: no such file, nor a loader of that name in datasets.py ({known})"
         )
-    frame = load_embedded(given.name)
-    with tempfile.TemporaryDirectory(prefix="leanops-infer-") as scratch:
-        sample = Path(scratch) / f"{given.name}.parquet"
-        frame.to_parquet(sample, index=False)
-        yield sample, f"datasets.py:{given.name}"
+    frame = load_embedded(loader)
+    if not isinstance(frame, pd.DataFrame):
+        raise UserError(
+            f"datasets.py:{loader} returned a {type(frame).__name__}, not a pandas DataFrame"
+        )
+    return Sample(f"datasets.py:{loader}", frame)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

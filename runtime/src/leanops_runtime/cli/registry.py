@@ -245,15 +245,12 @@ def _promote(args: argparse.Namespace) -> int:
     for note in result.notes:
         log.warning("%s", note)
     if record is None:
-        log.error(
-            "refused (audited): v%s stays candidate: %s (to promote it anyway: promote --force "
-            "--reason '<why>')",
-            result.candidate,
-            "; ".join(result.reasons),
-        )
+        why = "; ".join(result.reasons)
+        way = f"promote --version {result.candidate} --force --reason '<why>'"
+        past = "" if "promote --force" in why else f" (to promote it anyway: {way})"
+        log.error("refused (audited): v%s stays candidate: %s%s", result.candidate, why, past)
         from ..alerts import notify  # a webhook message; never raises
 
-        why = "; ".join(result.reasons)
         notify("promotion", f"v{result.candidate} refused: {why}", settings=settings.alerts)
         return EXIT_REFUSED
     if record["forced"]:

@@ -534,11 +534,44 @@ def infer(
     rules, text, markers, commas = sample_rules(path, encoding=encoding, delimiter=delimiter)
     leading_zeros = _leading_zero_columns(text, rules)
     frame = read_raw(path, rules, text=leading_zeros + _not_numbers(text, rules))
+    sample = Sample(str(path), frame, rules, text, markers, commas, leading_zeros)
+    return infer_sample(sample, name, target=target, id_column=id_column, task=task)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What inference reads: a table, where it came from, and, for a CSV file, how it is read
+    (its rules, its text, the missing-value markers, decimal-comma and leading-zero columns)."""
+
+    source: str
+    frame: pd.DataFrame
+    rules: ReadingRules = field(default_factory=ReadingRules)
+    text: pd.DataFrame | None = None
+    markers: dict[str, dict[str, int]] = field(default_factory=dict)
+    commas: list[str] = field(default_factory=list)
+    leading_zeros: list[str] = field(default_factory=list)
+
+
+def infer_sample(
+    sample: Sample,
+    name: str,
+    *,
+    target: str,
+    id_column: str | None = None,
+    task: str | None = None,
+) -> Inferred:
+    """A starting contract from ``sample`` (a file read by ``infer``, or the table a loader in
+    ``datasets.py`` returns, with its own dtypes): review it before committing."""
+    frame, text, rules = sample.frame, sample.text, sample.rules
+    if frame.empty:
+        raise ContractError(f"{sample.source} has no rows to infer from")
     columns_found = [str(c) for c in frame.columns]
     for wanted, flag in ((target, "--target"), (id_column, "--id")):
         if wanted is not None and wanted not in columns_found:
             shown = ", ".join(columns_found[:12]) + (" ..." if len(columns_found) > 12 else "")
-            raise ContractError(f"{path} has no column {wanted!r} ({flag}); its columns: {shown}")
+            raise ContractError(
+                f"{sample.source} has no column {wanted!r} ({flag}); its columns: {shown}"
+            )
     if task is not None and task not in TASKS:
         raise ContractError(f"--task is one of {', '.join(TASKS)}")
     rows = len(frame)
@@ -557,11 +590,11 @@ def infer(
             columns.append(_id(column, series, "every value unique, and named like an id"))
         else:
             guess = _feature(column, series, rows)
-            if column in leading_zeros:
+            if column in sample.leading_zeros:
                 guess.notes.append("kept as text: some values have leading zeros")
             columns.append(guess)
-    notes = _top_notes(chosen_task, target, frame[target], markers, text)
-    notes += _reading_notes(rules, commas)
+    notes = _top_notes(chosen_task, target, frame[target], sample.markers, text)
+    notes += _reading_notes(rules, sample.commas)
     return Inferred(
         name=name,
         task=chosen_task,
@@ -569,7 +602,7 @@ def infer(
         missing_target=int(frame[target].isna().sum()),
         columns=columns,
         notes=notes,
-        source=str(path),
+        source=sample.source,
         rows=rows,
     )
 
