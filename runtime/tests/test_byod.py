@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -39,10 +40,13 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
 ) -> None:
     """A table the team's code builds (a loader in ``datasets.py``, no file): ``contract infer``
     takes the loader's name, keeps its dtypes (whole numbers with gaps stay integers, where a
-    CSV of them reads as floats), names the loader as the source, and the pipeline reads the
-    loader with that contract. A folder of the loader's name does not hide it."""
+    CSV of them reads as floats; Decimal amounts are numbers), names the loader as the source,
+    and the pipeline reads the loader with that contract. A folder of the loader's name does
+    not hide it."""
     visits = [None if row % 7 == 0 else row for row in range(240)]
     frame = customers().assign(visits=pd.array(visits, dtype="Int64"))
+    # Money from a SQL NUMERIC column: a database driver hands Decimal objects.
+    frame["monthly_spend"] = [None if pd.isna(v) else Decimal(str(v)) for v in frame.monthly_spend]
     loaders = load("datasets").DATASETS
     monkeypatch.setitem(loaders, "churn_db", frame.copy)
     (project / "churn_db").mkdir()
@@ -50,7 +54,9 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
     assert cli.main(["contract", "infer", "churn_db", "--target", "churned", "-o", str(out)]) == 0
     text = out.read_text("utf-8")
     assert "inferred by `contract infer` from datasets.py:churn_db" in text
-    assert lib("contract").load_contract("churn_db", project).dtype("visits") == "int64"
+    contract = lib("contract").load_contract("churn_db", project)
+    assert (contract.dtype("visits"), contract.dtype("monthly_spend")) == ("int64", "float64")
+    assert contract.roles["monthly_spend"] == "feature_numeric"
     set_params(project, task="classification", data={"dataset": "churn_db"})
     assert cli.main(["pipeline"]) == 0
     assert not list((project / "data" / "raw").glob("churn_db.*"))  # no file was made

@@ -173,6 +173,7 @@ def loader_sample(loader: str) -> Sample:
     import pandas as pd
 
     from ..contract.inference import Sample
+    from ..contract.reading import holds_decimals
     from ..data import load_embedded
     from ..errors import UserError
     from ..team import datasets
@@ -188,6 +189,8 @@ def loader_sample(loader: str) -> Sample:
         raise UserError(
             f"datasets.py:{loader} returned a {type(frame).__name__}, not a pandas DataFrame"
         )
+    numbers = [name for name in frame.columns if holds_decimals(frame[name])]  # SQL NUMERIC
+    frame = frame.astype(dict.fromkeys(numbers, "float64")) if numbers else frame
     return Sample(f"datasets.py:{loader}", frame)
 
 

@@ -329,9 +329,10 @@ def _as_declared(values: pd.Series, wanted: str) -> pd.Series:
 def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
     """Lossless casts toward the declared dtypes; every other mismatch is a contract failure.
 
-    Integer columns declared float are widened (CSV reads ``1.0`` as ``1``); a column with no
-    value at all takes its declared dtype (an empty text column in a small batch is read as
-    float, an empty one in Parquet as null).
+    Integer columns declared float are widened (CSV reads ``1.0`` as ``1``), and so are the
+    ``Decimal`` objects a database driver hands for SQL ``NUMERIC`` (``holds_decimals``); a column
+    with no value at all takes its declared dtype (an empty text column in a small batch is read
+    as float, an empty one in Parquet as null).
     """
     casts = {}
     rules = contract.reading
@@ -343,7 +344,9 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
         series = frame[name]
         if own_notation and wanted.startswith(NUMBERS) and pd.api.types.is_string_dtype(series):
             frame = frame.assign(**{name: series.map(lambda v: written_number(v, rules))})
-        elif wanted.startswith("float") and pd.api.types.is_integer_dtype(series.dtype):
+        elif wanted.startswith("float") and (
+            pd.api.types.is_integer_dtype(series.dtype) or holds_decimals(series)
+        ):
             casts[name] = wanted
         elif wanted != str(series.dtype) and len(series) and series.isna().all():
             casts[name] = "object" if name in contract.text_columns() else wanted
@@ -353,6 +356,17 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
         return frame.astype(casts)
     except (TypeError, ValueError):
         return frame
+
+
+def holds_decimals(series: pd.Series) -> bool:
+    """Whether ``series`` is objects that are all ``decimal.Decimal`` (and missing values): the
+    numbers of a SQL ``NUMERIC`` column as a database driver gives them to a loader."""
+    from decimal import Decimal
+
+    if series.dtype != object:
+        return False
+    values = series.dropna()
+    return len(values) > 0 and all(isinstance(value, Decimal) for value in values)
 
 
 NUMBERS = ("float", "int", "uint")
