@@ -174,7 +174,6 @@ def loader_sample(loader: str) -> Sample:
 
     from ..contract.inference import Sample
     from ..contract.reading import holds_decimals
-    from ..data import load_embedded
     from ..errors import UserError
     from ..team import datasets
 
@@ -184,7 +183,7 @@ def loader_sample(loader: str) -> Sample:
         raise UserError(
             f"{loader}: no such file, nor a loader of that name in datasets.py ({known})"
         )
-    frame = load_embedded(loader)
+    frame = loaders[loader]()
     if not isinstance(frame, pd.DataFrame):
         raise UserError(
             f"datasets.py:{loader} returned a {type(frame).__name__}, not a pandas DataFrame"
