@@ -305,7 +305,7 @@ class Settings(BaseSettings):
     # keys: each teammate's own, so set in .env or the environment (<PREFIX>_SIGNING_KEY).
     signing_key: Path | None = None
     # The variables (environment or .env) that set a setting over params.yaml, upper case:
-    # found by ``load_settings`` in its one reading of the sources, recorded on every run.
+    # named once by ``load_settings`` (``variable_names``), and recorded on every run from here.
     _from_variables: list[str] | None = PrivateAttr(default=None)
 
     @property
