@@ -54,6 +54,10 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
     assert cli.main(["contract", "infer", "churn_db", "--target", "churned", "-o", str(out)]) == 0
     text = out.read_text("utf-8")
     assert "inferred by `contract infer` from datasets.py:churn_db" in text
+    capsys.readouterr()
+    aside = project / "churn_db.yaml"  # not where the pipeline reads it: the way is to move it
+    assert cli.main(["contract", "infer", "churn_db", "--target", "churned", "-o", str(aside)]) == 0
+    assert capsys.readouterr().err.rstrip().endswith("reads contracts/churn_db.yaml: move it there")
     contract = lib("contract").load_contract("churn_db", project)
     assert (contract.dtype("visits"), contract.dtype("monthly_spend")) == ("int64", "float64")
     assert contract.roles["monthly_spend"] == "feature_numeric"

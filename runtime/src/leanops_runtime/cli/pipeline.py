@@ -153,7 +153,8 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
     read_from = contract_path(name, project_root(args))
     then = f"set data.dataset: {name} and task: {inferred.task} in params.yaml"
     if output.resolve() != read_from.resolve():  # not where the pipeline looks for it
-        then = f"data.dataset: {name} reads {read_from}: move it there, or pass --name"
+        then = f"data.dataset: {name} reads {read_from}: move it there"
+        then += "" if inferred.source.startswith("datasets.py:") else ", or pass --name"
     shown = ", ".join(f"{count} {role}" for role, count in roles.items())
     log.info("wrote %s (%s): review it, then %s", output, shown, then)
     if inferred.missing_target:
