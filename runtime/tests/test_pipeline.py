@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _frames import set_params
 from _package import lib, without_cost
 
 cli = lib("cli")
@@ -121,6 +122,22 @@ def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
     assert artifacts[f"models/{dataset}/v1/model.skops"] == entry["sha256"]
     assert record["tags"]["model_sha256"] == entry["sha256"]
     assert entry["run_id"] == run["id"]
+
+
+def test_an_estimator_of_the_other_task_in_also_try_is_named_as_such(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = config.load_settings(project)
+    other = "ridge" if settings.task == "classification" else "logistic_regression"
+    train = {"estimator": settings.train.estimator, "also_try": [other], "hyperparameters": {}}
+    set_params(project, train=train)
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    kind = "regression" if settings.task == "classification" else "classification"
+    assert err.startswith(
+        f"error: estimator {other!r} is a {kind} estimator; {settings.task} takes:"
+    )
+    assert err.count("\n") == 1
 
 
 def test_failed_pipeline_is_tracked_as_failed(project: Path) -> None:
