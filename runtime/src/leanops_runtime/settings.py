@@ -154,16 +154,15 @@ def estimator_for(task: str, named: str | None) -> tuple[str | None, str]:
     task's default when it is missing or an estimator of another task only: a params.yaml written
     for classification then trains a regression after ``task: regression`` alone.
     """
-    from .team import estimators
+    from .team import estimators, tasks_of_estimator
 
-    by_task = estimators()
-    known = by_task.get(task)
+    known = estimators().get(task)
     if not known:  # not a task: validation says so
         return named, ""
     default = next(iter(known))
     if named is None or named in known:
         return named or default, ""
-    others = [other for other, by_name in by_task.items() if named in by_name]
+    others = tasks_of_estimator(named)
     if not others:
         return named, ""
     return default, (
@@ -501,9 +500,9 @@ def with_blocks(raw: Mapping[str, object], *, fitted: bool = True) -> dict[str, 
 
 
 def _is_estimator(name: str) -> bool:
-    from .team import estimators
+    from .team import tasks_of_estimator
 
-    return any(name in by_name for by_name in estimators().values())
+    return bool(tasks_of_estimator(name))
 
 
 def _laid_over(block: object, loose: dict[str, object]) -> dict[str, object]:

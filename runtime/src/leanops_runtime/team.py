@@ -104,6 +104,11 @@ def estimators() -> Estimators:
     return found
 
 
+def tasks_of_estimator(name: str) -> list[str]:
+    """The tasks whose ``ESTIMATORS`` list ``name`` (none: estimators.py does not know it)."""
+    return [task for task, by_name in estimators().items() if name in by_name]
+
+
 def datasets() -> Loaders:
     """Dataset loaders by name: the team's ``DATASETS``."""
     found = getattr(_module("datasets"), "DATASETS", None)

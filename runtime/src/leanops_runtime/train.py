@@ -114,15 +114,16 @@ def known_estimator(task: str, name: str) -> tuple[str, str]:
     """Where ``estimators.py`` says ``name`` lives for ``task``: (module, class)."""
     from difflib import get_close_matches
 
-    from .team import estimators
+    from .team import estimators, tasks_of_estimator
 
-    every = estimators()
-    known = every.get(task, {})
+    known = estimators().get(task, {})
     if name not in known:
         shown = ", ".join(sorted(known))
-        other = next((kind for kind, names in every.items() if name in names), None)
-        if other is not None:  # estimators.py lists it, for the other task
-            raise TrainError(f"estimator {name!r} is a {other} estimator; {task} takes: {shown}")
+        others = tasks_of_estimator(name)
+        if others:  # estimators.py lists it, for the other task
+            raise TrainError(
+                f"estimator {name!r} is a {others[0]} estimator; {task} takes: {shown}"
+            )
         near = get_close_matches(name, list(known), n=1)
         meant = f"did you mean {near[0]!r}? " if near else ""
         raise TrainError(f"unknown estimator {name!r} for {task} ({meant}known: {shown})")

@@ -121,7 +121,17 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
         raise UserError(f"dataset name {name!r}: use letters, digits, _ and - (pass --name)")
     output = None if args.output is None else infer_output(args, Path(args.output))
     given = Path(args.file)
-    if given.is_file() or given.name != str(given) or given.suffix:
+    # A plain name and no such file: the loader of that name in datasets.py.
+    from_loader = given.name == str(given) and not given.suffix and not given.is_file()
+    if from_loader:
+        if name != given.name:
+            raise UserError(
+                f"--name {name}: the contract of a loader's table is named after the loader "
+                f"({given.name}), which the pipeline calls by that name"
+            )
+        sample = loader_sample(given.name)
+        inferred = infer_sample(sample, name, target=args.target, id_column=args.id, task=args.task)
+    else:
         inferred = infer(
             given,
             name,
@@ -131,14 +141,6 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             delimiter=args.delimiter,
         )
-    else:  # a plain name and no such file: the loader of that name in datasets.py
-        if name != given.name:
-            raise UserError(
-                f"--name {name}: the contract of a loader's table is named after the loader "
-                f"({given.name}), which the pipeline calls by that name"
-            )
-        sample = loader_sample(given.name)
-        inferred = infer_sample(sample, name, target=args.target, id_column=args.id, task=args.task)
     text = render(inferred)
     if output is None:
         print(text, end="")
@@ -154,7 +156,7 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
     then = f"set data.dataset: {name} and task: {inferred.task} in params.yaml"
     if output.resolve() != read_from.resolve():  # not where the pipeline looks for it
         then = f"data.dataset: {name} reads {read_from}: move it there"
-        then += "" if inferred.source.startswith("datasets.py:") else ", or pass --name"
+        then += "" if from_loader else ", or pass --name"
     shown = ", ".join(f"{count} {role}" for role, count in roles.items())
     log.info("wrote %s (%s): review it, then %s", output, shown, then)
     if inferred.missing_target:
