@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _frames import set_params
-from _package import lib, without_cost
+from _package import lib, load, without_cost
 
 cli = lib("cli")
 config = lib("settings")
@@ -73,6 +73,21 @@ def test_unknown_estimator_exits_2_with_one_line_before_the_data_is_read(
     assert not list(project.glob("models/**/model.skops"))
     assert cli.main(["runs", "list"]) == 0
     assert "no runs tracked yet" in capsys.readouterr().err
+
+
+def test_an_estimators_py_without_the_tasks_estimators_is_named_before_the_data_is_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    task = config.load_settings(project).task
+    listed = dict(load("estimators").ESTIMATORS)
+    monkeypatch.setattr(load("estimators"), "ESTIMATORS", {**listed, task: {}})
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: estimators.py lists no {task} estimator: add one to ESTIMATORS[{task!r}] "
+        "(the first of a task is its default)\n"
+    )
+    assert not list(project.glob("data/processed/*"))
 
 
 def test_a_contract_pipeline_cannot_read_is_one_line_and_a_failed_run(

@@ -117,6 +117,11 @@ def known_estimator(task: str, name: str) -> tuple[str, str]:
     from .team import estimators, tasks_of_estimator
 
     known = estimators().get(task, {})
+    if not known:
+        raise TrainError(
+            f"estimators.py lists no {task} estimator: add one to ESTIMATORS[{task!r}] "
+            f"(the first of a task is its default)"
+        )
     if name not in known:
         shown = ", ".join(sorted(known))
         others = tasks_of_estimator(name)
