@@ -292,6 +292,42 @@ def test_a_label_assigned_from_the_target_stops_a_classification(
     assert "leakage? grade (accuracy " in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("leaky", [True, False])
+def test_a_column_that_gives_a_rare_class_away_is_named_by_its_balanced_accuracy(
+    project: Path, capsys: pytest.CaptureFixture[str], leaky: bool
+) -> None:
+    """Defaults in 0.9% of the loans: a tree predicting "no default" everywhere is 99.1%
+    accurate, so accuracy cannot tell a leak. Days in collections, counted after a default (and
+    for 0.1% of the others, a late payment), tell the defaults apart: balanced accuracy 0.999."""
+    rng = np.random.default_rng(8)
+    frame = customers(8000).drop(columns=["churned"])
+    defaulted = rng.random(len(frame)) < 0.009
+    frame["defaulted"] = np.where(defaulted, "yes", "no")
+    late = ~defaulted & (rng.random(len(frame)) < 0.001)
+    if leaky:
+        frame["days_in_collections"] = np.where(
+            defaulted | late, rng.integers(1, 120, len(frame)), 0
+        )
+    project_for(project, frame, "loans", target="defaulted", task="classification")
+    capsys.readouterr()
+    assert cli.main(["pipeline"]) == (1 if leaky else 0)
+    err = capsys.readouterr().err
+    named = "leakage? days_in_collections (balanced accuracy 0.99"
+    assert (named in err) == leaky, err
+
+
+def test_too_few_rows_of_a_rare_class_say_the_leakage_check_was_skipped(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = customers(1200).drop(columns=["churned"])
+    frame["defaulted"] = np.where(np.arange(len(frame)) % 200 == 0, "yes", "no")  # 6 rows
+    project_for(project, frame, "loans", target="defaulted", task="classification")
+    capsys.readouterr()
+    assert cli.main(["pipeline", "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "leakage check skipped: class 'yes' has 5 of the 960 training rows" in err, err
+
+
 @pytest.mark.parametrize("rows", [900, 150])
 def test_a_flag_of_one_class_stops_a_multi_class_training(
     project: Path, capsys: pytest.CaptureFixture[str], rows: int

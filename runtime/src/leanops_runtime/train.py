@@ -503,6 +503,9 @@ NEAR_PERFECT = 0.99  # accuracy or R² of one column alone, on rows its tree did
 SAMPLE = 5_000  # training rows tried, at most (seeded)
 MIN_PAIRS = 50  # rows with a value a rank correlation needs (two rows always correlate fully)
 MIN_VARIED = 30  # rows off a column's most common value that its λ needs, in both parts
+# Rows of each class in the scored third that a balanced accuracy needs: a strong honest column
+# is right on a handful of rows of a rare class as often as not.
+MIN_PER_CLASS = 10
 # A held-out accuracy or R² at least this high, on at least MIN_HELD_OUT rows, is too good to be
 # true of real data; on fewer rows a perfect score can be luck.
 TOO_GOOD = 0.999
@@ -519,18 +522,22 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
     their tree did not see, or, for a regression, whose ranks follow the target's that closely
     (a unit change or a rounding of the target: a tree of bounded depth draws it in steps, and
     an exact copy in minutes of a target in seconds scored R² 0.989), or, among three classes
-    or more, that the class sets that closely (``set_by_the_class``); with the score, shown."""
+    or more, that the class sets that closely (``set_by_the_class``); with the score, shown.
+
+    Where one class is 99% of the rows, accuracy says nothing (predicting that class scores
+    0.99): the score is then the balanced accuracy (the mean of the classes' recalls) of a tree
+    weighing the classes equally, and needs ``MIN_PER_CLASS`` rows of each class in the scored
+    third, without which the check is skipped and says so."""
     import numpy as np
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import OrdinalEncoder
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     target = contract.target
     rows = train.sample(min(len(train), SAMPLE), random_state=seed)
     labels = rows[target]
     classification = task == "classification"
-    if classification and labels.value_counts(normalize=True).iloc[0] >= NEAR_PERFECT:
-        return {}  # one class already: any column "predicts" it
+    # One class nearly everywhere: any column "predicts" it that accurately.
+    lopsided = classification and labels.value_counts(normalize=True).iloc[0] >= NEAR_PERFECT
     try:
         halves = train_test_split(
             np.arange(len(rows)),
@@ -542,6 +549,16 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
         return {}
     seen, unseen = halves
     several_classes = classification and labels.nunique() > 2
+    if lopsided and labels.iloc[unseen].value_counts().min() < MIN_PER_CLASS:
+        smallest = labels.value_counts()
+        log.info(
+            "leakage check skipped: class %r has %d of the %d training rows, too few to tell "
+            "a column that gives it away",
+            smallest.index[-1],
+            smallest.iloc[-1],
+            len(labels),
+        )
+        return {}
     found: dict[str, str] = {}
     numeric, categorical = (
         contract.columns("feature_numeric"),
@@ -563,20 +580,54 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
                 if ranks >= NEAR_PERFECT:
                     found[column] = f"rank correlation {ranks:.3f} alone"
                     continue
-        tree = (
-            DecisionTreeClassifier(max_depth=6, min_samples_leaf=5, random_state=seed)
-            if classification
-            else DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=seed)
+        measure, score = alone(
+            values,
+            labels,
+            seen,
+            unseen,
+            classification=classification,
+            lopsided=lopsided,
+            seed=seed,
         )
-        tree.fit(values[seen], labels.iloc[seen])
-        score = float(tree.score(values[unseen], labels.iloc[unseen]))
         if score >= NEAR_PERFECT:
-            found[column] = f"{'accuracy' if classification else 'R²'} {score:.3f} alone"
+            found[column] = f"{measure} {score:.3f} alone"
         elif several_classes:
             explained = set_by_the_class(values[:, 0], labels, seen, unseen)
             if explained >= NEAR_PERFECT:
                 found[column] = f"set by the class: λ {explained:.3f}"
     return found
+
+
+def alone(
+    values: np.ndarray,
+    labels: pd.Series,
+    seen: np.ndarray,
+    unseen: np.ndarray,
+    *,
+    classification: bool,
+    lopsided: bool,
+    seed: int,
+) -> tuple[str, float]:
+    """How well a tree on one column, fitted on ``seen`` rows, predicts the ``unseen`` ones:
+    (the measure's name, its value). Accuracy (R² for a regression); where one class is nearly
+    every row (``lopsided``), the balanced accuracy of a tree weighing the classes equally."""
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    tree: DecisionTreeClassifier | DecisionTreeRegressor
+    if classification:
+        weights = "balanced" if lopsided else None
+        tree = DecisionTreeClassifier(
+            max_depth=6, min_samples_leaf=5, class_weight=weights, random_state=seed
+        )
+    else:
+        tree = DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=seed)
+    tree.fit(values[seen], labels.iloc[seen])
+    if lopsided:
+        predicted = tree.predict(values[unseen])
+        return "balanced accuracy", float(balanced_accuracy_score(labels.iloc[unseen], predicted))
+    score = float(tree.score(values[unseen], labels.iloc[unseen]))
+    return ("accuracy" if classification else "R²"), score
 
 
 def set_by_the_class(
