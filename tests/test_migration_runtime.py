@@ -413,6 +413,7 @@ MACHINERY = {
     "src/ml_project/mlops/train.py": "estimators.py (estimators)",
     "src/ml_project/mlops/data.py": "datasets.py (data loading)",
     "src/ml_project/mlops/settings/train.py": "params.yaml (settings)",
+    "src/ml_project/mlops/drift/check.py": "params.yaml (settings: drift)",
     "src/ml_project/mlops/cli/runs.py": "a module of your own calling the public API",
     "src/ml_project/mlops/report/style.css": "a module of your own calling the public API",
     "tests/test_features.py": "features.py (feature steps)",
@@ -444,6 +445,45 @@ def test_machinery_left_after_the_update_is_reported_with_where_its_change_goes(
     assert "(`from ml_project import ...`)" in runs
     (config,) = [line for line in lines if "test_config.py" in line]
     assert "the runtime's tests cover it" in config
+
+
+def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor_moved(
+    tmp_path: Path,
+) -> None:
+    """A module the team added to 0.3.0's ``mlops/`` is theirs: no note to delete it, and the
+    imports of it stay as they are (the runtime has no such module), while its own imports of
+    the machinery, and a test of theirs in ``tests/mlops/``, are pointed at the runtime."""
+    own = "src/ml_project/mlops/custom_metrics.py"
+    write(tmp_path, own, "from ml_project.mlops.metrics import score\n")
+    write(tmp_path, "src/ml_project/mlops/drift/check.py", "DEFAULT_PSI_ALERT = 0.3\n")
+    uses = (
+        "from ml_project.mlops.custom_metrics import revenue_error\n"
+        "from ml_project.mlops import custom_metrics, tracking\n"
+        "import ml_project.mlops.custom_metrics as cm\n"
+        "from ml_project.mlops.tracking import start_run\n"
+    )
+    write(tmp_path, "tests/test_revenue.py", uses)
+    write(tmp_path, "tests/mlops/test_own.py", "from ml_project.mlops.metrics import score\n")
+    lines = run_script(tmp_path).stderr.splitlines()
+    assert (tmp_path / own).read_text() == "from leanops_runtime.metrics import score\n"
+    assert (tmp_path / "tests" / "test_revenue.py").read_text() == (
+        "from ml_project.mlops.custom_metrics import revenue_error\n"
+        "from ml_project.mlops import custom_metrics, tracking\n"
+        "import ml_project.mlops.custom_metrics as cm\n"
+        "from leanops_runtime.tracking import start_run\n"
+    )
+    test = (tmp_path / "tests" / "mlops" / "test_own.py").read_text()
+    assert test == "from leanops_runtime.metrics import score\n"
+    (note,) = [line for line in lines if f"{own}: " in line]
+    assert "your own module" in note and "move it to src/ml_project/" in note
+    assert "delete" not in note
+    assert not [line for line in lines if "test_own.py" in line and "machinery" in line]
+    (split,) = [line for line in lines if "tests/test_revenue.py:2:" in line]
+    assert split.endswith(
+        "split this import: `from leanops_runtime import tracking`, your own modules as they are"
+    )
+    (check,) = [line for line in lines if "drift/check.py" in line]
+    assert "move your change of it to params.yaml (settings: drift)" in check
 
 
 def skops_like(path: Path, *types: tuple[str, str]) -> Path:

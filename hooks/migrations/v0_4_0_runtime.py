@@ -106,8 +106,40 @@ EXTENSION_POINTS = {
     "data": "datasets.py (data loading)",
     "settings": "params.yaml (settings)",
     "config": "params.yaml (settings)",
+    "drift": "params.yaml (settings: drift)",
+    "alerts": "params.yaml (settings: alerts)",
+    "promotion": "params.yaml (settings: promotion)",
+    "gate": "params.yaml (settings: promotion)",
 }
 OLD_TEST_FILES = ("_models.py", "_frames.py", "test_features.py")  # the machinery's, in tests/
+# The files 0.3.0 rendered in src/<package>/mlops/ and tests/mlops/ (below those folders):
+# anything else there is the team's own, never called machinery nor pointed at the runtime.
+SOURCE_MODULES = """
+__init__ alerts data errors evaluate features files gate info lifecycle logs metrics model pipeline
+predict promotion tables train
+cli/__init__ cli/app cli/common cli/info cli/monitor cli/pipeline cli/predict cli/registry cli/runs
+contract/__init__ contract/checks contract/inference contract/model contract/reading
+contract/writing
+drift/__init__ drift/check drift/reference drift/stats
+registry/__init__ registry/base registry/local registry/mlflow_registry registry/records
+registry/trust
+report/__init__ report/charts report/collect report/html report/status
+settings/__init__ settings/alerts settings/base settings/data settings/drift settings/promotion
+settings/tracking settings/train
+tracking/__init__ tracking/api tracking/backend tracking/environment tracking/lineage
+tracking/local tracking/mlflow_backend tracking/mlflow_client tracking/mlflow_export tracking/store
+"""
+TEST_FILES = """
+conftest.py run_reference.py reference/params.yaml reference/trusted-types.txt
+reference/contracts/breast_cancer.yaml reference/contracts/diabetes.yaml
+"""
+TEST_MODULES = """
+alerts bad_data byod cli config contract data drift drift_simulation evaluate features gate infer
+logs metrics model outputs pipeline predict promote registry registry_reliability report runs_cli
+tracking tracking_mlflow tracking_reliability train
+"""
+SHIPPED_SOURCE = frozenset(f"{name}.py" for name in SOURCE_MODULES.split()) | {"report/style.css"}
+SHIPPED_TESTS = frozenset(TEST_FILES.split()) | {f"test_{n}.py" for n in TEST_MODULES.split()}
 OLD_CONSTANT = re.compile(rf"\b{RUNTIME}(?:\.\w+)*\.({'|'.join(CALLS)})\b(?!\()")
 LOAD_NOTE = (
     "`{0}` gives leanops_runtime.{1} for one more version only (with a DeprecationWarning): "
@@ -138,17 +170,25 @@ def call_of(name: str) -> str:
     return ".".join(filter(None, (RUNTIME, home, function))) + "()"
 
 
-def rewrite(text: str, package: str, dots: str | None = None) -> str:
+def rewrite(text: str, package: str, dots: str | None = None, own: tuple[str, ...] = ()) -> str:
     """Every ``<package>.mlops`` module path in ``text`` pointed at the runtime; ``dots``: how a
-    relative import names the package from this file (None: not a module of the package)."""
-    text = re.sub(rf"(?<![\w.]){re.escape(package)}\.mlops\b", RUNTIME, text)
+    relative import names the package from this file (None: not a module of the package);
+    ``own``: the team's own modules in ``src/<package>/mlops/`` (dotted below it), left as
+    they are named."""
+    spared = ""
+    if own:
+        names = "|".join(re.escape(name) for name in sorted(own, key=len, reverse=True))
+        spared = rf"(?!\.(?:{names})\b)(?![ \t]+import[ \t]+(?:{names})\b)"
+    text = re.sub(rf"(?<![\w.]){re.escape(package)}\.mlops\b{spared}", RUNTIME, text)
     home = re.escape(package) + (f"|{re.escape(dots)}" if dots else "")
     named = r"import[ \t]+(?:mlops[ \t]+as[ \t]+(\w+)|(mlops))(?=[ \t]*(?:#|\r?$))"
     text = re.sub(
         rf"(?m)^([ \t]*)from[ \t]+(?:{home})[ \t]+{named}", rf"\1import {RUNTIME} as \2\3", text
     )
     if dots:
-        text = re.sub(rf"(?m)^([ \t]*from[ \t]+){re.escape(dots)}mlops\b", rf"\1{RUNTIME}", text)
+        text = re.sub(
+            rf"(?m)^([ \t]*from[ \t]+){re.escape(dots)}mlops\b{spared}", rf"\1{RUNTIME}", text
+        )
     for old, new in MERGED.items():
         text = re.sub(rf"\b{RUNTIME}\.{re.escape(old)}\b", f"{RUNTIME}.{new}", text)
     return text
@@ -263,20 +303,46 @@ def check(
     return "\n".join(lines), reports
 
 
-def migrate_source(text: str, package: str, name: str, cell: int | None = None) -> str:
+def migrate_source(
+    text: str, package: str, name: str, cell: int | None = None, own: tuple[str, ...] = ()
+) -> str:
     """The file ``name`` of the project (or its notebook ``cell``) migrated; what is left to do
-    is warned, by line."""
+    is warned, by line. ``own``: the team's modules in ``src/<package>/mlops/`` (``rewrite``)."""
     parts = name.split("/")
     dots = "." * (len(parts) - 2) if parts[:2] == ["src", package] and cell is None else None
     tests = parts[0] == "tests"
-    new, reports = check(rewrite(text, package, dots), package, dots, tests=tests, mask=bool(cell))
+    rewritten = rewrite(text, package, dots, own)
+    new, reports = check(rewritten, package, dots, tests=tests, mask=bool(cell))
+    reports += beside_own(rewritten, package, own)
     where = f"{name}:" if cell is None else f"{name} cell {cell} line "
     for number, message in sorted(set(reports)):
         warn(f"{where}{number}: {message}")
     return new
 
 
-def migrate_notebook(text: str, package: str, name: str) -> str:
+def beside_own(text: str, package: str, own: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Imports of the team's own modules from ``<package>.mlops`` that name machinery modules
+    too (left as they are, with the rest): the machinery's are the runtime's now."""
+    if not own:
+        return []
+    found = []
+    pattern = rf"^[ \t]*from[ \t]+{re.escape(package)}\.mlops[ \t]+import[ \t]+([\w ,\t]+)"
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = re.match(pattern, line)
+        names = [n.split()[0] for n in match[1].split(",") if n.strip()] if match else []
+        others = [name for name in names if name not in own]
+        if others and len(others) < len(names):
+            found.append(
+                (
+                    number,
+                    f"split this import: `from {RUNTIME} import {', '.join(others)}`, "
+                    "your own modules as they are",
+                )
+            )
+    return found
+
+
+def migrate_notebook(text: str, package: str, name: str, own: tuple[str, ...] = ()) -> str:
     """A notebook (JSON) with its code cells migrated; the text as is when nothing changes."""
     notebook = json.loads(text)
     changed = False
@@ -284,19 +350,34 @@ def migrate_notebook(text: str, package: str, name: str) -> str:
         source = cell.get("source", [])
         if cell.get("cell_type") != "code" or not isinstance(source, (list, str)):
             continue
-        new = migrate_source("".join(source), package, name, number)
+        new = migrate_source("".join(source), package, name, number, own)
         if new != "".join(source):
             cell["source"] = new if isinstance(source, str) else new.splitlines(keepends=True)
             changed = True
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n" if changed else text
 
 
+def own_module(relative: Path, package: str) -> str | None:
+    """The dotted name below ``<package>.mlops`` of a module of the team's own in
+    ``src/<package>/mlops/`` (not one 0.3.0 rendered), or None."""
+    inner = relative.parts[3:]
+    if relative.parts[:3] != ("src", package, "mlops") or relative.suffix != ".py" or not inner:
+        return None
+    if "/".join(inner) in SHIPPED_SOURCE or "__pycache__" in inner:
+        return None
+    return ".".join(relative.with_suffix("").parts[3:]).removesuffix(".__init__")
+
+
 def machinery_note(relative: Path, package: str) -> str | None:
     """For a file of the 0.3.0 machinery still here (``leanops update`` keeps the ones a team
-    edited), where its kind of change goes now; None for any other file."""
-    source = relative.parts[:3] == ("src", package, "mlops")
+    edited), where its kind of change goes now; None for any other file (the team's own files
+    in the machinery's folders among them)."""
+    inner = "/".join(relative.parts[3:] if relative.parts[0] == "src" else relative.parts[2:])
+    source = relative.parts[:3] == ("src", package, "mlops") and inner in SHIPPED_SOURCE
     test = relative.parent == Path("tests") and relative.name in OLD_TEST_FILES
-    if not (source or test or relative.parts[:2] == ("tests", "mlops")):
+    if not (
+        source or test or (relative.parts[:2] == ("tests", "mlops") and inner in SHIPPED_TESTS)
+    ):
         return None
     module = relative.with_suffix("") if relative.suffix == ".py" else relative.parent
     inner = [part for part in module.parts[3:] if part != "__init__"]
@@ -409,7 +490,20 @@ def files(project: Path) -> Iterator[Path]:
 def migrate(project: Path, package: str, checkout: Path | None = None) -> list[Path]:
     """Migrate ``project`` (models are read in ``checkout`` when given); returns changed files."""
     changed, notes = [], []
-    for path in files(project):
+    found = list(files(project))
+    owned = {
+        path.relative_to(project): own_module(path.relative_to(project), package) for path in found
+    }
+    own = tuple(name for name in owned.values() if name)
+    for relative, name in owned.items():
+        if name:
+            notes.append(
+                f"{relative.as_posix()}: your own module, in the folder of 0.3.0's machinery "
+                f"(the leanops_runtime library now): left where it is, and imports of "
+                f"{package}.mlops.{name} as they are; move it to src/{package}/ and import it "
+                "from there"
+            )
+    for path in found:
         relative, name = path.relative_to(project), path.relative_to(project).as_posix()
         note = machinery_note(relative, package)
         if note or path.suffix not in {".py", ".ipynb"} or path.is_symlink():
@@ -418,9 +512,9 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
         try:
             text = path.read_bytes().decode("utf-8")
             if path.suffix == ".ipynb":
-                new = migrate_notebook(text, package, name)
+                new = migrate_notebook(text, package, name, own)
             else:
-                new = migrate_source(text, package, name)
+                new = migrate_source(text, package, name, own=own)
         except ValueError:  # not UTF-8, or a notebook that is not JSON
             say(f"{name} is not UTF-8 text or valid JSON: left as is")
             continue
