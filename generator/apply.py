@@ -92,6 +92,25 @@ def read_notes(notes: Path) -> list[str]:
     return list(dict.fromkeys(line for line in lines if line))
 
 
+def names_file(note: str, path: str) -> bool:
+    """Whether a migration's follow-up is about the project file ``path`` (it starts
+    ``<path>: ``, after the migration's own prefix)."""
+    return note.startswith(f"{path}: ") or f" migration: {path}: " in note
+
+
+def about_kept(notes: list[str], kept: list[str], deleted: list[str], prefix: str) -> list[str]:
+    """The migrations' follow-ups without those about files the update removed and leanops did
+    not keep; for each kept file, the migration's note of it, or where none says more, ours."""
+    gone = [path.removeprefix(prefix) for path in deleted if path not in kept]
+    notes = [note for note in notes if not any(names_file(note, path) for path in gone)]
+    return notes + [
+        f"kept {path}: the template moved or removed it; port your edits to its new home (see "
+        "the template's CHANGELOG) and delete it"
+        for path in kept
+        if not any(names_file(note, path.removeprefix(prefix)) for note in notes)
+    ]
+
+
 def apply_update(job: Job, work: Path) -> Outcome:
     """Run Copier's update for ``job`` in worktree ``work`` and inspect the result."""
     with tempfile.TemporaryDirectory(prefix="leanops-notes-") as tmp:
@@ -104,11 +123,7 @@ def apply_update(job: Job, work: Path) -> Outcome:
     kept = keep_edited_deletions(work, job, after.deleted)
     held = hold_back_ignored(work, job.repo.top, after.added)
     prefix = f"{job.offset}/" if job.offset else ""
-    found += [
-        f"kept {path}: the template moved or removed it; port your edits to its new home (see "
-        "the template's CHANGELOG) and delete it"
-        for path in kept
-    ]
+    found = about_kept(found, kept, after.deleted, prefix)
     locked = git_bytes(work, f"HEAD:{prefix}uv.lock") is not None
     pyproject = f"{prefix}pyproject.toml"
     # Conflicts elsewhere (a README, params.yaml) leave pyproject.toml lockable: the lock moves

@@ -17,6 +17,7 @@ from types import ModuleType
 import pytest
 import yaml
 from conftest import REPO
+from template_repo import GIT
 from test_migration_layout import defined, exported_names, release_tree
 
 SCRIPT = REPO / "hooks" / "migrations" / "v0_4_0_runtime.py"
@@ -526,6 +527,28 @@ def test_under_leanops_the_models_of_the_checkout_are_read(tmp_path: Path) -> No
     result = run_script(worktree, {migration.CHECKOUT_ENV: str(checkout)})
     assert "predicting with v1 of churn" in result.stderr
     assert not (worktree / "models").exists()
+
+
+def test_under_leanops_machinery_the_update_removed_is_noted_for_leanops_to_keep(
+    tmp_path: Path,
+) -> None:
+    """Copier removes every machinery file; ``leanops update`` puts back the ones the team
+    edited, after this script ran. So, under leanops, the script notes each machinery file the
+    update removed, and leanops shows the notes of those it kept (``about_kept``)."""
+    check = "src/ml_project/mlops/drift/check.py"
+    write(tmp_path, check, "DEFAULT_PSI_ALERT = 0.3\n")
+    write(tmp_path, "src/ml_project/mlops/custom_metrics.py", "X = 1\n")
+    subprocess.run([*GIT, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", "0.3.0"], cwd=tmp_path, check=True)
+    for relative in (check, "src/ml_project/mlops/custom_metrics.py"):
+        (tmp_path / relative).unlink()
+    assert check not in run_script(tmp_path).stderr  # plain Copier: nothing is kept
+    notes = tmp_path.parent / "notes.txt"
+    run_script(tmp_path, {migration.NOTES_ENV: str(notes)})
+    (line,) = notes.read_text(encoding="utf-8").splitlines()
+    assert line.startswith(f"0.4.0 migration: {check}: 0.3.0 machinery, dead code now")
+    assert "params.yaml (settings: drift)" in line
 
 
 # --- runs, notes, idempotence -----------------------------------------------------------------

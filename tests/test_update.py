@@ -18,7 +18,7 @@ import pytest
 import yaml
 from template_repo import GIT, copy_template_parts, git, make_tiny_template, release, tiny_project
 
-from generator import copier_api
+from generator import apply, copier_api
 from generator.cli import main
 from generator.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_OK, LeanopsError
 
@@ -164,6 +164,24 @@ def test_template_adds_removes_and_renames_files(merged: tuple[Path, str, dict])
     assert show(project, "docs/decisions/0000-template.md") is None  # removed, not edited
     assert show(project, "docs/STYLE.md") is None
     assert show(project, "docs/STYLEGUIDE.md") == show(project, "docs/STYLE.md", "main")
+
+
+def test_a_kept_files_follow_up_is_the_migrations_note_of_it_and_removed_files_have_none() -> None:
+    """A migration's note about a file the update removed is shown only when leanops kept the
+    file (it edited here), in place of the generic one."""
+    notes = [
+        "0.4.0 migration: src/p/mlops/drift/check.py: 0.3.0 machinery, move it to params.yaml",
+        "0.4.0 migration: src/p/mlops/data.py: 0.3.0 machinery, move it to datasets.py",
+        "0.4.0 migration: scripts/score.py:3: call env_db()",
+    ]
+    kept = ["sub/src/p/mlops/drift/check.py", "sub/docs/old.md"]
+    deleted = [*kept, "sub/src/p/mlops/data.py"]
+    assert apply.about_kept(notes, kept, deleted, "sub/") == [
+        notes[0],
+        notes[2],
+        "kept sub/docs/old.md: the template moved or removed it; port your edits to its new home "
+        "(see the template's CHANGELOG) and delete it",
+    ]
 
 
 def test_a_file_removed_upstream_but_edited_here_is_kept(merged: tuple[Path, str, dict]) -> None:

@@ -7,15 +7,16 @@ now (``MERGED``: those of ``settings``, ``info``, ``evaluate``, ``lifecycle``, `
 ``tracking.backend``, ``tracking.store``). Copier's merge knows nothing of the modules, scripts,
 tests and notebooks you wrote that import the old paths, so after the merge this script rewrites
 them (imports, relative ones inside ``src/<package>/``, dotted uses, ``mock.patch`` targets), calls
-the constants that became functions where that is 1:1 (``tracking.ENV_DB`` -> ``tracking.env_db()``)
-and reports, one line each, what is left to you: other uses of those constants, the tests'
-``load("mlops.x")`` calls, machinery files still here (``leanops update`` keeps the ones you edited;
-nothing uses them now), a ``build_features(contract)`` of one parameter (0.4.0 passes a second,
-``fit``), uses of the few names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML
-helpers, the gate's old scorer, the stages' glue; each with its replacement), registered models
-whose file names a ``<package>.mlops`` type (no longer trusted: retrain them) and the registry of
-template 0.2 (``models/registry.json``). It removes from params.yaml the drift warning bands of
-template 0.2 (``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
+the constants that became functions where that is 1:1 (``tracking.ENV_DB`` ->
+``tracking.env_db()``) and reports, one line each, what is left to you: other uses of those
+constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``leanops update``
+keeps the ones you edited, and shows this script's note of each it kept; nothing uses them now), a
+``build_features(contract)`` of one parameter (0.4.0 passes a second, ``fit``), uses of the few
+names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML helpers, the gate's old
+scorer, the stages' glue; each with its replacement), registered models whose file names a
+``<package>.mlops`` type (no longer trusted: retrain them) and the registry of template 0.2
+(``models/registry.json``). It removes from params.yaml the drift warning bands of template 0.2
+(``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
 it unless already there, as the update's follow-ups. Idempotent and standard library only: a
@@ -30,6 +31,7 @@ import ast
 import json
 import os
 import re
+import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -487,6 +489,20 @@ def files(project: Path) -> Iterator[Path]:
         yield from (Path(root) / name for name in sorted(names))
 
 
+def removed_here(project: Path) -> list[Path]:
+    """The files git tracks in ``project`` that the update removed (empty outside git)."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--deleted", "-z"],
+            cwd=project,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [Path(name) for name in listed.decode("utf-8", "replace").split("\0") if name]
+
+
 def migrate(project: Path, package: str, checkout: Path | None = None) -> list[Path]:
     """Migrate ``project`` (models are read in ``checkout`` when given); returns changed files."""
     changed, notes = [], []
@@ -522,6 +538,8 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
             path.write_bytes(new.encode("utf-8"))
             changed.append(path)
             say(f"pointed {name} at {RUNTIME}")
+    if os.environ.get(NOTES_ENV):  # leanops keeps the ones the team edited, and says which
+        notes += [n for path in removed_here(project) if (n := machinery_note(path, package))]
     notes += [note] if (note := features_note(project, package)) else []
     notes += retire_settings(project) + old_registry((checkout or project) / "models")
     for note in [*notes, *old_models((checkout or project) / "models", package)]:
