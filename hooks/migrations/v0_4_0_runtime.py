@@ -156,8 +156,13 @@ def say(message: str) -> None:
 
 def warn(message: str) -> None:
     """Something left to the team: said on stderr and, under leanops, kept as a follow-up."""
-    message = " ".join(message.split())  # one line
-    say(message)
+    say(" ".join(message.split()))
+    follow_up(message)
+
+
+def follow_up(message: str) -> None:
+    """Keep ``message`` (on one line) as a follow-up of ``leanops update``, if it runs this."""
+    message = " ".join(message.split())
     notes = os.environ.get(NOTES_ENV)
     if notes:
         line, path = f"{VERSION} migration: {message}", Path(notes)
@@ -538,8 +543,9 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
             path.write_bytes(new.encode("utf-8"))
             changed.append(path)
             say(f"pointed {name} at {RUNTIME}")
-    if os.environ.get(NOTES_ENV):  # leanops keeps the ones the team edited, and says which
-        notes += [n for path in removed_here(project) if (n := machinery_note(path, package))]
+    if os.environ.get(NOTES_ENV):  # leanops puts back those the team edited, with this note
+        for note in filter(None, (machinery_note(p, package) for p in removed_here(project))):
+            follow_up(note)
     notes += [note] if (note := features_note(project, package)) else []
     notes += retire_settings(project) + old_registry((checkout or project) / "models")
     for note in [*notes, *old_models((checkout or project) / "models", package)]:
