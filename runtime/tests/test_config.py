@@ -122,6 +122,34 @@ def test_a_misspelt_key_is_named_with_the_one_meant(
     assert str(caught.value).endswith("(also: task missing)") == ("taks" in typo)  # the typo's cost
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "shown"),
+    [
+        ("PROMOTION__BASELINE__METRICS", '["average_precision"]', "'average_precision'"),
+        ("PROMOTION__MIN", '{"recall": 0.3}', "'recall'"),
+        (
+            "PROMOTION__MAX",
+            '{"rmsee": 70}',
+            "'rmsee' is not a metric evaluation reports (did you mean 'rmse'?",
+        ),
+    ],
+)
+def test_a_gate_metric_no_evaluation_reports_is_refused_when_the_settings_are_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch, setting: str, value: str, shown: str
+) -> None:
+    """Found by ``promote`` alone, it was a refusal written to the audit log, after training."""
+    monkeypatch.setenv(f"{config.ENV_PREFIX}{setting}", value)
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings(project)
+    message = str(caught.value)
+    assert message.startswith(f"invalid setting {setting.lower().replace('__', '.')} (set by ")
+    assert shown in message and "is not a metric evaluation reports" in message
+    assert (
+        "classification: accuracy, f1_macro, roc_auc, log_loss; regression: rmse, mae, r2"
+        in message
+    )
+
+
 # ------------------------------------------------------- overrides as the README shows them
 
 

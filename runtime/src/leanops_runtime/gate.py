@@ -23,8 +23,9 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .metrics import LOWER_IS_BETTER, TASK_METRICS, perfect, split_baseline, task_of
+from .metrics import LOWER_IS_BETTER, perfect, split_baseline, task_of
 from .model import Model
+from .settings import TASK_METRICS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

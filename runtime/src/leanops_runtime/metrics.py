@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .model import Model
+from .settings import TASK_METRICS
 
 if TYPE_CHECKING:
     from .registry import ModelVersion, Registry
@@ -40,11 +41,6 @@ PERFECT = {"accuracy": 1.0, "f1_macro": 1.0, "roc_auc": 1.0, "r2": 1.0}
 BASELINE_PREFIX = "baseline_"
 METRICS_FILE = Path("reports/metrics.json")
 DIGITS = 6
-# The metrics ``score`` reports for each task.
-TASK_METRICS = {
-    "classification": ("accuracy", "f1_macro", "roc_auc", "log_loss"),
-    "regression": ("rmse", "mae", "r2"),
-}
 
 
 def task_of(metrics: Iterable[str]) -> str | None:

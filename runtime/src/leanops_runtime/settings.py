@@ -27,6 +27,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic.fields import FieldInfo
@@ -172,6 +173,31 @@ def estimator_for(task: str, named: str | None) -> tuple[str | None, str]:
     )
 
 
+# The metrics evaluation reports for each task (``metrics.score``): the names the gate takes.
+TASK_METRICS = {
+    "classification": ("accuracy", "f1_macro", "roc_auc", "log_loss"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+def reported_metrics(names: Collection[str]) -> None:
+    """Refuse a metric no task's evaluation reports when the settings are read: a misspelt
+    name would otherwise be found by ``promote`` alone, after training, as a refusal. (One of
+    the other task is the gate's to name: params.yaml kept it after ``task`` changed.)"""
+    from difflib import get_close_matches
+
+    known = [name for names in TASK_METRICS.values() for name in names]
+    for name in names:
+        if name not in known:
+            near = get_close_matches(name, known, n=1)
+            meant = f"did you mean {near[0]!r}? " if near else ""
+            raise ValueError(
+                f"{name!r} is not a metric evaluation reports ({meant}classification: "
+                f"{', '.join(TASK_METRICS['classification'])}; regression: "
+                f"{', '.join(TASK_METRICS['regression'])})"
+            )
+
+
 class BaselineRule(Section):
     """The candidate must beat the trivial baseline scored on the same held-out rows.
 
@@ -184,6 +210,12 @@ class BaselineRule(Section):
 
     metrics: list[str] | None = None
     min_skill: float = Field(default=0.05, ge=0.0, lt=1.0)
+
+    @field_validator("metrics")
+    @classmethod
+    def _reported(cls, names: list[str] | None) -> list[str] | None:
+        reported_metrics(names or [])
+        return names
 
 
 class Budgets(Section):
@@ -208,6 +240,12 @@ class PromotionSettings(Section):
     max: dict[str, float] = Field(default_factory=dict)
     tolerance: float = Field(default=0.01, ge=0.0, lt=1.0)
     budgets: Budgets = Field(default_factory=Budgets)
+
+    @field_validator("min", "max")
+    @classmethod
+    def _reported(cls, limits: dict[str, float]) -> dict[str, float]:
+        reported_metrics(limits)
+        return limits
 
 
 class DriftLimits(Section):
@@ -625,6 +663,8 @@ def one_line(error: ValidationError, overrides: Collection[str] = ()) -> str:
         f" (also: {', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
     )
     reason = first["msg"]
+    if first["type"] == "value_error":  # a validator's own message, without pydantic's prefix
+        reason = str(first.get("ctx", {}).get("error", reason))
     if first["type"] == "extra_forbidden":
         near = get_close_matches(str(first["loc"][-1]), _keys(first["loc"][:-1]), n=1)
         reason = "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
