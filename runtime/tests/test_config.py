@@ -125,7 +125,7 @@ def test_a_misspelt_key_is_named_with_the_one_meant(
 @pytest.mark.parametrize(
     ("setting", "value", "shown"),
     [
-        ("PROMOTION__BASELINE__METRICS", '["average_precision"]', "'average_precision'"),
+        ("PROMOTION__BASELINE__METRICS", '["pr_auc"]', "'pr_auc'"),
         ("PROMOTION__MIN", '{"recall": 0.3}', "'recall'"),
         (
             "PROMOTION__MAX",
@@ -145,8 +145,8 @@ def test_a_gate_metric_no_evaluation_reports_is_refused_when_the_settings_are_re
     assert message.startswith(f"invalid setting {setting.lower().replace('__', '.')} (set by ")
     assert shown in message and "is not a metric evaluation reports" in message
     assert (
-        "classification: accuracy, f1_macro, roc_auc, log_loss; regression: rmse, mae, r2"
-        in message
+        "classification: accuracy, f1_macro, roc_auc, average_precision, log_loss; regression: "
+        "rmse, mae, r2" in message
     )
 
 

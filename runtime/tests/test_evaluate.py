@@ -15,7 +15,7 @@ metrics_mod = lib("metrics")
 train_mod = lib("train")
 
 EXPECTED = {
-    "classification": {"accuracy", "f1_macro", "roc_auc", "log_loss"},
+    "classification": {"accuracy", "f1_macro", "roc_auc", "average_precision", "log_loss"},
     "regression": {"rmse", "mae", "r2"},
 }
 

@@ -40,6 +40,7 @@ def test_any_label_type_binary_or_multiclass(labels: list) -> None:
     assert good["accuracy"] == 1.0
     assert good["f1_macro"] == 1.0
     assert good["roc_auc"] == 1.0
+    assert good["average_precision"] == 1.0
     assert good["log_loss"] == pytest.approx(-np.log(0.9), abs=1e-6)
     wrong = metrics_mod.score("classification", Echo(labels, flip=True), truth, "y")
     assert wrong["accuracy"] == 0.0
@@ -54,10 +55,28 @@ def test_the_baseline_is_the_best_constant_model_of_the_rows() -> None:
     assert base["roc_auc"] == 0.5
     shares = np.array([0.6, 0.3, 0.1])
     assert base["log_loss"] == pytest.approx(-(shares * np.log(shares)).sum())
+    assert base["average_precision"] == pytest.approx(shares.mean())  # each class's share
     values = pd.Series([1.0, 2.0, 3.0, 6.0])
     regression = metrics_mod.baseline_scores("regression", values)
     assert regression["r2"] == 0.0
     assert regression["rmse"] == pytest.approx(values.std(ddof=0))
+
+
+def test_average_precision_is_the_rare_class_s_of_two() -> None:
+    """Defaults in 2 of 40 rows: ranking them first gives 1.0, however the 38 others are
+    ranked; a constant model scores their share, 0.05 (accuracy gives it 0.95)."""
+    truth = np.array(["no"] * 38 + ["yes"] * 2)
+    proba = np.zeros((40, 2))
+    proba[:, 1] = np.r_[np.linspace(0.0, 0.5, 38), [0.9, 0.8]]
+    proba[:, 0] = 1 - proba[:, 1]
+    assert metrics_mod.average_precision(truth, proba, ["no", "yes"]) == 1.0
+    proba[36, 1] = 0.95  # a "no" ranked above both defaults
+    assert metrics_mod.average_precision(truth, proba, ["no", "yes"]) == pytest.approx(
+        (1 / 2 + 2 / 3) / 2
+    )
+    constant = metrics_mod.baseline_scores("classification", pd.Series(truth))
+    assert constant["average_precision"] == pytest.approx(0.05)
+    assert constant["accuracy"] == pytest.approx(0.95)
 
 
 def test_a_class_missing_from_the_rows_still_gives_an_auc() -> None:

@@ -2,7 +2,8 @@
 
 Classification, for any label type (text, booleans, integers), binary or multiclass: accuracy,
 macro F1 (no positive label is assumed), ROC AUC (one-vs-rest, macro-averaged over the classes
-present; for two classes it is the usual AUC) and log loss. Regression: RMSE, MAE, R².
+present; for two classes it is the usual AUC), average precision (of the rarer of two classes,
+macro-averaged over more) and log loss. Regression: RMSE, MAE, R².
 
 ``score`` also reports the trivial baseline on the same rows (``baseline_<metric>``): the most
 frequent class with the class shares as probabilities, or the mean. The baseline is fitted on
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 # Metrics where smaller is better; every other metric is read as larger-is-better.
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "mape", "log_loss", "brier"})
 # The best value each metric can take (the gate's skill is measured toward it).
-PERFECT = {"accuracy": 1.0, "f1_macro": 1.0, "roc_auc": 1.0, "r2": 1.0}
+PERFECT = {"accuracy": 1.0, "f1_macro": 1.0, "roc_auc": 1.0, "average_precision": 1.0, "r2": 1.0}
 BASELINE_PREFIX = "baseline_"
 METRICS_FILE = Path("reports/metrics.json")
 DIGITS = 6
@@ -71,13 +72,33 @@ def roc_auc_ovr(truth: np.ndarray, proba: np.ndarray, classes: Sequence[object])
     return float(np.mean(scores))
 
 
+def average_precision(
+    truth: np.ndarray, proba: np.ndarray, classes: Sequence[object]
+) -> float | None:
+    """Average precision (the area under the precision-recall curve) of the rarer of two classes
+    in ``truth``, or its macro average over the classes present among more: how well the model
+    ranks a rare class (fraud, defaults), which accuracy and ROC AUC hide; a constant model
+    scores the class's share (None: not defined)."""
+    from sklearn.metrics import average_precision_score
+
+    counts = [(int((truth == label).sum()), i) for i, label in enumerate(classes)]
+    present = [(count, i) for count, i in counts if 0 < count < len(truth)]
+    if not present:
+        return None
+    if len(classes) == 2:
+        present = [min(present)]
+    return float(
+        np.mean([average_precision_score(truth == classes[i], proba[:, i]) for _, i in present])
+    )
+
+
 def classification_scores(
     truth: pd.Series,
     predicted: Sequence[object],
     proba: np.ndarray | None,
     classes: Sequence[object],
 ) -> dict[str, float]:
-    """Accuracy, macro F1 and, with probabilities, ROC AUC and log loss."""
+    """Accuracy, macro F1 and, with probabilities, ROC AUC, average precision and log loss."""
     from sklearn import metrics
 
     result = {
@@ -88,6 +109,9 @@ def classification_scores(
         auc = roc_auc_ovr(truth.to_numpy(), proba, classes)
         if auc is not None:
             result["roc_auc"] = auc
+        precision = average_precision(truth.to_numpy(), proba, classes)
+        if precision is not None:
+            result["average_precision"] = precision
         with contextlib.suppress(ValueError):  # a class in these rows the model never saw
             result["log_loss"] = float(metrics.log_loss(truth, proba, labels=list(classes)))
     return result

@@ -175,7 +175,7 @@ def estimator_for(task: str, named: str | None) -> tuple[str | None, str]:
 
 # The metrics evaluation reports for each task (``metrics.score``): the names the gate takes.
 TASK_METRICS = {
-    "classification": ("accuracy", "f1_macro", "roc_auc", "log_loss"),
+    "classification": ("accuracy", "f1_macro", "roc_auc", "average_precision", "log_loss"),
     "regression": ("rmse", "mae", "r2"),
 }
 
