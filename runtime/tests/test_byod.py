@@ -202,6 +202,7 @@ def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
             "Ancienneté": rows["tenure_months"],
             "Dépense": rows["monthly_spend"],
             "Formule": rows["plan"].map({"basic": "économique", "plus": "confort", "pro": "pro"}),
+            "Adhésion": pd.to_datetime(rows["signup_date"]).dt.strftime("%d.%m.%Y"),
             "Résilié": rows["churned"].map({"yes": "oui", "no": "non"}),
         }
     )
@@ -232,9 +233,15 @@ def test_a_european_excel_export_from_infer_to_predict(project: Path) -> None:
     assert cli.main(["predict", str(write(bad, project / "new.csv", **options))]) == 1
     refused = (project / "reports" / "predictions-new.refused.csv").read_text("cp1252")
     header, row = refused.splitlines()
-    assert header == "row;Référence;Ancienneté;Dépense;Formule;reasons"
+    assert header == "row;Référence;Ancienneté;Dépense;Formule;Adhésion;reasons"
     given = bad.loc[[4]].to_csv(sep=";", decimal=",", header=False, index=False).strip()
     assert row.startswith(f"5;{given};")
+    # The table the model trained on comes back as the contract reads it, dates as written.
+    assert cli.main(["data", "restore", "v1", "-o", "back.csv"]) == 0
+    back = (project / "back.csv").read_bytes().decode("cp1252")
+    assert back.splitlines()[0] == "Référence;Ancienneté;Dépense;Formule;Adhésion;Résilié"
+    assert re.search(r";\d+,\d+;", back) and re.search(r";\d\d\.\d\d\.20\d\d;", back)
+    assert cli.main(["contract", "check", str(project / "back.csv")]) == 0
 
 
 def test_only_what_the_model_reads_is_required_and_rows_are_named(project: Path) -> None:

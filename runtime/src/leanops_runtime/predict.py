@@ -136,17 +136,29 @@ def report_for(contract: Contract, source: Path | str, root: Path | str = ".") -
     return report_path(contract.name, root, f"_{Path(source).stem}")
 
 
-def encoded(frame: pd.DataFrame, path: Path | str, *, reading: ReadingRules | None = None) -> bytes:
+def encoded(
+    frame: pd.DataFrame,
+    path: Path | str,
+    *,
+    reading: ReadingRules | None = None,
+    formats: Mapping[str, str] | None = None,
+) -> bytes:
     """``frame`` as the bytes of a CSV or Parquet file (by ``path``'s suffix). A CSV follows the
-    contract's ``reading`` rules (delimiter, decimal mark, encoding), so it opens in the same
-    spreadsheet as the batch did: ``12,5`` stays ``12,5`` in a ``;``-separated file."""
+    contract's ``reading`` rules (delimiter, decimal mark, encoding) and its dates' ``formats``,
+    so it opens in the same spreadsheet as the batch did, and the contract reads it back:
+    ``12,5`` stays ``12,5`` in a ``;``-separated file, ``31.01.2025`` stays as written."""
     path = Path(path)
     rules = reading or ReadingRules()
     if path.suffix.lower() not in SUFFIXES:
         raise PredictError(f"{path}: the output must end in .csv or .parquet")
     if path.suffix.lower() == ".parquet":
         return frame.to_parquet(index=False)
-    text = frame.to_csv(index=False, sep=rules.delimiter, decimal=rules.decimal)
+    dates = {
+        column: frame[column].dt.strftime(form)
+        for column, form in (formats or {}).items()
+        if column in frame and pd.api.types.is_datetime64_any_dtype(frame[column])
+    }
+    text = frame.assign(**dates).to_csv(index=False, sep=rules.delimiter, decimal=rules.decimal)
     try:
         return text.encode(rules.encoding)
     except UnicodeEncodeError as error:

@@ -26,6 +26,8 @@ from .app import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..data_versions import DataVersions
     from .app import Subparsers
 
@@ -165,8 +167,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         target = root / RESTORED_DIR / f"{dataset}-{sha[:12]}.parquet"
     else:
         target = output_path(args, Path(args.output))
-    if target.suffix == ".csv":
-        write_atomic(target, frame.to_csv(index=False).encode("utf-8"))
+    if target.suffix == ".csv":  # as the contract reads one: it checks and trains on it again
+        write_atomic(target, as_the_contract_writes(frame, target, dataset, root))
     elif target.suffix == ".parquet":
         write_atomic(target, encode(frame))
     else:
@@ -181,6 +183,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
         target,
     )
     return 0
+
+
+def as_the_contract_writes(frame: pd.DataFrame, target: Path, dataset: str, root: Path) -> bytes:
+    """``frame`` as a CSV the dataset's contract reads (its delimiter, decimal mark, encoding
+    and date formats); a plain CSV when the contract is gone."""
+    from ..contract import ContractError, load_contract
+    from ..predict import encoded
+
+    try:
+        contract = load_contract(dataset, root)
+    except ContractError:
+        return encoded(frame, target)
+    return encoded(frame, target, reading=contract.reading, formats=contract.formats)
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
