@@ -309,6 +309,22 @@ def test_one_value_that_is_not_a_number_refuses_its_row_alone(tmp_path: Path) ->
     assert table.frame["size"].tolist()[3] == 2.5
 
 
+def test_a_number_with_a_decimal_point_in_a_decimal_comma_file_refuses_its_row_alone(
+    tmp_path: Path,
+) -> None:
+    """Rows appended from another export (``62.0`` among ``3,14``): each is named with its row
+    and the hint says what it is; pandera alone refused the whole column, with no row."""
+    contract = _european_contract(decimal=",")
+    path = _european(tmp_path / "export.csv")
+    path.write_bytes(path.read_bytes().replace(b"k2;1.234,5;", b"k2;62.0;"))
+    table = contract_mod.read_data(path, contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    assert [(f["column"], f["value"], f["row"]) for f in failures] == [("size", "62.0", 1)]
+    (hint,) = contract_mod.hints(contract, failures)
+    assert hint.startswith("numbers with a decimal point ('62.0') in column(s) size, where the")
+    assert table.frame["size"].tolist()[::2] == [3.14, -0.5]
+
+
 def test_a_decimal_comma_without_the_rule_gets_the_decimal_hint(tmp_path: Path) -> None:
     contract = _european_contract()
     table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)

@@ -136,8 +136,31 @@ def validate(
             found.append(
                 {"column": name, "check": str(check), "value": plain(value), "row": plain(row)}
             )
-    tidy = _tidy(found, reading)
+    tidy = _tidy(_text_rows(contract, frame, found), reading)
     return [*reading, *tidy, *_infinite(frame, found), *_values_of_mistyped(contract, frame, tidy)]
+
+
+def _text_rows(contract: Contract, frame: pd.DataFrame, found: list[Failure]) -> list[Failure]:
+    """``found`` with a number column that pandera refuses whole, because each of its text
+    values reads as a number once cast (``62.0`` in a file whose decimal mark is ``,``),
+    reported as those values, each in its row: a row to fix, not a column with no clue."""
+    expanded: list[Failure] = []
+    for failure in found:
+        column = failure["column"]
+        declared = contract.schema.columns.get(str(column))
+        whole = kind(failure["check"]) == "wrong dtype" and failure["row"] is None
+        numbers = declared is not None and str(declared.dtype).startswith(NUMBERS)
+        if whole and numbers and str(column) in frame:
+            values = frame[str(column)]
+            text = values[values.map(lambda v: isinstance(v, str))]
+            if len(text):
+                expanded += [
+                    {**failure, "value": plain(value), "row": plain(row)}
+                    for row, value in text.items()
+                ]
+                continue
+        expanded.append(failure)
+    return expanded
 
 
 def _values_of_mistyped(
@@ -265,6 +288,7 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
     commas: dict[str, str] = {}  # column -> its first number written with a decimal comma
     grouped: dict[str, str] = {}  # column -> its first number with a thousands mark
     numbers: dict[str, str] = {}  # column -> its first number an integer column cannot hold
+    points: dict[str, str] = {}  # column -> its first number with a point, not the file's mark
     for f in failures:
         column, value = f["column"], f["value"]
         text_value = isinstance(value, str) and column not in contract.text_columns()
@@ -273,6 +297,8 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
         written = str(value).strip()
         if COMMA_NUMBER.match(written) and contract.reading.decimal != ",":
             commas.setdefault(str(column), str(value))
+        elif "." in written and _is_number(written) and contract.reading.decimal != ".":
+            points.setdefault(str(column), str(value))
         elif COMMA_NUMBER.match(written) and contract.reading.thousands is None:
             grouped.setdefault(str(column), str(value))
         elif _is_number(written):
@@ -284,6 +310,13 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
         found.append(
             f"numbers with a decimal comma ({first!r}) in column(s) {', '.join(sorted(commas))}: "
             'set reading.decimal: "," in the contract'
+        )
+    if points:
+        first = next(iter(points.values()))
+        found.append(
+            f"numbers with a decimal point ({first!r}) in column(s) {', '.join(sorted(points))}, "
+            f"where the file's decimal mark is {contract.reading.decimal!r}: rows from another "
+            "export? fix them at the source"
         )
     if grouped:
         first = next(iter(grouped.values()))
