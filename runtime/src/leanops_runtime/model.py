@@ -10,6 +10,7 @@ so a swapped artifact, or one needing any other type, is refused before it can r
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -95,6 +96,21 @@ def unnameable(types: Sequence[str]) -> list[str]:
     return [name for name in types if "<lambda>" in name or "<locals>" in name]
 
 
+def importable(kind: str) -> bool:
+    """Whether the module of ``kind`` (``package.module.Class``) can be found, judged only in a
+    package this process has already imported (the project's own, the runtime): finding a
+    module imports its parent packages, which a model file must not make this process do."""
+    import importlib.util
+
+    module = kind.rpartition(".")[0]
+    if module.partition(".")[0] not in sys.modules:
+        return True  # not ours to look into: the allowlist decides
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = "model") -> Model:
     """Load skops ``data`` after checking its SHA-256 against ``sha256``, trusting ``allowed``."""
     import skops.io as sio
@@ -109,6 +125,12 @@ def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = 
         raise ModelError(
             f"{name} cannot be loaded: {nameless[0]} is a lambda or a nested function, which no "
             "import finds (define it at the top of its module, then retrain)"
+        )
+    if gone := [kind for kind in missing if not importable(kind)]:
+        raise ModelError(
+            f"{name} cannot be loaded: it names {gone[0]}, whose module is no longer here (moved "
+            "or removed since the model was trained): retrain (`pipeline`), or roll back to a "
+            "version trained since"
         )
     if missing:
         raise ModelError(
