@@ -19,8 +19,12 @@ _bound: list[str] = []
 
 
 def bind(name: str) -> None:
-    """Make ``name`` (an importable package, e.g. ``ml_project``) the project this process runs."""
+    """Make ``name`` (an importable package, e.g. ``ml_project``) the project this process runs;
+    its template 0.3.0 paths (``ml_project.mlops.X``) find the runtime for one more version."""
+    from .moved import install
+
     _bound[:] = [name.split(".", maxsplit=1)[0]]
+    install(_bound[0])
 
 
 def package() -> str:
