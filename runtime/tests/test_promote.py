@@ -244,6 +244,9 @@ def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
     (reason,) = [r for r in result.reasons if r.startswith("production v1 cannot be scored")]
     assert reason.startswith("production v1 cannot be scored on v2's held-out rows: ")
     assert "\n" not in reason
+    # Every other rule held: forcing skips only this comparison, and the reason says so.
+    assert result.reasons == [reason]
+    assert reason.endswith("(v2 passes the gate's other rules; only this comparison is missing)")
 
 
 def test_a_version_whose_run_died_is_refused_until_forced(

@@ -166,6 +166,8 @@ def promote(
         scored_rows=len(rows),
     )
     result.notes.extend(withdrawn_production(registry, state, number))
+    if problem and result.passed:  # the one rule it could not apply: say the others held
+        problem += f" (v{number} passes the gate's other rules; only this comparison is missing)"
     if problem:
         result.reasons.append(problem)
     unfinished = unfinished_run(entry, run_status)
