@@ -98,6 +98,18 @@ def unseen_by(rows: pd.DataFrame, held: pd.DataFrame, table: pd.DataFrame) -> ND
     return ~row_keys(rows, columns).isin(trained).to_numpy()
 
 
+def rolled_back(number: int, state: State) -> str | None:
+    """Why version ``number`` is refused when production was rolled back from it, or None."""
+    rollback = state.rolled_back(number)
+    if rollback is None:
+        return None
+    why = f": {rollback['reason']}" if rollback.get("reason") else ""
+    return (
+        f"v{number} was rolled back by {rollback['who']} at {rollback['time'][:19]}{why}; "
+        "to put it back: promote --force --reason ..."
+    )
+
+
 def promote(
     registry: Registry,
     settings: PromotionSettings,
@@ -168,18 +180,11 @@ def promote(
     result.notes.extend(withdrawn_production(registry, state, number))
     if problem and result.passed:  # the one rule it could not apply: say the others held
         problem += f" (v{number} passes the gate's other rules; only this comparison is missing)"
-    if problem:
-        result.reasons.append(problem)
-    unfinished = unfinished_run(entry, run_status)
-    if unfinished:
-        result.reasons.append(unfinished)
-    rollback = state.rolled_back(number)
-    if rollback is not None:
-        why = f": {rollback['reason']}" if rollback.get("reason") else ""
-        result.reasons.append(
-            f"v{number} was rolled back by {rollback['who']} at {rollback['time'][:19]}{why}; "
-            "to put it back: promote --force --reason ..."
-        )
+    result.reasons += [
+        reason
+        for reason in (problem, unfinished_run(entry, run_status), rolled_back(number, state))
+        if reason
+    ]
     details: GateDetails = {
         "metrics": candidate_metrics,
         "production_metrics": production_metrics,
