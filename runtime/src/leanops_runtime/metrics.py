@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .model import Model
-from .settings import TASK_METRICS
+from .settings import TASK_METRICS as TASK_METRICS  # noqa: PLC0414 (read from here up to 0.3.0)
 
 if TYPE_CHECKING:
     from .registry import ModelVersion, Registry
