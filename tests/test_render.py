@@ -125,3 +125,26 @@ def test_the_runtime_is_tested_on_the_configuration_a_project_gets(
     assert kept
     for path in kept:
         assert (project / path).read_text() == (reference / path).read_text(), path
+
+
+def test_an_environment_without_the_runtime_says_to_sync(render: Render) -> None:
+    """A teammate pulls the update into a checkout whose environment predates the runtime: the
+    package says what to run, not a bare ModuleNotFoundError from its first line."""
+    project = render()
+    importing = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            "import sys; sys.path.insert(0, 'src'); import ml_project",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert importing.returncode == 1
+    last = importing.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: the leanops runtime is not installed in this environment")
+    assert "run `uv sync`" in last

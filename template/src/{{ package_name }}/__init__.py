@@ -19,7 +19,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-import leanops_runtime
+try:
+    import leanops_runtime
+except ModuleNotFoundError as missing:  # a checkout pulled, its environment not synced since
+    if missing.name != "leanops_runtime":
+        raise
+    raise ImportError(
+        "the leanops runtime is not installed in this environment: run `uv sync` (or `uv run "
+        "...`, which syncs first)"
+    ) from missing
 
 if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` imports on first use
     from leanops_runtime.contract import Contract, load_contract
