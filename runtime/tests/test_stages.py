@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from _frames import set_params
 from _package import NAME, lib
 
 cli = lib("cli")
@@ -90,6 +91,22 @@ def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptu
     before = len(lib("data").load_embedded(dataset))
     shrunk = f"the table has 300 rows, {100 * (1 - 300 / before):.0f}% fewer than the {before}"
     assert shrunk in caplog.text  # an export that lost rows still meets its contract
+
+
+def test_the_gates_metrics_retrain_only_when_they_choose_the_estimator(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gate's first metric chooses among ``also_try``'s estimators; without them it changes
+    no model, so editing the gate's metrics trains nothing again."""
+    pipeline(caplog)
+    metric = "roc_auc" if config.load_settings(skipping).task == "classification" else "rmse"
+    set_params(skipping, promotion={"baseline": {"metrics": [metric]}})
+    assert [line.split(" (")[0] for line in pipeline(caplog)][1] == "train: skipped"
+    set_params(skipping, train={"also_try": ["random_forest"]})
+    assert pipeline(caplog)[1].startswith("train: ran (changed since the last run: ")
+    set_params(skipping, promotion={"baseline": {"metrics": []}})
+    reason = "train: ran (changed since the last run: params.promotion.baseline.metrics)"
+    assert pipeline(caplog)[1] == reason
 
 
 def test_a_reused_version_says_which_candidate_promote_gates(
@@ -222,6 +239,8 @@ def test_a_parameter_added_or_removed_is_named(
     params = skipping / "params.yaml"
     plain = params.read_text("utf-8")
     params.write_text(plain.replace("also_try: []", "also_try: [random_forest]"), "utf-8")
-    assert pipeline(caplog)[1] == "train: ran (changed since the last run: params.also_try)"
+    # With estimators to choose among, train reads the metric that chooses: an input added.
+    both = "params.also_try, params.promotion.baseline.metrics"
+    assert pipeline(caplog)[1] == f"train: ran (changed since the last run: {both})"
     params.write_text(plain, "utf-8")  # removed again: a change as well
-    assert pipeline(caplog)[1] == "train: ran (changed since the last run: params.also_try)"
+    assert pipeline(caplog)[1] == f"train: ran (changed since the last run: {both})"

@@ -259,13 +259,15 @@ def store_digest(settings: Settings) -> str:
 
 def train_inputs(settings: Settings, data_version: str, contract_digest: str) -> Inputs:
     """What train reads: the data, the contract, the settings that change a model (those a run
-    records, and the metric the estimators are chosen by), the team's code, the runtime."""
-    chosen_by = settings.promotion.baseline.metrics
+    records, and, with ``also_try``, the metric the estimators are chosen by: the gate's first),
+    the team's code, the runtime."""
+    metrics = settings.promotion.baseline.metrics
+    chosen_by = {"params.promotion.baseline.metrics": digest_value(metrics)}
     return {
         "data": data_version,
         "contract": contract_digest,
         **{f"params.{key}": digest_value(value) for key, value in settings.run_params().items()},
-        "params.promotion.baseline.metrics": digest_value(chosen_by),
+        **(chosen_by if settings.train.also_try else {}),
         "code": team_digest(),
         "runtime": runtime_digest(),
         "store": store_digest(settings),
