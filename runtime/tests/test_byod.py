@@ -323,6 +323,27 @@ def test_a_column_that_gives_a_rare_class_away_is_named_by_its_balanced_accuracy
     assert (named in err) == leaky, err
 
 
+@pytest.mark.parametrize("defaults", [3, 1])
+def test_a_rare_class_the_sample_misses_names_no_column(
+    defaults: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """3 defaults (or 1) in 60,000 loans: the 5,000 rows the guard tries may hold none, and a
+    tree then "predicts" the one class it sees perfectly. Nothing is named; the log says why."""
+    from pandera.pandas import DataFrameSchema
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"income": rng.normal(size=60_000), "age": rng.integers(18, 90, 60_000)})
+    frame["defaulted"] = "no"
+    frame.loc[rng.choice(60_000, defaults, replace=False), "defaulted"] = "yes"
+    roles = {"defaulted": "target", "income": "feature_numeric", "age": "feature_numeric"}
+    contract = lib("contract").Contract("loans", 1, DataFrameSchema({}), roles=roles)
+    with caplog.at_level("INFO"):
+        assert lib("train").suspects(frame, contract, "classification", seed=0) == {}
+    assert f"leakage check skipped: class 'yes' has {defaults} of the 60000 training rows" in (
+        caplog.text
+    )
+
+
 def test_too_few_rows_of_a_rare_class_say_the_leakage_check_was_skipped(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

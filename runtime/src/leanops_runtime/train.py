@@ -11,8 +11,9 @@ computed from the target (a grade assigned from a score, an amount derived from 
 model look perfect and fail on new rows, where the column is not known yet or not computed the same
 way. Before fitting, each numeric or categorical feature is tried alone: a shallow decision tree on
 that one column, fitted on two thirds of up to ``SAMPLE`` training rows and scored on the other
-third. A column that scores ``NEAR_PERFECT`` or better (accuracy for a classification that is not
-one class already; R² for a regression, or a rank correlation with the target) is named, and
+third. A column that scores ``NEAR_PERFECT`` or better (accuracy for a classification, or where
+one class is 99% of the rows the balanced accuracy of a tree weighing the classes equally; R² for
+a regression, or a rank correlation with the target) is named, and
 training stops with the contract edit to make:
 ``role: ignore`` when it is computed from the target, or ``leak_ok: true`` on the column once a
 person has checked that it is known at prediction time.
@@ -528,37 +529,17 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
     0.99): the score is then the balanced accuracy (the mean of the classes' recalls) of a tree
     weighing the classes equally, and needs ``MIN_PER_CLASS`` rows of each class in the scored
     third, without which the check is skipped and says so."""
-    import numpy as np
-    from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import OrdinalEncoder
 
     target = contract.target
     rows = train.sample(min(len(train), SAMPLE), random_state=seed)
     labels = rows[target]
     classification = task == "classification"
-    # One class nearly everywhere: any column "predicts" it that accurately.
-    lopsided = classification and labels.value_counts(normalize=True).iloc[0] >= NEAR_PERFECT
-    try:
-        halves = train_test_split(
-            np.arange(len(rows)),
-            test_size=1 / 3,
-            random_state=seed,
-            stratify=labels if classification else None,
-        )
-    except ValueError:  # a class too small to be in both parts: no verdict
+    split = halves(labels, train[target] if classification else None, seed)
+    if split is None:
         return {}
-    seen, unseen = halves
+    seen, unseen, lopsided = split
     several_classes = classification and labels.nunique() > 2
-    if lopsided and labels.iloc[unseen].value_counts().min() < MIN_PER_CLASS:
-        smallest = labels.value_counts()
-        log.info(
-            "leakage check skipped: class %r has %d of the %d training rows, too few to tell "
-            "a column that gives it away",
-            smallest.index[-1],
-            smallest.iloc[-1],
-            len(labels),
-        )
-        return {}
     found: dict[str, str] = {}
     numeric, categorical = (
         contract.columns("feature_numeric"),
@@ -596,6 +577,52 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
             if explained >= NEAR_PERFECT:
                 found[column] = f"set by the class: λ {explained:.3f}"
     return found
+
+
+def halves(
+    labels: pd.Series, every: pd.Series | None, seed: int
+) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """The rows of ``labels`` each column's tree learns on (two thirds) and is scored on, and
+    whether one class is 99% of ``every`` training label (a classification's; None for a
+    regression), where any column "predicts" it that accurately; None when no verdict can be
+    given (a class too small to be in both parts, or, where one class is 99%, to be scored)."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    shares = None if every is None else every.value_counts(normalize=True)
+    lopsided = shares is not None and shares.iloc[0] >= NEAR_PERFECT
+    try:
+        seen, unseen = train_test_split(
+            np.arange(len(labels)),
+            test_size=1 / 3,
+            random_state=seed,
+            stratify=None if every is None else labels,
+        )
+    except ValueError:  # a class too small to be in both parts
+        seen = unseen = None
+    if seen is None or unseen is None:
+        if lopsided and every is not None:
+            skipped(every)
+        return None
+    if lopsided and shares is not None and every is not None:
+        scored = labels.iloc[unseen].value_counts().reindex(shares.index, fill_value=0)
+        if scored.min() < MIN_PER_CLASS:
+            skipped(every)
+            return None
+    return seen, unseen, lopsided
+
+
+def skipped(labels: pd.Series) -> None:
+    """Say that the guard cannot judge: the rarest class is too small to be scored on."""
+    counts = labels.value_counts()
+    log.info(
+        "leakage check skipped: class %r has %d of the %d training rows; a column that gives it "
+        "away is told only with %d of its rows in the third each column is scored on",
+        str(counts.index[-1]),
+        int(counts.iloc[-1]),
+        len(labels),
+        MIN_PER_CLASS,
+    )
 
 
 def alone(
