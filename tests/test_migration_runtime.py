@@ -295,6 +295,19 @@ def test_every_public_name_of_the_0_3_0_machinery_is_in_the_runtime_or_called() 
     assert missing == [("mlops/settings/__init__.py", "ENV_PREFIX")]
 
 
+def test_the_migration_and_the_runtime_know_the_modules_0_3_0_shipped() -> None:
+    """Both tell the team's own modules in ``mlops/`` from 0.3.0's by the same list."""
+    from leanops_runtime import moved
+
+    shipped = {p.removeprefix("mlops/") for p in release_tree("0.3.0") if p.startswith("mlops/")}
+    assert shipped | {"report/style.css"} == set(migration.SHIPPED_SOURCE)  # the tree: Python
+    dotted = {p.removesuffix(".py").replace("/", ".") for p in shipped if p.endswith(".py")}
+    assert {d.removesuffix(".__init__") for d in dotted} - {"__init__"} == moved.SHIPPED
+    assert {k: v for k, v in migration.MERGED.items() if not k.startswith("settings.")} == (
+        moved.MERGED
+    )
+
+
 def test_the_tests_helper_loads_what_the_migration_merged() -> None:
     """A project's ``load("mlops.x")`` still works for one version: the tests' helper maps the
     modules that are part of another now as the migration does."""

@@ -12,26 +12,45 @@ from pathlib import Path
 import pytest
 from _package import NAME
 
-import leanops_runtime
 from leanops_runtime import moved
+
+
+def forget(package: str) -> None:
+    """Drop ``<package>.mlops`` and below from the process: each test imports them afresh."""
+    for name in [name for name in sys.modules if name.startswith(f"{package}.mlops")]:
+        del sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
+def fresh() -> Iterator[None]:
+    forget(NAME)
+    yield
+    forget(NAME)
 
 
 def old(path: str) -> object:
     """Import ``<package>.<path>`` as code written for template 0.3.0 does."""
-    with pytest.warns(FutureWarning) as caught:
-        module = importlib.import_module(f"{NAME}.{path}")
-    assert all("since template 0.4.0" in str(w.message) for w in caught)
-    return module
+    with pytest.warns(FutureWarning, match=r"is leanops_runtime\.\S+ since template 0\.4\.0"):
+        return importlib.import_module(f"{NAME}.{path}")
 
 
-def test_an_old_path_is_the_runtimes_module_itself() -> None:
-    tracking = importlib.import_module("leanops_runtime.tracking")
-    with pytest.warns(FutureWarning, match=rf"{NAME}\.mlops\.tracking is leanops_runtime\."):
-        assert importlib.import_module(f"{NAME}.mlops.tracking") is tracking
-    assert old("mlops.registry.records") is importlib.import_module(
-        "leanops_runtime.registry.records"
-    )
-    assert importlib.import_module(f"{NAME}.mlops") is leanops_runtime
+def test_an_old_path_is_the_runtimes_module_itself_which_keeps_its_own_spec() -> None:
+    records = importlib.import_module("leanops_runtime.registry.records")
+    assert old("mlops.registry.records") is records
+    assert records.__spec__.name == "leanops_runtime.registry.records"
+    html = old("mlops.report.html")
+    assert html.__spec__.name == "leanops_runtime.report.html"
+    assert "{" in html.stylesheet()  # its resources are found through its own spec
+
+
+def test_from_the_old_package_each_module_is_warned_about() -> None:
+    package = importlib.import_module(f"{NAME}.mlops")
+    with pytest.warns(
+        FutureWarning, match=rf"{NAME}\.mlops\.tracking is leanops_runtime\.tracking"
+    ):
+        assert package.tracking is importlib.import_module("leanops_runtime.tracking")
+    with pytest.raises(AttributeError):
+        package.no_such_module  # noqa: B018
 
 
 def test_a_module_that_became_part_of_another_is_that_module() -> None:
@@ -39,32 +58,34 @@ def test_a_module_that_became_part_of_another_is_that_module() -> None:
     assert old("mlops.evaluate") is importlib.import_module("leanops_runtime.metrics")
 
 
-def test_a_path_the_runtime_never_had_is_not_found() -> None:
+def test_a_module_0_3_0_never_shipped_is_not_the_runtimes() -> None:
+    """``selection`` is the runtime's since 0.4.0: 0.3.0 code cannot have meant it."""
     with pytest.raises(ModuleNotFoundError):
-        importlib.import_module(f"{NAME}.mlops.no_such_module")
+        importlib.import_module(f"{NAME}.mlops.selection")
 
 
 @pytest.fixture
 def team_package(tmp_path: Path) -> Iterator[str]:
-    """A package with a module of the team's own in its ``mlops/`` folder, bound by
-    ``moved.install``; removed from the process afterwards."""
+    """A package whose ``mlops/`` folder holds modules of the team's own, one named like a
+    module the runtime gained after 0.3.0; the old paths are found before it is imported."""
     package = tmp_path / "ownteam"
     (package / "mlops").mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    (package / "mlops" / "custom_metrics.py").write_text("def revenue_error():\n    return 1\n")
-    sys.path.insert(0, str(tmp_path))
-    importlib.import_module("ownteam")
+    own = "from .metrics import score\n\ndef revenue_error():\n    return 1\n"
+    (package / "mlops" / "custom_metrics.py").write_text(own)
+    (package / "mlops" / "selection.py").write_text("MINE = True\n")
     moved.install("ownteam")
+    sys.path.insert(0, str(tmp_path))
     yield "ownteam"
     sys.path.remove(str(tmp_path))
-    sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "prefix", "") != "ownteam.mlops"]
+    sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "package", "") != "ownteam"]
     for name in [name for name in sys.modules if name.split(".")[0] == "ownteam"]:
         del sys.modules[name]
 
 
 def test_a_module_the_team_added_to_its_mlops_folder_is_its_own(team_package: str) -> None:
-    custom = importlib.import_module(f"{team_package}.mlops.custom_metrics")
+    with pytest.warns(FutureWarning, match=r"ownteam\.mlops\.metrics is leanops_runtime\.metrics"):
+        custom = importlib.import_module(f"{team_package}.mlops.custom_metrics")
     assert custom.revenue_error() == 1
-    with pytest.warns(FutureWarning):
-        metrics = importlib.import_module(f"{team_package}.mlops.metrics")
-    assert metrics is importlib.import_module("leanops_runtime.metrics")
+    assert custom.score is importlib.import_module("leanops_runtime.metrics").score
+    assert importlib.import_module(f"{team_package}.mlops.selection").MINE is True

@@ -5,8 +5,9 @@ library now, with the same module tree (``MERGED`` names the modules that became
 another). The 0.4.0 migration rewrites the imports it finds; code it never saw (a teammate's
 branch begun before the update, a notebook kept outside the repository) imports the old path
 and gets the runtime's module itself, not a copy, with a FutureWarning naming the new path. A
-module the team added to its ``mlops/`` folder, which the runtime does not have, is still that
-module. Installed by ``bind``; removed in the next version.
+module the team added to its ``mlops/`` folder (any name 0.3.0 did not ship) is still that
+module. ``<package>.mlops.settings.X`` is the one path it cannot give: ``settings`` is a module
+now, not a package. Installed by ``bind``; removed in the next version.
 """
 
 from __future__ import annotations
@@ -22,10 +23,22 @@ from pathlib import Path
 from types import ModuleType
 
 RUNTIME = "leanops_runtime"
-# 0.3.0 modules that are part of another now: ``settings.train`` -> ``settings``.
+# The modules 0.3.0 rendered in ``<package>/mlops/`` (below it; packages by their own name;
+# ``settings.*`` cannot be reached: ``settings`` is a module now).
+SHIPPED_MODULES = """
+alerts data errors evaluate features files gate info lifecycle logs metrics model pipeline
+predict promotion tables train cli cli.app cli.common cli.info cli.monitor cli.pipeline
+cli.predict cli.registry cli.runs contract contract.checks contract.inference contract.model
+contract.reading contract.writing drift drift.check drift.reference drift.stats registry
+registry.base registry.local registry.mlflow_registry registry.records registry.trust report
+report.charts report.collect report.html report.status settings settings.alerts settings.base
+settings.data settings.drift settings.promotion settings.tracking settings.train tracking
+tracking.api tracking.backend tracking.environment tracking.lineage tracking.local
+tracking.mlflow_backend tracking.mlflow_client tracking.mlflow_export tracking.store
+"""
+SHIPPED = frozenset(SHIPPED_MODULES.split())
+# 0.3.0 modules that are part of another now.
 MERGED = {
-    **{f"settings.{part}": "settings" for part in ("alerts", "base", "data", "drift")},
-    **{f"settings.{part}": "settings" for part in ("promotion", "tracking", "train")},
     "cli.common": "cli.app",
     "evaluate": "metrics",
     "lifecycle": "metrics",
@@ -35,13 +48,26 @@ MERGED = {
 }
 
 
-class MovedMachinery(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds ``<package>.mlops[.X]``: the runtime's module where it has one, else the team's
-    own file in ``<package folder>/mlops/``."""
+class OldPackage(ModuleType):
+    """``<package>.mlops`` itself: each attribute is the module of that name below it (the
+    runtime's, with its warning, or the team's own), imported on first use."""
 
-    def __init__(self, package: str, folder: Path | None) -> None:
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return importlib.import_module(f"{self.__name__}.{name}")
+        except ModuleNotFoundError as error:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from error
+
+
+class MovedMachinery(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``<package>.mlops`` and below: a module 0.3.0 shipped is the runtime's; any other
+    is the team's own file in the package's ``mlops/`` folder."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
         self.prefix = f"{package}.mlops"
-        self.folder = folder  # the package's own mlops/ folder, if it has one
 
     def find_spec(
         self,
@@ -49,55 +75,59 @@ class MovedMachinery(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         path: Sequence[str] | None = None,
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
-        if fullname != self.prefix and not fullname.startswith(f"{self.prefix}."):
+        if fullname == self.prefix:
+            return ModuleSpec(fullname, self, is_package=True)
+        if not fullname.startswith(f"{self.prefix}."):
             return None
-        rest = fullname.removeprefix(self.prefix).lstrip(".")
-        runtime = ".".join(filter(None, (RUNTIME, MERGED.get(rest, rest))))
-        try:
-            found = importlib.util.find_spec(runtime)
-        except ImportError:
-            found = None
-        if found is None:
+        rest = fullname.removeprefix(f"{self.prefix}.")
+        if rest not in SHIPPED:
             return self.own_file(fullname, rest)
+        runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
+        found = importlib.util.find_spec(runtime)
+        if found is None:
+            return None
         spec = ModuleSpec(fullname, self, is_package=found.submodule_search_locations is not None)
         spec.loader_state = runtime
         return spec
 
     def own_file(self, fullname: str, rest: str) -> ModuleSpec | None:
-        """A module of the team's own in its ``mlops/`` folder (the runtime has none of that
-        name), loaded from its file."""
-        if self.folder is None or not rest:
-            return None
-        base = self.folder.joinpath(*rest.split("."))
-        for file in (base.with_suffix(".py"), base / "__init__.py"):
-            if file.is_file():
-                return importlib.util.spec_from_file_location(fullname, file)
+        """A module of the team's own in its ``mlops/`` folder, loaded from its file."""
+        package = sys.modules.get(self.package)
+        for folder in getattr(package, "__path__", []):
+            base = Path(folder, "mlops", *rest.split("."))
+            for file in (base.with_suffix(".py"), base / "__init__.py"):
+                if file.is_file():
+                    return importlib.util.spec_from_file_location(fullname, file)
         return None
 
     def create_module(self, spec: ModuleSpec) -> ModuleType:
-        """The runtime's module itself: one copy of its state, whichever path imported it."""
+        """The runtime's module itself, one copy of its state whichever path imported it (the
+        old package: a module of its own, whose attributes import the modules below it)."""
+        if spec.loader_state is None:
+            return OldPackage(spec.name)
         runtime = str(spec.loader_state)
-        if runtime == RUNTIME:  # the old package itself: its modules, imported next, say it
-            return importlib.import_module(runtime)
         warnings.warn(
             f"{spec.name} is {runtime} since template 0.4.0: import {runtime} (the old path "
             "goes in the next version)",
             FutureWarning,
             stacklevel=2,
         )
-        return importlib.import_module(runtime)
+        module = importlib.import_module(runtime)
+        spec.loader_state = (runtime, module.__spec__)  # put back once the import system is done
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        """Nothing to run: the runtime's module is imported already."""
+        """Nothing to run; the runtime's module keeps its own spec (the import system has just
+        set the old name's on it, and its resources are found through it)."""
+        state = module.__spec__.loader_state if module.__spec__ is not None else None
+        if isinstance(state, tuple):
+            module.__spec__ = state[1]
 
 
 def install(package: str) -> None:
     """Make ``<package>.mlops`` paths find the runtime, once per process and package."""
-    if any(isinstance(f, MovedMachinery) and f.prefix == f"{package}.mlops" for f in sys.meta_path):
+    if any(isinstance(f, MovedMachinery) and f.package == package for f in sys.meta_path):
         return
-    module = sys.modules.get(package)
-    file = getattr(module, "__file__", None)
-    folder = Path(file).parent / "mlops" if file else None
-    # First: the path finder would otherwise find the runtime's files again under the old name,
-    # a second copy of each module (the old package's folder, if left, holds no machinery).
-    sys.meta_path.insert(0, MovedMachinery(package, folder))
+    # First: the path finder would otherwise find a folder left by the old package (its
+    # ``__pycache__``) as an empty namespace package.
+    sys.meta_path.insert(0, MovedMachinery(package))
