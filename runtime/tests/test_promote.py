@@ -238,7 +238,8 @@ def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
     registry.set_production(register(registry, settings, "good"))
     _, test = training_data(settings)
     kept = [*names(settings), *WEAK_FEATURES[settings.task]]
-    register_model(registry, settings, fit(settings, "weak"), holdout=test[kept])
+    weak = fit(settings, "weak")
+    register_model(registry, settings, weak, holdout=test[kept], run_id="run-of-v2")
     result, record = promotion.promote(registry, settings.promotion)
     assert record is None
     (reason,) = [r for r in result.reasons if r.startswith("production v1 cannot be scored")]
@@ -247,6 +248,9 @@ def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
     # Every other rule held: forcing skips only this comparison, and the reason says so.
     assert result.reasons == [reason]
     assert reason.endswith("(v2 passes the gate's other rules; only this comparison is missing)")
+    # Its run died: forcing would skip that too, and the reason no longer says it is alone.
+    died = promotion.promote(registry, settings.promotion, run_status=lambda run: "failed")[0]
+    assert len(died.reasons) == 2 and "only this comparison" not in died.reasons[0]
 
 
 def test_a_version_whose_run_died_is_refused_until_forced(

@@ -178,13 +178,10 @@ def promote(
         scored_rows=len(rows),
     )
     result.notes.extend(withdrawn_production(registry, state, number))
-    if problem and result.passed:  # the one rule it could not apply: say the others held
+    others = [r for r in (unfinished_run(entry, run_status), rolled_back(number, state)) if r]
+    if problem and result.passed and not others:  # the one rule it could not apply
         problem += f" (v{number} passes the gate's other rules; only this comparison is missing)"
-    result.reasons += [
-        reason
-        for reason in (problem, unfinished_run(entry, run_status), rolled_back(number, state))
-        if reason
-    ]
+    result.reasons += [problem, *others] if problem else others
     details: GateDetails = {
         "metrics": candidate_metrics,
         "production_metrics": production_metrics,
