@@ -470,22 +470,24 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
     the machinery, and a test of theirs in ``tests/mlops/``, are pointed at the runtime."""
     own = "src/ml_project/mlops/custom_metrics.py"
     write(tmp_path, own, "from ml_project.mlops.metrics import score\n")
+    write(tmp_path, "src/ml_project/mlops/plugins/helpers.py", "X = 1\n")  # no __init__.py
     write(tmp_path, "src/ml_project/mlops/drift/check.py", "DEFAULT_PSI_ALERT = 0.3\n")
     uses = (
         "from ml_project.mlops.custom_metrics import revenue_error\n"
         "from ml_project.mlops import custom_metrics, tracking\n"
         "import ml_project.mlops.custom_metrics as cm\n"
         "from ml_project.mlops.tracking import start_run\n"
+        "from ml_project.mlops import tracking, custom_metrics\n"
+        "from ml_project.mlops import (\n    registry,\n    custom_metrics,\n)\n"
+        "from ml_project.mlops.plugins import helpers\n"
+        "from ml_project import mlops\n"
     )
     write(tmp_path, "tests/test_revenue.py", uses)
     write(tmp_path, "tests/mlops/test_own.py", "from ml_project.mlops.metrics import score\n")
     lines = run_script(tmp_path).stderr.splitlines()
     assert (tmp_path / own).read_text() == "from leanops_runtime.metrics import score\n"
-    assert (tmp_path / "tests" / "test_revenue.py").read_text() == (
-        "from ml_project.mlops.custom_metrics import revenue_error\n"
-        "from ml_project.mlops import custom_metrics, tracking\n"
-        "import ml_project.mlops.custom_metrics as cm\n"
-        "from leanops_runtime.tracking import start_run\n"
+    assert (tmp_path / "tests" / "test_revenue.py").read_text() == uses.replace(
+        "from ml_project.mlops.tracking import", "from leanops_runtime.tracking import"
     )
     test = (tmp_path / "tests" / "mlops" / "test_own.py").read_text()
     assert test == "from leanops_runtime.metrics import score\n"
@@ -493,10 +495,14 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
     assert "your own module" in note and "move it to src/ml_project/" in note
     assert "delete" not in note
     assert not [line for line in lines if "test_own.py" in line and "machinery" in line]
-    (split,) = [line for line in lines if "tests/test_revenue.py:2:" in line]
-    assert split.endswith(
-        "split this import: `from leanops_runtime import tracking`, your own modules as they are"
-    )
+    for number, machinery in ((2, "tracking"), (5, "tracking"), (6, "registry")):
+        (split,) = [line for line in lines if f"tests/test_revenue.py:{number}:" in line]
+        assert split.endswith(
+            f"split this import: `from leanops_runtime import {machinery}`, your own modules as "
+            "they are"
+        )
+    (package,) = [line for line in lines if "tests/test_revenue.py:11:" in line]
+    assert "`mlops` holds modules of your own (custom_metrics, plugins)" in package
     (check,) = [line for line in lines if "drift/check.py" in line]
     assert "move your change of it to params.yaml (settings: drift)" in check
 

@@ -184,14 +184,20 @@ def rewrite(text: str, package: str, dots: str | None = None, own: tuple[str, ..
     they are named."""
     spared = ""
     if own:
-        names = "|".join(re.escape(name) for name in sorted(own, key=len, reverse=True))
-        spared = rf"(?!\.(?:{names})\b)(?![ \t]+import[ \t]+(?:{names})\b)"
+        # An own module, or a folder of them, named after the old path or anywhere in the
+        # names a ``from ... import`` gives (on its line, or in its parentheses).
+        names = "|".join(re.escape(name) for name in sorted(own_names(own), key=len, reverse=True))
+        listed = r"(?:\([^)]*?|[^\n]*?)"
+        spared = rf"(?!\.(?:{names})\b)(?![ \t]+import[ \t]+{listed}\b(?:{names})\b)"
     text = re.sub(rf"(?<![\w.]){re.escape(package)}\.mlops\b{spared}", RUNTIME, text)
     home = re.escape(package) + (f"|{re.escape(dots)}" if dots else "")
     named = r"import[ \t]+(?:mlops[ \t]+as[ \t]+(\w+)|(mlops))(?=[ \t]*(?:#|\r?$))"
-    text = re.sub(
-        rf"(?m)^([ \t]*)from[ \t]+(?:{home})[ \t]+{named}", rf"\1import {RUNTIME} as \2\3", text
-    )
+    if not own:  # with modules of the team's own, ``mlops`` is not the runtime: it stays
+        text = re.sub(
+            rf"(?m)^([ \t]*)from[ \t]+(?:{home})[ \t]+{named}",
+            rf"\1import {RUNTIME} as \2\3",
+            text,
+        )
     if dots:
         text = re.sub(
             rf"(?m)^([ \t]*from[ \t]+){re.escape(dots)}mlops\b{spared}", rf"\1{RUNTIME}", text
@@ -320,30 +326,60 @@ def migrate_source(
     tests = parts[0] == "tests"
     rewritten = rewrite(text, package, dots, own)
     new, reports = check(rewritten, package, dots, tests=tests, mask=bool(cell))
-    reports += beside_own(rewritten, package, own)
+    if own:  # ``mlops`` is not the runtime then: ``beside_own`` says what to do with it
+        reports = [
+            (line, note) for line, note in reports if "`import leanops_runtime as" not in note
+        ]
+    reports += beside_own(text, package, own, dots)
     where = f"{name}:" if cell is None else f"{name} cell {cell} line "
     for number, message in sorted(set(reports)):
         warn(f"{where}{number}: {message}")
     return new
 
 
-def beside_own(text: str, package: str, own: tuple[str, ...]) -> list[tuple[int, str]]:
-    """Imports of the team's own modules from ``<package>.mlops`` that name machinery modules
-    too (left as they are, with the rest): the machinery's are the runtime's now."""
+def own_names(own: tuple[str, ...]) -> set[str]:
+    """The team's modules in ``mlops/`` (``plugins.helpers``) and the folders holding them
+    (``plugins``), but for those 0.3.0's machinery had (a module added to its ``drift/``)."""
+    shipped = {name.removesuffix(".py").replace("/", ".") for name in SHIPPED_SOURCE}
+    shipped |= {name.removesuffix(".__init__") for name in shipped}
+    parents = {".".join(name.split(".")[:i]) for name in own for i in range(1, name.count(".") + 1)}
+    return set(own) | (parents - shipped)
+
+
+def beside_own(
+    text: str, package: str, own: tuple[str, ...], dots: str | None
+) -> list[tuple[int, str]]:
+    """What of the team's own modules in ``mlops/`` a file imports with the machinery (left as
+    it is): a ``from <package>.mlops import`` naming both, and ``mlops`` itself."""
     if not own:
         return []
-    found = []
-    pattern = rf"^[ \t]*from[ \t]+{re.escape(package)}\.mlops[ \t]+import[ \t]+([\w ,\t]+)"
-    for number, line in enumerate(text.split("\n"), start=1):
-        match = re.match(pattern, line)
-        names = [n.split()[0] for n in match[1].split(",") if n.strip()] if match else []
-        others = [name for name in names if name not in own]
-        if others and len(others) < len(names):
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    heads, found = {name.split(".")[0] for name in own_names(own)}, []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        names = [alias.name for alias in node.names]
+        relative = dots is not None and node.level == len(dots)
+        if node.module == f"{package}.mlops" or (relative and node.module == "mlops"):
+            others = [name for name in names if name not in heads]
+            if others and len(others) < len(names):
+                found.append(
+                    (
+                        node.lineno,
+                        f"split this import: `from {RUNTIME} import {', '.join(others)}`, "
+                        "your own modules as they are",
+                    )
+                )
+        elif "mlops" in names and (node.module == package or (relative and not node.module)):
             found.append(
                 (
-                    number,
-                    f"split this import: `from {RUNTIME} import {', '.join(others)}`, "
-                    "your own modules as they are",
+                    node.lineno,
+                    f"`mlops` holds modules of your own ({', '.join(sorted(heads))}): import "
+                    f"them as {package}.mlops.<name>, the machinery from {RUNTIME} (the old "
+                    "package's machinery goes in the next version)",
                 )
             )
     return found
