@@ -325,6 +325,18 @@ def test_a_number_with_a_decimal_point_in_a_decimal_comma_file_refuses_its_row_a
     assert table.frame["size"].tolist()[::2] == [3.14, -0.5]
 
 
+def test_a_thousands_point_in_a_decimal_comma_file_gets_the_thousands_hint(tmp_path: Path) -> None:
+    """``1.234`` in a file of ``3,14``: a German thousands mark, not a row from another export."""
+    contract = _european_contract(decimal=",")
+    path = _european(tmp_path / "export.csv")
+    path.write_bytes(path.read_bytes().replace(b"k2;1.234,5;", b"k2;1.234;"))
+    table = contract_mod.read_data(path, contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    (hint,) = contract_mod.hints(contract, failures)
+    assert hint.startswith("numbers with a thousands mark ('1.234') in column(s) size")
+    assert "reading.thousands: '.'" in hint
+
+
 def test_a_decimal_comma_without_the_rule_gets_the_decimal_hint(tmp_path: Path) -> None:
     contract = _european_contract()
     table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)

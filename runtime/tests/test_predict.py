@@ -225,3 +225,25 @@ def test_a_value_the_contract_encoding_cannot_hold_is_one_error_and_no_file(
     assert list(tmp_path.iterdir()) == []
     written = predict.write_predictions(frame.assign(city="Köln"), target, reading=rules)
     assert written.read_bytes().decode("cp1252") == "city;prediction\nKöln;0,5\n"
+
+
+def test_a_csv_is_written_as_its_contract_reads_it_missing_values_and_dates_included() -> None:
+    """Dates in the contract's strftime format (ISO for pandas' own ``ISO8601``), a missing
+    value as the first of ``na_values`` when an empty cell is not one of them."""
+    import pandas as pd
+
+    reading = lib("contract").ReadingRules(delimiter=";", na_values=("n/a",), decimal=",")
+    frame = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2025-01-31", None]),
+            "seen": pd.to_datetime(["2025-02-01", "2025-02-02"]),
+            "amount": [1.5, None],
+        }
+    )
+    formats = {"day": "%d.%m.%Y", "seen": "ISO8601"}
+    text = lib("predict").encoded(frame, "x.csv", reading=reading, formats=formats).decode()
+    assert text.splitlines() == [
+        "day;seen;amount",
+        "31.01.2025;2025-02-01;1,5",
+        "n/a;2025-02-02;n/a",
+    ]

@@ -153,12 +153,16 @@ def encoded(
         raise PredictError(f"{path}: the output must end in .csv or .parquet")
     if path.suffix.lower() == ".parquet":
         return frame.to_parquet(index=False)
-    dates = {
+    dates = {  # a strftime format; pandas' own words for parsing (ISO8601, mixed) write ISO
         column: frame[column].dt.strftime(form)
         for column, form in (formats or {}).items()
-        if column in frame and pd.api.types.is_datetime64_any_dtype(frame[column])
+        if "%" in form and column in frame and pd.api.types.is_datetime64_any_dtype(frame[column])
     }
-    text = frame.assign(**dates).to_csv(index=False, sep=rules.delimiter, decimal=rules.decimal)
+    # A missing value as the file spells one the contract reads as missing.
+    missing = "" if "" in rules.na_values or not rules.na_values else rules.na_values[0]
+    text = frame.assign(**dates).to_csv(
+        index=False, sep=rules.delimiter, decimal=rules.decimal, na_rep=missing
+    )
     try:
         return text.encode(rules.encoding)
     except UnicodeEncodeError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from ..errors import RefusedError
 from ..files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
-from .model import Contract
+from .model import Contract, ReadingRules
 from .reading import COMMA_NUMBER, Failure, delimiter_hint
 
 # Failures printed under a violation's message; the JSON report holds all of them.
@@ -279,32 +280,40 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
     return found
 
 
+def notation(written: str, reading: ReadingRules) -> str:
+    """What text a number column holds: a number with a decimal ``comma`` or a thousands mark
+    (``grouped``) the reading rules do not set, one with a decimal ``point`` in a decimal-comma
+    file, a ``number`` an integer column cannot hold, or a missing-value ``marker``."""
+    if COMMA_NUMBER.match(written) and reading.decimal != ",":
+        return "comma"
+    if reading.decimal != "." and reading.thousands is None and THOUSANDS_POINT.fullmatch(written):
+        return "grouped"  # 1.234 in a decimal-comma file
+    if "." in written and _is_number(written) and reading.decimal != ".":
+        return "point"
+    if COMMA_NUMBER.match(written) and reading.thousands is None:
+        return "grouped"
+    return "number" if _is_number(written) else "marker"
+
+
 def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
     """What text in a number column is: a number in another notation (a decimal comma, a
     thousands mark), a number an integer column cannot hold, or a missing-value marker; only
     the last is worth adding to ``na_values``, where a number would become a missing value."""
     found: list[str] = []
     markers: dict[str, set[str]] = {}
-    commas: dict[str, str] = {}  # column -> its first number written with a decimal comma
-    grouped: dict[str, str] = {}  # column -> its first number with a thousands mark
-    numbers: dict[str, str] = {}  # column -> its first number an integer column cannot hold
-    points: dict[str, str] = {}  # column -> its first number with a point, not the file's mark
+    # kind -> column -> its first value of that kind (``notation``)
+    firsts: dict[str, dict[str, str]] = {"comma": {}, "grouped": {}, "point": {}, "number": {}}
     for f in failures:
         column, value = f["column"], f["value"]
         text_value = isinstance(value, str) and column not in contract.text_columns()
         if base_check(f["check"]) != "dtype" or f["row"] is None or not text_value:
             continue
-        written = str(value).strip()
-        if COMMA_NUMBER.match(written) and contract.reading.decimal != ",":
-            commas.setdefault(str(column), str(value))
-        elif "." in written and _is_number(written) and contract.reading.decimal != ".":
-            points.setdefault(str(column), str(value))
-        elif COMMA_NUMBER.match(written) and contract.reading.thousands is None:
-            grouped.setdefault(str(column), str(value))
-        elif _is_number(written):
-            numbers.setdefault(str(column), str(value))
-        else:
+        kind_of = notation(str(value).strip(), contract.reading)
+        if kind_of == "marker":
             markers.setdefault(str(value), set()).add(str(column))
+        else:
+            firsts[kind_of].setdefault(str(column), str(value))
+    commas, grouped, points, numbers = (firsts[k] for k in ("comma", "grouped", "point", "number"))
     if commas:
         first = next(iter(commas.values()))
         found.append(
@@ -340,6 +349,10 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
             "missing, add it to reading.na_values in the contract"
         )
     return found
+
+
+# A whole number grouped by points (1.234, 12.345.678): a thousands mark, in a decimal-comma file.
+THOUSANDS_POINT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
 
 
 def _is_number(text: str) -> bool:
