@@ -149,6 +149,22 @@ def test_export_json_and_csv(
     assert rows[1]["param.C"] == "2.0"
     assert float(rows[1]["metric.accuracy"]) == 0.95
     assert rows[0]["status"] == "failed"
+    assert [row["tag.team"] for row in rows] == ["b", "a", "a"]
+
+
+def test_the_csv_export_names_the_estimator_fitted_not_the_stores_own_tags(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``also_try`` chose ridge over the estimator params.yaml names: ``tag.estimator`` says so;
+    the tags a store keeps for itself are not columns."""
+    tags = {"estimator": "ridge", "leanops.user": "ana", "mlflow.user": "ana"}
+    with tracking.start_run("pipeline", params={"estimator": "hist_gradient_boosting"}, tags=tags):
+        pass
+    code, out, _ = run_cli(capsys, "runs", "export", "--format", "csv")
+    assert code == 0
+    (row,) = csv.DictReader(out.splitlines())
+    assert (row["param.estimator"], row["tag.estimator"]) == ("hist_gradient_boosting", "ridge")
+    assert not [column for column in row if column.startswith(("tag.leanops.", "tag.mlflow."))]
 
 
 def test_export_to_mlflow_without_mlflow(

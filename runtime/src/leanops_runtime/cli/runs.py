@@ -227,14 +227,24 @@ def _write_json(runs: list[RunDetails], out: TextIO) -> None:
 
 
 def _write_csv(runs: list[RunDetails], out: TextIO) -> None:
-    """One row per run: the run's fields (ISO times), then ``param.<key>`` and ``metric.<key>``."""
+    """One row per run: the run's fields (ISO times), then ``param.<key>``, ``metric.<key>``
+    and ``tag.<key>`` (the tags a person reads: ``tag.estimator`` is the estimator fitted, which
+    ``also_try`` may have chosen over ``param.estimator``; not the stores' own ``leanops.*`` and
+    ``mlflow.*``)."""
     import csv
 
     params = sorted({k for run in runs for k in run["params"]})
     metrics = sorted({k for run in runs for k in run["metrics"]})
+    own = ("leanops.", "mlflow.")
+    tags = sorted({k for run in runs for k in run["tags"] if not k.startswith(own)})
     writer = csv.writer(out)
     writer.writerow(
-        [*CSV_FIELDS, *(f"param.{k}" for k in params), *(f"metric.{k}" for k in metrics)]
+        [
+            *CSV_FIELDS,
+            *(f"param.{k}" for k in params),
+            *(f"metric.{k}" for k in metrics),
+            *(f"tag.{k}" for k in tags),
+        ]
     )
     for run in runs:
         fields: dict[str, object] = {
@@ -247,6 +257,7 @@ def _write_csv(runs: list[RunDetails], out: TextIO) -> None:
                 *(fields[k] for k in CSV_FIELDS),
                 *(tables.cell(run["params"].get(k)) for k in params),
                 *(run["metrics"].get(k) for k in metrics),
+                *(run["tags"].get(k) for k in tags),
             ]
         )
 
