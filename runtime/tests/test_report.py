@@ -237,6 +237,31 @@ def test_older_drift_reports_that_name_no_dataset_are_not_guessed_at(project: Pa
     assert status_of(project)["drift"] is None
 
 
+def test_an_alert_stays_in_sight_after_a_clean_batch_of_the_same_model(project: Path) -> None:
+    """The newest check leads; an earlier batch of the same model that alerted is in the tile
+    and listed below, so a clean batch does not hide it."""
+    import os
+
+    dataset = config.load_settings(project).data.dataset
+    (project / "reports").mkdir()
+    for age, (name, status) in enumerate((("clean", "ok"), ("shifted", "alert"), ("old", "ok"))):
+        checked = {"dataset": dataset, "input": f"{name}.csv", "model_version": 1, "rows": 200}
+        path = project / "reports" / f"drift-{name}.json"
+        path.write_text(json.dumps({**checked, "status": status, "features": []}), "utf-8")
+        os.utime(path, (1_800_000_000 - 60 * age, 1_800_000_000 - 60 * age))
+    other = {"dataset": dataset, "input": "v0.csv", "model_version": 0, "status": "alert"}
+    (project / "reports" / "drift-v0.json").write_text(json.dumps(other), "utf-8")
+    os.utime(project / "reports" / "drift-v0.json", (1_700_000_000, 1_700_000_000))
+    assert cli.main(["report"]) == 0
+    page = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "clean.csv, " in page and "; earlier, shifted.csv alerted" in page  # the tile
+    drift = section(page, "drift")
+    earlier = drift.split("Earlier checks of model v1, newest first:")[1]
+    assert earlier.index("shifted.csv") < earlier.index("old.csv")
+    assert "v0.csv" not in drift  # another model's check
+    assert status_of(project)["drift"]["input"] == "clean.csv"
+
+
 def test_runs_show_when_they_ended(project: Path) -> None:
     assert cli.main(["pipeline"]) == 0
     part = status_of(project)["pipeline"]

@@ -131,6 +131,8 @@ class Snapshot:
     other_runs: int = 0  # pipeline runs of other datasets, not shown
     contract: ContractCheck | None = None
     drift: DriftCheck | None = None
+    # The model's earlier checks, newest first (an alert is not hidden by the clean batch after)
+    drift_earlier: list[DriftCheck] = field(default_factory=list)
     drift_unnamed: int = 0  # drift reports that name no dataset (older ones), not shown
     audit: list[dict[str, object]] = field(default_factory=list)  # newest first
     notes: list[str] = field(default_factory=list)
@@ -379,9 +381,13 @@ def drift_reports(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+EARLIER_CHECKS = 5  # of the same model, shown under the newest
+
+
 def _drift_part(snapshot: Snapshot, root: Path) -> None:
-    """The newest drift report checked against this dataset's models; reports of other datasets
-    are skipped, and those that name none (before reports did) are counted, not guessed at."""
+    """The newest drift report checked against this dataset's models, and the earlier ones
+    against the same model version; reports of other datasets are skipped, and those that name
+    none (before reports did) are counted, not guessed at."""
     for path in drift_reports(root):
         data = _read_json(path, snapshot)
         if data is None:
@@ -389,9 +395,14 @@ def _drift_part(snapshot: Snapshot, root: Path) -> None:
         dataset = data.get("dataset")
         if dataset is None:
             snapshot.drift_unnamed += 1
-        elif dataset == snapshot.dataset:
+        elif dataset != snapshot.dataset:
+            continue
+        elif snapshot.drift is None:
             snapshot.drift = _drift_check(path, root, data)
-            return
+        elif len(snapshot.drift_earlier) < EARLIER_CHECKS:
+            check = _drift_check(path, root, data)
+            if check.model_version == snapshot.drift.model_version:
+                snapshot.drift_earlier.append(check)
 
 
 def _drift_check(path: Path, root: Path, data: Json) -> DriftCheck:
