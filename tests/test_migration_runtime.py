@@ -591,7 +591,8 @@ def test_reports_are_appended_to_leanops_notes_once(tmp_path: Path) -> None:
     lines = notes.read_text().splitlines()
     assert lines[0] == "0.3.0 migration: an earlier follow-up"
     reports = lines[1:]
-    assert len(reports) == 6  # 3 in score.py, the load call, train.py, the model
+    assert len(reports) == 7  # 3 in score.py, the load call, train.py, the model, the sort
+    assert sum("`uv run ruff check --select I --fix .` sorts" in r for r in reports) == 1
     assert all(line.startswith("0.4.0 migration: ") for line in reports)
     assert all(line.removeprefix("0.4.0 migration: ") in first.stderr for line in reports)
     assert any(line.startswith("0.4.0 migration: tests/test_ours.py:1: ") for line in reports)

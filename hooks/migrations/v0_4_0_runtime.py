@@ -584,6 +584,11 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
     if os.environ.get(NOTES_ENV):  # leanops puts back those the team edited, with this note
         for note in filter(None, (machinery_note(p, package) for p in removed_here(project))):
             follow_up(note)
+    if any(path.suffix == ".py" for path in changed):  # a moved import may sort elsewhere now
+        notes.append(
+            f"{len(changed)} file(s) now import {RUNTIME}: `uv run ruff check --select I --fix .` "
+            "sorts their imports again (lint would say so)"
+        )
     notes += [note] if (note := features_note(project, package)) else []
     notes += retire_settings(project) + old_registry((checkout or project) / "models")
     for note in [*notes, *old_models((checkout or project) / "models", package)]:
