@@ -344,6 +344,58 @@ def test_a_rare_class_the_sample_misses_names_no_column(
     )
 
 
+def guard_on(frame: pd.DataFrame, target: str, features: list[str]) -> dict[str, str]:
+    """The leakage guard's verdict on ``frame``: the columns it names."""
+    from pandera.pandas import DataFrameSchema
+
+    roles = {target: "target", **dict.fromkeys(features, "feature_numeric")}
+    contract = lib("contract").Contract("t", 1, DataFrameSchema({}), roles=roles)
+    return lib("train").suspects(frame, contract, "classification", seed=0)
+
+
+def test_noise_beside_a_98_9_percent_class_is_not_named() -> None:
+    """A tree on noise predicts the common class and scores its share of the scored rows, 0.99
+    as often as not: it must also beat that share by far to be named."""
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        frame = pd.DataFrame({"income": rng.normal(size=20_000), "age": rng.normal(size=20_000)})
+        frame["label"] = np.where(np.arange(20_000) < 220, "yes", "no")
+        assert guard_on(frame, "label", ["income", "age"]) == {}, seed
+
+
+def test_a_leak_is_named_beside_a_class_of_one_row() -> None:
+    """One row of a third class cannot be in both parts of a stratified split: the split is
+    made as it falls, and the leak beside it is still named (the guard was off)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"label": rng.choice(["a", "b"], 600, p=[0.6, 0.4])})
+    frame.loc[0, "label"] = "c"
+    frame["copy"] = frame["label"].map({"a": 0, "b": 1, "c": 2})
+    frame["noise"] = rng.normal(size=600)
+    assert list(guard_on(frame, "label", ["copy", "noise"])) == ["copy"]
+
+
+def test_a_rare_class_of_a_large_table_is_scored_on_enough_of_its_rows(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """600 defaults in 200,000 loans: a sample in proportion would keep 15 of them; the guard
+    keeps 30 or more of each class, and names the leak."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"noise": rng.normal(size=200_000)})
+    frame["label"] = np.where(np.arange(200_000) < 600, "yes", "no")
+    frame["collections"] = np.where(frame["label"] == "yes", rng.integers(1, 99, 200_000), 0)
+    with caplog.at_level("INFO"):
+        assert list(guard_on(frame, "label", ["noise", "collections"])) == ["collections"]
+    assert "skipped" not in caplog.text
+
+
+def test_training_rows_of_one_class_say_the_check_was_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    frame = pd.DataFrame({"x": np.arange(50.0), "label": "no"})
+    assert guard_on(frame, "label", ["x"]) == {}
+    assert "leakage check skipped: the training rows hold one class only" in caplog.text
+
+
 def test_too_few_rows_of_a_rare_class_say_the_leakage_check_was_skipped(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
