@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from _package import NAME
 
+import leanops_runtime
 from leanops_runtime import moved
 
 
@@ -74,6 +75,8 @@ def team_package(tmp_path: Path) -> Iterator[str]:
     own = "from .metrics import score\n\ndef revenue_error():\n    return 1\n"
     (package / "mlops" / "custom_metrics.py").write_text(own)
     (package / "mlops" / "selection.py").write_text("MINE = True\n")
+    broken = "import no_such_package_here  # noqa\n"
+    (package / "mlops" / "broken.py").write_text(broken)
     moved.install("ownteam")
     sys.path.insert(0, str(tmp_path))
     yield "ownteam"
@@ -89,3 +92,25 @@ def test_a_module_the_team_added_to_its_mlops_folder_is_its_own(team_package: st
     assert custom.revenue_error() == 1
     assert custom.score is importlib.import_module("leanops_runtime.metrics").score
     assert importlib.import_module(f"{team_package}.mlops.selection").MINE is True
+
+
+def test_a_module_of_the_teams_own_that_fails_says_why_once(team_package: str) -> None:
+    """Its own error, naming what is missing, not "no attribute"."""
+    with pytest.raises(ModuleNotFoundError) as caught:
+        exec(f"from {team_package}.mlops import broken", {})  # noqa: S102 (the import statement itself)
+    assert caught.value.name == "no_such_package_here"
+
+
+def test_a_runtime_module_0_3_0_never_had_is_no_second_copy(team_package: str) -> None:
+    """``cli.data`` is the runtime's since 0.4.0: under the old name it is not found, rather
+    than loaded again from the runtime's file as a second module."""
+    with pytest.warns(FutureWarning):
+        importlib.import_module(f"{team_package}.mlops.cli")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"{team_package}.mlops.cli.data")
+
+
+def test_the_old_package_constant_is_the_package_name(team_package: str) -> None:
+    package = importlib.import_module(f"{team_package}.mlops")
+    with pytest.warns(FutureWarning, match=r"PACKAGE is leanops_runtime\.package\(\)"):
+        assert leanops_runtime.package() == package.PACKAGE

@@ -13,14 +13,16 @@ now, not a package. Installed by ``bind``; removed in the next version.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
 import sys
 import warnings
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:  # at run time the finder is a plain class: importlib.abc costs 15 ms to import
+    from importlib.abc import Loader
 
 RUNTIME = "leanops_runtime"
 # The modules 0.3.0 rendered in ``<package>/mlops/`` (below it; packages by their own name;
@@ -55,13 +57,27 @@ class OldPackage(ModuleType):
     def __getattr__(self, name: str) -> object:
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "PACKAGE":  # a constant of 0.3.0's package, a function of the runtime now
+            from . import package
+
+            warnings.warn(
+                f"{self.__name__}.PACKAGE is leanops_runtime.package() since template 0.4.0",
+                FutureWarning,
+                stacklevel=2,
+            )
+            return package()
+        below = f"{self.__name__}.{name}"
         try:
-            return importlib.import_module(f"{self.__name__}.{name}")
+            return importlib.import_module(below)
         except ModuleNotFoundError as error:
+            if error.name != below:  # raised inside that module: its own error, as it is
+                raise
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from error
+        except AttributeError as error:  # raised inside that module: not a missing attribute
+            raise ImportError(f"importing {below}: {error}") from error
 
 
-class MovedMachinery(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class MovedMachinery:
     """Finds ``<package>.mlops`` and below: a module 0.3.0 shipped is the runtime's; any other
     is the team's own file in the package's ``mlops/`` folder."""
 
@@ -76,22 +92,31 @@ class MovedMachinery(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
         if fullname == self.prefix:
-            return ModuleSpec(fullname, self, is_package=True)
+            return ModuleSpec(fullname, cast("Loader", self), is_package=True)
         if not fullname.startswith(f"{self.prefix}."):
             return None
+        import importlib.util
+
         rest = fullname.removeprefix(f"{self.prefix}.")
+        found = (
+            importlib.util.find_spec(f"{RUNTIME}.{MERGED.get(rest, rest)}")
+            if rest in SHIPPED
+            else self.own_file(fullname, rest)
+        )
+        if found is None:  # not the path finder's either: it would find the runtime's files
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         if rest not in SHIPPED:
-            return self.own_file(fullname, rest)
+            return found
         runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
-        found = importlib.util.find_spec(runtime)
-        if found is None:
-            return None
-        spec = ModuleSpec(fullname, self, is_package=found.submodule_search_locations is not None)
+        package = found.submodule_search_locations is not None
+        spec = ModuleSpec(fullname, cast("Loader", self), is_package=package)
         spec.loader_state = runtime
         return spec
 
     def own_file(self, fullname: str, rest: str) -> ModuleSpec | None:
         """A module of the team's own in its ``mlops/`` folder, loaded from its file."""
+        import importlib.util
+
         package = sys.modules.get(self.package)
         for folder in getattr(package, "__path__", []):
             base = Path(folder, "mlops", *rest.split("."))
@@ -122,6 +147,16 @@ class MovedMachinery(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         state = module.__spec__.loader_state if module.__spec__ is not None else None
         if isinstance(state, tuple):
             module.__spec__ = state[1]
+
+
+def old_machinery(module: str) -> bool:
+    """Whether ``module`` is one of template 0.3.0's machinery modules of the bound project
+    (``<package>.mlops.X``, X shipped), found in the runtime for now: a model file naming one
+    is to be trained again."""
+    for finder in sys.meta_path:
+        if isinstance(finder, MovedMachinery) and module.startswith(f"{finder.prefix}."):
+            return module.removeprefix(f"{finder.prefix}.") in SHIPPED
+    return False
 
 
 def install(package: str) -> None:
