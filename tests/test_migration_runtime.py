@@ -471,6 +471,7 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
     own = "src/ml_project/mlops/custom_metrics.py"
     write(tmp_path, own, "from ml_project.mlops.metrics import score\n")
     write(tmp_path, "src/ml_project/mlops/plugins/helpers.py", "X = 1\n")  # no __init__.py
+    write(tmp_path, "src/ml_project/mlops/drift/mine.py", "Y = 1\n")  # in a machinery folder
     write(tmp_path, "src/ml_project/mlops/drift/check.py", "DEFAULT_PSI_ALERT = 0.3\n")
     uses = (
         "from ml_project.mlops.custom_metrics import revenue_error\n"
@@ -481,6 +482,7 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
         "from ml_project.mlops import (\n    registry,\n    custom_metrics,\n)\n"
         "from ml_project.mlops.plugins import helpers\n"
         "from ml_project import mlops\n"
+        "from ml_project.mlops import drift, tracking  # not custom_metrics\n"
     )
     write(tmp_path, "tests/test_revenue.py", uses)
     write(tmp_path, "tests/mlops/test_own.py", "from ml_project.mlops.metrics import score\n")
@@ -488,7 +490,8 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
     assert (tmp_path / own).read_text() == "from leanops_runtime.metrics import score\n"
     assert (tmp_path / "tests" / "test_revenue.py").read_text() == uses.replace(
         "from ml_project.mlops.tracking import", "from leanops_runtime.tracking import"
-    )
+    ).replace("from ml_project.mlops import drift", "from leanops_runtime import drift")
+    assert not [line for line in lines if "tests/test_revenue.py:12:" in line]
     test = (tmp_path / "tests" / "mlops" / "test_own.py").read_text()
     assert test == "from leanops_runtime.metrics import score\n"
     (note,) = [line for line in lines if f"{own}: " in line]
@@ -502,7 +505,7 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
             "they are"
         )
     (package,) = [line for line in lines if "tests/test_revenue.py:11:" in line]
-    assert "`mlops` holds modules of your own (custom_metrics, plugins)" in package
+    assert "`mlops` holds modules of your own (custom_metrics, plugins)" in package  # not drift
     (check,) = [line for line in lines if "drift/check.py" in line]
     assert "move your change of it to params.yaml (settings: drift)" in check
 
@@ -537,6 +540,18 @@ def test_models_naming_old_types_are_reported_and_never_changed(tmp_path: Path) 
         "leanops_runtime.features.DatetimeFeatures"
         for version in ("v2", "v10")
     ]
+
+
+def test_a_model_naming_a_module_the_team_added_to_mlops_is_not_called_old(
+    tmp_path: Path,
+) -> None:
+    """Only 0.3.0's own modules moved; a step of the team's in ``mlops/`` is where it was."""
+    skops_like(tmp_path / "models" / "churn" / "v1" / "model.skops", OLD_TYPE)
+    mine = ("ml_project.mlops.custom_metrics", "Step")
+    skops_like(tmp_path / "models" / "churn" / "v2" / "model.skops", mine)
+    lines = run_script(tmp_path).stderr.splitlines()
+    assert [line for line in lines if "retrain" in line and "v1 of churn" in line]
+    assert not [line for line in lines if "v2 of churn" in line]
 
 
 def test_under_leanops_the_models_of_the_checkout_are_read(tmp_path: Path) -> None:

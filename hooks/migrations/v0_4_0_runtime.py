@@ -187,7 +187,7 @@ def rewrite(text: str, package: str, dots: str | None = None, own: tuple[str, ..
         # An own module, or a folder of them, named after the old path or anywhere in the
         # names a ``from ... import`` gives (on its line, or in its parentheses).
         names = "|".join(re.escape(name) for name in sorted(own_names(own), key=len, reverse=True))
-        listed = r"(?:\([^)]*?|[^\n]*?)"
+        listed = r"(?:\([^)]*?|[^\n#;]*?)"
         spared = rf"(?!\.(?:{names})\b)(?![ \t]+import[ \t]+{listed}\b(?:{names})\b)"
     text = re.sub(rf"(?<![\w.]){re.escape(package)}\.mlops\b{spared}", RUNTIME, text)
     home = re.escape(package) + (f"|{re.escape(dots)}" if dots else "")
@@ -357,7 +357,8 @@ def beside_own(
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return []
-    heads, found = {name.split(".")[0] for name in own_names(own)}, []
+    shipped = {name.split("/")[0].removesuffix(".py") for name in SHIPPED_SOURCE}
+    heads, found = {name.split(".")[0] for name in own_names(own)} - shipped, []
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom):
             continue
@@ -453,12 +454,22 @@ def schema_objects(model: Path) -> list[dict[str, object]]:
     return objects
 
 
+def shipped_type(name: str, package: str) -> bool:
+    """Whether the type ``name`` (``<package>.mlops.features.DatetimeFeatures``) is one of
+    0.3.0's machinery, not of a module the team added to ``mlops/``."""
+    module = name.rpartition(".")[0].removeprefix(f"{package}.mlops.")
+    if module == name.rpartition(".")[0]:
+        return False
+    path = module.replace(".", "/")
+    return f"{path}.py" in SHIPPED_SOURCE or f"{path}/__init__.py" in SHIPPED_SOURCE
+
+
 def old_models(models: Path, package: str) -> Iterator[str]:
     """A note for each registered version whose model file names a ``<package>.mlops`` type."""
     versions = [p for p in models.glob("*/v*/model.skops") if re.fullmatch(r"v\d+", p.parent.name)]
     for path in sorted(versions, key=lambda p: (p.parent.parent.name, int(p.parent.name[1:]))):
         types = {f"{o.get('__module__')}.{o.get('__class__')}" for o in schema_objects(path)}
-        old = sorted(name for name in types if name.startswith(f"{package}.mlops."))
+        old = sorted(name for name in types if shipped_type(name, package))
         now = ", ".join(RUNTIME + name.removeprefix(f"{package}.mlops") for name in old)
         if old:
             yield (

@@ -337,6 +337,19 @@ def test_a_thousands_point_in_a_decimal_comma_file_gets_the_thousands_hint(tmp_p
     assert "reading.thousands: '.'" in hint
 
 
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [("1.234", "grouped"), ("12.345.678", "grouped"), ("0.125", "point"), ("-0.250", "point")],
+)
+def test_a_point_in_a_decimal_comma_file_is_a_thousands_mark_only_in_groups_of_three(
+    written: str, kind: str
+) -> None:
+    """``0.125`` is a decimal written with a point; read with ``thousands: '.'`` it would be
+    125."""
+    reading = contract_mod.ReadingRules(delimiter=";", decimal=",")
+    assert lib("contract.checks").notation(written, reading) == kind
+
+
 def test_a_decimal_comma_without_the_rule_gets_the_decimal_hint(tmp_path: Path) -> None:
     contract = _european_contract()
     table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)

@@ -102,6 +102,12 @@ def test_the_gates_metrics_retrain_only_when_they_choose_the_estimator(
     metric = "roc_auc" if config.load_settings(skipping).task == "classification" else "rmse"
     set_params(skipping, promotion={"baseline": {"metrics": [metric]}})
     assert [line.split(" (")[0] for line in pipeline(caplog)][1] == "train: skipped"
+    itself = config.load_settings(skipping).train.estimator  # no choice: one candidate
+    set_params(skipping, train={"also_try": [itself]})
+    pipeline(caplog)
+    set_params(skipping, promotion={"baseline": {"metrics": []}})
+    assert [line.split(" (")[0] for line in pipeline(caplog)][1] == "train: skipped"
+    set_params(skipping, promotion={"baseline": {"metrics": [metric]}})
     set_params(skipping, train={"also_try": ["random_forest"]})
     assert pipeline(caplog)[1].startswith("train: ran (changed since the last run: ")
     set_params(skipping, promotion={"baseline": {"metrics": []}})

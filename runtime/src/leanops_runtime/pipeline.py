@@ -267,7 +267,7 @@ def train_inputs(settings: Settings, data_version: str, contract_digest: str) ->
         "data": data_version,
         "contract": contract_digest,
         **{f"params.{key}": digest_value(value) for key, value in settings.run_params().items()},
-        **(chosen_by if settings.train.also_try else {}),
+        **(chosen_by if len(settings.train.candidates()) > 1 else {}),
         "code": team_digest(),
         "runtime": runtime_digest(),
         "store": store_digest(settings),

@@ -352,7 +352,7 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
 
 
 # A whole number grouped by points (1.234, 12.345.678): a thousands mark, in a decimal-comma file.
-THOUSANDS_POINT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
+THOUSANDS_POINT = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
 
 
 def _is_number(text: str) -> bool:
