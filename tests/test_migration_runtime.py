@@ -483,6 +483,7 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
         "from ml_project.mlops.plugins import helpers\n"
         "from ml_project import mlops\n"
         "from ml_project.mlops import drift, tracking  # not custom_metrics\n"
+        "from ml_project.mlops.drift import mine\n"
     )
     write(tmp_path, "tests/test_revenue.py", uses)
     write(tmp_path, "tests/mlops/test_own.py", "from ml_project.mlops.metrics import score\n")
@@ -492,6 +493,9 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
         "from ml_project.mlops.tracking import", "from leanops_runtime.tracking import"
     ).replace("from ml_project.mlops import drift", "from leanops_runtime import drift")
     assert not [line for line in lines if "tests/test_revenue.py:12:" in line]
+    (mine,) = [line for line in lines if "tests/test_revenue.py:13:" in line]
+    assert "`mine` is a module of yours in 0.3.0's drift/ folder" in mine
+    assert "`import ml_project.mlops.drift.mine`" in mine
     test = (tmp_path / "tests" / "mlops" / "test_own.py").read_text()
     assert test == "from leanops_runtime.metrics import score\n"
     (note,) = [line for line in lines if f"{own}: " in line]

@@ -189,6 +189,11 @@ def rewrite(text: str, package: str, dots: str | None = None, own: tuple[str, ..
         names = "|".join(re.escape(name) for name in sorted(own_names(own), key=len, reverse=True))
         listed = r"(?:\([^)]*?|[^\n#;]*?)"
         spared = rf"(?!\.(?:{names})\b)(?![ \t]+import[ \t]+{listed}\b(?:{names})\b)"
+        for name in own:  # ``from <package>.mlops.drift import mine``: mine is the team's
+            folder, _, module = name.rpartition(".")
+            if folder:
+                where = re.escape(folder)
+                spared += rf"(?!\.{where}[ \t]+import[ \t]+{listed}\b{re.escape(module)}\b)"
     text = re.sub(rf"(?<![\w.]){re.escape(package)}\.mlops\b{spared}", RUNTIME, text)
     home = re.escape(package) + (f"|{re.escape(dots)}" if dots else "")
     named = r"import[ \t]+(?:mlops[ \t]+as[ \t]+(\w+)|(mlops))(?=[ \t]*(?:#|\r?$))"
@@ -372,6 +377,18 @@ def beside_own(
                         node.lineno,
                         f"split this import: `from {RUNTIME} import {', '.join(others)}`, "
                         "your own modules as they are",
+                    )
+                )
+        elif (node.module or "").startswith(f"{package}.mlops.") and node.level == 0:
+            folder = node.module.removeprefix(f"{package}.mlops.") if node.module else ""
+            mine = [name for name in names if f"{folder}.{name}" in own]
+            if mine and folder.split(".")[0] not in heads:  # a machinery folder: no way through
+                found.append(
+                    (
+                        node.lineno,
+                        f"`{mine[0]}` is a module of yours in 0.3.0's {folder}/ folder, which "
+                        f"this import cannot reach now: `import {package}.mlops.{folder}."
+                        f"{mine[0]}`, or move it into src/{package}/",
                     )
                 )
         elif "mlops" in names and (node.module == package or (relative and not node.module)):
