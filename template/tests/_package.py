@@ -18,16 +18,6 @@ NAME: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 importlib.import_module(NAME)  # binds the leanops runtime to the project's package
 
-# Modules of the 0.3.0 machinery that are part of another leanops_runtime module now.
-MOVED = {
-    "cli.common": "cli.app",
-    "evaluate": "metrics",
-    "lifecycle": "metrics",
-    "info": "tracking.environment",
-    "tracking.backend": "tracking.api",
-    "tracking.store": "tracking.local",
-}
-
 
 def load(module: str) -> ModuleType:
     """Import ``<package>.<module>`` (importing the package binds the leanops runtime to it).
@@ -39,8 +29,10 @@ def load(module: str) -> ModuleType:
     if module.startswith("mlops."):
         import warnings
 
+        from leanops_runtime.moved import MERGED  # the 0.3.0 modules part of another now
+
         old = module.removeprefix("mlops.")
-        new = "settings" if old.startswith("settings.") else MOVED.get(old, old)
+        new = "settings" if old.startswith("settings.") else MERGED.get(old, old)
         runtime = f"leanops_runtime.{new}"
         warnings.warn(f"load({module!r}): import {runtime}", DeprecationWarning, stacklevel=2)
         return importlib.import_module(runtime)

@@ -280,6 +280,31 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
     return found
 
 
+# What each kind of number-like text means (``notation``), in the order the hints are given.
+TEXT_HINTS = (
+    (
+        "comma",
+        "numbers with a decimal comma ({first!r}) in column(s) {columns}: "
+        'set reading.decimal: "," in the contract',
+    ),
+    (
+        "point",
+        "numbers with a decimal point ({first!r}) in column(s) {columns}, where the file's "
+        "decimal mark is {decimal!r}: rows from another export? fix them at the source",
+    ),
+    (
+        "grouped",
+        "numbers with a thousands mark ({first!r}) in column(s) {columns}: "
+        "set reading.thousands: {mark!r} in the contract",
+    ),
+    (
+        "number",
+        "numbers an integer column cannot read ({first!r}) in column(s) {columns}: fix them at "
+        "the source, or make the column's dtype float64 in the contract",
+    ),
+)
+
+
 def notation(written: str, reading: ReadingRules) -> str:
     """What text a number column holds: a number with a decimal ``comma`` or a thousands mark
     (``grouped``) the reading rules do not set, one with a decimal ``point`` in a decimal-comma
@@ -313,34 +338,13 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
             markers.setdefault(str(value), set()).add(str(column))
         else:
             firsts[kind_of].setdefault(str(column), str(value))
-    commas, grouped, points, numbers = (firsts[k] for k in ("comma", "grouped", "point", "number"))
-    if commas:
-        first = next(iter(commas.values()))
-        found.append(
-            f"numbers with a decimal comma ({first!r}) in column(s) {', '.join(sorted(commas))}: "
-            'set reading.decimal: "," in the contract'
-        )
-    if points:
-        first = next(iter(points.values()))
-        found.append(
-            f"numbers with a decimal point ({first!r}) in column(s) {', '.join(sorted(points))}, "
-            f"where the file's decimal mark is {contract.reading.decimal!r}: rows from another "
-            "export? fix them at the source"
-        )
-    if grouped:
-        first = next(iter(grouped.values()))
-        mark = next((c for c in first if not c.isdigit() and c not in "+-,"), ".")
-        found.append(
-            f"numbers with a thousands mark ({first!r}) in column(s) "
-            f"{', '.join(sorted(grouped))}: set reading.thousands: {mark!r} in the contract"
-        )
-    if numbers:
-        first = next(iter(numbers.values()))
-        found.append(
-            f"numbers an integer column cannot read ({first!r}) in column(s) "
-            f"{', '.join(sorted(numbers))}: fix them at the source, or make the column's dtype "
-            "float64 in the contract"
-        )
+    for kind_of, hint in TEXT_HINTS:
+        if firsts[kind_of]:
+            first = next(iter(firsts[kind_of].values()))
+            mark = next((c for c in first if not c.isdigit() and c not in "+-,"), ".")
+            named = ", ".join(sorted(firsts[kind_of]))
+            decimal = contract.reading.decimal
+            found.append(hint.format(first=first, columns=named, decimal=decimal, mark=mark))
     if markers:
         values = sorted(markers, key=lambda v: (-len(markers[v]), v))[:3]
         columns = sorted(set().union(*(markers[v] for v in values)))
