@@ -12,7 +12,7 @@ model look perfect and fail on new rows, where the column is not known yet or no
 way. Before fitting, each numeric or categorical feature is tried alone: a shallow decision tree on
 that one column, fitted on two thirds of up to ``SAMPLE`` training rows and scored on the other
 third. A column that scores ``NEAR_PERFECT`` or better (accuracy for a classification, or where
-one class is 99% of the rows the balanced accuracy of a tree weighing the classes equally; R² for
+one class is 95% of the rows the balanced accuracy of a tree weighing the classes equally; R² for
 a regression, or a rank correlation with the target) is named, and
 training stops with the contract edit to make:
 ``role: ignore`` when it is computed from the target, or ``leak_ok: true`` on the column once a
@@ -501,6 +501,9 @@ def warn_untrusted(registry: Registry, entry: ModelVersion) -> None:
 
 # The leakage guard.
 NEAR_PERFECT = 0.99  # accuracy or R² of one column alone, on rows its tree did not see
+# A class this common makes accuracy say little (predicting it scores as much): a column is
+# scored by its balanced accuracy then.
+LOPSIDED = 0.95
 SAMPLE = 5_000  # training rows tried, at most (seeded)
 MIN_PAIRS = 50  # rows with a value a rank correlation needs (two rows always correlate fully)
 MIN_VARIED = 30  # rows off a column's most common value that its λ needs, in both parts
@@ -525,10 +528,11 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
     an exact copy in minutes of a target in seconds scored R² 0.989), or, among three classes
     or more, that the class sets that closely (``set_by_the_class``); with the score, shown.
 
-    Where one class is 99% of the rows, accuracy says nothing (predicting that class scores
-    0.99): the score is then the balanced accuracy (the mean of the classes' recalls) of a tree
-    weighing the classes equally, and needs ``MIN_PER_CLASS`` rows of each class in the scored
-    third, without which the check is skipped and says so."""
+    Where one class is ``LOPSIDED`` (95%) of the rows, accuracy says little (predicting that
+    class scores as much): the score is then the balanced accuracy (the mean of the classes'
+    recalls) of a tree weighing the classes equally, over the classes with ``MIN_PER_CLASS``
+    rows or more in the scored third (a stray class of a few rows is left out), without two of
+    which the check is skipped and says so."""
     from sklearn.preprocessing import OrdinalEncoder
 
     target = contract.target
@@ -606,9 +610,9 @@ def halves(
     labels: pd.Series, every: pd.Series | None, seed: int
 ) -> tuple[np.ndarray, np.ndarray, bool] | None:
     """The rows of ``labels`` each column's tree learns on (two thirds) and is scored on, and
-    whether one class is 99% of ``every`` training label (a classification's; None for a
+    whether one class is 95% of ``every`` training label (a classification's; None for a
     regression), where any column "predicts" it that accurately; None when no verdict can be
-    given (one class only, or, where one class is 99%, too few rows of another to score)."""
+    given (one class only, or, where one class is 95%, too few rows of another to score)."""
     import numpy as np
     from sklearn.model_selection import train_test_split
 
@@ -616,7 +620,7 @@ def halves(
     if shares is not None and every is not None and len(shares) < 2:
         skipped(every)
         return None
-    lopsided = shares is not None and shares.iloc[0] >= NEAR_PERFECT
+    lopsided = shares is not None and shares.iloc[0] >= LOPSIDED
     indices = np.arange(len(labels))
     try:
         seen, unseen = train_test_split(
@@ -625,8 +629,11 @@ def halves(
     except ValueError:  # a class of one row cannot be in both parts: split as it falls
         seen, unseen = train_test_split(indices, test_size=1 / 3, random_state=seed)
     if lopsided and shares is not None and every is not None:
-        scored = labels.iloc[unseen].value_counts().reindex(shares.index, fill_value=0)
-        if scored.min() < MIN_PER_CLASS:
+        # A class of a few rows (a typo's) is left out of the score; two others are needed.
+        counts = every.value_counts()
+        judged = counts.index[counts >= 3 * MIN_PER_CLASS]
+        scored = labels.iloc[unseen].value_counts().reindex(judged, fill_value=0)
+        if len(judged) < 2 or scored.min() < MIN_PER_CLASS:
             skipped(every)
             return None
     return seen, unseen, lopsided
@@ -675,9 +682,11 @@ def alone(
         tree = DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=seed)
     tree.fit(values[seen], labels.iloc[seen])
     scored = labels.iloc[unseen]
-    if lopsided:
-        predicted = tree.predict(values[unseen])
-        return "balanced accuracy", float(balanced_accuracy_score(scored, predicted)), 0.5
+    if lopsided:  # over the classes with enough rows to be judged (``halves``)
+        counts = scored.value_counts()
+        judged = scored.isin(counts.index[counts >= MIN_PER_CLASS]).to_numpy()
+        predicted = tree.predict(values[unseen][judged])
+        return "balanced accuracy", float(balanced_accuracy_score(scored[judged], predicted)), 0.5
     score = float(tree.score(values[unseen], scored))
     if classification:
         return "accuracy", score, float(scored.value_counts(normalize=True).iloc[0])
