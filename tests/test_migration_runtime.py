@@ -491,7 +491,7 @@ def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor
     assert not [line for line in lines if "tests/test_revenue.py:12:" in line]
     (mine,) = [line for line in lines if "tests/test_revenue.py:13:" in line]
     assert "`mine` is a module of yours in 0.3.0's drift/ folder" in mine
-    assert "`import ml_project.mlops.drift.mine`" in mine
+    assert "`import ml_project.mlops.drift.mine as mine`" in mine
     test = (tmp_path / "tests" / "mlops" / "test_own.py").read_text()
     assert test == "from leanops_runtime.metrics import score\n"
     (note,) = [line for line in lines if f"{own}: " in line]
@@ -738,3 +738,16 @@ def test_the_drift_warning_bands_of_0_2_leave_params_and_its_registry_is_reporte
     again = run_script(tmp_path)  # idempotent: nothing more removed, the same notes
     assert (tmp_path / "params.yaml").read_text() == kept
     assert "removed drift's psi_warn" not in again.stderr
+
+
+def test_a_team_folder_inside_a_machinery_folder_and_a_merged_type() -> None:
+    """``from <pkg>.mlops.drift.sub import x`` reaches the team's own folder (no report); a model
+    type of a merged module is named where it is now."""
+    assert (
+        migration.beside_own(
+            "from ml_project.mlops.drift.sub import x\n", "ml_project", ("drift.sub.x",), None
+        )
+        == []
+    )
+    evaluate = "ml_project.mlops.evaluate.Scorer"
+    assert migration.runtime_type(evaluate, "ml_project") == "leanops_runtime.metrics.Scorer"

@@ -382,13 +382,15 @@ def beside_own(
         elif (node.module or "").startswith(f"{package}.mlops.") and node.level == 0:
             folder = node.module.removeprefix(f"{package}.mlops.") if node.module else ""
             mine = [name for name in names if f"{folder}.{name}" in own]
-            if mine and folder.split(".")[0] not in heads:  # a machinery folder: no way through
+            machinery = f"{folder.replace('.', '/')}/__init__.py" in SHIPPED_SOURCE
+            if mine and machinery:  # the runtime's package now: a from-import cannot reach it
+                path = f"{package}.mlops.{folder}.{mine[0]}"
                 found.append(
                     (
                         node.lineno,
                         f"`{mine[0]}` is a module of yours in 0.3.0's {folder}/ folder, which "
-                        f"this import cannot reach now: `import {package}.mlops.{folder}."
-                        f"{mine[0]}`, or move it into src/{package}/",
+                        f"this import cannot reach now: `import {path} as {mine[0]}`, or move "
+                        f"it into src/{package}/",
                     )
                 )
         elif "mlops" in names and (node.module == package or (relative and not node.module)):
@@ -481,13 +483,19 @@ def shipped_type(name: str, package: str) -> bool:
     return f"{path}.py" in SHIPPED_SOURCE or f"{path}/__init__.py" in SHIPPED_SOURCE
 
 
+def runtime_type(name: str, package: str) -> str:
+    """Where 0.3.0's type ``name`` is in the runtime (``evaluate.X`` is ``metrics.X``)."""
+    module, _, kind = name.removeprefix(f"{package}.mlops.").rpartition(".")
+    return f"{RUNTIME}.{MERGED.get(module, module)}.{kind}"
+
+
 def old_models(models: Path, package: str) -> Iterator[str]:
     """A note for each registered version whose model file names a ``<package>.mlops`` type."""
     versions = [p for p in models.glob("*/v*/model.skops") if re.fullmatch(r"v\d+", p.parent.name)]
     for path in sorted(versions, key=lambda p: (p.parent.parent.name, int(p.parent.name[1:]))):
         types = {f"{o.get('__module__')}.{o.get('__class__')}" for o in schema_objects(path)}
         old = sorted(name for name in types if shipped_type(name, package))
-        now = ", ".join(RUNTIME + name.removeprefix(f"{package}.mlops") for name in old)
+        now = ", ".join(runtime_type(name, package) for name in old)
         if old:
             yield (
                 f"retrain (pipeline) before promoting or predicting with {path.parent.name} of "

@@ -5,6 +5,7 @@ is still its own."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +76,8 @@ def team_package(tmp_path: Path) -> Iterator[str]:
     own = "from .metrics import score\n\ndef revenue_error():\n    return 1\n"
     (package / "mlops" / "custom_metrics.py").write_text(own)
     (package / "mlops" / "selection.py").write_text("MINE = True\n")
+    (package / "mlops" / "plugins").mkdir()  # a folder of modules, without __init__.py
+    (package / "mlops" / "plugins" / "tool.py").write_text("VALUE = 3\n")
     broken = "import no_such_package_here  # noqa\n"
     (package / "mlops" / "broken.py").write_text(broken)
     moved.install("ownteam")
@@ -92,6 +95,8 @@ def test_a_module_the_team_added_to_its_mlops_folder_is_its_own(team_package: st
     assert custom.revenue_error() == 1
     assert custom.score is importlib.import_module("leanops_runtime.metrics").score
     assert importlib.import_module(f"{team_package}.mlops.selection").MINE is True
+    assert importlib.import_module(f"{team_package}.mlops.plugins.tool").VALUE == 3
+    assert importlib.util.find_spec(f"{team_package}.mlops.nothing_of_that_name") is None
 
 
 def test_a_module_of_the_teams_own_that_fails_says_why_once(team_package: str) -> None:

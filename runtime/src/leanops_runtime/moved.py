@@ -103,8 +103,11 @@ class MovedMachinery:
             if rest in SHIPPED
             else self.own_file(fullname, rest)
         )
-        if found is None:  # not the path finder's either: it would find the runtime's files
+        if found is None and "." in rest:  # below a runtime package, the path finder would
+            # find the runtime's files again under the old name: a second copy
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        if found is None:
+            return None
         if rest not in SHIPPED:
             return found
         runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
@@ -123,6 +126,10 @@ class MovedMachinery:
             for file in (base.with_suffix(".py"), base / "__init__.py"):
                 if file.is_file():
                     return importlib.util.spec_from_file_location(fullname, file)
+            if base.is_dir():  # a folder of modules without __init__.py, as Python allows
+                spec = ModuleSpec(fullname, None, is_package=True)
+                spec.submodule_search_locations = [str(base)]
+                return spec
         return None
 
     def create_module(self, spec: ModuleSpec) -> ModuleType:
@@ -153,6 +160,9 @@ def old_machinery(module: str) -> bool:
     """Whether ``module`` is one of template 0.3.0's machinery modules of the bound project
     (``<package>.mlops.X``, X shipped), found in the runtime for now: a model file naming one
     is to be trained again."""
+    from . import package
+
+    package()  # binds the project found from the current folder, if none is yet
     for finder in sys.meta_path:
         if isinstance(finder, MovedMachinery) and module.startswith(f"{finder.prefix}."):
             return module.removeprefix(f"{finder.prefix}.") in SHIPPED
