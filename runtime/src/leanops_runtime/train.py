@@ -542,7 +542,7 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
     split = halves(labels, train[target] if classification else None, seed)
     if split is None:
         return {}
-    seen, unseen, lopsided = split
+    seen, unseen, judged = split
     several_classes = classification and labels.nunique() > 2
     found: dict[str, str] = {}
     numeric, categorical = (
@@ -565,18 +565,10 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
                 if ranks >= NEAR_PERFECT:
                     found[column] = f"rank correlation {ranks:.3f} alone"
                     continue
-        measure, score, base = alone(
-            values,
-            labels,
-            seen,
-            unseen,
-            classification=classification,
-            lopsided=lopsided,
-            seed=seed,
+        measure, score = alone(
+            values, labels, seen, unseen, classification=classification, judged=judged, seed=seed
         )
-        # Near-perfect, and far past what predicting the scored rows' commonest class scores
-        # (98.9% "no": a column of noise scores 0.99 as well).
-        if score >= NEAR_PERFECT and score - base >= (1 - base) / 2:
+        if score >= NEAR_PERFECT:
             found[column] = f"{measure} {score:.3f} alone"
         elif several_classes:
             explained = set_by_the_class(values[:, 0], labels, seen, unseen)
@@ -608,19 +600,20 @@ def sample(train: pd.DataFrame, target: str | None, seed: int) -> pd.DataFrame:
 
 def halves(
     labels: pd.Series, every: pd.Series | None, seed: int
-) -> tuple[np.ndarray, np.ndarray, bool] | None:
-    """The rows of ``labels`` each column's tree learns on (two thirds) and is scored on, and
-    whether one class is 95% of ``every`` training label (a classification's; None for a
-    regression), where any column "predicts" it that accurately; None when no verdict can be
-    given (one class only, or, where one class is 95%, too few rows of another to score)."""
+) -> tuple[np.ndarray, np.ndarray, list[object] | None] | None:
+    """The rows of ``labels`` each column's tree learns on (two thirds) and is scored on, and,
+    where one class is ``LOPSIDED`` of ``every`` training label (a classification's; None for
+    a regression), the classes a balanced accuracy is judged over: those with
+    ``3 * MIN_PER_CLASS`` training rows or more (a stray class of a typo's few rows is left
+    out). None when no verdict can be given: one class only, or fewer than two classes to judge
+    with ``MIN_PER_CLASS`` rows in the scored third."""
     import numpy as np
     from sklearn.model_selection import train_test_split
 
-    shares = None if every is None else every.value_counts(normalize=True)
-    if shares is not None and every is not None and len(shares) < 2:
-        skipped(every)
+    counts = None if every is None else every.value_counts()
+    if counts is not None and len(counts) < 2:
+        skipped(counts)
         return None
-    lopsided = shares is not None and shares.iloc[0] >= LOPSIDED
     indices = np.arange(len(labels))
     try:
         seen, unseen = train_test_split(
@@ -628,20 +621,18 @@ def halves(
         )
     except ValueError:  # a class of one row cannot be in both parts: split as it falls
         seen, unseen = train_test_split(indices, test_size=1 / 3, random_state=seed)
-    if lopsided and shares is not None and every is not None:
-        # A class of a few rows (a typo's) is left out of the score; two others are needed.
-        counts = every.value_counts()
-        judged = counts.index[counts >= 3 * MIN_PER_CLASS]
-        scored = labels.iloc[unseen].value_counts().reindex(judged, fill_value=0)
-        if len(judged) < 2 or scored.min() < MIN_PER_CLASS:
-            skipped(every)
-            return None
-    return seen, unseen, lopsided
+    if counts is None or counts.iloc[0] < LOPSIDED * counts.sum():
+        return seen, unseen, None
+    judged = counts.index[counts >= 3 * MIN_PER_CLASS]
+    scored = labels.iloc[unseen].value_counts().reindex(judged, fill_value=0)
+    if len(judged) < 2 or scored.min() < MIN_PER_CLASS:
+        skipped(counts)
+        return None
+    return seen, unseen, list(judged)
 
 
-def skipped(labels: pd.Series) -> None:
-    """Say that the guard cannot judge: the rarest class is too small to be scored on."""
-    counts = labels.value_counts()
+def skipped(counts: pd.Series) -> None:
+    """Say that the guard cannot judge (``counts``: the training rows of each class)."""
     if len(counts) < 2:
         log.warning("leakage check skipped: the training rows hold one class only")
         return
@@ -650,7 +641,7 @@ def skipped(labels: pd.Series) -> None:
         "away is told only with %d of its rows in the third each column is scored on",
         str(counts.index[-1]),
         int(counts.iloc[-1]),
-        len(labels),
+        int(counts.sum()),
         MIN_PER_CLASS,
     )
 
@@ -662,19 +653,19 @@ def alone(
     unseen: np.ndarray,
     *,
     classification: bool,
-    lopsided: bool,
+    judged: list[object] | None,
     seed: int,
-) -> tuple[str, float, float]:
+) -> tuple[str, float]:
     """How well a tree on one column, fitted on ``seen`` rows, predicts the ``unseen`` ones:
-    (the measure's name, its value, what predicting a constant scores there). Accuracy (R² for
-    a regression); where one class is nearly every row (``lopsided``), the balanced accuracy of
-    a tree weighing the classes equally."""
+    (the measure's name, its value). Accuracy (R² for a regression); where one class is nearly
+    every row, the balanced accuracy over the ``judged`` classes of a tree weighing the classes
+    equally."""
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     tree: DecisionTreeClassifier | DecisionTreeRegressor
     if classification:
-        weights = "balanced" if lopsided else None
+        weights = None if judged is None else "balanced"
         tree = DecisionTreeClassifier(
             max_depth=6, min_samples_leaf=5, class_weight=weights, random_state=seed
         )
@@ -682,15 +673,11 @@ def alone(
         tree = DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=seed)
     tree.fit(values[seen], labels.iloc[seen])
     scored = labels.iloc[unseen]
-    if lopsided:  # over the classes with enough rows to be judged (``halves``)
-        counts = scored.value_counts()
-        judged = scored.isin(counts.index[counts >= MIN_PER_CLASS]).to_numpy()
-        predicted = tree.predict(values[unseen][judged])
-        return "balanced accuracy", float(balanced_accuracy_score(scored[judged], predicted)), 0.5
-    score = float(tree.score(values[unseen], scored))
-    if classification:
-        return "accuracy", score, float(scored.value_counts(normalize=True).iloc[0])
-    return "R²", score, 0.0
+    if judged is not None:
+        kept = scored.isin(judged).to_numpy()
+        predicted = tree.predict(values[unseen][kept])
+        return "balanced accuracy", float(balanced_accuracy_score(scored[kept], predicted))
+    return ("accuracy" if classification else "R²"), float(tree.score(values[unseen], scored))
 
 
 def set_by_the_class(
