@@ -98,20 +98,15 @@ class MovedMachinery:
         import importlib.util
 
         rest = fullname.removeprefix(f"{self.prefix}.")
-        found = (
-            importlib.util.find_spec(f"{RUNTIME}.{MERGED.get(rest, rest)}")
-            if rest in SHIPPED
-            else self.own_file(fullname, rest)
-        )
-        if found is None and "." in rest:  # below a runtime package, the path finder would
-            # find the runtime's files again under the old name: a second copy
-            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
-        if found is None:
-            return None
         if rest not in SHIPPED:
-            return found
+            own = self.own_file(fullname, rest)
+            if own is None and "." in rest:  # below a runtime package, the path finder would
+                # find the runtime's files again under the old name: a second copy
+                raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+            return own
         runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
-        package = found.submodule_search_locations is not None
+        found = importlib.util.find_spec(runtime)
+        package = found is not None and found.submodule_search_locations is not None
         spec = ModuleSpec(fullname, cast("Loader", self), is_package=package)
         spec.loader_state = runtime
         return spec
