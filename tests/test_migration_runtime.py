@@ -303,6 +303,7 @@ def test_the_migration_and_the_runtime_know_the_modules_0_3_0_shipped() -> None:
     assert shipped | {"report/style.css"} == set(migration.SHIPPED_SOURCE)  # the tree: Python
     dotted = {p.removesuffix(".py").replace("/", ".") for p in shipped if p.endswith(".py")}
     assert {d.removesuffix(".__init__") for d in dotted} - {"__init__"} == moved.SHIPPED
+    assert migration.SHIPPED_MODULES == moved.SHIPPED
     assert {k: v for k, v in migration.MERGED.items() if not k.startswith("settings.")} == (
         moved.MERGED
     )

@@ -141,6 +141,12 @@ logs metrics model outputs pipeline predict promote registry registry_reliabilit
 tracking tracking_mlflow tracking_reliability train
 """
 SHIPPED_SOURCE = frozenset(f"{name}.py" for name in SOURCE_MODULES.split()) | {"report/style.css"}
+# The same as dotted module names below ``<package>.mlops``, packages by their own name.
+SHIPPED_MODULES = frozenset(
+    name.replace("/", ".").removesuffix(".__init__")
+    for name in SOURCE_MODULES.split()
+    if name != "__init__"
+)
 SHIPPED_TESTS = frozenset(TEST_FILES.split()) | {f"test_{n}.py" for n in TEST_MODULES.split()}
 OLD_CONSTANT = re.compile(rf"\b{RUNTIME}(?:\.\w+)*\.({'|'.join(CALLS)})\b(?!\()")
 LOAD_NOTE = (
@@ -345,10 +351,8 @@ def migrate_source(
 def own_names(own: tuple[str, ...]) -> set[str]:
     """The team's modules in ``mlops/`` (``plugins.helpers``) and the folders holding them
     (``plugins``), but for those 0.3.0's machinery had (a module added to its ``drift/``)."""
-    shipped = {name.removesuffix(".py").replace("/", ".") for name in SHIPPED_SOURCE}
-    shipped |= {name.removesuffix(".__init__") for name in shipped}
     parents = {".".join(name.split(".")[:i]) for name in own for i in range(1, name.count(".") + 1)}
-    return set(own) | (parents - shipped)
+    return set(own) | (parents - SHIPPED_MODULES)
 
 
 def beside_own(
@@ -362,8 +366,7 @@ def beside_own(
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return []
-    shipped = {name.split("/")[0].removesuffix(".py") for name in SHIPPED_SOURCE}
-    heads, found = {name.split(".")[0] for name in own_names(own)} - shipped, []
+    heads, found = {name.split(".")[0] for name in own_names(own)} - SHIPPED_MODULES, []
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom):
             continue
@@ -379,11 +382,12 @@ def beside_own(
                         "your own modules as they are",
                     )
                 )
-        elif (node.module or "").startswith(f"{package}.mlops.") and node.level == 0:
-            folder = node.module.removeprefix(f"{package}.mlops.") if node.module else ""
+        elif node.module and node.module.startswith(f"{package}.mlops.") and node.level == 0:
+            folder = node.module.removeprefix(f"{package}.mlops.")
             mine = [name for name in names if f"{folder}.{name}" in own]
-            machinery = f"{folder.replace('.', '/')}/__init__.py" in SHIPPED_SOURCE
-            if mine and machinery:  # the runtime's package now: a from-import cannot reach it
+            if (
+                mine and folder in SHIPPED_MODULES
+            ):  # the runtime's now: out of a from-import's reach
                 path = f"{package}.mlops.{folder}.{mine[0]}"
                 found.append(
                     (
@@ -476,11 +480,9 @@ def schema_objects(model: Path) -> list[dict[str, object]]:
 def shipped_type(name: str, package: str) -> bool:
     """Whether the type ``name`` (``<package>.mlops.features.DatetimeFeatures``) is one of
     0.3.0's machinery, not of a module the team added to ``mlops/``."""
-    module = name.rpartition(".")[0].removeprefix(f"{package}.mlops.")
-    if module == name.rpartition(".")[0]:
-        return False
-    path = module.replace(".", "/")
-    return f"{path}.py" in SHIPPED_SOURCE or f"{path}/__init__.py" in SHIPPED_SOURCE
+    module = name.rpartition(".")[0]
+    prefix = f"{package}.mlops."
+    return module.startswith(prefix) and module.removeprefix(prefix) in SHIPPED_MODULES
 
 
 def runtime_type(name: str, package: str) -> str:
