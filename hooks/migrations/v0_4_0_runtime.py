@@ -385,9 +385,8 @@ def beside_own(
         elif node.module and node.module.startswith(f"{package}.mlops.") and node.level == 0:
             folder = node.module.removeprefix(f"{package}.mlops.")
             mine = [name for name in names if f"{folder}.{name}" in own]
-            if (
-                mine and folder in SHIPPED_MODULES
-            ):  # the runtime's now: out of a from-import's reach
+            # A machinery folder is the runtime's package now: a from-import cannot reach it.
+            if mine and folder in SHIPPED_MODULES:
                 path = f"{package}.mlops.{folder}.{mine[0]}"
                 found.append(
                     (

@@ -327,7 +327,7 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
     found: list[str] = []
     markers: dict[str, set[str]] = {}
     # kind -> column -> its first value of that kind (``notation``)
-    firsts: dict[str, dict[str, str]] = {"comma": {}, "grouped": {}, "point": {}, "number": {}}
+    firsts: dict[str, dict[str, str]] = {kind_of: {} for kind_of, _ in TEXT_HINTS}
     for f in failures:
         column, value = f["column"], f["value"]
         text_value = isinstance(value, str) and column not in contract.text_columns()
