@@ -125,6 +125,19 @@ def test_a_worse_log_loss_than_the_baseline_is_noted_a_better_one_is_not() -> No
     assert gate.evaluate_gate(candidate, None, settings(), scored_rows=50).notes == result.notes
 
 
+def test_a_rare_class_scored_on_few_rows_is_noted_however_many_rows_there_are() -> None:
+    """1,317 held-out loans, 18 of them defaults: a 1% tolerance on ROC AUC over 18 positives
+    is noise, and the verdict says so."""
+    candidate = {"roc_auc": 0.8, "baseline_roc_auc": 0.5}
+    rare = gate.evaluate_gate(candidate, None, settings(), scored_rows=1317, rarest=("yes", 18))
+    (note,) = rare.notes
+    assert note.startswith("the gate scored on 1317 held-out rows, 18 of them of class 'yes'")
+    common = gate.evaluate_gate(candidate, None, settings(), scored_rows=114, rarest=("0", 42))
+    assert common.notes == []
+    few = gate.evaluate_gate(candidate, None, settings(), scored_rows=40, rarest=("yes", 5))
+    assert [n.split(":")[0] for n in few.notes] == ["the gate scored on 40 held-out rows"]
+
+
 def test_gate_settings_are_typed() -> None:
     from pydantic import ValidationError
 

@@ -36,6 +36,9 @@ BASELINE_METRICS = ("roc_auc", "f1_macro", "rmse", "mae")
 # Fewer scored rows than this and the verdict may be chance: one row of 50 moves accuracy by 2
 # points.
 FEW_ROWS = 50
+# Fewer rows of a class than this among the scored ones, and what measures that class (ROC AUC,
+# F1, average precision) moves by chance: one case of 30 is 3 points of its recall.
+FEW_OF_A_CLASS = 30
 
 Evaluate = Callable[[Model], Mapping[str, float]]
 
@@ -121,12 +124,14 @@ def evaluate_gate(
     baseline: Mapping[str, float] | None = None,
     resources: Mapping[str, tuple[float | None, float | None]] | None = None,
     scored_rows: int | None = None,
+    rarest: tuple[str, int] | None = None,
 ) -> GateResult:
     """Apply the rules to the candidate's and production's metrics (same evaluation data).
 
     ``baseline``: the trivial baseline's metrics; by default the ``baseline_*`` entries of
     ``candidate``. ``resources``: each of ``costs.RESOURCES`` as (candidate, production).
-    ``scored_rows``: how many rows the metrics come from; under ``FEW_ROWS`` it is noted.
+    ``scored_rows``: how many rows the metrics come from; under ``FEW_ROWS`` it is noted, as is
+    a classification's ``rarest`` class (label, rows) under ``FEW_OF_A_CLASS`` among more rows.
     """
     own, carried = split_baseline(dict(candidate))
     base = dict(baseline) if baseline is not None else carried
@@ -161,6 +166,13 @@ def evaluate_gate(
         result.notes.append(
             f"the gate scored on {scored_rows} held-out rows: differences of a few points may "
             "be chance (more data, or a larger train.test_size, makes them firmer)"
+        )
+    elif rarest is not None and rarest[1] < FEW_OF_A_CLASS:
+        label, rows = rarest
+        result.notes.append(
+            f"the gate scored on {scored_rows} held-out rows, {rows} of them of class {label!r}: "
+            "differences of a few points in what measures that class (ROC AUC, F1, average "
+            "precision) may be chance (more data, or a larger train.test_size, makes them firmer)"
         )
     for name, (value, production_value) in (resources or {}).items():
         _budget_rule(

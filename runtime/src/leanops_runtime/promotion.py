@@ -98,6 +98,12 @@ def unseen_by(rows: pd.DataFrame, held: pd.DataFrame, table: pd.DataFrame) -> ND
     return ~row_keys(rows, columns).isin(trained).to_numpy()
 
 
+def rarest_class(labels: pd.Series) -> tuple[str, int] | None:
+    """The class with the fewest of ``labels`` and their number (None: no rows)."""
+    counts = labels.value_counts()
+    return None if counts.empty else (str(counts.index[-1]), int(counts.iloc[-1]))
+
+
 def rolled_back(number: int, state: State) -> str | None:
     """Why version ``number`` is refused when production was rolled back from it, or None."""
     rollback = state.rolled_back(number)
@@ -176,6 +182,7 @@ def promote(
         versions=(number, compared),
         resources={name: (pair[0], pair[1]) for name, pair in resources.items()},
         scored_rows=len(rows),
+        rarest=rarest_class(rows[held["target"]]) if held["task"] == "classification" else None,
     )
     result.notes.extend(withdrawn_production(registry, state, number))
     others = [r for r in (unfinished_run(entry, run_status), rolled_back(number, state)) if r]
