@@ -350,6 +350,18 @@ def test_a_point_in_a_decimal_comma_file_is_a_thousands_mark_only_in_groups_of_t
     assert lib("contract.checks").notation(written, reading) == kind
 
 
+def test_a_renamed_column_is_named_as_one(tmp_path: Path) -> None:
+    """``size`` exported as ``sz``: one column missing and one unexpected, a rename most likely;
+    the hint says so first, not the date or number hints the other failures bring."""
+    contract = _european_contract(decimal=",", thousands=".")
+    path = _european(tmp_path / "export.csv")
+    path.write_bytes(path.read_bytes().replace(b"key;size;", b"key;sz;", 1))
+    table = contract_mod.read_data(path, contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    first = contract_mod.hints(contract, failures)[0]
+    assert first.startswith("the file has 'sz' where the contract wants 'size': renamed?")
+
+
 def test_a_decimal_comma_without_the_rule_gets_the_decimal_hint(tmp_path: Path) -> None:
     contract = _european_contract()
     table = contract_mod.read_data(_european(tmp_path / "export.csv"), contract)

@@ -262,6 +262,16 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
     delimiter = delimiter_hint(unexpected, contract.reading)
     if delimiter:
         found.append(delimiter)
+    missing = [
+        str(f["column"]) for f in failures if base_check(f["check"]) == "column_in_dataframe"
+    ]
+    if missing and unexpected and not delimiter:  # a column the export renamed, most likely
+        found.append(
+            f"the file has {', '.join(map(repr, unexpected))} where the contract wants "
+            f"{', '.join(map(repr, missing))}: renamed? rename it back at the source, or update "
+            "the contract (and bump its version; the production model was trained on the old "
+            "name)"
+        )
     targets = contract.columns("target")
     target = targets[0] if targets else None
     nulls = [f for f in failures if base_check(f["check"]) == "not_nullable"]
