@@ -39,6 +39,7 @@ FEW_ROWS = 50
 # Fewer rows of a class than this among the scored ones, and what measures that class (ROC AUC,
 # F1, average precision) moves by chance: one case of 30 is 3 points of its recall.
 FEW_OF_A_CLASS = 30
+FIRMER = "(more data, or a larger train.test_size, makes them firmer)"  # either note's remedy
 
 Evaluate = Callable[[Model], Mapping[str, float]]
 
@@ -165,14 +166,14 @@ def evaluate_gate(
     if scored_rows is not None and scored_rows < FEW_ROWS:
         result.notes.append(
             f"the gate scored on {scored_rows} held-out rows: differences of a few points may "
-            "be chance (more data, or a larger train.test_size, makes them firmer)"
+            f"be chance {FIRMER}"
         )
     elif rarest is not None and rarest[1] < FEW_OF_A_CLASS:
         label, rows = rarest
         result.notes.append(
             f"the gate scored on {scored_rows} held-out rows, {rows} of them of class {label!r}: "
             "differences of a few points in what measures that class (ROC AUC, F1, average "
-            "precision) may be chance (more data, or a larger train.test_size, makes them firmer)"
+            f"precision) may be chance {FIRMER}"
         )
     for name, (value, production_value) in (resources or {}).items():
         _budget_rule(
