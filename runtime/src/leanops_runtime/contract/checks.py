@@ -269,8 +269,8 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
         found.append(
             f"the file has {', '.join(map(repr, unexpected))} where the contract wants "
             f"{', '.join(map(repr, missing))}: renamed? rename it back at the source, or update "
-            "the contract (and bump its version; the production model was trained on the old "
-            "name)"
+            "the contract (and bump its version: a model trained on the old name cannot read "
+            "the new one)"
         )
     targets = contract.columns("target")
     target = targets[0] if targets else None
