@@ -43,7 +43,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import RefusedError, UserError, first_line
 
@@ -544,6 +544,7 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
         return {}
     seen, unseen, judged = split
     several_classes = classification and labels.nunique() > 2
+    outcomes = Outcomes.of(labels, classification=classification, judged=judged)
     found: dict[str, str] = {}
     numeric, categorical = (
         contract.columns("feature_numeric"),
@@ -565,9 +566,7 @@ def suspects(train: pd.DataFrame, contract: Contract, task: str, seed: int) -> d
                 if ranks >= NEAR_PERFECT:
                     found[column] = f"rank correlation {ranks:.3f} alone"
                     continue
-        measure, score = alone(
-            values, labels, seen, unseen, classification=classification, judged=judged, seed=seed
-        )
+        measure, score = alone(values, outcomes, seen, unseen, seed=seed)
         if score >= NEAR_PERFECT:
             found[column] = f"{measure} {score:.3f} alone"
         elif several_classes:
@@ -646,38 +645,53 @@ def skipped(counts: pd.Series) -> None:
     )
 
 
+class Outcomes(NamedTuple):
+    """The target of the rows the guard tries, as each column's tree learns it: a class's
+    labels as integer codes in sorted order (what the tree makes of them itself), judged or
+    not; a regression's numbers. Encoded once, not once per column."""
+
+    target: np.ndarray
+    classification: bool
+    judged: np.ndarray | None  # the codes of the classes a balanced accuracy is judged over
+
+    @classmethod
+    def of(
+        cls, labels: pd.Series, *, classification: bool, judged: list[object] | None
+    ) -> Outcomes:
+        import numpy as np
+
+        if not classification:
+            return cls(labels.to_numpy(dtype=float), False, None)
+        classes, codes = np.unique(labels.to_numpy(), return_inverse=True)
+        kept = None if judged is None else np.flatnonzero([label in judged for label in classes])
+        return cls(codes, True, kept)
+
+
 def alone(
-    values: np.ndarray,
-    labels: pd.Series,
-    seen: np.ndarray,
-    unseen: np.ndarray,
-    *,
-    classification: bool,
-    judged: list[object] | None,
-    seed: int,
+    values: np.ndarray, outcomes: Outcomes, seen: np.ndarray, unseen: np.ndarray, *, seed: int
 ) -> tuple[str, float]:
     """How well a tree on one column, fitted on ``seen`` rows, predicts the ``unseen`` ones:
     (the measure's name, its value). Accuracy (R² for a regression); where one class is nearly
-    every row, the balanced accuracy over the ``judged`` classes of a tree weighing the classes
-    equally."""
-    from sklearn.metrics import balanced_accuracy_score
+    every row, the balanced accuracy (the mean of the classes' recalls) over the judged classes
+    of a tree weighing the classes equally."""
+    import numpy as np
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-    tree: DecisionTreeClassifier | DecisionTreeRegressor
-    if classification:
-        weights = None if judged is None else "balanced"
-        tree = DecisionTreeClassifier(
-            max_depth=6, min_samples_leaf=5, class_weight=weights, random_state=seed
-        )
-    else:
-        tree = DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=seed)
-    tree.fit(values[seen], labels.iloc[seen])
-    scored = labels.iloc[unseen]
-    if judged is not None:
-        kept = scored.isin(judged).to_numpy()
-        predicted = tree.predict(values[unseen][kept])
-        return "balanced accuracy", float(balanced_accuracy_score(scored[kept], predicted))
-    return ("accuracy" if classification else "R²"), float(tree.score(values[unseen], scored))
+    if not outcomes.classification:
+        regressor = DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=seed)
+        regressor.fit(values[seen], outcomes.target[seen])
+        return "R²", float(regressor.score(values[unseen], outcomes.target[unseen]))
+    weights = None if outcomes.judged is None else "balanced"
+    tree = DecisionTreeClassifier(
+        max_depth=6, min_samples_leaf=5, class_weight=weights, random_state=seed
+    )
+    tree.fit(values[seen], outcomes.target[seen])
+    truth = outcomes.target[unseen]
+    right = tree.predict(values[unseen]) == truth
+    if outcomes.judged is None:
+        return "accuracy", float(right.mean())
+    recalls = [right[truth == code].mean() for code in outcomes.judged if (truth == code).any()]
+    return "balanced accuracy", float(np.mean(recalls))
 
 
 def set_by_the_class(
