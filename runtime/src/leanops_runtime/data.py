@@ -91,12 +91,15 @@ def raw_path(dataset: str, root: Path | str = ".") -> Path | None:
 
 
 def load_source(
-    contract: Contract, root: Path | str = ".", source: Path | str | None = None
+    contract: Contract,
+    root: Path | str = ".",
+    source: Path | str | None = None,
+    loaded: pd.DataFrame | None = None,
 ) -> tuple[Table, str]:
     """The contract's dataset read by its rules, and where it came from.
 
-    ``source`` when given, else ``data/raw/<dataset>.parquet|.csv``, else the loader of that
-    name in ``datasets.py``.
+    ``source`` when given, else ``data/raw/<dataset>.parquet|.csv``, else the table the loader
+    of that name in ``datasets.py`` returns (``loaded``, when the caller already ran it).
     """
     from .contract import prepare, read_data
 
@@ -106,11 +109,12 @@ def load_source(
         return read_data(path, contract), str(path)
     from .team import datasets
 
-    if dataset not in datasets():
+    if loaded is None and dataset not in datasets():
         raise DataError(
             f"no data/raw/{dataset}.csv or .parquet and no loader named {dataset!r} in datasets.py"
         )
-    return prepare(contract, load_embedded(dataset)), f"datasets.py:{dataset}"  # its loader
+    table = loaded if loaded is not None else load_embedded(dataset)
+    return prepare(contract, table), f"datasets.py:{dataset}"  # its loader
 
 
 def processed_path(dataset: str, root: Path | str = ".") -> Path:
@@ -137,19 +141,21 @@ def checked(
     *,
     batch: bool = False,
     report: Path | None = None,
+    loaded: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, str, Path, int]:
     """Read and validate (rows without a target dropped only if the contract says so).
 
     ``batch``: a file with no target column at all is checked as a batch to predict, by every
     rule but the target's (``contract check`` of a new batch; training never passes it).
     ``report``: where the JSON goes (default ``reports/contract_<dataset>.json``).
+    ``loaded``: the table the dataset's loader returned, when the caller ran it.
     Returns the frame, its origin, the report and the rows dropped; raises
     ``contract.ContractViolation`` (report written) on any failure.
     """
     from .contract import check_frame
     from .contract.reading import drop_missing_target
 
-    table, origin = load_source(contract, root, source)
+    table, origin = load_source(contract, root, source, loaded)
     if batch and contract.target not in table.frame.columns:
         log.info("no target column %r: checked as a batch to predict", contract.target)
         frame, written = check_frame(
@@ -197,16 +203,18 @@ def validated(
     source: Path | None = None,
     *,
     contract: Contract | None = None,
+    loaded: pd.DataFrame | None = None,
 ) -> IngestResult:
     """What ``ingest`` does but the write: the frame checked by the contract (the dataset's,
-    unless the caller has loaded it), and where the processed file goes (``output``, not written
-    yet). The pipeline writes it once a model trained on it, so data that no model can learn
-    never replaces the processed file."""
+    unless the caller has loaded it; ``loaded``: the table of the dataset's loader, when the
+    caller ran it), and where the processed file goes (``output``, not written yet). The
+    pipeline writes it once a model trained on it, so data that no model can learn never
+    replaces the processed file."""
     from .contract import load_contract
 
     root = Path(root)
     contract = contract if contract is not None else load_contract(dataset, root)
-    frame, origin, report, dropped = checked(contract, root, source)
+    frame, origin, report, dropped = checked(contract, root, source, loaded=loaded)
     return IngestResult(
         frame=frame,
         source=origin,

@@ -227,18 +227,34 @@ def share_data_version(versions: DataVersions, sha256: str) -> None:
         )
 
 
-def ingest_inputs(settings: Settings, root: Path, contract: Contract) -> Inputs:
-    """What ingest reads: the raw file (``data``), or, without one, the team's package, whose
-    ``datasets.py`` loader may call any of its modules (``code``); the contract as parsed (a
-    comment or a blank line edited changes nothing; a value or the order of the columns does);
-    the runtime."""
-    from .data import raw_path
+def loaded_table(settings: Settings, root: Path) -> pd.DataFrame | None:
+    """The table the loader of ``datasets.py`` returns, when no raw file stands in for it (None:
+    ingest reads the file). It runs every time: the files, exports or database it reads are
+    its own, and only the table tells whether they changed."""
+    from .data import load_embedded, raw_path
 
-    source = raw_path(settings.data.dataset, root)
+    dataset = settings.data.dataset
+    return load_embedded(dataset) if raw_path(dataset, root) is None else None
+
+
+def ingest_inputs(
+    settings: Settings, root: Path, contract: Contract, loaded: pd.DataFrame | None
+) -> Inputs:
+    """What ingest reads: the raw file, or the table its loader returned (``loaded``), as
+    ``data``; the contract as parsed (a comment or a blank line edited changes nothing; a value
+    or the order of the columns does); the runtime."""
+    from .data import raw_path
+    from .tracking.lineage import fingerprint
+
     parsed = json.dumps(contract.raw, separators=(",", ":"), default=str)  # keys in file order
-    read = {"data": digest_file(source)} if source is not None else {"code": team_digest()}
+    source = raw_path(settings.data.dataset, root)
+    if loaded is not None:
+        data = fingerprint(loaded)["sha256"]
+    else:
+        assert source is not None  # noqa: S101 (loaded_table returns a table without one)
+        data = digest_file(source)
     return {
-        **read,
+        "data": data,
         "contract": hashlib.sha256(parsed.encode("utf-8")).hexdigest(),
         "runtime": runtime_digest(),
         "store": store_digest(settings),
@@ -319,10 +335,11 @@ def ingest_stage(
     *,
     stages: StageRecords,
     versions: DataVersions,
+    loaded: pd.DataFrame | None,
     force: bool,
 ) -> Stage:
-    """Validate the data by ``contract``, or reuse the table the last ingest validated from the
-    same ``inputs``."""
+    """Validate the data by ``contract`` (the loader's table ``loaded``, or the raw file), or
+    reuse the table the last ingest validated from the same ``inputs``."""
     from .data import processed_path, validated
 
     dataset = settings.data.dataset
@@ -332,7 +349,7 @@ def ingest_stage(
         if frame is not None:
             return Stage(decision, frame, contract)
         decision = Decision("ingest", True, "its outputs changed or are gone")
-    ingested = validated(dataset, root, contract=contract)
+    ingested = validated(dataset, root, contract=contract, loaded=loaded)
     warn_fewer_rows(len(ingested.frame), ingested.output)
     read = replace(decision, read=ingested.source)  # a file in data/raw/ wins over the loader
     return Stage(read, ingested.frame, ingested.contract)
@@ -420,9 +437,17 @@ def run_pipeline(
         root=root,
     ) as tracked:
         contract = load_contract(dataset, root)
-        read = ingest_inputs(settings, root, contract)
+        loaded = loaded_table(settings, root)
+        read = ingest_inputs(settings, root, contract, loaded)
         done = ingest_stage(
-            settings, root, contract, read, stages=stages, versions=versions, force=force
+            settings,
+            root,
+            contract,
+            read,
+            stages=stages,
+            versions=versions,
+            loaded=loaded,
+            force=force,
         )
         data = tracked.log_dataset(dataset, done.frame, contract_version=done.contract.version)
         sha256 = data["sha256"]
