@@ -75,6 +75,52 @@ def test_unknown_hyperparameter_is_one_line(project: Path) -> None:
     assert "TRAIN__HYPERPARAMETERS__* variable" in message and "\n" not in message
 
 
+class HiddenC(Ridge):
+    """Takes its hyperparameters through ``**kwargs``: scikit-learn's ``get_params`` sees none."""
+
+    def __init__(self, **kwargs: float) -> None:
+        super().__init__(**kwargs)
+
+
+class OpenEnded(Ridge):
+    """Takes ``**kwargs`` and keeps them where scikit-learn reads them, as XGBoost's do."""
+
+    def __init__(self, alpha: float = 1.0, **kwargs: object) -> None:
+        super().__init__(alpha=alpha)
+        self.kwargs = kwargs
+
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        return {**super().get_params(deep), **self.kwargs}
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (("sklearn.linear_model", "Ridgee"), "has no class 'Ridgee' (did you mean 'Ridge'?)"),
+        (("sklearn.linear_models", "Ridge"), "no module named 'sklearn.linear_models' (misspelt"),
+        ((__name__, "HiddenC"), "HiddenC takes 'alpha' through **kwargs but does not keep it"),
+    ],
+)
+def test_an_estimators_entry_that_cannot_be_built_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, entry: tuple[str, str], expected: str
+) -> None:
+    """Not an unexpected error of the library's: the line names estimators.py and the entry."""
+    listed = lib("team").estimators()["regression"]
+    monkeypatch.setitem(listed, "mine", entry)
+    with pytest.raises(train_mod.TrainError) as caught:
+        train_mod.build_estimator("regression", "mine", {"alpha": 2.0}, seed=0)
+    message = str(caught.value)
+    assert expected in message and "\n" not in message
+    if not message.startswith("mine:"):
+        assert message.startswith(f"estimators.py: ESTIMATORS['regression']['mine'] = {entry!r}")
+
+
+def test_a_class_that_keeps_its_kwargs_gets_them_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(lib("team").estimators()["regression"], "mine", (__name__, "OpenEnded"))
+    built = train_mod.build_estimator("regression", "mine", {"alpha": 2.0, "depth": 3}, seed=0)
+    assert built.get_params()["alpha"] == 2.0 and built.get_params()["depth"] == 3
+
+
 def test_bad_hyperparameter_value_is_one_line_and_writes_no_model(project: Path) -> None:
     settings = _ingested(project)
     settings.train.estimator = "random_forest"

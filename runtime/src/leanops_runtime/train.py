@@ -40,10 +40,10 @@ import importlib
 import inspect
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .errors import RefusedError, UserError, first_line
 
@@ -139,20 +139,60 @@ def known_estimator(task: str, name: str) -> tuple[str, str]:
 def build_estimator(
     task: str, name: str, hyperparameters: Mapping[str, object], seed: int
 ) -> BaseEstimator:
-    """The estimator ``name`` for ``task`` with its hyperparameters, seeded when it takes one."""
-    module, cls_name = known_estimator(task, name)
-    cls = getattr(importlib.import_module(module), cls_name)
+    """The estimator ``name`` for ``task`` with its hyperparameters, seeded when it takes one.
+
+    A class that takes ``**kwargs`` (XGBoost's, LightGBM's) gets any name as it is given, and
+    must keep it where scikit-learn reads hyperparameters (``get_params``): cloning for
+    cross-validation, and the run's record, see only those."""
+    cls = estimator_class(task, name)
     accepted = inspect.signature(cls).parameters
+    open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
     params = {
-        match_hyperparameter(name, key, accepted): value for key, value in hyperparameters.items()
+        match_hyperparameter(name, key, accepted, open_ended=open_ended): value
+        for key, value in hyperparameters.items()
     }
     if "random_state" in accepted and "random_state" not in params:
         params["random_state"] = seed
-    return cls(**params)
+    estimator: BaseEstimator = cls(**params)
+    if open_ended:
+        kept = estimator.get_params(deep=False)
+        if lost := [key for key in params if key not in kept]:
+            raise TrainError(
+                f"{name}: {getattr(cls, '__name__', cls)} takes {lost[0]!r} through **kwargs "
+                "but does not keep it where scikit-learn reads hyperparameters (get_params): "
+                "name it as a parameter of its __init__ in estimators.py, or cloning the "
+                "estimator drops it"
+            )
+    return estimator
 
 
-def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, object]) -> str:
-    """The estimator's own name for ``given``: exact, else the one match ignoring case.
+def estimator_class(task: str, name: str) -> Callable[..., BaseEstimator]:
+    """The class ``estimators.py`` names for ``name``; a one-line error naming the entry when
+    its module or its class is not found."""
+    from difflib import get_close_matches
+
+    module, cls_name = known_estimator(task, name)
+    entry = f"estimators.py: ESTIMATORS[{task!r}][{name!r}] = ({module!r}, {cls_name!r})"
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        raise TrainError(
+            f"{entry}: no module named {error.name!r} (misspelt, or a package to install)"
+        ) from error
+    cls = getattr(found, cls_name, None)
+    if not callable(cls):
+        names = [key for key, value in vars(found).items() if isinstance(value, type)]
+        near = get_close_matches(cls_name, names, n=1)
+        meant = f" (did you mean {near[0]!r}?)" if near else ""
+        raise TrainError(f"{entry}: {module} has no class {cls_name!r}{meant}")
+    return cast("Callable[..., BaseEstimator]", cls)
+
+
+def match_hyperparameter(
+    estimator: str, given: str, accepted: Mapping[str, object], *, open_ended: bool = False
+) -> str:
+    """The estimator's own name for ``given``: exact, else the one match ignoring case, else,
+    for a class that takes ``**kwargs`` (``open_ended``), ``given`` as it is.
 
     Environment variables arrive upper case (``..._HYPERPARAMETERS__MAX_ITER``), while
     scikit-learn mixes cases (``C``, ``max_iter``).
@@ -166,6 +206,8 @@ def match_hyperparameter(estimator: str, given: str, accepted: Mapping[str, obje
     matches = [name for name in accepted if name.lower() == given.lower()]
     if len(matches) == 1:
         return matches[0]
+    if open_ended:
+        return given
     lowered = {name.lower(): name for name in accepted}
     near = get_close_matches(given.lower(), sorted(lowered), n=1)
     meant = f" (did you mean {lowered[near[0]]!r}?)" if near else ""
