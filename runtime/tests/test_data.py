@@ -59,3 +59,34 @@ def test_the_machinery_names_no_column() -> None:
             assert "sample_id" not in source, path
             assert "ID_COLUMN" not in source, path
             assert 'TARGET = "' not in source, path
+
+
+def missing_export() -> pd.DataFrame:
+    return pd.read_csv("data/external/orders.csv")
+
+
+@pytest.mark.parametrize(
+    ("loader", "expected"),
+    [
+        (lambda: None, "datasets.py: the loader 'mine' returned NoneType, not a pandas DataFrame"),
+        (missing_export, "datasets.py: the loader 'mine' cannot read data/external/orders.csv: "),
+    ],
+)
+def test_a_loader_that_returns_no_table_or_reads_no_file_is_one_line(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    loader: object,
+    expected: str,
+) -> None:
+    """The line names the loader (not an unexpected error of the library's), and nothing is
+    written: no model, no processed table."""
+    monkeypatch.setitem(lib("team").datasets(), "mine", loader)
+    dataset = lib("settings").load_settings(project).data.dataset
+    contracts = project / "contracts"
+    (contracts / "mine.yaml").write_text((contracts / f"{dataset}.yaml").read_text("utf-8"))
+    monkeypatch.setenv(f"{lib('settings').env_prefix()}DATA__DATASET", "mine")
+    assert lib("cli").main(["pipeline"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {expected}"), errors
+    assert not (project / "models").exists() and not (project / "data" / "processed").exists()

@@ -30,13 +30,27 @@ class DataError(UserError):
 
 def load_embedded(name: str) -> pd.DataFrame:
     """The dataset ``name`` from a loader registered in ``datasets.py`` (the team's file)."""
+    import pandas as pd
+
     from .team import datasets
 
     loaders = datasets()
     if name not in loaders:
         known = ", ".join(sorted(loaders))
         raise DataError(f"no loader for dataset {name!r} in datasets.py (known: {known})")
-    return loaders[name]()
+    try:
+        table = loaders[name]()
+    except OSError as error:  # a file it reads: named, with the loader (others: their line)
+        where = f" {error.filename}" if error.filename else ""
+        raise DataError(
+            f"datasets.py: the loader {name!r} cannot read{where}: {error.strerror or error}"
+        ) from error
+    if not isinstance(table, pd.DataFrame):
+        raise DataError(
+            f"datasets.py: the loader {name!r} returned {type(table).__name__}, not a pandas "
+            "DataFrame"
+        )
+    return table
 
 
 def split(
