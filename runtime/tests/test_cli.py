@@ -137,3 +137,32 @@ def test_a_syntax_error_in_the_teams_code_is_named_and_a_library_bug_is_not() ->
     with pytest.raises(FileNotFoundError) as raised:  # pathlib's error, called by the library
         lib("files").read_yaml(TEAM_PATH / "no-such-file.yaml")
     assert team.raised_in_team_code(raised.value) is None
+
+
+def test_a_reader_that_went_away_stops_the_command_without_a_word(project: Path) -> None:
+    """``info | head -1`` where head has exited: Unix's 141, nothing on stderr (no 'error:
+    Broken pipe', no 'Exception ignored' at exit). The pipe's reader is closed before the
+    command starts, so every write fails, whatever the timing."""
+    import os
+
+    (project / "uv.lock").write_text("version = 1\n")
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from _package import lib\n"
+        "raise SystemExit(lib('cli').main(['info']))\n"
+    )
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=project,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (141, "")

@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_REFUSED = 1  # bad data, a refused promotion, drift at --fail-on: the check said no
 EXIT_USAGE = 2  # a setting, argument or file to fix
 EXIT_INTERNAL = 70  # a bug: sysexits' EX_SOFTWARE
+EXIT_BROKEN_PIPE = 141  # the reader of the output went away (`| head`): 128 + SIGPIPE, as Unix's
 
 
 class UserError(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -205,35 +206,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except errors.UserError as error:
-        log.error("%s", errors.first_line(error))
-        for line in error.details():
-            log.error("  %s", line)
-        return error.exit_code
-    except OSError as error:  # a file we were asked to read or write: permission, disk full, ...
-        where = f" ({error.filename})" if error.filename else ""
-        log.error("%s%s", error.strerror or errors.first_line(error), where)
-        return errors.EXIT_USAGE
     except KeyboardInterrupt:
         log.error("interrupted")
         return 130
     except Exception as error:
-        if args.traceback:
+        if args.traceback and not isinstance(error, errors.UserError | OSError):
             raise
-        from ..team import raised_in_team_code
+        return failed(error)
 
-        team_line = raised_in_team_code(error)
-        if team_line is not None:  # the project's own code: the team's to fix, not a bug
-            log.error(
-                "%s: %s: %s (in the project's own code; --traceback shows the whole trace)",
-                team_line,
-                type(error).__name__,
-                errors.first_line(error),
-            )
-            return errors.EXIT_USAGE
+
+def failed(error: Exception) -> int:
+    """Say in one line why a command failed, and return its exit code: the user's to fix (a
+    ``UserError``, a file, the project's own code), or the library's bug."""
+    if isinstance(error, errors.UserError):
+        log.error("%s", errors.first_line(error))
+        for line in error.details():
+            log.error("  %s", line)
+        return error.exit_code
+    if isinstance(error, BrokenPipeError):  # `... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
+        return errors.EXIT_BROKEN_PIPE
+    if isinstance(error, OSError):  # a file we were asked to read or write: permission, disk full
+        where = f" ({error.filename})" if error.filename else ""
+        log.error("%s%s", error.strerror or errors.first_line(error), where)
+        return errors.EXIT_USAGE
+    from ..team import raised_in_team_code
+
+    team_line = raised_in_team_code(error)
+    if team_line is not None:  # the project's own code: the team's to fix, not a bug
         log.error(
-            "unexpected %s: %s (rerun with --traceback and report it)",
+            "%s: %s: %s (in the project's own code; --traceback shows the whole trace)",
+            team_line,
             type(error).__name__,
             errors.first_line(error),
         )
-        return errors.EXIT_INTERNAL
+        return errors.EXIT_USAGE
+    log.error(
+        "unexpected %s: %s (rerun with --traceback and report it)",
+        type(error).__name__,
+        errors.first_line(error),
+    )
+    return errors.EXIT_INTERNAL
