@@ -114,3 +114,25 @@ def test_a_one_parameter_build_features_is_shaped_with_a_warning(
         features = lib("team").build_features(contract, fit)
     assert features.sparse_threshold == 0.0, "shaped for an estimator without sparse input"
     assert "take a second parameter, fit" in caplog.text
+
+
+def test_a_pipeline_of_the_teams_has_its_last_step_shaped() -> None:
+    """A step of the team's before the columns (``Pipeline([own, columns])``): the columns are
+    shaped as they would be alone, dense and ordinal for hist gradient boosting. A pipeline was
+    passed through unshaped, and the model got a sparse one-hot block it cannot fit."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder
+
+    columns = ColumnTransformer(
+        [("numeric", "passthrough", ["a", "b"]), ("categorical", OneHotEncoder(), ["c"])],
+        sparse_threshold=0.9,
+    )
+    features = Pipeline([("own", FunctionTransformer()), ("columns", columns)])
+    boosting = HistGradientBoostingClassifier()
+    fit = machinery.FitContext("classification", "binary", boosting)
+    assert machinery.shape_for(features, fit) is features
+    assert columns.sparse_threshold == 0.0
+    assert isinstance(columns.get_params()["categorical"], OrdinalEncoder)
+    assert boosting.categorical_features == [2]

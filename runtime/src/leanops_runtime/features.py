@@ -196,13 +196,22 @@ def shape_for(features: Features, fit: FitContext) -> Features:
       ordinal column per feature instead (same cap of ``MAX_CATEGORIES``; unknown and missing
       values as missing), and ``fit.estimator`` is told which columns those are: fewer, more
       telling columns, and much faster.
+
+    In a ``Pipeline`` (a step of your own before the columns), its last step is shaped: the one
+    whose output the estimator reads.
     """
     from sklearn.compose import ColumnTransformer as Columns
+    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
 
     for step in (features, *features.get_params(deep=True).values()):
         if isinstance(step, TargetEncoder) and step.target_type == "auto":
             step.set_params(target_type=fit.target_type)
+    if isinstance(features, Pipeline):
+        last = features.steps[-1][1]
+        if isinstance(last, BaseEstimator):
+            shape_for(last, fit)
+        return features
     estimator = fit.estimator
     if accepts_sparse(estimator) or "sparse_threshold" not in features.get_params(deep=False):
         return features
