@@ -64,12 +64,19 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
     set_params(project, task="classification", data={"dataset": "churn_db"})
     assert cli.main(["pipeline"]) == 0
     assert not list((project / "data" / "raw").glob("churn_db.*"))  # no file was made
+    # `contract check` takes the loader's name as `contract infer` does.
+    capsys.readouterr()
+    assert cli.main(["contract", "check", "churn_db"]) == 0
+    assert "datasets.py:churn_db: " in capsys.readouterr().err
+    monkeypatch.setitem(loaders, "uncontracted", loaders["churn_db"])
+    assert cli.main(["contract", "check", "uncontracted"]) == 2
+    assert capsys.readouterr().err.startswith("error: uncontracted: no contracts/uncontracted.yaml")
 
     monkeypatch.setitem(loaders, "listed", lambda: [1, 2])
     for args, message in (
         ("churn_dv --target churned", "churn_dv: no such file, nor a loader of that name in"),
         ("churn_db --target churned --name other", "--name other: the contract of a loader's"),
-        ("listed --target churned", "datasets.py:listed returned a list, not a pandas DataFrame"),
+        ("listed --target churned", "datasets.py: the loader 'listed' returned list, not a"),
         ("churn_db --target churn", "datasets.py:churn_db has no column 'churn'"),
     ):
         capsys.readouterr()

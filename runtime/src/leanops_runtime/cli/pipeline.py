@@ -63,17 +63,34 @@ def check_report(contract: Contract, root: Path, file: Path | None) -> Path | No
     return report_path(contract.name, root, f"_{file.stem}")
 
 
+def loader_named(given: Path | None) -> str | None:
+    """The loader of ``datasets.py`` a FILE argument names: a plain name (no folder, no suffix)
+    where no such file is."""
+    if given is None or given.name != str(given) or given.suffix or given.is_file():
+        return None
+    return given.name
+
+
 def cmd_contract_check(args: argparse.Namespace) -> int:
     from ..data import checked
+    from ..errors import UserError
 
     contract = contract_for(args)
     root = project_root(args)
+    file = args.file
+    if (loader := loader_named(file)) is not None:  # its table is the dataset of that name
+        if contract.name != loader:
+            raise UserError(
+                f"{loader}: no contracts/{loader}.yaml for the table of that loader (write one "
+                f"with `contract infer {loader} --target COLUMN -o contracts/{loader}.yaml`)"
+            )
+        file = None
     frame, source, report, dropped = checked(
         contract,
         root,
-        args.file,
-        batch=args.file is not None,
-        report=check_report(contract, root, args.file),
+        file,
+        batch=file is not None,
+        report=check_report(contract, root, file),
     )
     kept = f" ({dropped} without a target dropped)" if dropped else ""
     log.info(
@@ -121,8 +138,7 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
         raise UserError(f"dataset name {name!r}: use letters, digits, _ and - (pass --name)")
     output = None if args.output is None else infer_output(args, Path(args.output))
     given = Path(args.file)
-    # A plain name and no such file: the loader of that name in datasets.py.
-    from_loader = given.name == str(given) and not given.suffix and not given.is_file()
+    from_loader = loader_named(given) is not None
     if from_loader:
         if name != given.name:
             raise UserError(
@@ -173,10 +189,9 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
 def loader_sample(loader: str) -> Sample:
     """The table the ``datasets.py`` loader ``loader`` returns, as ``contract infer`` reads a
     sample: its own dtypes, no reading rules to detect; the source named ``datasets.py:NAME``."""
-    import pandas as pd
-
     from ..contract.inference import Sample
     from ..contract.reading import holds_decimals
+    from ..data import load_embedded
     from ..errors import UserError
     from ..team import datasets
 
@@ -186,11 +201,7 @@ def loader_sample(loader: str) -> Sample:
         raise UserError(
             f"{loader}: no such file, nor a loader of that name in datasets.py ({known})"
         )
-    frame = loaders[loader]()
-    if not isinstance(frame, pd.DataFrame):
-        raise UserError(
-            f"datasets.py:{loader} returned a {type(frame).__name__}, not a pandas DataFrame"
-        )
+    frame = load_embedded(loader)
     numbers = [name for name in frame.columns if holds_decimals(frame[name])]  # SQL NUMERIC
     frame = frame.astype(dict.fromkeys(numbers, "float64")) if numbers else frame
     return Sample(f"datasets.py:{loader}", frame)
@@ -337,7 +348,12 @@ def register(subparsers: Subparsers) -> None:
         "contract: --contract, else contracts/<FILE's name>.yaml if it exists, else the one of "
         "params.yaml's dataset.",
     )
-    check.add_argument("file", nargs="?", type=Path, help="a .csv or .parquet file")
+    check.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="a .csv or .parquet file, or the name of a loader in datasets.py (its table)",
+    )
     check.add_argument(
         "--contract", type=Path, help="contract file (default: contracts/<dataset>.yaml)"
     )
