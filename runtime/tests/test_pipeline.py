@@ -27,7 +27,8 @@ def test_pipeline_runs_every_stage(project: Path, capsys: pytest.CaptureFixture[
     metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))["metrics"]
     name, floor = FLOORS[settings.task]
     assert metrics[name] > floor
-    assert "pipeline done" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "pipeline done" in err and "worse than the trivial baseline" not in err
 
 
 def test_stages_run_one_by_one(project: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -179,3 +180,19 @@ def test_runs_and_model_versions_name_the_template_version(project: Path) -> Non
     assert run["tags"]["template_commit"] == "0.4.0-3-g1a2b3c4"
     entry = lib("registry").open_registry(settings, project).entry(1)
     assert entry["template_commit"] == "0.4.0-3-g1a2b3c4"
+
+
+def test_a_model_worse_than_the_trivial_baseline_is_named_when_trained(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Lower is better for a loss, higher for a score: each compared its own way."""
+    warn = lib("cli.pipeline").warn_below_baseline
+    baseline = {"baseline_accuracy": 0.6, "baseline_log_loss": 0.6}
+    with caplog.at_level("WARNING"):
+        warn({"accuracy": 0.9, "log_loss": 0.3, **baseline})
+        assert caplog.messages == []
+        warn({"accuracy": 0.55, "log_loss": 0.7, **baseline})
+    assert caplog.messages == [
+        "the model scores worse than the trivial baseline on accuracy 0.5500 vs 0.6000, log_loss "
+        "0.7000 vs 0.6000: check the features and the contract's roles before promoting it"
+    ]

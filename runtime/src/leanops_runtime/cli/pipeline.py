@@ -270,6 +270,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     if result.trained:
         log.info("registered v%s as candidate (next: promote)", result.model_version)
+        warn_below_baseline(result.metrics)
         warn_unusual_cost(settings, root, result)
     else:
         log.info(
@@ -277,6 +278,27 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
             *reused_version(result.registry_state, result.model_version),
         )
     return 0
+
+
+def warn_below_baseline(metrics: dict[str, float]) -> None:
+    """Say when the model scores worse than the trivial baseline (the commonest class, the
+    class shares, the mean) on a metric: there it learnt less than nothing, and the pipeline is
+    where a team first sees it, before the gate (which judges its own metrics only)."""
+    from ..metrics import LOWER_IS_BETTER, split_baseline
+
+    own, baseline = split_baseline(metrics)
+    worse = [
+        f"{name} {value:.4f} vs {baseline[name]:.4f}"
+        for name, value in own.items()
+        if name in baseline
+        and (value > baseline[name] if name in LOWER_IS_BETTER else value < baseline[name])
+    ]
+    if worse:
+        log.warning(
+            "the model scores worse than the trivial baseline on %s: check the features and "
+            "the contract's roles before promoting it",
+            ", ".join(worse),
+        )
 
 
 def reused_version(state: State | None, version: int) -> tuple[str, str]:
