@@ -370,3 +370,23 @@ def test_the_target_never_reaches_the_teams_transformer(
     assert len(fitted.model.predict(fitted.test.drop(columns=[contract.target]))) == len(
         fitted.test
     )
+
+
+def test_switching_estimator_in_params_yaml_names_whose_block_it_is(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first edit a team makes: ``estimator: random_forest`` above the rendered block of
+    hist gradient boosting. The line says whose block it is and where to move it."""
+    from _frames import set_params
+
+    set_params(
+        project,
+        train={"estimator": "random_forest", "hyperparameters": {"learning_rate": 0.1}},
+    )
+    assert lib("cli").main(["pipeline"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: train.hyperparameters (learning_rate) are hist_gradient_boosting's, not "
+        "random_forest's: to keep them, move them under "
+        "train.hyperparameters.hist_gradient_boosting in params.yaml, and give random_forest a "
+        "block of its own there (none: scikit-learn's defaults)"
+    )

@@ -147,6 +147,15 @@ def build_estimator(
     cls = estimator_class(task, name)
     accepted = inspect.signature(cls).parameters
     open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    if not open_ended and not takes_all(accepted, hyperparameters):
+        owner = next((o for o in estimators_taking(task, hyperparameters) if o != name), None)
+        if owner is not None:  # params.yaml's block, written for the estimator before
+            raise TrainError(
+                f"train.hyperparameters ({', '.join(hyperparameters)}) are {owner}'s, not "
+                f"{name}'s: to keep them, move them under train.hyperparameters.{owner} in "
+                f"params.yaml, and give {name} a block of its own there (none: scikit-learn's "
+                "defaults)"
+            )
     params = {
         match_hyperparameter(name, key, accepted, open_ended=open_ended): value
         for key, value in hyperparameters.items()
@@ -164,6 +173,28 @@ def build_estimator(
                 "estimator drops it"
             )
     return estimator
+
+
+def takes_all(accepted: Mapping[str, object], hyperparameters: Mapping[str, object]) -> bool:
+    """Whether each of ``hyperparameters`` is one of ``accepted``, case aside."""
+    lowered = {name.lower() for name in accepted}
+    return all(key.lower() in lowered for key in hyperparameters)
+
+
+def estimators_taking(task: str, hyperparameters: Mapping[str, object]) -> list[str]:
+    """The task's estimators that take every one of ``hyperparameters`` by name (an entry that
+    cannot be built is left out: its own error comes when it is chosen)."""
+    from .team import estimators
+
+    found = []
+    for other in estimators().get(task, {}):
+        try:
+            accepted = inspect.signature(estimator_class(task, other)).parameters
+        except (TrainError, TypeError, ValueError):
+            continue
+        if takes_all(accepted, hyperparameters):
+            found.append(other)
+    return found
 
 
 def estimator_class(task: str, name: str) -> Callable[..., BaseEstimator]:
