@@ -166,3 +166,14 @@ def test_a_reader_that_went_away_stops_the_command_without_a_word(project: Path)
     finally:
         os.close(writer)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_a_first_line_that_announces_the_next_keeps_it() -> None:
+    """scikit-learn's message for a transform that returned None, cut at its colon, said what
+    was expected and not what came."""
+    first_line = lib("errors").first_line
+    announced = ValueError("Expected 2D array, got scalar array instead:\narray=None.\nReshape")
+    assert first_line(announced) == "Expected 2D array, got scalar array instead: array=None."
+    assert first_line(ValueError("one line\nmore")) == "one line"
+    assert first_line(ValueError("ends with:")) == "ends with:"
+    assert first_line(ValueError("")) == "ValueError"

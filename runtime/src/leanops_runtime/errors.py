@@ -32,6 +32,10 @@ class RefusedError(UserError):
 
 
 def first_line(error: BaseException) -> str:
-    """An exception's message reduced to its first non-empty line (or its type's name)."""
+    """An exception's message reduced to its first non-empty line (or its type's name), and
+    the line after it when the first ends with a colon: what it announces (scikit-learn's
+    ``Expected 2D array, got scalar array instead:`` is followed by ``array=None.``)."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    if not lines:
+        return type(error).__name__
+    return f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
