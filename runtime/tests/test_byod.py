@@ -71,6 +71,26 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
     monkeypatch.setitem(loaders, "uncontracted", loaders["churn_db"])
     assert cli.main(["contract", "check", "uncontracted"]) == 2
     assert capsys.readouterr().err.startswith("error: uncontracted: no contracts/uncontracted.yaml")
+    assert cli.main(["contract", "check", "batch"]) == 2  # neither a file nor a loader
+    assert capsys.readouterr().err.startswith(
+        "error: batch: no such file, nor a loader of that name in datasets.py"
+    )
+    # A dataset with a contract, no raw file and no loader: where its data may come from.
+    (project / "contracts" / "churn_csv.yaml").write_text(
+        (project / "contracts" / "churn_db.yaml").read_text("utf-8"), "utf-8"
+    )
+    set_params(project, data={"dataset": "churn_csv"})
+    assert cli.main(["pipeline"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: no data/raw/churn_csv.csv or .parquet and no loader named 'churn_csv' in "
+        "datasets.py"
+    )
+    # A loader whose table holds cells pandas cannot hash (a database's JSON column): ingest
+    # runs, and the contract judges the column.
+    monkeypatch.setitem(loaders, "churn_db", lambda: frame.assign(tags=[["a"]] * len(frame)))
+    set_params(project, data={"dataset": "churn_db"})
+    assert cli.main(["pipeline"]) == 1
+    assert "unexpected column 'tags'" in capsys.readouterr().err
 
     monkeypatch.setitem(loaders, "listed", lambda: [1, 2])
     for args, message in (

@@ -177,3 +177,12 @@ def test_a_first_line_that_announces_the_next_keeps_it() -> None:
     assert first_line(ValueError("one line\nmore")) == "one line"
     assert first_line(ValueError("ends with:")) == "ends with:"
     assert first_line(ValueError("")) == "ValueError"
+
+
+def test_a_broken_pipe_of_the_commands_own_work_is_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A socket or a pipe the work itself uses breaking, while the output's reader is there,
+    is an error to see, not a reader that went away."""
+    assert lib("cli.app").failed(BrokenPipeError(32, "Broken pipe")) == 2
+    assert caplog.messages == ["Broken pipe"]

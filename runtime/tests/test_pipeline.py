@@ -28,7 +28,7 @@ def test_pipeline_runs_every_stage(project: Path, capsys: pytest.CaptureFixture[
     name, floor = FLOORS[settings.task]
     assert metrics[name] > floor
     err = capsys.readouterr().err
-    assert "pipeline done" in err and "worse than the trivial baseline" not in err
+    assert "pipeline done" in err and "promote will refuse" not in err
 
 
 def test_stages_run_one_by_one(project: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -182,17 +182,17 @@ def test_runs_and_model_versions_name_the_template_version(project: Path) -> Non
     assert entry["template_commit"] == "0.4.0-3-g1a2b3c4"
 
 
-def test_a_model_worse_than_the_trivial_baseline_is_named_when_trained(
-    caplog: pytest.LogCaptureFixture,
+def test_a_model_the_gate_would_refuse_is_named_when_trained(
+    project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Lower is better for a loss, higher for a score: each compared its own way."""
-    warn = lib("cli.pipeline").warn_below_baseline
-    baseline = {"baseline_accuracy": 0.6, "baseline_log_loss": 0.6}
+    """The gate's rules that need no production model, run on the pipeline's scores: what
+    ``promote`` would refuse is said where the scores are first seen."""
+    warn = lib("cli.pipeline").warn_if_the_gate_refuses
+    set_params(project, promotion={"baseline": {"metrics": ["accuracy"]}, "min": {}, "max": {}})
+    settings = config.load_settings(project)
     with caplog.at_level("WARNING"):
-        warn({"accuracy": 0.9, "log_loss": 0.3, **baseline})
+        warn(settings, {"accuracy": 0.9, "baseline_accuracy": 0.6})
         assert caplog.messages == []
-        warn({"accuracy": 0.55, "log_loss": 0.7, **baseline})
-    assert caplog.messages == [
-        "the model scores worse than the trivial baseline on accuracy 0.5500 vs 0.6000, log_loss "
-        "0.7000 vs 0.6000: check the features and the contract's roles before promoting it"
-    ]
+        warn(settings, {"accuracy": 0.55, "baseline_accuracy": 0.6})
+    (message,) = caplog.messages
+    assert message.startswith("promote will refuse this model: accuracy = 0.5500 does not beat")

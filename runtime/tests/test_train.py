@@ -115,6 +115,22 @@ def test_an_estimators_entry_that_cannot_be_built_is_one_line_naming_it(
         assert message.startswith(f"estimators.py: ESTIMATORS['regression']['mine'] = {entry!r}")
 
 
+def test_an_entry_whose_package_does_not_load_is_one_line_and_hides_no_other_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package that is installed but does not load (LightGBM without libgomp) is named when
+    chosen, and left out of the hint when another estimator is."""
+    (tmp_path / "unloadable.py").write_text("raise OSError('libgomp.so.1: cannot open')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    listed = lib("team").estimators()["regression"]
+    monkeypatch.setitem(listed, "broken", ("unloadable", "Model"))
+    with pytest.raises(train_mod.TrainError) as caught:
+        train_mod.build_estimator("regression", "broken", {}, seed=0)
+    assert str(caught.value).endswith("unloadable does not import: libgomp.so.1: cannot open")
+    with pytest.raises(train_mod.TrainError, match="are hist_gradient_boosting's, not ridge's"):
+        train_mod.build_estimator("regression", "ridge", {"learning_rate": 0.1}, seed=0)
+
+
 def test_a_class_that_keeps_its_kwargs_gets_them_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(lib("team").estimators()["regression"], "mine", (__name__, "OpenEnded"))
     built = train_mod.build_estimator("regression", "mine", {"alpha": 2.0, "depth": 3}, seed=0)
@@ -384,9 +400,11 @@ def test_switching_estimator_in_params_yaml_names_whose_block_it_is(
         train={"estimator": "random_forest", "hyperparameters": {"learning_rate": 0.1}},
     )
     assert lib("cli").main(["pipeline"]) == 2
+    prefix = config.env_prefix()
     assert capsys.readouterr().err.splitlines()[-1] == (
         "error: train.hyperparameters (learning_rate) are hist_gradient_boosting's, not "
         "random_forest's: to keep them, move them under "
-        "train.hyperparameters.hist_gradient_boosting in params.yaml, and give random_forest a "
-        "block of its own there (none: scikit-learn's defaults)"
+        "train.hyperparameters.hist_gradient_boosting in params.yaml (or "
+        f"{prefix}TRAIN__HYPERPARAMETERS__HIST_GRADIENT_BOOSTING__* when a variable set them), "
+        "and give random_forest a block of its own (none: scikit-learn's defaults)"
     )

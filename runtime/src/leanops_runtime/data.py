@@ -121,14 +121,19 @@ def load_source(
     path = Path(source) if source is not None else raw_path(dataset, root)
     if path is not None:
         return read_data(path, contract), str(path)
+    table = loaded if loaded is not None else loader_table(dataset)
+    return prepare(contract, table), f"datasets.py:{dataset}"  # its loader
+
+
+def loader_table(dataset: str) -> pd.DataFrame:
+    """The table of the loader named ``dataset`` in ``datasets.py``, where no raw file is."""
     from .team import datasets
 
-    if loaded is None and dataset not in datasets():
+    if dataset not in datasets():
         raise DataError(
             f"no data/raw/{dataset}.csv or .parquet and no loader named {dataset!r} in datasets.py"
         )
-    table = loaded if loaded is not None else load_embedded(dataset)
-    return prepare(contract, table), f"datasets.py:{dataset}"  # its loader
+    return load_embedded(dataset)
 
 
 def processed_path(dataset: str, root: Path | str = ".") -> Path:

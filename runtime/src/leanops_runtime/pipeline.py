@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -231,10 +232,10 @@ def loaded_table(settings: Settings, root: Path) -> pd.DataFrame | None:
     """The table the loader of ``datasets.py`` returns, when no raw file stands in for it (None:
     ingest reads the file). It runs every time: the files, exports or database it reads are
     its own, and only the table tells whether they changed."""
-    from .data import load_embedded, raw_path
+    from .data import loader_table, raw_path
 
     dataset = settings.data.dataset
-    return load_embedded(dataset) if raw_path(dataset, root) is None else None
+    return loader_table(dataset) if raw_path(dataset, root) is None else None
 
 
 def ingest_inputs(
@@ -249,7 +250,10 @@ def ingest_inputs(
     parsed = json.dumps(contract.raw, separators=(",", ":"), default=str)  # keys in file order
     source = raw_path(settings.data.dataset, root)
     if loaded is not None:
-        data = fingerprint(loaded)["sha256"]
+        try:
+            data = fingerprint(loaded)["sha256"]
+        except TypeError:  # cells pandas cannot hash (lists, dicts): changed, as far as known
+            data = f"unhashable {uuid.uuid4().hex}"
     else:
         assert source is not None  # noqa: S101 (loaded_table returns a table without one)
         data = digest_file(source)

@@ -144,6 +144,8 @@ def build_estimator(
     A class that takes ``**kwargs`` (XGBoost's, LightGBM's) gets any name as it is given, and
     must keep it where scikit-learn reads hyperparameters (``get_params``): cloning for
     cross-validation, and the run's record, see only those."""
+    from .settings import env_prefix
+
     cls = estimator_class(task, name)
     accepted = inspect.signature(cls).parameters
     open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
@@ -153,8 +155,9 @@ def build_estimator(
             raise TrainError(
                 f"train.hyperparameters ({', '.join(hyperparameters)}) are {owner}'s, not "
                 f"{name}'s: to keep them, move them under train.hyperparameters.{owner} in "
-                f"params.yaml, and give {name} a block of its own there (none: scikit-learn's "
-                "defaults)"
+                f"params.yaml (or {env_prefix()}TRAIN__HYPERPARAMETERS__{owner.upper()}__* "
+                f"when a variable set them), and give {name} a block of its own (none: "
+                "scikit-learn's defaults)"
             )
     params = {
         match_hyperparameter(name, key, accepted, open_ended=open_ended): value
@@ -190,7 +193,8 @@ def estimators_taking(task: str, hyperparameters: Mapping[str, object]) -> list[
     for other in estimators().get(task, {}):
         try:
             accepted = inspect.signature(estimator_class(task, other)).parameters
-        except (TrainError, TypeError, ValueError):
+        except Exception as error:  # a hint only: the entry's own error comes when chosen
+            log.debug("estimators.py: %s left out of the hint: %s", other, first_line(error))
             continue
         if takes_all(accepted, hyperparameters):
             found.append(other)
@@ -210,6 +214,8 @@ def estimator_class(task: str, name: str) -> Callable[..., BaseEstimator]:
         raise TrainError(
             f"{entry}: no module named {error.name!r} (misspelt, or a package to install)"
         ) from error
+    except (ImportError, OSError) as error:  # a package that is there but does not load
+        raise TrainError(f"{entry}: {module} does not import: {first_line(error)}") from error
     cls = getattr(found, cls_name, None)
     if not callable(cls):
         names = [key for key, value in vars(found).items() if isinstance(value, type)]

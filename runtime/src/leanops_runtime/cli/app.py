@@ -215,6 +215,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return failed(error)
 
 
+def reader_gone() -> bool:
+    """Whether the reader of standard output went away (a pipe's other end closed), rather
+    than a pipe or socket of the command's own work (its error is the user's to see)."""
+    import select
+
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no file behind it (a notebook, a capture)
+        return False
+    if not hasattr(select, "poll"):  # Windows: a closed stdout is the likely one
+        return True
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+
+
 def failed(error: Exception) -> int:
     """Say in one line why a command failed, and return its exit code: the user's to fix (a
     ``UserError``, a file, the project's own code), or the library's bug."""
@@ -223,7 +239,7 @@ def failed(error: Exception) -> int:
         for line in error.details():
             log.error("  %s", line)
         return error.exit_code
-    if isinstance(error, BrokenPipeError):  # `... | head`: the reader has what it wanted
+    if isinstance(error, BrokenPipeError) and reader_gone():  # `... | head`: it has its lines
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
         return errors.EXIT_BROKEN_PIPE
     if isinstance(error, OSError):  # a file we were asked to read or write: permission, disk full

@@ -65,9 +65,18 @@ def check_report(contract: Contract, root: Path, file: Path | None) -> Path | No
 
 def loader_named(given: Path | None) -> str | None:
     """The loader of ``datasets.py`` a FILE argument names: a plain name (no folder, no suffix)
-    where no such file is."""
+    where no such file is; ``UserError`` when ``datasets.py`` has no loader of that name."""
+    from ..errors import UserError
+    from ..team import datasets
+
     if given is None or given.name != str(given) or given.suffix or given.is_file():
         return None
+    loaders = datasets()
+    if given.name not in loaders:
+        known = ", ".join(sorted(loaders))
+        raise UserError(
+            f"{given.name}: no such file, nor a loader of that name in datasets.py ({known})"
+        )
     return given.name
 
 
@@ -192,15 +201,7 @@ def loader_sample(loader: str) -> Sample:
     from ..contract.inference import Sample
     from ..contract.reading import holds_decimals
     from ..data import load_embedded
-    from ..errors import UserError
-    from ..team import datasets
 
-    loaders = datasets()
-    if loader not in loaders:
-        known = ", ".join(sorted(loaders))
-        raise UserError(
-            f"{loader}: no such file, nor a loader of that name in datasets.py ({known})"
-        )
     frame = load_embedded(loader)
     numbers = [name for name in frame.columns if holds_decimals(frame[name])]  # SQL NUMERIC
     frame = frame.astype(dict.fromkeys(numbers, "float64")) if numbers else frame
@@ -270,7 +271,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     if result.trained:
         log.info("registered v%s as candidate (next: promote)", result.model_version)
-        warn_below_baseline(result.metrics)
+        warn_if_the_gate_refuses(settings, result.metrics)
         warn_unusual_cost(settings, root, result)
     else:
         log.info(
@@ -280,25 +281,15 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     return 0
 
 
-def warn_below_baseline(metrics: dict[str, float]) -> None:
-    """Say when the model scores worse than the trivial baseline (the commonest class, the
-    class shares, the mean) on a metric: there it learnt less than nothing, and the pipeline is
-    where a team first sees it, before the gate (which judges its own metrics only)."""
-    from ..metrics import LOWER_IS_BETTER, split_baseline
+def warn_if_the_gate_refuses(settings: Settings, metrics: dict[str, float]) -> None:
+    """Say when the gate's rules that need no production model (the baseline rule, ``min``,
+    ``max``) already refuse the candidate: the pipeline is where a team first sees its scores,
+    and ``promote`` would only say it later."""
+    from ..gate import evaluate_gate
 
-    own, baseline = split_baseline(metrics)
-    worse = [
-        f"{name} {value:.4f} vs {baseline[name]:.4f}"
-        for name, value in own.items()
-        if name in baseline
-        and (value > baseline[name] if name in LOWER_IS_BETTER else value < baseline[name])
-    ]
-    if worse:
-        log.warning(
-            "the model scores worse than the trivial baseline on %s: check the features and "
-            "the contract's roles before promoting it",
-            ", ".join(worse),
-        )
+    verdict = evaluate_gate(metrics, None, settings.promotion)
+    if not verdict.passed:
+        log.warning("promote will refuse this model: %s", "; ".join(verdict.reasons))
 
 
 def reused_version(state: State | None, version: int) -> tuple[str, str]:
