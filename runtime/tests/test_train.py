@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _package import NAME, lib
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
 
 config = lib("settings")
@@ -129,6 +130,27 @@ def test_an_entry_whose_package_does_not_load_is_one_line_and_hides_no_other_err
     assert str(caught.value).endswith("unloadable does not import: libgomp.so.1: cannot open")
     with pytest.raises(train_mod.TrainError, match="are hist_gradient_boosting's, not ridge's"):
         train_mod.build_estimator("regression", "ridge", {"learning_rate": 0.1}, seed=0)
+
+
+class XGBoostLike(BaseEstimator):
+    """Shaped as XGBoost's classes are: one named parameter, every other through ``**kwargs``,
+    all of them reported by ``get_params``."""
+
+    def __init__(self, *, objective: str = "reg:squarederror", **kwargs: object) -> None:
+        self.objective = objective
+        self.kwargs = kwargs
+
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        return {"objective": self.objective, "max_depth": None, "random_state": None, **self.kwargs}
+
+
+def test_a_kwargs_class_is_matched_and_seeded_by_what_it_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An environment variable's upper-case name finds XGBoost's own, and the seed reaches it."""
+    monkeypatch.setitem(lib("team").estimators()["regression"], "mine", (__name__, "XGBoostLike"))
+    built = train_mod.build_estimator("regression", "mine", {"MAX_DEPTH": 3}, seed=7)
+    assert built.get_params()["max_depth"] == 3 and built.get_params()["random_state"] == 7
 
 
 def test_a_class_that_keeps_its_kwargs_gets_them_as_given(monkeypatch: pytest.MonkeyPatch) -> None:

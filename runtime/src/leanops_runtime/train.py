@@ -141,14 +141,19 @@ def build_estimator(
 ) -> BaseEstimator:
     """The estimator ``name`` for ``task`` with its hyperparameters, seeded when it takes one.
 
-    A class that takes ``**kwargs`` (XGBoost's, LightGBM's) gets any name as it is given, and
-    must keep it where scikit-learn reads hyperparameters (``get_params``): cloning for
-    cross-validation, and the run's record, see only those."""
+    A class that takes ``**kwargs`` (XGBoost's, LightGBM's) has its names matched against
+    those a default instance reports, is seeded when one is ``random_state``, gets any other
+    name as it is given, and must keep each where scikit-learn reads hyperparameters
+    (``get_params``): cloning for cross-validation, and the run's record, see only those."""
     from .settings import env_prefix
 
     cls = estimator_class(task, name)
-    accepted = inspect.signature(cls).parameters
-    open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    accepted: dict[str, object] = dict(inspect.signature(cls).parameters)
+    open_ended = any(
+        getattr(p, "kind", None) is inspect.Parameter.VAR_KEYWORD for p in accepted.values()
+    )
+    if open_ended:  # its names are those a default instance reports (XGBoost's all are)
+        accepted |= dict.fromkeys(default_params(cls))
     if not open_ended and not takes_all(accepted, hyperparameters):
         owner = next((o for o in estimators_taking(task, hyperparameters) if o != name), None)
         if owner is not None:  # params.yaml's block, written for the estimator before
@@ -176,6 +181,16 @@ def build_estimator(
                 "estimator drops it"
             )
     return estimator
+
+
+def default_params(cls: Callable[..., BaseEstimator]) -> list[str]:
+    """The hyperparameters a default instance of ``cls`` reports (none when it cannot be made
+    without arguments)."""
+    try:
+        return list(cls().get_params(deep=False))
+    except Exception as error:  # its own error comes when it is built with the settings
+        log.debug("%s has no default instance: %s", cls, first_line(error))
+        return []
 
 
 def takes_all(accepted: Mapping[str, object], hyperparameters: Mapping[str, object]) -> bool:
