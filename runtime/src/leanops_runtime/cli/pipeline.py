@@ -271,7 +271,6 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     log.info("pipeline done: %s -> %s (run %s)", shown, result.metrics_path, result.run_id[:12])
     if result.trained:
         log.info("registered v%s as candidate (next: promote)", result.model_version)
-        warn_if_the_gate_refuses(settings, result.metrics)
         warn_unusual_cost(settings, root, result)
     else:
         log.info(
@@ -279,17 +278,6 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
             *reused_version(result.registry_state, result.model_version),
         )
     return 0
-
-
-def warn_if_the_gate_refuses(settings: Settings, metrics: dict[str, float]) -> None:
-    """Say when the gate's rules that need no production model (the baseline rule, ``min``,
-    ``max``) already refuse the candidate: the pipeline is where a team first sees its scores,
-    and ``promote`` would only say it later."""
-    from ..gate import evaluate_gate
-
-    verdict = evaluate_gate(metrics, None, settings.promotion)
-    if not verdict.passed:
-        log.warning("promote will refuse this model: %s", "; ".join(verdict.reasons))
 
 
 def reused_version(state: State | None, version: int) -> tuple[str, str]:
