@@ -40,7 +40,7 @@ import importlib
 import inspect
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -148,12 +148,7 @@ def build_estimator(
     from .settings import env_prefix
 
     cls = estimator_class(task, name)
-    accepted: dict[str, object] = dict(inspect.signature(cls).parameters)
-    open_ended = any(
-        getattr(p, "kind", None) is inspect.Parameter.VAR_KEYWORD for p in accepted.values()
-    )
-    if open_ended:  # its names are those a default instance reports (XGBoost's all are)
-        accepted |= dict.fromkeys(default_params(cls))
+    accepted, open_ended = hyperparameter_names(cls)
     if not open_ended and not takes_all(accepted, hyperparameters):
         owner = next((o for o in estimators_taking(task, hyperparameters) if o != name), None)
         if owner is not None:  # params.yaml's block, written for the estimator before
@@ -183,17 +178,21 @@ def build_estimator(
     return estimator
 
 
-def default_params(cls: Callable[..., BaseEstimator]) -> list[str]:
-    """The hyperparameters a default instance of ``cls`` reports (none when it cannot be made
-    without arguments)."""
+def hyperparameter_names(cls: Callable[..., BaseEstimator]) -> tuple[set[str], bool]:
+    """The hyperparameters ``cls`` takes by name, and whether it takes ``**kwargs`` too: then
+    also those a default instance of it reports (all of XGBoost's are)."""
+    parameters = inspect.signature(cls).parameters.values()
+    names = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return names, False
     try:
-        return list(cls().get_params(deep=False))
+        return names | set(cls().get_params(deep=False)), True
     except Exception as error:  # its own error comes when it is built with the settings
         log.debug("%s has no default instance: %s", cls, first_line(error))
-        return []
+        return names, True
 
 
-def takes_all(accepted: Mapping[str, object], hyperparameters: Mapping[str, object]) -> bool:
+def takes_all(accepted: Collection[str], hyperparameters: Mapping[str, object]) -> bool:
     """Whether each of ``hyperparameters`` is one of ``accepted``, case aside."""
     lowered = {name.lower() for name in accepted}
     return all(key.lower() in lowered for key in hyperparameters)
@@ -207,7 +206,7 @@ def estimators_taking(task: str, hyperparameters: Mapping[str, object]) -> list[
     found = []
     for other in estimators().get(task, {}):
         try:
-            accepted = inspect.signature(estimator_class(task, other)).parameters
+            accepted, _ = hyperparameter_names(estimator_class(task, other))
         except Exception as error:  # a hint only: the entry's own error comes when chosen
             log.debug("estimators.py: %s left out of the hint: %s", other, first_line(error))
             continue
@@ -241,7 +240,7 @@ def estimator_class(task: str, name: str) -> Callable[..., BaseEstimator]:
 
 
 def match_hyperparameter(
-    estimator: str, given: str, accepted: Mapping[str, object], *, open_ended: bool = False
+    estimator: str, given: str, accepted: Collection[str], *, open_ended: bool = False
 ) -> str:
     """The estimator's own name for ``given``: exact, else the one match ignoring case, else,
     for a class that takes ``**kwargs`` (``open_ended``), ``given`` as it is.
