@@ -248,13 +248,13 @@ def ingest_inputs(
     from .tracking.lineage import fingerprint
 
     parsed = json.dumps(contract.raw, separators=(",", ":"), default=str)  # keys in file order
-    source = raw_path(settings.data.dataset, root)
     if loaded is not None:
         try:
             data = fingerprint(loaded)["sha256"]
         except TypeError:  # cells pandas cannot hash (lists, dicts): changed, as far as known
             data = f"unhashable {uuid.uuid4().hex}"
-    else:
+    else:  # loaded_table found the raw file, and left it to be read
+        source = raw_path(settings.data.dataset, root)
         assert source is not None  # noqa: S101 (loaded_table returns a table without one)
         data = digest_file(source)
     return {
