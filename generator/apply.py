@@ -2,8 +2,9 @@
 
 After Copier: files the template removed but the project edited are kept; new template files
 at a path where the user's checkout has an ignored file are held back (git would overwrite that
-file silently when the branch is merged); conflicts are found (Copier exits 0 on them); and
-migrations' follow-ups are collected.
+file silently when the branch is merged); a file whose conflict is only edits on adjacent lines
+is merged (and said so); conflicts are found (Copier exits 0 on them); and migrations'
+follow-ups are collected.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from . import copier_api
 from .gitutil import conflicts, git, git_bytes, status
 from .plan import Job
 from .relock import RELOCK_AFTER_CONFLICTS, relock
+from .touching import settle
 
 
 @dataclass
@@ -120,10 +122,18 @@ def apply_update(job: Job, work: Path) -> Outcome:
         )
         found = read_notes(notes)
     after = status(work)
+    touching = settle(work, after.unmerged)
+    if touching:
+        after = status(work)
     kept = keep_edited_deletions(work, job, after.deleted)
     held = hold_back_ignored(work, job.repo.top, after.added)
     prefix = f"{job.offset}/" if job.offset else ""
     found = about_kept(found, kept, after.deleted, prefix)
+    found += [
+        f"{path.removeprefix(prefix)}: your edit and the template's change to the line beside it "
+        "are both in (git would have marked them a conflict): read them together"
+        for path in touching
+    ]
     locked = git_bytes(work, f"HEAD:{prefix}uv.lock") is not None
     pyproject = f"{prefix}pyproject.toml"
     # Conflicts elsewhere (a README, params.yaml) leave pyproject.toml lockable: the lock moves

@@ -127,18 +127,23 @@ def code_lines(source: str) -> list[str]:
     return [line for line in source.splitlines() if not line.startswith(("from ", "import "))]
 
 
-# Values a team tunes in params.yaml (the seed, the split, hyperparameters, the gate, drift, and
-# its own dataset, as the README's "Bring your own data" says): each edit must merge with the
-# template's changes around it.
-# (0.3.0 rewrote the comment lines right above 0.2.0's seed and next to its drift bands: edits
-# of those values conflict in an update from 0.2.0, as git merges any two changes that touch.)
+# Values a team tunes in params.yaml (the seed, the split, the estimator and its
+# hyperparameters, the gate, drift, and its own dataset, as the README's "Bring your own data"
+# says): each edit must merge with the template's changes around it, those on the line right
+# above or below it too (0.3.0 rewrote the comment above 0.2.0's seed and estimator, 0.4.0 the
+# one above 0.3.0's estimator: git alone marks each a conflict).
 PARAMS_EDITS = {
-    "0.2.0": (("test_size: 0.2", "test_size: 0.25"), ("C: 1.0", "C: 0.5")),
+    "0.2.0": (
+        ("seed: 42", "seed: 7"),
+        ("test_size: 0.2", "test_size: 0.25"),
+        ("C: 1.0", "C: 0.5"),
+    ),
     "0.3.0": (
         ("dataset: breast_cancer", f"dataset: {OWN_DATASET}"),
         ("seed: 42", "seed: 7"),
         ("test_size: 0.2", "test_size: 0.25"),
-        ("C: 1.0", "C: 0.5"),
+        ("estimator: logistic_regression", "estimator: random_forest"),
+        ("    C: 1.0\n    max_iter: 1000", "    n_estimators: 50\n    max_depth: 6"),
         ("min_skill: 0.05", "min_skill: 0.1"),
         ("tolerance: 0.01", "tolerance: 0.02"),
         ("alpha: 0.05", "alpha: 0.01"),
@@ -146,6 +151,8 @@ PARAMS_EDITS = {
         ("retries: 1", "retries: 2"),
     ),
 }
+# The estimator each release's project fits after the update: the team's choice, where it made one.
+ESTIMATOR = {"0.2.0": "logistic_regression", "0.3.0": "random_forest"}
 
 
 def bring_own_data(project: Path) -> None:
@@ -220,6 +227,8 @@ def merges_cleanly_and_keeps_every_local_edit(project: Path, outcome: dict) -> N
     assert outcome["code"] == 0, json.dumps(result, indent=1)
     assert result["status"] == "updated", result
     assert result["conflicts"] == []
+    merged_beside = "params.yaml: your edit and the template's change to the line beside it"
+    assert any(note.startswith(merged_beside) for note in result["notes"]), result["notes"]
     git(project, "merge", "-q", "--no-edit", result["branch"])
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == outcome["newest"]
@@ -228,7 +237,7 @@ def merges_cleanly_and_keeps_every_local_edit(project: Path, outcome: dict) -> N
     assert all(new in params for _, new in PARAMS_EDITS[outcome["from"]]), params
     # The model the team tuned stays theirs: a new project's default is boosting, not an update's.
     assert answers["estimator"] == "linear"
-    assert "estimator: logistic_regression" in params and "also_try: []" in params
+    assert f"estimator: {ESTIMATOR[outcome['from']]}" in params and "also_try: []" in params
     assert "max_value: 35.0" in (project / "contracts" / "breast_cancer.yaml").read_text()
     assert "We retrain every Monday." in (project / "README.md").read_text()
     assert (project / "src" / PACKAGE / "team_features.py").read_text() == TEAM_MODULE
