@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from _models import fit, names, open_line, register, training_data
-from _package import lib
+from _package import NAME, lib
 
 cli = lib("cli")
 config = lib("settings")
@@ -607,3 +607,18 @@ def test_a_plain_rollback_passes_over_versions_deleted_on_the_server() -> None:
     assert state.fallback() == 1
     state.withdrawn = {1, 2}
     assert state.fallback() is None
+
+
+def test_the_readme_registry_example_runs_as_written(project: Path, capsys: Any) -> None:
+    """The README's "Reading the registry from your own code" block, in a project whose
+    pipeline ran and whose model was promoted."""
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Reading the registry from your own code") :]
+    block = section[section.index("```python\n") + len("```python\n") : section.index("```\n")]
+    capsys.readouterr()
+    exec(compile(block.replace("ml_project", NAME), "README.md", "exec"), {})  # noqa: S102
+    printed = capsys.readouterr().out.split(" ", 3)
+    assert printed[0] == "1"  # the version the registry loaded, promoted above
+    assert printed[1] in lib("team").estimators()[lib("settings").load_settings(project).task]
