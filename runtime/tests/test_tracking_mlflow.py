@@ -129,6 +129,38 @@ def test_pipeline_promote_and_report_read_no_metric_history(
     assert "get_metric_history" in reads and "list_artifacts" in reads
 
 
+def test_models_and_predict_ask_the_server_each_question_once(
+    project: Path, team: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each question to the server is a request: reading the registry's state and judging it
+    for tampering ask the server once between them (``predict`` made 17 calls, ``models`` 11)."""
+    from mlflow.tracking import MlflowClient
+
+    asked: list[tuple[str, str]] = []
+    for name in ("get_registered_model", "get_experiment_by_name", "search_runs",
+                 "search_model_versions", "get_run"):  # fmt: skip
+        real = getattr(MlflowClient, name)
+
+        def counted(self: object, *args: object, _real: object = real, _name: str = name,
+                    **kwargs: object) -> object:  # fmt: skip
+            asked.append((_name, repr(args)))
+            return _real(self, *args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(MlflowClient, name, counted)
+    for command in (["pipeline"], ["promote"]):
+        assert cli.main(command) == 0, command
+    batch = project / "batch.csv"
+    frame = lib("data").load_embedded("breast_cancer").drop(columns="target")
+    frame.head(20).to_csv(batch, index=False)
+    for command in (["models"], ["predict", str(batch), "-o", "scored.csv"]):
+        asked.clear()
+        assert cli.main(command) == 0, command
+        registry_reads = [question for question in asked if question[0] != "get_run"]
+        assert registry_reads, command
+        assert len(registry_reads) == len(set(registry_reads)), (command, registry_reads)
+    assert asked.count(("get_registered_model", repr((f"{EXPERIMENT}-breast_cancer",)))) == 1
+
+
 def test_settings_choose_mlflow_and_failure_is_recorded(project: Path, team: str) -> None:
     with pytest.raises(KeyError), tracking.start_run("evaluate", root=project) as run:
         raise KeyError("missing column")

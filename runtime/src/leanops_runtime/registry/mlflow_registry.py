@@ -40,8 +40,9 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from ..errors import first_line
 from ..files import size_text
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 log = logging.getLogger(__name__)
+Answer = TypeVar("Answer")
 
 ARTIFACT_FOLDER = "leanops-model"
 LEDGER_TAG = "leanops.ledger_run"
@@ -92,9 +94,30 @@ class MlflowRegistry(Registry):
         self.model_name = f"{self.connection.experiment}-{dataset}"
         self._ledger: str | None = None
         self._who: str | None = None
+        # The server's answers while ``state()`` reads, by question; ``tampering`` of that
+        # state is judged on the same answers rather than asking the server again.
+        self._answers: dict[tuple[str, ...], object] | None = None
+        self._read_for: tuple[State, dict[tuple[str, ...], object]] | None = None
 
     def describe(self) -> str:
         return f"MLflow model {self.model_name}"
+
+    def state(self) -> State:
+        self._answers = {}
+        try:
+            state = super().state()
+            self._read_for = (state, self._answers)
+        finally:
+            self._answers = None
+        return state
+
+    def _asked(self, question: tuple[str, ...], ask: Callable[[], Answer]) -> Answer:
+        """``ask()``, or its answer already given while the state being judged was read."""
+        if self._answers is None:
+            return ask()
+        if question not in self._answers:
+            self._answers[question] = ask()
+        return cast("Answer", self._answers[question])
 
     def where(self) -> str:
         return f"{self.describe()} on {self.connection.where()}"
@@ -184,6 +207,9 @@ class MlflowRegistry(Registry):
 
     def _registered_model(self) -> RegisteredModel | None:
         """This model line's registered model on the server (None: there is none)."""
+        return self._asked(("registered model",), self._ask_registered_model)
+
+    def _ask_registered_model(self) -> RegisteredModel | None:
         from mlflow.exceptions import MlflowException
 
         try:
@@ -235,6 +261,9 @@ class MlflowRegistry(Registry):
         """The runs of the registry experiment made as this model's ledger, oldest first: those
         not deleted, else those in MLflow's trash (a deleted log is still the log, and a second
         claimant an admin deleted no longer counts)."""
+        return self._asked(("ledger runs",), self._ask_ledger_runs)
+
+    def _ask_ledger_runs(self) -> list[str]:
         found = self.client.get_experiment_by_name(f"{self.connection.experiment}.registry")
         if found is None:
             return []
@@ -260,6 +289,9 @@ class MlflowRegistry(Registry):
         """The versions the server holds for this model, by number, with the run each came
         from (none when the model is gone); every page of them: a version left unread would be
         taken for deleted."""
+        return self._asked(("held versions",), self._ask_held_versions)
+
+    def _ask_held_versions(self) -> dict[int, str | None]:
         held: dict[int, str | None] = {}
         token = None
         while True:
@@ -282,6 +314,14 @@ class MlflowRegistry(Registry):
         }
 
     def tampering(self, state: State) -> list[str]:
+        if self._read_for is not None and self._read_for[0] is state:
+            self._answers = self._read_for[1]
+        try:
+            return self._tampering(state)
+        finally:
+            self._answers = None
+
+    def _tampering(self, state: State) -> list[str]:
         from mlflow.exceptions import MlflowException
 
         found = super().tampering(state)
@@ -394,6 +434,9 @@ class MlflowRegistry(Registry):
 
     def _run(self, run_id: str) -> Run | None:
         """Run ``run_id`` on the server (None: gone, purged by ``mlflow gc``)."""
+        return self._asked(("run", run_id), lambda: self._ask_run(run_id))
+
+    def _ask_run(self, run_id: str) -> Run | None:
         from mlflow.exceptions import MlflowException
 
         try:
