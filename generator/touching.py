@@ -3,19 +3,36 @@
 git (and so Copier) marks a conflict wherever the team's change and the template's are on
 adjacent lines, even when no line was changed by both: a value the team set right under a
 comment the template reworded (``estimator: random_forest`` below a new sentence) stops the
-update of every project that set it. Here such a file is merged line by line instead: each side's
-changes are applied where no line of the old version is changed by both and neither side inserts
-where the other replaces. Any other conflict in the file leaves it exactly as git marked it.
+update of every project that set it. Here each block git marked is merged line by line instead,
+when its two sides' changes are unambiguous and apart: no line of the old version changed by
+both, no insertion where the other side removed or replaced lines or among repeated lines the
+other side changed, no line added by both. What git merged itself is kept as git merged it,
+and so is what a migration changed after Copier's merge; a file with any other conflict is
+left exactly as git marked it.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
 from .gitutil import git, git_bytes
+
+# Longer than any marker-like line a file holds (a Markdown heading's "=======").
+MARKER_SIZE = 41
+OURS, BASE, THEIRS, END = "<" * MARKER_SIZE, "|" * MARKER_SIZE, "=" * MARKER_SIZE, ">" * MARKER_SIZE
+# The labels Copier gives ``git merge-file``: its markers are reproduced to the byte.
+COPIER_LABELS = ("before updating", "last update", "after updating")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as git counts them: ended by ``\\n`` alone (a form feed, ``\\r``, U+2028 are text)."""
+    return re.findall(r"[^\n]*\n|[^\n]+", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -25,51 +42,187 @@ class Change:
     start: int
     end: int
     lines: tuple[str, ...]
+    side: str  # "ours" or "theirs"
+
+    @property
+    def inserts(self) -> bool:
+        return self.start == self.end
+
+    @property
+    def deletes(self) -> bool:
+        return not self.lines
 
 
-def changes(base: list[str], other: list[str]) -> list[Change]:
+def changes(base: list[str], other: list[str], side: str) -> list[Change]:
     """What ``other`` changed in ``base``, in order."""
     matcher = SequenceMatcher(None, base, other, autojunk=False)
     return [
-        Change(i1, i2, tuple(other[j1:j2]))
+        Change(i1, i2, tuple(other[j1:j2]), side)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     ]
 
 
+def window(base: list[str], change: Change) -> tuple[int, int]:
+    """The lines of ``base`` a change could equally be made at: an insertion or a deletion
+    slides along repeated lines; a replacement could take in the line above (below) it when
+    that line is its own first (last) new line or a copy of its first (last) old one.
+    difflib's choice among them need not be what was meant."""
+    if not (change.inserts or change.deletes):
+        low, high = change.start, change.end
+        if low > 0 and base[low - 1] in (change.lines[0], base[low]):
+            low -= 1
+        if high < len(base) and base[high] in (change.lines[-1], base[high - 1]):
+            high += 1
+        return low, high
+    result = base[: change.start] + list(change.lines) + base[change.end :]
+    size = len(change.lines) if change.inserts else change.end - change.start
+
+    def same(at: int) -> bool:
+        if change.inserts:
+            return base[:at] + result[at : at + size] + base[at:] == result
+        return base[:at] + base[at + size :] == result
+
+    low = high = change.start
+    while low > 0 and same(low - 1):
+        low -= 1
+    while high + (0 if change.inserts else size) < len(base) and same(high + 1):
+        high += 1
+    return low, high + (0 if change.inserts else size)
+
+
+def collide(base: list[str], one: Change, other: Change) -> bool:
+    """Whether two changes of different sides cannot both be made without a reader's eye."""
+    one_at, other_at = window(base, one), window(base, other)
+    if one.inserts and other.inserts:  # at one place, or at places that could be one
+        return one_at[0] <= other_at[1] and other_at[0] <= one_at[1]
+    if one.inserts or other.inserts:
+        (low, high), rest, (rest_low, rest_high) = (
+            (one_at, other, other_at) if one.inserts else (other_at, one, one_at)
+        )
+        beside = rest_low <= high and low <= rest_high
+        if beside and (rest.deletes or low < high):
+            return True  # beside lines the other side removed, or sliding into its change
+        return rest_low < low < rest_high or rest_low < high < rest_high
+    return one_at[0] < other_at[1] and other_at[0] < one_at[1]
+
+
 def merge_lines(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | None:
-    """Both sides' changes to ``base`` in one text, or None when they collide: a line of
-    ``base`` changed by both (differently), an insertion by both at one place, or an insertion
-    inside a range the other side replaced."""
-    merged = sorted(set(changes(base, ours)) | set(changes(base, theirs)))
+    """Both sides' changes to ``base`` in one text, or None when any two collide, when both
+    add a same non-blank line in different changes (each may be the other's copy), or when
+    the result depends on how repeated lines are aligned: merged from the last line up, it
+    must come out the same."""
+    merged = merge_aligned(base, ours, theirs)
+    upward = merge_aligned(base[::-1], ours[::-1], theirs[::-1])
+    if merged is None or upward is None or merged != upward[::-1]:
+        return None
+    return merged
+
+
+def merge_aligned(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | None:
+    """``merge_lines`` for the one alignment difflib finds."""
+    mine = changes(base, ours, "ours")
+    same = {(change.start, change.end, change.lines) for change in mine}
+    upstream = [
+        change
+        for change in changes(base, theirs, "theirs")
+        if (change.start, change.end, change.lines) not in same  # made alike on both sides
+    ]
+    added_by_us = {line for change in mine for line in change.lines if line.strip()}
+    if any(line in added_by_us for change in upstream for line in change.lines if line.strip()):
+        return None
+    if any(collide(base, one, other) for one in mine for other in upstream):
+        return None
     out: list[str] = []
-    position = 0  # the end, in base, of the change applied last
-    previous: Change | None = None
-    for change in merged:
-        overlaps = change.start < position
-        both_insert = previous is not None and previous.start == previous.end == change.start
-        if overlaps or (both_insert and change.start == change.end):
-            return None
+    position = 0
+    for change in sorted(mine + upstream):
         out += base[position : change.start]
         out += change.lines
-        position, previous = change.end, change
+        position = change.end
     return out + base[position:]
 
 
+def resolve(marked: list[str]) -> list[str] | None:
+    """``git merge-file --diff3`` output with each conflict block merged by ``merge_lines``;
+    None when a block cannot be, or when a line would run into the next (no final newline)."""
+    out: list[str] = []
+    parts: dict[str, list[str]] = {}
+    part = ""
+    for line in marked:
+        marker = line.rstrip("\n").split(" ", 1)[0]
+        if marker == OURS and not part:
+            part, parts = "ours", {"ours": [], "base": [], "theirs": []}
+        elif marker == BASE and part == "ours":
+            part = "base"
+        elif marker == THEIRS and part == "base":
+            part = "theirs"
+        elif marker == END and part == "theirs":
+            merged = merge_lines(parts["base"], parts["ours"], parts["theirs"])
+            if merged is None:
+                return None
+            out += merged
+            part = ""
+        elif part:
+            parts[part].append(line)
+        else:
+            out.append(line)
+    if part or any(not line.endswith("\n") for line in out[:-1]):
+        return None
+    return out
+
+
+def merge_file(
+    current: bytes, base: bytes, other: bytes, *options: str
+) -> subprocess.CompletedProcess[bytes]:
+    """``git merge-file -p OPTIONS current base other``; exit code: the number of conflicts."""
+    with tempfile.TemporaryDirectory(prefix="leanops-merge-") as scratch:
+        paths = []
+        for name, data in (("current", current), ("base", base), ("other", other)):
+            path = Path(scratch) / name
+            path.write_bytes(data)
+            paths.append(str(path))
+        return subprocess.run(
+            ["git", "merge-file", "-p", *options, *paths], capture_output=True, check=False
+        )
+
+
+def settled(work_tree: bytes, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+    """The file Copier left in conflict (``work_tree``: its markers, and whatever a migration
+    changed after them) with its touching edits merged; None when it is not only those."""
+    labels = [option for label in COPIER_LABELS for option in ("-L", label)]
+    marked = merge_file(ours, base, theirs, "--diff3", f"--marker-size={MARKER_SIZE}", *labels)
+    try:
+        lines = resolve(split_lines(marked.stdout.decode("utf-8")))
+    except UnicodeDecodeError:
+        return None
+    if lines is None:
+        return None
+    merged = "".join(lines).encode("utf-8")
+    copier_made = merge_file(ours, base, theirs, *labels).stdout
+    if work_tree == copier_made:
+        return merged
+    # A migration changed the file after Copier's merge: its changes, laid over the merge.
+    migrated = merge_file(merged, copier_made, work_tree)
+    return migrated.stdout if migrated.returncode == 0 else None
+
+
 def settle(work: Path, paths: Iterable[str]) -> list[str]:
-    """Merge each conflicted file of ``paths`` whose edits only touch (from its index stages:
-    the old template version, the project's, the new version); stage it. The paths merged."""
-    merged = []
+    """Merge each conflicted file of ``paths`` whose conflicts are only touching edits (from
+    its index stages: the old template version, the project's, the new version); stage it.
+    The paths merged."""
+    done = []
     for path in paths:
         stages = [git_bytes(work, f":{stage}:{path}") for stage in (1, 2, 3)]
-        try:
-            base, ours, theirs = (blob.decode("utf-8") for blob in stages if blob is not None)
-        except (ValueError, UnicodeDecodeError):  # a side is missing, or the file is not text
+        file = work / path
+        if file.is_symlink() or not file.is_file():
             continue
-        lines = merge_lines(*(text.splitlines(keepends=True) for text in (base, ours, theirs)))
-        if lines is None:
+        base, ours, theirs = stages
+        if base is None or ours is None or theirs is None:  # added or removed on one side
             continue
-        (work / path).write_bytes("".join(lines).encode("utf-8"))
+        merged = settled(file.read_bytes(), base, ours, theirs)
+        if merged is None:
+            continue
+        file.write_bytes(merged)
         git(work, "add", "--", path)
-        merged.append(path)
-    return merged
+        done.append(path)
+    return done
