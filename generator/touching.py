@@ -172,9 +172,10 @@ def resolve(marked: list[str]) -> list[str] | None:
 
 
 def merge_file(
-    current: bytes, base: bytes, other: bytes, *options: str
+    repo: Path, current: bytes, base: bytes, other: bytes, *options: str
 ) -> subprocess.CompletedProcess[bytes]:
-    """``git merge-file -p OPTIONS current base other``; exit code: the number of conflicts."""
+    """``git merge-file -p OPTIONS current base other`` run in ``repo`` (whose settings, such as
+    ``merge.conflictStyle``, shaped Copier's markers); exit code: the number of conflicts."""
     with tempfile.TemporaryDirectory(prefix="leanops-merge-") as scratch:
         paths = []
         for name, data in (("current", current), ("base", base), ("other", other)):
@@ -182,15 +183,19 @@ def merge_file(
             path.write_bytes(data)
             paths.append(str(path))
         return subprocess.run(
-            ["git", "merge-file", "-p", *options, *paths], capture_output=True, check=False
+            ["git", "-C", str(repo), "merge-file", "-p", *options, *paths],
+            capture_output=True,
+            check=False,
         )
 
 
-def settled(work_tree: bytes, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+def settled(repo: Path, work_tree: bytes, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
     """The file Copier left in conflict (``work_tree``: its markers, and whatever a migration
     changed after them) with its touching edits merged; None when it is not only those."""
     labels = [option for label in COPIER_LABELS for option in ("-L", label)]
-    marked = merge_file(ours, base, theirs, "--diff3", f"--marker-size={MARKER_SIZE}", *labels)
+    marked = merge_file(
+        repo, ours, base, theirs, "--diff3", f"--marker-size={MARKER_SIZE}", *labels
+    )
     try:
         lines = resolve(split_lines(marked.stdout.decode("utf-8")))
     except UnicodeDecodeError:
@@ -198,11 +203,11 @@ def settled(work_tree: bytes, base: bytes, ours: bytes, theirs: bytes) -> bytes 
     if lines is None:
         return None
     merged = "".join(lines).encode("utf-8")
-    copier_made = merge_file(ours, base, theirs, *labels).stdout
+    copier_made = merge_file(repo, ours, base, theirs, *labels).stdout
     if work_tree == copier_made:
         return merged
     # A migration changed the file after Copier's merge: its changes, laid over the merge.
-    migrated = merge_file(merged, copier_made, work_tree)
+    migrated = merge_file(repo, merged, copier_made, work_tree)
     return migrated.stdout if migrated.returncode == 0 else None
 
 
@@ -219,7 +224,7 @@ def settle(work: Path, paths: Iterable[str]) -> list[str]:
         base, ours, theirs = stages
         if base is None or ours is None or theirs is None:  # added or removed on one side
             continue
-        merged = settled(file.read_bytes(), base, ours, theirs)
+        merged = settled(work, file.read_bytes(), base, ours, theirs)
         if merged is None:
             continue
         file.write_bytes(merged)

@@ -82,7 +82,7 @@ def git(repo: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
 
 
 def conflicted_repo(
-    tmp_path: Path, ours: list[str], theirs: list[str], base: list[str] = BASE
+    tmp_path: Path, ours: list[str], theirs: list[str], base: list[str] = BASE, style: str = ""
 ) -> Path:
     """A project whose params.yaml is in conflict as Copier leaves it: the project's committed
     file three-way merged by ``git merge-file`` with Copier's labels, the old and the new
@@ -91,6 +91,8 @@ def conflicted_repo(
     repo.mkdir()
     params = repo / "params.yaml"
     git(repo, "init", "-q", "-b", "main")
+    if style:
+        git(repo, "config", "merge.conflictStyle", style)
     params.write_text("".join(ours))
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "ours")
@@ -111,10 +113,11 @@ def conflicted_repo(
     return repo
 
 
-def test_settle_merges_a_file_git_marked_and_stages_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("style", ["", "diff3", "zdiff3"])  # the team's merge.conflictStyle
+def test_settle_merges_a_file_git_marked_and_stages_it(tmp_path: Path, style: str) -> None:
     ours = with_line(BASE, 3, "  estimator: random_forest\n")
     theirs = with_line(BASE, 2, "  # After a task switch, boosting.\n")
-    repo = conflicted_repo(tmp_path, ours, theirs)
+    repo = conflicted_repo(tmp_path, ours, theirs, style=style)
     assert "<<<<<<<" in (repo / "params.yaml").read_text()
 
     assert settle(repo, ["params.yaml"]) == ["params.yaml"]
