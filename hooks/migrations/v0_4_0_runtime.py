@@ -14,7 +14,7 @@ keeps the ones you edited, and shows this script's note of each it kept; nothing
 ``build_features(contract)`` of one parameter (0.4.0 passes a second, ``fit``), uses of the few
 names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML helpers, the gate's old
 scorer, the stages' glue; each with its replacement), registered models whose file names a
-``<package>.mlops`` type (no longer trusted: retrain them) and the registry of template 0.2
+``<package>.mlops`` type (they load until 0.5.0: retrain them) and the registry of template 0.2
 (``models/registry.json``). It removes from params.yaml the drift warning bands of template 0.2
 (``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
 
@@ -491,17 +491,24 @@ def runtime_type(name: str, package: str) -> str:
 
 
 def old_models(models: Path, package: str) -> Iterator[str]:
-    """A note for each registered version whose model file names a ``<package>.mlops`` type."""
+    """A note for each dataset with registered versions whose model file names a
+    ``<package>.mlops`` type: they load until template 0.5.0, and are to be trained again."""
     versions = [p for p in models.glob("*/v*/model.skops") if re.fullmatch(r"v\d+", p.parent.name)]
+    named: dict[str, tuple[list[str], set[str]]] = {}
     for path in sorted(versions, key=lambda p: (p.parent.parent.name, int(p.parent.name[1:]))):
         types = {f"{o.get('__module__')}.{o.get('__class__')}" for o in schema_objects(path)}
-        old = sorted(name for name in types if shipped_type(name, package))
-        now = ", ".join(runtime_type(name, package) for name in old)
+        old = {name for name in types if shipped_type(name, package)}
         if old:
-            yield (
-                f"retrain (pipeline) before promoting or predicting with {path.parent.name} of "
-                f"{path.parent.parent.name}: its model file names {', '.join(old)}, now {now}"
-            )
+            found, kinds = named.setdefault(path.parent.parent.name, ([], set()))
+            found.append(path.parent.name)
+            kinds.update(old)
+    for dataset, (found, kinds) in named.items():
+        now = ", ".join(runtime_type(name, package) for name in sorted(kinds))
+        yield (
+            f"{', '.join(found)} of {dataset}: the model files name {', '.join(sorted(kinds))}, "
+            f"now {now}; they load as that until template 0.5.0: retrain (pipeline) and promote "
+            "before then"
+        )
 
 
 def features_note(project: Path, package: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _package import lib, load
+from _package import NAME, lib, load
 
 config = lib("settings")
 contract_mod = lib("contract")
@@ -149,6 +149,40 @@ def test_a_model_naming_a_module_of_the_project_that_is_gone_says_to_retrain(whe
     message = str(error.value)
     assert f"it names {where}.Step, whose module is no longer here" in message
     assert "retrain (`pipeline`)" in message and "trusted-types" not in message
+
+
+def test_a_model_of_template_0_3_0_with_date_features_loads_until_0_5_0(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A production model trained before the update names 0.3.0's
+    ``<package>.mlops.features.DatetimeFeatures``, the runtime's class now: it keeps serving,
+    trusted as the runtime's type, with a warning to retrain before that path goes."""
+    import numpy as np
+    import pandas as pd
+    import skops.io as sio
+
+    features = lib("features")
+    dates = pd.DataFrame({"signup": ["2024-01-05", "2024-03-17", "2025-07-01"]})
+    fitted = features.DatetimeFeatures().fit(dates)
+    old = f"{NAME}.mlops.features"
+    features.DatetimeFeatures.__module__ = old  # as a 0.3.0 project's pipeline saved it
+    try:
+        data = sio.dumps(fitted)
+    finally:
+        features.DatetimeFeatures.__module__ = features.__name__
+    assert f"{old}.DatetimeFeatures" in sio.get_untrusted_types(data=data)
+    assert "leanops_runtime.features.DatetimeFeatures" in allowed()
+
+    loaded = model_mod.load_model(data, model_mod.sha256_bytes(data), allowed())
+
+    assert type(loaded) is features.DatetimeFeatures
+    np.testing.assert_array_equal(loaded.transform(dates), fitted.transform(dates))
+    assert f"names template 0.3.0's {old}.DatetimeFeatures, which is " in caplog.text
+    assert "retrain (`pipeline`) and promote before then" in caplog.text
+    without = [kind for kind in allowed() if not kind.endswith(".DatetimeFeatures")]
+    untrusted = r"outside trusted-types\.txt: leanops_runtime\.features\.DatetimeFeatures \(named"
+    with pytest.raises(model_mod.ModelError, match=untrusted):
+        model_mod.load_model(data, model_mod.sha256_bytes(data), without)
 
 
 def test_a_model_skops_cannot_save_is_one_line_with_the_rule() -> None:

@@ -10,17 +10,23 @@ so a swapped artifact, or one needing any other type, is refused before it can r
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from .errors import UserError, first_line
+from .moved import new_home
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
+
+
+log = logging.getLogger(__name__)
 
 
 class ModelError(UserError):
@@ -117,8 +123,11 @@ def importable(kind: str) -> bool:
         return False
 
 
-def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = "model") -> Model:
-    """Load skops ``data`` after checking its SHA-256 against ``sha256``, trusting ``allowed``."""
+def load_model(
+    data: bytes, sha256: str, allowed: Sequence[str], *, name: str = "model", owner: str = ""
+) -> Model:
+    """Load skops ``data`` after checking its SHA-256 against ``sha256``, trusting ``allowed``
+    (``owner``: what a warning calls the model, e.g. ``model v2``; else ``name``)."""
     import skops.io as sio
 
     actual = sha256_bytes(data)
@@ -127,12 +136,15 @@ def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = 
             f"refusing to load {name}: SHA-256 {actual[:12]}… != recorded {sha256[:12]}…"
         )
     missing = sorted(set(needed_types(data)) - set(allowed))
+    homes = {kind: home for kind in missing if (home := new_home(kind)) is not None}
+    renamed = {kind: home for kind, home in homes.items() if home in allowed}
+    missing = [kind for kind in missing if kind not in renamed]
     if nameless := unnameable(missing):
         raise ModelError(
             f"{name} cannot be loaded: {nameless[0]} is a lambda or a nested function, which no "
             "import finds (define it at the top of its module, then retrain)"
         )
-    if gone := [kind for kind in missing if not importable(kind)]:
+    if gone := [kind for kind in missing if kind not in homes and not importable(kind)]:
         raise ModelError(
             f"{name} cannot be loaded: it names {gone[0]}, whose module is no longer here (moved "
             "or removed since the model was trained): retrain (`pipeline`), or roll back to a "
@@ -141,10 +153,21 @@ def load_model(data: bytes, sha256: str, allowed: Sequence[str], *, name: str = 
     if missing:
         raise ModelError(
             f"refusing to load {name}: it needs types outside trusted-types.txt: "
-            f"{', '.join(missing)} (`models --types` lists them to review and add)"
+            f"{', '.join(f'{homes[k]} (named {k})' if k in homes else k for k in missing)} "
+            "(`models --types` lists them to review and add)"
+        )
+    for kind, home in renamed.items():
+        log.warning(
+            "%s names template 0.3.0's %s, which is %s now: it loads as that until template "
+            "0.5.0; retrain (`pipeline`) and promote before then",
+            owner or name,
+            kind,
+            home,
         )
     try:
-        model: Model = sio.loads(data, trusted=list(allowed))
+        with warnings.catch_warnings():  # the old path's own FutureWarning: said just above
+            warnings.simplefilter("ignore", FutureWarning)
+            model: Model = sio.loads(data, trusted=[*allowed, *renamed])
     except Exception as error:  # skops' own refusal, or a file it cannot rebuild
         raise ModelError(f"{name} cannot be loaded: {first_line(error)}") from error
     return model

@@ -154,7 +154,7 @@ class MovedMachinery:
 def old_machinery(module: str) -> bool:
     """Whether ``module`` is one of template 0.3.0's machinery modules of the bound project
     (``<package>.mlops.X``, X shipped), found in the runtime for now: a model file naming one
-    is to be trained again."""
+    loads until the next version (``new_home``), and is to be trained again."""
     from . import package
 
     package()  # binds the project found from the current folder, if none is yet
@@ -162,6 +162,22 @@ def old_machinery(module: str) -> bool:
         if isinstance(finder, MovedMachinery) and module.startswith(f"{finder.prefix}."):
             return module.removeprefix(f"{finder.prefix}.") in SHIPPED
     return False
+
+
+def new_home(kind: str) -> str | None:
+    """The runtime type a model's ``<package>.mlops.X.Name`` (template 0.3.0's machinery) is
+    now, when the runtime has it: the same class, which that old path imports until the next
+    version. None for any other type."""
+    module, _, name = kind.rpartition(".")
+    if not old_machinery(module):
+        return None
+    rest = module.partition(".mlops.")[2]
+    runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
+    try:
+        found = getattr(importlib.import_module(runtime), name)
+    except (ImportError, AttributeError):
+        return None
+    return f"{runtime}.{name}" if isinstance(found, type) and found.__module__ == runtime else None
 
 
 def install(package: str) -> None:

@@ -350,7 +350,13 @@ class Registry(ABC):
         entry = self.servable(ref, state)
         data = self.read_file(entry, "model.skops")
         try:
-            model = load_model(data, entry["sha256"], allowed_types_of(self), name="model.skops")
+            model = load_model(
+                data,
+                entry["sha256"],
+                allowed_types_of(self),
+                name="model.skops",
+                owner=f"model v{entry['version']} of {self.dataset}",
+            )
         except ModelError as error:  # one line: tampered, unlisted types, or unreadable
             raise RegistryError(f"model v{entry['version']}: {error}") from error
         return model, entry
