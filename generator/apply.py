@@ -86,6 +86,17 @@ def hold_back_ignored(work: Path, top: Path, added: list[str]) -> list[str]:
     return held
 
 
+def ignored_new(work: Path) -> list[str]:
+    """Files the update made that the project's .gitignore ignores (bytecode aside): a worktree
+    starts with tracked files only, so these are template files git will never commit."""
+    out = git(work, "status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all")
+    return sorted(
+        entry[3:]
+        for entry in out.split("\0")
+        if entry.startswith("!! ") and "__pycache__/" not in entry
+    )
+
+
 def read_notes(notes: Path) -> list[str]:
     """Follow-ups the migrations left, in order, without repeats."""
     if not notes.is_file():
@@ -129,6 +140,12 @@ def apply_update(job: Job, work: Path) -> Outcome:
     held = hold_back_ignored(work, job.repo.top, after.added)
     prefix = f"{job.offset}/" if job.offset else ""
     found = about_kept(found, kept, after.deleted, prefix)
+    found += [
+        f"{path.removeprefix(prefix)}: the template adds it, and your .gitignore ignores it: the "
+        f"update leaves it out; if the project needs it, `git add -f {path.removeprefix(prefix)}`"
+        " on the update branch"
+        for path in ignored_new(work)
+    ]
     found += [
         f"{path.removeprefix(prefix)}: your edit and the template's change to the line beside it "
         "are both in (git would have marked them a conflict): read them together"

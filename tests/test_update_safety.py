@@ -192,6 +192,27 @@ def test_a_new_template_file_never_overwrites_an_ignored_file(
     assert (reports / "README.md").read_text() == "my own notes\n"  # merging cannot touch it
 
 
+def test_a_new_template_file_the_project_ignores_is_named_not_dropped_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v2 adds allowed_signers; the team's .gitignore ignores that name (a local key list), so
+    git would never commit it on the update branch: the update says so."""
+    template = make_tiny_template(tmp_path / "tpl")
+    project = tiny_project(template, tmp_path / "signers")
+    with (project / ".gitignore").open("a") as ignore:
+        ignore.write("allowed_signers\n")
+    git(project, "commit", "-qam", "our keys stay local")
+    release(template, "v2", {"allowed_signers": "# the team's keys\n"})
+
+    code, results = run(capsys, str(project), "--jobs", "1")
+
+    assert code == 0
+    assert results["signers"]["status"] == "updated"
+    (note,) = [n for n in results["signers"]["notes"] if n.startswith("allowed_signers: ")]
+    assert "your .gitignore ignores it: the update leaves it out" in note
+    assert show(project, "template-update/v2:allowed_signers") is None
+
+
 # --- 3. half-done updates --------------------------------------------------------------------
 
 
