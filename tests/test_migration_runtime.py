@@ -154,6 +154,30 @@ frame = load("mlops.yaml")
 """
 
 
+def test_a_team_module_in_mlops_points_its_sibling_imports_at_the_runtime() -> None:
+    """A module the team added to ``mlops/`` imports the machinery beside it relatively: those
+    imports move to the runtime, its own modules there stay as they are."""
+    source = (
+        "from .alerts import Alert, send\n"
+        "from .settings import load_settings\n"
+        "from .cli.common import main\n"
+        "from .custom_metrics import lift\n"
+        "from ..features import build_features\n"
+    )
+    new = migration.migrate_source(
+        source, "ml_project", "src/ml_project/mlops/shop_alerts.py", own=("custom_metrics",)
+    )
+    assert new.splitlines() == [
+        "from leanops_runtime.alerts import Alert, send",
+        "from leanops_runtime.settings import load_settings",
+        "from leanops_runtime.cli.app import main",
+        "from .custom_metrics import lift",
+        "from ..features import build_features",
+    ]
+    elsewhere = migration.migrate_source(source, "ml_project", "src/ml_project/sub/tool.py")
+    assert elsewhere.startswith("from .alerts import Alert, send\n")  # ml_project.sub.alerts
+
+
 def test_unrelated_modules_the_teams_own_and_prose_are_left_alone(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -218,6 +218,22 @@ def rewrite(text: str, package: str, dots: str | None = None, own: tuple[str, ..
     return text
 
 
+def beside_machinery(text: str, up: str, own: tuple[str, ...]) -> str:
+    """A team module inside ``mlops/`` importing the machinery beside it (``from .alerts
+    import send``, ``up`` the dots that name ``mlops`` from it): pointed at the runtime, but
+    for the team's own modules there."""
+    mine = own_names(own)
+
+    def point(match: re.Match[str]) -> str:
+        path = match.group(2)
+        head = path.split(".")[0]
+        if path in mine or head in mine or head not in SHIPPED_MODULES:
+            return match.group(0)
+        return f"{match.group(1)}{RUNTIME}.{MERGED.get(path, path)}"
+
+    return re.sub(rf"(?m)^([ \t]*from[ \t]+){re.escape(up)}(?!\.)([\w.]+)", point, text)
+
+
 def loaded(node: ast.AST) -> str | None:
     """The runtime module a tests' ``load("mlops.x")`` call gives, or None."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "load":
@@ -336,6 +352,8 @@ def migrate_source(
     dots = "." * (len(parts) - 2) if parts[:2] == ["src", package] and cell is None else None
     tests = parts[0] == "tests"
     rewritten = rewrite(text, package, dots, own)
+    if dots and parts[2] == "mlops":  # a module of the team's own in ``mlops/``
+        rewritten = beside_machinery(rewritten, dots[:-1], own)
     new, reports = check(rewritten, package, dots, tests=tests, mask=bool(cell))
     if own:  # ``mlops`` is not the runtime then: ``beside_own`` says what to do with it
         reports = [
