@@ -178,6 +178,33 @@ def test_a_team_module_in_mlops_points_its_sibling_imports_at_the_runtime() -> N
     assert elsewhere.startswith("from .alerts import Alert, send\n")  # ml_project.sub.alerts
 
 
+def test_a_team_test_using_0_3_0_test_helpers_is_told_what_replaces_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """0.3.0's tests/conftest.py gave a ``project`` fixture, and ``_frames`` and
+    ``_package.REFERENCE`` were there to use: 0.4.0 ships none of them."""
+    source = (
+        "from pathlib import Path\n"
+        "from _frames import churn_frame\n"
+        "from _package import NAME, REFERENCE\n"
+        "import _models\n"
+        "def test_mine(project: Path) -> None:\n"
+        "    assert churn_frame() is not None\n"
+    )
+    migration.migrate_source(source, "ml_project", "tests/test_mine.py")
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ", 2)[1] for line in lines] == [
+        "tests/test_mine.py:2", "tests/test_mine.py:3", "tests/test_mine.py:4",
+        "tests/test_mine.py:5",
+    ]  # fmt: skip
+    assert "`_frames` (0.3.0's tables for the machinery's tests) is gone" in lines[0]
+    assert "`_package.REFERENCE`" in lines[1] and "`_models`" in lines[2]
+    assert "the `project` fixture of 0.3.0's tests/conftest.py is gone: take `scratch`" in lines[3]
+    own_fixture = "import pytest\n@pytest.fixture\ndef project(): ...\ndef test_a(project): ...\n"
+    migration.migrate_source(own_fixture, "ml_project", "tests/test_mine.py")
+    assert capsys.readouterr().err == ""
+
+
 def test_unrelated_modules_the_teams_own_and_prose_are_left_alone(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

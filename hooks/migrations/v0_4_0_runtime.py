@@ -334,6 +334,8 @@ def check(
             reports.append((line, f"`{ast.unparse(node)}` was removed in {VERSION}: {advice}"))
         elif tests and module is not None:
             reports.append((line, LOAD_NOTE.format(ast.unparse(node), module)))
+        elif tests and (note := gone_helper(node, tree)):
+            reports.append((line, note))
         else:
             reports += [(line, message) for message in left_over(node, package, dots)]
     lines = text.split("\n")
@@ -341,6 +343,38 @@ def check(
         raw = lines[number - 1].encode()
         lines[number - 1] = (raw[:start] + call.encode() + raw[end:]).decode()
     return "\n".join(lines), reports
+
+
+# What 0.3.0's tests gave a team's tests, gone with the machinery's tests.
+GONE_HELPERS = {
+    "_frames": "`_frames` (0.3.0's tables for the machinery's tests) is gone: define the frames "
+    "this test uses in it",
+    "_models": "`_models` (0.3.0's helpers for the machinery's tests) is gone: fit what this test "
+    "needs in it",
+    "REFERENCE": "`_package.REFERENCE` (0.3.0's reference configuration) is gone: use your own "
+    "params.yaml and contracts/ (`_package.ROOT`), or write them in the test",
+    "project": "the `project` fixture of 0.3.0's tests/conftest.py is gone: take `scratch` (an "
+    "empty project folder as the cwd) and copy params.yaml and contracts/ from `_package.ROOT` "
+    "into it",
+}
+
+
+def gone_helper(node: ast.AST, tree: ast.AST) -> str | None:
+    """The note for a team test's use of a helper 0.3.0's tests gave and 0.4.0's do not."""
+    if isinstance(node, ast.Import):
+        used = [alias.name for alias in node.names if alias.name in ("_frames", "_models")]
+        return GONE_HELPERS[used[0]] if used else None
+    if isinstance(node, ast.ImportFrom) and node.level == 0:
+        if node.module in ("_frames", "_models"):
+            return GONE_HELPERS[node.module]
+        if node.module == "_package" and any(a.name == "REFERENCE" for a in node.names):
+            return GONE_HELPERS["REFERENCE"]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+        takes = {argument.arg for argument in node.args.args}
+        defines = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        if "project" in takes and "project" not in defines:
+            return GONE_HELPERS["project"]
+    return None
 
 
 def migrate_source(
