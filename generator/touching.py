@@ -23,9 +23,6 @@ from pathlib import Path
 
 from .gitutil import git, git_bytes
 
-# Longer than any marker-like line a file holds (a Markdown heading's "=======").
-MARKER_SIZE = 41
-OURS, BASE, THEIRS, END = "<" * MARKER_SIZE, "|" * MARKER_SIZE, "=" * MARKER_SIZE, ">" * MARKER_SIZE
 # The labels Copier gives ``git merge-file``: its markers are reproduced to the byte.
 COPIER_LABELS = ("before updating", "last update", "after updating")
 
@@ -142,33 +139,81 @@ def merge_aligned(base: list[str], ours: list[str], theirs: list[str]) -> list[s
     return out + base[position:]
 
 
-def resolve(marked: list[str]) -> list[str] | None:
-    """``git merge-file --diff3`` output with each conflict block merged by ``merge_lines``;
-    None when a block cannot be, or when a line would run into the next (no final newline)."""
-    out: list[str] = []
-    parts: dict[str, list[str]] = {}
+@dataclass
+class Block:
+    """One conflict block of ``git merge-file --diff3``: each side's lines."""
+
+    ours: list[str]
+    base: list[str]
+    theirs: list[str]
+
+
+def marker_size(*texts: str) -> int:
+    """A marker longer than any run of marker characters starting a line of ``texts`` (an
+    underline of ``=``): no line of the file can be read as one."""
+    runs = (len(run) for text in texts for run in re.findall(r"(?m)^(<+|\|+|=+|>+)", text))
+    return max(41, 1 + max(runs, default=0))
+
+
+def parse(marked: list[str], size: int) -> list[str | Block] | None:
+    """``git merge-file --diff3 --marker-size=size`` output: its lines, and its blocks in
+    their place; None when the markers do not close."""
+    out: list[str | Block] = []
+    block: Block | None = None
     part = ""
     for line in marked:
         marker = line.rstrip("\n").split(" ", 1)[0]
-        if marker == OURS and not part:
-            part, parts = "ours", {"ours": [], "base": [], "theirs": []}
-        elif marker == BASE and part == "ours":
+        if marker == "<" * size and block is None:
+            block, part = Block([], [], []), "ours"
+        elif marker == "|" * size and part == "ours":
             part = "base"
-        elif marker == THEIRS and part == "base":
+        elif marker == "=" * size and part == "base":
             part = "theirs"
-        elif marker == END and part == "theirs":
-            merged = merge_lines(parts["base"], parts["ours"], parts["theirs"])
-            if merged is None:
-                return None
-            out += merged
-            part = ""
-        elif part:
-            parts[part].append(line)
+        elif marker == ">" * size and block is not None and part == "theirs":
+            out.append(block)
+            block, part = None, ""
+        elif block is not None:
+            getattr(block, part).append(line)
         else:
             out.append(line)
-    if part or any(not line.endswith("\n") for line in out[:-1]):
+    return None if block is not None else out
+
+
+def resolve(parts: list[str | Block]) -> list[str] | None:
+    """The lines with each block merged by ``merge_lines``; None when a block cannot be, or
+    when a line would run into the next (no final newline)."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        merged = merge_lines(part.base, part.ours, part.theirs)
+        if merged is None:
+            return None
+        out += merged
+    if any(not line.endswith("\n") for line in out[:-1]):
         return None
     return out
+
+
+def added(base: list[str], other: list[str]) -> set[str]:
+    """The non-blank lines ``other`` adds to ``base``."""
+    return {line for change in changes(base, other, "") for line in change.lines if line.strip()}
+
+
+def added_twice(parts: list[str | Block], base: str, ours: str, theirs: str) -> bool:
+    """Whether a block adds a line the other side adds anywhere in the file (git merged the
+    other copy by itself): the merge would hold it twice."""
+    whole = {
+        "ours": added(split_lines(base), split_lines(ours)),
+        "theirs": added(split_lines(base), split_lines(theirs)),
+    }
+    for block in (part for part in parts if isinstance(part, Block)):
+        if added(block.base, block.ours) & whole["theirs"]:
+            return True
+        if added(block.base, block.theirs) & whole["ours"]:
+            return True
+    return False
 
 
 def merge_file(
@@ -189,20 +234,33 @@ def merge_file(
         )
 
 
+def merged_blocks(repo: Path, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+    """The three-way merge of the stages with each conflict block git marks merged by
+    ``merge_lines``; None when one cannot be."""
+    try:
+        texts = [data.decode("utf-8") for data in (base, ours, theirs)]
+    except UnicodeDecodeError:
+        return None
+    if any(text and not text.endswith("\n") for text in texts):
+        return None  # git ends a block's last line: the final newline's absence would be lost
+    size = marker_size(*texts)
+    marked = merge_file(repo, ours, base, theirs, "--diff3", f"--marker-size={size}")
+    if not 0 <= marked.returncode <= 127:  # git failed: not a count of conflicts
+        return None
+    parts = parse(split_lines(marked.stdout.decode("utf-8", "replace")), size)
+    if parts is None or added_twice(parts, *texts):
+        return None
+    lines = resolve(parts)
+    return None if lines is None else "".join(lines).encode("utf-8")
+
+
 def settled(repo: Path, work_tree: bytes, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
     """The file Copier left in conflict (``work_tree``: its markers, and whatever a migration
     changed after them) with its touching edits merged; None when it is not only those."""
+    merged = merged_blocks(repo, base, ours, theirs)
+    if merged is None:
+        return None
     labels = [option for label in COPIER_LABELS for option in ("-L", label)]
-    marked = merge_file(
-        repo, ours, base, theirs, "--diff3", f"--marker-size={MARKER_SIZE}", *labels
-    )
-    try:
-        lines = resolve(split_lines(marked.stdout.decode("utf-8")))
-    except UnicodeDecodeError:
-        return None
-    if lines is None:
-        return None
-    merged = "".join(lines).encode("utf-8")
     copier_made = merge_file(repo, ours, base, theirs, *labels).stdout
     if work_tree == copier_made:
         return merged
@@ -228,6 +286,6 @@ def settle(work: Path, paths: Iterable[str]) -> list[str]:
         if merged is None:
             continue
         file.write_bytes(merged)
-        git(work, "add", "--", path)
+        git(work, "add", "--force", "--", path)  # tracked: stages say so, whatever ignores it
         done.append(path)
     return done

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.touching import merge_lines, resolve, settle, split_lines
+from generator.touching import merge_lines, parse, resolve, settle, split_lines
 
 BASE = [
     "train:\n",
@@ -193,7 +193,9 @@ def test_edits_a_line_by_line_merge_could_get_wrong_stay_a_conflict(case: str) -
 def test_a_line_without_its_newline_is_never_joined_to_the_next() -> None:
     marked = ["<" * 41 + " ours\n", "a\n", "b", "|" * 41 + " base\n", "a\n", "b\n",
               "=" * 41 + "\n", "a\n", "b\n", "c\n", ">" * 41 + " theirs\n"]  # fmt: skip
-    assert resolve(marked) is None
+    parts = parse(marked, 41)
+    assert parts is not None
+    assert resolve(parts) is None
 
 
 def test_only_the_blocks_git_marked_are_merged_and_what_it_merged_stays(tmp_path: Path) -> None:
@@ -238,3 +240,49 @@ def test_a_migration_that_changed_the_marked_lines_leaves_the_conflict(tmp_path:
     assert settle(repo, ["params.yaml"]) == []
 
     assert params.read_text() == marked
+
+
+def test_a_line_of_41_equals_signs_is_text_not_a_marker(tmp_path: Path) -> None:
+    """A README title of 41 characters, underlined: the template adds a badge below it, the team
+    retitles the README."""
+    title = "Churn model: training and serving README!"
+    base = f"{title}\n{'=' * 41}\n\nIntro line.\n"
+    ours = base.replace(f"{title}\n{'=' * 41}\n", "Churn model\n===========\n")
+    theirs = base.replace(f"{'=' * 41}\n", f"{'=' * 41}\n[![CI](badge.svg)](ci)\n")
+    repo = conflicted_repo(tmp_path, split_lines(ours), split_lines(theirs), split_lines(base))
+
+    assert settle(repo, ["params.yaml"]) == ["params.yaml"]
+
+    expected = "Churn model\n===========\n[![CI](badge.svg)](ci)\n\nIntro line.\n"
+    assert (repo / "params.yaml").read_text() == expected
+
+
+def test_a_file_without_its_final_newline_stays_a_conflict(tmp_path: Path) -> None:
+    base, ours, theirs = ["a: 1\n", "# c\n", "key: v"], ["a: 1\n", "# c\n", "key: team"], [
+        "a: 1\n", "# reworded\n", "key: v"]  # fmt: skip
+    repo = conflicted_repo(tmp_path, ours, theirs, base)
+    assert settle(repo, ["params.yaml"]) == []
+
+
+def test_a_line_one_side_adds_in_a_block_and_the_other_elsewhere_stays_a_conflict(
+    tmp_path: Path,
+) -> None:
+    """git merged the template's ``random_state`` by itself; the team's, beside the reworded
+    comment, is in a block: merged, the file would hold the key twice."""
+    base = "train:\n  # ridge\n  estimator: ridge\n  hyperparameters:\n    C: 1.0\n  refit: true\n"
+    ours = base.replace("  estimator: ridge\n", "  estimator: rf\n  random_state: 42\n")
+    theirs = base.replace("  # ridge\n", "  # ridge | rf\n").replace(
+        "  refit: true\n", "  refit: true\n  random_state: 42\n"
+    )
+    repo = conflicted_repo(tmp_path, split_lines(ours), split_lines(theirs), split_lines(base))
+    assert settle(repo, ["params.yaml"]) == []
+
+
+def test_a_tracked_file_the_team_now_ignores_is_settled_and_staged(tmp_path: Path) -> None:
+    ours = with_line(BASE, 3, "  estimator: random_forest\n")
+    theirs = with_line(BASE, 2, "  # After a task switch, boosting.\n")
+    repo = conflicted_repo(tmp_path, ours, theirs)
+    (repo / ".gitignore").write_text("params.yaml\n")  # tracked files stay tracked
+
+    assert settle(repo, ["params.yaml"]) == ["params.yaml"]
+    assert "M  params.yaml" in git(repo, "status", "--porcelain").stdout
