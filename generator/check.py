@@ -254,7 +254,32 @@ class LO801:
         return f"Edited here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
 
 
-CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701, LO801)
+class LO802:
+    """No 0.3.0 machinery left"""
+
+    family = FAMILY
+
+    @staticmethod
+    def check(root: Path) -> bool | str:
+        """Template 0.3.0 vendored its machinery in `src/<package>/mlops/` and `tests/mlops/`;
+        since 0.4.0 it is the pinned runtime and nothing runs those files (an update keeps the
+        ones edited here, and pytest still collects those tests). Move each change to
+        `features.py`, `estimators.py`, `datasets.py` or `params.yaml` (the update's follow-ups
+        said which), a module of your own to `src/<package>/`, then delete the folder."""
+        left = sorted(
+            path.relative_to(root).as_posix()
+            for folder in (*Path(root).glob("src/*/mlops"), Path(root) / "tests" / "mlops")
+            for path in folder.rglob("*.py")
+            if "__pycache__" not in path.parts
+        )
+        if not left:
+            return True
+        shown = ", ".join(f"`{name}`" for name in left[:5])
+        more = len(left) - 5
+        return f"Still here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
+
+
+CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701, LO801, LO802)
 
 
 def repo_review_checks() -> dict[str, Check]:

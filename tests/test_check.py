@@ -58,7 +58,22 @@ def test_a_conforming_project_passes_everything(project: Path) -> None:
         "LO601": True,
         "LO701": True,
         "LO801": None,  # no `[tool.leanops] machinery` here: made before 0.3.0
+        "LO802": True,
     }
+
+
+def test_machinery_a_0_3_0_update_kept_is_named_until_it_goes(project: Path) -> None:
+    kept = project / "src" / "demo" / "mlops" / "predict.py"
+    kept.parent.mkdir(parents=True)
+    kept.write_text('PROBABILITY_PREFIX = "proba_"\n')
+    (project / "tests" / "mlops").mkdir()
+    (project / "tests" / "mlops" / "test_predict.py").write_text("import _models\n")
+    found = results(project)["LO802"]
+    assert found.result is False
+    assert "`src/demo/mlops/predict.py`, `tests/mlops/test_predict.py`" in found.err_msg
+    kept.unlink()
+    (project / "tests" / "mlops" / "test_predict.py").unlink()
+    assert outcome(project, "LO802") is True
 
 
 def test_answers_file_missing_then_uncommitted(project: Path) -> None:
@@ -130,7 +145,7 @@ def test_no_ci_is_skipped_when_answered_none(project: Path) -> None:
 
 def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(project), "--offline"]) == 0
-    assert "9 of 9 checks pass" in capsys.readouterr().out
+    assert "10 of 10 checks pass" in capsys.readouterr().out
     (project / "uv.lock").unlink()
     assert main(["check", str(project), "--offline", "--json"]) == 1
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
