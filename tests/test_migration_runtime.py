@@ -205,6 +205,24 @@ def test_a_team_test_using_0_3_0_test_helpers_is_told_what_replaces_them(
     assert capsys.readouterr().err == ""
 
 
+def test_a_features_module_in_conflict_is_told_what_the_templates_side_carries(
+    tmp_path: Path,
+) -> None:
+    """Taking the team's side of every block would drop 0.4.0's ``fit`` and the imports the
+    template changed above the markers: the note says so."""
+    features = tmp_path / "src" / "ml_project" / "features.py"
+    features.parent.mkdir(parents=True)
+    features.write_text(
+        "from leanops_runtime.features import default_preprocessor\n"
+        "<<<<<<< before updating\ndef build_features(contract):\n=======\n"
+        "def build_features(contract, fit):\n>>>>>>> after updating\n    ...\n"
+    )
+    note = migration.features_note(tmp_path, "ml_project")
+    assert note is not None
+    assert note.startswith("src/ml_project/features.py is in conflict: the template's side")
+    assert "fit" in note and "the imports above the markers changed too" in note
+
+
 def test_unrelated_modules_the_teams_own_and_prose_are_left_alone(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -577,8 +577,20 @@ def features_note(project: Path, package: str) -> str | None:
     """A note when the team's ``build_features`` takes no second parameter (``fit``)."""
     path = project / "src" / package / "features.py"
     try:
-        tree = ast.parse(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError, SyntaxError):
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, ValueError):
+        return None
+    if re.search(r"(?m)^<<<<<<< before updating$", text):
+        return (
+            f"src/{package}/features.py is in conflict: the template's side (after updating) "
+            "carries 0.4.0's imports from leanops_runtime.features and build_features' second "
+            "parameter, fit, passed on to default_preprocessor(contract, fit) or "
+            "shape_for(your_transformer, fit): keep them beside your own changes; the imports "
+            "above the markers changed too"
+        )
+    try:
+        tree = ast.parse(text)
+    except (ValueError, SyntaxError):
         return None
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "build_features":
