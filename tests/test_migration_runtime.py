@@ -606,8 +606,9 @@ def test_models_naming_old_types_are_reported_and_never_changed(tmp_path: Path) 
     assert snapshot(tmp_path) == before
     assert [line.split(": ", 1)[1] for line in lines] == [
         "v2, v10 of churn: the model files name ml_project.mlops.features.DatetimeFeatures, now "
-        "leanops_runtime.features.DatetimeFeatures; they load as that until template 0.5.0: "
-        "retrain (pipeline) and promote before then"
+        "leanops_runtime.features.DatetimeFeatures; they load as that until template 0.5.0 "
+        "(not if the update keeps your edited copy of that module): retrain (pipeline) and "
+        "promote before then"
     ]
 
 

@@ -568,8 +568,8 @@ def old_models(models: Path, package: str) -> Iterator[str]:
         now = ", ".join(runtime_type(name, package) for name in sorted(kinds))
         yield (
             f"{', '.join(found)} of {dataset}: the model files name {', '.join(sorted(kinds))}, "
-            f"now {now}; they load as that until template 0.5.0: retrain (pipeline) and promote "
-            "before then"
+            f"now {now}; they load as that until template 0.5.0 (not if the update keeps your "
+            "edited copy of that module): retrain (pipeline) and promote before then"
         )
 
 

@@ -185,6 +185,45 @@ def test_a_model_of_template_0_3_0_with_date_features_loads_until_0_5_0(
         model_mod.load_model(data, model_mod.sha256_bytes(data), without)
 
 
+def test_models_types_count_a_0_3_0_type_as_listed_when_its_runtime_type_is(
+    tmp_path: Path,
+) -> None:
+    """``models --types`` agrees with loading: no advice to trust the old path for good."""
+    listed = tmp_path / "trusted-types.txt"
+    listed.write_text("leanops_runtime.features.DatetimeFeatures\n")
+    old = f"{NAME}.mlops.features.DatetimeFeatures"
+    assert trust.missing_types([old, "sklearn.tree._tree.Tree"], listed) == [
+        "sklearn.tree._tree.Tree"
+    ]
+
+
+def test_a_0_3_0_type_whose_module_the_team_edited_and_kept_is_not_loaded_as_the_runtimes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The update keeps a machinery file the team edited: its class may differ from the
+    runtime's (another epoch for the dates), so a model naming it is to be trained again."""
+    import importlib
+    import sys
+
+    moved = lib("moved")
+    package = tmp_path / "keptteam"
+    (package / "mlops").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "mlops" / "features.py").write_text("EPOCH = 2000  # the team's edit\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    moved.install("keptteam")
+    importlib.import_module("keptteam")  # the project's package, imported as the CLI does
+    try:
+        assert moved.new_home("keptteam.mlops.features.DatetimeFeatures") is None
+        assert moved.new_home("keptteam.mlops.metrics.score") is None  # a function, not a type
+    finally:
+        sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "package", "") != "keptteam"]
+        sys.modules.pop("keptteam", None)
+    assert moved.new_home(f"{NAME}.mlops.features.DatetimeFeatures") == (
+        "leanops_runtime.features.DatetimeFeatures"
+    )
+
+
 def test_a_model_skops_cannot_save_is_one_line_with_the_rule() -> None:
     import pandas as pd
     from sklearn.base import BaseEstimator, TransformerMixin

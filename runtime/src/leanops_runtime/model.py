@@ -165,8 +165,9 @@ def load_model(
             home,
         )
     try:
-        with warnings.catch_warnings():  # the old path's own FutureWarning: said just above
-            warnings.simplefilter("ignore", FutureWarning)
+        with warnings.catch_warnings():
+            if renamed:  # the old path's own FutureWarning: said just above
+                warnings.simplefilter("ignore", FutureWarning)
             model: Model = sio.loads(data, trusted=[*allowed, *renamed])
     except Exception as error:  # skops' own refusal, or a file it cannot rebuild
         raise ModelError(f"{name} cannot be loaded: {first_line(error)}") from error

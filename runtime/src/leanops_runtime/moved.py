@@ -166,12 +166,16 @@ def old_machinery(module: str) -> bool:
 
 def new_home(kind: str) -> str | None:
     """The runtime type a model's ``<package>.mlops.X.Name`` (template 0.3.0's machinery) is
-    now, when the runtime has it: the same class, which that old path imports until the next
-    version. None for any other type."""
+    now, when the runtime has it and the project holds no copy of that module (one the team
+    edited, kept by the update, may differ): the same class, which that old path imports until
+    the next version. None for any other type."""
     module, _, name = kind.rpartition(".")
     if not old_machinery(module):
         return None
     rest = module.partition(".mlops.")[2]
+    finders = [f for f in sys.meta_path if isinstance(f, MovedMachinery)]
+    if any(f.own_file(module, rest) for f in finders if module.startswith(f"{f.prefix}.")):
+        return None  # a copy the team edited, kept by the update: it may differ
     runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
     try:
         found = getattr(importlib.import_module(runtime), name)
