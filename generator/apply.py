@@ -87,14 +87,29 @@ def hold_back_ignored(work: Path, top: Path, added: list[str]) -> list[str]:
 
 
 def ignored_new(work: Path) -> list[str]:
-    """Files the update made that the project's .gitignore ignores (bytecode aside): a worktree
-    starts with tracked files only, so these are template files git will never commit."""
+    """Files the update made that the project's ignore rules match (bytecode aside): a worktree
+    starts with tracked files only, so these are new template files git would leave out."""
     out = git(work, "status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all")
     return sorted(
         entry[3:]
         for entry in out.split("\0")
         if entry.startswith("!! ") and "__pycache__/" not in entry
     )
+
+
+def take_ignored_new(work: Path, top: Path) -> tuple[list[str], list[str]]:
+    """New template files at paths the project ignores: held back where the user's checkout
+    has a file there (merging would replace it), else staged all the same (``git add -f``), so
+    the update branch holds the whole template. (held back, staged)."""
+    held, taken = [], []
+    for path in ignored_new(work):
+        if in_the_way(top, path):
+            (work / path).unlink(missing_ok=True)
+            held.append(path)
+        else:
+            git(work, "add", "--force", "--", path)
+            taken.append(path)
+    return held, taken
 
 
 def read_notes(notes: Path) -> list[str]:
@@ -138,13 +153,14 @@ def apply_update(job: Job, work: Path) -> Outcome:
         after = status(work)
     kept = keep_edited_deletions(work, job, after.deleted)
     held = hold_back_ignored(work, job.repo.top, after.added)
+    held_ignored, taken = take_ignored_new(work, job.repo.top)
+    held += held_ignored
     prefix = f"{job.offset}/" if job.offset else ""
     found = about_kept(found, kept, after.deleted, prefix)
     found += [
-        f"{path.removeprefix(prefix)}: the template adds it, and your .gitignore ignores it: the "
-        f"update leaves it out; if the project needs it, `git add -f {path.removeprefix(prefix)}`"
-        " on the update branch"
-        for path in ignored_new(work)
+        f"{name}: the template adds it at a path your ignore rules match: committed on the "
+        f"update branch all the same (`git rm --cached {name}` there keeps it out of git)"
+        for name in (path.removeprefix(prefix) for path in taken)
     ]
     found += [
         f"{path.removeprefix(prefix)}: your edit and the template's change to the line beside it "
@@ -160,6 +176,6 @@ def apply_update(job: Job, work: Path) -> Outcome:
         found.append(RELOCK_AFTER_CONFLICTS.format(where=job.project.path))
     elif locked and pyproject in after.changed:
         found += relock(work / job.offset, str(job.project.path))
-    if kept or held or locked:
+    if kept or held or taken or locked:
         after = status(work)
     return Outcome(after.changed, conflicts(work, after), kept, held, found)

@@ -192,25 +192,37 @@ def test_a_new_template_file_never_overwrites_an_ignored_file(
     assert (reports / "README.md").read_text() == "my own notes\n"  # merging cannot touch it
 
 
-def test_a_new_template_file_the_project_ignores_is_named_not_dropped_silently(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("local_copy", [False, True])
+def test_a_new_template_file_at_a_path_the_project_ignores_is_taken_or_held_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], local_copy: bool
 ) -> None:
-    """v2 adds allowed_signers; the team's .gitignore ignores that name (a local key list), so
-    git would never commit it on the update branch: the update says so."""
+    """v2 adds allowed_signers; the team's .gitignore ignores that name. With no such file in
+    the checkout, the branch takes the template's all the same, and says so; with the team's
+    own local file there, merging would replace it: held back."""
     template = make_tiny_template(tmp_path / "tpl")
     project = tiny_project(template, tmp_path / "signers")
     with (project / ".gitignore").open("a") as ignore:
         ignore.write("allowed_signers\n")
     git(project, "commit", "-qam", "our keys stay local")
+    if local_copy:
+        (project / "allowed_signers").write_text("alice my-local-key\n")
     release(template, "v2", {"allowed_signers": "# the team's keys\n"})
 
     code, results = run(capsys, str(project), "--jobs", "1")
 
     assert code == 0
-    assert results["signers"]["status"] == "updated"
-    (note,) = [n for n in results["signers"]["notes"] if n.startswith("allowed_signers: ")]
-    assert "your .gitignore ignores it: the update leaves it out" in note
-    assert show(project, "template-update/v2:allowed_signers") is None
+    result = results["signers"]
+    assert result["status"] == "updated"
+    on_branch = show(project, "template-update/v2:allowed_signers")
+    if local_copy:
+        assert result["held_back"] == ["allowed_signers"]
+        assert on_branch is None
+        git(project, "merge", "-q", "template-update/v2")
+        assert (project / "allowed_signers").read_text() == "alice my-local-key\n"
+    else:
+        (note,) = [n for n in result["notes"] if n.startswith("allowed_signers: ")]
+        assert "committed on the update branch all the same" in note
+        assert on_branch == "# the team's keys\n"
 
 
 # --- 3. half-done updates --------------------------------------------------------------------
