@@ -157,6 +157,9 @@ def apply_update(job: Job, work: Path) -> Outcome:
     held += held_ignored
     prefix = f"{job.offset}/" if job.offset else ""
     found = about_kept(found, kept, after.deleted, prefix)
+    # A migration's "<file> is in conflict" said before the touching edits were merged.
+    settled = [f" {path.removeprefix(prefix)} is in conflict" for path in touching]
+    found = [note for note in found if not any(said in f" {note}" for said in settled)]
     found += [
         f"{name}: the template adds it at a path your ignore rules match: committed on the "
         f"update branch all the same (`git rm --cached {name}` there keeps it out of git)"

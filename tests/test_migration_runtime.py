@@ -494,7 +494,9 @@ MACHINERY = {
     "src/ml_project/mlops/data.py": "datasets.py (data loading)",
     "src/ml_project/mlops/settings/train.py": "params.yaml (settings: train)",
     "src/ml_project/mlops/drift/check.py": "params.yaml (settings: drift)",
+    "src/ml_project/mlops/settings/tracking.py": "params.yaml (tracking_backend, mlflow) or .env",
     "src/ml_project/mlops/cli/runs.py": "a module of your own calling the public API",
+    "src/ml_project/mlops/cli/common.py": "a module of your own calling the public API",
     "src/ml_project/mlops/report/style.css": "a module of your own calling the public API",
     "tests/test_features.py": "features.py (feature steps)",
     "tests/_models.py": "a test of your own calling the public API",
@@ -520,6 +522,10 @@ def test_machinery_left_after_the_update_is_reported_with_where_its_change_goes(
         assert f"move your change of it to {where}" in line
         read = "pytest and lint" if relative.startswith("tests/") else "lint"
         assert line.endswith(f"then delete the file ({read} still read it until then)")
+    homes = {"settings/tracking.py": "settings", "cli/common.py": "cli.app"}  # modules now
+    for old, home in homes.items():
+        (line,) = [line for line in lines if f"mlops/{old}: 0.3.0 machinery" in line]
+        assert f"(leanops_runtime.{home} provides it)" in line
     (features,) = [line for line in lines if "mlops/features.py" in line]
     assert "(leanops_runtime.features provides it)" in features
     (runs,) = [line for line in lines if "cli/runs.py" in line]

@@ -19,6 +19,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
+from conftest import REPO
 from template_repo import GIT, git, make_tiny_template, release, tiny_project
 
 from generator.cli import main
@@ -223,6 +224,49 @@ def test_a_new_template_file_at_a_path_the_project_ignores_is_taken_or_held_back
         (note,) = [n for n in result["notes"] if n.startswith("allowed_signers: ")]
         assert "committed on the update branch all the same" in note
         assert on_branch == "# the team's keys\n"
+
+
+FEATURES_V1 = '"""Features."""\n\n\ndef build_features(contract):\n    return contract\n'
+RUNTIME_MIGRATION = """_migrations:
+  - version: "v2"
+    when: "{{ _stage == 'after' }}"
+    command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/hooks/v0_4_0_runtime.py"
+      - "--package=pkg"
+"""
+
+
+def test_a_conflict_the_touching_merge_settles_leaves_no_note_saying_it_is_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 0.4.0 migration says "features.py is in conflict" before leanops merges the team's
+    edit beside the template's change: that note goes with the conflict."""
+    import shutil
+
+    template = make_tiny_template(tmp_path / "tpl")
+    with (template / "copier.yml").open("a") as yml:
+        yml.write(RUNTIME_MIGRATION)
+    (template / "hooks").mkdir()
+    shutil.copy(REPO / "hooks" / "migrations" / "v0_4_0_runtime.py", template / "hooks")
+    release(template, "v1b", {"src/pkg/features.py": FEATURES_V1})
+    project = tiny_project(template, tmp_path / "p", ref="v1b")
+    features = project / "src" / "pkg" / "features.py"
+    features.write_text(FEATURES_V1.replace("return contract", "return contract  # ours"))
+    git(project, "commit", "-qam", "our edit on the line beside the signature")
+    release(
+        template,
+        "v2",
+        {"src/pkg/features.py": FEATURES_V1.replace("(contract)", "(contract, fit)")},
+    )
+
+    code, results = run(capsys, str(project), "--jobs", "1")
+
+    assert code == 0
+    assert results["p"]["status"] == "updated"
+    assert not [note for note in results["p"]["notes"] if "is in conflict" in note]
+    merged = show(project, "template-update/v2:src/pkg/features.py")
+    assert merged is not None and "(contract, fit):\n    return contract  # ours" in merged
 
 
 # --- 3. half-done updates --------------------------------------------------------------------

@@ -114,8 +114,9 @@ EXTENSION_POINTS = {
     "gate": "params.yaml (settings: promotion)",
     **{
         f"settings.{section}": f"params.yaml (settings: {section})"
-        for section in ("alerts", "data", "drift", "promotion", "tracking", "train")
+        for section in ("alerts", "data", "drift", "promotion", "train")
     },
+    "settings.tracking": "params.yaml (tracking_backend, mlflow) or .env (the server's address)",
 }
 OLD_TEST_FILES = ("_models.py", "_frames.py", "test_features.py")  # the machinery's, in tests/
 # The files 0.3.0 rendered in src/<package>/mlops/ and tests/mlops/ (below those folders):
@@ -511,7 +512,10 @@ def machinery_note(relative: Path, package: str) -> str | None:
     if section in {"alerts", "data", "drift", "promotion", "tracking", "train"}:
         key = f"settings.{section}"  # settings/drift.py: params.yaml's drift section
     own = f"{'a module' if source else 'a test'} of your own calling the public API "
-    what = f"{'.'.join([RUNTIME, *inner])} provides" if source else "the runtime's tests cover"
+    dotted = ".".join(inner)
+    dotted = "settings" if dotted.startswith("settings.") else MERGED.get(dotted, dotted)
+    home = f"{RUNTIME}.{dotted}" if dotted else RUNTIME  # settings/*: one module now
+    what = f"{home} provides" if source else "the runtime's tests cover"
     # Until it goes, lint reads it, and pytest collects a test of it (failing on its imports).
     read = "pytest and lint" if relative.parts[0] == "tests" else "lint"
     return (
