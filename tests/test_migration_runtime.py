@@ -202,7 +202,17 @@ def test_a_team_test_using_0_3_0_test_helpers_is_told_what_replaces_them(
     assert "the `project` fixture of 0.3.0's tests/conftest.py is gone: take `scratch`" in lines[3]
     own_fixture = "import pytest\n@pytest.fixture\ndef project(): ...\ndef test_a(project): ...\n"
     migration.migrate_source(own_fixture, "ml_project", "tests/test_mine.py")
-    assert capsys.readouterr().err == ""
+    given = '@pytest.mark.parametrize("kind, project", [(1, 2)])\ndef test_b(kind, project): ...\n'
+    migration.migrate_source(given, "ml_project", "tests/test_mine.py")
+    in_conftest = frozenset({"project"})  # the team's own tests/conftest.py defines it
+    migration.migrate_source(source, "ml_project", "tests/test_mine.py", fixtures=in_conftest)
+    assert "`project` fixture" not in capsys.readouterr().err
+
+
+def test_the_fixtures_of_the_projects_conftest_files_are_known(tmp_path: Path) -> None:
+    write(tmp_path, "tests/conftest.py", "import pytest\n@pytest.fixture\ndef project(): ...\n")
+    write(tmp_path, "tests/sub/conftest.py", "def churn(): ...\n")
+    assert migration.conftest_functions(tmp_path) == {"project", "churn"}
 
 
 def test_a_features_module_in_conflict_is_told_what_the_templates_side_carries(

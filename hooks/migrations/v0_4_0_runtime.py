@@ -315,7 +315,13 @@ def left_over(node: ast.AST, package: str, dots: str | None) -> list[str]:
 
 
 def check(
-    text: str, package: str, dots: str | None, *, tests: bool, mask: bool
+    text: str,
+    package: str,
+    dots: str | None,
+    *,
+    tests: bool,
+    mask: bool,
+    fixtures: frozenset[str] = frozenset(),
 ) -> tuple[str, list[tuple[int, str]]]:
     """``text`` (already rewritten) with the old constants called where the module they are read
     from has the function (``tracking.ENV_DB`` -> ``tracking.env_db()``), and what is left to do,
@@ -342,7 +348,7 @@ def check(
             reports.append((line, f"`{ast.unparse(node)}` was removed in {VERSION}: {advice}"))
         elif tests and module is not None:
             reports.append((line, LOAD_NOTE.format(ast.unparse(node), module)))
-        elif tests and (note := gone_helper(node, tree)):
+        elif tests and (note := gone_helper(node, tree, fixtures)):
             reports.append((line, note))
         else:
             reports += [(line, message) for message in left_over(node, package, dots)]
@@ -367,8 +373,9 @@ GONE_HELPERS = {
 }
 
 
-def gone_helper(node: ast.AST, tree: ast.AST) -> str | None:
-    """The note for a team test's use of a helper 0.3.0's tests gave and 0.4.0's do not."""
+def gone_helper(node: ast.AST, tree: ast.AST, fixtures: frozenset[str]) -> str | None:
+    """The note for a team test's use of a helper 0.3.0's tests gave and 0.4.0's do not
+    (``fixtures``: those the project's conftest.py files define)."""
     if isinstance(node, ast.Import):
         used = [alias.name for alias in node.names if alias.name in ("_frames", "_models")]
         return GONE_HELPERS[used[0]] if used else None
@@ -379,14 +386,28 @@ def gone_helper(node: ast.AST, tree: ast.AST) -> str | None:
             return GONE_HELPERS["REFERENCE"]
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
         takes = {argument.arg for argument in node.args.args}
-        defines = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
-        if "project" in takes and "project" not in defines:
+        defines = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)} | fixtures
+        given = {  # @pytest.mark.parametrize("project", ...) gives it a value
+            name.strip()
+            for decorator in node.decorator_list
+            for call in [decorator]
+            if isinstance(call, ast.Call) and call.args
+            if isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
+            for name in call.args[0].value.split(",")
+        }
+        if "project" in takes and "project" not in defines | given:
             return GONE_HELPERS["project"]
     return None
 
 
 def migrate_source(
-    text: str, package: str, name: str, cell: int | None = None, own: tuple[str, ...] = ()
+    text: str,
+    package: str,
+    name: str,
+    cell: int | None = None,
+    own: tuple[str, ...] = (),
+    *,
+    fixtures: frozenset[str] = frozenset(),
 ) -> str:
     """The file ``name`` of the project (or its notebook ``cell``) migrated; what is left to do
     is warned, by line. ``own``: the team's modules in ``src/<package>/mlops/`` (``rewrite``)."""
@@ -396,7 +417,7 @@ def migrate_source(
     rewritten = rewrite(text, package, dots, own)
     if dots and parts[2] == "mlops":  # a module of the team's own in ``mlops/``
         rewritten = beside_machinery(rewritten, dots[:-1], own)
-    new, reports = check(rewritten, package, dots, tests=tests, mask=bool(cell))
+    new, reports = check(rewritten, package, dots, tests=tests, mask=bool(cell), fixtures=fixtures)
     if own:  # ``mlops`` is not the runtime then: ``beside_own`` says what to do with it
         reports = [
             (line, note) for line, note in reports if "`import leanops_runtime as" not in note
@@ -668,6 +689,18 @@ def removed_here(project: Path) -> list[Path]:
     return [Path(name) for name in listed.decode("utf-8", "replace").split("\0") if name]
 
 
+def conftest_functions(project: Path) -> frozenset[str]:
+    """The functions the project's ``tests/**/conftest.py`` files define (its fixtures)."""
+    found: set[str] = set()
+    for path in sorted((project / "tests").rglob("conftest.py")):
+        try:
+            tree = ast.parse(path.read_bytes().decode("utf-8"))
+        except (OSError, ValueError, SyntaxError):
+            continue
+        found |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    return frozenset(found)
+
+
 def migrate(project: Path, package: str, checkout: Path | None = None) -> list[Path]:
     """Migrate ``project`` (models are read in ``checkout`` when given); returns changed files."""
     changed, notes = [], []
@@ -676,6 +709,7 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
         path.relative_to(project): own_module(path.relative_to(project), package) for path in found
     }
     own = tuple(name for name in owned.values() if name)
+    fixtures = conftest_functions(project)
     for relative, name in owned.items():
         if name:
             notes.append(
@@ -695,7 +729,7 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
             if path.suffix == ".ipynb":
                 new = migrate_notebook(text, package, name, own)
             else:
-                new = migrate_source(text, package, name, own=own)
+                new = migrate_source(text, package, name, own=own, fixtures=fixtures)
         except ValueError:  # not UTF-8, or a notebook that is not JSON
             say(f"{name} is not UTF-8 text or valid JSON: left as is")
             continue
