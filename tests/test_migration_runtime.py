@@ -154,7 +154,9 @@ frame = load("mlops.yaml")
 """
 
 
-def test_a_team_module_in_mlops_points_its_sibling_imports_at_the_runtime() -> None:
+def test_a_team_module_in_mlops_points_its_sibling_imports_at_the_runtime(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """A module the team added to ``mlops/`` imports the machinery beside it relatively: those
     imports move to the runtime, its own modules there stay as they are."""
     source = (
@@ -163,9 +165,13 @@ def test_a_team_module_in_mlops_points_its_sibling_imports_at_the_runtime() -> N
         "from .cli.common import main\n"
         "from .custom_metrics import lift\n"
         "from ..features import build_features\n"
+        "from . import alerts, drift\n"
+        "from . import alerts, custom_metrics\n"
+        "from .drift import custom\n"
     )
+    own = ("custom_metrics", "drift.custom")
     new = migration.migrate_source(
-        source, "ml_project", "src/ml_project/mlops/shop_alerts.py", own=("custom_metrics",)
+        source, "ml_project", "src/ml_project/mlops/shop_alerts.py", own=own
     )
     assert new.splitlines() == [
         "from leanops_runtime.alerts import Alert, send",
@@ -173,7 +179,13 @@ def test_a_team_module_in_mlops_points_its_sibling_imports_at_the_runtime() -> N
         "from leanops_runtime.cli.app import main",
         "from .custom_metrics import lift",
         "from ..features import build_features",
+        "from leanops_runtime import alerts, drift",
+        "from . import alerts, custom_metrics",  # mixed: left, and said (split this import)
+        "from .drift import custom",  # the team's, in the runtime's drift/ now: said
     ]
+    said = capsys.readouterr().err
+    assert "shop_alerts.py:8: `custom` is a module of yours in 0.3.0's drift/ folder" in said
+    assert "shop_alerts.py:7: split this import: `from leanops_runtime import alerts`" in said
     elsewhere = migration.migrate_source(source, "ml_project", "src/ml_project/sub/tool.py")
     assert elsewhere.startswith("from .alerts import Alert, send\n")  # ml_project.sub.alerts
 

@@ -228,18 +228,31 @@ def rewrite(text: str, package: str, dots: str | None = None, own: tuple[str, ..
 
 def beside_machinery(text: str, up: str, own: tuple[str, ...]) -> str:
     """A team module inside ``mlops/`` importing the machinery beside it (``from .alerts
-    import send``, ``up`` the dots that name ``mlops`` from it): pointed at the runtime, but
-    for the team's own modules there."""
+    import send``, ``from . import alerts``; ``up`` the dots that name ``mlops`` from it):
+    pointed at the runtime, but for the team's own modules there (``from .drift import mine``
+    stays, as ``beside_own`` reports)."""
     mine = own_names(own)
 
+    def imported(names: str) -> list[str]:
+        listed = names.strip().strip("()").split("#")[0]
+        return [name.split(" as ")[0].strip() for name in listed.split(",") if name.strip()]
+
     def point(match: re.Match[str]) -> str:
-        path = match.group(2)
+        start, path, rest = match.group(1), match.group(2), match.group(3)
+        names = imported(rest)
+        if not path:  # from . import alerts, drift
+            if names and all(name in SHIPPED_MODULES and name not in mine for name in names):
+                return f"{start}{RUNTIME} import{rest}"
+            return match.group(0)
         head = path.split(".")[0]
         if path in mine or head in mine or head not in SHIPPED_MODULES:
             return match.group(0)
-        return f"{match.group(1)}{RUNTIME}.{MERGED.get(path, path)}"
+        if any(f"{path}.{name}" in mine for name in names):
+            return match.group(0)
+        return f"{start}{RUNTIME}.{MERGED.get(path, path)} import{rest}"
 
-    return re.sub(rf"(?m)^([ \t]*from[ \t]+){re.escape(up)}(?!\.)([\w.]+)", point, text)
+    pattern = rf"(?m)^([ \t]*from[ \t]+){re.escape(up)}(?!\.)([\w.]*)[ \t]+import\b(.*)$"
+    return re.sub(pattern, point, text)
 
 
 def loaded(node: ast.AST) -> str | None:
@@ -422,7 +435,8 @@ def migrate_source(
         reports = [
             (line, note) for line, note in reports if "`import leanops_runtime as" not in note
         ]
-    reports += beside_own(text, package, own, dots)
+    inside = bool(dots) and parts[2] == "mlops"  # a module of the team's own in ``mlops/``
+    reports += beside_own(text, package, own, dots, inside=inside)
     where = f"{name}:" if cell is None else f"{name} cell {cell} line "
     for number, message in sorted(set(reports)):
         warn(f"{where}{number}: {message}")
@@ -437,7 +451,7 @@ def own_names(own: tuple[str, ...]) -> set[str]:
 
 
 def beside_own(
-    text: str, package: str, own: tuple[str, ...], dots: str | None
+    text: str, package: str, own: tuple[str, ...], dots: str | None, *, inside: bool = False
 ) -> list[tuple[int, str]]:
     """What of the team's own modules in ``mlops/`` a file imports with the machinery (left as
     it is): a ``from <package>.mlops import`` naming both, and ``mlops`` itself."""
@@ -453,7 +467,8 @@ def beside_own(
             continue
         names = [alias.name for alias in node.names]
         relative = dots is not None and node.level == len(dots)
-        if node.module == f"{package}.mlops" or (relative and node.module == "mlops"):
+        here = inside and node.level == len(dots or "") - 1 and not node.module  # from . import
+        if node.module == f"{package}.mlops" or (relative and node.module == "mlops") or here:
             others = [name for name in names if name not in heads]
             if others and len(others) < len(names):
                 found.append(
@@ -463,7 +478,10 @@ def beside_own(
                         "your own modules as they are",
                     )
                 )
-        elif node.module and node.module.startswith(f"{package}.mlops.") and node.level == 0:
+        elif node.module and (
+            (node.module.startswith(f"{package}.mlops.") and node.level == 0)
+            or (inside and node.level == len(dots or "") - 1)  # from .drift import mine
+        ):
             folder = node.module.removeprefix(f"{package}.mlops.")
             mine = [name for name in names if f"{folder}.{name}" in own]
             # A machinery folder is the runtime's package now: a from-import cannot reach it.
