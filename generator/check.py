@@ -254,6 +254,26 @@ class LO801:
         return f"Edited here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
 
 
+def updated_from_vendored_machinery(root: Path) -> bool:
+    """Whether the project's answers file once named a template release before 0.4.0 (whose
+    projects vendored the machinery) and names 0.4.0 or later now, by its git history."""
+    versions = [
+        (int(major), int(minor))
+        for major, minor in re.findall(
+            r"(?m)^[-+ ]?_commit: v?(\d+)\.(\d+)",
+            subprocess.run(
+                ["git", "-C", str(root), "log", "-p", "--format=", "--", ANSWERS_FILE],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout,
+        )
+    ]
+    current = re.search(r"(?m)^_commit: v?(\d+)\.(\d+)", _text(Path(root) / ANSWERS_FILE))
+    now = (int(current[1]), int(current[2])) if current else (0, 0)
+    return now >= (0, 4) and any(version < (0, 4) for version in versions)
+
+
 class LO802:
     """No 0.3.0 machinery left"""
 
@@ -272,8 +292,8 @@ class LO802:
             for path in folder.rglob("*.py")
             if "__pycache__" not in path.parts
         )
-        if not left:
-            return True
+        if not left or not updated_from_vendored_machinery(root):
+            return True  # none, or a folder of the team's own in a project born at 0.4.0
         shown = ", ".join(f"`{name}`" for name in left[:5])
         more = len(left) - 5
         return f"Still here: {shown}" + (f" and {more} more" if more > 0 else "") + "."

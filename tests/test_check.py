@@ -68,11 +68,26 @@ def test_machinery_a_0_3_0_update_kept_is_named_until_it_goes(project: Path) -> 
     kept.write_text('PROBABILITY_PREFIX = "proba_"\n')
     (project / "tests" / "mlops").mkdir()
     (project / "tests" / "mlops" / "test_predict.py").write_text("import _models\n")
+    assert outcome(project, "LO802") is True  # at 0.1.0 still: the machinery is its own
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("v0.1.0", "v0.4.0"))
+    git(project, "commit", "-qam", "Update template from v0.1.0 to v0.4.0")
     found = results(project)["LO802"]
     assert found.result is False
     assert "`src/demo/mlops/predict.py`, `tests/mlops/test_predict.py`" in found.err_msg
     kept.unlink()
     (project / "tests" / "mlops" / "test_predict.py").unlink()
+    assert outcome(project, "LO802") is True
+
+
+def test_a_folder_named_mlops_in_a_project_born_at_0_4_0_is_its_own(project: Path) -> None:
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("v0.1.0", "v0.4.0"))
+    git(project, "commit", "-qam", "made at 0.4.0")
+    git(project, "checkout", "-q", "--orphan", "fresh")  # no history at 0.1.0
+    git(project, "commit", "-qm", "born at 0.4.0")
+    (project / "tests" / "mlops").mkdir()
+    (project / "tests" / "mlops" / "test_alert_thresholds.py").write_text("def test(): ...\n")
     assert outcome(project, "LO802") is True
 
 
