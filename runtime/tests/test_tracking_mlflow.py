@@ -152,12 +152,17 @@ def test_models_and_predict_ask_the_server_each_question_once(
     batch = project / "batch.csv"
     frame = lib("data").load_embedded("breast_cancer").drop(columns="target")
     frame.head(20).to_csv(batch, index=False)
-    for command in (["models"], ["predict", str(batch), "-o", "scored.csv"]):
+    # predict's downloads ask for the production run again (MLflow's own calls): its get_run
+    # calls are left out there; models downloads nothing, so every question counts.
+    for command, counted in (
+        (["models"], asked),
+        (["predict", str(batch), "-o", "scored.csv"], None),
+    ):
         asked.clear()
         assert cli.main(command) == 0, command
-        registry_reads = [question for question in asked if question[0] != "get_run"]
-        assert registry_reads, command
-        assert len(registry_reads) == len(set(registry_reads)), (command, registry_reads)
+        reads = counted or [question for question in asked if question[0] != "get_run"]
+        assert any(name == "get_run" for name, _ in reads) == (counted is not None)
+        assert len(reads) == len(set(reads)), (command, reads)
     assert asked.count(("get_registered_model", repr((f"{EXPERIMENT}-breast_cancer",)))) == 1
 
 
