@@ -635,8 +635,8 @@ def test_models_naming_old_types_are_reported_and_never_changed(tmp_path: Path) 
     assert [line.split(": ", 1)[1] for line in lines] == [
         "v2, v10 of churn: the model files name ml_project.mlops.features.DatetimeFeatures, now "
         "leanops_runtime.features.DatetimeFeatures; they load as that until template 0.5.0 "
-        "(not if the update keeps your edited copy of that module): retrain (pipeline) and "
-        "promote before then"
+        "(unless you edited that class, or what it uses, in a copy the update keeps): retrain "
+        "(pipeline) and promote before then"
     ]
 
 

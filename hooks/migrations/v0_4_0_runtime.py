@@ -611,8 +611,9 @@ def old_models(models: Path, package: str) -> Iterator[str]:
         now = ", ".join(runtime_type(name, package) for name in sorted(kinds))
         yield (
             f"{', '.join(found)} of {dataset}: the model files name {', '.join(sorted(kinds))}, "
-            f"now {now}; they load as that until template 0.5.0 (not if the update keeps your "
-            "edited copy of that module): retrain (pipeline) and promote before then"
+            f"now {now}; they load as that until template 0.5.0 (unless you edited that class, "
+            "or what it uses, in a copy the update keeps): retrain (pipeline) and promote "
+            "before then"
         )
 
 

@@ -200,22 +200,30 @@ def test_models_types_count_a_0_3_0_type_as_listed_when_its_runtime_type_is(
 def test_a_0_3_0_type_whose_module_the_team_edited_and_kept_is_not_loaded_as_the_runtimes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The update keeps a machinery file the team edited: its class may differ from the
-    runtime's (another epoch for the dates), so a model naming it is to be trained again."""
+    """The update keeps a machinery file the team edited: where its class, or a name the class
+    uses, differs from the runtime's (another epoch for the dates), a model naming it is to be
+    trained again; an edit elsewhere in the file leaves it the runtime's class."""
     import importlib
+    import inspect
     import sys
 
     moved = lib("moved")
     package = tmp_path / "keptteam"
     (package / "mlops").mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    (package / "mlops" / "features.py").write_text("EPOCH = 2000  # the team's edit\n")
+    source = inspect.getsource(lib("features"))
+    kept = package / "mlops" / "features.py"
+    kept.write_text(source.replace('"1970-01-01"', '"2000-01-01"'))  # the dates' epoch edited
     monkeypatch.syspath_prepend(str(tmp_path))
     moved.install("keptteam")
     importlib.import_module("keptteam")  # the project's package, imported as the CLI does
     try:
         assert moved.new_home("keptteam.mlops.features.DatetimeFeatures") is None
         assert moved.new_home("keptteam.mlops.metrics.score") is None  # a function, not a type
+        kept.write_text(source.replace("MAX_CATEGORIES = 30", "MAX_CATEGORIES = 50"))
+        assert moved.new_home("keptteam.mlops.features.DatetimeFeatures") == (
+            "leanops_runtime.features.DatetimeFeatures"  # an edit the class does not read
+        )
     finally:
         sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "package", "") != "keptteam"]
         sys.modules.pop("keptteam", None)

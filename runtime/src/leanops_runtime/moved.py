@@ -13,6 +13,7 @@ now, not a package. Installed by ``bind``; removed in the next version.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -173,15 +174,57 @@ def new_home(kind: str) -> str | None:
     if not old_machinery(module):
         return None
     rest = module.partition(".mlops.")[2]
-    finders = [f for f in sys.meta_path if isinstance(f, MovedMachinery)]
-    if any(f.own_file(module, rest) for f in finders if module.startswith(f"{f.prefix}.")):
-        return None  # a copy the team edited, kept by the update: it may differ
     runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
     try:
-        found = getattr(importlib.import_module(runtime), name)
+        home = importlib.import_module(runtime)
+        found = getattr(home, name)
     except (ImportError, AttributeError):
         return None
-    return f"{runtime}.{name}" if isinstance(found, type) and found.__module__ == runtime else None
+    if not (isinstance(found, type) and found.__module__ == runtime):
+        return None
+    finders = [f for f in sys.meta_path if isinstance(f, MovedMachinery)]
+    for finder in (f for f in finders if module.startswith(f"{f.prefix}.")):
+        kept = finder.own_file(module, rest)  # a copy the team edited, kept by the update
+        if kept is not None and not defines_alike(kept.origin, home, name):
+            return None
+    return f"{runtime}.{name}"
+
+
+def definitions(source: str) -> dict[str, str]:
+    """A module's top-level classes, functions and assignments, by name: their code."""
+    import ast
+
+    found: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            found[node.name] = ast.dump(node)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found |= {t.id: ast.dump(node) for t in targets if isinstance(t, ast.Name)}
+    return found
+
+
+def defines_alike(kept: str | None, runtime: ModuleType, name: str) -> bool:
+    """Whether the file ``kept`` defines class ``name``, and every name of its module it uses
+    (``EPOCH``), as the runtime's module does: a team's edit elsewhere in the file leaves the
+    class the runtime's."""
+    import inspect
+
+    try:
+        ours = definitions(Path(kept or "").read_text(encoding="utf-8"))
+        theirs = definitions(inspect.getsource(runtime))
+    except (OSError, SyntaxError, ValueError, TypeError):
+        return False
+    needed, seen = [name], set()
+    while needed:
+        current = needed.pop()
+        if current in seen or (current not in ours and current not in theirs):
+            continue
+        seen.add(current)
+        if ours.get(current) != theirs.get(current):
+            return False
+        needed += re.findall(r"Name\(id='(\w+)'", ours[current])  # the names it uses
+    return True
 
 
 def install(package: str) -> None:
