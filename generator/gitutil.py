@@ -119,8 +119,19 @@ class Status:
 
 
 def status(repo: Path, *paths: str) -> Status:
-    """Paths (relative to the work tree) that differ from HEAD, untracked files included."""
-    out = git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
+    """Paths (relative to the work tree) that differ from HEAD, untracked files included; a
+    rename is its deletion and its addition (git pairs a deleted file with any new one alike,
+    which would hide the deletion)."""
+    out = git(
+        repo,
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--no-renames",
+        "--untracked-files=all",
+        "--",
+        *paths,
+    )
     entries = iter(out.split("\0"))
     result = Status()
     for entry in entries:

@@ -462,3 +462,23 @@ def test_a_fleet_updates_in_parallel(
     assert results["d"]["status"] == "up to date"
     for name in "abc":
         assert "learning_rate: 0.3" in show(fleet / name, "params.yaml", "template-update/v0.3.0")
+
+
+def test_a_deleted_file_is_never_hidden_as_a_rename(tmp_path: Path) -> None:
+    """An update removing a file while adding another alike (0.3.0's test reference
+    params.yaml, the conflicted params.yaml's old version): git would pair them as a rename,
+    and the deletion would not be carried over to the update branch."""
+    from generator.gitutil import status
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "reference.yaml").write_text("seed: 42\ntask: classification\n" * 20)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "reference.yaml").unlink()
+    (repo / "params.yaml").write_text("seed: 42\ntask: classification\n" * 20)
+    git(repo, "add", "-A")
+    found = status(repo)
+    assert found.deleted == ["reference.yaml"]
+    assert found.added == ["params.yaml"]
