@@ -98,8 +98,10 @@ def collide(base: list[str], one: Change, other: Change) -> bool:
             (one_at, other, other_at) if one.inserts else (other_at, one, one_at)
         )
         beside = rest_low <= high and low <= rest_high
-        if beside and (rest.deletes or low < high):
-            return True  # beside lines the other side removed, or sliding into its change
+        rewrote = rest.end - rest.start > 1 or len(rest.lines) != rest.end - rest.start
+        if beside and (rest.deletes or rewrote or low < high):
+            return True  # beside lines the other side removed or rewrote (a block made one
+            # line: `alerts: {...}`), or sliding into its change
         return rest_low < low < rest_high or rest_low < high < rest_high
     return one_at[0] < other_at[1] and other_at[0] < one_at[1]
 

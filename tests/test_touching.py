@@ -176,6 +176,16 @@ NOT_MERGED = {
         "train:\n  estimator: random_forest\n  also_try: []\n  hyperparameters:\n",
         "train:\n  estimator: lr\n  also_try: []\n  hyperparameters:\n",
     ),
+    "a line appended to a block the other side rewrote as one line": (
+        "alerts:\n  drift_level: alert\n  retries: 1\nlogs: json\n",
+        "alerts: {drift_level: warn, retries: 3}\nlogs: json\n",
+        "alerts:\n  drift_level: alert\n  retries: 1\n  cost_factor: 3\nlogs: json\n",
+    ),
+    "a key appended to a table the other side commented out": (
+        "[tool.mypy]\nstrict = true\n\n[tool.ruff]\n",
+        "# [tool.mypy]\n# strict = true\n\n[tool.ruff]\n",
+        "[tool.mypy]\nstrict = true\nwarn_unreachable = true\n\n[tool.ruff]\n",
+    ),
     "a dependency both sides added": (
         PINS,
         PINS.replace("]", '    "pyarrow>=15",\n    "xgboost>=2",\n]'),
@@ -243,17 +253,17 @@ def test_a_migration_that_changed_the_marked_lines_leaves_the_conflict(tmp_path:
 
 
 def test_a_line_of_41_equals_signs_is_text_not_a_marker(tmp_path: Path) -> None:
-    """A README title of 41 characters, underlined: the template adds a badge below it, the team
-    retitles the README."""
+    """A README title of 41 characters, underlined: the team retitles it, the template
+    lengthens the underline."""
     title = "Churn model: training and serving README!"
     base = f"{title}\n{'=' * 41}\n\nIntro line.\n"
-    ours = base.replace(f"{title}\n{'=' * 41}\n", "Churn model\n===========\n")
-    theirs = base.replace(f"{'=' * 41}\n", f"{'=' * 41}\n[![CI](badge.svg)](ci)\n")
+    ours = base.replace(title, "Churn model: how we train and serve it")
+    theirs = base.replace("=" * 41, "=" * 42)
     repo = conflicted_repo(tmp_path, split_lines(ours), split_lines(theirs), split_lines(base))
 
     assert settle(repo, ["params.yaml"]) == ["params.yaml"]
 
-    expected = "Churn model\n===========\n[![CI](badge.svg)](ci)\n\nIntro line.\n"
+    expected = f"Churn model: how we train and serve it\n{'=' * 42}\n\nIntro line.\n"
     assert (repo / "params.yaml").read_text() == expected
 
 
