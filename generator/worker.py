@@ -125,7 +125,9 @@ def preview_one(job: Job, stop: StopFlag | None = None) -> Attempt:
     try:
         outcome = apply_update(job, work)
         git(work, "add", "-A")
-        diff = git(work, "diff", "--cached", "--no-color", "--stat", "--patch", "HEAD")
+        # A removed file is named, its lines not printed (-D): a preview stays readable when an
+        # update removes a whole vendored package.
+        diff = git(work, "diff", "--cached", "--no-color", "--stat", "--patch", "-D", "HEAD")
         state = CONFLICTED if outcome.conflicts else PREVIEWED if outcome.changed else UNCHANGED
         return Attempt(job, state, outcome=outcome, diff=diff)
     except (LeanopsError, OSError) as error:

@@ -599,3 +599,19 @@ def test_the_leftovers_of_a_killed_run_are_removed_by_the_next(
     with scratch.renders_in_scratch():
         assert not old_scratch.exists()
     worktree.remove(repo, made)
+
+
+def test_a_preview_names_removed_files_without_their_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 0.3.0 project's preview removed 16,962 lines of machinery, 103 files: named, not shown."""
+    template = make_tiny_template(tmp_path / "tpl")
+    project = tiny_project(template, tmp_path / "gone")
+    release(template, "v2", {"README.md": None, "params.yaml.jinja": "name: {{ name }}\nseed: 7\n"})
+
+    assert main(["diff", str(project), "--jobs", "1"]) == 0
+
+    out = capsys.readouterr().out
+    assert "deleted file mode" in out and "README.md" in out
+    assert "-A project." not in out  # the removed file's lines
+    assert "+seed: 7" in out  # a change is shown whole
