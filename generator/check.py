@@ -251,7 +251,7 @@ class LO801:
             return True
         shown = ", ".join(f"`{name}`" for name in machinery_edits.files[:8])
         more = len(machinery_edits.files) - 8
-        return f"Edited here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
+        return f"Edited or removed here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
 
 
 def updated_from_vendored_machinery(root: Path) -> bool:
@@ -296,7 +296,8 @@ class LO802:
             return True  # none, or a folder of the team's own in a project born at 0.4.0
         shown = ", ".join(f"`{name}`" for name in left[:5])
         more = len(left) - 5
-        return f"Still here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
+        listed = shown + (f" and {more} more" if more > 0 else "")
+        return f"In 0.3.0's machinery folders (dead code, or a module of yours to move): {listed}."
 
 
 CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701, LO801, LO802)
