@@ -289,8 +289,8 @@ class LO802:
         left = sorted(
             path.relative_to(root).as_posix()
             for folder in (*Path(root).glob("src/*/mlops"), Path(root) / "tests" / "mlops")
-            for path in folder.rglob("*.py")
-            if "__pycache__" not in path.parts
+            for path in folder.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
         )
         if not left or not updated_from_vendored_machinery(root):
             return True  # none, or a folder of the team's own in a project born at 0.4.0

@@ -68,15 +68,18 @@ def test_machinery_a_0_3_0_update_kept_is_named_until_it_goes(project: Path) -> 
     kept.write_text('PROBABILITY_PREFIX = "proba_"\n')
     (project / "tests" / "mlops").mkdir()
     (project / "tests" / "mlops" / "test_predict.py").write_text("import _models\n")
+    (project / "tests" / "mlops" / "reference").mkdir()
+    (project / "tests" / "mlops" / "reference" / "params.yaml").write_text("seed: 42\n")
     assert outcome(project, "LO802") is True  # at 0.1.0 still: the machinery is its own
     answers = project / ".copier-answers.yml"
     answers.write_text(answers.read_text().replace("v0.1.0", "v0.4.0"))
     git(project, "commit", "-qam", "Update template from v0.1.0 to v0.4.0")
     found = results(project)["LO802"]
     assert found.result is False
-    assert "`src/demo/mlops/predict.py`, `tests/mlops/test_predict.py`" in found.err_msg
+    listed = "`src/demo/mlops/predict.py`, `tests/mlops/reference/params.yaml`, `tests/mlops/test"
+    assert listed in found.err_msg
     kept.unlink()
-    (project / "tests" / "mlops" / "test_predict.py").unlink()
+    shutil.rmtree(project / "tests" / "mlops")
     assert outcome(project, "LO802") is True
 
 
