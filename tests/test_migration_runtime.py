@@ -221,6 +221,33 @@ def test_a_team_test_using_0_3_0_test_helpers_is_told_what_replaces_them(
     assert "`project` fixture" not in capsys.readouterr().err
 
 
+def test_every_shape_of_a_team_test_using_0_3_0_helpers_is_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = (
+        "import _package\n"
+        "import pytest\n"
+        "ROOT = _package.REFERENCE\n"
+        "@pytest.fixture\n"
+        "def trained(project):\n"
+        "    return project\n"
+        '@pytest.mark.usefixtures("churn", "project")\n'
+        "def test_runs() -> None: ...\n"
+        "def helper(project): ...\n"
+        'watch = _package.load("mlops.team_watch")\n'
+    )
+    migration.migrate_source(source, "ml_project", "tests/test_mine.py")
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ", 2)[1] for line in lines] == [
+        "tests/test_mine.py:3", "tests/test_mine.py:5", "tests/test_mine.py:8",
+        "tests/test_mine.py:10",
+    ]  # fmt: skip
+    assert "`_package.REFERENCE`" in lines[0]
+    assert "the `project` fixture" in lines[1] and "the `project` fixture" in lines[2]
+    assert "names a module of yours in mlops/, not of the runtime: import " in lines[3]
+    assert "ml_project.mlops.team_watch" in lines[3]
+
+
 def test_the_fixtures_of_the_projects_conftest_files_are_known(tmp_path: Path) -> None:
     write(tmp_path, "tests/conftest.py", "import pytest\n@pytest.fixture\ndef project(): ...\n")
     write(tmp_path, "tests/sub/conftest.py", "def churn(): ...\n")

@@ -154,6 +154,10 @@ SHIPPED_MODULES = frozenset(
 )
 SHIPPED_TESTS = frozenset(TEST_FILES.split()) | {f"test_{n}.py" for n in TEST_MODULES.split()}
 OLD_CONSTANT = re.compile(rf"\b{RUNTIME}(?:\.\w+)*\.({'|'.join(CALLS)})\b(?!\()")
+OWN_LOAD_NOTE = (
+    "`{0}` names a module of yours in mlops/, not of the runtime: import {1}.mlops.{2} (or "
+    "move it into src/{1}/)"
+)
 LOAD_NOTE = (
     "`{0}` gives leanops_runtime.{1} for one more version only (with a DeprecationWarning): "
     "import leanops_runtime.{1} instead"
@@ -256,8 +260,17 @@ def beside_machinery(text: str, up: str, own: tuple[str, ...]) -> str:
 
 
 def loaded(node: ast.AST) -> str | None:
-    """The runtime module a tests' ``load("mlops.x")`` call gives, or None."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "load":
+    """The runtime module a tests' ``load("mlops.x")`` (or ``_package.load``) call gives, or
+    None."""
+    function = node.func if isinstance(node, ast.Call) else None
+    named = isinstance(function, ast.Name) and function.id == "load"
+    helper = (
+        isinstance(function, ast.Attribute)
+        and function.attr == "load"
+        and isinstance(function.value, ast.Name)
+        and function.value.id == "_package"
+    )
+    if isinstance(node, ast.Call) and (named or helper):
         argument = node.args[0] if len(node.args) == 1 else None
         if isinstance(argument, ast.Constant) and str(argument.value).startswith("mlops."):
             module = str(argument.value).removeprefix("mlops.")
@@ -359,6 +372,8 @@ def check(
         ):
             advice = REMOVED[module_of(node.value, names) or ""][node.attr]
             reports.append((line, f"`{ast.unparse(node)}` was removed in {VERSION}: {advice}"))
+        elif tests and module is not None and module.split(".")[0] not in SHIPPED_MODULES:
+            reports.append((line, OWN_LOAD_NOTE.format(ast.unparse(node), package, module)))
         elif tests and module is not None:
             reports.append((line, LOAD_NOTE.format(ast.unparse(node), module)))
         elif tests and (note := gone_helper(node, tree, fixtures)):
@@ -397,20 +412,38 @@ def gone_helper(node: ast.AST, tree: ast.AST, fixtures: frozenset[str]) -> str |
             return GONE_HELPERS[node.module]
         if node.module == "_package" and any(a.name == "REFERENCE" for a in node.names):
             return GONE_HELPERS["REFERENCE"]
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
-        takes = {argument.arg for argument in node.args.args}
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr == "REFERENCE"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "_package"
+    ):
+        return GONE_HELPERS["REFERENCE"]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
+        node.name.startswith("test") or marked(node, "fixture")
+    ):
+        takes = {argument.arg for argument in node.args.args} | marked(node, "usefixtures")
         defines = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)} | fixtures
-        given = {  # @pytest.mark.parametrize("project", ...) gives it a value
-            name.strip()
-            for decorator in node.decorator_list
-            for call in [decorator]
-            if isinstance(call, ast.Call) and call.args
-            if isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
-            for name in call.args[0].value.split(",")
-        }
-        if "project" in takes and "project" not in defines | given:
+        given = marked(node, "parametrize")  # parametrize("project", ...) gives it a value
+        if "project" in takes and node.name != "project" and "project" not in defines | given:
             return GONE_HELPERS["project"]
     return None
+
+
+def marked(node: ast.FunctionDef | ast.AsyncFunctionDef, mark: str) -> set[str]:
+    """The names a decorator ``mark`` (``pytest.fixture``, ``pytest.mark.usefixtures``,
+    ``pytest.mark.parametrize``) is given in its first argument; {""} for a bare one."""
+    found: set[str] = set()
+    for decorator in node.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        target = call.func if call is not None else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name != mark:
+            continue
+        given = (call.args if mark == "usefixtures" else call.args[:1]) if call is not None else []
+        texts = [str(arg.value) for arg in given if isinstance(arg, ast.Constant)]
+        found |= {part.strip() for text in texts for part in text.split(",")} or {""}
+    return found
 
 
 def migrate_source(
