@@ -14,7 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checkout import BRANCH_PREFIX, Checkout, inspect, update_branch
+from .checkout import (
+    BRANCH_PREFIX,
+    Checkout,
+    UpdateBranch,
+    inspect,
+    update_branch,
+    update_branches,
+)
 from .errors import LeanopsError
 from .fleet import Project
 from .gitutil import Repo, first_line, git_bytes, repo_lock, run_git
@@ -64,20 +71,54 @@ def inspect_all(projects: list[Project]) -> list[Checkout | str]:
         return list(pool.map(inspect, projects))
 
 
-def pending_update(job: Job, mode: str) -> tuple[str, str] | None:
-    """(status, message) when an earlier update waits on the job's branch; None when there is
-    none (no such branch, or one already merged that nobody works on: see ``checkout``)."""
+def pending_update(job: Job, mode: str) -> Result | None:
+    """The job's result when an earlier update waits: on the job's branch, or in conflict on
+    another (a second update beside it would be a second conflicted worktree); None when
+    none does (no such branch, or one already merged that nobody works on: see ``checkout``)."""
     repo, branch = job.repo, job.branch
     found = update_branch(repo, branch)
     if found is None or not found.pending:
-        return None
+        return waiting_elsewhere(job, mode)
     waiting = found.worktree
     if waiting is not None and found.conflicts:
-        return CONFLICTS, (
-            f"an update waits in {waiting} with conflicts (the rest of it is staged there): "
-            f"resolve them, `git add` and `git commit --no-edit`, then `git merge {branch}` here "
-            f"and `git worktree remove {waiting}`"
+        return job.result(
+            status=CONFLICTS,
+            branch=branch,
+            worktree=str(waiting),
+            conflicts=list(found.conflicts),
+            message=(
+                f"an update waits in {waiting} with conflicts (the rest of it is staged there): "
+                f"resolve them, `git add` and `git commit --no-edit`, then `git merge {branch}` "
+                f"here and `git worktree remove {waiting}`"
+            ),
         )
+    status, message = earlier_update(job, mode, found)
+    return job.result(status=status, message=message, branch=branch)
+
+
+def waiting_elsewhere(job: Job, mode: str) -> Result | None:
+    """The result of a job whose repository has another update waiting in conflict."""
+    for other in update_branches(job.repo):
+        if other.name != job.branch and other.pending and other.worktree and other.conflicts:
+            status, todo = (BEHIND, "finish it") if mode == CHECK else (FAILED, "finish it first")
+            return job.result(
+                status=status,
+                branch=other.name,
+                worktree=str(other.worktree),
+                conflicts=list(other.conflicts),
+                message=(
+                    f"an earlier update waits in {other.worktree} with conflicts on branch "
+                    f"{other.name}: {todo} (resolve, `git add`, `git commit --no-edit`, `git "
+                    f"merge {other.name}`), or abandon it (`git worktree remove --force "
+                    f"{other.worktree}` and `git branch -D {other.name}`); nothing was changed"
+                ),
+            )
+    return None
+
+
+def earlier_update(job: Job, mode: str, found: UpdateBranch) -> tuple[str, str]:
+    """(status, message) for an earlier update waiting on the job's branch, not in conflict."""
+    branch, waiting = job.branch, found.worktree
     where = f" (checked out in {waiting})" if waiting is not None else ""
     if mode == CHECK:
         return BEHIND, f"an update waits on branch {branch}{where}: merge it"
@@ -196,7 +237,7 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
         dirty = checkout.dirty if mode == PREVIEW else ()
         job = Job(project, source, target, checkout.repo, checkout.offset, dirty)
         if waiting := pending_update(job, mode):
-            done.append(job.result(status=waiting[0], message=waiting[1], branch=job.branch))
+            done.append(waiting)
         elif mode == CHECK:
             done.append(job.result(status=BEHIND, notes=[unreleased] if unreleased else []))
         elif mode == UPDATE and checkout.dirty:

@@ -615,3 +615,32 @@ def test_a_preview_names_removed_files_without_their_lines(
     assert "deleted file mode" in out and "README.md" in out
     assert "-A project." not in out  # the removed file's lines
     assert "+seed: 7" in out  # a change is shown whole
+
+
+def test_an_update_waiting_in_conflict_is_reported_whole_and_blocks_a_second_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run again, the waiting update names its worktree and files; a newer release is not
+    made into a second conflicted worktree beside it."""
+    template = make_tiny_template(tmp_path / "tpl")
+    project = tiny_project(template, tmp_path / "waits")
+    (project / "params.yaml").write_text(
+        (project / "params.yaml").read_text().replace("seed: 42", "seed: 7")
+    )
+    git(project, "commit", "-qam", "our seed")
+    release(template, "v2", {"params.yaml.jinja": "name: {{ name }}\nseed: 1234\nsplit: 0.2\n"})
+    code, first = run(capsys, str(project), "--jobs", "1")
+    assert code == EXIT_CONFLICTS
+
+    code, again = run(capsys, str(project), "--jobs", "1")
+    assert again["waits"]["status"] == "conflicts"
+    assert again["waits"]["worktree"] == first["waits"]["worktree"] != ""
+    assert again["waits"]["conflicts"] == ["params.yaml"]
+
+    release(template, "v3", {"README.md": "# Demo\n\nA project, v3.\n"})
+    code, newer = run(capsys, str(project), "--jobs", "1")
+    assert code == EXIT_FAILURE
+    assert newer["waits"]["status"] == "failed"
+    assert "an earlier update waits in " in newer["waits"]["message"]
+    assert "on branch template-update/v2" in newer["waits"]["message"]
+    assert "template-update/v3" not in git(project, "branch", "--list")
