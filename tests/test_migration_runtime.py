@@ -248,6 +248,18 @@ def test_every_shape_of_a_team_test_using_0_3_0_helpers_is_named(
     assert "ml_project.mlops.team_watch" in lines[3]
 
 
+def test_a_team_project_without_keys_is_told_to_list_them(tmp_path: Path) -> None:
+    write(tmp_path, "params.yaml", "seed: 42\ntracking_backend: mlflow\n")
+    write(tmp_path, "allowed_signers", "# one line per teammate: <email> <key type> <key>\n")
+    note = migration.signers_note(tmp_path)
+    assert note is not None and note.startswith("allowed_signers lists no key")
+    write(tmp_path, "allowed_signers", "alice@* ssh-ed25519 AAAAC3Nza alice\n")
+    assert migration.signers_note(tmp_path) is None
+    write(tmp_path, "params.yaml", "seed: 42\ntracking_backend: local\n")
+    write(tmp_path, "allowed_signers", "")
+    assert migration.signers_note(tmp_path) is None  # the embedded store: one person's
+
+
 def test_the_fixtures_of_the_projects_conftest_files_are_known(tmp_path: Path) -> None:
     write(tmp_path, "tests/conftest.py", "import pytest\n@pytest.fixture\ndef project(): ...\n")
     write(tmp_path, "tests/sub/conftest.py", "def churn(): ...\n")

@@ -689,6 +689,25 @@ RETIRED_SETTING = re.compile(r"(?m)^[ \t]+(?:psi_warn|ks_warn):[ \t]*[-+0-9.eE]+
 RETIRED_NAME = re.compile(r"\b(?:psi_warn|ks_warn)\b")
 
 
+def signers_note(project: Path) -> str | None:
+    """A note for a team project (``tracking_backend: mlflow``) whose ``allowed_signers``, new
+    in 0.4.0, lists no key yet: every command warns until it does."""
+    try:
+        params = (project / "params.yaml").read_text(encoding="utf-8")
+        signers = (project / "allowed_signers").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    if not re.search(r"(?m)^tracking_backend:[ \t]*mlflow\b", params):
+        return None
+    if any(line.strip() and not line.lstrip().startswith("#") for line in signers.splitlines()):
+        return None
+    return (
+        "allowed_signers lists no key: on the team's MLflow server anyone who can write could "
+        "add an audit record in anyone's name; each teammate adds their SSH key there (README, "
+        '"Working as a team"), and every command warns until then'
+    )
+
+
 def retire_settings(project: Path) -> list[str]:
     """Remove the drift warning bands of template 0.2 (``psi_warn``, ``ks_warn``) from
     params.yaml, which 0.4.0 refuses as unknown settings; notes for what is left to do."""
@@ -798,6 +817,7 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
             "sorts their imports again (lint would say so)"
         )
     notes += [note] if (note := features_note(project, package)) else []
+    notes += [note] if (note := signers_note(project)) else []
     notes += retire_settings(project) + old_registry((checkout or project) / "models")
     for note in [*notes, *old_models((checkout or project) / "models", package)]:
         warn(note)
