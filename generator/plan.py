@@ -97,7 +97,10 @@ def pending_update(job: Job, mode: str) -> Result | None:
 
 
 def waiting_elsewhere(job: Job, mode: str) -> Result | None:
-    """The result of a job whose repository has another update waiting in conflict."""
+    """The result of a job whose repository has another update waiting in conflict (a preview
+    is made all the same: it changes nothing)."""
+    if mode == PREVIEW:
+        return None
     for other in update_branches(job.repo):
         if other.name != job.branch and other.pending and other.worktree and other.conflicts:
             status, todo = (BEHIND, "finish it") if mode == CHECK else (FAILED, "finish it first")

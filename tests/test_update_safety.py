@@ -644,3 +644,5 @@ def test_an_update_waiting_in_conflict_is_reported_whole_and_blocks_a_second_one
     assert "an earlier update waits in " in newer["waits"]["message"]
     assert "on branch template-update/v2" in newer["waits"]["message"]
     assert "template-update/v3" not in git(project, "branch", "--list")
+    assert main(["diff", str(project), "--jobs", "1"]) == EXIT_CONFLICTS  # a preview: made
+    assert "+A project, v3." in capsys.readouterr().out
