@@ -167,9 +167,9 @@ def old_machinery(module: str) -> bool:
 
 def new_home(kind: str) -> str | None:
     """The runtime type a model's ``<package>.mlops.X.Name`` (template 0.3.0's machinery) is
-    now, when the runtime has it and the project holds no copy of that module (one the team
-    edited, kept by the update, may differ): the same class, which that old path imports until
-    the next version. None for any other type."""
+    now, when the runtime has it and any copy of that module the update kept (the team edited
+    it) defines the class alike: the same class, which that old path imports until the next
+    version. None for any other type."""
     module, _, name = kind.rpartition(".")
     if not old_machinery(module):
         return None
