@@ -127,8 +127,7 @@ def merge_aligned(base: list[str], ours: list[str], theirs: list[str]) -> list[s
         for change in changes(base, theirs, "theirs")
         if (change.start, change.end, change.lines) not in same  # made alike on both sides
     ]
-    added_by_us = {line for change in mine for line in change.lines if line.strip()}
-    if any(line in added_by_us for change in upstream for line in change.lines if line.strip()):
+    if new_lines(mine) & new_lines(upstream):
         return None
     if any(collide(base, one, other) for one in mine for other in upstream):
         return None
@@ -198,9 +197,14 @@ def resolve(parts: list[str | Block]) -> list[str] | None:
     return out
 
 
+def new_lines(made: list[Change]) -> set[str]:
+    """The non-blank lines ``made`` adds."""
+    return {line for change in made for line in change.lines if line.strip()}
+
+
 def added(base: list[str], other: list[str]) -> set[str]:
     """The non-blank lines ``other`` adds to ``base``."""
-    return {line for change in changes(base, other, "") for line in change.lines if line.strip()}
+    return new_lines(changes(base, other, ""))
 
 
 def added_twice(parts: list[str | Block], base: str, ours: str, theirs: str) -> bool:
