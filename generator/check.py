@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from .gitutil import run_git
 from .project_facts import ANSWERS_FILE, FIXTURES, MachineryEdits, pyproject
 
 if TYPE_CHECKING:
@@ -261,12 +262,7 @@ def updated_from_vendored_machinery(root: Path) -> bool:
         (int(major), int(minor))
         for major, minor in re.findall(
             r"(?m)^[-+ ]?_commit: v?(\d+)\.(\d+)",
-            subprocess.run(
-                ["git", "-C", str(root), "log", "-p", "--format=", "--", ANSWERS_FILE],
-                capture_output=True,
-                text=True,
-                check=False,
-            ).stdout,
+            run_git(Path(root), "log", "-p", "--format=", "--", ANSWERS_FILE).stdout,
         )
     ]
     current = re.search(r"(?m)^_commit: v?(\d+)\.(\d+)", _text(Path(root) / ANSWERS_FILE))
