@@ -358,6 +358,8 @@ def check(
     except (SyntaxError, ValueError):
         return text, []
     names, edits, reports = runtime_names(tree), [], []
+    here = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    defined = fixtures | here  # the fixtures a test of this file can ask for
     for node in ast.walk(tree):
         line, module = getattr(node, "lineno", 0), loaded(node)
         if isinstance(node, ast.Attribute) and node.attr in CALLS:
@@ -376,7 +378,7 @@ def check(
             reports.append((line, OWN_LOAD_NOTE.format(ast.unparse(node), package, module)))
         elif tests and module is not None:
             reports.append((line, LOAD_NOTE.format(ast.unparse(node), module)))
-        elif tests and (note := gone_helper(node, tree, fixtures)):
+        elif tests and (note := gone_helper(node, defined)):
             reports.append((line, note))
         else:
             reports += [(line, message) for message in left_over(node, package, dots)]
@@ -401,9 +403,9 @@ GONE_HELPERS = {
 }
 
 
-def gone_helper(node: ast.AST, tree: ast.AST, fixtures: frozenset[str]) -> str | None:
+def gone_helper(node: ast.AST, defined: set[str] | frozenset[str]) -> str | None:
     """The note for a team test's use of a helper 0.3.0's tests gave and 0.4.0's do not
-    (``fixtures``: those the project's conftest.py files define)."""
+    (``defined``: the fixtures its file and the project's conftest.py files define)."""
     if isinstance(node, ast.Import):
         used = [alias.name for alias in node.names if alias.name in ("_frames", "_models")]
         return GONE_HELPERS[used[0]] if used else None
@@ -423,9 +425,8 @@ def gone_helper(node: ast.AST, tree: ast.AST, fixtures: frozenset[str]) -> str |
         node.name.startswith("test") or marked(node, "fixture")
     ):
         takes = {argument.arg for argument in node.args.args} | marked(node, "usefixtures")
-        defines = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)} | fixtures
         given = marked(node, "parametrize")  # parametrize("project", ...) gives it a value
-        if "project" in takes and node.name != "project" and "project" not in defines | given:
+        if "project" in takes and node.name != "project" and "project" not in defined | given:
             return GONE_HELPERS["project"]
     return None
 
