@@ -118,6 +118,26 @@ def test_ks_statistic_and_p_value_match_scipy() -> None:
     assert drift.ks_p_value(d, a.size, b.size) == pytest.approx(expected.pvalue)
 
 
+@pytest.mark.parametrize(
+    ("reference", "batch"),
+    [
+        ([400, 250, 150, 100, 100], [40, 25, 15, 10, 10]),  # the same mix: statistic 0
+        ([400, 250, 150, 100, 100], [20, 25, 15, 30, 10]),
+        ([900, 100], [60, 40]),  # two categories: one degree of freedom, no continuity correction
+        ([5000, 30, 20, 3, 1, 0], [480, 2, 9, 0, 4, 6]),  # rare ones pooled first
+    ],
+)
+def test_chi_square_matches_scipy_after_pooling(reference: list[int], batch: list[int]) -> None:
+    from scipy.stats import chi2_contingency
+
+    counts = np.asarray(reference, dtype=float), np.asarray(batch, dtype=float)
+    pooled = np.vstack(stats.pool_rare(*counts))
+    expected = chi2_contingency(pooled, correction=False)
+    statistic, p_value = stats.chi_square(*counts)
+    assert statistic == pytest.approx(expected.statistic, abs=1e-12)
+    assert p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+
+
 def test_the_sketch_keeps_the_test_conservative() -> None:
     rng = np.random.default_rng(5)
     train = pd.DataFrame({"x": rng.normal(size=50_000)})

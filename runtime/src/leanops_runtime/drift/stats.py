@@ -9,7 +9,7 @@
 - Missing values: Fisher's exact test on the missing/present counts (only when either side has
   missing values), combined with the KS test by Bonferroni (twice the smaller p-value).
 - Categorical features: Pearson's chi-square test of homogeneity on the reference and batch counts
-  (``scipy.stats.chi2_contingency``), categories with an expected count below 5 pooled together
+  (as ``scipy.stats.chi2_contingency``), categories with an expected count below 5 pooled together
   (Cochran's rule), so rare categories do not make the approximation cry wolf.
 - A batch is a family of tests, one per feature: Holm's step-down correction keeps the chance that
   ANY feature of a same-distribution batch is flagged at ``alpha`` (5% by default). With 12
@@ -114,16 +114,22 @@ def pool_rare(reference: Floats, batch: Floats) -> tuple[Floats, Floats]:
 
 def chi_square(reference_counts: Floats, batch_counts: Floats) -> tuple[float, float]:
     """Pearson's chi-square statistic and p-value for two count vectors over the same categories
-    (rare categories pooled); ``(0.0, 1.0)`` when fewer than two categories remain."""
-    from scipy.stats import chi2_contingency
+    (rare categories pooled); ``(0.0, 1.0)`` when fewer than two categories remain.
+
+    What ``scipy.stats.chi2_contingency(table, correction=False)`` returns for the 2 x k table,
+    computed here: its argument checks cost 30 times the arithmetic, paid per categorical feature
+    of every batch."""
+    from scipy.special import chdtrc
 
     reference, batch = pool_rare(
         np.asarray(reference_counts, dtype=float), np.asarray(batch_counts, dtype=float)
     )
     if reference.size < 2 or reference.sum() == 0 or batch.sum() == 0:
         return 0.0, 1.0
-    result = chi2_contingency(np.vstack([reference, batch]), correction=False)
-    return float(result.statistic), float(result.pvalue)
+    table = np.vstack([reference, batch])
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    statistic = float(np.sum((table - expected) ** 2 / expected))
+    return statistic, float(chdtrc(table.shape[1] - 1, statistic))
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
