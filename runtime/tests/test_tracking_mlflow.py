@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,17 +29,26 @@ EXPERIMENT = f"{NAME}-tests"
 
 @pytest.fixture(scope="module")
 def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An MLflow sqlite store with its schema made once (MLflow's migrations take seconds)."""
-    path = tmp_path_factory.mktemp("mlflow") / "empty.db"
-    client(f"sqlite:///{path}").search_experiments()
+    """An MLflow sqlite store with its schema made once for the whole run, shared by the
+    pytest-xdist workers (MLflow's migrations take seconds of CPU per new store)."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder of this run that every worker's own is in
+    path = shared / "mlflow-empty.db"
+    with FileLock(f"{path}.lock"):
+        if not path.is_file():
+            made = path.with_suffix(".new")
+            made.unlink(missing_ok=True)
+            client(f"sqlite:///{made}").search_experiments()
+            made.replace(path)
     return path
 
 
 @pytest.fixture
 def mlflow_uri(project: Path, monkeypatch: pytest.MonkeyPatch, empty_store: Path) -> str:
     """A fresh MLflow sqlite store inside the scratch project, chosen by the settings."""
-    import shutil
-
     shutil.copy(empty_store, project / "mlflow.db")
     uri = f"sqlite:///{project / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -383,8 +393,6 @@ def test_two_projects_never_share_an_experiment(
 ) -> None:
     """Rendered with the same package name, two projects would default to one experiment, so
     one model line and one production: the second is refused before it reads anything."""
-    import shutil
-
     other = tmp_path / "other"
     shutil.copytree(project, other, ignore=shutil.ignore_patterns("mlflow.db"))
     ours = commit_all(project, "our project")
@@ -663,6 +671,9 @@ def test_the_store_is_named_and_a_misspelt_server_variable_refused(
     assert err.count("\n") == 1
 
     (project / ".env").write_text("MLFLOW_TRACKING_TOKEN=abc\n")  # MLflow's own: not refused
+    # The project's own store, its schema already made (test_logs.py makes one from nothing).
+    (project / ".leanops").mkdir(exist_ok=True)
+    shutil.copy(project / "mlflow.db", project / ".leanops" / "mlflow.db")
     lib("tracking.mlflow_client")._project_store.cache_clear()
     assert cli.main(["models"]) == 0
     err = capsys.readouterr().err
