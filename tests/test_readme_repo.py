@@ -160,5 +160,8 @@ def test_the_quick_start_demo_runs() -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Session demo was successful" in result.stderr
+    # Each step is shown as typed, and the flow got to its end: v2 promoted, then rolled back.
+    assert "\n$ ml-project pipeline --force\n" in result.stdout
+    assert "rolled back: v1 is production (was v2)" in result.stdout
     assert "rendered into a temporary folder, now removed" in result.stderr
     assert "uvx nox -s demo -- ./my-project" in result.stderr
