@@ -56,3 +56,12 @@ def quick_latency(monkeypatch: pytest.MonkeyPatch) -> None:
     measured, compared and budgeted, not how steady the figure is (a quarter of a second saved
     per promotion)."""
     monkeypatch.setattr(lib("costs"), "REPEATS", 3)
+
+
+@pytest.fixture(autouse=True)
+def tables_only_reports(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports draw no charts outside test_report.py, as where matplotlib is not installed:
+    the other tests read the report's tables and files, and drawing a page's charts costs 1 to
+    2 s of CPU. test_report.py draws them and checks them."""
+    if request.module.__name__ != "test_report":
+        monkeypatch.setattr(lib("report.charts"), "available", lambda: False)
