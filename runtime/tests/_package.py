@@ -21,6 +21,8 @@ TASK = os.environ.get("LEANOPS_TEST_TASK", "classification")
 # The reference configuration of the task (params.yaml, the embedded dataset's contract, the
 # allowlist), as the template generates it.
 REFERENCE = HERE / "reference" / TASK
+# The report's charts read no task: they are drawn and checked on classification only.
+CHARTS = TASK == "classification"
 if not REFERENCE.is_dir():
     raise SystemExit(f"LEANOPS_TEST_TASK={TASK!r}: not a task (classification or regression)")
 

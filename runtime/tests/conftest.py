@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _package import NAME, REFERENCE, lib, load
+from _package import CHARTS, NAME, REFERENCE, lib, load
 
 
 @pytest.fixture
@@ -62,6 +62,7 @@ def quick_latency(monkeypatch: pytest.MonkeyPatch) -> None:
 def tables_only_reports(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reports draw no charts outside test_report.py, as where matplotlib is not installed:
     the other tests read the report's tables and files, and drawing a page's charts costs 1 to
-    2 s of CPU. test_report.py draws them and checks them."""
-    if request.module.__name__ != "test_report":
+    2 s of CPU. test_report.py draws them and checks them, on classification (``CHARTS``: the
+    charts read no task)."""
+    if request.module.__name__ != "test_report" or not CHARTS:
         monkeypatch.setattr(lib("report.charts"), "available", lambda: False)
