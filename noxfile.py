@@ -130,9 +130,8 @@ def tests(session: nox.Session) -> None:
 
 
 # The runtime's suite per task: whole on classification; on regression, the modules whose code
-# reads the task. The whole suite is the one still running when the others end: it has workers
-# of its own (worksteal), so that its last tests are not left on one core with the other idle
-# (that tail was 12 to 48 s of a CI run).
+# reads the task. The whole suite has workers of its own (worksteal), so that its last tests are
+# not left on one core with the other idle (that tail was 12 to 48 s of a CI run).
 RUNTIME_SUITES = (("classification", (), True), ("regression", TASK_FREE, False))
 
 
