@@ -657,7 +657,11 @@ def test_a_model_line_deleted_on_the_server_keeps_its_log_and_starts_again(
 
 
 def test_the_store_is_named_and_a_misspelt_server_variable_refused(
-    project: Path, team: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    project: Path,
+    team: str,
+    empty_store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """``tracking_backend: mlflow`` with the server's variable misspelt in .env: refused, not
     the project's own store used without a word; without any URI, each command says so."""
@@ -673,7 +677,7 @@ def test_the_store_is_named_and_a_misspelt_server_variable_refused(
     (project / ".env").write_text("MLFLOW_TRACKING_TOKEN=abc\n")  # MLflow's own: not refused
     # The project's own store, its schema already made (test_logs.py makes one from nothing).
     (project / ".leanops").mkdir(exist_ok=True)
-    shutil.copy(project / "mlflow.db", project / ".leanops" / "mlflow.db")
+    shutil.copy(empty_store, project / ".leanops" / "mlflow.db")
     lib("tracking.mlflow_client")._project_store.cache_clear()
     assert cli.main(["models"]) == 0
     err = capsys.readouterr().err
