@@ -410,6 +410,32 @@ def test_the_target_never_reaches_the_teams_transformer(
     )
 
 
+def test_a_transformer_of_every_column_it_is_given_is_scored_timed_and_promoted(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team's transformer that takes each column it is handed (a scaler for a table of numbers
+    only) is fitted without the label, and is scored, checked for leakage, timed and compared on
+    the held-out rows without it too: given the label as a column it saw no such column at fit,
+    and scikit-learn refuses."""
+    from _package import load
+    from sklearn.preprocessing import StandardScaler
+
+    monkeypatch.setattr(load("features"), "build_features", lambda contract, fit: StandardScaler())
+    cli = lib("cli")
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["evaluate"]) == 0
+    assert cli.main(["promote"]) == 0
+    assert cli.main(["pipeline"]) == 0  # a second version, compared with production
+    assert cli.main(["promote", "--force", "--reason", "the same model, trained again"]) == 0
+    metrics = json.loads((project / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["model_version"] == 2
+    assert all(np.isfinite(value) for value in metrics["metrics"].values())
+    audit = project / "models" / config.load_settings(project).data.dataset / "audit.jsonl"
+    promoted = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    resources = promoted[-1]["resources"]
+    assert resources["latency_ms_per_1000"][0] > 0 and resources["latency_ms_per_1000"][1] > 0
+
+
 def test_switching_estimator_in_params_yaml_names_whose_block_it_is(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -97,7 +97,7 @@ def latency_ms_per_1000(model: Model, rows: pd.DataFrame, *, seed: int = 0) -> f
 
 
 def resources_of(model: Model, entry: ModelVersion, rows: pd.DataFrame) -> dict[str, float | None]:
-    """A version's latency on ``rows`` (held-out rows), size and fit time."""
+    """A version's latency on ``rows`` (held-out rows without the label), size and fit time."""
     size = entry.get("size_bytes")
     return {
         "latency_ms_per_1000": latency_ms_per_1000(model, rows),

@@ -144,9 +144,13 @@ def baseline_scores(task: str, truth: pd.Series) -> dict[str, float]:
 def score(
     task: str, model: Model, frame: pd.DataFrame, target: str, *, baseline: bool = True
 ) -> dict[str, float]:
-    """The task's metrics of ``model`` on ``frame`` (plus ``baseline_*``, unless told not to)."""
+    """The task's metrics of ``model`` on ``frame`` (plus ``baseline_*``, unless told not to).
+
+    The model sees ``frame`` without ``target``, as it was fitted: a team's transformer that
+    takes every column it is given (numbers by dtype, by position) gets what it saw at fit."""
     truth = frame[target]
-    predicted = list(np.asarray(model.predict(frame)))
+    inputs = frame.drop(columns=[target])
+    predicted = list(np.asarray(model.predict(inputs)))
     if task == "classification":
         proba = None
         predict_proba = getattr(model, "predict_proba", None)
@@ -154,7 +158,7 @@ def score(
         if classes is None:
             classes = sorted(truth.unique().tolist())
         if callable(predict_proba):
-            proba = np.asarray(predict_proba(frame), dtype=float)
+            proba = np.asarray(predict_proba(inputs), dtype=float)
         result = classification_scores(truth, predicted, proba, list(classes))
     else:
         result = regression_scores(truth, predicted)

@@ -153,8 +153,10 @@ def promote(
 
     score = evaluate if evaluate is not None else on_held_out
     model, entry = registry.load(number, state)
-    timed_on = rows  # every held-out row: the budgets measure serving, not skill
-    resources = {name: [value, None] for name, value in resources_of(model, entry, rows).items()}
+    # Every held-out row, as served (no label): the budgets measure serving, not skill.
+    timed_on = rows.drop(columns=[held["target"]])
+    measured = resources_of(model, entry, timed_on)
+    resources = {name: [value, None] for name, value in measured.items()}
     production_metrics = None
     problem = None
     compared = None if current in state.withdrawn else current  # a withdrawn one serves nothing

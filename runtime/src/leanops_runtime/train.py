@@ -851,10 +851,11 @@ def check_held_out(
     if score is None or score < TOO_GOOD or len(test) < MIN_HELD_OUT:
         return
     features = [column for column in contract.features if column in test]
+    inputs = test.drop(columns=[contract.target])  # as fitted: the label is no input
     found = permutation_importance(
-        model, test, test[contract.target], n_repeats=3, random_state=seed, n_jobs=1
+        model, inputs, test[contract.target], n_repeats=3, random_state=seed, n_jobs=1
     )
-    costs = dict(zip(test.columns, found.importances_mean, strict=True))
+    costs = dict(zip(inputs.columns, found.importances_mean, strict=True))
     ranked = sorted(features, key=lambda column: -costs[column])[:LEANED_ON]
     largest = costs[ranked[0]] if ranked else 0.0
     leaned_on = [column for column in ranked if costs[column] > 0.1 * largest > 0]
