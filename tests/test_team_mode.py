@@ -18,6 +18,7 @@ only where MLflow (with its auth extra) is not installed.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import itertools
 import json
 import os
@@ -39,8 +40,12 @@ import pytest
 from conftest import BIN, CLI_DRIVER, NESTED_TIMEOUT, render_template, run_in
 from readme import commands, split_command
 
-pytest.importorskip("mlflow")
-pytest.importorskip("flask_wtf", reason="the MLflow basic-auth app needs mlflow[auth]")
+# Looked up, not imported: the server and the teammates' shells import MLflow in processes of
+# their own, and importing it here would cost each xdist worker a second at collection.
+if importlib.util.find_spec("mlflow") is None:
+    pytest.skip("MLflow is not installed", allow_module_level=True)
+if importlib.util.find_spec("flask_wtf") is None:
+    pytest.skip("the MLflow basic-auth app needs mlflow[auth]", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 
