@@ -149,6 +149,15 @@ def test_an_empty_text_column_in_a_small_batch_stays_text(tmp_path: Path) -> Non
     assert frame["key"].tolist() == ["007"]
 
 
+def test_a_column_that_cannot_take_its_dtype_keeps_no_other_from_its_own(tmp_path: Path) -> None:
+    """Whole numbers in a float column are widened even when another column of the batch cannot
+    take its declared dtype (no value at all, declared int64): only that one is a failure."""
+    raw = _tiny(count={"role": "feature_numeric", "dtype": "int64", "nullable": True})
+    _, frame, failures = _read(tmp_path, "key,size,count,label\nk1,1,,a\nk2,2,,b\n", raw)
+    assert str(frame["size"].dtype) == "float64"
+    assert {failure["column"] for failure in failures} == {"count"}
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_dates_are_parsed_by_the_contract_from_csv_and_parquet(tmp_path: Path, suffix: str) -> None:
     seen = {"role": "feature_datetime", "dtype": "datetime64[ns]", "format": "%d/%m/%Y"}

@@ -327,12 +327,15 @@ def _as_declared(values: pd.Series, wanted: str) -> pd.Series:
 
 
 def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
-    """Lossless casts toward the declared dtypes; every other mismatch is a contract failure.
+    """Widening casts toward the declared dtypes; every other mismatch is a contract failure.
 
     Integer columns declared float are widened (CSV reads ``1.0`` as ``1``), and so are the
-    ``Decimal`` objects a database driver hands for SQL ``NUMERIC`` (``holds_decimals``); a column
-    with no value at all takes its declared dtype (an empty text column in a small batch is read
-    as float, an empty one in Parquet as null).
+    ``Decimal`` objects a database driver hands for SQL ``NUMERIC`` (``holds_decimals``): a float
+    holds whole numbers exactly up to 2**53 and about 15 significant digits, which is what the
+    contract asks for in declaring the column float. A column with no value at all takes its
+    declared dtype (an empty text column in a small batch is read as float, an empty one in
+    Parquet as null). Each column is cast on its own: one that cannot be (no value, declared
+    ``int64``) is left as read for validation to name, and keeps no other from its cast.
     """
     casts = {}
     rules = contract.reading
@@ -352,10 +355,13 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
             casts[name] = "object" if name in contract.text_columns() else wanted
     if not casts:
         return frame
-    try:
-        return frame.astype(casts)
-    except (TypeError, ValueError):
-        return frame
+    frame = frame.copy(deep=False)  # the caller's frame keeps its columns
+    for name, dtype in casts.items():
+        try:
+            frame[name] = frame[name].astype(dtype)
+        except (TypeError, ValueError):
+            continue  # left as read: validation names the mismatch
+    return frame
 
 
 def holds_decimals(series: pd.Series) -> bool:
