@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, cast
 
 from .errors import RefusedError, UserError, first_line
 
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from .contract import Contract
     from .registry import ModelVersion, Registry
     from .selection import Selection
-    from .settings import Settings
+    from .settings import Hyperparameters, Settings
     from .tracking import Fingerprint, TrackedRun
 
 
@@ -270,6 +270,26 @@ def match_hyperparameter(
     )
 
 
+class TrainMetadata(TypedDict):
+    """What a training did, as commands report it: the estimator (the one chosen, with
+    ``selection``'s summary when ``also_try`` named others), its settings, the data's split and
+    the held-out metrics the version was registered with."""
+
+    task: str
+    estimator: str
+    hyperparameters: Hyperparameters
+    selection: str | None
+    seed: int
+    dataset: str
+    contract_version: int
+    target: str
+    train_rows: int
+    test_rows: int
+    metrics: dict[str, float]
+    version: int
+    sha256: str
+
+
 @dataclass
 class TrainResult:
     """What training produced: the fitted pipeline, both splits and the registered version."""
@@ -277,7 +297,7 @@ class TrainResult:
     model: Pipeline
     train: pd.DataFrame
     test: pd.DataFrame
-    metadata: dict[str, Any]  # estimator, hyperparameters, seed, dataset, rows, metrics
+    metadata: TrainMetadata
     version: ModelVersion
     model_path: str  # where the version's model is (a file, or the server's model version)
     model_file: Path | None  # the model's file in a local registry (None on a server)
@@ -499,7 +519,7 @@ def _train(
     if isinstance(registry, LocalRegistry):
         model_file = registry.file_path(entry["version"], "model.skops")
     model_path = str(model_file or f"{registry.describe()} v{entry['version']}")
-    metadata = {
+    metadata: TrainMetadata = {
         "task": settings.task,
         "estimator": fitted.estimator,
         "hyperparameters": settings.train.hyperparameters_of(fitted.estimator),
