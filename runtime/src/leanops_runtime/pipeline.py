@@ -483,12 +483,12 @@ def run_pipeline(
         tracked.set_tag("skipped", skipped_tag([done.ingest, done.train]))
         metrics_path = write_metrics(root, entry, metrics)
         tracked.log_metrics(metrics)
-        tracked.log_artifact(processed, upload=settings.mlflow.upload_data)
+        written = tracked.log_artifact(processed, upload=settings.mlflow.upload_data)
         tracked.log_artifact(metrics_path)
         if trained is not None and trained.model_file is not None:
             tracked.log_artifact(trained.model_file)  # on a server the files are the run's
         if done.ingest.run:
-            made: Outputs = {"data_version": sha256, "processed": digest_file(processed)}
+            made: Outputs = {"data_version": sha256, "processed": written["sha256"]}
             stages.record("ingest", read, made, tracked.id)
         if done.train.run:
             made = {"model_version": entry["version"], "data_version": sha256}
