@@ -25,7 +25,7 @@ candidate is gated on the thresholds alone, as the first one is.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from .costs import resources_of
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .registry import GateDetails, ModelVersion, State
     from .settings import PromotionSettings
 
+Scorer = Callable[["Model"], Mapping[str, float]]
 # The validated table a version's data fingerprint names (None when it is not kept anywhere).
 TrainedOn = Callable[[str], "pd.DataFrame | None"]
 # Fewer unseen held-out rows than this and the two models are not compared on them.
@@ -118,6 +119,7 @@ def rolled_back(number: int, state: State) -> str | None:
 def promote(
     registry: Registry,
     settings: PromotionSettings,
+    evaluate: Scorer | None = None,
     *,
     version: int | str | None = None,
     force: bool = False,
@@ -128,12 +130,12 @@ def promote(
 ) -> tuple[GateResult, AuditRecord | None]:
     """Gate and (when it passes, or is forced) promote; returns the verdict and the audit record.
 
-    ``settings`` is the ``promotion`` section. Both models are scored on the held-out rows
-    registered with the version being promoted; ``run_status`` tells whether the run that
-    registered it finished; ``trained_on`` finds the table production was fitted on, so both are
-    compared on held-out rows production never saw; ``state``, the registry's state when the
-    caller has just read it. The audit record is None when the candidate was refused (the
-    registry records the refusal).
+    ``settings`` is the ``promotion`` section; ``evaluate(model)`` scores a model (default: on
+    the held-out rows registered with the version being promoted); ``run_status`` tells whether
+    the run that registered it finished; ``trained_on`` finds the table production was fitted
+    on, so both are compared on held-out rows production never saw; ``state``, the registry's
+    state when the caller has just read it. The audit record is None when the candidate was
+    refused (the registry records the refusal).
     """
     from .metrics import score as metrics_of
 
@@ -146,9 +148,10 @@ def promote(
         raise RegistryError(f"v{number} is already the production version")
     rows, held = registry.holdout(number, state)  # the rows both are scored and timed on
 
-    def score(scored: Model) -> dict[str, float]:  # on ``rows`` as they are when called
+    def on_held_out(scored: Model) -> Mapping[str, float]:
         return metrics_of(held["task"], scored, rows, held["target"])
 
+    score = evaluate if evaluate is not None else on_held_out
     model, entry = registry.load(number, state)
     # Every held-out row, as served (no label): the budgets measure serving, not skill.
     timed_on = rows.drop(columns=[held["target"]])
@@ -161,10 +164,10 @@ def promote(
         try:
             production_model, production = registry.load(compared, state)
             problem = incomparable(entry, production)
-            if not problem and trained_on is not None:
+            if not problem and evaluate is None and trained_on is not None:
                 rows, problem = fair_rows(registry, production, rows, trained_on, state)
             if not problem:
-                production_metrics = score(production_model)
+                production_metrics = dict(score(production_model))
                 measured = resources_of(production_model, production, timed_on)
                 for name, value in measured.items():
                     resources[name][1] = value
@@ -173,7 +176,7 @@ def promote(
         except (KeyError, TypeError, ValueError) as error:  # scikit-learn refusing these rows
             problem = f"production v{compared} cannot be scored on v{number}'s held-out rows: "
             problem += first_line(error)
-    candidate_metrics = score(model)  # on the same rows as production
+    candidate_metrics = dict(score(model))  # on the same rows as production
     result = evaluate_gate(
         candidate_metrics,
         production_metrics,
