@@ -255,9 +255,9 @@ class LO801:
         return f"Edited or removed here: {shown}" + (f" and {more} more" if more > 0 else "") + "."
 
 
-def updated_from_vendored_machinery(root: Path) -> bool:
-    """Whether the project's answers file once named a template release before 0.4.0 (whose
-    projects vendored the machinery) and names 0.4.0 or later now, by its git history."""
+def releases_updated_from(root: Path) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+    """The template release the project's answers file names now, and those it named before
+    (from its git history), as (major, minor)."""
     versions = [
         (int(major), int(minor))
         for major, minor in re.findall(
@@ -266,8 +266,15 @@ def updated_from_vendored_machinery(root: Path) -> bool:
         )
     ]
     current = re.search(r"(?m)^_commit: v?(\d+)\.(\d+)", _text(Path(root) / ANSWERS_FILE))
-    now = (int(current[1]), int(current[2])) if current else (0, 0)
-    return now >= (0, 4) and any(version < (0, 4) for version in versions)
+    return ((int(current[1]), int(current[2])) if current else (0, 0)), versions
+
+
+# 0.2.0's machinery modules, flat in src/<package>/ (0.3.0 moved them to mlops/).
+FLAT_0_2_0_MODULES = (
+    *("cli", "commands", "config", "contract", "data", "drift", "evaluate", "files", "info"),
+    *("lifecycle", "model", "pipeline", "predict", "promotion", "registry", "registry_cli"),
+    *("runs_cli", "tracking", "tracking_mlflow", "train"),
+)
 
 
 class LO802:
@@ -277,23 +284,32 @@ class LO802:
 
     @staticmethod
     def check(root: Path) -> bool | str:
-        """Template 0.3.0 vendored its machinery in `src/<package>/mlops/` and `tests/mlops/`;
-        since 0.4.0 it is the pinned runtime and nothing runs those files (an update keeps the
-        ones edited here, and pytest still collects those tests). Move each change to
+        """Template 0.3.0 vendored its machinery in `src/<package>/mlops/` and `tests/mlops/`
+        (0.2.0: `src/<package>/predict.py`, `train.py`, ...); since 0.4.0 it is the pinned
+        runtime and nothing runs those files (an update keeps the ones edited here, and pytest
+        still collects those tests). Move each change to
         `features.py`, `estimators.py`, `datasets.py` or `params.yaml` (the update's follow-ups
         said which), a module of your own to `src/<package>/`, then delete the folder."""
+        now, before = releases_updated_from(root)
+        if now < (0, 4) or not any(version < (0, 4) for version in before):
+            return True  # a project born at 0.4.0: such folders or files are the team's own
+        folders = (*Path(root).glob("src/*/mlops"), Path(root) / "tests" / "mlops")
+        files = [path for folder in folders for path in folder.rglob("*")]
+        if any(version < (0, 3) for version in before):  # 0.2.0's, flat in the package
+            files += [
+                path for name in FLAT_0_2_0_MODULES for path in Path(root).glob(f"src/*/{name}.py")
+            ]
         left = sorted(
             path.relative_to(root).as_posix()
-            for folder in (*Path(root).glob("src/*/mlops"), Path(root) / "tests" / "mlops")
-            for path in folder.rglob("*")
+            for path in files
             if path.is_file() and "__pycache__" not in path.parts
         )
-        if not left or not updated_from_vendored_machinery(root):
-            return True  # none, or a folder of the team's own in a project born at 0.4.0
+        if not left:
+            return True
         shown = ", ".join(f"`{name}`" for name in left[:5])
         more = len(left) - 5
         listed = shown + (f" and {more} more" if more > 0 else "")
-        return f"In 0.3.0's machinery folders (dead code, or a module of yours to move): {listed}."
+        return f"Left of the vendored machinery (dead code, or a module of yours to move): {listed}"
 
 
 CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701, LO801, LO802)

@@ -83,6 +83,24 @@ def test_machinery_a_0_3_0_update_kept_is_named_until_it_goes(project: Path) -> 
     assert outcome(project, "LO802") is True
 
 
+def test_0_2_0_machinery_an_update_kept_in_the_package_is_named(project: Path) -> None:
+    """0.2.0 vendored its machinery flat in the package (``src/<package>/predict.py``): a file
+    of it kept on an update from before 0.3.0 is named; a module of the team's there is not."""
+    (project / "src" / "demo").mkdir(parents=True, exist_ok=True)
+    (project / "src" / "demo" / "predict.py").write_text('PROBABILITY_PREFIX = "proba_"\n')
+    (project / "src" / "demo" / "helpers.py").write_text("def ratio(a, b): ...\n")
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("v0.1.0", "v0.4.0"))
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Update template from v0.1.0 to v0.4.0")
+    found = results(project)["LO802"]
+    assert found.result is False
+    assert "`src/demo/predict.py`" in found.err_msg
+    assert "helpers.py" not in found.err_msg
+    (project / "src" / "demo" / "predict.py").unlink()
+    assert outcome(project, "LO802") is True
+
+
 def test_a_folder_named_mlops_in_a_project_born_at_0_4_0_is_its_own(project: Path) -> None:
     answers = project / ".copier-answers.yml"
     answers.write_text(answers.read_text().replace("v0.1.0", "v0.4.0"))

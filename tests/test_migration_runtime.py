@@ -729,6 +729,37 @@ def test_under_leanops_machinery_the_update_removed_is_noted_for_leanops_to_keep
     assert "params.yaml (settings: drift)" in line
 
 
+def test_under_leanops_0_2_0_machinery_the_update_removed_is_named_as_such(
+    tmp_path: Path,
+) -> None:
+    """On an update straight from 0.2.0, the machinery the update removes is 0.2.0's, flat in
+    the package: each file is noted as 0.2.0's, with where its kind of change goes now; a module
+    of the team's own there is not machinery."""
+    old = {
+        "src/ml_project/predict.py": "(`from ml_project import ...`)",
+        "src/ml_project/train.py": "estimators.py (estimators)",
+        "src/ml_project/config.py": "params.yaml (settings)",
+        "src/ml_project/registry_cli.py": "(`from ml_project import ...`)",
+    }
+    for relative in [*old, "src/ml_project/helpers.py"]:
+        write(tmp_path, relative, "X = 1\n")
+    subprocess.run([*GIT, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", "0.2.0"], cwd=tmp_path, check=True)
+    for relative in [*old, "src/ml_project/helpers.py"]:
+        (tmp_path / relative).unlink()
+    notes = tmp_path.parent / f"{tmp_path.name}-notes.txt"
+    run_script(tmp_path, {migration.NOTES_ENV: str(notes)})
+    lines = notes.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(old)
+    for relative, where in old.items():
+        (line,) = [line for line in lines if f": {relative}: " in line]
+        assert f"{relative}: 0.2.0 machinery, dead code now" in line
+        assert f"{where}, then delete the file (lint still read it until then)" in line
+    (registry,) = [line for line in lines if "registry_cli.py" in line]
+    assert "(leanops_runtime.cli.registry provides it)" in registry
+
+
 # --- runs, notes, idempotence -----------------------------------------------------------------
 
 

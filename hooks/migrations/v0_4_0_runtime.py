@@ -145,6 +145,19 @@ alerts bad_data byod cli config contract data drift drift_simulation evaluate fe
 logs metrics model outputs pipeline predict promote registry registry_reliability report runs_cli
 tracking tracking_mlflow tracking_reliability train
 """
+# 0.2.0's machinery, flat in src/<package>/, by the 0.3.0 file below mlops/ each became (the
+# same name as a module, or as a package's __init__, unless given): what an update from 0.2.0
+# removes, and leanops keeps where the team edited it.
+FLAT_0_2_0 = """
+cli=cli/__init__ commands=cli/pipeline config=settings/__init__ contract=contract/__init__ data
+drift=drift/__init__ evaluate files info lifecycle model pipeline predict promotion
+registry=registry/__init__ registry_cli=cli/registry runs_cli=cli/runs tracking=tracking/__init__
+tracking_mlflow=tracking/mlflow_backend train
+"""
+FLAT_HOMES = {
+    name: f"{home or name}.py"
+    for name, _, home in (word.partition("=") for word in FLAT_0_2_0.split())
+}
 SHIPPED_SOURCE = frozenset(f"{name}.py" for name in SOURCE_MODULES.split()) | {"report/style.css"}
 # The same as dotted module names below ``<package>.mlops``, packages by their own name.
 SHIPPED_MODULES = frozenset(
@@ -567,10 +580,20 @@ def own_module(relative: Path, package: str) -> str | None:
     return ".".join(relative.with_suffix("").parts[3:]).removesuffix(".__init__")
 
 
-def machinery_note(relative: Path, package: str) -> str | None:
+def flat_home(relative: Path, package: str) -> Path | None:
+    """For one of 0.2.0's machinery modules (``src/<package>/predict.py``), the 0.3.0 file it
+    became (``src/<package>/mlops/predict.py``); None for any other path."""
+    home = FLAT_HOMES.get(relative.stem) if relative.parent == Path("src", package) else None
+    return Path("src", package, "mlops", home) if home and relative.suffix == ".py" else None
+
+
+def machinery_note(
+    relative: Path, package: str, *, shown: Path | None = None, release: str = "0.3.0"
+) -> str | None:
     """For a file of the 0.3.0 machinery still here (``leanops update`` keeps the ones a team
     edited), where its kind of change goes now; None for any other file (the team's own files
-    in the machinery's folders among them)."""
+    in the machinery's folders among them). ``shown`` and ``release``: the path and release
+    named, for a file of 0.2.0's machinery given as the 0.3.0 file it became."""
     inner = "/".join(relative.parts[3:] if relative.parts[0] == "src" else relative.parts[2:])
     source = relative.parts[:3] == ("src", package, "mlops") and inner in SHIPPED_SOURCE
     test = relative.parent == Path("tests") and relative.name in OLD_TEST_FILES
@@ -592,9 +615,10 @@ def machinery_note(relative: Path, package: str) -> str | None:
     # Until it goes, lint reads it, and pytest collects a test of it (failing on its imports).
     read = "pytest and lint" if relative.parts[0] == "tests" else "lint"
     return (
-        f"{relative.as_posix()}: 0.3.0 machinery, dead code now ({what} it): move your change of "
-        f"it to {EXTENSION_POINTS.get(key, own + f'(`from {package} import ...`)')}, then delete "
-        f"the file ({read} still read it until then)"
+        f"{(shown or relative).as_posix()}: {release} machinery, dead code now ({what} it): "
+        f"move your change of it to "
+        f"{EXTENSION_POINTS.get(key, own + f'(`from {package} import ...`)')}, then delete the "
+        f"file ({read} still read it until then)"
     )
 
 
@@ -761,6 +785,18 @@ def removed_here(project: Path) -> list[Path]:
     return [Path(name) for name in listed.decode("utf-8", "replace").split("\0") if name]
 
 
+def removed_machinery_notes(project: Path, package: str) -> list[str]:
+    """``machinery_note`` of each machinery file the update removed: 0.3.0's, and 0.2.0's on an
+    update straight from it (named as the 0.2.0 file, with where its change goes now)."""
+    notes = []
+    for path in removed_here(project):
+        home = flat_home(path, package)
+        release = "0.2.0" if home else "0.3.0"
+        if note := machinery_note(home or path, package, shown=path, release=release):
+            notes.append(note)
+    return notes
+
+
 def conftest_functions(project: Path) -> frozenset[str]:
     """The functions the project's ``tests/**/conftest.py`` files define (its fixtures)."""
     found: set[str] = set()
@@ -810,7 +846,7 @@ def migrate(project: Path, package: str, checkout: Path | None = None) -> list[P
             changed.append(path)
             say(f"pointed {name} at {RUNTIME}")
     if os.environ.get(NOTES_ENV):  # leanops puts back those the team edited, with this note
-        for note in filter(None, (machinery_note(p, package) for p in removed_here(project))):
+        for note in removed_machinery_notes(project, package):
             follow_up(note)
     if any(path.suffix == ".py" for path in changed):  # a moved import may sort elsewhere now
         notes.append(
