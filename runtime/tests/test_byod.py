@@ -39,8 +39,8 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A table the team's code builds (a loader in ``datasets.py``, no file): ``contract infer``
-    takes the loader's name, keeps its dtypes (whole numbers with gaps stay integers, where a
-    CSV of them reads as floats; Decimal amounts are numbers), names the loader as the source,
+    takes the loader's name, reads its dtypes (nullable whole numbers are numbers, declared
+    float64 as every numeric feature; Decimal amounts are numbers), names the loader as the source,
     and the pipeline reads the loader with that contract. A folder of the loader's name does
     not hide it."""
     visits = [None if row % 7 == 0 else row for row in range(240)]
@@ -59,7 +59,7 @@ def test_a_loader_in_datasets_py_gets_its_contract_inferred_by_name(
     assert cli.main(["contract", "infer", "churn_db", "--target", "churned", "-o", str(aside)]) == 0
     assert capsys.readouterr().err.rstrip().endswith("reads contracts/churn_db.yaml: move it there")
     contract = lib("contract").load_contract("churn_db", project)
-    assert (contract.dtype("visits"), contract.dtype("monthly_spend")) == ("int64", "float64")
+    assert (contract.dtype("visits"), contract.dtype("monthly_spend")) == ("float64", "float64")
     assert contract.roles["monthly_spend"] == "feature_numeric"
     set_params(project, task="classification", data={"dataset": "churn_db"})
     assert cli.main(["pipeline"]) == 0

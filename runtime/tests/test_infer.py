@@ -82,6 +82,30 @@ def test_features_are_nullable_and_the_target_never(tmp_path: Path) -> None:
     )
 
 
+def test_a_whole_number_feature_without_gaps_takes_one_in_a_later_batch(tmp_path: Path) -> None:
+    """Whole numbers in every row of the sample are declared float64: a later batch with a gap
+    there is read and passes (the pipeline imputes it), where int64 would refuse the row. An
+    int64 contract gives the fix for such a gap."""
+    frame = customers()
+    frame["tenure_months"] = frame["tenure_months"].fillna(12).astype("int64")  # no gap
+    _, contract, text = _infer(tmp_path, frame, "churned")
+    assert contract.dtype("tenure_months") == "float64"
+    assert "whole numbers, declared float64: an int64 column holds no gap" in text
+    batch = frame.head(20).astype({"tenure_months": "float64"})
+    batch.loc[3, "tenure_months"] = None
+    path = write(batch, tmp_path / "batch.csv")
+    table = contract_mod.read_data(path, contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []
+    strict = yaml.safe_load(text)
+    strict["columns"]["tenure_months"]["dtype"] = "int64"
+    by_hand = contract_mod.from_mapping(strict, "sample")
+    table = contract_mod.read_data(path, by_hand)
+    failures = contract_mod.validate(by_hand, table.frame, table.failures)
+    assert [f["column"] for f in failures] == ["tenure_months"]
+    (hint,) = contract_mod.hints(by_hand, failures)
+    assert hint.startswith("'tenure_months' has missing values, which an integer dtype cannot")
+
+
 def test_an_id_named_on_the_command_line_and_a_task_given(tmp_path: Path) -> None:
     frame = iris()
     _, contract, _ = _infer(tmp_path, frame, "species", id_column="flower_id")

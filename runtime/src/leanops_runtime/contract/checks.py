@@ -282,6 +282,19 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
             "missing_target: drop in the contract to drop such rows"
         )
     found += _text_hints(contract, failures)
+    gaps = sorted(
+        {
+            str(f["column"])
+            for f in failures
+            if str(f["check"]).startswith("dtype('int") and f["value"] is None
+        }
+    )
+    if gaps:
+        have = "has" if len(gaps) == 1 else "have"
+        found.append(
+            f"{', '.join(map(repr, gaps))} {have} missing values, which an integer dtype cannot "
+            "hold: declare float64 in the contract (a feature's gaps are imputed)"
+        )
     if any(base_check(f["check"]) == "format" for f in failures):
         found.append(
             "dates that do not match their column's 'format': fix them at the source, or "

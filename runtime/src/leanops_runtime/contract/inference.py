@@ -367,6 +367,10 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
     if fmt is not None:
         return _datetime(name, {**spec, "dtype": "datetime64[ns]"}, notes, fmt)
     if dtype in {"int64", "float64"}:
+        # A feature of whole numbers is declared float64 all the same: an int64 column holds no
+        # missing value, and a gap in a later batch or export (which the pipeline imputes) would
+        # fail the contract.
+        spec["dtype"] = "float64"
         if bounds is not None:
             spec["in_range"] = bounds
             whole = " and to whole numbers" if dtype == "int64" else ""
@@ -377,6 +381,8 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
                 "was); a value outside is refused"
             )
         notes.insert(0, "a number: imputed (median) and scaled")
+        if dtype == "int64":
+            notes.insert(1, "whole numbers, declared float64: an int64 column holds no gap")
         if pd.api.types.is_integer_dtype(series.dtype) and distinct <= 10:
             notes.append(
                 f"only {distinct} distinct values: if they are codes, make it feature_categorical"
