@@ -179,3 +179,11 @@ def test_latency_is_the_median_so_a_stall_now_and_then_refuses_nothing(
     slow = Stalling(stall_every=1, stall_s=0.0)
     costs.latency_ms_per_1000(slow, rows)  # type: ignore[arg-type]
     assert slow.calls == 4
+
+
+def test_the_remedy_for_few_scored_rows_names_a_real_setting() -> None:
+    """The note on a gate scored on few rows tells which setting to raise: one that exists."""
+    import re
+
+    (section, name) = re.findall(r"a larger (\w+)\.(\w+)", gate.FIRMER)[0]
+    assert name in config.Settings.model_fields[section].annotation.model_fields

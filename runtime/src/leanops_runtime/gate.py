@@ -39,7 +39,7 @@ FEW_ROWS = 50
 # Fewer rows of a class than this among the scored ones, and what measures that class (ROC AUC,
 # F1, average precision) moves by chance: one case of 30 is 3 points of its recall.
 FEW_OF_A_CLASS = 30
-FIRMER = "(more data, or a larger train.test_size, makes them firmer)"  # either note's remedy
+FIRMER = "(more data, or a larger data.test_size, makes them firmer)"  # either note's remedy
 
 Evaluate = Callable[[Model], Mapping[str, float]]
 

@@ -644,7 +644,7 @@ def _note_switched_estimator(params: Mapping[str, object], settings: Settings) -
 
 
 def one_line(error: ValidationError, overrides: Collection[str] = ()) -> str:
-    """Summarise a pydantic error as ``invalid setting train.test_size: <reason>``: an unknown
+    """Summarise a pydantic error as ``invalid setting data.test_size: <reason>``: an unknown
     key first, with the setting it is closest to (``taks`` is also a missing ``task``), the
     variable it came from when one of ``overrides`` (``setting_variables``) set it, and the
     others named."""
