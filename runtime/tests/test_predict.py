@@ -169,6 +169,14 @@ def test_bad_rows_are_set_aside_with_their_reasons_and_the_rest_predicted(
     (project / "reports" / "predictions-batch.csv").unlink()
     assert cli.main(["predict", "batch.csv", "--on-bad-rows", "refuse"]) == 1
     assert not (project / "reports" / "predictions-batch.csv").exists()
+    # The batch fixed: every row predicted, and the rows an earlier run set aside are not left
+    # to be taken for this run's.
+    new_rows.to_csv(project / "batch.csv", index=False)
+    capsys.readouterr()
+    assert cli.main(["predict", "batch.csv"]) == 0
+    assert len(pd.read_csv(project / "reports" / "predictions-batch.csv")) == len(new_rows)
+    assert not (project / "reports" / "predictions-batch.refused.csv").exists()
+    assert "removed reports/predictions-batch.refused.csv" in capsys.readouterr().err
 
 
 def test_a_run_that_fails_after_setting_rows_aside_writes_neither_file(

@@ -328,8 +328,14 @@ def run(
     # Both files are encoded before either is written: a run that fails writes neither.
     predictions = encoded(result, target, reading=contract.reading)
     quarantine, set_aside = None, 0
+    aside = quarantine_to or default_quarantine(target)
     if refused is not None:
-        aside = quarantine_to or default_quarantine(target)
         quarantine = write_atomic(aside, encoded(refused, aside, reading=contract.reading))
         set_aside = len(refused)
-    return Predictions(write_atomic(target, predictions), result, written, set_aside, quarantine)
+    path = write_atomic(target, predictions)
+    if refused is None and aside.is_file():
+        # An earlier run's rows set aside, beside predictions that now cover every row: left,
+        # a job reading it could not tell it is stale.
+        aside.unlink()
+        log.info("removed %s: an earlier run set rows aside there; this one set none aside", aside)
+    return Predictions(path, result, written, set_aside, quarantine)
