@@ -117,6 +117,26 @@ def test_an_id_named_on_the_command_line_and_a_task_given(tmp_path: Path) -> Non
     assert inferred.task == "regression"
 
 
+def test_an_id_named_that_repeats_gets_a_contract_its_sample_passes(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--id`` naming a column whose values repeat (and miss): the contract does not require
+    what the sample breaks, its comment and the command say so, and the sample passes it."""
+    frame = customers()
+    frame.loc[[0, 5], "region_code"] = None
+    path = write(frame, project / "churn.csv")
+    out = project / "churn.yaml"
+    args = ["contract", "infer", str(path), "--target", "churned", "--id", "region_code"]
+    assert cli.main([*args, "-o", str(out)]) == 0
+    warning = [line for line in capsys.readouterr().err.splitlines() if "--id region_code" in line]
+    assert len(warning) == 1 and "repeats): not required unique" in warning[0]
+    assert "2 missing in the sample: allowed (nullable)" in warning[0]
+    contract = contract_mod.from_mapping(yaml.safe_load(out.read_text("utf-8")), "churn")
+    assert contract.ids == ["region_code"]
+    table = contract_mod.read_data(path, contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []
+
+
 def test_markers_and_delimiter_are_detected(tmp_path: Path) -> None:
     frame = customers().astype({"monthly_spend": object, "tenure_months": object})
     frame.loc[[1, 2], "monthly_spend"] = "n/a"

@@ -167,6 +167,8 @@ def cmd_contract_infer(args: argparse.Namespace) -> int:
             delimiter=args.delimiter,
         )
     text = render(inferred)
+    for warning in inferred.warnings:
+        log.warning("%s", warning)
     if output is None:
         print(text, end="")
         return 0

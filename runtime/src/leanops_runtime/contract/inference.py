@@ -97,6 +97,7 @@ class Inferred:
     notes: list[str] = field(default_factory=list)
     source: str = ""
     rows: int = 0
+    warnings: list[str] = field(default_factory=list)  # for the command line, besides the file
 
     def mapping(self) -> dict[str, object]:
         """The contract as plain data (what ``from_mapping`` reads)."""
@@ -457,13 +458,21 @@ def whole_numbers(series: pd.Series, text: pd.Series | None) -> pd.Series:
 
 
 def _id(name: str, series: pd.Series, why: str) -> Column:
+    """The id column: unique and never missing, unless the sample shows otherwise (a contract
+    its own sample breaks would refuse the table it came from); then the notes say so."""
     spec: dict[str, object] = {"role": "id", "dtype": _inferred(series)[0], "unique": True}
     notes = [f"the id ({why}): copied into predictions, never a feature"]
-    duplicated = int(series.duplicated().sum())
+    duplicated = int(series.dropna().duplicated().sum())
     if duplicated:
-        notes.append(f"NOT unique in the sample ({duplicated} repeats): fix, or drop unique")
-    if series.isna().any():
-        notes.append(f"{int(series.isna().sum())} missing ids in the sample: refused")
+        del spec["unique"]
+        notes.append(
+            f"NOT unique in the sample ({duplicated} repeats): not required unique; a row's id "
+            "should name one row"
+        )
+    missing = int(series.isna().sum())
+    if missing:
+        spec["nullable"] = True
+        notes.append(f"{missing} missing in the sample: allowed (nullable)")
     return Column(name, spec, notes, "id")
 
 
@@ -584,6 +593,7 @@ def infer_sample(
     labels = whole_numbers(frame[target], None if text is None else text[target])
     chosen_task, why = _task(labels, task)
     columns: list[Column] = []
+    warnings: list[str] = []
     auto_id = id_column
     for column in columns_found:
         series = frame[column]
@@ -591,6 +601,11 @@ def infer_sample(
             columns.append(_target(labels, chosen_task, why))
         elif column == id_column:
             columns.append(_id(column, series, "--id"))
+            if "unique" not in columns[-1].spec or "nullable" in columns[-1].spec:
+                warnings.append(
+                    f"--id {column}: {'; '.join(columns[-1].notes[1:])}: see its comment in "
+                    "the contract"
+                )
         elif auto_id is None and id_like(column) and unique_codes(series, rows):
             auto_id = column
             columns.append(_id(column, series, "every value unique, and named like an id"))
@@ -610,6 +625,7 @@ def infer_sample(
         notes=notes,
         source=sample.source,
         rows=rows,
+        warnings=warnings,
     )
 
 
