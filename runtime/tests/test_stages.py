@@ -94,6 +94,35 @@ def test_each_input_reruns_what_reads_it(skipping: Path, caplog: pytest.LogCaptu
     assert shrunk in caplog.text  # an export that lost rows still meets its contract
 
 
+def test_a_bad_export_put_back_leaves_no_failed_check_in_the_report(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bad export stops the pipeline and its check fails; the good file put back, ingest is
+    skipped (the same table as before), and the contract report, which ``report`` and
+    ``status.json`` show, says the data the pipeline uses passes again."""
+    dataset = config.load_settings(skipping).data.dataset
+    raw = skipping / "data" / "raw" / f"{dataset}.csv"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    good = lib("data").load_embedded(dataset)
+    good.to_csv(raw, index=False)
+    pipeline(caplog)
+    good.drop(columns=[good.columns[1]]).to_csv(raw, index=False)  # a column lost
+    assert cli.main(["pipeline"]) == 1
+    report = lib("contract").report_path(dataset, skipping)
+    assert json.loads(report.read_text("utf-8"))["passed"] is False
+    good.to_csv(raw, index=False)
+    assert [line.split(" (")[0] for line in pipeline(caplog)] == [
+        "ingest: skipped",
+        "train: skipped",
+    ]
+    checked = json.loads(report.read_text("utf-8"))
+    source = f"data/raw/{dataset}.csv"  # as the ingest that checked it names it
+    assert (checked["passed"], checked["rows"], checked["source"]) == (True, len(good), source)
+    assert cli.main(["report"]) == 0
+    status = json.loads((skipping / "reports" / "status.json").read_text("utf-8"))
+    assert status["contract"]["passed"] is True
+
+
 def test_the_gates_metrics_retrain_only_when_they_choose_the_estimator(
     skipping: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

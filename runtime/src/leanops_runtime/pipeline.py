@@ -351,12 +351,31 @@ def ingest_stage(
     if not decision.run:
         frame = reusable_frame(decision, versions, processed_path(dataset, root))
         if frame is not None:
+            passed_again(contract, frame, root, loaded is not None)
             return Stage(decision, frame, contract)
         decision = Decision("ingest", True, "its outputs changed or are gone")
     ingested = validated(dataset, root, contract=contract, loaded=loaded)
     warn_fewer_rows(len(ingested.frame), ingested.output)
     read = replace(decision, read=ingested.source)  # a file in data/raw/ wins over the loader
     return Stage(read, ingested.frame, ingested.contract)
+
+
+def passed_again(contract: Contract, frame: pd.DataFrame, root: Path, from_loader: bool) -> None:
+    """A skipped ingest's data passed this very contract: the contract report says so again
+    when the last check was of other data that failed (an export put back since), so that the
+    report and ``status.json`` show the data the pipeline uses, not a check of data it left."""
+    from .contract import report_path, write_report
+    from .data import raw_path
+
+    path = report_path(contract.name, root)
+    try:
+        if json.loads(path.read_text(encoding="utf-8"))["passed"] is True:
+            return
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none, or unreadable: written anew
+    raw = None if from_loader else raw_path(contract.name, root)
+    source = str(raw) if raw is not None else f"datasets.py:{contract.name}"
+    write_report(contract, [], source=source, rows=len(frame), path=path, root=root)
 
 
 def warn_fewer_rows(rows: int, processed: Path) -> None:
