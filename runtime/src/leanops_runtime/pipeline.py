@@ -146,6 +146,13 @@ class StageRecords:
         # Both ways: a parameter removed since (an emptied also_try) is a change too.
         names = {*inputs, *before}
         changed = sorted(name for name in names if before.get(name) != inputs.get(name))
+        # An input only read because another is set comes and goes with it: not a change of its
+        # own (adding also_try makes the gate's metrics choose; nobody edited them).
+        changed = [
+            name
+            for name in changed
+            if not (FOLLOWS.get(name) in changed and (name in before) != (name in inputs))
+        ]
         if changed:
             named = ", ".join(changed[:SHOWN_CHANGES])
             if len(changed) > SHOWN_CHANGES:
@@ -275,6 +282,10 @@ def store_digest(settings: Settings) -> str:
     given = settings.mlflow
     uri = without_credentials(given.tracking_uri or "")
     return digest_value(["mlflow", uri, given.experiment or ""])
+
+
+# Inputs read only while another is set (``train_inputs``), by the one they follow.
+FOLLOWS = {"params.promotion.baseline.metrics": "params.also_try"}
 
 
 def train_inputs(settings: Settings, data_version: str, contract_digest: str) -> Inputs:
