@@ -112,6 +112,14 @@ def test_restore_refuses_a_precious_output_and_an_unknown_reference(
     before = (project / "params.yaml").read_bytes()
     assert cli.main(["data", "restore", "v1", "-o", "params.yaml"]) == 2
     assert (project / "params.yaml").read_bytes() == before
+    # Its own folder, data/restored/, takes a name of the team's; the rest of data/ is refused,
+    # and the refusal names that folder.
+    assert cli.main(["data", "restore", "v1", "-o", "data/restored/production.csv"]) == 0
+    assert (project / "data" / "restored" / "production.csv").is_file()
+    capsys.readouterr()
+    assert cli.main(["data", "restore", "v1", "-o", "data/raw/production.csv"]) == 2
+    assert "(choose a path under data/restored/ or reports/" in capsys.readouterr().err
+    assert not (project / "data" / "raw" / "production.csv").exists()
     assert cli.main(["data", "restore", "nothing-like-this"]) == 2
     assert cli.main(["data", "restore", "v7"]) == 2
     capsys.readouterr()

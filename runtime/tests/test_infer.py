@@ -374,6 +374,7 @@ def test_infer_refuses_a_project_file_as_output_without_suggesting_force(
         assert cli.main([*args, *extra]) == 2
         err = capsys.readouterr().err
         assert "refusing to write output to params.yaml: params.yaml is kept" in err
+        assert "(write it to contracts/<dataset>.yaml, or outside the project)" in err
         assert "--force" not in err
     assert (project / "params.yaml").read_bytes() == before
 

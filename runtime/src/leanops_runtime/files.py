@@ -155,20 +155,27 @@ def sha256_of(path: Path | str) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+# Where a refused output may go instead, as the refusal says.
+WHERE = "choose a path under reports/ or outside the project"
+
+
 def guard_output(
     path: Path | str,
     *,
     root: Path | str,
     keep: Iterable[Path | str] = (),
     inputs: Iterable[Path | str] = (),
+    own: Path | str | None = None,
+    where: str = WHERE,
 ) -> Path:
     """``path`` if a command may write its output there; else ``OutputRefusedError``, one line.
 
-    Refused: a folder; the command's own input files; anything in ``PROTECTED`` under ``root``;
-    anything under the extra folders or files of ``keep`` (the registry's ``models_dir``, the
-    tracking store); any file git tracks, in this project or another, unless a command wrote it
+    Refused: a folder; the command's own input files; anything in ``PROTECTED`` under ``root``
+    but the command's ``own`` folder there (``data restore``'s ``data/restored/``); anything under
+    the extra folders or files of ``keep`` (the registry's ``models_dir``, the tracking store);
+    any file git tracks, in this project or another, unless a command wrote it
     (``remember_output``) and it is unchanged since. Symbolic links are resolved first, so a link
-    cannot smuggle a write in.
+    cannot smuggle a write in. ``where``: the places the refusal suggests.
     """
     target = Path(path).resolve()
     base = Path(root).resolve()
@@ -180,17 +187,18 @@ def guard_output(
                 f"refusing to write output to {path}: it is this command's input"
             )
     guarded = [base / name for name in PROTECTED] + [Path(p).resolve() for p in keep]
+    mine = None if own is None else (base / own).resolve()
     for place in guarded:
+        if mine is not None and target.is_relative_to(mine) and mine.is_relative_to(place):
+            continue  # the command's own folder in a kept one
         if target == place or target.is_relative_to(place):
             shown = place.relative_to(base) if place.is_relative_to(base) else place
             raise OutputRefusedError(
-                f"refusing to write output to {path}: {shown} is kept by the project "
-                "(choose a path under reports/ or outside the project)"
+                f"refusing to write output to {path}: {shown} is kept by the project ({where})"
             )
     if target.exists() and tracked_by_git(target) and not written_before(base, target):
         raise OutputRefusedError(
-            f"refusing to write output to {path}: git tracks it and no command wrote it "
-            "(choose a path under reports/ or outside the project)"
+            f"refusing to write output to {path}: git tracks it and no command wrote it ({where})"
         )
     return Path(path)
 

@@ -102,13 +102,22 @@ def registry_of(args: argparse.Namespace) -> Registry:
     return open_registry(settings_of(args), project_root(args))
 
 
-def output_path(args: argparse.Namespace, path: Path, *, inputs: tuple[Path, ...] = ()) -> Path:
-    """``path`` when a command may write its output there (see ``files.guard_output``)."""
-    from ..files import guard_output
+def output_path(
+    args: argparse.Namespace,
+    path: Path,
+    *,
+    inputs: tuple[Path, ...] = (),
+    own: Path | None = None,
+    where: str | None = None,
+) -> Path:
+    """``path`` when a command may write its output there (see ``files.guard_output``: ``own``
+    is the command's own folder in a kept one, ``where`` what a refusal suggests)."""
+    from ..files import WHERE, guard_output
 
     settings = settings_of(args)
     keep = (settings.models_dir, settings.tracking_db.parent)
-    return guard_output(path, root=project_root(args), keep=keep, inputs=inputs)
+    root = project_root(args)
+    return guard_output(path, root=root, keep=keep, inputs=inputs, own=own, where=where or WHERE)
 
 
 def wrote_output(args: argparse.Namespace, path: Path) -> None:

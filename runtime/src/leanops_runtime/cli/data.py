@@ -166,7 +166,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if args.output is None:
         target = root / RESTORED_DIR / f"{dataset}-{sha[:12]}.parquet"
     else:
-        target = output_path(args, Path(args.output))
+        where = "choose a path under data/restored/ or reports/, or outside the project"
+        target = output_path(args, Path(args.output), own=RESTORED_DIR, where=where)
     if target.suffix == ".csv":  # as the contract reads one: it checks and trains on it again
         write_atomic(target, as_the_contract_writes(frame, target, dataset, root))
     elif target.suffix == ".parquet":

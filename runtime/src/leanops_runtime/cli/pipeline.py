@@ -128,7 +128,8 @@ def infer_output(args: argparse.Namespace, path: Path) -> Path:
         if path.suffix not in {".yaml", ".yml"} or path.resolve().parent != contracts:
             raise UserError(f"{path}: a contract is contracts/<dataset>.yaml")
     else:  # refused whatever --force says: asked first, so --force is never suggested for it
-        output_path(args, path, inputs=(args.file,))
+        where = "write it to contracts/<dataset>.yaml, or outside the project"
+        output_path(args, path, inputs=(args.file,), where=where)
     if path.exists() and not args.force:
         raise UserError(f"{path} exists: review and edit it, or pass --force to replace it")
     return path
