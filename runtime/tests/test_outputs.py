@@ -170,6 +170,25 @@ def test_outputs_never_replace_the_projects_own_files(
 
 
 @pytest.mark.parametrize("command", list(OUTPUTS))
+def test_outputs_never_replace_the_reports_other_commands_read(
+    project: Path, kept: dict[str, Path], capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """The metrics a version was registered with, the project's status and a contract check's
+    report are read by other commands (report, status, leanops status): given by hand as an
+    output, each is refused, there or not yet."""
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports" / "metrics.json").write_text('{"model_version": 1}\n')
+    for name in ("metrics.json", "status.json", "contract_churn.json"):
+        capsys.readouterr()
+        assert cli.main([*OUTPUTS[command], f"reports/{name}"]) == 2, name
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: refusing to write output to reports/{name}: other "), err
+        assert err.count("\n") == 1, err
+    assert (project / "reports" / "metrics.json").read_text() == '{"model_version": 1}\n'
+    assert not (project / "reports" / "status.json").exists()
+
+
+@pytest.mark.parametrize("command", list(OUTPUTS))
 def test_a_tracked_file_is_refused_unless_the_command_wrote_it(
     project: Path,
     kept: dict[str, Path],

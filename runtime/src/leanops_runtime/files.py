@@ -59,6 +59,10 @@ PROTECTED = (
 OUTPUTS_FILE = Path(".leanops") / "outputs.json"
 # Where the commands write their reports: contract checks, predictions, drift, the report page.
 REPORTS_DIR = Path("reports")
+# Files under reports/ that commands write for each other to read (the metrics a version was
+# registered with, the project's status, the last contract check): no output given by hand
+# replaces one, whichever command it is given to.
+SHARED_REPORTS = ("metrics.json", "status.json", "contract_*.json")
 
 
 class OutputRefusedError(UserError):
@@ -170,12 +174,13 @@ def guard_output(
 ) -> Path:
     """``path`` if a command may write its output there; else ``OutputRefusedError``, one line.
 
-    Refused: a folder; the command's own input files; anything in ``PROTECTED`` under ``root``
-    but the command's ``own`` folder there (``data restore``'s ``data/restored/``); anything under
-    the extra folders or files of ``keep`` (the registry's ``models_dir``, the tracking store);
-    any file git tracks, in this project or another, unless a command wrote it
-    (``remember_output``) and it is unchanged since. Symbolic links are resolved first, so a link
-    cannot smuggle a write in. ``where``: the places the refusal suggests.
+    Refused: a folder; the command's own input files; the ``SHARED_REPORTS`` other commands
+    read; anything in ``PROTECTED`` under ``root`` but the command's ``own`` folder there
+    (``data restore``'s ``data/restored/``); anything under the extra folders or files of
+    ``keep`` (the registry's ``models_dir``, the tracking store); any file git tracks, in this
+    project or another, unless a command wrote it (``remember_output``) and it is unchanged
+    since. Symbolic links are resolved first, so a link cannot smuggle a write in. ``where``:
+    the places the refusal suggests.
     """
     target = Path(path).resolve()
     base = Path(root).resolve()
@@ -196,6 +201,12 @@ def guard_output(
             raise OutputRefusedError(
                 f"refusing to write output to {path}: {shown} is kept by the project ({where})"
             )
+    reports = (base / REPORTS_DIR).resolve()
+    if target.parent == reports and any(target.match(name) for name in SHARED_REPORTS):
+        raise OutputRefusedError(
+            f"refusing to write output to {path}: other commands write and read it there "
+            "(choose another name under reports/, or a path outside the project)"
+        )
     if target.exists() and tracked_by_git(target) and not written_before(base, target):
         raise OutputRefusedError(
             f"refusing to write output to {path}: git tracks it and no command wrote it ({where})"
