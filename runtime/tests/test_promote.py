@@ -62,6 +62,19 @@ def test_comparison_table_names_both_versions() -> None:
     assert text.splitlines()[-1].endswith("NO")
 
 
+def test_an_older_version_refused_is_not_said_to_stay_candidate(
+    project: Path, registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register(registry, settings, "good")
+    assert cli.main(["promote"]) == 0
+    register(registry, settings, "weak")
+    register(registry, settings, "good")
+    capsys.readouterr()
+    assert cli.main(["promote", "--version", "v2"]) == 1
+    assert "refused (audited): v2 is not promoted: " in capsys.readouterr().err
+    assert registry.alias("candidate") == 3
+
+
 def test_promote_then_refuse_a_regression_then_force(
     project: Path, registry: Any, settings: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -76,6 +89,7 @@ def test_promote_then_refuse_a_regression_then_force(
     assert captured.err.rstrip().endswith(way)
     assert "candidate v2" in captured.out
     assert "production v1" in captured.out
+    assert "refused (audited): v2 stays candidate: " in captured.err
     assert registry.alias("production") == 1
     assert registry.alias("candidate") == 2
     refusal = registry.audit()[-1]  # the refusal is audited, and moves nothing

@@ -268,9 +268,13 @@ def test_rollback_is_a_stack(registry: Any, settings: Any) -> None:
     assert registry.rollback()["to"] == 1
     with pytest.raises(registry_mod.RegistryError, match="no version was production before v1"):
         registry.rollback()
-    # v3 was rolled back from: it is promoted again through the gate, not rolled back to.
-    with pytest.raises(registry_mod.RegistryError, match="promote it instead"):
+    # v3 was rolled back from: it is promoted again through the gate, not rolled back to, and
+    # the refusal says it was production (v4 never was).
+    with pytest.raises(registry_mod.RegistryError, match="promote it instead") as refused:
         registry.rollback(to="v3")
+    assert str(refused.value).startswith("v3 was rolled back from, not rolled back to: ")
+    with pytest.raises(registry_mod.RegistryError, match="v4 was not production before v1"):
+        registry.rollback(to="v4")
     registry.set_production(3)
     registry.set_production(4)
     assert registry.rollback()["to"] == 3

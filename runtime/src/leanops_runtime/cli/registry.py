@@ -248,7 +248,9 @@ def _promote(args: argparse.Namespace) -> int:
         why = "; ".join(result.reasons)
         way = f"promote --version {result.candidate} --force --reason '<why>'"
         past = "" if "promote --force" in why else f" (to promote it anyway: {way})"
-        log.error("refused (audited): v%s stays candidate: %s%s", result.candidate, why, past)
+        # The version gated is the candidate, or one asked for by --version (an older one).
+        stays = "stays candidate" if result.candidate == state.candidate else "is not promoted"
+        log.error("refused (audited): v%s %s: %s%s", result.candidate, stays, why, past)
         from ..alerts import notify  # a webhook message; never raises
 
         notify("promotion", f"v{result.candidate} refused: {why}", settings=settings.alerts)

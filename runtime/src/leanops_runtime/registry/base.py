@@ -566,9 +566,18 @@ class Registry(ABC):
                 if target == current:
                     raise RegistryError(f"v{target} is already the production version")
                 if target not in state.stack:
+                    left = [
+                        r["from"]
+                        for r in state.applied
+                        if r["action"] == "rollback" and r["from"] == target
+                    ]
+                    was = (
+                        f"v{target} was rolled back from, not rolled back to: "
+                        if left
+                        else f"v{target} was not production before v{current}: "
+                    )
                     raise RegistryError(
-                        f"v{target} was not production before v{current}: "
-                        f"promote it instead (the gate runs): promote --version v{target}"
+                        f"{was}promote it instead (the gate runs): promote --version v{target}"
                     )
                 chosen = target
             return {
