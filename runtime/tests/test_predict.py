@@ -109,6 +109,22 @@ def test_unreadable_input_is_a_one_line_error(
     assert err.count("\n") == 1
 
 
+def test_one_missing_column_is_said_once(
+    project: Path,
+    production: Any,
+    new_rows: pd.DataFrame,
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One failure, which the message names already, is not listed again below it."""
+    column = next(c for c in new_rows.columns if c != names(settings)[0])
+    new_rows.drop(columns=[column]).to_csv(project / "batch.csv", index=False)
+    capsys.readouterr()
+    assert cli.main(["predict", "batch.csv"]) == 1
+    err = capsys.readouterr().err
+    assert err.count(f"missing column {column!r}") == 1, err
+
+
 def test_a_bad_batch_gets_the_contract_report_and_exit_1(
     project: Path,
     production: Any,

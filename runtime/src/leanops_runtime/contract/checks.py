@@ -63,7 +63,9 @@ class ContractViolation(RefusedError):  # noqa: N818 - a violation, not a progra
     def details(self) -> list[str]:
         """Further hints, the first failures (column, check, value, row), where the rest are."""
         lines = [f"hint: {hint}" for hint in self.hints[1:]]
-        lines += [describe(failure) for failure in self.failures[:SHOWN_FAILURES]]
+        shown = [describe(failure) for failure in self.failures[:SHOWN_FAILURES]]
+        if shown != [summary(self.failures)]:  # one failure the message names already
+            lines += shown
         hidden = len(self.failures) - SHOWN_FAILURES
         if hidden > 0:
             lines.append(f"... and {hidden} more in {self.report}")
