@@ -129,6 +129,15 @@ def test_na_marker_in_a_numeric_column_is_a_failure_with_its_row(tmp_path: Path)
     assert frame["size"].isna().tolist() == [False, True, True]
 
 
+def test_a_control_character_in_a_text_cell_is_a_failure_with_its_row(tmp_path: Path) -> None:
+    """NUL bytes inside one field of an otherwise readable export (a damaged copy) are that
+    row's failure, as a bad value is, not text carried into the predictions."""
+    text = "key,size,label\nk1,1.5,a\n\x00\x00k2,2.0,b\nk3,,a\n"
+    _, _, failures = _read(tmp_path, text, _tiny())
+    assert [(f["column"], f["check"], f["row"]) for f in failures] == [("key", "printable", 1)]
+    assert contract_mod.summary(failures) == "control character 'key'"
+
+
 def test_wrong_delimiter_gets_a_hint(tmp_path: Path) -> None:
     text = "key;size;label\nk1;1.5;a\n"
     contract, _, failures = _read(tmp_path, text, _tiny())

@@ -38,6 +38,7 @@ KINDS = {
     "dtype": "wrong dtype",
     "format": "unparseable date",
     "finite": "infinite value",
+    "printable": "control character",
 }
 SCHEMA_LEVEL = ("column_in_dataframe", "column_in_schema")
 NUMBERS = ("int", "float", "Int", "Float")  # the dtypes of number columns, as pandera names them

@@ -448,5 +448,28 @@ def read_data(path: Path | str, contract: Contract) -> Table:
 
 def prepare(contract: Contract, frame: pd.DataFrame) -> Table:
     """Dates parsed and dtypes conformed, for a frame from a file or a loader."""
-    frame, failures = parse_datetimes(contract, frame)
-    return Table(frame=integer_target(contract, conform(contract, frame)), failures=failures)
+    failures = control_characters(frame)
+    frame, dated = parse_datetimes(contract, frame)
+    table = integer_target(contract, conform(contract, frame))
+    return Table(frame=table, failures=failures + dated)
+
+
+# A control character no text holds (a NUL byte, ...; tab and line breaks are text): in a cell,
+# the mark of a damaged export, which would reach the predictions as it is.
+CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def control_characters(frame: pd.DataFrame) -> list[Failure]:
+    """A failure for each text cell holding a control character (check ``printable``)."""
+    failures: list[Failure] = []
+    for name in frame.columns:
+        series = frame[name]
+        if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
+            continue
+        try:  # text, with missing values
+            found = series.str.contains(CONTROL, na=False)
+        except AttributeError:  # objects that are not all text (a loader's Decimals): no text
+            continue
+        for row, value in series[found.astype(bool)].items():
+            failures.append({"column": str(name), "check": "printable", "value": value, "row": row})
+    return failures
