@@ -176,6 +176,20 @@ def test_unseen_categories_count_as_drift(reference: dict[str, Any]) -> None:
     assert row_of(report, "colour").largest_change["category"] in {"<other>", "b", "c"}
 
 
+def test_a_few_rows_of_a_value_training_never_saw_are_drift(reference: dict[str, Any]) -> None:
+    """10 rows of a new value in 1,000 (1%): tested on their own, not pooled with a rare
+    category by the chi-square, where they vanished (p 0.69); Fisher's exact test of their
+    share gives about 1e-7 against the reference's 4,000 rows with none."""
+    frame = batch(4).head(1000).copy()
+    frame.loc[:9, "colour"] = "enterprise"
+    row = row_of(drift.check(reference, frame), "colour")
+    assert row.status != "ok"
+    assert row.test == "chi2+unseen"
+    assert row.p_value < 1e-5
+    clean = row_of(drift.check(reference, batch(4).head(1000)), "colour")
+    assert (clean.status, clean.test) == ("ok", "chi2")  # nothing unseen: no second test
+
+
 def test_values_going_missing_are_drift(reference: dict[str, Any]) -> None:
     frame = batch(4)
     frame.loc[frame.index[:1200], "y"] = np.nan  # 30% of a column gone

@@ -82,6 +82,19 @@ def missing_p_value(
     return float(fisher_exact(table).pvalue)
 
 
+def share_p_value(
+    reference: int, reference_total: int, batch: int, batch_total: int
+) -> float | None:
+    """Fisher's exact p-value for a change in the share one cell holds of its row (values never
+    seen in training: ``<other>``); None when neither side has any."""
+    from scipy.stats import fisher_exact
+
+    if reference == 0 and batch == 0:
+        return None
+    table = [[reference, reference_total - reference], [batch, batch_total - batch]]
+    return float(fisher_exact(table).pvalue)
+
+
 def pool_rare(reference: Floats, batch: Floats) -> tuple[Floats, Floats]:
     """Merge the categories whose expected count is below ``MIN_EXPECTED`` into one column.
 
