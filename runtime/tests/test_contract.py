@@ -497,3 +497,21 @@ def test_numbers_in_another_notation_get_their_rule_never_na_values(tmp_path: Pa
     first, second = contract_mod.hints(contract, failures)
     assert first.startswith("numbers an integer column cannot read ('-3.0') in column(s) size")
     assert "'-3.0'" not in second and "'n/a'" in second and "na_values" in second
+
+
+def test_a_number_with_a_unit_or_stored_as_text_is_not_called_missing(tmp_path: Path) -> None:
+    """``35 yrs`` is a number with a unit, not a missing-value marker to add to ``na_values``;
+    a float column of a Parquet file stored as text is read as text, which no dtype change
+    fixes: each hint says what it is."""
+    _, _, failures = _read(tmp_path, "key,size,label\nk1,35 yrs,a\nk2,2.0,b\n", _tiny())
+    (hint,) = contract_mod.hints(contract_mod.from_mapping(_tiny(), "tiny"), failures)
+    assert hint.startswith("numbers written with a unit or a symbol ('35 yrs') in column(s) size")
+    contract = contract_mod.from_mapping(_tiny(), "tiny")
+    path = write(
+        pd.DataFrame({"key": ["k1", "k2"], "size": ["46", "3.5"], "label": ["a", "b"]}),
+        tmp_path / "batch.parquet",
+    )
+    table = contract_mod.read_data(path, contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    (hint,) = contract_mod.hints(contract, failures)
+    assert hint.startswith("numbers stored as text ('46') in column(s) size: write the column")

@@ -328,13 +328,26 @@ TEXT_HINTS = (
         "numbers an integer column cannot read ({first!r}) in column(s) {columns}: fix them at "
         "the source, or make the column's dtype float64 in the contract",
     ),
+    (
+        "stored",
+        "numbers stored as text ({first!r}) in column(s) {columns}: write the column as numbers "
+        "at the source (a Parquet or database column of strings)",
+    ),
+    (
+        "unit",
+        "numbers written with a unit or a symbol ({first!r}) in column(s) {columns}: write "
+        "plain numbers at the source",
+    ),
 )
+# A number with a unit or a symbol before or after it: ``35 yrs``, ``12%``, ``$1,200``, ``€ 3,50``.
+UNIT_NUMBER = re.compile(r"[^\d\s+-]{1,4}\s?[+-]?\d[\d.,]*|[+-]?\d[\d.,]*\s?[^\d\s.,]{1,12}")
 
 
 def notation(written: str, reading: ReadingRules) -> str:
     """What text a number column holds: a number with a decimal ``comma`` or a thousands mark
     (``grouped``) the reading rules do not set, one with a decimal ``point`` in a decimal-comma
-    file, a ``number`` an integer column cannot hold, or a missing-value ``marker``."""
+    file, a ``number`` an integer column cannot hold, one with a ``unit`` or a symbol, or a
+    missing-value ``marker``."""
     if COMMA_NUMBER.match(written) and reading.decimal != ",":
         return "comma"
     if reading.decimal != "." and reading.thousands is None and THOUSANDS_POINT.fullmatch(written):
@@ -343,7 +356,9 @@ def notation(written: str, reading: ReadingRules) -> str:
         return "point"
     if COMMA_NUMBER.match(written) and reading.thousands is None:
         return "grouped"
-    return "number" if _is_number(written) else "marker"
+    if _is_number(written):
+        return "number"
+    return "unit" if UNIT_NUMBER.fullmatch(written) else "marker"
 
 
 def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
@@ -360,6 +375,8 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
         if base_check(f["check"]) != "dtype" or f["row"] is None or not text_value:
             continue
         kind_of = notation(str(value).strip(), contract.reading)
+        if kind_of == "number" and contract.dtype(str(column)).startswith("float"):
+            kind_of = "stored"  # a float column reads any number: this one arrived as text
         if kind_of == "marker":
             markers.setdefault(str(value), set()).add(str(column))
         else:
