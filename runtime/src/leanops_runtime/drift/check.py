@@ -148,6 +148,13 @@ def _round(value: float | None, digits: int = 6) -> float | None:
     return round(float(value), digits)
 
 
+def _significant(value: float | None, digits: int = 4) -> float | None:
+    """A p-value to ``digits`` significant digits: rounded to decimals, 3e-9 read as 0."""
+    if value is None or not np.isfinite(value):
+        return None
+    return float(f"{float(value):.{digits}g}")
+
+
 def _day(days: float, whole: bool) -> str:
     moment = EPOCH + pd.Timedelta(days=days)
     return moment.strftime("%Y-%m-%d" if whole else "%Y-%m-%d %H:%M")
@@ -374,14 +381,15 @@ def check(
                 kind=m.kind,
                 rows=m.rows,
                 test=m.test,
+                # Below min_rows, no test and no effect size: on 20 rows a PSI of 1.8 is noise.
                 statistic=_round(m.statistic) if tested else None,
-                p_value=_round(m.p_value, 8) if tested else None,
-                p_adjusted=_round(adjusted.get(name), 8) if tested else None,
-                psi=_round(m.psi),
-                ks=_round(m.ks),
-                mean_shift_sd=_round(m.mean_shift_sd, 4),
-                mean_shift_days=_round(m.mean_shift_days, 4),
-                largest_change=m.largest_change,
+                p_value=_significant(m.p_value) if tested else None,
+                p_adjusted=_significant(adjusted.get(name)) if tested else None,
+                psi=_round(m.psi) if tested else None,
+                ks=_round(m.ks) if tested else None,
+                mean_shift_sd=_round(m.mean_shift_sd, 4) if tested else None,
+                mean_shift_days=_round(m.mean_shift_days, 4) if tested else None,
+                largest_change=m.largest_change if tested else None,
                 missing=(round(m.missing[0], 6), round(m.missing[1], 6)),
                 status=status,
                 thresholds={
