@@ -366,7 +366,9 @@ def test_drift_command_warns_but_exits_zero_unless_asked(
 
     assert cli.main(["drift", "shifted.parquet"]) == 0
     captured = capsys.readouterr()
-    assert "warning: drift alert on 1 feature(s): x" in captured.err
+    assert "warning: drift alert on 1 feature(s): x (a large shift: check the upstream" in (
+        captured.err
+    )
     assert "alert" in captured.out
     status = json.loads((project / "reports" / "status.json").read_text())
     dataset = settings.data.dataset

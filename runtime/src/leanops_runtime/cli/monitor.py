@@ -126,10 +126,11 @@ def _drift(args: argparse.Namespace) -> int:
     if result.status == drift.INSUFFICIENT:
         log.warning("fewer than %s rows: insufficient data, no verdict", result.min_rows)
         return EXIT_REFUSED if left_out else 0
-    for level in ("alert", "warn"):
+    for level, then in DRIFT_NEXT.items():
         names = result.flagged(level)
         if names:
-            log.warning("drift %s on %d feature(s): %s", level, len(names), ", ".join(names))
+            shown = ", ".join(names)
+            log.warning("drift %s on %d feature(s): %s (%s)", level, len(names), shown, then)
             break
     worth = result.flagged(settings.alerts.drift_level)
     if worth:
@@ -144,6 +145,14 @@ def _drift(args: argparse.Namespace) -> int:
     if left_out or (args.fail_on != "never" and result.flagged(args.fail_on)):
         return EXIT_REFUSED  # rows left out exit 1, as predict's rows set aside do
     return 0
+
+
+# What a person does next, by the batch's level (the README's "Drift" says the same).
+DRIFT_NEXT = {
+    "alert": "a large shift: check the upstream data; if real, retrain (pipeline, promote), or "
+    "rollback if predictions hurt",
+    "warn": "look at the feature: a new source, a unit, a season?",
+}
 
 
 def _report(args: argparse.Namespace) -> int:
