@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -472,6 +473,26 @@ def test_a_new_batch_without_its_target_is_checked_as_a_batch_to_predict(
 def _path(project: Path) -> Path:
     settings = config.load_settings(project)
     return contract_mod.contract_path(settings.data.dataset, project)
+
+
+def test_failures_of_one_column_and_check_are_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """25 unreadable values in one column: one line naming the first three rows and how many
+    more, not 20 lines saying the same thing; every one is in the report."""
+    contract, frame = _contract_and_data(project)
+    column = contract.columns("feature_numeric")[0]
+    bad = frame.astype({column: object})
+    bad.loc[:24, column] = "abc"
+    bad.to_csv(project / "batch.csv", index=False)
+    capsys.readouterr()
+    assert lib("cli").main(["contract", "check", "batch.csv"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    lines = [line for line in err if line.startswith(f"error:   {column}:")]
+    assert len(lines) == 1, lines
+    assert "'abc' row 1, 'abc' row 2, 'abc' row 3 and 22 more row(s)" in lines[0]
+    report = contract_mod.report_path(contract.name, project, "_batch")
+    assert len(json.loads(report.read_text("utf-8"))["failures"]) == 25
 
 
 def test_a_malformed_contract_names_its_line(tmp_path: Path) -> None:

@@ -62,12 +62,17 @@ class ContractViolation(RefusedError):  # noqa: N818 - a violation, not a progra
         self.frame = frame  # the rows that were checked, for a caller that sets bad ones aside
 
     def details(self) -> list[str]:
-        """Further hints, the first failures (column, check, value, row), where the rest are."""
+        """Further hints, the first failures (column, check, value, row), one line for each
+        column and check, and where the rest are."""
         lines = [f"hint: {hint}" for hint in self.hints[1:]]
-        shown = [describe(failure) for failure in self.failures[:SHOWN_FAILURES]]
+        groups: dict[tuple[str, str], list[Failure]] = {}
+        for failure in self.failures:
+            groups.setdefault((str(failure["column"]), str(failure["check"])), []).append(failure)
+        listed = list(groups.values())[:SHOWN_FAILURES]
+        shown = [describe_rows(group) for group in listed]
         if shown != [summary(self.failures)]:  # one failure the message names already
             lines += shown
-        hidden = len(self.failures) - SHOWN_FAILURES
+        hidden = len(self.failures) - sum(len(group) for group in listed)
         if hidden > 0:
             lines.append(f"... and {hidden} more in {self.report}")
         return lines
@@ -115,6 +120,29 @@ def describe(failure: Failure) -> str:
         return f"{column}: missing value row {shown}"
     where = "" if row is None else f" row {shown}"
     return f"{column}: {failure['check']} failed for {value!r}{where}"
+
+
+# The rows one line names of a column's failures of one check; the report holds them all.
+ROWS_SHOWN = 3
+
+
+def describe_rows(failures: list[Failure]) -> str:
+    """One line for the failures of one column and check: ``x: in_range(0, 1) failed for 5 row
+    3, 7 row 9 and 12 more row(s)``; ``describe`` for a single one."""
+    if len(failures) == 1:
+        return describe(failures[0])
+    first = failures[0]
+    column = first["column"]
+    more = len(failures) - ROWS_SHOWN
+    tail = f" and {more} more row(s)" if more > 0 else ""
+    rows = [
+        (f["value"], f["row"] + 1 if isinstance(f["row"], int) else f["row"])
+        for f in failures[:ROWS_SHOWN]
+    ]
+    if kind(first["check"]) == "null values":
+        return f"{column}: missing value rows {', '.join(str(row) for _, row in rows)}{tail}"
+    found = ", ".join(f"{value!r} row {row}" for value, row in rows)
+    return f"{column}: {first['check']} failed for {found}{tail}"
 
 
 def validate(
