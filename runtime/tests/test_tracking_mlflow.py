@@ -296,6 +296,32 @@ def test_the_server_log_cannot_be_rewritten_and_refuses_a_tampered_model(
     assert err.count("\n") == 1
 
 
+def test_a_record_the_server_log_cannot_read_is_named_and_stops_nothing(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A teammate writes the log's next record by hand, not JSON: MLflow keeps a parameter for
+    good, so it keeps its place and changes nothing; models, predict and promote go on, and
+    the next change is written after it."""
+    settings = config.load_settings(project)
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    registry = registry_mod.open_registry(settings, project)
+    seq = registry.state().seq + 1
+    client(team).log_param(registry.ledger(create=False), f"change.{seq:06d}", "{not json")
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    err = capsys.readouterr().err
+    assert f"change.{seq:06d} is not JSON" in err and "is not applied" in err
+    assert cli.main(["pipeline", "--force"]) == 0
+    state = registry_mod.open_registry(settings, project).state()
+    assert state.production == 1 and state.candidate == 2
+    assert [r["action"] for r in state.records][-2:] == ["unreadable", "register"]
+    assert list(state.not_applied) == [seq]
+    capsys.readouterr()
+    assert cli.main(["models", "--audit"]) == 0
+    assert "unreadable" in capsys.readouterr().out
+
+
 def test_report_hashes_the_production_files_on_the_server(
     project: Path, team: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -58,6 +58,7 @@ from .records import (
     State,
     check_record,
     shown,
+    unreadable,
 )
 from .trust import SIGNERS_FILE
 
@@ -423,13 +424,18 @@ class MlflowRegistry(Registry):
         records = []
         for key in sorted(key for key in params if key.startswith(CHANGE_PREFIX)):
             where = f"{self.describe()} audit record {key}"
-            try:
+            seq = int(key.removeprefix(CHANGE_PREFIX))
+            try:  # a server's parameter is never changed again: a bad one is named, not fatal
                 raw = json.loads(params[key])
-            except ValueError as error:
-                raise RegistryError(f"{where} is not JSON: {error}") from error
-            if not isinstance(raw, dict) or raw.get("seq") != int(key.removeprefix(CHANGE_PREFIX)):
-                raise RegistryError(f"{where} does not match its number")
-            records.append(check_record(raw, where))
+                if not isinstance(raw, dict) or raw.get("seq") != seq:
+                    raise RegistryError(f"{where} does not match its number")
+                records.append(check_record(raw, where))
+            except json.JSONDecodeError as error:
+                records.append(
+                    unreadable(seq, f"{key} is not JSON ({error}), written outside leanops")
+                )
+            except RegistryError as error:
+                records.append(unreadable(seq, f"{error}, written outside leanops"))
         return records
 
     def _run(self, run_id: str) -> Run | None:

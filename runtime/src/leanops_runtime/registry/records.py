@@ -298,6 +298,27 @@ def stamp(record: AuditRecord, state: State, *, time: str, who: str) -> AuditRec
     return record
 
 
+# The action of a record a server's log holds that no reader can take (not JSON, not a record):
+# MLflow keeps a run's parameters for good, so such a record keeps its place, changes nothing,
+# and is named, instead of stopping every command of the team.
+UNREADABLE = "unreadable"
+
+
+def unreadable(seq: int, problem: str) -> AuditRecord:
+    """The stand-in for record ``seq`` of a log, which cannot be read: ``problem`` says why."""
+    return {
+        "seq": seq,
+        "time": "",
+        "who": "",
+        "action": UNREADABLE,
+        "alias": "",
+        "from": None,
+        "to": 0,
+        "reason": problem,
+        "forced": False,
+    }
+
+
 def chain_hash(record: AuditRecord) -> str:
     """The SHA-256 of ``record`` as canonical JSON (sorted keys, no spaces): what the next
     record carries as ``prev``, so a record edited after it was written breaks the chain."""
@@ -331,7 +352,10 @@ def fold(
                 f"{place}: the record before it was changed after it was written (its hash no "
                 "longer matches): nothing was changed; restore the log from a backup or git"
             )
-        problem = verify(record) if verify is not None else ""
+        if record["action"] == UNREADABLE:
+            problem = str(record["reason"])
+        else:
+            problem = verify(record) if verify is not None else ""
         if problem:
             state.rejected.append(
                 f"{place} is not applied (it changes nothing; models --audit marks it): {problem}"
