@@ -462,6 +462,7 @@ def test_team_mode_on_a_real_server(project: Path, server: Server) -> None:
         concurrent_promotions_one_wins_the_other_is_told(project, server)
         eight_teammates_write_runs_at_once_and_nothing_is_lost(project, server)
         a_version_deleted_on_the_server_blocks_nothing(project, server)
+        a_log_deleted_by_an_admin_is_restored_by_an_admin(project, server)
     finally:
         exits = close_sessions()
     assert all(code == 0 for code in exits.values()), exits
@@ -568,6 +569,31 @@ def a_version_deleted_on_the_server_blocks_nothing(project: Path, server: Server
     ok(pipeline)
     assert "is gated on the thresholds alone" in ok(promote)
     assert f"predictions of model v{version}" not in ok(served)
+
+
+LEDGER = """
+from leanops_runtime.registry import open_registry
+from leanops_runtime.settings import load_settings
+
+print(open_registry(load_settings("."), ".").ledger(create=False))
+"""
+
+
+def a_log_deleted_by_an_admin_is_restored_by_an_admin(project: Path, server: Server) -> None:
+    """The admin deletes the registry's log run; a teammate's next change cannot restore it
+    (EDIT does not restore runs) and says to ask an admin, not that the login is wrong."""
+    bob = teammate(project, server, "bob")
+    ledger = ok(script(bob, LEDGER)).strip()
+    admin = f"admin:{ADMIN_PASSWORD}"
+    assert request(f"{server.url}/api/2.0/mlflow/runs/delete", {"run_id": ledger}, admin) == 200
+    (refused,) = cli(bob, ["rollback", "--reason", "the log is gone"])
+    assert refused.code == 2, refused.out + refused.err
+    assert f"run {ledger}, was deleted on the server, and only an admin may restore it" in (
+        refused.err
+    )
+    assert "permission denied" not in refused.err
+    assert request(f"{server.url}/api/2.0/mlflow/runs/restore", {"run_id": ledger}, admin) == 200
+    ok(cli(bob, ["models"])[0])
 
 
 def an_unknown_host_name_is_named_as_such(project: Path, server: Server) -> None:

@@ -243,7 +243,7 @@ class MlflowRegistry(Registry):
         from mlflow.exceptions import MlflowException
 
         if self.client.get_run(run_id).info.lifecycle_stage == "deleted":
-            self.client.restore_run(run_id)  # a deleted run takes no tag
+            self._restore_log(run_id)  # a deleted run takes no tag
         self.client.set_tag(run_id, RETIRED_FOR, self.model_name)
         try:
             self.client.delete_tag(run_id, LEDGER_FOR)
@@ -480,6 +480,22 @@ class MlflowRegistry(Registry):
                 raise ConflictError(taken) from error
             raise
 
+    def _restore_log(self, run_id: str) -> None:
+        """Take the log's run ``run_id`` out of MLflow's trash; where only an admin may (the
+        team's EDIT permission does not restore runs), one line saying to ask one."""
+        from ..tracking import TrackingError
+
+        try:
+            self.client.restore_run(run_id)
+        except TrackingError as error:  # the client's one line for a refusal: it blames the login
+            if getattr(error.__cause__, "error_code", None) != "PERMISSION_DENIED":
+                raise
+            raise RegistryError(
+                f"{self.describe()}: its audit log, run {run_id}, was deleted on the server, and "
+                "only an admin may restore it: ask one to (MLflow's UI, or `mlflow runs restore "
+                f"--run-id {run_id}`); nothing changes until then"
+            ) from error
+
     def mirror(self, state: State, known: State | None = None) -> bool:
         """Point MLflow's aliases where the audit log says (only those that differ), and the
         model's ledger tag back at the log when it was deleted or repointed by hand; True when
@@ -492,7 +508,7 @@ class MlflowRegistry(Registry):
         if moved:
             self.client.set_registered_model_tag(self.model_name, LEDGER_TAG, ledger)
         if self._ledger_run(ledger).info.lifecycle_stage == "deleted":
-            self.client.restore_run(ledger)  # out of MLflow's trash: a deleted run takes no record
+            self._restore_log(ledger)  # out of MLflow's trash: a deleted run takes no record
             log.warning("%s: its audit log, run %s, was deleted: restored", self.describe(), ledger)
             moved = True
         if known is not None:
