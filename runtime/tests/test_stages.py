@@ -304,3 +304,17 @@ def test_a_parameter_added_or_removed_is_named(
     assert pipeline(caplog)[1] == "train: ran (changed since the last run: params.also_try)"
     params.write_text(plain, "utf-8")  # removed again: a change as well
     assert pipeline(caplog)[1] == "train: ran (changed since the last run: params.also_try)"
+
+
+def test_one_server_spelt_two_ways_is_one_store() -> None:
+    """The stages' store is the server, not how the URL was typed: a trailing slash, capitals
+    or credentials in it register no second copy of an unchanged model."""
+    same = lib("pipeline").same_server
+    spellings = [
+        "http://team-server:5000",
+        "HTTP://Team-Server:5000/",
+        "http://u:p@team-server:5000",
+    ]
+    assert {same(uri) for uri in spellings} == {"http://team-server:5000"}
+    assert same("sqlite:////srv/MLflow/mlflow.db") == "sqlite:////srv/MLflow/mlflow.db"
+    assert same("http://team-server:5001") != same("http://team-server:5000")

@@ -277,11 +277,24 @@ def store_digest(settings: Settings) -> str:
     registered, only in the same store (switching to the team's server runs them again)."""
     if settings.tracking_backend != "mlflow":
         return digest_value(["local"])
+    given = settings.mlflow
+    return digest_value(["mlflow", same_server(given.tracking_uri or ""), given.experiment or ""])
+
+
+def same_server(uri: str) -> str:
+    """``uri`` as it names a server, whatever its spelling: no credentials, and for a server's
+    URL the scheme and host in lower case, no trailing slash (``HTTP://Host:5000/`` is
+    ``http://host:5000``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
     from .tracking.mlflow_client import without_credentials
 
-    given = settings.mlflow
-    uri = without_credentials(given.tracking_uri or "")
-    return digest_value(["mlflow", uri, given.experiment or ""])
+    bare = without_credentials(uri)
+    parts = urlsplit(bare)
+    if parts.scheme.lower() not in {"http", "https"}:
+        return bare  # a file or a database: its path, as given
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
 # Inputs read only while another is set (``train_inputs``), by the one they follow.
