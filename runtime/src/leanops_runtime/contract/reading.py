@@ -124,6 +124,9 @@ def read_raw(
 
 # Bytes no text file holds: control characters but tab, line breaks, form feed and escape.
 BINARY_BYTES = frozenset(range(0x09)) | frozenset(range(0x0E, 0x1B)) | frozenset(range(0x1C, 0x20))
+# The same characters in a cell of a table that reads as text: the mark of a damaged export (a
+# NUL byte), which would reach the predictions as it is.
+CONTROL = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(BINARY_BYTES)) + "]")
 
 
 def looks_like_text(path: Path) -> bool:
@@ -452,11 +455,6 @@ def prepare(contract: Contract, frame: pd.DataFrame) -> Table:
     frame, dated = parse_datetimes(contract, frame)
     table = integer_target(contract, conform(contract, frame))
     return Table(frame=table, failures=failures + dated)
-
-
-# A control character no text holds (a NUL byte, ...; tab and line breaks are text): in a cell,
-# the mark of a damaged export, which would reach the predictions as it is.
-CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def control_characters(frame: pd.DataFrame) -> list[Failure]:
