@@ -926,3 +926,16 @@ def test_a_team_folder_inside_a_machinery_folder_and_a_merged_type() -> None:
     )
     evaluate = "ml_project.mlops.evaluate.Scorer"
     assert migration.runtime_type(evaluate, "ml_project") == "leanops_runtime.metrics.Scorer"
+
+
+def test_the_migration_and_leanops_check_know_the_modules_0_2_0_shipped() -> None:
+    """0.2.0's machinery modules, flat in the package, are the same list for the migration's
+    notes and `leanops check` (LO802): the files 0.2.0 rendered there but the team's own, each
+    with the 0.3.0 file it became."""
+    from generator.check import FLAT_0_2_0_MODULES
+
+    team = {"__init__", "__main__", "features"}
+    flat = {p.removesuffix(".py") for p in release_tree("0.2.0") if "/" not in p} - team
+    assert set(migration.FLAT_HOMES) == flat == set(FLAT_0_2_0_MODULES)
+    later = release_tree("0.3.0")
+    assert all(f"mlops/{home}" in later for home in migration.FLAT_HOMES.values())
