@@ -36,11 +36,11 @@ from .reference import (
 )
 from .stats import (
     Floats,
+    bonferroni,
     chi_square,
     holm,
     ks_p_value,
     ks_statistic,
-    missing_p_value,
     pool_rare,
     psi,
     share_p_value,
@@ -212,9 +212,8 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
     if present.size and ref.sketch.size:
         d = ks_statistic(ref.sketch, present)
         p_ks = ks_p_value(d, ref.present, int(present.size), ref.resolution)
-    p_missing = missing_p_value(ref.present, ref.missing, int(present.size), missing)
-    tests = [p for p in (p_ks, p_missing) if p is not None]
-    p_value = min(1.0, len(tests) * min(tests)) if tests else None
+    p_missing = share_p_value(ref.present, ref.missing, int(present.size), missing)
+    p_value = bonferroni(p_ks, p_missing)
     shift = days = None
     if present.size and ref.mean is not None:
         moved = float(present.mean()) - ref.mean
@@ -251,13 +250,12 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     named = np.asarray([name != OTHER for name in names])
     statistic, p_chi = chi_square(ref_counts[named], batch_counts[named])
     p_other = share_p_value(
+        int(ref_counts[named].sum()),
         int(ref_counts[~named].sum()),
-        int(ref_counts.sum()),
+        int(batch_counts[named].sum()),
         int(batch_counts[~named].sum()),
-        int(batch_counts.sum()),
     )
-    tests = [p for p in (p_chi, p_other) if p is not None]
-    p_value = min(1.0, len(tests) * min(tests))
+    p_value = bonferroni(p_chi, p_other)
     ref_shares = ref_counts / max(ref_counts.sum(), 1.0)
     batch_shares = batch_counts / max(batch_counts.sum(), 1.0)
     changes = np.abs(batch_shares - ref_shares)

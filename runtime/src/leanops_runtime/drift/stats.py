@@ -69,30 +69,25 @@ def _kolmogorov_sf(d: float, en: int) -> float:
     return float(np.clip(kstwo.sf(d, en), 0.0, 1.0))
 
 
-def missing_p_value(
-    reference_present: int, reference_missing: int, batch_present: int, batch_missing: int
-) -> float | None:
-    """Fisher's exact p-value for a change in the share of missing values; None when neither
-    side has any (nothing to test)."""
-    from scipy.stats import fisher_exact
-
-    if reference_missing == 0 and batch_missing == 0:
-        return None
-    table = [[reference_present, reference_missing], [batch_present, batch_missing]]
-    return float(fisher_exact(table).pvalue)
-
-
 def share_p_value(
-    reference: int, reference_total: int, batch: int, batch_total: int
+    reference_rest: int, reference_share: int, batch_rest: int, batch_share: int
 ) -> float | None:
-    """Fisher's exact p-value for a change in the share one cell holds of its row (values never
-    seen in training: ``<other>``); None when neither side has any."""
+    """Fisher's exact p-value for a change in the share of the rows one kind of value holds
+    (missing values; values training never saw), against the rest; None when neither side has
+    any (nothing to test)."""
     from scipy.stats import fisher_exact
 
-    if reference == 0 and batch == 0:
+    if reference_share == 0 and batch_share == 0:
         return None
-    table = [[reference, reference_total - reference], [batch, batch_total - batch]]
+    table = [[reference_rest, reference_share], [batch_rest, batch_share]]
     return float(fisher_exact(table).pvalue)
+
+
+def bonferroni(*p_values: float | None) -> float | None:
+    """One p-value for a feature tested more than one way (the tests that ran: None is one that
+    did not): the smallest, times how many ran; None when none did."""
+    ran = [p for p in p_values if p is not None]
+    return min(1.0, len(ran) * min(ran)) if ran else None
 
 
 def pool_rare(reference: Floats, batch: Floats) -> tuple[Floats, Floats]:
