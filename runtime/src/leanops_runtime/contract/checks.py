@@ -103,6 +103,11 @@ def kind(check: object) -> str:
     return KINDS.get(base, base)
 
 
+def counted_from_one(row: object) -> object:
+    """A failure's row as messages give it: 1 for the first data row (``None``: no row)."""
+    return row + 1 if isinstance(row, int) and not isinstance(row, bool) else row
+
+
 def describe(failure: Failure) -> str:
     """One line for a failure: ``missing column 'x'``, ``x: in_range(0, 1) failed for 5 row 3``.
 
@@ -111,7 +116,7 @@ def describe(failure: Failure) -> str:
     """
     what = kind(failure["check"])
     column, value, row = failure["column"], failure["value"], failure["row"]
-    shown = row + 1 if isinstance(row, int) and not isinstance(row, bool) else row
+    shown = counted_from_one(row)
     if what in {"missing column", "unexpected column"}:
         return f"{what} {column!r}"
     if what == "wrong dtype" and row is None:
@@ -135,10 +140,7 @@ def describe_rows(failures: list[Failure]) -> str:
     column = first["column"]
     more = len(failures) - ROWS_SHOWN
     tail = f" and {more} more row(s)" if more > 0 else ""
-    rows = [
-        (f["value"], f["row"] + 1 if isinstance(f["row"], int) else f["row"])
-        for f in failures[:ROWS_SHOWN]
-    ]
+    rows = [(f["value"], counted_from_one(f["row"])) for f in failures[:ROWS_SHOWN]]
     if kind(first["check"]) == "null values":
         return f"{column}: missing value rows {', '.join(str(row) for _, row in rows)}{tail}"
     found = ", ".join(f"{value!r} row {row}" for value, row in rows)
@@ -444,11 +446,6 @@ def report_path(dataset: str, root: Path | str = ".", suffix: str = "") -> Path:
     return Path(root) / REPORTS_DIR / f"contract_{dataset}{suffix}.json"
 
 
-def _counted_from_one(failure: Failure) -> Failure:
-    row = failure["row"]
-    return {**failure, "row": row + 1} if isinstance(row, int) else failure
-
-
 def write_report(
     contract: Contract,
     failures: list[Failure],
@@ -476,7 +473,7 @@ def write_report(
         "rows_dropped_without_target": dropped,
         "passed": not failures,
         "failure_count": len(failures),
-        "failures": [_counted_from_one(failure) for failure in failures],
+        "failures": [{**failure, "row": counted_from_one(failure["row"])} for failure in failures],
     }
     text = json.dumps(report, indent=2, allow_nan=False, default=str) + "\n"
     return write_atomic(path, text.encode("utf-8"))
