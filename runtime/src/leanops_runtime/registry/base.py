@@ -566,11 +566,9 @@ class Registry(ABC):
                 if target == current:
                     raise RegistryError(f"v{target} is already the production version")
                 if target not in state.stack:
-                    left = [
-                        r["from"]
-                        for r in state.applied
-                        if r["action"] == "rollback" and r["from"] == target
-                    ]
+                    left = any(
+                        r["action"] == "rollback" and r["from"] == target for r in state.applied
+                    )
                     was = (
                         f"v{target} was rolled back from, not rolled back to: "
                         if left
