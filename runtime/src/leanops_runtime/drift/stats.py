@@ -83,6 +83,13 @@ def share_p_value(
     return float(fisher_exact(table).pvalue)
 
 
+def missing_p_value(
+    reference_present: int, reference_missing: int, batch_present: int, batch_missing: int
+) -> float | None:
+    """``share_p_value`` of the missing values (0.3.0's name, kept for code that calls it)."""
+    return share_p_value(reference_present, reference_missing, batch_present, batch_missing)
+
+
 def bonferroni(*p_values: float | None) -> float | None:
     """One p-value for a feature tested more than one way (the tests that ran: None is one that
     did not): the smallest, times how many ran; None when none did."""
