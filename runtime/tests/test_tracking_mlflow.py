@@ -23,6 +23,7 @@ mlflow_backend = lib("tracking.mlflow_backend")
 cli = lib("cli")
 config = lib("settings")
 registry_mod = lib("registry")
+mlflow_registry = lib("registry.mlflow_registry")
 
 EXPERIMENT = f"{NAME}-tests"
 
@@ -756,14 +757,19 @@ def test_the_logs_run_deleted_is_restored_and_a_renamed_model_is_asked_back(
     assert store.get_run(ledger).info.lifecycle_stage == "active"
     assert "change.000003" in store.get_run(ledger).data.params
 
+    asked = f"was renamed to renamed on the server outside leanops: rename it back to {name}"
     store.rename_registered_model(name, "renamed")
     for command in (["models"], ["predict", "batch.csv"], ["pipeline", "--force"]):
         assert cli.main(command) == 2
         err = capsys.readouterr().err
-        asked = f"was renamed to renamed on the server outside leanops: rename it back to {name}"
         assert asked in err
         assert err.count("\n") == 1
     assert {m.name for m in store.search_registered_models()} == {"renamed"}  # no second line
+    # Renamed after the tag that points at the log was deleted: its versions still tell.
+    store.delete_registered_model_tag("renamed", mlflow_registry.LEDGER_TAG)
+    assert cli.main(["pipeline", "--force"]) == 2
+    assert asked in capsys.readouterr().err
+    assert {m.name for m in store.search_registered_models()} == {"renamed"}
     store.rename_registered_model("renamed", name)
     assert cli.main(["models"]) == 0
     assert re.search(r"(?m)^v1\s+production", capsys.readouterr().out)

@@ -80,6 +80,8 @@ RETIRED_FOR = "leanops.retired_ledger_for"  # on the log of a model line deleted
 CHANGE_PREFIX = "change."
 MAX_RECORD = 6000  # MLflow's limit on a parameter's value
 LEDGER_WAIT_S = 10.0
+# How many of a lost model line's latest versions are looked for under another name.
+RENAME_PROBES = 3
 
 
 class MlflowRegistry(Registry):
@@ -224,19 +226,39 @@ class MlflowRegistry(Registry):
         """A one-line error when the registered model holding this log was renamed on the
         server: leanops finds a model line by its name, and must not start a second one."""
         for ledger in ledgers:
-            found = [  # by another name: this one is a teammate's new line, made meanwhile
-                model
-                for model in self.client.search_registered_models(
-                    filter_string=f"tags.`{LEDGER_TAG}` = {quoted(ledger)}"
-                )
-                if model.name != self.model_name
-            ]
-            if found:
+            renamed = self._renamed_by_tag(ledger) or self._renamed_by_versions(ledger)
+            if renamed is not None:
                 raise RegistryError(
-                    f"{self.describe()} was renamed to {found[0].name} on the server outside "
+                    f"{self.describe()} was renamed to {renamed} on the server outside "
                     f"leanops: rename it back to {self.model_name} (leanops finds its model line "
                     "by that name); nothing is served or registered until then"
                 )
+
+    def _renamed_by_tag(self, ledger: str) -> str | None:
+        """The other name of the registered model whose tag points at ``ledger``."""
+        for model in self.client.search_registered_models(
+            filter_string=f"tags.`{LEDGER_TAG}` = {quoted(ledger)}"
+        ):
+            if model.name != self.model_name:  # this name: a teammate's new line, made meanwhile
+                return str(model.name)
+        return None
+
+    def _renamed_by_versions(self, ledger: str) -> str | None:
+        """The other name under which the server holds the latest versions ``ledger``
+        registered, same number, same run: the model renamed after its tag was deleted. (A
+        model line deleted whole holds none of them.)"""
+        registered = [
+            record["entry"]
+            for record in reversed(self._records_of(ledger))
+            if record["action"] == "register" and "entry" in record
+        ][:RENAME_PROBES]
+        for entry in registered:
+            if entry["run_id"] is None:
+                continue
+            for held in self.client.search_model_versions(f"run_id = {quoted(entry['run_id'])}"):
+                if held.name != self.model_name and int(held.version) == entry["version"]:
+                    return str(held.name)
+        return None
 
     def _retire(self, run_id: str) -> None:
         """Keep the log of a model line deleted on the server, no longer as any model's log."""
@@ -418,8 +440,10 @@ class MlflowRegistry(Registry):
 
     def records(self) -> list[AuditRecord]:
         ledger = self.ledger(create=False)
-        if ledger is None:
-            return []
+        return [] if ledger is None else self._records_of(ledger)
+
+    def _records_of(self, ledger: str) -> list[AuditRecord]:
+        """The records of the log in run ``ledger``, each checked (an unreadable one named)."""
         params = self._ledger_run(ledger).data.params
         records = []
         for key in sorted(key for key in params if key.startswith(CHANGE_PREFIX)):
