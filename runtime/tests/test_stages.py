@@ -307,8 +307,9 @@ def test_a_parameter_added_or_removed_is_named(
 
 
 def test_one_server_spelt_two_ways_is_one_store() -> None:
-    """The stages' store is the server, not how the URL was typed: a trailing slash, capitals
-    or credentials in it register no second copy of an unchanged model."""
+    """The stages' store is the server, not how the URL was typed: a trailing slash, capitals,
+    credentials, the default port or another name of this machine register no second copy of an
+    unchanged model."""
     same = lib("pipeline").same_server
     spellings = [
         "http://team-server:5000",
@@ -316,5 +317,10 @@ def test_one_server_spelt_two_ways_is_one_store() -> None:
         "http://u:p@team-server:5000",
     ]
     assert {same(uri) for uri in spellings} == {"http://team-server:5000"}
+    here = ["http://localhost:5000", "http://127.0.0.1:5000/", "http://[::1]:5000"]
+    assert {same(uri) for uri in here} == {"http://127.0.0.1:5000"}
+    assert same("https://team-server/") == same("https://team-server:443")
+    assert same("http://[fe80::1]:5000") == "http://[fe80::1]:5000"
     assert same("sqlite:////srv/MLflow/mlflow.db") == "sqlite:////srv/MLflow/mlflow.db"
     assert same("http://team-server:5001") != same("http://team-server:5000")
+    assert same("http://team-server") != same("https://team-server")

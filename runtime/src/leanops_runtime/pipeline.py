@@ -281,20 +281,33 @@ def store_digest(settings: Settings) -> str:
     return digest_value(["mlflow", same_server(given.tracking_uri or ""), given.experiment or ""])
 
 
+# The names of this machine's loopback interface, one server whichever is typed.
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def same_server(uri: str) -> str:
     """``uri`` as it names a server, whatever its spelling: no credentials, and for a server's
-    URL the scheme and host in lower case, no trailing slash (``HTTP://Host:5000/`` is
-    ``http://host:5000``)."""
+    URL the scheme and host in lower case, the port even when it is the scheme's default, this
+    machine as ``127.0.0.1``, no trailing slash (``HTTP://LocalHost:5000/`` is
+    ``http://127.0.0.1:5000``)."""
     from urllib.parse import urlsplit, urlunsplit
 
     from .tracking.mlflow_client import without_credentials
 
     bare = without_credentials(uri)
     parts = urlsplit(bare)
-    if parts.scheme.lower() not in {"http", "https"}:
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
         return bare  # a file or a database: its path, as given
+    host = parts.hostname or ""  # lower case, without an IPv6 address's brackets
+    host = "127.0.0.1" if host in LOOPBACK else f"[{host}]" if ":" in host else host
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:  # not a port: MLflow's own error says so when it connects
+        return bare
     path = parts.path.rstrip("/")
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+    return urlunsplit((scheme, f"{host}:{port}", path, parts.query, ""))
 
 
 # Inputs read only while another is set (``train_inputs``), by the one they follow.
