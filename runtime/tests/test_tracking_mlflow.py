@@ -647,6 +647,48 @@ def test_a_version_deleted_on_the_server_is_withdrawn_and_blocks_nothing(
     assert int(store.get_model_version_by_alias(name, "production").version) == 3
 
 
+def test_a_version_whose_record_was_not_written_is_deleted_again(
+    project: Path, team: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server made the model version, then the audit record failed to be written (the
+    server went away, or the log was busy): the version is deleted again, so no command reports
+    a version made outside leanops. A failure after the record was written keeps the version."""
+    name, _ = in_production(project)
+    store = client(team)
+    registry_class = mlflow_registry.MlflowRegistry
+    written = registry_class.append
+
+    def refused(self: object, record: dict[str, object]) -> None:
+        raise registry_mod.RegistryError("the server went away")
+
+    monkeypatch.setattr(registry_class, "append", refused)
+    assert cli.main(["pipeline", "--force"]) == 2
+    assert "the server went away" in capsys.readouterr().err
+    assert held(store, name) == [1]
+    monkeypatch.setattr(registry_class, "append", written)
+    assert cli.main(["models"]) == 0
+    assert "not in the audit log" not in capsys.readouterr().err
+
+    def written_then_lost(self: object, record: dict[str, object]) -> None:
+        written(self, record)
+        raise registry_mod.RegistryError("the connection dropped after the write")
+
+    monkeypatch.setattr(registry_class, "append", written_then_lost)
+    assert cli.main(["pipeline", "--force"]) == 2
+    monkeypatch.setattr(registry_class, "append", written)
+    capsys.readouterr()
+    assert cli.main(["models"]) == 0
+    out, err = capsys.readouterr()
+    (kept,) = re.findall(r"(?m)^v(\d+)\s+candidate", out)
+    assert "not in the audit log" not in err
+    assert held(store, name) == [1, int(kept)]
+
+
+def held(store: object, name: str) -> list[int]:
+    """The numbers of the versions the server holds for registered model ``name``."""
+    return sorted(int(v.version) for v in store.search_model_versions(f"name = '{name}'"))
+
+
 def in_production(project: Path) -> tuple[str, str]:
     """v1 trained and promoted on the store: the registered model's name and its log's run."""
     settings = config.load_settings(project)

@@ -40,7 +40,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -582,7 +582,8 @@ class MlflowRegistry(Registry):
         number = self._upload(run_id, files, saved.sha256)
         candidate.run_id = run_id
         entry = candidate.entry(number, saved, files, self.who())
-        self.change(lambda state: register_record(state, entry, reason))
+        with self._dropped_unless_logged(number):
+            self.change(lambda state: register_record(state, entry, reason))
         return entry
 
     def register_files(
@@ -596,8 +597,39 @@ class MlflowRegistry(Registry):
         carried = ModelVersion(**entry)  # a copy: the caller's record stays as it was
         carried["version"] = self._upload(run_id, files, entry["sha256"])
         carried["run_id"] = run_id
-        self.change(lambda state: register_record(state, carried, reason))
+        with self._dropped_unless_logged(carried["version"]):
+            self.change(lambda state: register_record(state, carried, reason))
         return carried
+
+    @contextlib.contextmanager
+    def _dropped_unless_logged(self, version: int) -> Iterator[None]:
+        """Delete model version ``version`` again when the change that registers it fails
+        before its record is written: no record would name it, and every command would report
+        it as registered outside leanops. Once written, it stays (the failure came after)."""
+        try:
+            yield
+        except BaseException:
+            self._drop_unlogged(version)
+            raise
+
+    def _drop_unlogged(self, version: int) -> None:
+        try:
+            if any(
+                record["action"] == "register" and record["to"] == version
+                for record in self.records()
+            ):
+                return
+            self.client.delete_model_version(self.model_name, str(version))
+        except Exception as error:  # the change's own error is the one raised
+            log.warning(
+                "%s v%s was made on the server but not registered, and could not be deleted "
+                "again (%s): it is reported as made outside leanops until an admin deletes it",
+                self.describe(),
+                version,
+                first_line(error),
+            )
+        else:
+            log.info("%s v%s was not registered: deleted again", self.describe(), version)
 
     def _upload(self, run_id: str, files: Mapping[str, bytes], sha256: str) -> int:
         """Upload a version's files to ``run_id`` and create its model version; its number."""
