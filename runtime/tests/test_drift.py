@@ -190,6 +190,27 @@ def test_a_few_rows_of_a_value_training_never_saw_are_drift(reference: dict[str,
     assert (clean.status, clean.test) == ("ok", "chi2")  # nothing unseen: no second test
 
 
+def test_the_change_names_the_values_training_never_saw(reference: dict[str, Any]) -> None:
+    """``<other>`` alone does not say what to look for: the change names the new values, most
+    frequent first, and how many more there are."""
+    frame = batch(4).head(1000).copy()
+    frame.loc[:299, "colour"] = "enterprise"
+    frame.loc[300:399, "colour"] = "a very long name of a new customer segment"
+    frame.loc[400:419, "colour"] = "trial"
+    frame.loc[420:428, "colour"] = [f"new{i}" for i in range(9)]
+    row = row_of(drift.check(reference, frame), "colour")
+    assert row.largest_change is not None and row.largest_change["category"] == "<other>"
+    long = "a very long name of a new customer segment"
+    assert row.largest_change["values"] == ["enterprise", long, "trial"]
+    assert row.largest_change["more"] == 9
+    said = drift.change(dataclasses.asdict(row))
+    assert said is not None
+    assert said == "<other> (enterprise, a very long name of…, trial and 9 more): 0.0% -> 42.9%"
+    assert drift.change({"largest_change": {"category": "b", "reference": 0.1, "batch": 0.3}}) == (
+        "b: 10.0% -> 30.0%"
+    )
+
+
 def test_values_going_missing_are_drift(reference: dict[str, Any]) -> None:
     frame = batch(4)
     frame.loc[frame.index[:1200], "y"] = np.nan  # 30% of a column gone

@@ -88,8 +88,24 @@ def change(feature: Mapping[str, object], arrow: str = "->") -> str | None:
     elif isinstance(moved, Mapping):
         before, after = moved.get("reference"), moved.get("batch")
         if isinstance(before, float | int) and isinstance(after, float | int):
-            said.append(f"{moved.get('category')}: {before:.1%} {arrow} {after:.1%}")
+            said.append(f"{named(moved)}: {before:.1%} {arrow} {after:.1%}")
     return "; ".join(said) or None
+
+
+def named(moved: Mapping[str, object]) -> str:
+    """The category that moved most; for ``<other>``, the new values in it, most frequent
+    first (``<other> (Z, Y and 2 more)``)."""
+    values, more = moved.get("values"), moved.get("more")
+    if not isinstance(values, list) or not values:
+        return str(moved.get("category"))
+    shown = ", ".join(short(str(value)) for value in values)
+    rest = f" and {more} more" if isinstance(more, int) and more > 0 else ""
+    return f"{moved.get('category')} ({shown}{rest})"
+
+
+def short(text: str, limit: int = 20) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def table(report: DriftReport) -> str:

@@ -60,6 +60,7 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_PSI_ALERT = 0.25
 DEFAULT_KS_ALERT = 0.2
 DEFAULT_MIN_ROWS = 100
+NAMED_UNSEEN = 3  # the unseen values a change of "<other>" names, most frequent first
 
 
 @dataclass
@@ -238,8 +239,13 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     found = categories(column).value_counts()
     current = dict.fromkeys(ref.counts, 0.0)
     current.setdefault(OTHER, 0.0)
+    # The values training never saw, most frequent first (unknown when the reference pooled
+    # its own rarest categories as OTHER: those are not named).
+    unseen: list[JsonValue] = []
     for key, count in found.items():
         name = str(key)
+        if name not in ref.counts and OTHER not in ref.counts:
+            unseen.append(name)
         current[name if name in ref.counts else OTHER] += float(count)
     names = list(current)
     ref_counts = np.asarray([ref.counts.get(name, 0.0) for name in names], dtype=float)
@@ -275,6 +281,11 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
             "category": names[largest],
             "reference": round(float(ref_shares[largest]), 6),
             "batch": round(float(batch_shares[largest]), 6),
+            **(
+                {"values": unseen[:NAMED_UNSEEN], "more": len(unseen) - NAMED_UNSEEN}
+                if names[largest] == OTHER and unseen
+                else {}
+            ),
         },
         missing=(
             (float(ref_shares[missing_index]), float(batch_shares[missing_index]))
