@@ -136,3 +136,79 @@ def test_a_pipeline_of_the_teams_has_its_last_step_shaped() -> None:
     assert columns.sparse_threshold == 0.0
     assert isinstance(columns.get_params()["categorical"], OrdinalEncoder)
     assert boosting.categorical_features == [2]
+
+
+class SpendPerMonth:
+    """A team's step in front of the default columns: a ratio column added to the table."""
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> SpendPerMonth:  # noqa: N803
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:  # noqa: N803
+        return X.assign(spend_per_month=X["monthly_spend"] / X["tenure_months"])
+
+
+def _fit_with(project: object, monkeypatch: pytest.MonkeyPatch, **extra: list[str]) -> object:
+    """``train.fit`` on the churn table, the team's ratio step in front of the default columns
+    (told of the ratio by ``extra``)."""
+    from sklearn.base import BaseEstimator, TransformerMixin
+    from sklearn.pipeline import Pipeline
+
+    step = type("Step", (SpendPerMonth, TransformerMixin, BaseEstimator), {})()
+
+    def build_features(contract: object, fit: object) -> object:
+        columns = machinery.default_preprocessor(contract, fit, **extra)
+        return Pipeline([("yours", step), ("columns", columns)])
+
+    monkeypatch.setattr(load("features"), "build_features", build_features)
+    contract = lib("contract").load_contract("churn", project)
+    frame = lib("contract").read_data(project / "data/raw/churn.csv", contract).frame
+    settings = lib("settings").load_settings(project)
+    settings.train.also_try = []
+    return lib("train").fit(frame, contract, settings).model
+
+
+def _churn(project: object) -> None:
+    from _frames import customers, project_for
+
+    project_for(project, customers(), "churn", target="churned", task="classification")
+
+
+def test_a_column_a_teams_step_adds_is_a_feature_when_named_and_a_warning_when_not(
+    project: object, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The default columns drop what they were not told of: a ratio the team's step adds is
+    named in a warning, not lost in silence; given as ``numeric=``, the model reads it."""
+    _churn(project)
+    dropped = _fit_with(project, monkeypatch)
+    assert "the column(s) 'spend_per_month' your step makes reach no transformer" in caplog.text
+    assert machinery.unused_columns(dropped[0]) == ["Unnamed: 0", "customer_key", "spend_per_month"]
+    caplog.clear()
+    kept = _fit_with(project, monkeypatch, numeric=["spend_per_month"])
+    assert "reach no transformer" not in caplog.text
+    assert "spend_per_month" not in machinery.unused_columns(kept[0])
+    assert kept[-1].n_features_in_ == dropped[-1].n_features_in_ + 1
+
+
+def test_a_step_that_returns_no_table_or_loses_rows_blames_features_py(
+    project: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step of the team's that returns one column as a Series (1-D) is a one-line error of
+    ``features.py``'s, not an unexpected IndexError; one that loses rows is ``features.py``'s
+    too, not the estimator's."""
+    _churn(project)
+
+    def one_column(self: object, table: pd.DataFrame) -> pd.Series:
+        return table["monthly_spend"] / table["tenure_months"]
+
+    monkeypatch.setattr(SpendPerMonth, "transform", one_column)
+    with pytest.raises(lib("train").TrainError) as caught:
+        _fit_with(project, monkeypatch)
+    message = str(caught.value)
+    assert "features.py built" in message, message
+    assert "does every step return a 2-D table" in message
+    assert "\n" not in message
+    # A step that loses a row: the estimator is handed fewer rows than labels.
+    monkeypatch.setattr(SpendPerMonth, "transform", lambda self, table: table.iloc[1:])
+    with pytest.raises(lib("train").TrainError, match=r"features\.py built .*inconsistent"):
+        _fit_with(project, monkeypatch, numeric=[])

@@ -21,6 +21,7 @@ skops.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -123,15 +124,25 @@ def _target_encoder() -> BaseEstimator:
     return TargetEncoder(cv=TARGET_ENCODER_FOLDS, shuffle=True, random_state=0)
 
 
-def default_preprocessor(contract: Contract, fit: FitContext | None = None) -> ColumnTransformer:
+def default_preprocessor(
+    contract: Contract,
+    fit: FitContext | None = None,
+    *,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+) -> ColumnTransformer:
     """The ``ColumnTransformer`` for ``contract``'s roles (columns selected by name), shaped
-    for ``fit`` by ``shape_for`` when given (left general without it, as in a notebook)."""
+    for ``fit`` by ``shape_for`` when given (left general without it, as in a notebook).
+
+    ``numeric`` and ``categorical``: columns a step of the team's own adds in front of it (a
+    ratio, a bucket), treated as the contract's columns of that role; a column no transformer
+    takes is dropped (``unused_columns`` names them)."""
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    numeric = contract.columns("feature_numeric")
-    categorical = contract.columns("feature_categorical")
+    numeric = [*contract.columns("feature_numeric"), *numeric]
+    categorical = [*contract.columns("feature_categorical"), *categorical]
     onehot = [c for c in categorical if contract.encodings.get(c, "onehot") == "onehot"]
     encoded = [c for c in categorical if c not in onehot]
     dates = contract.columns("feature_datetime")
@@ -162,6 +173,25 @@ def default_preprocessor(contract: Contract, fit: FitContext | None = None) -> C
         transformers.append(("datetime", steps, dates))
     features = ColumnTransformer(transformers, remainder="drop", sparse_threshold=SPARSE_THRESHOLD)
     return features if fit is None else shape_for(features, fit)
+
+
+def unused_columns(features: BaseEstimator) -> list[str]:
+    """The input columns a fitted ``ColumnTransformer`` (``features``, or the last step of a
+    ``Pipeline`` of them) drops because no transformer takes them, as named in its input."""
+    from sklearn.compose import ColumnTransformer as Columns
+    from sklearn.pipeline import Pipeline
+
+    last = features.steps[-1][1] if isinstance(features, Pipeline) else features
+    if not isinstance(last, Columns) or not hasattr(last, "transformers_"):
+        return []
+    names = [str(name) for name in getattr(last, "feature_names_in_", [])]
+    dropped: list[str] = []
+    for name, step, columns in last.transformers_:
+        if name == "remainder" and isinstance(step, str) and step == "drop":
+            for column in columns:  # names, or positions in older scikit-learn
+                is_position = isinstance(column, int | np.integer) and column < len(names)
+                dropped.append(names[int(column)] if is_position else str(column))
+    return dropped
 
 
 def target_type(task: str, target: pd.Series) -> str:

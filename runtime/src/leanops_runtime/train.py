@@ -81,7 +81,10 @@ def fit_failed(name: str, error: BaseException, *, chosen: bool = False) -> Trai
     from . import package
 
     reason = first_line(error).replace("of cross_val_score ", "")
-    if _failed_in_features(error):
+    if isinstance(error, IndexError):  # a shape read from what is no table (a step's 1-D output)
+        reason += " (does every step return a 2-D table, one row per row it was given?)"
+    # Fewer or more rows than it was given: only a step of the features changes the count.
+    if _failed_in_features(error) or "inconsistent numbers of samples" in reason:
         return TrainError(
             f"cannot fit the features {package()}/features.py built (for {name}): {reason}"
         )
@@ -431,7 +434,7 @@ def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
     started = time.perf_counter()
     try:
         model.fit(train.drop(columns=[target]), train[target])  # never the label as an input
-    except (InvalidParameterError, TypeError, ValueError) as error:
+    except (InvalidParameterError, IndexError, TypeError, ValueError) as error:
         raise fit_failed(name, error) from error
     except MemoryError as error:
         raise TrainError(
@@ -439,9 +442,28 @@ def fit(frame: pd.DataFrame, contract: Contract, settings: Settings) -> Fitted:
             "high-cardinality columns encoding: target, or role: ignore, in the contract"
         ) from error
     fit_s = time.perf_counter() - started
+    warn_unused_columns(model, list(train.columns))
     return Fitted(
         model=model, train=train, test=test, estimator=name, selection=selection, fit_s=fit_s
     )
+
+
+def warn_unused_columns(model: Pipeline, table: list[str]) -> None:
+    """Name the columns a step of the team's features made that reach no transformer: the
+    default preprocessor drops a column it was not told of, and the model never sees it."""
+    from . import package
+    from .features import unused_columns
+
+    made = [name for name in unused_columns(model.named_steps["features"]) if name not in table]
+    if made:
+        listed = ", ".join(repr(name) for name in made)
+        log.warning(
+            "%s/features.py: the column(s) %s your step makes reach no transformer and are "
+            "dropped: name them in default_preprocessor(contract, fit, numeric=[...]) or "
+            "categorical=[...]",
+            package(),
+            listed,
+        )
 
 
 def train(
