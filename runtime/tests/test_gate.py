@@ -51,6 +51,32 @@ def test_floors_ceilings_and_tolerance_stay_options() -> None:
     ]
 
 
+def test_a_metric_production_has_and_the_candidate_lacks_is_a_refusal() -> None:
+    """A classifier without predict_proba has no ROC AUC: under the default gate (which judges
+    the metrics the candidate has) it passed on accuracy and F1 alone, and production's ROC AUC
+    was not even shown. Now it is shown, and the missing metric refuses, once."""
+    production = {"roc_auc": 0.9924, "log_loss": 0.08, "accuracy": 0.96, "f1_macro": 0.95}
+    svc = {"accuracy": 0.965, "f1_macro": 0.955, "baseline_accuracy": 0.6, "baseline_f1_macro": 0.4}
+    refused = gate.evaluate_gate(svc, production, settings())
+    assert refused.reasons == [
+        "log_loss: production's is 0.0800, the candidate has none (its model has no "
+        "predict_proba): nothing says it is not worse",
+        "roc_auc: production's is 0.9924, the candidate has none (its model has no "
+        "predict_proba): nothing says it is not worse",
+    ]
+    rows = {row.metric: row for row in refused.rows}
+    assert rows["roc_auc"].production == 0.9924 and rows["roc_auc"].candidate is None
+    assert not rows["roc_auc"].ok and rows["accuracy"].ok
+    # Named in params.yaml, the baseline rule says it first: one reason, production shown.
+    named = gate.evaluate_gate(svc, production, settings(baseline={"metrics": ["roc_auc"]}))
+    assert [r for r in named.reasons if r.startswith("roc_auc")] == [
+        "roc_auc: not computed for the candidate by the evaluation"
+    ]
+    assert {row.metric: row for row in named.rows}["roc_auc"].production == 0.9924
+    # Without production, nothing is missing.
+    assert gate.evaluate_gate(svc, None, settings()).passed
+
+
 def test_a_metric_of_the_other_task_names_the_setting_to_edit() -> None:
     """0.2.0 params.yaml kept classification floors; after ``task: regression`` they cannot hold."""
     floors = settings(min={"roc_auc": 0.9, "accuracy": 0.85}, baseline={"metrics": ["f1_macro"]})

@@ -456,3 +456,23 @@ def test_switching_estimator_in_params_yaml_names_whose_block_it_is(
         f"{prefix}TRAIN__HYPERPARAMETERS__HIST_GRADIENT_BOOSTING__* when a variable set them), "
         "and give random_forest a block of its own (none: scikit-learn's defaults)"
     )
+
+
+def test_a_classifier_without_probabilities_is_named_when_trained(
+    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A team's LinearSVC scores no ROC AUC and predicts no probabilities: training says so,
+    and that the gate will refuse it against a production model that has them."""
+    from _package import TASK, load
+
+    if TASK != "classification":
+        pytest.skip("a classifier's probabilities: classification only")
+    listed = load("estimators").ESTIMATORS
+    svc = {"linear_svc": ("sklearn.svm", "LinearSVC")}
+    monkeypatch.setattr(load("estimators"), "ESTIMATORS", {**listed, TASK: {**listed[TASK], **svc}})
+    settings = _ingested(project)
+    settings.train.estimator, settings.train.also_try = "linear_svc", []
+    settings.train.hyperparameters = {}
+    metrics = train_mod.train(settings, project).metadata["metrics"]
+    assert "roc_auc" not in metrics and "accuracy" in metrics
+    assert "linear_svc has no predict_proba: no roc_auc" in caplog.text

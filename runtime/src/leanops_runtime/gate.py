@@ -7,8 +7,9 @@ Three rules, from the ``promotion`` section of params.yaml, all on the same held
    frequent class / mean, see ``metrics``) to a perfect score;
 2. absolute (optional): every ``min`` metric at or above its floor, every ``max`` metric at or
    below its ceiling (e.g. ROC AUC >= 0.9, RMSE <= 70);
-3. no regression: on every metric both models report, the candidate is at most ``tolerance``
-   (relative) worse than the current production model;
+3. no regression: on every metric production reports, the candidate is at most ``tolerance``
+   (relative) worse than the current production model, and a metric it does not report at all
+   (a classifier without ``predict_proba`` has no ROC AUC) is a refusal, not a pass;
 4. budgets (optional): the candidate's median latency per 1,000 rows, model size and training
    time at or below ``budgets`` (measured by ``costs``; each is shown beside production's).
 
@@ -40,6 +41,8 @@ FEW_ROWS = 50
 # F1, average precision) moves by chance: one case of 30 is 3 points of its recall.
 FEW_OF_A_CLASS = 30
 FIRMER = "(more data, or a larger data.test_size, makes them firmer)"  # either note's remedy
+# Why a classifier's metric can be missing: it scores probabilities the model does not give.
+LOST = dict.fromkeys(("roc_auc", "average_precision", "log_loss"), "its model has no predict_proba")
 
 Evaluate = Callable[[Model], Mapping[str, float]]
 
@@ -141,7 +144,7 @@ def evaluate_gate(
     bounds = {name: (">=", float(v)) for name, v in settings.min.items()}
     bounds |= {name: ("<=", float(v)) for name, v in settings.max.items()}
     beat, named = _baseline_metrics(settings, own, base)
-    for metric in sorted(set(own) | set(bounds) | set(beat)):
+    for metric in sorted(set(own) | set(prod or {}) | set(bounds) | set(beat)):
         value = own.get(metric)
         row = GateRow(metric=metric, candidate=value, baseline=base.get(metric))
         before = len(result.reasons)
@@ -149,8 +152,17 @@ def evaluate_gate(
             _baseline_rule(result, row, settings.baseline.min_skill, named=named, own=own)
         if metric in bounds:
             _bound_rule(result, row, *bounds[metric], own=own)
-        if prod is not None and metric in prod and value is not None:
+        if prod is not None and metric in prod:
             row.production = float(prod[metric])
+        if row.production is not None and value is None:
+            row.rules.append("computed, as for production")
+        if row.production is not None and value is None and len(result.reasons) == before:
+            result.reasons.append(
+                f"{metric}: production's is {row.production:.4f}, the candidate has none "
+                f"({LOST.get(metric, 'the evaluation did not compute it')}): nothing says it "
+                "is not worse"
+            )
+        elif row.production is not None and value is not None:
             limit = _worse_limit(metric, row.production, settings.tolerance)
             sign = _sign(metric)
             worse = "+" if metric in LOWER_IS_BETTER else "-"  # one-sided: only worse is held

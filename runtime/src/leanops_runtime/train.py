@@ -520,6 +520,13 @@ def _train(
     fitted = fit(frame, contract, settings)
     model, train_rows, test_rows = fitted.model, fitted.train, fitted.test
     metrics = score(settings.task, model, test_rows, contract.target)
+    if settings.task == "classification" and not hasattr(model, "predict_proba"):
+        log.warning(
+            "%s has no predict_proba: no roc_auc, average_precision or log_loss, no "
+            "probability columns in predictions, and the gate refuses it against a production "
+            "model that has them",
+            fitted.estimator,
+        )
     check_held_out(
         model, test_rows, contract, task=settings.task, metrics=metrics, seed=settings.seed
     )
