@@ -136,6 +136,7 @@ def test_pipeline_run_is_tracked_with_its_lineage(project: Path) -> None:
     entry = lib("registry").open_registry(settings, project).entry(1)
     assert artifacts[f"models/{dataset}/v1/model.skops"] == entry["sha256"]
     assert record["tags"]["model_sha256"] == entry["sha256"]
+    assert record["tags"]["estimator"] == entry["estimator"]  # the one fitted, also_try or not
     assert entry["run_id"] == run["id"]
 
 

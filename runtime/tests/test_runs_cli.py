@@ -115,6 +115,7 @@ def test_compare_marks_differences(runs: list[str], capsys: pytest.CaptureFixtur
     assert rows["metric.accuracy"].startswith("*")
     assert not rows["param.seed"].startswith("*")
     assert not rows["metric.loss"].startswith("*")
+    assert rows["tag.team"].split()[1:] == ["a", "a"]  # what was fitted, beside the params
 
 
 def test_unknown_run_id_is_one_line_exit_2(

@@ -330,13 +330,19 @@ def test_get_run_by_prefix_and_unknown_id(db: Path) -> None:
 def test_compare_marks_differences(db: Path) -> None:
     with tracking.start_run("a", params={"C": 1.0, "seed": 1}, db=db) as first:
         first.log_metric("accuracy", 0.9)
+        first.set_tag("estimator", "random_forest")
     with tracking.start_run("b", params={"C": 2.0, "seed": 1}, db=db) as second:
         second.log_metric("accuracy", 0.9)
         second.log_metric("f1", 0.5)
+        second.set_tag("estimator", "logistic_regression")  # chosen by also_try, say
+        second.set_tag("mlflow.note.content", "MLflow's own tags are left out")
     store = tracking.LocalRunStore(db)
     result = tracking.compare([store.get_run(first.id), store.get_run(second.id)])
     assert result["params"] == {"C": [1.0, 2.0], "seed": [1, 1]}
     assert result["params_differ"] == ["C"]
+    assert result["tags"]["estimator"] == ["random_forest", "logistic_regression"]
+    assert "estimator" in result["tags_differ"]
+    assert not any(key.startswith("mlflow.") for key in result["tags"])
     assert without_cost(result["metrics"]) == {"accuracy": [0.9, 0.9], "f1": [None, 0.5]}
     assert [key for key in result["metrics_differ"] if not key.startswith("cost.")] == ["f1"]
 

@@ -530,8 +530,8 @@ def _train(
     check_held_out(
         model, test_rows, contract, task=settings.task, metrics=metrics, seed=settings.seed
     )
+    run.set_tag("estimator", fitted.estimator)  # the one fitted: train.estimator is a param
     if fitted.selection is not None:
-        run.set_tag("estimator", fitted.estimator)
         run.set_tag("selection", fitted.selection.summary())
     registry = open_registry(settings, root)
     entry = register_trained(

@@ -173,6 +173,7 @@ def _compare(args: argparse.Namespace) -> int:
     rows: list[Sequence[Cell]] = []
     sections = (
         ("param", result["params"], set(result["params_differ"])),
+        ("tag", result["tags"], set(result["tags_differ"])),
         ("metric", result["metrics"], set(result["metrics_differ"])),
     )
     for kind, values, differ in sections:
@@ -290,7 +291,7 @@ def register(subparsers: Subparsers) -> None:
     show.set_defaults(handler=_show)
 
     comparing = actions.add_parser(
-        "compare", parents=[store], help="params and metrics side by side"
+        "compare", parents=[store], help="params, tags and metrics side by side"
     )
     comparing.add_argument("run_ids", metavar="ID", nargs="+", help="two or more run ids")
     comparing.set_defaults(handler=_compare)
