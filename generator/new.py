@@ -83,11 +83,18 @@ def render_project(
 def check_questions(data: Mapping[str, object], questions: Mapping[str, object]) -> None:
     """Refuse answers to questions the template does not ask (a typo would be ignored), and
     answers that are not one of a YAML question's choices (yes or no for a switch)."""
+    asked = [key for key, question in questions.items() if not _computed(question)]
+    computed = [key for key in data if key in questions and key not in asked]
+    if computed:
+        raise LeanopsError(
+            f"-d {', '.join(computed)}: computed by the template from where it is copied, not "
+            "a question (pick the template's version with --vcs-ref); nothing was written"
+        )
     unknown = [key for key in data if key not in questions]
     if unknown:
         raise LeanopsError(
             f"-d names no question of the template: {', '.join(unknown)} (its questions: "
-            f"{', '.join(questions)}); nothing was written"
+            f"{', '.join(asked)}); nothing was written"
         )
     for key, answer in data.items():
         question = questions[key]
@@ -99,6 +106,12 @@ def check_questions(data: Mapping[str, object], questions: Mapping[str, object])
                 f"invalid answer for {key}: {answer!r} is not one of "
                 f"{', '.join(map(str, choices))}; nothing was written"
             )
+
+
+def _computed(question: object) -> bool:
+    """Whether a copier.yml entry is never asked (``when: false``): the template computes its
+    value (the runtime's pin from the template's own source and commit)."""
+    return isinstance(question, Mapping) and question.get("when") is False
 
 
 def _one_of(answer: object, allowed: list[object]) -> bool:

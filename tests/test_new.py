@@ -146,9 +146,31 @@ def test_an_unknown_data_key_lists_the_real_templates_questions(tmp_path: Path) 
     line = result.stderr.strip().splitlines()[-1]  # after Copier's own notes and warnings
     assert line.startswith("leanops: error: -d names no question of the template: mltask (its ")
     questions = yaml.safe_load((REPO / "copier.yml").read_text())
-    expected = [key for key in questions if not key.startswith("_")]
-    assert "ml_task" in expected
+    expected = [
+        key
+        for key, question in questions.items()
+        if not key.startswith("_")
+        and not (isinstance(question, dict) and question.get("when") is False)
+    ]
+    assert "ml_task" in expected and "runtime_rev" not in expected
     assert line.endswith(f"(its questions: {', '.join(expected)}); nothing was written")
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "answer", ["runtime_rev=deadbeef", "runtime_git_url=https://attacker.example/x.git"]
+)
+def test_a_value_the_template_computes_is_no_answer(tmp_path: Path, answer: str) -> None:
+    """The runtime's pin comes from where the template is copied: ``-d`` cannot point it at
+    another commit or another repository."""
+    result = leanops("new", str(tmp_path / "x"), "--defaults", "-q", "-d", answer)
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]
+    key = answer.partition("=")[0]
+    assert line == (
+        f"leanops: error: -d {key}: computed by the template from where it is copied, not a "
+        "question (pick the template's version with --vcs-ref); nothing was written"
+    )
     assert not (tmp_path / "x").exists()
 
 
