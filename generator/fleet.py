@@ -33,6 +33,15 @@ class AnswersError(LeanopsError):
     """The answers file is missing, unreadable or lacks ``_src_path``/``_commit``."""
 
 
+class ForeignProjectError(AnswersError):
+    """The answers file is another Copier template's: not a project leanops made."""
+
+
+# A question every version of the leanops template asks (0.1.0 on), and its answers file keeps:
+# what tells a leanops project from one of another Copier template.
+LEANOPS_QUESTION = "ml_task"
+
+
 @dataclass(frozen=True)
 class Project:
     """A generated project and what its answers file says about its template."""
@@ -67,6 +76,12 @@ def read_project(path: Path) -> Project:
     missing = [key for key in ("_src_path", "_commit") if not answers.get(key)]
     if missing:
         raise AnswersError(f"{answers_path} lacks {' and '.join(missing)}; {recovery_steps(path)}")
+    if LEANOPS_QUESTION not in answers:
+        raise ForeignProjectError(
+            f"{path}: not a leanops project (its {ANSWERS_FILE} answers no {LEANOPS_QUESTION} "
+            f"question; template {answers['_src_path']}): leanops leaves it alone, and never "
+            "runs another template's tasks"
+        )
     return Project(path, str(answers["_src_path"]), str(answers["_commit"]), answers)
 
 
@@ -93,7 +108,8 @@ def discover(paths: list[Path]) -> tuple[list[Project], list[tuple[Path, Answers
     """Projects under ``paths`` and the ones whose answers file cannot be used.
 
     A path that is not a folder is an error; a folder with no project at all is reported as a
-    project with a missing answers file (the likely case: it was deleted).
+    project with a missing answers file (the likely case: it was deleted). Another Copier
+    template's project is an error when named, and passed over when found in a tree.
     """
     projects: dict[Path, Project] = {}
     broken: dict[Path, AnswersError] = {}
@@ -101,11 +117,15 @@ def discover(paths: list[Path]) -> tuple[list[Project], list[tuple[Path, Answers
         if not raw.is_dir():
             raise LeanopsError(f"{raw} is not a folder")
         dirs = find_project_dirs(raw)
+        named = not dirs or dirs == [raw.resolve()]  # the path is the project, not a tree
         if not dirs:
             dirs = [raw.resolve()]
         for directory in dirs:
             try:
                 projects[directory] = read_project(directory)
+            except ForeignProjectError as error:
+                if named:  # another template's projects in a tree are no concern of leanops
+                    broken[directory] = error
             except AnswersError as error:
                 broken[directory] = error
     return list(projects.values()), list(broken.items())

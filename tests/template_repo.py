@@ -64,6 +64,9 @@ _envops:
 name:
   type: str
   default: demo
+ml_task:
+  type: str
+  default: classification
 """
 TINY_FILES = {
     "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml }}",

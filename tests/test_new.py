@@ -132,7 +132,7 @@ def test_an_unknown_data_key_is_refused_before_anything_is_written(tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr == (
         "leanops: error: -d names no question of the template: nmae, colour "
-        "(its questions: name); nothing was written\n"
+        "(its questions: name, ml_task); nothing was written\n"
     )
     assert not destination.exists()
     destination.mkdir()

@@ -314,6 +314,48 @@ def test_an_untagged_template_head_is_named_beside_up_to_date(
     assert f"HEAD ({unreleased[:12]}) is not a release" in capsys.readouterr().out
 
 
+def test_another_templates_project_is_left_alone_and_its_tasks_never_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Copier project of another template, named or found in a tree beside leanops projects:
+    not updated, and its template's tasks never run."""
+    foreign = tmp_path / "foreign-tpl"
+    foreign.mkdir()
+    ran = tmp_path / "FOREIGN_TASK_RAN"
+    (foreign / "copier.yml").write_text(
+        "_subdirectory: template\n_answers_file: .copier-answers.yml\n_templates_suffix: .jinja\n"
+        f"_tasks:\n  - touch {ran}\nname:\n  type: str\n  default: other\n",
+        encoding="utf-8",
+    )
+    (foreign / "template").mkdir()
+    (foreign / "template" / "{{_copier_conf.answers_file}}.jinja").write_text(
+        "{{ _copier_answers|to_nice_yaml }}", encoding="utf-8"
+    )
+    git(foreign, "init", "-q", "-b", "main")
+    release(foreign, "v1")
+    tree = tmp_path / "work"
+    other = tree / "other"
+    copier.run_copy(str(foreign), other, defaults=True, unsafe=True, vcs_ref="v1", quiet=True)
+    git(other, "init", "-q", "-b", "main")
+    commit_all(other, "another template's project")
+    ran.unlink()  # the copy ran it: only an update could run it again
+    release(foreign, "v2")
+    template = make_tiny_template(tmp_path / "tpl")
+    ours = tiny_project(template, tree / "ours")
+    release(template, "v2", {"README.md": "# Demo\n\nA better project.\n"})
+
+    code, results = leanops(capsys, str(other))
+    assert code == EXIT_FAILURE
+    assert results["other"]["message"].startswith("not a leanops project (its ")
+    code, results = leanops(capsys, str(tree))
+    assert code == EXIT_OK
+    assert set(results) == {"ours"}, "found in a tree, another template's project is passed over"
+    assert results["ours"]["status"] == "updated"
+    assert not ran.exists(), "the other template's task ran"
+    assert git(other, "branch", "--list", "template-update/*") == ""
+    assert git(ours, "branch", "--list", "template-update/*").strip() != ""
+
+
 def test_check_reports_behind_and_changes_nothing(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
