@@ -80,6 +80,24 @@ def pending_update(job: Job, mode: str) -> Result | None:
     if found is None or not found.pending:
         return waiting_elsewhere(job, mode)
     waiting = found.worktree
+    prefix = f"{job.offset}/" if job.offset else ""
+    if (
+        waiting is not None
+        and found.conflicts
+        and not any(path.startswith(prefix) for path in found.conflicts)
+    ):  # a monorepo's branch, in conflict in its other projects only
+        return job.result(
+            status=CONFLICTS,
+            branch=branch,
+            worktree=str(waiting),
+            conflicts=list(found.conflicts),
+            message=(
+                f"nothing was changed here: the repository's update waits in {waiting} with "
+                f"conflicts of another project ({', '.join(found.conflicts)}): resolve them, "
+                f"`git add` and `git commit --no-edit`, `git merge {branch}` and `git worktree "
+                f"remove {waiting}`, then update this project again if it is still behind"
+            ),
+        )
     if waiting is not None and found.conflicts:
         return job.result(
             status=CONFLICTS,

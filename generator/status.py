@@ -117,7 +117,11 @@ def update_branch(path: Path, current: str = "") -> tuple[str, str]:
         others.append(current_version)
     if target is not None and any(v >= target for v in others):
         return branch.name, "superseded"
-    return branch.name, "conflicts" if branch.conflicts else "waiting"
+    # A monorepo's projects share the branch: the conflicts are this project's when in its folder.
+    offset = path.resolve().relative_to(repo.top).as_posix() if repo is not None else "."
+    prefix = "" if offset == "." else f"{offset}/"
+    mine = [name for name in branch.conflicts if name.startswith(prefix)]
+    return branch.name, "conflicts" if mine else "waiting"
 
 
 def recorded(path: Path) -> dict[str, object]:

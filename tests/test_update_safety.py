@@ -25,6 +25,7 @@ from template_repo import GIT, git, make_tiny_template, release, tiny_project
 from generator.cli import main
 from generator.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_INTERRUPTED
 from generator.source import expand_url, resolve_source
+from generator.status import update_branch
 
 PARAMS = "name: {{ name }}\nseed: 42\nsplit: 0.2\nfolds: 5\nC: 1.0\n"
 V2_FILES = {"params.yaml.jinja": "lr: 0.1\n" + PARAMS, "NEW.md": "new\n"}
@@ -150,6 +151,17 @@ def test_monorepo_conflict_waits_in_one_worktree_with_the_clean_updates(
     assert "<<<<<<< before updating" in (work / "a" / "params.yaml").read_text()
     assert "seed: 1234" in (work / "b" / "params.yaml").read_text()  # b's commit is there
     assert without_update_refs(snapshot(repo)) == without_update_refs(before)
+    # b alone, while a's and c's conflicts wait: the conflicts are named as the others'.
+    code, again = run(capsys, str(repo / "b"))
+    assert code == EXIT_CONFLICTS
+    message = again["b"]["message"]
+    assert message.startswith(f"nothing was changed here: the repository's update waits in {work}")
+    assert "conflicts of another project (a/params.yaml, c/params.yaml)" in message
+    assert [update_branch(repo / name)[1] for name in "abc"] == [
+        "conflicts",
+        "waiting",
+        "conflicts",
+    ]
 
     # The printed way to abandon works and leaves the repository as it was.
     abandon = results["a"]["message"].split("Or abandon: ")[1]
