@@ -29,6 +29,23 @@ def recovery_steps(project: Path) -> str:
     )
 
 
+def ever_tracked(project: Path) -> bool:
+    """Whether git's history of ``project`` holds its answers file (then it can be restored)."""
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(project), "log", "-1", "--format=%h", "--", ANSWERS_FILE],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return True  # unknown: the advice to look in the history stands
+    return found.returncode == 0 and bool(found.stdout.strip())  # not in git: nothing to restore
+
+
 class AnswersError(LeanopsError):
     """The answers file is missing, unreadable or lacks ``_src_path``/``_commit``."""
 
@@ -62,6 +79,11 @@ def read_project(path: Path) -> Project:
     path = path.resolve()
     answers_path = path / ANSWERS_FILE
     if not answers_path.is_file():
+        if not ever_tracked(path):
+            raise AnswersError(
+                f"{path}: no leanops project here (no {ANSWERS_FILE} in it or below, nor in its "
+                "git history)"
+            )
         raise AnswersError(f"{path}: no {ANSWERS_FILE}; {recovery_steps(path)}")
     try:
         answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))

@@ -148,7 +148,7 @@ def rows_for(paths: list[Path]) -> list[Row]:
     """One row per project found under ``paths``."""
     projects, broken = discover(paths)
     state = template_state(projects)
-    rows = [Row(str(path), message=str(error)) for path, error in broken]
+    rows = [Row(str(path), message=str(error).removeprefix(f"{path}: ")) for path, error in broken]
     for project in projects:
         status, newest, behind, message = state.get(project.path, ("", "", None, ""))
         row = Row(

@@ -356,6 +356,28 @@ def test_another_templates_project_is_left_alone_and_its_tasks_never_run(
     assert git(ours, "branch", "--list", "template-update/*").strip() != ""
 
 
+def test_a_folder_without_a_project_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty folder, or one whose git history never held an answers file, is no project:
+    no advice to restore an answers file it never had."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    for folder in (empty, repo / "src"):
+        code, results = leanops(capsys, str(folder))
+        assert code == EXIT_FAILURE
+        message = results[folder.name]["message"]
+        assert message.startswith("no leanops project here (no .copier-answers.yml in it or below")
+        assert "git log" not in message
+    main(["status", str(empty)])
+    out = capsys.readouterr().out
+    assert f"{empty}: no leanops project here" in out
+    assert f"{empty}: {empty}" not in out, "the path is not repeated in its own message"
+
+
 def test_check_reports_behind_and_changes_nothing(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
