@@ -41,6 +41,7 @@ from .stats import (
     holm,
     ks_p_value,
     ks_statistic,
+    new_value_p_value,
     pool_rare,
     psi,
     share_p_value,
@@ -250,16 +251,12 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     names = list(current)
     ref_counts = np.asarray([ref.counts.get(name, 0.0) for name in names], dtype=float)
     batch_counts = np.asarray([current[name] for name in names], dtype=float)
-    # Values training never saw are tested on their own (Fisher's exact test of their share):
-    # pooled with a rare category by the chi-square, 10 rows of a new value in 1,000 vanished
-    # into it. The two p-values are combined by Bonferroni, as a number's KS and missing tests.
-    named = np.asarray([name != OTHER for name in names])
-    statistic, p_chi = chi_square(ref_counts[named], batch_counts[named])
-    p_other = share_p_value(
-        int(ref_counts[named].sum()),
-        int(ref_counts[~named].sum()),
-        int(batch_counts[named].sum()),
-        int(batch_counts[~named].sum()),
+    # Values training never saw share the chi-square's pool of rare values (``pool_rare`` says
+    # why); one of them in volume, which that pool would hide, is tested on its own. The two
+    # p-values are combined by Bonferroni, as a number's KS and missing tests.
+    statistic, p_chi = chi_square(ref_counts, batch_counts, joined=names.index(OTHER))
+    p_other = new_value_p_value(
+        ref.counts, {str(key): float(count) for key, count in found.items()}, OTHER
     )
     p_value = bonferroni(p_chi, p_other)
     ref_shares = ref_counts / max(ref_counts.sum(), 1.0)
@@ -274,7 +271,7 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
         test="chi2" + ("+unseen" if p_other is not None else ""),
         statistic=statistic,
         p_value=p_value,
-        psi=_pooled_psi(ref_counts, batch_counts) if len(column) else None,
+        psi=_pooled_psi(ref_counts, batch_counts, names.index(OTHER)) if len(column) else None,
         largest_change=None
         if largest is None
         else {
@@ -300,11 +297,11 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     )
 
 
-def _pooled_psi(reference: Floats, batch: Floats) -> float:
+def _pooled_psi(reference: Floats, batch: Floats, joined: int) -> float:
     """PSI over the cells the chi-square test uses (rare categories pooled): over 150 values of
     a code, a clean 500-row batch scored 0.3 to 0.6 from sampling noise alone, above
     ``psi_alert``, so every warning of such a feature was an alert."""
-    pooled_reference, pooled_batch = pool_rare(reference, batch)
+    pooled_reference, pooled_batch = pool_rare(reference, batch, joined)
     return psi(
         pooled_reference / max(pooled_reference.sum(), 1.0),
         pooled_batch / max(pooled_batch.sum(), 1.0),
