@@ -96,6 +96,8 @@ def test_promote_then_refuse_a_regression_then_force(
     assert (refusal["action"], refusal["from"], refusal["to"]) == ("refuse", 1, 2)
     assert any("regresses" in failure for failure in refusal["gate_failures"])
     assert registry.state().last_change("production")["action"] == "promote"
+    assert cli.main(["models", "--audit", "1"]) == 0  # the table says why, not "-"
+    assert "regresses" in capsys.readouterr().out
     assert cli.main(["promote", "--force"]) == 2
     assert "--force needs --reason" in capsys.readouterr().err
     assert registry.alias("production") == 1

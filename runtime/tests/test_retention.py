@@ -4,6 +4,7 @@ the candidate or a rollback needs."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,15 @@ def test_prune_deletes_only_what_nothing_kept_needs_and_audits_it(
     capsys.readouterr()
     assert cli.main(["models"]) == 0
     assert "files pruned" in capsys.readouterr().out
+    assert cli.main(["models", "--audit", "1"]) == 0  # the version pruned, not a move
+    assert re.search(r"prune\s+\S*\s*v3 \(files deleted\)\s+storage bill", capsys.readouterr().out)
     assert cli.main(["promote", "--version", "v3", "--force", "--reason", "x"]) == 2
     assert "deleted by prune" in capsys.readouterr().err
+    assert cli.main(["rollback", "--to", "v3"]) == 2  # not "promote it instead"
+    err = capsys.readouterr().err
+    assert (
+        "its files were deleted by prune, so it can be neither rolled back to nor promoted" in err
+    )
     assert cli.main(["rollback"]) == 0  # production's rollback target was never at risk
     assert line.state().production == 1
 

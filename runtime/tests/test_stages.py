@@ -63,6 +63,7 @@ def test_an_unchanged_pipeline_skips_both_stages_and_records_what_it_reused(
     assert run["tags"]["skipped"] == "ingest,train"
     assert run["tags"]["reused_run"] == trained["id"]
     assert run["tags"]["model_version"] == "v1"
+    assert run["tags"]["estimator"] == store.get_run(trained["id"])["tags"]["estimator"]
     assert run["datasets"][0]["sha256"] == store.get_run(trained["id"])["datasets"][0]["sha256"]
     assert run["metrics"]["accuracy" if "accuracy" in run["metrics"] else "rmse"] == pytest.approx(
         metrics["metrics"]["accuracy" if "accuracy" in run["metrics"] else "rmse"]

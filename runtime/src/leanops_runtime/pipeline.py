@@ -535,6 +535,7 @@ def run_pipeline(
         else:
             metrics = dict(entry["metrics"])
             tracked.set_tag("model_version", f"v{entry['version']}")
+            tracked.set_tag("estimator", entry["estimator"])  # as a training run is tagged
             tracked.set_tag("reused_run", done.train.since)
         tracked.set_tag("skipped", skipped_tag([done.ingest, done.train]))
         metrics_path = write_metrics(root, entry, metrics)

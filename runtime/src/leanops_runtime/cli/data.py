@@ -296,7 +296,8 @@ def register(subparsers: Subparsers) -> None:
         help="write the exact table a model version or run trained on, checked by fingerprint",
         description="REF: production, candidate, v3, a run id (prefix) or a data version "
         "(prefix). Fetched from data.remote when not kept here. Written to "
-        "data/restored/<dataset>-<version>.parquet unless -o names a .parquet or .csv file.",
+        "data/restored/<dataset>-<data version, 12 hex digits>.parquet unless -o names a .parquet "
+        "or .csv file.",
     )
     restore.add_argument("ref", help="production, v3, a run id or a data version")
     restore.add_argument("-o", "--output", type=Path, help="a .parquet or .csv file to write")

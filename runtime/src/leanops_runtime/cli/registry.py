@@ -127,6 +127,12 @@ def _audit(state: State, last: int, *, as_json: bool) -> None:
     rows = []
     for record in records:
         moved = (record.get("from"), record.get("to"))
+        # A prune's "from" is production at the time, not a move: it names the version pruned.
+        version = (
+            f"v{record.get('to')} (files deleted)"
+            if record.get("action") == "prune"
+            else " -> ".join("-" if number is None else f"v{number}" for number in moved)
+        )
         rows.append(
             (
                 record.get("seq"),
@@ -134,8 +140,8 @@ def _audit(state: State, last: int, *, as_json: bool) -> None:
                 record.get("who"),
                 f"{record.get('action')}{' (forced)' if record.get('forced') else ''}",
                 record.get("alias"),
-                " -> ".join("-" if number is None else f"v{number}" for number in moved),
-                record.get("reason"),
+                version,
+                record.get("reason") or "; ".join(record.get("gate_failures") or []) or None,
                 state.not_applied.get(record.get("seq", -1)),
             )
         )

@@ -565,6 +565,11 @@ class Registry(ABC):
                 self.servable(target, state)
                 if target == current:
                     raise RegistryError(f"v{target} is already the production version")
+                if target in state.pruned:  # never on the stack: prune keeps what it holds
+                    raise RegistryError(
+                        f"model v{target}: its files were deleted by prune, so it can be neither "
+                        "rolled back to nor promoted (see: models)"
+                    )
                 if target not in state.stack:
                     left = any(
                         r["action"] == "rollback" and r["from"] == target for r in state.applied
