@@ -186,3 +186,13 @@ def test_a_broken_pipe_of_the_commands_own_work_is_reported(
     is an error to see, not a reader that went away."""
     assert lib("cli.app").failed(BrokenPipeError(32, "Broken pipe")) == 2
     assert caplog.messages == ["Broken pipe"]
+
+
+def test_the_pipelines_summary_lists_metrics_in_the_tasks_order() -> None:
+    """Just scored (``rmse, mae, r2``) or read back from a version's sorted record (``mae, r2,
+    rmse``), the summary line names them in one order."""
+    shown = lib("cli.pipeline").shown_metrics
+    scored = {"rmse": 2.0, "mae": 1.0, "r2": 0.5, "baseline_rmse": 4.0}
+    stored = dict(sorted(scored.items()))
+    assert shown(scored) == shown(stored)
+    assert shown(stored) == "rmse=2.0000 (baseline 4.0000), mae=1.0000, r2=0.5000"

@@ -224,15 +224,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def shown_metrics(metrics: dict[str, float]) -> str:
-    """``accuracy=0.9825 (baseline 0.6316), ...``: the model's metrics beside the baseline's."""
+    """``accuracy=0.9825 (baseline 0.6316), ...``: the model's metrics beside the baseline's,
+    in the task's order whether just scored or read back from a registered version."""
     from ..metrics import split_baseline
+    from ..settings import TASK_METRICS
 
     own, baseline = split_baseline(metrics)
+    order = [name for names in TASK_METRICS.values() for name in names]
     parts = []
-    for name, value in own.items():
+    for name, value in sorted(own.items(), key=lambda item: _rank(order, item[0])):
         base = f" (baseline {baseline[name]:.4f})" if name in baseline else ""
         parts.append(f"{name}={value:.4f}{base}")
     return ", ".join(parts)
+
+
+def _rank(order: list[str], name: str) -> tuple[int, str]:
+    """Where ``name`` comes in ``order`` (a metric it does not list: after, by name)."""
+    return (order.index(name), "") if name in order else (len(order), name)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
