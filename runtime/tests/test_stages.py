@@ -325,3 +325,28 @@ def test_one_server_spelt_two_ways_is_one_store() -> None:
     assert same("sqlite:////srv/MLflow/mlflow.db") == "sqlite:////srv/MLflow/mlflow.db"
     assert same("http://team-server:5001") != same("http://team-server:5000")
     assert same("http://team-server") != same("https://team-server")
+
+
+def test_the_team_code_train_reads_is_what_its_modules_import(tmp_path: Path) -> None:
+    """A stage of the team's own that training never imports is no input of train; a helper
+    that features.py imports, directly or through another, is."""
+    package = tmp_path / "team_pkg"
+    (package / "sub").mkdir(parents=True)
+    files = {
+        "__init__.py": "",
+        "features.py": "from .helpers import ratio\nimport numpy\n",
+        "helpers.py": "from . import sub\nfrom team_pkg.units import metres\n",
+        "units.py": "metres = 1\n",
+        "sub/__init__.py": "from .deep import value\n",
+        "sub/deep.py": "value = 2\n",
+        "estimators.py": "from ..elsewhere import nothing\n",
+        "datasets.py": "def broken(:\n",  # counted, though it cannot be read
+        "residuals.py": "from .features import ratio  # a stage of the team's own\n",
+    }
+    for name, text in files.items():
+        (package / name).write_text(text, encoding="utf-8")
+    found = lib("pipeline").imported_modules(
+        package, "team_pkg", ("features", "estimators", "datasets")
+    )
+    expected = set(files) - {"residuals.py"}
+    assert {path.relative_to(package).as_posix() for path in found} == expected

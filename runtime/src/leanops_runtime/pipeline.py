@@ -90,15 +90,66 @@ def runtime_digest() -> str:
     return digest_value([digest_tree(Path(__file__).parent), package_versions()])
 
 
+# The team's modules training calls (``team``); with what they import of the package, its code.
+TRAINING_MODULES = ("features", "estimators", "datasets")
+
+
 def team_digest() -> str:
-    """The code of the team's package (features, estimators, datasets and what they import
-    from it)."""
+    """The code of the team's package that training runs: ``features``, ``estimators`` and
+    ``datasets``, the package's ``__init__``, and every module of the package they import, as
+    their source says (a stage of the team's own, which training never imports, retrains
+    nothing)."""
     import importlib
 
     from . import package
 
-    module = importlib.import_module(package())
-    return digest_tree(Path(str(module.__file__)).parent)
+    name = package()
+    folder = Path(str(importlib.import_module(name).__file__)).parent
+    digest = hashlib.sha256()
+    for path in sorted(imported_modules(folder, name, TRAINING_MODULES)):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def imported_modules(folder: Path, package: str, roots: tuple[str, ...]) -> set[Path]:
+    """The files of package ``package`` (in ``folder``) that modules ``roots`` are, and that
+    they import from it, directly or not: absolute imports (``package.x``) and relative ones
+    (``from .x import y``, ``from . import x``); the package's ``__init__`` too."""
+    import ast
+
+    def file_of(dotted: str) -> Path | None:
+        if dotted != package and not dotted.startswith(f"{package}."):
+            return None  # another package's module: the runtime and libraries have digests
+        parts = [part for part in dotted[len(package) :].split(".") if part]
+        candidates = [folder.joinpath(*parts).with_suffix(".py")] if parts else []
+        candidates.append(folder.joinpath(*parts, "__init__.py"))
+        return next((path for path in candidates if path.is_file()), None)
+
+    found: set[Path] = set()
+    waiting = [package, *(f"{package}.{root}" for root in roots)]
+    while waiting:
+        dotted = waiting.pop()
+        path = file_of(dotted)
+        if path is None or path in found:
+            continue
+        found.add(path)
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):  # the file counts; what it imports cannot be read
+            continue
+        here = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                waiting += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: from the module's package, up level - 1 packages
+                    parts = here.split(".")
+                    anchor = parts[: len(parts) - (node.level - 1)]
+                    base = ".".join([*anchor, base]) if base else ".".join(anchor)
+                waiting += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    return found
 
 
 @dataclass(frozen=True)
