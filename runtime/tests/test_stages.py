@@ -294,8 +294,9 @@ def test_an_unreadable_record_runs_every_stage(
 
 
 def test_a_parameter_added_or_removed_is_named(
-    skipping: Path, caplog: pytest.LogCaptureFixture
+    skipping: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(lib("pipeline"), "EARLIER", 0)  # no earlier run to go back to
     pipeline(caplog)
     params = skipping / "params.yaml"
     plain = params.read_text("utf-8")
@@ -350,3 +351,22 @@ def test_the_team_code_train_reads_is_what_its_modules_import(tmp_path: Path) ->
     )
     expected = set(files) - {"residuals.py"}
     assert {path.relative_to(package).as_posix() for path in found} == expected
+
+
+def test_a_setting_tried_and_put_back_reuses_the_model_made_before(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A test_size tried, then put back: the pipeline reuses the version the run before made
+    with those very inputs, rather than registering a copy of it."""
+    pipeline(caplog)  # v1
+    plain = (skipping / "params.yaml").read_text("utf-8")
+    set_params(skipping, data={"test_size": 0.3})
+    assert pipeline(caplog)[1] == "train: ran (changed since the last run: params.test_size)"
+    (skipping / "params.yaml").write_text(plain, "utf-8")
+    train = pipeline(caplog)[1]
+    assert train.startswith("train: skipped (it read exactly this in run "), train
+    assert versions(skipping) == [1, 2]
+    metrics = json.loads((skipping / "reports" / "metrics.json").read_text("utf-8"))
+    assert metrics["model_version"] == 1
+    lib("registry").open_registry(config.load_settings(skipping), skipping).prune(1, reason="t")
+    assert pipeline(caplog)[1] == "train: ran (the model it registered is gone)"

@@ -8,8 +8,9 @@ stage names its inputs as digests (the data's bytes, the contract as parsed, the
 the code of the team's package, the runtime's own code and the key packages' versions); after it
 runs, its inputs and what it produced are kept in ``.leanops/stages.json``, and the next
 pipeline says, for each stage, why it ran (which inputs changed) or that it was skipped (since
-which run). Only the last run of each stage of each dataset is kept: going back to older inputs
-runs the stage again; ``pipeline --force`` runs every stage. A skipped ingest reuses its
+which run). The last run of each stage of each dataset is kept, and the ``EARLIER`` runs
+before it of other inputs: a setting tried and put back reuses what the run before it made, while
+it is still there; ``pipeline --force`` runs every stage. A skipped ingest reuses its
 validated table (the data version, checked against its fingerprint), a skipped train the model
 version it registered. The run is still recorded, tagged ``reused_run``, with the reused
 version's metrics. Every pipeline run is tagged ``skipped``: the stages it skipped, or ``none``.
@@ -30,6 +31,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -54,6 +56,8 @@ log = logging.getLogger(__name__)
 RECORDS_FILE = Path(".leanops") / "stages.json"
 # A re-run names at most this many of the inputs that changed (a new params.yaml changes many).
 SHOWN_CHANGES = 4
+# Earlier runs of a stage, of other inputs, whose outputs it may reuse (a setting put back).
+EARLIER = 5
 SHRUNK = 0.75  # a validated table under this share of the last one's rows is warned about
 
 Inputs = dict[str, str]
@@ -204,31 +208,58 @@ class StageRecords:
             for name in changed
             if not (FOLLOWS.get(name) in changed and (name in before) != (name in inputs))
         ]
-        if changed:
-            named = ", ".join(changed[:SHOWN_CHANGES])
-            if len(changed) > SHOWN_CHANGES:
-                named += f" and {len(changed) - SHOWN_CHANGES} more"
-            return Decision(stage, True, f"changed since the last run: {named}")
-        outputs = last.get("outputs")
-        since = str(last.get("run_id", ""))
-        return Decision(
-            stage,
-            False,
-            f"nothing it reads changed since run {since[:12]}",
-            dict(outputs) if isinstance(outputs, dict) else {},
-            since,
-        )
+        if not changed:
+            return reused(stage, last, "nothing it reads changed since run {since}")
+        for earlier in earlier_records(last):  # back to the inputs of an earlier run
+            if earlier.get("inputs") == inputs:
+                return reused(stage, earlier, "it read exactly this in run {since}, before")
+        named = ", ".join(changed[:SHOWN_CHANGES])
+        if len(changed) > SHOWN_CHANGES:
+            named += f" and {len(changed) - SHOWN_CHANGES} more"
+        return Decision(stage, True, f"changed since the last run: {named}")
 
     def record(self, stage: str, inputs: Inputs, outputs: Outputs, run_id: str) -> None:
-        """Keep what ``stage`` read and produced in run ``run_id``."""
+        """Keep what ``stage`` read and produced in run ``run_id``, and the ``EARLIER`` runs
+        before it of other inputs (a setting tried and put back reuses what they made)."""
         self.records = {key: kept for key, kept in self.records.items() if "/" in key}
-        self.records[f"{self.dataset}/{stage}"] = {
+        key = f"{self.dataset}/{stage}"
+        last = self.records.get(key)
+        earlier: list[dict[str, object]] = []
+        if isinstance(last, dict):
+            before = {name: last.get(name) for name in ("inputs", "outputs", "run_id")}
+            earlier = [
+                record
+                for record in [before, *earlier_records(last)]
+                if record.get("inputs") != inputs
+            ][:EARLIER]
+        self.records[key] = {
             "inputs": inputs,
             "outputs": outputs,
             "run_id": run_id,
+            "earlier": earlier,
         }
         text = json.dumps(self.records, indent=2, sort_keys=True) + "\n"
         write_atomic(self.root / RECORDS_FILE, text.encode("utf-8"))
+
+
+def earlier_records(last: Mapping[str, object]) -> list[dict[str, object]]:
+    """The earlier runs a stage's record keeps (none in a file of an older runtime)."""
+    kept = last.get("earlier")
+    return [record for record in kept if isinstance(record, dict)] if isinstance(kept, list) else []
+
+
+def reused(stage: str, record: Mapping[str, object], why: str) -> Decision:
+    """A decision to skip ``stage``, reusing what the run of ``record`` produced; ``why`` names
+    that run where it says ``{since}``."""
+    outputs = record.get("outputs")
+    since = str(record.get("run_id", ""))
+    return Decision(
+        stage,
+        False,
+        why.format(since=since[:12]),
+        dict(outputs) if isinstance(outputs, dict) else {},
+        since,
+    )
 
 
 RUN_NAME = "pipeline"  # the tracked run each pipeline makes
