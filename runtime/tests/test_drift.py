@@ -177,9 +177,9 @@ def test_unseen_categories_count_as_drift(reference: dict[str, Any]) -> None:
 
 
 def test_a_few_rows_of_a_value_training_never_saw_are_drift(reference: dict[str, Any]) -> None:
-    """10 rows of a new value in 1,000 (1%): tested on their own, not pooled with a rare
-    category by the chi-square, where they vanished (p 0.69); Fisher's exact test of their
-    share gives about 1e-7 against the reference's 4,000 rows with none."""
+    """10 rows of a new value in 1,000 (1%): in the chi-square's pool of rare values they
+    vanished (p 0.69); the most frequent new value, tested on its own, has all 10 of its rows
+    in the batch with chance about 1e-6 against the reference's 4,000 rows."""
     frame = batch(4).head(1000).copy()
     frame.loc[:9, "colour"] = "enterprise"
     row = row_of(drift.check(reference, frame), "colour")
@@ -209,6 +209,24 @@ def test_the_change_names_the_values_training_never_saw(reference: dict[str, Any
     assert drift.change({"largest_change": {"category": "b", "reference": 0.1, "batch": 0.3}}) == (
         "b: 10.0% -> 30.0%"
     )
+
+
+def test_gaps_in_a_category_are_gaps_and_few_new_values_count_none_more(
+    reference: dict[str, Any],
+) -> None:
+    """A batch with gaps where training had none: its missing share says so, and ``<missing>``
+    is never named as a value training never saw; one new value counts no "more"."""
+    frame = batch(4).head(1000).copy()
+    frame.loc[:299, "colour"] = None
+    gaps = row_of(drift.check(reference, frame), "colour")
+    assert gaps.missing == (0.0, 0.3)
+    assert gaps.largest_change is not None
+    assert gaps.largest_change["category"] == "<missing>"
+    assert "values" not in gaps.largest_change
+    frame.loc[:299, "colour"] = "enterprise"
+    new = row_of(drift.check(reference, frame), "colour").largest_change
+    assert new is not None
+    assert (new["category"], new["values"], new["more"]) == ("<other>", ["enterprise"], 0)
 
 
 def test_values_going_missing_are_drift(reference: dict[str, Any]) -> None:

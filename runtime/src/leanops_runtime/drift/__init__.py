@@ -2,8 +2,8 @@
 
 ``reference_stats`` summarises the training data when a model version is registered; ``check``
 compares a batch with it, one statistical test per feature (Kolmogorov-Smirnov for numbers,
-chi-square for categories, Fisher's exact test for a change in missing values and in the share
-of values training never saw; dates are tested
+chi-square for categories, their rare values pooled with those training never saw, and a test
+of one new value in volume; Fisher's exact test for a change in missing values; dates are tested
 as numbers, in days since 1970), corrected across
 features with Holm's method so a same-distribution batch warns at most ``alpha`` (5%) of the time,
 whatever its size. Each feature also gets effect sizes a person can read: PSI, the shift of its

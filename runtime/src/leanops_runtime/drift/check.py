@@ -80,7 +80,7 @@ class FeatureDrift:
     feature: str
     kind: str  # numeric | categorical | datetime
     rows: int
-    test: str  # ks | chi2, with "+missing" / "+unseen" when that share was tested too
+    test: str  # ks | chi2; "+missing": the share of gaps tested too; "+unseen": a new value
     statistic: float | None
     p_value: float | None
     p_adjusted: float | None  # Holm, across the batch's features
@@ -239,15 +239,17 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
 def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     found = categories(column).value_counts()
     current = dict.fromkeys(ref.counts, 0.0)
+    current.setdefault(MISSING, 0.0)  # gaps are gaps, not a value training never saw
     current.setdefault(OTHER, 0.0)
     # The values training never saw, most frequent first (unknown when the reference pooled
     # its own rarest categories as OTHER: those are not named).
     unseen: list[JsonValue] = []
     for key, count in found.items():
         name = str(key)
-        if name not in ref.counts and OTHER not in ref.counts:
+        known = name in ref.counts or name == MISSING
+        if not known and OTHER not in ref.counts:
             unseen.append(name)
-        current[name if name in ref.counts else OTHER] += float(count)
+        current[name if known else OTHER] += float(count)
     names = list(current)
     ref_counts = np.asarray([ref.counts.get(name, 0.0) for name in names], dtype=float)
     batch_counts = np.asarray([current[name] for name in names], dtype=float)
@@ -256,7 +258,9 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     # p-values are combined by Bonferroni, as a number's KS and missing tests.
     statistic, p_chi = chi_square(ref_counts, batch_counts, joined=names.index(OTHER))
     p_other = new_value_p_value(
-        ref.counts, {str(key): float(count) for key, count in found.items()}, OTHER
+        ref.counts,
+        {str(key): float(count) for key, count in found.items() if key != MISSING},
+        OTHER,
     )
     p_value = bonferroni(p_chi, p_other)
     ref_shares = ref_counts / max(ref_counts.sum(), 1.0)
@@ -264,7 +268,7 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     changes = np.abs(batch_shares - ref_shares)
     largest = int(np.argmax(changes)) if changes.size else None
     keep = (ref_counts + batch_counts) > 0  # drop an empty "<other>"
-    missing_index = names.index(MISSING) if MISSING in names else None
+    missing_index = names.index(MISSING)
     return _Measured(
         kind="categorical",
         rows=len(column),
@@ -279,16 +283,12 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
             "reference": round(float(ref_shares[largest]), 6),
             "batch": round(float(batch_shares[largest]), 6),
             **(
-                {"values": unseen[:NAMED_UNSEEN], "more": len(unseen) - NAMED_UNSEEN}
+                {"values": unseen[:NAMED_UNSEEN], "more": max(len(unseen) - NAMED_UNSEEN, 0)}
                 if names[largest] == OTHER and unseen
                 else {}
             ),
         },
-        missing=(
-            (float(ref_shares[missing_index]), float(batch_shares[missing_index]))
-            if missing_index is not None
-            else (0.0, 0.0)
-        ),
+        missing=(float(ref_shares[missing_index]), float(batch_shares[missing_index])),
         distribution=Distribution(
             [name for name, kept in zip(names, keep, strict=True) if kept],
             _shares(ref_shares[keep]),

@@ -74,9 +74,8 @@ def _kolmogorov_sf(d: float, en: int) -> float:
 def share_p_value(
     reference_rest: int, reference_share: int, batch_rest: int, batch_share: int
 ) -> float | None:
-    """Fisher's exact p-value for a change in the share of the rows one kind of value holds
-    (missing values; values training never saw), against the rest; None when neither side has
-    any (nothing to test)."""
+    """Fisher's exact p-value for a change in the share of the rows missing values hold, against
+    the rest; None when neither side has any (nothing to test)."""
     from scipy.stats import fisher_exact
 
     if reference_share == 0 and batch_share == 0:
