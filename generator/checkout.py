@@ -21,6 +21,14 @@ from .gitutil import Repo, committed_markers, conflicts, find_repo, git, run_git
 BRANCH_PREFIX = "template-update/"
 
 
+def in_project(paths: list[str] | tuple[str, ...], offset: str) -> list[str]:
+    """The repository paths (``paths``) inside the project at ``offset`` (its folder relative to
+    the repository's work tree; "" or "." is the whole repository): a monorepo's projects share
+    one update branch, and its conflicts are a project's own only in its folder."""
+    prefix = "" if offset in ("", ".") else f"{offset.rstrip('/')}/"
+    return [path for path in paths if path.startswith(prefix)]
+
+
 @dataclass(frozen=True)
 class Checkout:
     """A project's place in its repository and the state of its folder there."""

@@ -95,35 +95,45 @@ def read_project(path: Path) -> Project:
     if not isinstance(answers, dict):
         raise AnswersError(f"{answers_path} is not a mapping; {recovery_steps(path)}")
     answers = {str(key): value for key, value in answers.items()}
-    missing = [key for key in ("_src_path", "_commit") if not answers.get(key)]
-    if missing:
-        raise AnswersError(f"{answers_path} lacks {' and '.join(missing)}; {recovery_steps(path)}")
     if LEANOPS_QUESTION not in answers:
         raise ForeignProjectError(
             f"{path}: not a leanops project (its {ANSWERS_FILE} answers no {LEANOPS_QUESTION} "
-            f"question; template {answers['_src_path']}): leanops leaves it alone, and never "
-            "runs another template's tasks"
+            f"question; template {answers.get('_src_path', 'unknown')}): leanops leaves it "
+            "alone, and never runs another template's tasks"
         )
+    missing = [key for key in ("_src_path", "_commit") if not answers.get(key)]
+    if missing:
+        raise AnswersError(f"{answers_path} lacks {' and '.join(missing)}; {recovery_steps(path)}")
     return Project(path, str(answers["_src_path"]), str(answers["_commit"]), answers)
 
 
 def find_project_dirs(root: Path) -> list[Path]:
-    """``root`` itself when it holds an answers file, else every folder below it that does.
+    """Every folder at or below ``root`` that holds an answers file.
 
     Does not descend into tool folders (``.git``, ``.venv``, ``node_modules``...) nor into a
-    project once found, so a large tree is walked quickly.
+    leanops project once found, so a large tree is walked quickly; below another template's
+    project it goes on (a monorepo made by another template may hold leanops projects).
     """
-    root = root.resolve()
-    if (root / ANSWERS_FILE).exists():
-        return [root]
     found = []
-    for current, dirs, files in os.walk(root):
+    for current, dirs, files in os.walk(root.resolve()):
         if ANSWERS_FILE in files:
             found.append(Path(current))
-            dirs.clear()
-            continue
+            if not _foreign(Path(current)):
+                dirs.clear()
+                continue
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
     return sorted(found)
+
+
+def _foreign(folder: Path) -> bool:
+    """Whether ``folder``'s answers file is readable and another template's."""
+    try:
+        read_project(folder)
+    except ForeignProjectError:
+        return True
+    except AnswersError:
+        return False
+    return False
 
 
 def discover(paths: list[Path]) -> tuple[list[Project], list[tuple[Path, AnswersError]]]:
@@ -131,23 +141,28 @@ def discover(paths: list[Path]) -> tuple[list[Project], list[tuple[Path, Answers
 
     A path that is not a folder is an error; a folder with no project at all is reported as a
     project with a missing answers file (the likely case: it was deleted). Another Copier
-    template's project is an error when named, and passed over when found in a tree.
+    template's projects are passed over; a path where that leaves nothing is an error naming
+    them.
     """
     projects: dict[Path, Project] = {}
     broken: dict[Path, AnswersError] = {}
     for raw in paths:
         if not raw.is_dir():
             raise LeanopsError(f"{raw} is not a folder")
-        dirs = find_project_dirs(raw)
-        named = not dirs or dirs == [raw.resolve()]  # the path is the project, not a tree
-        if not dirs:
-            dirs = [raw.resolve()]
+        folder = raw.resolve()
+        dirs = find_project_dirs(folder) or [folder]
+        foreign: list[ForeignProjectError] = []
         for directory in dirs:
             try:
                 projects[directory] = read_project(directory)
             except ForeignProjectError as error:
-                if named:  # another template's projects in a tree are no concern of leanops
-                    broken[directory] = error
+                foreign.append(error)
             except AnswersError as error:
                 broken[directory] = error
+        if foreign and not any(d in projects or d in broken for d in dirs):
+            only = foreign[0] if dirs == [folder] else None
+            broken[folder] = only or ForeignProjectError(
+                f"{folder}: no leanops project here (passed over {len(foreign)} project(s) of "
+                "other Copier templates)"
+            )
     return list(projects.values()), list(broken.items())

@@ -18,6 +18,7 @@ from .checkout import (
     BRANCH_PREFIX,
     Checkout,
     UpdateBranch,
+    in_project,
     inspect,
     update_branch,
     update_branches,
@@ -80,17 +81,12 @@ def pending_update(job: Job, mode: str) -> Result | None:
     if found is None or not found.pending:
         return waiting_elsewhere(job, mode)
     waiting = found.worktree
-    prefix = f"{job.offset}/" if job.offset else ""
-    if (
-        waiting is not None
-        and found.conflicts
-        and not any(path.startswith(prefix) for path in found.conflicts)
-    ):  # a monorepo's branch, in conflict in its other projects only
+    if waiting is not None and found.conflicts and not in_project(found.conflicts, job.offset):
+        # A monorepo's branch in conflict in its other projects only: none of them is this one's.
         return job.result(
-            status=CONFLICTS,
+            status=BEHIND if mode == CHECK else FAILED,
             branch=branch,
             worktree=str(waiting),
-            conflicts=list(found.conflicts),
             message=(
                 f"nothing was changed here: the repository's update waits in {waiting} with "
                 f"conflicts of another project ({', '.join(found.conflicts)}): resolve them, "

@@ -96,7 +96,7 @@ def update_branch(path: Path, current: str = "") -> tuple[str, str]:
     A branch to a version the project (``current``) or another pending branch has reached or
     passed is ``superseded``: it will never need merging (delete it with ``git branch -D``).
     """
-    from .checkout import BRANCH_PREFIX, update_branches
+    from .checkout import BRANCH_PREFIX, in_project, update_branches
     from .gitutil import find_repo
     from .versions import commit_version, parse_version
 
@@ -117,11 +117,8 @@ def update_branch(path: Path, current: str = "") -> tuple[str, str]:
         others.append(current_version)
     if target is not None and any(v >= target for v in others):
         return branch.name, "superseded"
-    # A monorepo's projects share the branch: the conflicts are this project's when in its folder.
-    offset = path.resolve().relative_to(repo.top).as_posix() if repo is not None else "."
-    prefix = "" if offset == "." else f"{offset}/"
-    mine = [name for name in branch.conflicts if name.startswith(prefix)]
-    return branch.name, "conflicts" if mine else "waiting"
+    offset = path.resolve().relative_to(repo.top).as_posix() if repo is not None else ""
+    return branch.name, "conflicts" if in_project(branch.conflicts, offset) else "waiting"
 
 
 def recorded(path: Path) -> dict[str, object]:

@@ -355,6 +355,23 @@ def test_another_templates_project_is_left_alone_and_its_tasks_never_run(
     assert git(other, "branch", "--list", "template-update/*") == ""
     assert git(ours, "branch", "--list", "template-update/*").strip() != ""
 
+    # A tree of other templates' projects alone is no fleet: said, not an empty success.
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    shutil.move(other, lonely / "other")
+    code, results = leanops(capsys, str(lonely))
+    assert code == EXIT_FAILURE
+    assert results["lonely"]["message"] == (
+        "no leanops project here (passed over 1 project(s) of other Copier templates)"
+    )
+    # A monorepo another template made may hold leanops projects: they are found.
+    inner = tiny_project(template, lonely / "other" / "inner", "v1")
+    code, results = leanops(capsys, str(lonely / "other"))
+    assert (code, set(results)) == (EXIT_OK, {"inner"})
+    assert results["inner"]["status"] == "updated"
+    assert not ran.exists()
+    assert inner.is_dir()
+
 
 def test_a_folder_without_a_project_is_named_as_such(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -546,3 +563,13 @@ def test_a_deleted_file_is_never_hidden_as_a_rename(tmp_path: Path) -> None:
     found = status(repo)
     assert found.deleted == ["reference.yaml"]
     assert found.added == ["params.yaml"]
+
+
+def test_another_templates_answers_without_a_commit_are_foreign_not_broken(tmp_path: Path) -> None:
+    """A project of another template rendered from a folder outside git has no ``_commit``:
+    it is another template's, not a leanops project whose answers file needs restoring."""
+    from generator.fleet import ForeignProjectError, read_project
+
+    (tmp_path / ".copier-answers.yml").write_text("_src_path: /tmp/tpl\nname: x\n")
+    with pytest.raises(ForeignProjectError, match="not a leanops project"):
+        read_project(tmp_path)

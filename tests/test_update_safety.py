@@ -153,10 +153,13 @@ def test_monorepo_conflict_waits_in_one_worktree_with_the_clean_updates(
     assert without_update_refs(snapshot(repo)) == without_update_refs(before)
     # b alone, while a's and c's conflicts wait: the conflicts are named as the others'.
     code, again = run(capsys, str(repo / "b"))
-    assert code == EXIT_CONFLICTS
+    assert code == EXIT_FAILURE  # nothing done for b; none of the conflicts are b's
+    assert (again["b"]["status"], again["b"]["conflicts"]) == ("failed", [])
     message = again["b"]["message"]
     assert message.startswith(f"nothing was changed here: the repository's update waits in {work}")
     assert "conflicts of another project (a/params.yaml, c/params.yaml)" in message
+    assert main(["update", str(repo / "b"), "--jobs", "1"]) == EXIT_FAILURE
+    assert "conflict: a/params.yaml" not in capsys.readouterr().out  # the table a person reads
     assert [update_branch(repo / name)[1] for name in "abc"] == [
         "conflicts",
         "waiting",
