@@ -212,3 +212,16 @@ def test_a_step_that_returns_no_table_or_loses_rows_blames_features_py(
     monkeypatch.setattr(SpendPerMonth, "transform", lambda self, table: table.iloc[1:])
     with pytest.raises(lib("train").TrainError, match=r"features\.py built .*inconsistent"):
         _fit_with(project, monkeypatch, numeric=[])
+
+
+def test_a_contract_column_named_as_a_new_one_is_one_line(
+    project: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``numeric=["monthly_spend"]``, a column of the contract already: said so, not
+    scikit-learn's "Expected unique column names"."""
+    _churn(project)
+    with pytest.raises(lib("errors").UserError) as caught:
+        _fit_with(project, monkeypatch, numeric=["monthly_spend"])
+    message = str(caught.value)
+    assert "monthly_spend: a column of contract churn already (role feature_numeric)" in message
+    assert "\n" not in message

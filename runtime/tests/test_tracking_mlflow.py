@@ -683,6 +683,24 @@ def test_a_version_whose_record_was_not_written_is_deleted_again(
     assert "not in the audit log" not in err
     assert held(store, name) == [1, int(kept)]
 
+    # The server gone for the log's read too: whether the record landed cannot be told.
+    gone: list[bool] = []
+    read = registry_class.records
+
+    def unreachable(self: object) -> object:
+        if gone:
+            raise ConnectionError("the server went away")
+        return read(self)  # type: ignore[arg-type]
+
+    def refused_then_gone(self: object, record: dict[str, object]) -> None:
+        gone.append(True)
+        raise registry_mod.RegistryError("the server went away")
+
+    monkeypatch.setattr(registry_class, "records", unreachable)
+    monkeypatch.setattr(registry_class, "append", refused_then_gone)
+    assert cli.main(["pipeline", "--force"]) == 2
+    assert "could not tell whether v" in capsys.readouterr().err
+
 
 def held(store: object, name: str) -> list[int]:
     """The numbers of the versions the server holds for registered model ``name``."""

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 
 from .contract import Contract
+from .errors import UserError
 
 # One-hot columns per categorical feature at most (the rest share an "infrequent" column).
 MAX_CATEGORIES = 30
@@ -41,6 +42,10 @@ SPARSE_THRESHOLD = 0.3
 TARGET_ENCODER_FOLDS = 5
 DATETIME_PARTS = ("year", "month", "day", "dayofweek", "hour", "elapsed_days")
 EPOCH = pd.Timestamp("1970-01-01")
+
+
+class FeaturesError(UserError, ValueError):
+    """The features asked for cannot be built as asked; one line meant for the user."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,14 @@ def default_preprocessor(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+    for role, added in (("feature_numeric", numeric), ("feature_categorical", categorical)):
+        taken = sorted(set(added) & set(contract.roles))
+        if taken:  # two transformers of one column: scikit-learn's error would not say which
+            raise FeaturesError(
+                f"{', '.join(taken)}: a column of contract {contract.name} already (role "
+                f"{contract.roles[taken[0]]}), not one your step adds: name only new columns "
+                f"as {role.removeprefix('feature_')}="
+            )
     numeric = [*contract.columns("feature_numeric"), *numeric]
     categorical = [*contract.columns("feature_categorical"), *categorical]
     onehot = [c for c in categorical if contract.encodings.get(c, "onehot") == "onehot"]

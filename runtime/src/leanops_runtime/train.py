@@ -81,10 +81,10 @@ def fit_failed(name: str, error: BaseException, *, chosen: bool = False) -> Trai
     from . import package
 
     reason = first_line(error).replace("of cross_val_score ", "")
-    if isinstance(error, IndexError):  # a shape read from what is no table (a step's 1-D output)
-        reason += " (does every step return a 2-D table, one row per row it was given?)"
     # Fewer or more rows than it was given: only a step of the features changes the count.
     if _failed_in_features(error) or "inconsistent numbers of samples" in reason:
+        if isinstance(error, IndexError):  # a shape read from what is no table (1-D output)
+            reason += " (does every step return a 2-D table, one row per row it was given?)"
         return TrainError(
             f"cannot fit the features {package()}/features.py built (for {name}): {reason}"
         )
@@ -459,8 +459,8 @@ def warn_unused_columns(model: Pipeline, table: list[str]) -> None:
         listed = ", ".join(repr(name) for name in made)
         log.warning(
             "%s/features.py: the column(s) %s your step makes reach no transformer and are "
-            "dropped: name them in default_preprocessor(contract, fit, numeric=[...]) or "
-            "categorical=[...]",
+            "dropped: name them as numeric=[...] or categorical=[...] of "
+            "default_preprocessor(contract, fit, ...)",
             package(),
             listed,
         )

@@ -614,11 +614,22 @@ class MlflowRegistry(Registry):
 
     def _drop_unlogged(self, version: int) -> None:
         try:
-            if any(
+            logged = any(
                 record["action"] == "register" and record["to"] == version
                 for record in self.records()
-            ):
-                return
+            )
+        except Exception as error:  # the change's own error is the one raised
+            log.warning(
+                "%s: could not tell whether v%s was recorded (%s): if `models` reports it as "
+                "made outside leanops, delete it on the server",
+                self.describe(),
+                version,
+                first_line(error),
+            )
+            return
+        if logged:
+            return
+        try:
             self.client.delete_model_version(self.model_name, str(version))
         except Exception as error:  # the change's own error is the one raised
             log.warning(
