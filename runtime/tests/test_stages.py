@@ -351,6 +351,35 @@ def test_the_team_code_train_reads_is_what_its_modules_import(tmp_path: Path) ->
     )
     expected = set(files) - {"residuals.py"}
     assert {path.relative_to(package).as_posix() for path in found} == expected
+    # The packages Python runs on the way to a module count too, and a package wins over a
+    # module of the same name, as in Python.
+    (package / "features.py").write_text("import team_pkg.nested.leaf\nfrom . import units\n")
+    (package / "nested").mkdir()
+    (package / "nested" / "__init__.py").write_text("")
+    (package / "nested" / "leaf.py").write_text("")
+    (package / "units").mkdir()
+    (package / "units" / "__init__.py").write_text("")
+    found = lib("pipeline").imported_modules(package, "team_pkg", ("features",))
+    assert {path.relative_to(package).as_posix() for path in found} == {
+        "__init__.py",
+        "features.py",
+        "nested/__init__.py",
+        "nested/leaf.py",
+        "units/__init__.py",
+    }
+
+
+def test_a_team_estimator_module_estimators_py_names_is_code_train_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ESTIMATORS names a team's own estimator by its module's name, imported only when chosen:
+    that module is an input of train all the same."""
+    pipeline_module, team = lib("pipeline"), lib("team")
+    before = pipeline_module.team_digest()
+    listed = team.estimators()
+    own = {"mine": (f"{NAME}.__main__", "Mine")}  # a module training never imports otherwise
+    monkeypatch.setattr(team, "estimators", lambda: {**listed, "classification": own})
+    assert pipeline_module.team_digest() != before
 
 
 def test_a_setting_tried_and_put_back_reuses_the_model_made_before(

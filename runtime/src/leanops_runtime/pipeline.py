@@ -100,17 +100,27 @@ TRAINING_MODULES = ("features", "estimators", "datasets")
 
 def team_digest() -> str:
     """The code of the team's package that training runs: ``features``, ``estimators`` and
-    ``datasets``, the package's ``__init__``, and every module of the package they import, as
-    their source says (a stage of the team's own, which training never imports, retrains
-    nothing)."""
+    ``datasets``, the modules of the package ``ESTIMATORS`` names, the package's ``__init__``,
+    and every module of the package they import, as their source says (a stage of the team's
+    own, which training never imports, retrains nothing)."""
     import importlib
 
     from . import package
+    from .team import estimators
 
     name = package()
     folder = Path(str(importlib.import_module(name).__file__)).parent
+    # ESTIMATORS names its classes' modules as text, imported when chosen: the package's count.
+    modules = [
+        str(where[0])
+        for by_name in estimators().values()
+        if isinstance(by_name, Mapping)
+        for where in by_name.values()
+        if isinstance(where, tuple | list) and where
+    ]
+    named = {module.removeprefix(f"{name}.") for module in modules if module.startswith(f"{name}.")}
     digest = hashlib.sha256()
-    for path in sorted(imported_modules(folder, name, TRAINING_MODULES)):
+    for path in sorted(imported_modules(folder, name, (*TRAINING_MODULES, *sorted(named)))):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -126,12 +136,17 @@ def imported_modules(folder: Path, package: str, roots: tuple[str, ...]) -> set[
         if dotted != package and not dotted.startswith(f"{package}."):
             return None  # another package's module: the runtime and libraries have digests
         parts = [part for part in dotted[len(package) :].split(".") if part]
-        candidates = [folder.joinpath(*parts).with_suffix(".py")] if parts else []
-        candidates.append(folder.joinpath(*parts, "__init__.py"))
+        candidates = [folder.joinpath(*parts, "__init__.py")]  # a package wins, as in Python
+        candidates += [folder.joinpath(*parts).with_suffix(".py")] if parts else []
         return next((path for path in candidates if path.is_file()), None)
 
+    def with_parents(dotted: str) -> list[str]:
+        """``a.b.c`` and the packages Python runs to import it: ``a``, ``a.b``."""
+        parts = dotted.split(".")
+        return [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+
     found: set[Path] = set()
-    waiting = [package, *(f"{package}.{root}" for root in roots)]
+    waiting = [name for root in roots for name in with_parents(f"{package}.{root}")]
     while waiting:
         dotted = waiting.pop()
         path = file_of(dotted)
@@ -145,14 +160,14 @@ def imported_modules(folder: Path, package: str, roots: tuple[str, ...]) -> set[
         here = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                waiting += [alias.name for alias in node.names]
+                waiting += [name for alias in node.names for name in with_parents(alias.name)]
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:  # relative: from the module's package, up level - 1 packages
                     parts = here.split(".")
                     anchor = parts[: len(parts) - (node.level - 1)]
                     base = ".".join([*anchor, base]) if base else ".".join(anchor)
-                waiting += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+                waiting += [*with_parents(base), *(f"{base}.{alias.name}" for alias in node.names)]
     return found
 
 
