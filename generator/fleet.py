@@ -141,7 +141,7 @@ def discover(paths: list[Path]) -> tuple[list[Project], list[tuple[Path, Answers
 
     A path that is not a folder is an error; a folder with no project at all is reported as a
     project with a missing answers file (the likely case: it was deleted). Another Copier
-    template's projects are passed over; a path where that leaves nothing is an error naming
+    template's projects are passed over; a path where that leaves nothing is an error counting
     them.
     """
     projects: dict[Path, Project] = {}

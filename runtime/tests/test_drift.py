@@ -425,3 +425,16 @@ def test_drift_command_warns_but_exits_zero_unless_asked(
     assert f"against model v1 of dataset {dataset}" in captured.out
     assert cli.main(["drift", "shifted.parquet", "--fail-on", "alert"]) == 1
     assert cli.main(["drift", "missing.csv"]) == 2
+
+
+def test_gaps_go_to_the_pool_of_an_older_reference_that_pooled_them() -> None:
+    """An older reference pooled its rare values, gaps among them, and names no gaps: a batch's
+    few gaps join that pool rather than make a cell of their own the reference never had."""
+    counts = {f"v{i}": 200.0 for i in range(20)} | {"<other>": 40.0}
+    reference = {"format": 3, "features": {"code": {"kind": "categorical", "counts": counts}}}
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"code": rng.choice([f"v{i}" for i in range(20)], 2000)})
+    frame.loc[:9, "code"] = None
+    row = row_of(drift.check(reference, frame), "code")
+    assert row.missing == (0.0, 0.0)
+    assert row.status == "ok"

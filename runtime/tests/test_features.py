@@ -223,5 +223,5 @@ def test_a_contract_column_named_as_a_new_one_is_one_line(
     with pytest.raises(lib("errors").UserError) as caught:
         _fit_with(project, monkeypatch, numeric=["monthly_spend"])
     message = str(caught.value)
-    assert "monthly_spend: a column of contract churn already (role feature_numeric)" in message
+    assert "monthly_spend (role feature_numeric): a column of contract churn already" in message
     assert "\n" not in message

@@ -154,7 +154,7 @@ def test_a_reused_version_says_which_candidate_promote_gates(
     assert cli.main(["promote"]) == 0
     assert cli.main(["train"]) == 0  # v2, the candidate, outside the pipeline's stages
     pipeline(caplog)
-    assert "reused v1 (production): nothing train reads changed" in caplog.text
+    assert "reused v1 (production): nothing it reads changed since run " in caplog.text
     assert "; promote gates the candidate, v2" in caplog.text
 
 
@@ -394,8 +394,26 @@ def test_a_setting_tried_and_put_back_reuses_the_model_made_before(
     (skipping / "params.yaml").write_text(plain, "utf-8")
     train = pipeline(caplog)[1]
     assert train.startswith("train: skipped (it read exactly this in run "), train
+    assert "reused v1: it read exactly this in run " in caplog.text
     assert versions(skipping) == [1, 2]
     metrics = json.loads((skipping / "reports" / "metrics.json").read_text("utf-8"))
     assert metrics["model_version"] == 1
     lib("registry").open_registry(config.load_settings(skipping), skipping).prune(1, reason="t")
     assert pipeline(caplog)[1] == "train: ran (the model it registered is gone)"
+
+
+def test_a_version_number_that_names_another_model_now_is_not_reused(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The registry made again (models/ deleted): v1 is now the model of other settings. Going
+    back to the first settings trains again rather than reusing that v1 as theirs."""
+    import shutil
+
+    pipeline(caplog)  # v1 of the plain settings
+    plain = (skipping / "params.yaml").read_text("utf-8")
+    shutil.rmtree(skipping / "models")
+    set_params(skipping, data={"test_size": 0.3})
+    pipeline(caplog)  # v1 again: the model of test_size 0.3
+    (skipping / "params.yaml").write_text(plain, "utf-8")
+    assert pipeline(caplog)[1] == "train: ran (the model it registered is gone)"
+    assert versions(skipping) == [1, 2]

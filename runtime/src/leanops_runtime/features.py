@@ -149,10 +149,10 @@ def default_preprocessor(
     for role, added in (("feature_numeric", numeric), ("feature_categorical", categorical)):
         taken = sorted(set(added) & set(contract.roles))
         if taken:  # two transformers of one column: scikit-learn's error would not say which
+            held = ", ".join(f"{name} (role {contract.roles[name]})" for name in taken)
             raise FeaturesError(
-                f"{', '.join(taken)}: a column of contract {contract.name} already (role "
-                f"{contract.roles[taken[0]]}), not one your step adds: name only new columns "
-                f"as {role.removeprefix('feature_')}="
+                f"{held}: a column of contract {contract.name} already, not one your step "
+                f"adds: name only new columns as {role.removeprefix('feature_')}="
             )
     numeric = [*contract.columns("feature_numeric"), *numeric]
     categorical = [*contract.columns("feature_categorical"), *categorical]

@@ -225,7 +225,7 @@ class StageRecords:
         ]
         if not changed:
             return reused(stage, last, "nothing it reads changed since run {since}")
-        for earlier in earlier_records(last):  # back to the inputs of an earlier run
+        for earlier in earlier_records(last):  # back to the inputs of an earlier run of train
             if earlier.get("inputs") == inputs:
                 return reused(stage, earlier, "it read exactly this in run {since}, before")
         named = ", ".join(changed[:SHOWN_CHANGES])
@@ -240,7 +240,9 @@ class StageRecords:
         key = f"{self.dataset}/{stage}"
         last = self.records.get(key)
         earlier: list[dict[str, object]] = []
-        if isinstance(last, dict):
+        # Train's model versions stay in the registry; ingest's table is the processed file,
+        # which the last run replaced: only train can go back to an earlier run's outputs.
+        if isinstance(last, dict) and stage == "train":
             before = {name: last.get(name) for name in ("inputs", "outputs", "run_id")}
             earlier = [
                 record
@@ -447,9 +449,17 @@ def reusable_model(decision: Decision, registry: Registry) -> tuple[ModelVersion
     state = registry.state()
     if not isinstance(version, int) or version not in state.versions:
         return None
+    entry = state.versions[version]
+    # The number may name another model now (a registry made again, another models_dir): the
+    # version is reused only when it is the very model, from the very data, the run made.
+    fingerprint = entry["data_fingerprint"]
+    made = (decision.reused.get("model_sha256"), decision.reused.get("data_version"))
+    held = (entry["sha256"], fingerprint["sha256"] if fingerprint else None)
+    if any(was is not None and was != now for was, now in zip(made, held, strict=True)):
+        return None
     if version in state.pruned | state.withdrawn or registry.missing_files(version):
         return None  # its files were pruned, deleted on the server, or lost
-    return state.versions[version], state
+    return entry, state
 
 
 @dataclass
@@ -645,7 +655,11 @@ def run_pipeline(
             made: Outputs = {"data_version": sha256, "processed": written["sha256"]}
             stages.record("ingest", read, made, tracked.id)
         if done.train.run:
-            made = {"model_version": entry["version"], "data_version": sha256}
+            made = {
+                "model_version": entry["version"],
+                "model_sha256": entry["sha256"],
+                "data_version": sha256,
+            }
             stages.record("train", fit_inputs, made, tracked.id)
     return PipelineResult(
         decisions=[done.ingest, done.train],

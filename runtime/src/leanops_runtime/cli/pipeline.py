@@ -284,10 +284,9 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         log.info("registered v%s as candidate (next: promote)", result.model_version)
         warn_unusual_cost(settings, root, result)
     else:
-        log.info(
-            "reused %s: nothing train reads changed (pipeline --force trains anyway)%s",
-            *reused_version(result.registry_state, result.model_version),
-        )
+        version, note = reused_version(result.registry_state, result.model_version)
+        why = result.decisions[-1].reason  # train's: since its last run, or one before
+        log.info("reused %s: %s (pipeline --force trains anyway)%s", version, why, note)
     return 0
 
 

@@ -239,14 +239,18 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
 def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     found = categories(column).value_counts()
     current = dict.fromkeys(ref.counts, 0.0)
-    current.setdefault(MISSING, 0.0)  # gaps are gaps, not a value training never saw
+    # Gaps are gaps, not a value training never saw; unless the reference pooled its rare values
+    # and names no gaps (an older reference pooled rare gaps too): then they may be in the pool.
+    gaps_named = MISSING in ref.counts or OTHER not in ref.counts
+    if gaps_named:
+        current.setdefault(MISSING, 0.0)
     current.setdefault(OTHER, 0.0)
     # The values training never saw, most frequent first (unknown when the reference pooled
     # its own rarest categories as OTHER: those are not named).
     unseen: list[JsonValue] = []
     for key, count in found.items():
         name = str(key)
-        known = name in ref.counts or name == MISSING
+        known = name in ref.counts or (name == MISSING and gaps_named)
         if not known and OTHER not in ref.counts:
             unseen.append(name)
         current[name if known else OTHER] += float(count)
@@ -268,7 +272,7 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     changes = np.abs(batch_shares - ref_shares)
     largest = int(np.argmax(changes)) if changes.size else None
     keep = (ref_counts + batch_counts) > 0  # drop an empty "<other>"
-    missing_index = names.index(MISSING)
+    missing_index = names.index(MISSING) if MISSING in names else None
     return _Measured(
         kind="categorical",
         rows=len(column),
@@ -288,7 +292,9 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
                 else {}
             ),
         },
-        missing=(float(ref_shares[missing_index]), float(batch_shares[missing_index])),
+        missing=(0.0, 0.0)
+        if missing_index is None
+        else (float(ref_shares[missing_index]), float(batch_shares[missing_index])),
         distribution=Distribution(
             [name for name, kept in zip(names, keep, strict=True) if kept],
             _shares(ref_shares[keep]),
