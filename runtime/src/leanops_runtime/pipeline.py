@@ -31,7 +31,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -77,10 +77,13 @@ def digest_file(path: Path) -> str:
 
 def digest_tree(folder: Path) -> str:
     """The SHA-256 of every ``.py`` file below ``folder``, with its relative path."""
+    return digest_files(folder, (p for p in folder.rglob("*.py") if "__pycache__" not in p.parts))
+
+
+def digest_files(folder: Path, paths: Iterable[Path]) -> str:
+    """The SHA-256 of the files ``paths`` below ``folder``, each with its relative path."""
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
+    for path in sorted(paths):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -119,11 +122,7 @@ def team_digest() -> str:
         if isinstance(where, tuple | list) and where
     ]
     named = {module.removeprefix(f"{name}.") for module in modules if module.startswith(f"{name}.")}
-    digest = hashlib.sha256()
-    for path in sorted(imported_modules(folder, name, (*TRAINING_MODULES, *sorted(named)))):
-        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return digest_files(folder, imported_modules(folder, name, (*TRAINING_MODULES, *named)))
 
 
 def imported_modules(folder: Path, package: str, roots: tuple[str, ...]) -> set[Path]:
