@@ -156,12 +156,12 @@ def evaluate_gate(
             row.production = float(prod[metric])
         if row.production is not None and value is None:
             row.rules.append("computed, as for production")
-        if row.production is not None and value is None and len(result.reasons) == before:
-            result.reasons.append(
-                f"{metric}: production's is {row.production:.4f}, the candidate has none "
-                f"({LOST.get(metric, 'the evaluation did not compute it')}): nothing says it "
-                "is not worse"
-            )
+            if len(result.reasons) == before:  # not said already by a rule that names it
+                result.reasons.append(
+                    f"{metric}: production's is {row.production:.4f}, the candidate has none "
+                    f"({LOST.get(metric, 'the evaluation did not compute it')}): nothing says "
+                    "it is not worse"
+                )
         elif row.production is not None and value is not None:
             limit = _worse_limit(metric, row.production, settings.tolerance)
             sign = _sign(metric)
