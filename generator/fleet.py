@@ -31,18 +31,9 @@ def recovery_steps(project: Path) -> str:
 
 def ever_tracked(project: Path) -> bool:
     """Whether git's history of ``project`` holds its answers file (then it can be restored)."""
-    import subprocess
+    from .gitutil import run_git
 
-    try:
-        found = subprocess.run(
-            ["git", "-C", str(project), "log", "-1", "--format=%h", "--", ANSWERS_FILE],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return True  # unknown: the advice to look in the history stands
+    found = run_git(project, "log", "-1", "--format=%h", "--", ANSWERS_FILE)
     return found.returncode == 0 and bool(found.stdout.strip())  # not in git: nothing to restore
 
 
