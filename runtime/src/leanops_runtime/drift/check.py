@@ -260,7 +260,8 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     # Values training never saw share the chi-square's pool of rare values (``pool_rare`` says
     # why); one of them in volume, which that pool would hide, is tested on its own. The two
     # p-values are combined by Bonferroni, as a number's KS and missing tests.
-    statistic, p_chi = chi_square(ref_counts, batch_counts, joined=names.index(OTHER))
+    other = names.index(OTHER)
+    statistic, p_chi = chi_square(ref_counts, batch_counts, joined=other)
     p_other = new_value_p_value(
         ref.counts,
         {str(key): float(count) for key, count in found.items() if key != MISSING},
@@ -279,7 +280,7 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
         test="chi2" + ("+unseen" if p_other is not None else ""),
         statistic=statistic,
         p_value=p_value,
-        psi=_pooled_psi(ref_counts, batch_counts, names.index(OTHER)) if len(column) else None,
+        psi=_pooled_psi(ref_counts, batch_counts, other) if len(column) else None,
         largest_change=None
         if largest is None
         else {
