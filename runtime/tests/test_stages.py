@@ -369,6 +369,33 @@ def test_the_team_code_train_reads_is_what_its_modules_import(tmp_path: Path) ->
     }
 
 
+def test_a_data_file_of_the_package_is_an_input_of_train(tmp_path: Path) -> None:
+    """A mapping the features read from the package's folder is training's input, whoever
+    reads it; caches and hidden files are not."""
+    package = tmp_path / "team_pkg"
+    (package / "maps" / "__pycache__").mkdir(parents=True)
+    files = {
+        "__init__.py": "",
+        "features.py": "",
+        "maps/regions.json": '{"north": 1}',
+        "maps/__pycache__/features.cpython-311.pyc": "cache",
+        ".DS_Store": "finder",
+        "residuals.py": "",  # code: counted only when training imports it
+    }
+    for name, text in files.items():
+        (package / name).write_text(text, encoding="utf-8")
+    found = lib("pipeline").package_data(package)
+    assert {path.relative_to(package).as_posix() for path in found} == {"maps/regions.json"}
+
+
+def test_the_packages_data_files_are_in_trains_code_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline_module = lib("pipeline")
+    before = pipeline_module.team_digest()
+    # A file training never imports, standing in for a data file of the package.
+    monkeypatch.setattr(pipeline_module, "package_data", lambda folder: {folder / "__main__.py"})
+    assert pipeline_module.team_digest() != before
+
+
 def test_a_team_estimator_module_estimators_py_names_is_code_train_reads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -105,7 +105,7 @@ def team_digest() -> str:
     """The code of the team's package that training runs: ``features``, ``estimators`` and
     ``datasets``, the modules of the package ``ESTIMATORS`` names, the package's ``__init__``,
     and every module of the package they import, as their source says (a stage of the team's
-    own, which training never imports, retrains nothing)."""
+    own, which training never imports, retrains nothing); and the package's data files."""
     import importlib
 
     from . import package
@@ -122,7 +122,27 @@ def team_digest() -> str:
         if isinstance(where, tuple | list) and where
     ]
     named = {module.removeprefix(f"{name}.") for module in modules if module.startswith(f"{name}.")}
-    return digest_files(folder, imported_modules(folder, name, (*TRAINING_MODULES, *named)))
+    code = imported_modules(folder, name, (*TRAINING_MODULES, *named))
+    return digest_files(folder, code | package_data(folder))
+
+
+# Files of a package that are not its data: Python's own and its caches.
+NOT_DATA = frozenset({".py", ".pyc", ".pyo", ".pyi"})
+
+
+def package_data(folder: Path) -> set[Path]:
+    """The files of the package in ``folder`` that are not code (a mapping its features read, a
+    vocabulary): which module reads one cannot be told from the source, so each is an input of
+    training, whoever reads it (hidden files and caches are not)."""
+    return {
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix not in NOT_DATA
+        and not any(
+            part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts
+        )
+    }
 
 
 def imported_modules(folder: Path, package: str, roots: tuple[str, ...]) -> set[Path]:
