@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 from .gitutil import run_git
 from .project_facts import ANSWERS_FILE, FIXTURES, MachineryEdits, pyproject
+from .tables import table_console
 
 if TYPE_CHECKING:
     from repo_review.checks import Check
@@ -78,6 +79,7 @@ class LO202:
 
     family = FAMILY
     requires = frozenset({"LO201"})
+    skipped = "uv is not installed, or the package index did not answer (`uv lock --check`)"
 
     @staticmethod
     def check(root: Path) -> bool | str | None:
@@ -151,6 +153,7 @@ class LO501:
     """Continuous integration configured"""
 
     family = FAMILY
+    skipped = "the project was made without CI (answer `ci: none`)"
 
     @staticmethod
     def check(
@@ -210,6 +213,7 @@ class LO601:
     """Docker image runs as a non-root user"""
 
     family = FAMILY
+    skipped = "the project has no Dockerfile"
 
     @staticmethod
     def check(root: Path) -> bool | None:
@@ -239,6 +243,10 @@ class LO801:
 
     family = FAMILY
     requires = frozenset({"LO101"})
+    skipped = (
+        "the edits cannot be told: the project names no machinery (made before 0.3.0), or its "
+        "template's source cannot be rendered here"
+    )
 
     @staticmethod
     def check(machinery_edits: MachineryEdits) -> bool | str | None:
@@ -347,7 +355,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Print the pass/fail table; exit 1 when any check fails."""
     import json
 
-    from rich.console import Console
     from rich.table import Table
 
     from .errors import LeanopsError
@@ -358,6 +365,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     skip = frozenset({"LO202", "LO801"}) if args.offline else frozenset()
     results = run_checks(root, skip=skip)
     failed = [r for r in results if r.result is False]
+    why_skipped = skip_reasons(results)
     if args.json:
         print(
             json.dumps(
@@ -367,6 +375,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                         "check": r.description,
                         "result": {True: "pass", False: "fail", None: "skip"}[r.result],
                         "fix": r.err_msg,
+                        **({"skipped": why_skipped[r.name]} if r.result is None else {}),
                     }
                     for r in results
                 ],
@@ -379,10 +388,22 @@ def cmd_check(args: argparse.Namespace) -> int:
         table.add_column(column)
     for r in results:
         mark = {True: "[green]pass[/]", False: "[red]fail[/]", None: "[dim]skip[/]"}[r.result]
-        table.add_row(r.name, r.description, mark, " ".join(r.err_msg.split()))
-    Console(highlight=False).print(table)
+        fix = f"skipped: {why_skipped[r.name]}" if r.result is None else r.err_msg
+        table.add_row(r.name, r.description, mark, " ".join(fix.split()))
+    table_console(table).print(table)
     print(f"{len(results) - len(failed)} of {len(results)} checks pass or are skipped")
     return 1 if failed else 0
+
+
+def skip_reasons(results: list[Result]) -> dict[str, str]:
+    """Why each skipped check was: a check it needs failed, or its own reason (``skipped``)."""
+    failed = {r.name for r in results if r.result is False}
+    reasons = {}
+    for check in CHECKS:
+        needed = sorted(frozenset(getattr(check, "requires", ())) & failed)
+        own = str(getattr(check, "skipped", ""))
+        reasons[check.__name__] = f"needs {', '.join(needed)} to pass" if needed else own
+    return reasons
 
 
 def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .errors import EXIT_OK, LeanopsError
 from .fleet import Project, discover
+from .tables import table_console
 
 STATUS_FILE = Path("reports") / "status.json"
 
@@ -216,7 +217,6 @@ def cells(row: Row) -> list[str]:
     ]
 
 
-UNWRAPPED = 10_000  # columns: wide enough for any row of the table on one line
 HEADERS = [
     "project",
     "dataset",
@@ -264,7 +264,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"projects": [asdict(row) for row in rows]}, indent=2))
     elif not args.html:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title="leanops status")
@@ -272,10 +271,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             table.add_column(header)
         for row in rows:
             table.add_row(*cells(row))
-        console = Console(highlight=False)
-        if not console.is_terminal:  # a pipe or a CI log: a line per project, never wrapped
-            natural = console.measure(table, options=console.options.update_width(UNWRAPPED))
-            console = Console(highlight=False, width=natural.maximum)
+        console = table_console(table)  # a pipe or a CI log: a line per project
         console.print(table)
         for row in rows:  # what a cell cannot hold: why a project failed, an unreleased HEAD
             if row.message:

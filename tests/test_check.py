@@ -181,12 +181,24 @@ def test_no_ci_is_skipped_when_answered_none(project: Path) -> None:
 
 def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(project), "--offline"]) == 0
-    assert "10 of 10 checks pass" in capsys.readouterr().out
+    table = capsys.readouterr().out
+    assert "10 of 10 checks pass" in table
+    (project / "Dockerfile").unlink()
+    assert main(["check", str(project), "--offline"]) == 0
+    table = capsys.readouterr().out
+    # A skip says why, and to a pipe each row is one line.
+    (row,) = [line for line in table.splitlines() if "LO601" in line]
+    assert "skip" in row and "skipped: the project has no Dockerfile" in row
     (project / "uv.lock").unlink()
+    (project / "params.yaml").unlink()
     assert main(["check", str(project), "--offline", "--json"]) == 1
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["LO201"]["result"] == "fail"
     assert "uv lock" in rows["LO201"]["fix"]
+    assert rows["LO601"]["result"] == "skip"
+    assert rows["LO601"]["skipped"] == "the project has no Dockerfile"
+    assert "skipped" not in rows["LO201"]
+    assert rows["LO402"]["skipped"] == "needs LO401 to pass"  # the check it needs failed
 
 
 def test_edited_machinery_is_listed_and_team_files_are_not(tmp_path: Path) -> None:
