@@ -604,3 +604,32 @@ def test_columns_that_leak_only_together_stop_the_model_before_it_is_registered(
     for column in ("a", "b"):
         _edit(project, "sums", f"  {column}:\n", f"  {column}:\n    leak_ok: true\n")
     assert cli.main(["pipeline"]) == 0
+
+
+def test_a_gap_or_maybe_in_a_true_false_column_sets_that_row_aside_only(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A true/false column the sample held no gap in is read as bool: a batch's gap or
+    ``maybe`` in it set their rows aside, named, and the other rows are predicted."""
+    frame = customers(300)
+    frame["paperless"] = np.random.default_rng(3).random(len(frame)) < 0.5
+    project_for(project, frame, "churn", target="churned", task="classification")
+    assert lib("contract").load_contract("churn", project).dtype("paperless") == "bool"
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    batch = customers(40, seed=5).drop(columns=["churned"])
+    batch["paperless"] = ["True", "False"] * 20
+    batch.loc[3, "paperless"], batch.loc[5, "paperless"] = "", "maybe"
+    path = write(batch, project / "batch.csv")
+    capsys.readouterr()
+    assert cli.main(["predict", str(path)]) == 1  # rows were set aside
+    err = capsys.readouterr().err
+    assert "2 row(s) break the contract and were set aside" in err, err
+    assert "hint: a true/false column (dtype bool) holds no gap: to keep rows with one in " in err
+    assert "paperless, declare it dtype: str with isin: ['False', 'True']" in err, err
+    predictions = pd.read_csv(project / "reports" / "predictions-batch.csv")
+    assert len(predictions) == 38
+    refused = pd.read_csv(project / "reports" / "predictions-batch.refused.csv", dtype=str)
+    assert refused["row"].tolist() == ["4", "6"]
+    assert refused["reasons"].str.startswith("paperless: ").all()
+    assert "'maybe' row 6" in refused["reasons"].iloc[1]

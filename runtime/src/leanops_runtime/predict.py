@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contract import Contract, ContractViolation, Failure, ReadingRules
+from .contract import Contract, ContractViolation, Failure, ReadingRules, conform
 from .errors import UserError
 from .files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .files import write_atomic
@@ -70,15 +70,18 @@ def checked_batch(
     )
 
 
-def rows_kept(error: ContractViolation) -> tuple[pd.DataFrame, list[int]] | None:
-    """The checked rows less those that broke the contract, and those rows (0 for the first);
+def rows_kept(
+    error: ContractViolation, contract: Contract
+) -> tuple[pd.DataFrame, list[int]] | None:
+    """The checked rows less those that broke the contract, conformed again without them (a
+    true/false column is bool once its ``maybe`` is gone), and those rows (0 for the first);
     None when a failure is not a row's (a missing column) or no row is left."""
     found = {failure["row"] for failure in error.failures}
     rows = sorted(row for row in found if isinstance(row, int))
     checked = error.frame
     if checked is None or len(rows) < len(found) or len(rows) == len(checked):
         return None
-    return checked.drop(index=rows), rows
+    return conform(contract, checked.drop(index=rows)), rows
 
 
 def warn_unseen(
@@ -222,6 +225,7 @@ class Predictions:
     report: Path
     set_aside: int = 0
     quarantine: Path | None = None
+    hint: str = ""  # the fix the rows set aside point to, when one does
 
 
 def default_quarantine(output: Path) -> Path:
@@ -296,15 +300,16 @@ def run(
     """
     target = Path(output or default_output(source))
     refused: pd.DataFrame | None = None
+    hint = ""
     try:
         frame, written = checked_batch(source, contract, root)
     except ContractViolation as error:
-        kept = rows_kept(error)
+        kept = rows_kept(error, contract)
         if bad_rows != "quarantine" or kept is None:
             raise  # a whole column's failure, no row left, or the team refuses such batches
         frame, rows = kept
         refused = set_aside_rows(source, contract, rows, error.failures)
-        written = error.report
+        written, hint = error.report, error.hints[0] if error.hints else ""
     warn_unseen(frame, contract, reference)
     positions = frame.index + 1  # each row's place in the batch, 1 for the first
     version, sha256 = entry.get("version"), entry.get("sha256")
@@ -338,4 +343,4 @@ def run(
         # a job reading it could not tell it is stale.
         aside.unlink()
         log.info("removed %s: an earlier run set rows aside there; this one set none aside", aside)
-    return Predictions(path, result, written, set_aside, quarantine)
+    return Predictions(path, result, written, set_aside, quarantine, hint)

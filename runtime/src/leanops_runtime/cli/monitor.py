@@ -47,7 +47,7 @@ def _readable_rows(source: Path, contract: Contract, root: Path) -> tuple[pd.Dat
     try:
         return checked_batch(source, contract, root, values=False, report=checked)[0], 0
     except ContractViolation as error:
-        kept = rows_kept(error)
+        kept = rows_kept(error, contract)
         if kept is None:
             raise
         shown = "; ".join(describe(failure) for failure in error.failures[:3])

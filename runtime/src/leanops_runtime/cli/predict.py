@@ -66,10 +66,11 @@ def _predict(args: argparse.Namespace) -> int:
         wrote_output(args, result.quarantine)
         log.warning(
             "%d row(s) break the contract and were set aside, with their reasons, in %s "
-            "(report: %s)",
+            "(report: %s)%s",
             result.set_aside,
             result.quarantine,
             result.report,
+            f"; hint: {result.hint}" if result.hint else "",
         )
         return EXIT_REFUSED
     return 0

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import RefusedError
 from ..files import REPORTS_DIR as REPORTS_DIR  # noqa: PLC0414 (imported from here up to 0.3.0)
 from .model import Contract, ReadingRules
-from .reading import COMMA_NUMBER, Failure, delimiter_hint
+from .reading import COMMA_NUMBER, Failure, as_bool, delimiter_hint
 
 # Failures printed under a violation's message; the JSON report holds all of them.
 SHOWN_FAILURES = 20
@@ -177,12 +177,26 @@ def validate(
 def _text_rows(contract: Contract, frame: pd.DataFrame, found: list[Failure]) -> list[Failure]:
     """``found`` with a number column that pandera refuses whole, because each of its text
     values reads as a number once cast (``62.0`` in a file whose decimal mark is ``,``),
-    reported as those values, each in its row: a row to fix, not a column with no clue."""
+    reported as those values, each in its row: a row to fix, not a column with no clue. So is
+    a true/false column refused whole for the rows that hold neither (a gap, ``maybe``)."""
     expanded: list[Failure] = []
     for failure in found:
         column = failure["column"]
         declared = contract.schema.columns.get(str(column))
         whole = kind(failure["check"]) == "wrong dtype" and failure["row"] is None
+        if (
+            whole
+            and declared is not None
+            and str(declared.dtype) == "bool"
+            and str(column) in frame
+        ):
+            values = frame[str(column)]
+            unread = values[values.map(as_bool).isna()]  # a gap, or ``maybe``
+            expanded += [
+                {**failure, "value": plain(value), "row": plain(row)}
+                for row, value in unread.items()
+            ] or [failure]
+            continue
         numbers = declared is not None and str(declared.dtype).startswith(NUMBERS)
         if whole and numbers and str(column) in frame:
             values = frame[str(column)]
@@ -304,6 +318,21 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
             f"{', '.join(map(repr, missing))}: renamed? rename it back at the source, or update "
             "the contract (and bump its version: a model trained on the old name cannot read "
             "the new one)"
+        )
+    gaps = sorted(
+        {
+            str(f["column"])
+            for f in failures
+            if f["value"] is None
+            and f["row"] is not None
+            and kind(f["check"]) == "wrong dtype"
+            and str(getattr(contract.schema.columns.get(str(f["column"])), "dtype", "")) == "bool"
+        }
+    )
+    if gaps:
+        found.append(
+            f"a true/false column (dtype bool) holds no gap: to keep rows with one in "
+            f"{', '.join(gaps)}, declare it dtype: str with isin: ['False', 'True']"
         )
     targets = contract.columns("target")
     target = targets[0] if targets else None

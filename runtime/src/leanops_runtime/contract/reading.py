@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import UserError, first_line
@@ -329,6 +330,25 @@ def _as_declared(values: pd.Series, wanted: str) -> pd.Series:
         return values
 
 
+# The text pandas reads as true and false in a CSV.
+BOOL_TEXT = {
+    "True": True,
+    "TRUE": True,
+    "true": True,
+    "False": False,
+    "FALSE": False,
+    "false": False,
+}
+
+
+def as_bool(value: object) -> bool | None:
+    """``value`` as a bool: a bool, or text pandas reads as one; None for anything else (a gap,
+    ``maybe``)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    return BOOL_TEXT.get(value) if isinstance(value, str) else None
+
+
 def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
     """Widening casts toward the declared dtypes; every other mismatch is a contract failure.
 
@@ -338,7 +358,9 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
     contract asks for in declaring the column float. A column with no value at all takes its
     declared dtype (an empty text column in a small batch is read as float, an empty one in
     Parquet as null). Each column is cast on its own: one that cannot be (no value, declared
-    ``int64``) is left as read for validation to name, and keeps no other from its cast.
+    ``int64``) is left as read for validation to name, and keeps no other from its cast. A
+    true/false column read as text (the rows that held a gap or ``maybe`` set aside) is bool
+    again once each of its values reads as one.
     """
     casts = {}
     rules = contract.reading
@@ -354,6 +376,10 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
             pd.api.types.is_integer_dtype(series.dtype) or holds_decimals(series)
         ):
             casts[name] = wanted
+        elif wanted == "bool" and series.dtype == object and len(series):
+            read = series.map(as_bool)
+            if read.notna().all():
+                frame = frame.assign(**{name: read.astype(bool)})
         elif wanted != str(series.dtype) and len(series) and series.isna().all():
             casts[name] = "object" if name in contract.text_columns() else wanted
     if not casts:
