@@ -71,6 +71,7 @@ def test_round_trip_keeps_every_rule_and_still_rejects_values(project: Path) -> 
         (lambda raw: raw.update(reading={"delimiter": ";;"}), "one character"),
         (lambda raw: raw.update(reading={"sep": ";"}), "unknown key 'sep' in 'reading'"),
         (lambda raw: raw.update(reading={"decimal": ";", "delimiter": ";"}), "must differ"),
+        (lambda raw: raw.update(reading={"decimal": ",", "thousands": ","}), "must differ"),
         (lambda raw: raw.update(reading={"encoding": "klingon"}), "not a text encoding"),
         (lambda raw: raw.update(reading={"encoding": "hex"}), "not a text encoding"),
         (lambda raw: raw["columns"]["size"].update(encoding="target"), "feature_categorical"),

@@ -256,6 +256,41 @@ def test_a_decimal_comma_needs_another_delimiter(tmp_path: Path) -> None:
     assert contract_mod.to_mapping(contract)["columns"]["sepal_length"]["dtype"] == "str"
 
 
+def _prices(frame: pd.DataFrame) -> pd.DataFrame:
+    """``price`` written as a US export writes it: a thousands comma (3,030, 1,234,567.5)."""
+    prices = [3030.0, 990.0, 1234567.5, 15.25] * (len(frame) // 4 + 1)
+    return frame.assign(price=[f"{v:,}".removesuffix(".0") for v in prices[: len(frame)]])
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_thousands_comma_beside_decimal_points_is_a_thousands_mark(
+    tmp_path: Path, delimiter: str
+) -> None:
+    """ "3,030" in a file whose other numbers have a decimal point (13.2) is three thousand and
+    thirty: the comma is the thousands mark, and the other columns stay numbers."""
+    frame = _prices(iris())
+    _, contract, text = _infer(tmp_path, frame, "species", csv={"sep": delimiter})
+    assert (contract.reading.decimal, contract.reading.thousands) == (".", ",")
+    assert "numbers with a thousands comma (3,030) in: price (reading.thousands)" in text
+    assert contract.roles["price"] == contract.roles["sepal_length"] == "feature_numeric"
+    table = contract_mod.read_data(tmp_path / "sample.csv", contract)
+    assert contract_mod.validate(contract, table.frame, table.failures) == []
+    assert table.frame["price"].tolist()[:4] == [3030.0, 990.0, 1234567.5, 15.25]
+    assert table.frame["sepal_length"].tolist() == iris()["sepal_length"].tolist()
+
+
+def test_a_thousands_comma_a_contract_does_not_set_is_hinted_as_one(tmp_path: Path) -> None:
+    frame = iris().assign(price=1.0)
+    _, contract, _ = _infer(tmp_path, frame, "species")
+    batch = write(_prices(frame), tmp_path / "batch.csv")
+    table = contract_mod.read_data(batch, contract)
+    failures = contract_mod.validate(contract, table.frame, table.failures)
+    assert contract_mod.hints(contract, failures)[0] == (
+        "numbers with a thousands mark ('3,030') in column(s) price: "
+        "set reading.thousands: ',' in the contract"
+    )
+
+
 @pytest.mark.parametrize(
     ("encoding", "expected"),
     [

@@ -407,10 +407,12 @@ def notation(written: str, reading: ReadingRules) -> str:
     (``grouped``) the reading rules do not set, one with a decimal ``point`` in a decimal-comma
     file, a ``number`` an integer column cannot hold, one with a ``unit`` or a symbol, or a
     missing-value ``marker``."""
+    # 3,030 in a decimal-point file, 1.234 in a decimal-comma one: a thousands mark.
+    grouping = THOUSANDS_COMMA if reading.decimal == "." else THOUSANDS_POINT
+    if reading.thousands is None and grouping.fullmatch(written):
+        return "grouped"
     if COMMA_NUMBER.match(written) and reading.decimal != ",":
         return "comma"
-    if reading.decimal != "." and reading.thousands is None and THOUSANDS_POINT.fullmatch(written):
-        return "grouped"  # 1.234 in a decimal-comma file
     if "." in written and _is_number(written) and reading.decimal != ".":
         return "point"
     if COMMA_NUMBER.match(written) and reading.thousands is None:
@@ -443,7 +445,12 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
     for kind_of, hint in TEXT_HINTS:
         if firsts[kind_of]:
             first = next(iter(firsts[kind_of].values()))
-            mark = next((c for c in first if not c.isdigit() and c not in "+-,"), ".")
+            grouped_by_comma = THOUSANDS_COMMA.fullmatch(first) and contract.reading.decimal == "."
+            mark = (
+                ","
+                if grouped_by_comma
+                else next((c for c in first if not c.isdigit() and c not in "+-,"), ".")
+            )
             named = ", ".join(sorted(firsts[kind_of]))
             decimal = contract.reading.decimal
             found.append(hint.format(first=first, columns=named, decimal=decimal, mark=mark))
@@ -459,6 +466,8 @@ def _text_hints(contract: Contract, failures: list[Failure]) -> list[str]:
 
 # A whole number grouped by points (1.234, 12.345.678): a thousands mark, in a decimal-comma file.
 THOUSANDS_POINT = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+# A number grouped by commas (3,030, 1,234,567.5): a thousands mark, in a decimal-point file.
+THOUSANDS_COMMA = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _is_number(text: str) -> bool:

@@ -502,6 +502,55 @@ def _delimiter(path: Path, given: str | None, encoding: str) -> str:
     return given
 
 
+# A number with a thousands comma and, perhaps, a decimal point: 3,030 or 1,234,567.5.
+THOUSANDS_COMMA = rf"^[+-]?{GROUP_HEAD}(?:,{GROUP})+(?:\.\d+)?$"
+PLAIN_NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
+# A decimal point that cannot be a thousands mark: 13.2, 0.25, -4.5000 (not 1.234).
+DOT_DECIMAL = r"^[+-]?\d*\.(?:\d{1,2}|\d{4,})$"
+
+
+def _present(text: pd.DataFrame, column: object) -> pd.Series:
+    values = text[column].dropna().astype(str).str.strip()
+    return values[(values != "") & ~values.isin(MARKERS)]
+
+
+def find_thousands_comma(text: pd.DataFrame) -> list[str]:
+    """Columns of numbers written with a thousands comma (3,030, 1,234,567.5): every value such
+    a number or a plain one, at least one with its comma."""
+    found = []
+    for column in text.columns:
+        values = _present(text, column)
+        commas = values.str.match(THOUSANDS_COMMA)
+        if commas.any() and (commas | values.str.match(PLAIN_NUMBER)).all():
+            found.append(str(column))
+    return found
+
+
+def has_dot_decimals(text: pd.DataFrame) -> bool:
+    """Whether a column of numbers has a decimal point in them (13.2): then ``.`` is the file's
+    decimal mark, and a comma in a number is a thousands mark, whatever the delimiter."""
+    for column in text.columns:
+        values = _present(text, column)
+        if values.str.match(DOT_DECIMAL).any() and values.str.match(PLAIN_NUMBER).all():
+            return True
+    return False
+
+
+def comma_rules(text: pd.DataFrame, rules: ReadingRules) -> tuple[ReadingRules, list[str]]:
+    """The reading rules for the commas in the sample's numbers, and the columns that hold them.
+
+    In a ``,``-delimited file, or beside numbers with a decimal point (``13.2``), a comma in a
+    number is a thousands mark (``"3,030"``); else it is the decimal mark (``3,14``, a European
+    export), with the thousands mark its numbers use. A comma that is neither (``3,14`` beside
+    ``13.2``) changes nothing: those columns stay text, for a person to decide.
+    """
+    if rules.delimiter == "," or has_dot_decimals(text):
+        grouped = find_thousands_comma(text)
+        return (replace(rules, thousands=","), grouped) if grouped else (rules, [])
+    commas, thousands = find_decimal_comma(text, rules.delimiter)
+    return (replace(rules, decimal=",", thousands=thousands), commas) if commas else (rules, [])
+
+
 def sample_rules(
     path: Path, *, encoding: str | None = None, delimiter: str | None = None
 ) -> tuple[ReadingRules, pd.DataFrame | None, dict[str, dict[str, int]], list[str]]:
@@ -514,9 +563,7 @@ def sample_rules(
     encoding = _encoding(path, encoding)
     rules = ReadingRules(delimiter=_delimiter(path, delimiter, encoding), encoding=encoding)
     text = read_raw(path, rules, everything_as_text=True)
-    commas, thousands = find_decimal_comma(text, rules.delimiter)
-    if commas:
-        rules = replace(rules, decimal=",", thousands=thousands)
+    rules, commas = comma_rules(text, rules)
     markers = find_markers(text, rules)
     return replace(rules, na_values=("", *sorted(markers))), text, markers, commas
 
@@ -637,10 +684,12 @@ def _reading_notes(rules: ReadingRules, commas: list[str]) -> list[str]:
             f"the file is not UTF-8: read as {rules.encoding} (reading.encoding); check the "
             "accented letters below"
         )
-    if commas:
-        shown = ", ".join(commas[:5]) + (" ..." if len(commas) > 5 else "")
+    shown = ", ".join(commas[:5]) + (" ..." if len(commas) > 5 else "")
+    if commas and rules.decimal == ",":
         mark = "" if rules.thousands is None else f", thousands mark {rules.thousands!r}"
         notes.append(f"numbers with a decimal comma (3,14{mark}) in: {shown} (reading.decimal)")
+    elif commas:
+        notes.append(f"numbers with a thousands comma (3,030) in: {shown} (reading.thousands)")
     return notes
 
 

@@ -285,10 +285,10 @@ def _reading(raw: object, name: str) -> ReadingRules:
     delimiter = _one_character(raw, "delimiter", name) or ","
     decimal = _one_character(raw, "decimal", name) or "."
     thousands = _one_character(raw, "thousands", name)
-    marks = [mark for mark in (delimiter, decimal, thousands) if mark is not None]
-    if len(set(marks)) != len(marks):
+    # A thousands mark may be the delimiter: a CSV quotes such numbers ("3,030").
+    if decimal in {delimiter, thousands}:
         raise ContractError(
-            f"contract {name}: reading.delimiter, decimal and thousands must differ"
+            f"contract {name}: reading.decimal must differ from its delimiter and thousands"
         )
     na_values = raw.get("na_values", list(DEFAULT_NA_VALUES))
     if not isinstance(na_values, list) or not all(isinstance(v, str) for v in na_values):
