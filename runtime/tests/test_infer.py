@@ -256,6 +256,19 @@ def test_a_decimal_comma_needs_another_delimiter(tmp_path: Path) -> None:
     assert contract_mod.to_mapping(contract)["columns"]["sepal_length"]["dtype"] == "str"
 
 
+def test_classes_written_alike_but_for_case_and_spaces_are_named(tmp_path: Path) -> None:
+    frame = iris()
+    frame.loc[7, "species"] = "Setosa "  # a typo in one row
+    inferred, _, text = _infer(tmp_path, frame, "species")
+    line = (
+        "classes 'Setosa ' and 'setosa' differ only in case or spaces: one class written two ways?"
+    )
+    assert line in text
+    assert any(warning.startswith(f"species: {line}") for warning in inferred.warnings)
+    _, _, clean = _infer(tmp_path, iris(), "species")
+    assert "differ only" not in clean
+
+
 def _prices(frame: pd.DataFrame) -> pd.DataFrame:
     """``price`` written as a US export writes it: a thousands comma (3,030, 1,234,567.5)."""
     prices = [3030.0, 990.0, 1234567.5, 15.25] * (len(frame) // 4 + 1)

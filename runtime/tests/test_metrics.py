@@ -88,6 +88,15 @@ def test_a_class_missing_from_the_rows_still_gives_an_auc() -> None:
     assert scores["roc_auc"] == 1.0
 
 
+def test_a_held_out_class_the_model_never_saw_leaves_log_loss_out_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rows = pd.DataFrame({"x": ["a", "b", "a", "B "], "y": ["a", "b", "a", "B "]})
+    scores = metrics_mod.score("classification", Echo(["a", "b"]), rows, "y")
+    assert "log_loss" not in scores and "accuracy" in scores
+    assert "('B ')" in caplog.text and "log_loss left out" in caplog.text
+
+
 def test_regression_metrics_and_split() -> None:
     class Mean:
         def predict(self, frame: pd.DataFrame) -> list:

@@ -19,8 +19,8 @@ names the exact artifact and data it came from: the pipeline writes those it sco
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,8 @@ import pandas as pd
 
 from .model import Model
 from .settings import TASK_METRICS as TASK_METRICS  # noqa: PLC0414 (read from here up to 0.3.0)
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .registry import ModelVersion, Registry
@@ -112,7 +114,14 @@ def classification_scores(
         precision = average_precision(truth.to_numpy(), proba, classes)
         if precision is not None:
             result["average_precision"] = precision
-        with contextlib.suppress(ValueError):  # a class in these rows the model never saw
+        unseen = sorted(map(str, set(truth.unique()) - set(classes)))
+        if unseen:  # log loss is not defined for them
+            log.warning(
+                "log_loss left out: the held-out rows hold class(es) the model never trained on "
+                "(%s): too rare to be in the training rows? fix or drop them at the source",
+                ", ".join(map(repr, unseen)),
+            )
+        else:
             result["log_loss"] = float(metrics.log_loss(truth, proba, labels=list(classes)))
     return result
 

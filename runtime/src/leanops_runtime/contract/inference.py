@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -287,6 +288,15 @@ def _task(series: pd.Series, given: str | None) -> tuple[str, str]:
 # ------------------------------------------------------------------------------------- columns
 
 
+def lookalike_classes(classes: Sequence[object]) -> list[list[str]]:
+    """Classes written alike but for case and spaces (``'Barolo '``, ``'barolo'``): most likely
+    one class written two ways, which a model learns as two."""
+    groups: dict[str, list[str]] = {}
+    for label in classes:
+        groups.setdefault(" ".join(str(label).split()).casefold(), []).append(str(label))
+    return [sorted(group) for group in groups.values() if len(group) > 1]
+
+
 def _target(series: pd.Series, task: str, why: str) -> Column:
     dtype, bounds = _inferred(series)
     spec: dict[str, object] = {"role": "target", "dtype": dtype, "nullable": False}
@@ -296,6 +306,11 @@ def _target(series: pd.Series, task: str, why: str) -> Column:
         if len(classes) <= MAX_CLASSES:
             spec["isin"] = classes
             notes.append(f"classes: {', '.join(map(str, classes[:10]))}")
+        notes += [
+            f"classes {' and '.join(map(repr, alike))} differ only in case or spaces: one class "
+            "written two ways? fix it at the source"
+            for alike in lookalike_classes(classes)
+        ]
     elif bounds is not None:
         spec["in_range"] = bounds
     missing = int(series.isna().sum())
@@ -646,6 +661,7 @@ def infer_sample(
         series = frame[column]
         if column == target:
             columns.append(_target(labels, chosen_task, why))
+            warnings += [f"{target}: {note}" for note in columns[-1].notes if "differ only" in note]
         elif column == id_column:
             columns.append(_id(column, series, "--id"))
             if "unique" not in columns[-1].spec or "nullable" in columns[-1].spec:
