@@ -601,6 +601,43 @@ def test_machinery_left_after_the_update_is_reported_with_where_its_change_goes(
     assert "the runtime's tests cover it" in config
 
 
+def test_on_copiers_route_the_machinery_the_team_edited_is_put_back_and_named(
+    tmp_path: Path,
+) -> None:
+    """Copier deletes a file the template removed even where the team edited it: the migration
+    puts back each one whose last commit differs from what the old version shipped, by the
+    template's own git history, and leaves the untouched ones removed."""
+    shipped = "MIN_CLASS_LIMIT = 50\n"
+    template = tmp_path / "template"
+    write(template, "template/src/{{ package_name }}/mlops/train.py", shipped)
+    write(template, "template/src/{{ package_name }}/mlops/gate.py", "BUDGET = 1\n")
+    project = tmp_path / "project"
+    write(project, ".copier-answers.yml", "_commit: v0.3.0\n_src_path: somewhere\n")
+    write(project, "src/ml_project/mlops/train.py", "MIN_CLASS_LIMIT = 80  # ours\n")
+    write(project, "src/ml_project/mlops/gate.py", "BUDGET = 1\n")
+    for repo in (template, project):
+        for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v0.3.0"]):
+            subprocess.run([*GIT, "-C", str(repo), *step], check=True)
+    subprocess.run([*GIT, "-C", str(template), "tag", "v0.3.0"], check=True)
+    for name in ("train.py", "gate.py"):  # what Copier's update does
+        (project / "src" / "ml_project" / "mlops" / name).unlink()
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--package=ml_project", f"--template={template}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != migration.NOTES_ENV},
+    )
+    kept = project / "src" / "ml_project" / "mlops" / "train.py"
+    assert kept.read_text() == "MIN_CLASS_LIMIT = 80  # ours\n"
+    assert not (project / "src" / "ml_project" / "mlops" / "gate.py").exists()
+    assert "kept src/ml_project/mlops/train.py: edited here, and removed by the template" in (
+        result.stderr
+    )
+    assert "src/ml_project/mlops/train.py: 0.3.0 machinery" in result.stderr  # where it goes
+
+
 def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor_moved(
     tmp_path: Path,
 ) -> None:

@@ -785,6 +785,51 @@ def removed_here(project: Path) -> list[Path]:
     return [Path(name) for name in listed.decode("utf-8", "replace").split("\0") if name]
 
 
+def committed(project: Path, path: Path) -> bytes | None:
+    """``path`` (relative to ``project``) as the project's last commit holds it (None: not)."""
+    done = subprocess.run(
+        ["git", "show", f"HEAD:./{path.as_posix()}"], cwd=project, capture_output=True, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def shipped(template: Path, commit: str, path: Path, package: str) -> bytes | None:
+    """What the template at ``commit`` rendered at ``path``, when it is a file Jinja does not
+    change (None: the template has none there, or it renders one)."""
+    parts = list(path.parts)
+    if parts[:2] == ["src", package]:
+        parts[1] = "{{ package_name }}"
+    done = subprocess.run(
+        ["git", "-C", str(template), "show", f"{commit}:template/{'/'.join(parts)}"],
+        capture_output=True,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def keep_edited_removals(project: Path, package: str, template: Path | None) -> list[Path]:
+    """Put back each file the update removed that the team had edited: its last commit differs
+    from what the template (its source: ``template``) shipped there at the version the project
+    had. Copier deletes a file the template removed even where it was edited; ``leanops
+    update`` keeps such files itself (nothing is done under it)."""
+    if template is None or os.environ.get(NOTES_ENV):
+        return []
+    answers = committed(project, Path(".copier-answers.yml")) or b""
+    found = re.search(rb"^_commit: *['\"]?([^'\"\s]+)", answers, re.MULTILINE)
+    if found is None:
+        return []
+    commit, kept = found[1].decode("utf-8", "replace"), []
+    for path in removed_here(project):
+        ours, theirs = committed(project, path), shipped(template, commit, path, package)
+        if ours is not None and theirs is not None and ours != theirs:
+            restore = ["git", "restore", "--source=HEAD", "--staged", "--worktree", "--", str(path)]
+            if subprocess.run(restore, cwd=project, capture_output=True, check=False).returncode:
+                continue
+            kept.append(path)
+            say(f"kept {path.as_posix()}: edited here, and removed by the template")
+    return kept
+
+
 def removed_machinery_notes(project: Path, package: str) -> list[str]:
     """``machinery_note`` of each machinery file the update removed: 0.3.0's, and 0.2.0's on an
     update straight from it (named as the 0.2.0 file, with where its change goes now)."""
@@ -809,9 +854,14 @@ def conftest_functions(project: Path) -> frozenset[str]:
     return frozenset(found)
 
 
-def migrate(project: Path, package: str, checkout: Path | None = None) -> list[Path]:
-    """Migrate ``project`` (models are read in ``checkout`` when given); returns changed files."""
+def migrate(
+    project: Path, package: str, checkout: Path | None = None, template: Path | None = None
+) -> list[Path]:
+    """Migrate ``project`` (models are read in ``checkout`` when given; the files the update
+    removed that the team edited are put back when ``template``, its source, is given and
+    leanops is not running this); returns changed files."""
     changed, notes = [], []
+    keep_edited_removals(project, package, template)
     found = list(files(project))
     owned = {
         path.relative_to(project): own_module(path.relative_to(project), package) for path in found
@@ -865,12 +915,13 @@ def main(argv: list[str] | None = None) -> int:
     """Migrate the project in the current folder (Copier runs migrations there)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--package", required=True, help="the project's import package")
+    parser.add_argument("--template", type=Path, help="the template's source (a git checkout)")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z][a-z0-9_]*", args.package):
         say(f"not a package name: {args.package!r}; nothing done")
         return 0
     checkout = os.environ.get(CHECKOUT_ENV)
-    migrate(Path.cwd(), args.package, Path(checkout) if checkout else None)
+    migrate(Path.cwd(), args.package, Path(checkout) if checkout else None, args.template)
     return 0
 
 
