@@ -638,6 +638,48 @@ def test_on_copiers_route_the_machinery_the_team_edited_is_put_back_and_named(
     assert "src/ml_project/mlops/train.py: 0.3.0 machinery" in result.stderr  # where it goes
 
 
+ESTIMATORS_BEFORE = """ESTIMATORS: dict[str, dict[str, tuple[str, str]]] = {
+    "classification": {"logistic_regression": ("m", "L"), "hist_gradient_boosting": ("m", "H")},
+    "regression": {"ridge": ("m", "R"), "hist_gradient_boosting": ("m", "H")},
+}
+"""
+ESTIMATORS_AFTER = ESTIMATORS_BEFORE.replace(
+    '{"logistic_regression": ("m", "L"), "hist_gradient_boosting": ("m", "H")}',
+    '{"hist_gradient_boosting": ("m", "H"), "logistic_regression": ("m", "L")}',
+)
+
+
+@pytest.mark.parametrize(
+    ("params", "kept"),
+    [
+        ("task: classification\ntrain:\n  hyperparameters: {}\nseed: 1\n", "logistic_regression"),
+        ("task: classification\nseed: 1", "logistic_regression"),  # no train section at all
+        ("task: classification\ntrain:\n  estimator: random_forest\n", "random_forest"),
+        ("task: regression\ntrain:\n  hyperparameters: {}\n", None),  # its default is unchanged
+    ],
+)
+def test_a_project_fitting_the_default_estimator_keeps_its_model(
+    tmp_path: Path, params: str, kept: str | None
+) -> None:
+    """params.yaml naming no estimator fits the first of estimators.py: when the update moves
+    another first, the migration names the one the project fitted, and says so."""
+    write(tmp_path, "src/ml_project/estimators.py", ESTIMATORS_BEFORE)
+    write(tmp_path, "params.yaml", params)
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "0.3.0"]):
+        subprocess.run([*GIT, "-C", str(tmp_path), *step], check=True)
+    write(tmp_path, "src/ml_project/estimators.py", ESTIMATORS_AFTER)  # as the update merges it
+    result = run_script(tmp_path)
+    train = yaml.safe_load((tmp_path / "params.yaml").read_text())["train"] if kept else None
+    assert (train or {}).get("estimator") == kept
+    told = "train.estimator: logistic_regression is written in params.yaml" in result.stderr
+    assert told == (kept == "logistic_regression" and "estimator:" not in params)
+    if not told:
+        assert (tmp_path / "params.yaml").read_text() == params
+    before = snapshot(tmp_path)
+    run_script(tmp_path)
+    assert snapshot(tmp_path) == before  # once
+
+
 def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor_moved(
     tmp_path: Path,
 ) -> None:

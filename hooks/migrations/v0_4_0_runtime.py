@@ -754,6 +754,84 @@ def retire_settings(project: Path) -> list[str]:
     return []
 
 
+def first_estimators(source: bytes | None) -> dict[str, str]:
+    """Each task's first estimator in an ``estimators.py`` (its ``ESTIMATORS`` literal): the
+    one params.yaml fits when it names none."""
+    try:
+        tree = ast.parse(source or b"")
+    except (SyntaxError, ValueError):
+        return {}
+    for node in ast.walk(tree):
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        named = any(isinstance(t, ast.Name) and t.id == "ESTIMATORS" for t in targets)
+        value = getattr(node, "value", None)
+        if named and isinstance(value, ast.Dict):
+            return {
+                task.value: by_name.keys[0].value
+                for task, by_name in zip(value.keys, value.values, strict=True)
+                if isinstance(task, ast.Constant)
+                and isinstance(task.value, str)
+                and isinstance(by_name, ast.Dict)
+                and by_name.keys
+                and isinstance(by_name.keys[0], ast.Constant)
+                and isinstance(by_name.keys[0].value, str)
+            }
+    return {}
+
+
+TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_]\w*):\s*(?P<value>[^#\s][^#]*?)?\s*(?:#.*)?$")
+
+
+def train_section(lines: list[str]) -> tuple[str, int | None, str]:
+    """params.yaml's task, the line of its ``train:`` block (None: none), and how that names an
+    estimator: ``named``, ``flow`` (a ``{...}`` mapping that names none), or ``unnamed``."""
+    task, train, inside, how = "classification", None, False, "unnamed"
+    for number, line in enumerate(lines):
+        top = TOP_KEY.match(line)
+        if top and top["key"] == "train" and top["value"]:  # a flow mapping: {estimator: ...}
+            inside, how = False, "named" if "estimator" in top["value"] else "flow"
+        elif top:
+            inside = top["key"] == "train"
+            train = number if inside else train
+            task = str(top["value"]).strip("'\"") if top["key"] == "task" else task
+        elif inside and re.match(r"^\s+estimator:\s*[^#\s]", line):
+            how = "named"
+    return task, train, how
+
+
+def keep_default_estimator(project: Path, package: str) -> list[str]:
+    """Name in params.yaml the estimator the project fitted before the update, when params.yaml
+    names none and the update changed which one ``estimators.py`` lists first (the default):
+    an update must not change the team's model behind its back."""
+    path, estimators = project / "params.yaml", Path("src", package, "estimators.py")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        after_source = (project / estimators).read_bytes()
+    except (OSError, ValueError):
+        return []
+    task, train, how = train_section(lines)
+    before = first_estimators(committed(project, estimators)).get(task)
+    after = first_estimators(after_source).get(task)
+    if how == "named" or before is None or after is None or before == after:
+        return []
+    if how == "flow":
+        return [
+            f"params.yaml: set train.estimator: {before} to keep the model you had (the update "
+            f"made {after} the first in estimators.py, the default)"
+        ]
+    named = f"  estimator: {before}  # the default before 0.4.0 (0.4.0's: {after})\n"
+    if train is None:
+        lines += ["" if not lines or lines[-1].endswith("\n") else "\n", "train:\n", named]
+    else:
+        lines.insert(train + 1, named)
+    path.write_text("".join(lines), encoding="utf-8")
+    return [
+        f"params.yaml named no estimator, and the update made {after} the first in "
+        f"estimators.py: train.estimator: {before} is written in params.yaml, so the model is "
+        f"the one you had; delete that line to fit {after}"
+    ]
+
+
 def old_registry(models: Path) -> list[str]:
     """A note when the registry of template 0.2 (``models/registry.json``) is still there."""
     if not (models / "registry.json").is_file():
@@ -905,7 +983,8 @@ def migrate(
         )
     notes += [note] if (note := features_note(project, package)) else []
     notes += [note] if (note := signers_note(project)) else []
-    notes += retire_settings(project) + old_registry((checkout or project) / "models")
+    notes += retire_settings(project) + keep_default_estimator(project, package)
+    notes += old_registry((checkout or project) / "models")
     for note in [*notes, *old_models((checkout or project) / "models", package)]:
         warn(note)
     return changed
