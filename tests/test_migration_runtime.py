@@ -915,6 +915,7 @@ def test_copier_runs_it_after_the_merge_when_crossing_0_4_0() -> None:
     assert entry["command"][1:] == [
         "{{ _copier_conf.src_path }}/hooks/migrations/v0_4_0_runtime.py",
         "--package={{ package_name }}",
+        "--template={{ _copier_conf.src_path }}",  # what the old version shipped: its history
     ]
     assert [m["version"] for m in config["_migrations"]][-2:] == ["0.3.0", "0.4.0"]
 

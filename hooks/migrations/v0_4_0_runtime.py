@@ -979,7 +979,8 @@ def migrate(
     if any(path.suffix == ".py" for path in changed):  # a moved import may sort elsewhere now
         notes.append(
             f"{len(changed)} file(s) now import {RUNTIME}: `uv run ruff check --select I --fix .` "
-            "sorts their imports again (lint would say so)"
+            "sorts their imports again and `uv run ruff format .` wraps the lines the longer "
+            "paths made too long (lint would say so; a path in a string may need your wrap)"
         )
     notes += [note] if (note := features_note(project, package)) else []
     notes += [note] if (note := signers_note(project)) else []
