@@ -60,6 +60,18 @@ def test_a_module_that_became_part_of_another_is_that_module() -> None:
     assert old("mlops.evaluate") is importlib.import_module("leanops_runtime.metrics")
 
 
+def test_0_3_0s_settings_package_is_the_settings_module_below_it_too() -> None:
+    """A teammate's branch begun before the update imports ``mlops.settings.train``: it is the
+    runtime's ``settings`` module, 0.3.0's package folded into one."""
+    settings = importlib.import_module("leanops_runtime.settings")
+    assert old("mlops.settings") is settings
+    assert old("mlops.settings.train") is settings
+    namespace: dict[str, object] = {}
+    with pytest.warns(FutureWarning):
+        exec(f"from {NAME}.mlops.settings.drift import DriftSettings", namespace)  # noqa: S102
+    assert namespace["DriftSettings"] is settings.DriftSettings
+
+
 def test_a_module_0_3_0_never_shipped_is_not_the_runtimes() -> None:
     """``selection`` is the runtime's since 0.4.0: 0.3.0 code cannot have meant it."""
     with pytest.raises(ModuleNotFoundError):

@@ -6,8 +6,9 @@ another). The 0.4.0 migration rewrites the imports it finds; code it never saw (
 branch begun before the update, a notebook kept outside the repository) imports the old path
 and gets the runtime's module itself, not a copy, with a FutureWarning naming the new path. A
 module the team added to its ``mlops/`` folder (any name 0.3.0 did not ship) is still that
-module. ``<package>.mlops.settings.X`` is the one path it cannot give: ``settings`` is a module
-now, not a package. Installed by ``bind``; removed in the next version.
+module. 0.3.0's ``settings`` package is one module now: ``<package>.mlops.settings.train`` is
+``leanops_runtime.settings`` too, which takes an (empty) ``__path__`` for the import system to
+find what is below it. Installed by ``bind``; removed in the next version.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ if TYPE_CHECKING:  # at run time the finder is a plain class: importlib.abc cost
     from importlib.abc import Loader
 
 RUNTIME = "leanops_runtime"
-# The modules 0.3.0 rendered in ``<package>/mlops/`` (below it; packages by their own name;
-# ``settings.*`` cannot be reached: ``settings`` is a module now).
+# The modules 0.3.0 rendered in ``<package>/mlops/`` (below it; packages by their own name).
 SHIPPED_MODULES = """
 alerts data errors evaluate features files gate info lifecycle logs metrics model pipeline
 predict promotion tables train cli cli.app cli.common cli.info cli.monitor cli.pipeline
@@ -40,8 +40,11 @@ tracking.api tracking.backend tracking.environment tracking.lineage tracking.loc
 tracking.mlflow_backend tracking.mlflow_client tracking.mlflow_export tracking.store
 """
 SHIPPED = frozenset(SHIPPED_MODULES.split())
+# 0.3.0's packages that are one module now: the import system needs them to be packages.
+FOLDED = frozenset({"settings"})
 # 0.3.0 modules that are part of another now.
 MERGED = {
+    **{name: "settings" for name in SHIPPED if name.startswith("settings.")},
     "cli.common": "cli.app",
     "evaluate": "metrics",
     "lifecycle": "metrics",
@@ -108,7 +111,7 @@ class MovedMachinery:
         runtime = f"{RUNTIME}.{MERGED.get(rest, rest)}"
         found = importlib.util.find_spec(runtime)
         package = found is not None and found.submodule_search_locations is not None
-        spec = ModuleSpec(fullname, cast("Loader", self), is_package=package)
+        spec = ModuleSpec(fullname, cast("Loader", self), is_package=package or rest in FOLDED)
         spec.loader_state = runtime
         return spec
 
