@@ -21,8 +21,8 @@ FOLLOW_UP = "uv.lock is stale after this update: run `uv run nox -s lock` in {wh
 # A pyproject.toml in conflict cannot be locked until the team resolves it.
 RELOCK_AFTER_CONFLICTS = (
     "uv.lock is stale after this update and was not refreshed (pyproject.toml is in conflict): "
-    "once it is resolved, run `uv run nox -s lock` in the update's worktree for {where} and "
-    "commit uv.lock and requirements.lock with the resolution"
+    "once it is resolved, run `uv run nox -s lock` where you resolved it (the update's "
+    "worktree for {where}) and commit uv.lock and requirements.lock with the resolution"
 )
 
 
