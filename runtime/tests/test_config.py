@@ -184,8 +184,8 @@ def test_switching_the_estimator_by_a_variable_says_whose_hyperparameters_stay_b
     assert settings.train.chosen_hyperparameters() == {}
     assert settings.train.replaced == (
         f"train.estimator is random_forest, set by {NAME.upper()}_TRAIN__ESTIMATOR: params.yaml's "
-        f"hyperparameters (max_iter) are {written}'s and not used; random_forest is fitted with "
-        "scikit-learn's defaults (give it its own under train.hyperparameters.random_forest)"
+        f"hyperparameters (max_iter), given for {written}, are not used; random_forest is fitted "
+        "with scikit-learn's defaults (give it its own under train.hyperparameters.random_forest)"
     )
 
 

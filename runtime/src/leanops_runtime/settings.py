@@ -137,7 +137,7 @@ class TrainSettings(Section):
         hyperparameters ``unused`` are therefore not fitted."""
         self._replaced = (
             f"train.estimator is {self.estimator}, set by {variable}: params.yaml's "
-            f"hyperparameters ({', '.join(sorted(unused))}) are {written}'s and not used; "
+            f"hyperparameters ({', '.join(sorted(unused))}), given for {written}, are not used; "
             f"{self.estimator} is fitted with scikit-learn's defaults (give it its own under "
             f"train.hyperparameters.{self.estimator})"
         )
