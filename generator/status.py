@@ -158,8 +158,18 @@ def rows_for(paths: list[Path]) -> list[Row]:
             message=message,
         )
         row.update_branch, row.update_state = update_branch(project.path, project.commit)
+        row.message = "; ".join(part for part in (row.message, left_over(project.path)) if part)
         rows.append(fill(row, recorded(project.path)))
     return sorted(rows, key=lambda row: row.project)
+
+
+def left_over(project: Path) -> str:
+    """What an update from 0.3.0 or older left to the team (``leanops check`` LO802): a
+    project up to date with machinery still to move is not done."""
+    from .check import LO802
+
+    found = LO802.check(project)
+    return f"{found} (`leanops check` LO802)" if isinstance(found, str) else ""
 
 
 def fill(row: Row, own: dict[str, object]) -> Row:

@@ -11,6 +11,7 @@ from template_repo import git
 
 from generator.check import final_stage_user, run_checks
 from generator.cli import main
+from generator.status import left_over
 
 ANSWERS = "_commit: v0.1.0\n_src_path: /somewhere/leanops\nproject_name: demo\n"
 
@@ -78,9 +79,12 @@ def test_machinery_a_0_3_0_update_kept_is_named_until_it_goes(project: Path) -> 
     assert found.result is False
     listed = "`src/demo/mlops/predict.py`, `tests/mlops/reference/params.yaml`, `tests/mlops/test"
     assert listed in found.err_msg
+    assert listed in left_over(project)  # leanops status says it beside "up to date"
+    assert left_over(project).endswith("(`leanops check` LO802)")
     kept.unlink()
     shutil.rmtree(project / "tests" / "mlops")
     assert outcome(project, "LO802") is True
+    assert left_over(project) == ""
 
 
 def test_0_2_0_machinery_an_update_kept_in_the_package_is_named(project: Path) -> None:
