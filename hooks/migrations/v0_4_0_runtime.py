@@ -617,8 +617,9 @@ def machinery_note(
     return (
         f"{(shown or relative).as_posix()}: {release} machinery, dead code now ({what} it): "
         f"move your change of it to "
-        f"{EXTENSION_POINTS.get(key, own + f'(`from {package} import ...`)')}, then delete the "
-        f"file ({read} still read it until then)"
+        f"{EXTENSION_POINTS.get(key, own + f'(`from {package} import ...`)')} (one that none "
+        f"takes, such as a constant of the runtime, is for the template: propose it there), then "
+        f"delete the file ({read} still read it until then)"
     )
 
 
