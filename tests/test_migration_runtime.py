@@ -832,7 +832,7 @@ def test_under_leanops_0_2_0_machinery_the_update_removed_is_named_as_such(
     for relative, where in old.items():
         (line,) = [line for line in lines if f": {relative}: " in line]
         assert f"{relative}: 0.2.0 machinery, dead code now" in line
-        assert f"move your change of it to {where} (one that none takes" in line
+        assert f"{where} (one that none takes" in line
         assert line.endswith("then delete the file (lint still read it until then)")
     (registry,) = [line for line in lines if "registry_cli.py" in line]
     assert "(leanops_runtime.cli.registry provides it)" in registry
