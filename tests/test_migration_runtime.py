@@ -652,6 +652,8 @@ ESTIMATORS_AFTER = ESTIMATORS_BEFORE.replace(
     [
         ("task: classification\ntrain:\n  hyperparameters: {}\nseed: 1\n", "logistic_regression"),
         ("task: classification\nseed: 1", "logistic_regression"),  # no train section at all
+        ("task: classification\ntrain:  # ours\n    hyperparameters: {}\n", "logistic_regression"),
+        ("task: classification\r\ntrain:\r\n  also_try: []\r\n", "logistic_regression"),
         ("task: classification\ntrain:\n  estimator: random_forest\n", "random_forest"),
         ("task: regression\ntrain:\n  hyperparameters: {}\n", None),  # its default is unchanged
     ],
@@ -673,6 +675,9 @@ def test_a_project_fitting_the_default_estimator_keeps_its_model(
     assert told == (kept == "logistic_regression" and "estimator:" not in params)
     if not told:
         assert (tmp_path / "params.yaml").read_text() == params
+    written = (tmp_path / "params.yaml").read_bytes()
+    assert (b"\r\n" in written) == ("\r\n" in params)
+    assert b"\n" not in written.replace(b"\r\n", b"") or "\r\n" not in params  # one ending
     before = snapshot(tmp_path)
     run_script(tmp_path)
     assert snapshot(tmp_path) == before  # once

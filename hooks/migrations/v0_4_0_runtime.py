@@ -820,9 +820,13 @@ def keep_default_estimator(project: Path, package: str) -> list[str]:
             f"params.yaml: set train.estimator: {before} to keep the model you had (the update "
             f"made {after} the first in estimators.py, the default)"
         ]
-    named = f"  estimator: {before}  # the default before 0.4.0 (0.4.0's: {after})\n"
+    block = lines[train + 1 :] if train is not None else []
+    indent = next((re.match(r"^[ ]+", line) for line in block if line.strip()), None)
+    ending = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    named = f"{indent[0] if indent else '  '}estimator: {before}  # the default before 0.4.0"
+    named += f" (0.4.0's: {after}){ending}"
     if train is None:
-        lines += ["" if not lines or lines[-1].endswith("\n") else "\n", "train:\n", named]
+        lines += ["" if not lines or lines[-1].endswith("\n") else ending, f"train:{ending}", named]
     else:
         lines.insert(train + 1, named)
     path.write_text("".join(lines), encoding="utf-8")
