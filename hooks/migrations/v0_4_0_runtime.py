@@ -806,7 +806,7 @@ def keep_default_estimator(project: Path, package: str) -> list[str]:
     an update must not change the team's model behind its back."""
     path, estimators = project / "params.yaml", Path("src", package, "estimators.py")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)  # endings kept
         after_source = (project / estimators).read_bytes()
     except (OSError, ValueError):
         return []
@@ -829,7 +829,7 @@ def keep_default_estimator(project: Path, package: str) -> list[str]:
         lines += ["" if not lines or lines[-1].endswith("\n") else ending, f"train:{ending}", named]
     else:
         lines.insert(train + 1, named)
-    path.write_text("".join(lines), encoding="utf-8")
+    path.write_bytes("".join(lines).encode("utf-8"))
     return [
         f"params.yaml named no estimator, and the update made {after} the first in "
         f"estimators.py: train.estimator: {before} is written in params.yaml, so the model is "
