@@ -607,23 +607,16 @@ def test_columns_that_leak_only_together_stop_the_model_before_it_is_registered(
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_a_gap_in_a_true_false_column_is_a_gap_and_maybe_a_row_set_aside(
+def test_a_gap_or_maybe_in_a_true_false_column_sets_that_row_aside_only(
     project: Path, capsys: pytest.CaptureFixture[str], suffix: str
 ) -> None:
-    """A true/false column of a CSV sample is declared as its text, gaps allowed: a batch's gap
-    is predicted (imputed), its ``maybe`` set aside. From Parquet the column is bool, which
-    holds no gap: both rows are set aside, named, with the way to allow gaps; the other rows
-    are predicted."""
+    """A true/false column the sample held no gap in is read as bool, which holds none: a
+    batch's gap or ``maybe`` in it set their rows aside, named, with the way to allow gaps, and
+    the other rows are predicted; a batch of gaps only is refused, never read as True."""
     frame = customers(300)
     frame["paperless"] = np.random.default_rng(3).random(len(frame)) < 0.5
     project_for(project, frame, "churn", target="churned", task="classification", suffix=suffix)
-    contract_mod = lib("contract")
-    raw = contract_mod.to_mapping(contract_mod.load_contract("churn", project))
-    declared = raw["columns"]["paperless"]
-    if suffix == ".csv":
-        assert (declared["dtype"], declared["isin"]) == ("str", ["False", "True"])
-    else:
-        assert declared["dtype"] == "bool"
+    assert lib("contract").load_contract("churn", project).dtype("paperless") == "bool"
     assert cli.main(["pipeline"]) == 0
     assert cli.main(["promote"]) == 0
     batch = customers(40, seed=5).drop(columns=["churned"])
@@ -633,16 +626,14 @@ def test_a_gap_in_a_true_false_column_is_a_gap_and_maybe_a_row_set_aside(
     capsys.readouterr()
     assert cli.main(["predict", str(path)]) == 1  # rows were set aside
     err = capsys.readouterr().err
-    refused = pd.read_csv(project / "reports" / "predictions-batch.refused.csv", dtype=str)
-    predictions = pd.read_csv(project / "reports" / "predictions-batch.csv")
-    assert refused["reasons"].str.startswith("paperless: ").all()
-    assert "'maybe' row 6" in refused["reasons"].iloc[-1]
-    if suffix == ".csv":
-        assert refused["row"].tolist() == ["6"]
-        assert len(predictions) == 39
-        return
-    assert refused["row"].tolist() == ["4", "6"]
-    assert len(predictions) == 38
     assert "2 row(s) break the contract and were set aside" in err, err
     assert "hint: a true/false column (dtype bool) holds no gap: to keep rows with one in " in err
-    assert "paperless, declare it dtype: str with isin: ['False', 'True']" in err, err
+    predictions = pd.read_csv(project / "reports" / "predictions-batch.csv")
+    assert len(predictions) == 38
+    refused = pd.read_csv(project / "reports" / "predictions-batch.refused.csv", dtype=str)
+    assert refused["row"].tolist() == ["4", "6"]
+    assert refused["reasons"].str.startswith("paperless: ").all()
+    assert "'maybe' row 6" in refused["reasons"].iloc[1]
+    gaps = write(batch.head(2).assign(paperless=""), project / "gaps.csv")
+    assert cli.main(["predict", str(gaps)]) == 1
+    assert not (project / "reports" / "predictions-gaps.csv").exists()  # no gap became True

@@ -676,8 +676,6 @@ def infer_sample(
             guess = _feature(column, series, rows)
             if column in sample.leading_zeros:
                 guess.notes.append("kept as text: some values have leading zeros")
-            if guess.spec.get("dtype") == "bool" and text is not None:
-                as_written(guess, text[column])
             columns.append(guess)
     notes = _top_notes(chosen_task, target, frame[target], sample.markers, text)
     notes += _reading_notes(rules, sample.commas)
@@ -692,15 +690,6 @@ def infer_sample(
         rows=rows,
         warnings=warnings,
     )
-
-
-def as_written(column: Column, text: pd.Series) -> None:
-    """A true/false column of a CSV file declared as the text its values are written as, as
-    one with gaps is: a bool column holds no gap, and a later batch's would be a row set aside
-    where the contract says a gap is allowed (the pipeline imputes it)."""
-    written = sorted({str(value).strip() for value in text.dropna()} - {"", *MARKERS})
-    column.spec |= {"dtype": "str", "isin": written}
-    column.notes.append("true/false, declared as its text: a bool column holds no gap")
 
 
 def _reading_notes(rules: ReadingRules, commas: list[str]) -> list[str]:

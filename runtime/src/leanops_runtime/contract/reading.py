@@ -380,7 +380,9 @@ def conform(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
             read = series.map(as_bool)
             if read.notna().all():
                 frame = frame.assign(**{name: read.astype(bool)})
-        elif wanted != str(series.dtype) and len(series) and series.isna().all():
+        elif wanted not in {str(series.dtype), "bool"} and len(series) and series.isna().all():
+            # (A bool column holds no gap, and a gap cast to bool is True: left for validation
+            # to name each gap's row.)
             casts[name] = "object" if name in contract.text_columns() else wanted
     if not casts:
         return frame
