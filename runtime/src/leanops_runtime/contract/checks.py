@@ -332,7 +332,8 @@ def hints(contract: Contract, failures: list[Failure]) -> list[str]:
     if gaps:
         found.append(
             f"a true/false column (dtype bool) holds no gap: to keep rows with one in "
-            f"{', '.join(gaps)}, declare it dtype: str with isin: ['False', 'True']"
+            f"{', '.join(gaps)} from a CSV file, declare it dtype: str with isin: its values as "
+            "the file writes them (['False', 'True'])"
         )
     targets = contract.columns("target")
     target = targets[0] if targets else None
