@@ -292,6 +292,24 @@ def test_a_thousands_comma_beside_decimal_points_is_a_thousands_mark(
     assert table.frame["sepal_length"].tolist() == iris()["sepal_length"].tolist()
 
 
+def test_a_comma_that_may_be_either_mark_beside_decimal_points_is_left_to_a_person(
+    tmp_path: Path,
+) -> None:
+    """``2,250`` in a ``;`` file beside ``17.00`` is 2.25 kg in a European export or 2250 in
+    another: neither is guessed (a wrong guess is a thousandfold error); the column is text,
+    named in a warning."""
+    frame = iris().assign(
+        weight_kg=[f"{w:.3f}".replace(".", ",") for w in np.linspace(1.337, 3.288, 150)],
+        pickup=["17.00", "9.30", "12.15"] * 50,
+    )
+    inferred, contract, text = _infer(tmp_path, frame, "species", csv={"sep": ";"})
+    assert (contract.reading.decimal, contract.reading.thousands) == (".", None)
+    assert contract.roles["sepal_length"] == "feature_numeric"
+    (warning,) = [w for w in inferred.warnings if "numbers with a comma in weight_kg" in w]
+    assert "a thousands mark (2,250 is 2250) or a decimal comma (2.25)?" in warning
+    assert "numbers with a comma in weight_kg" in text
+
+
 def test_a_thousands_comma_a_contract_does_not_set_is_hinted_as_one(tmp_path: Path) -> None:
     frame = iris().assign(price=1.0)
     _, contract, _ = _infer(tmp_path, frame, "species")

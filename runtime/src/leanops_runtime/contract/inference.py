@@ -520,6 +520,8 @@ def _delimiter(path: Path, given: str | None, encoding: str) -> str:
 # A number with a thousands comma and, perhaps, a decimal point: 3,030 or 1,234,567.5.
 THOUSANDS_COMMA = rf"^[+-]?{GROUP_HEAD}(?:,{GROUP})+(?:\.\d+)?$"
 PLAIN_NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
+# A thousands comma no decimal comma could be: 1,234,567 or 1,234.5.
+GROUPED_ONLY = rf"^[+-]?{GROUP_HEAD}(?:(?:,{GROUP}){{2,}}(?:\.\d+)?|,{GROUP}\.\d+)$"
 # A decimal point that cannot be a thousands mark: 13.2, 0.25, -4.5000 (not 1.234).
 DOT_DECIMAL = r"^[+-]?\d*\.(?:\d{1,2}|\d{4,})$"
 
@@ -554,16 +556,36 @@ def has_dot_decimals(text: pd.DataFrame) -> bool:
 def comma_rules(text: pd.DataFrame, rules: ReadingRules) -> tuple[ReadingRules, list[str]]:
     """The reading rules for the commas in the sample's numbers, and the columns that hold them.
 
-    In a ``,``-delimited file, or beside numbers with a decimal point (``13.2``), a comma in a
-    number is a thousands mark (``"3,030"``); else it is the decimal mark (``3,14``, a European
-    export), with the thousands mark its numbers use. A comma that is neither (``3,14`` beside
-    ``13.2``) changes nothing: those columns stay text, for a person to decide.
+    In a ``,``-delimited file a comma in a number is a thousands mark (``"3,030"``); else it is
+    the decimal mark (``3,14``, a European export), with the thousands mark its numbers use.
+    Beside numbers with a decimal point (``13.2``) a comma is a thousands mark only where no
+    other reading fits (``1,234,567`` or ``1,234.5``); ``2,250`` there may be either, so the
+    rules stay as they are and those columns are text, named for a person to decide
+    (``ambiguous_commas``).
     """
-    if rules.delimiter == "," or has_dot_decimals(text):
+    if rules.delimiter == ",":
         grouped = find_thousands_comma(text)
         return (replace(rules, thousands=","), grouped) if grouped else (rules, [])
     commas, thousands = find_decimal_comma(text, rules.delimiter)
-    return (replace(rules, decimal=",", thousands=thousands), commas) if commas else (rules, [])
+    if not has_dot_decimals(text):
+        return (replace(rules, decimal=",", thousands=thousands), commas) if commas else (rules, [])
+    grouped = find_thousands_comma(text)
+    if any(_present(text, column).str.match(GROUPED_ONLY).any() for column in grouped):
+        return replace(rules, thousands=","), grouped
+    return rules, sorted({*grouped, *commas})
+
+
+def ambiguous_commas(rules: ReadingRules, commas: list[str]) -> str | None:
+    """The warning for columns whose comma may be a thousands mark or a decimal one (``2,250``
+    beside ``13.2``): read as text until a person sets the rule."""
+    if not commas or rules.decimal != "." or rules.thousands is not None:
+        return None
+    shown = ", ".join(commas[:5]) + (" ..." if len(commas) > 5 else "")
+    return (
+        f"numbers with a comma in {shown}, beside numbers with a decimal point: a thousands "
+        "mark (2,250 is 2250) or a decimal comma (2.25)? read as text until you set "
+        'reading.thousands: "," or reading.decimal: "," and infer again'
+    )
 
 
 def sample_rules(
@@ -679,6 +701,7 @@ def infer_sample(
             columns.append(guess)
     notes = _top_notes(chosen_task, target, frame[target], sample.markers, text)
     notes += _reading_notes(rules, sample.commas)
+    warnings += [ambiguous] if (ambiguous := ambiguous_commas(rules, sample.commas)) else []
     return Inferred(
         name=name,
         task=chosen_task,
@@ -704,8 +727,10 @@ def _reading_notes(rules: ReadingRules, commas: list[str]) -> list[str]:
     if commas and rules.decimal == ",":
         mark = "" if rules.thousands is None else f", thousands mark {rules.thousands!r}"
         notes.append(f"numbers with a decimal comma (3,14{mark}) in: {shown} (reading.decimal)")
-    elif commas:
+    elif commas and rules.thousands == ",":
         notes.append(f"numbers with a thousands comma (3,030) in: {shown} (reading.thousands)")
+    elif ambiguous := ambiguous_commas(rules, commas):
+        notes.append(ambiguous)
     return notes
 
 
