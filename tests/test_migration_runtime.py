@@ -8,6 +8,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -654,6 +655,9 @@ ESTIMATORS_AFTER = ESTIMATORS_BEFORE.replace(
         ("task: classification\nseed: 1", "logistic_regression"),  # no train section at all
         ("task: classification\ntrain:  # ours\n    hyperparameters: {}\n", "logistic_regression"),
         ("task: classification\r\ntrain:\r\n  also_try: []\r\n", "logistic_regression"),
+        ('"task": classification\n"train":\n  hyperparameters: {}\n', "logistic_regression"),
+        ("task: classification\ntrain:\n  estimator:\n  also_try: []\n", "logistic_regression"),
+        ('task: classification\ntrain:\n  estimator: ""\n', "logistic_regression"),
         ("task: classification\ntrain:\n  estimator: random_forest\n", "random_forest"),
         ("task: regression\ntrain:\n  hyperparameters: {}\n", None),  # its default is unchanged
     ],
@@ -672,7 +676,8 @@ def test_a_project_fitting_the_default_estimator_keeps_its_model(
     train = yaml.safe_load((tmp_path / "params.yaml").read_text())["train"] if kept else None
     assert (train or {}).get("estimator") == kept
     told = "train.estimator: logistic_regression is written in params.yaml" in result.stderr
-    assert told == (kept == "logistic_regression" and "estimator:" not in params)
+    named = re.search(r"estimator: \w", params) is not None
+    assert told == (kept == "logistic_regression" and not named)
     if not told:
         assert (tmp_path / "params.yaml").read_text() == params
     written = (tmp_path / "params.yaml").read_bytes()
@@ -681,6 +686,35 @@ def test_a_project_fitting_the_default_estimator_keeps_its_model(
     before = snapshot(tmp_path)
     run_script(tmp_path)
     assert snapshot(tmp_path) == before  # once
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        "task: regression\ntrain:\n  estimator: logistic_regression\n",  # ridge was fitted
+        "task: classification\ntrain: {hyperparameters: {}}\n",
+    ],
+)
+def test_a_params_yaml_the_migration_cannot_edit_safely_gets_a_note(
+    tmp_path: Path, params: str
+) -> None:
+    """An estimator of another task only (the task's default was fitted), or a train mapping
+    on one line: the file is left as it is, and the note says what to name."""
+    write(tmp_path, "src/ml_project/estimators.py", ESTIMATORS_BEFORE)
+    write(tmp_path, "params.yaml", params)
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "0.3.0"]):
+        subprocess.run([*GIT, "-C", str(tmp_path), *step], check=True)
+    after = ESTIMATORS_AFTER.replace(
+        '{"ridge": ("m", "R"), "hist_gradient_boosting": ("m", "H")}',
+        '{"hist_gradient_boosting": ("m", "H"), "ridge": ("m", "R")}',
+    )
+    write(tmp_path, "src/ml_project/estimators.py", after)
+    result = run_script(tmp_path)
+    assert (tmp_path / "params.yaml").read_text() == params
+    default = "ridge" if "regression" in params else "logistic_regression"
+    assert f"params.yaml: set train.estimator: {default} to keep the model you had" in (
+        " ".join(result.stderr.split())
+    )
 
 
 def test_the_teams_own_files_in_the_machinerys_folders_are_neither_machinery_nor_moved(

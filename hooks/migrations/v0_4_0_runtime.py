@@ -36,6 +36,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 VERSION = "0.4.0"
 RUNTIME = "leanops_runtime"
@@ -755,9 +756,9 @@ def retire_settings(project: Path) -> list[str]:
     return []
 
 
-def first_estimators(source: bytes | None) -> dict[str, str]:
-    """Each task's first estimator in an ``estimators.py`` (its ``ESTIMATORS`` literal): the
-    one params.yaml fits when it names none."""
+def task_estimators(source: bytes | None) -> dict[str, list[str]]:
+    """Each task's estimators in an ``estimators.py`` (its ``ESTIMATORS`` literal), in order:
+    the first is the one params.yaml fits when it names none, or one of another task only."""
     try:
         tree = ast.parse(source or b"")
     except (SyntaxError, ValueError):
@@ -768,72 +769,99 @@ def first_estimators(source: bytes | None) -> dict[str, str]:
         value = getattr(node, "value", None)
         if named and isinstance(value, ast.Dict):
             return {
-                task.value: by_name.keys[0].value
+                task.value: [key.value for key in by_name.keys if isinstance(key, ast.Constant)]
                 for task, by_name in zip(value.keys, value.values, strict=True)
-                if isinstance(task, ast.Constant)
-                and isinstance(task.value, str)
-                and isinstance(by_name, ast.Dict)
-                and by_name.keys
-                and isinstance(by_name.keys[0], ast.Constant)
-                and isinstance(by_name.keys[0].value, str)
+                if isinstance(task, ast.Constant) and isinstance(by_name, ast.Dict)
             }
     return {}
 
 
-TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_]\w*):\s*(?P<value>[^#\s][^#]*?)?\s*(?:#.*)?$")
+# A top-level key of params.yaml (quoted or not) and its value on that line, if any.
+TOP_KEY = re.compile(
+    r"^(?P<q>[\"']?)(?P<key>[A-Za-z_]\w*)(?P=q):\s*(?P<value>[^#\s][^#]*?)?\s*(?:#.*)?$"
+)
+# ``estimator:`` inside the train block, and its value (empty, null or "" name none).
+ESTIMATOR_KEY = re.compile(
+    r"^(?P<indent>[ ]+)(?P<q>[\"']?)estimator(?P=q):\s*(?P<value>[^#]*?)\s*(?:#.*)?$"
+)
+NONE_VALUES = frozenset({"", "null", "~", '""', "''"})
 
 
-def train_section(lines: list[str]) -> tuple[str, int | None, str]:
-    """params.yaml's task, the line of its ``train:`` block (None: none), and how that names an
-    estimator: ``named``, ``flow`` (a ``{...}`` mapping that names none), or ``unnamed``."""
-    task, train, inside, how = "classification", None, False, "unnamed"
-    for number, line in enumerate(lines):
-        top = TOP_KEY.match(line)
-        if top and top["key"] == "train" and top["value"]:  # a flow mapping: {estimator: ...}
-            inside, how = False, "named" if "estimator" in top["value"] else "flow"
-        elif top:
-            inside = top["key"] == "train"
-            train = number if inside else train
+class TrainBlock(NamedTuple):
+    """What params.yaml's ``train`` says of the estimator: the task, the line of ``train:``
+    and of its ``estimator:`` (None: none), that estimator, and whether ``train`` is written
+    as a ``{...}`` mapping on one line (then a person edits it)."""
+
+    task: str = "classification"
+    line: int | None = None
+    estimator_line: int | None = None
+    estimator: str = ""
+    flow: bool = False
+
+
+def train_block(lines: list[str]) -> TrainBlock:
+    """``TrainBlock`` of params.yaml's ``lines``."""
+    task, line, at, named, flow, inside = "classification", None, None, "", False, False
+    for number, text in enumerate(lines):
+        top = TOP_KEY.match(text)
+        if top:
+            inside = top["key"] == "train" and not top["value"]
+            line = number if inside else line
+            if top["key"] == "train" and top["value"]:  # {estimator: ..., ...} on one line
+                flow = True
+                found = re.search(r"estimator[\"']?:\s*[\"']?(\w*)", top["value"])
+                named = found[1] if found else named
             task = str(top["value"]).strip("'\"") if top["key"] == "task" else task
-        elif inside and re.match(r"^\s+estimator:\s*[^#\s]", line):
-            how = "named"
-    return task, train, how
+        elif inside and (found := ESTIMATOR_KEY.match(text)):
+            at, value = number, found["value"]
+            named = "" if value in NONE_VALUES else value.strip("'\"")
+    return TrainBlock(task, line, at, named, flow)
 
 
 def keep_default_estimator(project: Path, package: str) -> list[str]:
     """Name in params.yaml the estimator the project fitted before the update, when params.yaml
-    names none and the update changed which one ``estimators.py`` lists first (the default):
-    an update must not change the team's model behind its back."""
+    names none (or one of another task only) and the update changed which one
+    ``estimators.py`` lists first for the task (the default): an update must not change the
+    team's model behind its back. A layout it cannot edit safely gets a note instead."""
     path, estimators = project / "params.yaml", Path("src", package, "estimators.py")
     try:
         lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)  # endings kept
         after_source = (project / estimators).read_bytes()
     except (OSError, ValueError):
         return []
-    task, train, how = train_section(lines)
-    before = first_estimators(committed(project, estimators)).get(task)
-    after = first_estimators(after_source).get(task)
-    if how == "named" or before is None or after is None or before == after:
+    block = train_block(lines)
+    before = task_estimators(committed(project, estimators))
+    before_first = (before.get(block.task) or [None])[0]
+    after_first = (task_estimators(after_source).get(block.task) or [None])[0]
+    if before_first is None or after_first is None or before_first == after_first:
         return []
-    if how == "flow":
+    if block.estimator in before.get(block.task, []):
+        return []  # named: what training fits, before and after
+    keep = f"set train.estimator: {before_first} to keep the model you had"
+    if block.flow or block.estimator:  # a {...} mapping, or an estimator of another task only
         return [
-            f"params.yaml: set train.estimator: {before} to keep the model you had (the update "
-            f"made {after} the first in estimators.py, the default)"
+            f"params.yaml: {keep} (it fitted {before_first}, the default of {block.task}; the "
+            f"update made {after_first} the first in estimators.py)"
         ]
-    block = lines[train + 1 :] if train is not None else []
-    indent = next((re.match(r"^[ ]+", line) for line in block if line.strip()), None)
+    if block.estimator_line is not None:  # the indentation of ``estimator:`` itself
+        start = block.estimator_line
+    else:  # of the first line below ``train:``
+        start = block.line + 1 if block.line is not None else len(lines)
+    indent = next((re.match(r"^[ ]+", text) for text in lines[start:] if text.strip()), None)
     ending = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    named = f"{indent[0] if indent else '  '}estimator: {before}  # the default before 0.4.0"
-    named += f" (0.4.0's: {after}){ending}"
-    if train is None:
-        lines += ["" if not lines or lines[-1].endswith("\n") else ending, f"train:{ending}", named]
+    named = f"{indent[0] if indent else '  '}estimator: {before_first}  # the default before"
+    named += f" 0.4.0 (0.4.0's: {after_first}){ending}"
+    if block.estimator_line is not None:  # ``estimator:`` naming none: its value, given
+        lines[block.estimator_line] = named
+    elif block.line is not None:
+        lines.insert(block.line + 1, named)
     else:
-        lines.insert(train + 1, named)
+        lines += ["" if not lines or lines[-1].endswith("\n") else ending, f"train:{ending}", named]
     path.write_bytes("".join(lines).encode("utf-8"))
     return [
-        f"params.yaml named no estimator, and the update made {after} the first in "
-        f"estimators.py: train.estimator: {before} is written in params.yaml, so the model is "
-        f"the one you had; delete that line to fit {after}"
+        f"params.yaml named no estimator, and the update made {after_first} the first in "
+        f"estimators.py: train.estimator: {before_first} is written in params.yaml, so the "
+        f"model is the one you had; delete that line to fit {after_first}"
     ]
 
 
