@@ -637,6 +637,30 @@ def test_on_copiers_route_the_machinery_the_team_edited_is_put_back_and_named(
     assert "src/ml_project/mlops/train.py: 0.3.0 machinery" in result.stderr  # where it goes
 
 
+def test_when_the_old_version_cannot_be_read_the_removed_files_are_named(tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    write(template, "template/README.md", "a template\n")
+    project = tmp_path / "project"
+    write(project, ".copier-answers.yml", "_commit: v0.3.0-3-gdeadbee\n")  # a dirty local one
+    write(project, "src/ml_project/mlops/train.py", "MIN_CLASS_LIMIT = 80  # ours\n")
+    for repo in (template, project):
+        for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v0.3.0"]):
+            subprocess.run([*GIT, "-C", str(repo), *step], check=True)
+    (project / "src" / "ml_project" / "mlops" / "train.py").unlink()
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--package=ml_project", f"--template={template}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != migration.NOTES_ENV},
+    )
+    said = " ".join(result.stderr.split())
+    assert "the template's v0.3.0-3-gdeadbee (your version) cannot be read here" in said
+    assert "not checked for your edits: src/ml_project/mlops/train.py" in said
+    assert "`git checkout HEAD -- <file>`" in said
+
+
 ESTIMATORS_BEFORE = """ESTIMATORS: dict[str, dict[str, tuple[str, str]]] = {
     "classification": {"logistic_regression": ("m", "L"), "hist_gradient_boosting": ("m", "H")},
     "regression": {"ridge": ("m", "R"), "hist_gradient_boosting": ("m", "H")},

@@ -929,8 +929,18 @@ def keep_edited_removals(project: Path, package: str, template: Path | None) -> 
     found = re.search(rb"^_commit: *['\"]?([^'\"\s]+)", answers, re.MULTILINE)
     if found is None:
         return []
-    commit, kept = found[1].decode("utf-8", "replace"), []
-    for path in removed_here(project):
+    commit, kept, removed = found[1].decode("utf-8", "replace"), [], removed_here(project)
+    readable = ["git", "-C", str(template), "cat-file", "-e", f"{commit}^{{commit}}"]
+    if removed and subprocess.run(readable, capture_output=True, check=False).returncode:
+        shown = ", ".join(path.as_posix() for path in removed[:5])
+        more = f" and {len(removed) - 5} more" if len(removed) > 5 else ""
+        say(
+            f"the template's {commit} (your version) cannot be read here, so the {len(removed)} "
+            f"file(s) the update removed were not checked for your edits: {shown}{more}; "
+            "restore one you edited with `git checkout HEAD -- <file>` and move your change"
+        )
+        return []
+    for path in removed:
         ours, theirs = committed(project, path), shipped(template, commit, path, package)
         if ours is not None and theirs is not None and ours != theirs:
             restore = ["git", "restore", "--source=HEAD", "--staged", "--worktree", "--", str(path)]
