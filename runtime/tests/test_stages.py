@@ -369,23 +369,39 @@ def test_the_team_code_train_reads_is_what_its_modules_import(tmp_path: Path) ->
     }
 
 
-def test_a_data_file_of_the_package_is_an_input_of_train(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_git", [True, False])
+def test_a_data_file_of_the_package_is_an_input_of_train(tmp_path: Path, in_git: bool) -> None:
     """A mapping the features read from the package's folder is training's input, whoever
-    reads it; caches and hidden files are not."""
+    reads it; in a git checkout, what git would commit (a cache the code writes, ignored, is
+    not); caches and hidden files never."""
+    import subprocess
+
     package = tmp_path / "team_pkg"
     (package / "maps" / "__pycache__").mkdir(parents=True)
+    (package / "cache").mkdir()
     files = {
         "__init__.py": "",
         "features.py": "",
         "maps/regions.json": '{"north": 1}',
+        "maps/new.csv": "a,b\n",  # not committed yet: git would commit it
         "maps/__pycache__/features.cpython-311.pyc": "cache",
+        "cache/run-1.pkl": "written at run time",  # ignored in the checkout
         ".DS_Store": "finder",
         "residuals.py": "",  # code: counted only when training imports it
     }
     for name, text in files.items():
         (package / name).write_text(text, encoding="utf-8")
+    expected = {"maps/regions.json", "maps/new.csv"}
+    if in_git:
+        (tmp_path / ".gitignore").write_text("cache/\n")
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+        subprocess.run(
+            ["git", "-C", str(tmp_path), "add", "team_pkg/maps/regions.json"], check=True
+        )
+    else:
+        expected.add("cache/run-1.pkl")
     found = lib("pipeline").package_data(package)
-    assert {path.relative_to(package).as_posix() for path in found} == {"maps/regions.json"}
+    assert {path.relative_to(package).as_posix() for path in found} == expected
 
 
 def test_the_packages_data_files_are_in_trains_code_digest(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,11 +81,12 @@ def digest_tree(folder: Path) -> str:
 
 
 def digest_files(folder: Path, paths: Iterable[Path]) -> str:
-    """The SHA-256 of the files ``paths`` below ``folder``, each with its relative path."""
+    """The SHA-256 of the files ``paths`` below ``folder``: each one's relative path and
+    SHA-256 (read in chunks: a package may hold a large data file)."""
     digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(sha256_of(path).encode("ascii") + b"\0")
     return digest.hexdigest()
 
 
@@ -133,10 +134,24 @@ NOT_DATA = frozenset({".py", ".pyc", ".pyo", ".pyi"})
 def package_data(folder: Path) -> set[Path]:
     """The files of the package in ``folder`` that are not code (a mapping its features read, a
     vocabulary): which module reads one cannot be told from the source, so each is an input of
-    training, whoever reads it (hidden files and caches are not)."""
+    training, whoever reads it. In a git checkout, those git would commit (tracked, or new and
+    not ignored: a cache the code writes there, ignored, retrains nothing); hidden files and
+    caches never count."""
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=False,
+    )
+    if listed.returncode == 0:
+        names = [name for name in listed.stdout.decode("utf-8", "replace").split("\0") if name]
+        found = [folder / name for name in names]
+    else:  # not a git checkout: every file
+        found = list(folder.rglob("*"))
     return {
         path
-        for path in folder.rglob("*")
+        for path in found
         if path.is_file()
         and path.suffix not in NOT_DATA
         and not any(
