@@ -95,6 +95,9 @@ def test_a_held_out_class_the_model_never_saw_leaves_log_loss_out_and_says_so(
     scores = metrics_mod.score("classification", Echo(["a", "b"]), rows, "y")
     assert "log_loss" not in scores and "accuracy" in scores
     assert "('B ')" in caplog.text and "log_loss left out" in caplog.text
+    numbers = pd.DataFrame({"x": [1, 2, 1, 3], "y": [1, 2, 1, 3]})
+    metrics_mod.score("classification", Echo([1, 2]), numbers, "y")
+    assert "never trained on (3)" in caplog.text  # a number, not the text '3'
 
 
 def test_regression_metrics_and_split() -> None:

@@ -114,12 +114,13 @@ def classification_scores(
         precision = average_precision(truth.to_numpy(), proba, classes)
         if precision is not None:
             result["average_precision"] = precision
-        unseen = sorted(map(str, set(truth.unique()) - set(classes)))
-        if unseen:  # log loss is not defined for them
+        unseen = sorted(set(truth.unique()) - set(classes), key=str)
+        if unseen:  # log loss is not defined for them (numpy scalars shown as Python's)
+            shown = [label.item() if isinstance(label, np.generic) else label for label in unseen]
             log.warning(
                 "log_loss left out: the held-out rows hold class(es) the model never trained on "
                 "(%s): too rare to be in the training rows? fix or drop them at the source",
-                ", ".join(map(repr, unseen)),
+                ", ".join(map(repr, shown)),
             )
         else:
             result["log_loss"] = float(metrics.log_loss(truth, proba, labels=list(classes)))

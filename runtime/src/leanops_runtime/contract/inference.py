@@ -297,6 +297,15 @@ def lookalike_classes(classes: Sequence[object]) -> list[list[str]]:
     return [sorted(group) for group in groups.values() if len(group) > 1]
 
 
+def lookalike_notes(classes: Sequence[object]) -> list[str]:
+    """One line per group of ``lookalike_classes``, for the contract and the command line."""
+    return [
+        f"classes {' and '.join(map(repr, alike))} differ only in case or spaces: one class "
+        "written two ways? fix it at the source"
+        for alike in lookalike_classes(classes)
+    ]
+
+
 def _target(series: pd.Series, task: str, why: str) -> Column:
     dtype, bounds = _inferred(series)
     spec: dict[str, object] = {"role": "target", "dtype": dtype, "nullable": False}
@@ -306,11 +315,7 @@ def _target(series: pd.Series, task: str, why: str) -> Column:
         if len(classes) <= MAX_CLASSES:
             spec["isin"] = classes
             notes.append(f"classes: {', '.join(map(str, classes[:10]))}")
-        notes += [
-            f"classes {' and '.join(map(repr, alike))} differ only in case or spaces: one class "
-            "written two ways? fix it at the source"
-            for alike in lookalike_classes(classes)
-        ]
+        notes += lookalike_notes(classes)
     elif bounds is not None:
         spec["in_range"] = bounds
     missing = int(series.isna().sum())
@@ -683,7 +688,9 @@ def infer_sample(
         series = frame[column]
         if column == target:
             columns.append(_target(labels, chosen_task, why))
-            warnings += [f"{target}: {note}" for note in columns[-1].notes if "differ only" in note]
+            if chosen_task == "classification":
+                found = labels.dropna().unique()
+                warnings += [f"{target}: {note}" for note in lookalike_notes(list(found))]
         elif column == id_column:
             columns.append(_id(column, series, "--id"))
             if "unique" not in columns[-1].spec or "nullable" in columns[-1].spec:
