@@ -292,6 +292,23 @@ def test_a_thousands_comma_beside_decimal_points_is_a_thousands_mark(
     assert table.frame["sepal_length"].tolist() == iris()["sepal_length"].tolist()
 
 
+def test_whole_numbers_grouped_by_points_beside_a_decimal_comma_are_thousands(
+    tmp_path: Path,
+) -> None:
+    """A European export: ``5,1`` in one column, ``3.030`` (three thousand and thirty) in
+    another; with a decimal comma, a point can only group thousands."""
+    frame = iris()
+    for column in ("sepal_length", "sepal_width", "petal_length", "petal_width"):
+        frame[column] = frame[column].map(lambda v: f"{v:.1f}".replace(".", ","))
+    frame["price"] = [f"{v:,}".replace(",", ".") for v in range(990, 990 + 150 * 17, 17)]
+    _, contract, _ = _infer(tmp_path, frame, "species", csv={"sep": ";"})
+    assert (contract.reading.decimal, contract.reading.thousands) == (",", ".")
+    table = contract_mod.read_data(tmp_path / "sample.csv", contract)
+    assert table.frame["price"].tolist()[:3] == [990.0, 1007.0, 1024.0]
+    assert table.frame["price"].max() == 990 + 149 * 17
+    assert table.frame["sepal_length"].iloc[0] == 5.1
+
+
 def test_a_comma_that_may_be_either_mark_beside_decimal_points_is_left_to_a_person(
     tmp_path: Path,
 ) -> None:

@@ -525,6 +525,8 @@ def _delimiter(path: Path, given: str | None, encoding: str) -> str:
 # A number with a thousands comma and, perhaps, a decimal point: 3,030 or 1,234,567.5.
 THOUSANDS_COMMA = rf"^[+-]?{GROUP_HEAD}(?:,{GROUP})+(?:\.\d+)?$"
 PLAIN_NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
+# Whole numbers grouped by points (3.030, 1.234.567): a thousands mark, beside a decimal comma.
+THOUSANDS_POINT = rf"^[+-]?{GROUP_HEAD}(?:\.{GROUP})+$"
 # A thousands comma no decimal comma could be: 1,234,567 or 1,234.5.
 GROUPED_ONLY = rf"^[+-]?{GROUP_HEAD}(?:(?:,{GROUP}){{2,}}(?:\.\d+)?|,{GROUP}\.\d+)$"
 # A decimal point that cannot be a thousands mark: 13.2, 0.25, -4.5000 (not 1.234).
@@ -539,11 +541,17 @@ def _present(text: pd.DataFrame, column: object) -> pd.Series:
 def find_thousands_comma(text: pd.DataFrame) -> list[str]:
     """Columns of numbers written with a thousands comma (3,030, 1,234,567.5): every value such
     a number or a plain one, at least one with its comma."""
+    return find_grouped(text, THOUSANDS_COMMA)
+
+
+def find_grouped(text: pd.DataFrame, grouped: str) -> list[str]:
+    """Columns whose every value is a number the pattern ``grouped`` matches (its thousands
+    grouped) or a plain one, at least one grouped."""
     found = []
     for column in text.columns:
         values = _present(text, column)
-        commas = values.str.match(THOUSANDS_COMMA)
-        if commas.any() and (commas | values.str.match(PLAIN_NUMBER)).all():
+        marked = values.str.match(grouped)
+        if marked.any() and (marked | values.str.match(PLAIN_NUMBER)).all():
             found.append(str(column))
     return found
 
@@ -573,7 +581,12 @@ def comma_rules(text: pd.DataFrame, rules: ReadingRules) -> tuple[ReadingRules, 
         return (replace(rules, thousands=","), grouped) if grouped else (rules, [])
     commas, thousands = find_decimal_comma(text, rules.delimiter)
     if not has_dot_decimals(text):
-        return (replace(rules, decimal=",", thousands=thousands), commas) if commas else (rules, [])
+        if not commas:
+            return rules, []
+        dotted = [] if thousands is not None else find_grouped(text, THOUSANDS_POINT)
+        if dotted:  # 3.030 beside 3,14: with a decimal comma, a point can only group thousands
+            thousands, commas = ".", [*commas, *(c for c in dotted if c not in commas)]
+        return replace(rules, decimal=",", thousands=thousands), commas
     grouped = find_thousands_comma(text)
     if any(_present(text, column).str.match(GROUPED_ONLY).any() for column in grouped):
         return replace(rules, thousands=","), grouped
