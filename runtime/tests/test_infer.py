@@ -323,7 +323,7 @@ def test_a_comma_that_may_be_either_mark_beside_decimal_points_is_left_to_a_pers
     assert (contract.reading.decimal, contract.reading.thousands) == (".", None)
     assert contract.roles["sepal_length"] == "feature_numeric"
     (warning,) = [w for w in inferred.warnings if "numbers with a comma in weight_kg" in w]
-    assert "a thousands mark (2,250 is 2250) or a decimal comma (2.25)?" in warning
+    assert "is '1,337' 1337 (a thousands mark) or 1.337 (a decimal comma)?" in warning
     assert "numbers with a comma in weight_kg" in text
 
 

@@ -593,16 +593,21 @@ def comma_rules(text: pd.DataFrame, rules: ReadingRules) -> tuple[ReadingRules, 
     return rules, sorted({*grouped, *commas})
 
 
-def ambiguous_commas(rules: ReadingRules, commas: list[str]) -> str | None:
+def ambiguous_commas(
+    rules: ReadingRules, commas: list[str], text: pd.DataFrame | None
+) -> str | None:
     """The warning for columns whose comma may be a thousands mark or a decimal one (``2,250``
     beside ``13.2``): read as text until a person sets the rule."""
-    if not commas or rules.decimal != "." or rules.thousands is not None:
+    if not commas or rules.decimal != "." or rules.thousands is not None or text is None:
         return None
     shown = ", ".join(commas[:5]) + (" ..." if len(commas) > 5 else "")
+    values = _present(text, commas[0])
+    written = str(values[values.str.contains(",", regex=False)].iloc[0])
+    whole, _, part = written.partition(",")
     return (
-        f"numbers with a comma in {shown}, beside numbers with a decimal point: a thousands "
-        "mark (2,250 is 2250) or a decimal comma (2.25)? read as text until you set "
-        'reading.thousands: "," or reading.decimal: "," and infer again'
+        f"numbers with a comma in {shown}, beside numbers with a decimal point: is {written!r} "
+        f"{whole}{part} (a thousands mark) or {whole}.{part} (a decimal comma)? read as text "
+        'until you set reading.thousands: "," or reading.decimal: "," and infer again'
     )
 
 
@@ -720,8 +725,9 @@ def infer_sample(
                 guess.notes.append("kept as text: some values have leading zeros")
             columns.append(guess)
     notes = _top_notes(chosen_task, target, frame[target], sample.markers, text)
-    notes += _reading_notes(rules, sample.commas)
-    warnings += [ambiguous] if (ambiguous := ambiguous_commas(rules, sample.commas)) else []
+    notes += _reading_notes(rules, sample.commas, text)
+    ambiguous = ambiguous_commas(rules, sample.commas, text)
+    warnings += [ambiguous] if ambiguous else []
     return Inferred(
         name=name,
         task=chosen_task,
@@ -735,7 +741,7 @@ def infer_sample(
     )
 
 
-def _reading_notes(rules: ReadingRules, commas: list[str]) -> list[str]:
+def _reading_notes(rules: ReadingRules, commas: list[str], text: pd.DataFrame | None) -> list[str]:
     """What the reading rules hold that a person should confirm."""
     notes = []
     if rules.encoding not in {"utf-8", "utf-8-sig"}:
@@ -749,7 +755,7 @@ def _reading_notes(rules: ReadingRules, commas: list[str]) -> list[str]:
         notes.append(f"numbers with a decimal comma (3,14{mark}) in: {shown} (reading.decimal)")
     elif commas and rules.thousands == ",":
         notes.append(f"numbers with a thousands comma (3,030) in: {shown} (reading.thousands)")
-    elif ambiguous := ambiguous_commas(rules, commas):
+    elif ambiguous := ambiguous_commas(rules, commas, text):
         notes.append(ambiguous)
     return notes
 
