@@ -600,6 +600,25 @@ def test_machinery_left_after_the_update_is_reported_with_where_its_change_goes(
     assert "the runtime's tests cover it" in config
 
 
+def commit_all(*repos: Path) -> None:
+    """Make each folder a git repository with everything in it committed (a release)."""
+    for repo in repos:
+        for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v0.3.0"]):
+            subprocess.run([*GIT, "-C", str(repo), *step], check=True)
+
+
+def on_copiers_route(project: Path, template: Path) -> subprocess.CompletedProcess[str]:
+    """The migration as ``copier update`` runs it: given the template's source, no leanops."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--package=ml_project", f"--template={template}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != migration.NOTES_ENV},
+    )
+
+
 def test_on_copiers_route_the_machinery_the_team_edited_is_put_back_and_named(
     tmp_path: Path,
 ) -> None:
@@ -614,20 +633,11 @@ def test_on_copiers_route_the_machinery_the_team_edited_is_put_back_and_named(
     write(project, ".copier-answers.yml", "_commit: v0.3.0\n_src_path: somewhere\n")
     write(project, "src/ml_project/mlops/train.py", "MIN_CLASS_LIMIT = 80  # ours\n")
     write(project, "src/ml_project/mlops/gate.py", "BUDGET = 1\n")
-    for repo in (template, project):
-        for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v0.3.0"]):
-            subprocess.run([*GIT, "-C", str(repo), *step], check=True)
+    commit_all(template, project)
     subprocess.run([*GIT, "-C", str(template), "tag", "v0.3.0"], check=True)
     for name in ("train.py", "gate.py"):  # what Copier's update does
         (project / "src" / "ml_project" / "mlops" / name).unlink()
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--package=ml_project", f"--template={template}"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={k: v for k, v in os.environ.items() if k != migration.NOTES_ENV},
-    )
+    result = on_copiers_route(project, template)
     kept = project / "src" / "ml_project" / "mlops" / "train.py"
     assert kept.read_text() == "MIN_CLASS_LIMIT = 80  # ours\n"
     assert not (project / "src" / "ml_project" / "mlops" / "gate.py").exists()
@@ -643,18 +653,9 @@ def test_when_the_old_version_cannot_be_read_the_removed_files_are_named(tmp_pat
     project = tmp_path / "project"
     write(project, ".copier-answers.yml", "_commit: v0.3.0-3-gdeadbee\n")  # a dirty local one
     write(project, "src/ml_project/mlops/train.py", "MIN_CLASS_LIMIT = 80  # ours\n")
-    for repo in (template, project):
-        for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v0.3.0"]):
-            subprocess.run([*GIT, "-C", str(repo), *step], check=True)
+    commit_all(template, project)
     (project / "src" / "ml_project" / "mlops" / "train.py").unlink()
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--package=ml_project", f"--template={template}"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={k: v for k, v in os.environ.items() if k != migration.NOTES_ENV},
-    )
+    result = on_copiers_route(project, template)
     said = " ".join(result.stderr.split())
     assert "the template's v0.3.0-3-gdeadbee (your version) cannot be read here" in said
     assert "not checked for your edits: src/ml_project/mlops/train.py" in said
@@ -693,8 +694,7 @@ def test_a_project_fitting_the_default_estimator_keeps_its_model(
     another first, the migration names the one the project fitted, and says so."""
     write(tmp_path, "src/ml_project/estimators.py", ESTIMATORS_BEFORE)
     write(tmp_path, "params.yaml", params)
-    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "0.3.0"]):
-        subprocess.run([*GIT, "-C", str(tmp_path), *step], check=True)
+    commit_all(tmp_path)
     write(tmp_path, "src/ml_project/estimators.py", ESTIMATORS_AFTER)  # as the update merges it
     result = run_script(tmp_path)
     train = yaml.safe_load((tmp_path / "params.yaml").read_text())["train"] if kept else None
@@ -726,8 +726,7 @@ def test_a_params_yaml_the_migration_cannot_edit_safely_gets_a_note(
     on one line: the file is left as it is, and the note says what to name."""
     write(tmp_path, "src/ml_project/estimators.py", ESTIMATORS_BEFORE)
     write(tmp_path, "params.yaml", params)
-    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "0.3.0"]):
-        subprocess.run([*GIT, "-C", str(tmp_path), *step], check=True)
+    commit_all(tmp_path)
     after = ESTIMATORS_AFTER.replace(
         '{"ridge": ("m", "R"), "hist_gradient_boosting": ("m", "H")}',
         '{"hist_gradient_boosting": ("m", "H"), "ridge": ("m", "R")}',
