@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .checks import plain
+from .checks import THOUSANDS_COMMA, THOUSANDS_POINT, plain
 from .model import ContractError, ReadingRules, known_encoding
 from .reading import decodes, detect_encoding, read_raw, sniff_delimiter
 
@@ -522,11 +522,7 @@ def _delimiter(path: Path, given: str | None, encoding: str) -> str:
     return given
 
 
-# A number with a thousands comma and, perhaps, a decimal point: 3,030 or 1,234,567.5.
-THOUSANDS_COMMA = rf"^[+-]?{GROUP_HEAD}(?:,{GROUP})+(?:\.\d+)?$"
 PLAIN_NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
-# Whole numbers grouped by points (3.030, 1.234.567): a thousands mark, beside a decimal comma.
-THOUSANDS_POINT = rf"^[+-]?{GROUP_HEAD}(?:\.{GROUP})+$"
 # A thousands comma no decimal comma could be: 1,234,567 or 1,234.5.
 GROUPED_ONLY = rf"^[+-]?{GROUP_HEAD}(?:(?:,{GROUP}){{2,}}(?:\.\d+)?|,{GROUP}\.\d+)$"
 # A decimal point that cannot be a thousands mark: 13.2, 0.25, -4.5000 (not 1.234).
@@ -538,19 +534,14 @@ def _present(text: pd.DataFrame, column: object) -> pd.Series:
     return values[(values != "") & ~values.isin(MARKERS)]
 
 
-def find_thousands_comma(text: pd.DataFrame) -> list[str]:
-    """Columns of numbers written with a thousands comma (3,030, 1,234,567.5): every value such
-    a number or a plain one, at least one with its comma."""
-    return find_grouped(text, THOUSANDS_COMMA)
-
-
-def find_grouped(text: pd.DataFrame, grouped: str) -> list[str]:
-    """Columns whose every value is a number the pattern ``grouped`` matches (its thousands
-    grouped) or a plain one, at least one grouped."""
+def find_grouped(text: pd.DataFrame, grouped: re.Pattern[str]) -> list[str]:
+    """Columns whose every value is a number with its thousands grouped as ``grouped`` says
+    (``THOUSANDS_COMMA``: 3,030, 1,234,567.5; ``THOUSANDS_POINT``: 3.030) or a plain one, at
+    least one grouped."""
     found = []
     for column in text.columns:
         values = _present(text, column)
-        marked = values.str.match(grouped)
+        marked = values.str.fullmatch(grouped)
         if marked.any() and (marked | values.str.match(PLAIN_NUMBER)).all():
             found.append(str(column))
     return found
@@ -577,7 +568,7 @@ def comma_rules(text: pd.DataFrame, rules: ReadingRules) -> tuple[ReadingRules, 
     (``ambiguous_commas``).
     """
     if rules.delimiter == ",":
-        grouped = find_thousands_comma(text)
+        grouped = find_grouped(text, THOUSANDS_COMMA)
         return (replace(rules, thousands=","), grouped) if grouped else (rules, [])
     commas, thousands = find_decimal_comma(text, rules.delimiter)
     if not has_dot_decimals(text):
@@ -587,7 +578,7 @@ def comma_rules(text: pd.DataFrame, rules: ReadingRules) -> tuple[ReadingRules, 
         if dotted:  # 3.030 beside 3,14: with a decimal comma, a point can only group thousands
             thousands, commas = ".", [*commas, *(c for c in dotted if c not in commas)]
         return replace(rules, decimal=",", thousands=thousands), commas
-    grouped = find_thousands_comma(text)
+    grouped = find_grouped(text, THOUSANDS_COMMA)
     if any(_present(text, column).str.match(GROUPED_ONLY).any() for column in grouped):
         return replace(rules, thousands=","), grouped
     return rules, sorted({*grouped, *commas})
