@@ -9,8 +9,9 @@ tests and notebooks you wrote that import the old paths, so after the merge this
 them (imports, relative ones inside ``src/<package>/``, dotted uses, ``mock.patch`` targets), calls
 the constants that became functions where that is 1:1 (``tracking.ENV_DB`` ->
 ``tracking.env_db()``) and reports, one line each, what is left to you: other uses of those
-constants, the tests' ``load("mlops.x")`` calls, machinery files still here (``leanops update``
-keeps the ones you edited, and shows this script's note of each it kept; nothing uses them now), a
+constants, the tests' ``load("mlops.x")`` calls, machinery files still here (the ones you edited
+are kept: by ``leanops update``, or by this script after ``copier update``, which reads what your
+version shipped from the template's history given as ``--template``; nothing uses them now), a
 ``build_features(contract)`` of one parameter (0.4.0 passes a second, ``fit``), uses of the few
 names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML helpers, the gate's old
 scorer, the stages' glue; each with its replacement), registered models whose file names a
