@@ -17,7 +17,8 @@ names 0.4.0 removed (``REMOVED``: the feature adapters, the report's HTML helper
 scorer, the stages' glue; each with its replacement), registered models whose file names a
 ``<package>.mlops`` type (they load until 0.5.0: retrain them) and the registry of template 0.2
 (``models/registry.json``). It removes from params.yaml the drift warning bands of template 0.2
-(``psi_warn``, ``ks_warn``), which 0.4.0 refuses.
+(``psi_warn``, ``ks_warn``), which 0.4.0 refuses, and names there the estimator a project that
+named none fitted, when the update moved another first in ``estimators.py`` (the default).
 
 Reports go to stderr and, when ``LEANOPS_NOTES`` names a file (``leanops update`` sets it), into
 it unless already there, as the update's follow-ups. Idempotent and standard library only: a
