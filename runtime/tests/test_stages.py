@@ -155,7 +155,14 @@ def test_a_reused_version_says_which_candidate_promote_gates(
     assert cli.main(["train"]) == 0  # v2, the candidate, outside the pipeline's stages
     pipeline(caplog)
     assert "reused v1 (production): nothing it reads changed since run " in caplog.text
-    assert "; promote gates the candidate, v2" in caplog.text
+    assert "; the candidate is v2, made by another run: promote --version names" in caplog.text
+    caplog.clear()
+    assert cli.main(["promote"]) == 2  # which one is meant: the pipeline reported v1
+    assert "the last pipeline reused v1 (production), and the candidate is v2" in caplog.text
+    assert cli.main(["train"]) == 0  # v3, registered after the pipeline: the one to gate
+    caplog.clear()
+    assert cli.main(["promote"]) in (0, 1)  # gated: promoted or refused, no question asked
+    assert "the last pipeline reused" not in caplog.text
 
 
 def test_a_comment_in_the_contract_is_no_change_a_rule_is(
@@ -441,6 +448,9 @@ def test_a_setting_tried_and_put_back_reuses_the_model_made_before(
     assert versions(skipping) == [1, 2]
     metrics = json.loads((skipping / "reports" / "metrics.json").read_text("utf-8"))
     assert metrics["model_version"] == 1
+    caplog.clear()
+    assert cli.main(["promote"]) == 2  # v2, the tried setting's model, is the candidate
+    assert "`promote --version 1` what the pipeline reported" in caplog.text
     lib("registry").open_registry(config.load_settings(skipping), skipping).prune(1, reason="t")
     assert pipeline(caplog)[1] == "train: ran (the model it registered is gone)"
 

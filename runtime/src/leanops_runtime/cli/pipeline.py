@@ -276,6 +276,9 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         ended_at=time.time(),
         run_id=result.run_id,
         model_version=result.model_version,
+        candidate=(
+            result.registry_state.candidate if result.registry_state else result.model_version
+        ),
     )
     update_status(root, "pipeline", finished, dataset=dataset)
     shown = shown_metrics(result.metrics)
@@ -292,13 +295,14 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
 
 def reused_version(state: State | None, version: int) -> tuple[str, str]:
     """``v1`` with its alias, and a note when another version is the candidate: ``promote``
-    gates that one, not the version the pipeline reused."""
+    alone refuses to guess which one is meant."""
     if state is None:
         return f"v{version}", ""
     role = state.keeps(version)
     shown = f"v{version} ({role})" if role in ("production", "candidate") else f"v{version}"
     other = state.candidate is not None and state.candidate != version
-    return shown, f"; promote gates the candidate, v{state.candidate}" if other else ""
+    note = f"; the candidate is v{state.candidate}, made by another run: promote --version names"
+    return shown, f"{note} which to gate" if other else ""
 
 
 def warn_unusual_cost(settings: Settings, root: Path, result: PipelineResult) -> None:

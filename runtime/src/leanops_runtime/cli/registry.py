@@ -198,6 +198,31 @@ def _types(registry: Registry, ref: str) -> int:
     return 0
 
 
+def refuse_another_candidate(root: Path, dataset: str, state: State) -> None:
+    """A one-line error when the last pipeline here reported another version than the candidate
+    it left (it reused an older version: a setting tried and put back), and the candidate is
+    still that one: ``promote`` alone would gate a model the pipeline did not report, such as
+    the experiment the setting made. A candidate ``train`` registered since is promote's."""
+    from ..report.status import read_status
+
+    pipeline = read_status(root).get("pipeline")
+    if not isinstance(pipeline, dict) or pipeline.get("dataset") != dataset:
+        return
+    reported, candidate = pipeline.get("model_version"), state.candidate
+    if pipeline.get("status") != "finished" or not isinstance(reported, int):
+        return
+    if candidate is None or reported == candidate or reported not in state.versions:
+        return
+    if pipeline.get("candidate") != candidate:
+        return  # registered since the pipeline ended: the newest model, promote's to gate
+    role = " (production)" if reported == state.production else ""
+    raise UserError(
+        f"the last pipeline reused v{reported}{role}, and the candidate is v{candidate}, made by "
+        f"an earlier run: `promote --version {candidate}` gates the candidate"
+        + ("" if role else f", `promote --version {reported}` what the pipeline reported")
+    )
+
+
 def _promote(args: argparse.Namespace) -> int:
     from ..gate import comparison_table
     from ..promotion import PromotionError, promote
@@ -227,6 +252,8 @@ def _promote(args: argparse.Namespace) -> int:
             return None
 
     state = registry.state()
+    if args.version is None:
+        refuse_another_candidate(project_root(args), registry.dataset, state)
     asked = None if args.version is None else registry.resolve(args.version, state)
     if asked is not None and asked == state.production and registry.mirror(state):
         if args.force or args.reason:

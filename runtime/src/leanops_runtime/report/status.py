@@ -70,15 +70,18 @@ def pipeline_part(
     ended_at: float | None,
     run_id: str | None,
     model_version: int | str | None,
+    candidate: int | None = None,
 ) -> Json:
     """The ``pipeline`` part (times in POSIX seconds): ``at`` is when the run ended (when it
-    started, while it runs)."""
+    started, while it runs); ``candidate``, the registry's when it ended (another version than
+    ``model_version`` when the pipeline reused an older one)."""
     return {
         "status": status,
         "at": iso(ended_at) or iso(started_at),
         "started_at": iso(started_at),
         "run_id": run_id,
         "model_version": model_version,
+        "candidate": candidate,
     }
 
 
