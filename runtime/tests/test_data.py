@@ -90,3 +90,24 @@ def test_a_loader_that_returns_no_table_or_reads_no_file_is_one_line(
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(f"error: {expected}"), errors
     assert not (project / "models").exists() and not (project / "data" / "processed").exists()
+
+
+def test_a_dataset_with_both_a_parquet_and_a_csv_file_is_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Parquet file restored beside the CSV the new rows go to: which one the pipeline reads
+    is not guessed (the other's rows would go unread)."""
+    dataset = lib("settings").load_settings(project).data.dataset
+    frame = lib("data").load_embedded(dataset)
+    raw = project / "data" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(raw / f"{dataset}.csv", index=False)
+    frame.to_parquet(raw / f"{dataset}.parquet", index=False)
+    assert lib("cli").main(["pipeline"]) == 2
+    (error,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert error == (
+        f"error: data/raw holds both {dataset}.parquet and {dataset}.csv: the pipeline reads one "
+        "file per dataset; move or delete the one it should not read"
+    )
+    (raw / f"{dataset}.parquet").unlink()
+    assert lib("cli").main(["pipeline"]) == 0

@@ -96,12 +96,18 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def raw_path(dataset: str, root: Path | str = ".") -> Path | None:
-    """``data/raw/<dataset>.parquet`` or ``.csv`` when one exists (Parquet first), else None."""
-    for suffix in RAW_SUFFIXES:
-        candidate = Path(root) / RAW_DIR / f"{dataset}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+    """``data/raw/<dataset>.parquet`` or ``.csv`` when one exists, else None; a one-line
+    DataError when both do: the pipeline reads one file per dataset, and the other's rows (new
+    rows appended to the CSV beside a restored Parquet) would go unread without a word."""
+    found = [Path(root) / RAW_DIR / f"{dataset}{suffix}" for suffix in RAW_SUFFIXES]
+    present = [path for path in found if path.is_file()]
+    if len(present) > 1:
+        names = " and ".join(path.name for path in present)
+        raise DataError(
+            f"{RAW_DIR} holds both {names}: the pipeline reads one file per dataset; move or "
+            "delete the one it should not read"
+        )
+    return present[0] if present else None
 
 
 def load_source(
