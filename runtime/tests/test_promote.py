@@ -388,3 +388,25 @@ def test_too_few_unseen_rows_is_a_refusal_unless_forced(
     assert cli.main(["promote"]) == 1
     assert "too few left to compare fairly" in capsys.readouterr().err
     assert cli.main(["promote", "--force", "--reason", "new labels"]) == 0
+
+
+def test_a_rollback_to_a_model_of_another_contract_version_warns(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Back to a model trained on the contract before its last change: the rollback is done
+    (it is the way back), and says that model may not read today's batches."""
+    cli = lib("cli")
+    assert cli.main(["pipeline"]) == 0
+    assert cli.main(["promote"]) == 0
+    dataset = lib("settings").load_settings(project).data.dataset
+    contract = project / "contracts" / f"{dataset}.yaml"
+    text = contract.read_text(encoding="utf-8")
+    assert "\nversion: 1\n" in text
+    contract.write_text(text.replace("\nversion: 1\n", "\nversion: 2\n"), encoding="utf-8")
+    assert cli.main(["pipeline"]) == 0  # v2, on contract v2
+    assert cli.main(["promote", "--force", "--reason", "contract v2"]) == 0
+    capsys.readouterr()
+    assert cli.main(["rollback", "--reason", "back"]) == 0
+    err = capsys.readouterr().err
+    assert "v1 is production (was v2)" in err
+    assert f"v1 was trained on contract {dataset} v1 (it is v2 now): predict refuses" in err

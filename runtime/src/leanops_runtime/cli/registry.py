@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import tables
 from ..errors import EXIT_REFUSED, UserError
 from ..registry.local import LocalRegistry
-from ..registry.records import ALIASES, RegistryError, State, shown
+from ..registry.records import ALIASES, ModelVersion, RegistryError, State, shown
 from .app import global_options, project_root, registry_of, root_option, settings_of
 
 TYPE_CHECKING = False
@@ -296,10 +296,32 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    record = registry_of(args).rollback(args.to, reason=args.reason)
+    registry = registry_of(args)
+    record = registry.rollback(args.to, reason=args.reason)
     log.info("rolled back: v%s is production (was %s)", record["to"], shown(record["from"]))
     update_production_status(args, record)
+    warn_other_contract(args, registry.state().versions.get(int(str(record["to"]))))
     return 0
+
+
+def warn_other_contract(args: argparse.Namespace, entry: ModelVersion | None) -> None:
+    """Warn when production now is a model trained on another version of the dataset's
+    contract: a column it reads may be gone from today's batches, which predict then refuses."""
+    from ..contract import load_contract
+
+    trained_on = None if entry is None else entry.get("contract_version")
+    if entry is None or trained_on is None:
+        return
+    contract = load_contract(entry["dataset"], project_root(args))
+    if str(trained_on) != str(contract.version):
+        log.warning(
+            "v%s was trained on contract %s v%s (it is v%s now): predict refuses a batch that "
+            "lacks a column it reads; try it on a recent batch",
+            entry["version"],
+            contract.name,
+            trained_on,
+            contract.version,
+        )
 
 
 def update_production_status(args: argparse.Namespace, record: Mapping[str, object]) -> None:
