@@ -331,7 +331,9 @@ def test_compare_marks_differences(db: Path) -> None:
     with tracking.start_run("a", params={"C": 1.0, "seed": 1}, db=db) as first:
         first.log_metric("accuracy", 0.9)
         first.set_tag("estimator", "random_forest")
+        first.log_dataset("train", frame(500))
     with tracking.start_run("b", params={"C": 2.0, "seed": 1}, db=db) as second:
+        second.log_dataset("train", frame(700))  # the data: the one difference that matters
         second.log_metric("accuracy", 0.9)
         second.log_metric("f1", 0.5)
         second.set_tag("estimator", "logistic_regression")  # chosen by also_try, say
@@ -345,6 +347,9 @@ def test_compare_marks_differences(db: Path) -> None:
     assert not any(key.startswith("mlflow.") for key in result["tags"])
     assert without_cost(result["metrics"]) == {"accuracy": [0.9, 0.9], "f1": [None, 0.5]}
     assert [key for key in result["metrics_differ"] if not key.startswith("cost.")] == ["f1"]
+    versions = [tracking.fingerprint(frame(n))["sha256"][:12] for n in (500, 700)]
+    assert result["data"] == {"train": [f"{versions[0]} (500 rows)", f"{versions[1]} (700 rows)"]}
+    assert result["data_differ"] == ["train"]
 
 
 def test_backend_choice_follows_the_settings(

@@ -175,6 +175,7 @@ def _compare(args: argparse.Namespace) -> int:
         ("param", result["params"], set(result["params_differ"])),
         ("tag", result["tags"], set(result["tags_differ"])),
         ("metric", result["metrics"], set(result["metrics_differ"])),
+        ("data", result["data"], set(result["data_differ"])),
     )
     for kind, values, differ in sections:
         for key, row in values.items():

@@ -275,27 +275,38 @@ class Comparison(TypedDict):
     params: dict[str, list[object]]
     tags: dict[str, list[object]]
     metrics: dict[str, list[object]]
+    data: dict[str, list[object]]
     params_differ: list[str]
     tags_differ: list[str]
     metrics_differ: list[str]
+    data_differ: list[str]
 
 
 def compare(runs: list[RunDetails]) -> Comparison:
-    """Params, tags (what was fitted: ``estimator``, ``model_version``; MLflow's own left out)
-    and latest metrics of several runs side by side, with the keys that differ."""
+    """Params, tags (what was fitted: ``estimator``, ``model_version``; MLflow's own left out),
+    latest metrics and the data each run read (by dataset: its data version and rows) of
+    several runs side by side, with the keys that differ."""
     params = _side_by_side([run["params"] for run in runs])
     tags = _side_by_side(
         [{k: v for k, v in run["tags"].items() if not k.startswith("mlflow.")} for run in runs]
     )
     metrics = _side_by_side([run["metrics"] for run in runs])
+    data = _side_by_side(
+        [
+            {d["name"]: f"{d['sha256'][:12]} ({d['rows']} rows)" for d in run["datasets"]}
+            for run in runs
+        ]
+    )
     return {
         "runs": [run["id"] for run in runs],
         "params": params,
         "tags": tags,
         "metrics": metrics,
+        "data": data,
         "params_differ": _differ(params),
         "tags_differ": _differ(tags),
         "metrics_differ": _differ(metrics),
+        "data_differ": _differ(data),
     }
 
 
