@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from .collect import Snapshot, collect
-from .status import from_snapshot, write_status
+from .status import from_snapshot, read_status, write_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def build(settings: Settings, root: Path | str, output: Path | str) -> tuple[Pat
             f"{snapshot.server_error}; {page} shows only what is local, and "
             "reports/status.json was kept as it was"
         )
-    write_status(root, from_snapshot(snapshot))
+    write_status(root, from_snapshot(snapshot, read_status(root)))
     if snapshot.production_error is not None:
         raise RegistryError(f"{snapshot.production_error}; {page} shows it")
     return page, snapshot

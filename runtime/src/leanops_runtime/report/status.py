@@ -93,11 +93,18 @@ def version_number(tag: str | None) -> int | str | None:
     return tag
 
 
-def from_snapshot(snapshot: Snapshot) -> Json:
-    """The status parts the report knows, all of them about the snapshot's dataset."""
+def from_snapshot(snapshot: Snapshot, before: Json | None = None) -> Json:
+    """The status parts the report knows, all of them about the snapshot's dataset; from the
+    status file ``before`` it, what only the pipeline knew of its own last run (the candidate
+    it left, which ``promote`` reads)."""
     dataset = snapshot.dataset
     card = snapshot.production
     last_run = snapshot.runs[-1] if snapshot.runs else None
+    known = (before or {}).get("pipeline")
+    same_run = (
+        isinstance(known, dict) and last_run is not None and known.get("run_id") == last_run.id
+    )
+    candidate = known.get("candidate") if same_run and isinstance(known, dict) else None
     status: Json = {
         "format": FORMAT,
         "project": snapshot.project,
@@ -121,6 +128,7 @@ def from_snapshot(snapshot: Snapshot) -> Json:
                 ended_at=last_run.end,
                 run_id=last_run.id,
                 model_version=version_number(last_run.model_version),
+                candidate=candidate if isinstance(candidate, int) else None,
             ),
             "dataset": dataset,
         },
