@@ -4,8 +4,10 @@ folder or an fsspec URL, and restored exactly (or refused) after the raw export 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -61,6 +63,11 @@ def test_the_table_a_model_trained_on_comes_back_after_the_raw_file_changed(
     original.iloc[:50].to_csv(raw, index=False)  # the export is overwritten
     assert cli.main(["pipeline"]) == 0
     assert len(kept(project)) == 2
+    # Kept in one minute, the newer one first by name: the listing still goes by time.
+    later, earlier = sorted(kept(project))
+    minute = 60 * (int(time.time()) // 60)
+    for sha, at in ((later, minute + 40), (earlier, minute + 20)):
+        os.utime(project / ".leanops" / "data" / f"{sha}.parquet", (at, at))
     capsys.readouterr()
     assert cli.main(["data", "list"]) == 0  # each version says whose data it is
     dataset = config.load_settings(project).data.dataset
@@ -68,6 +75,8 @@ def test_the_table_a_model_trained_on_comes_back_after_the_raw_file_changed(
         cells[0]: cells[1:3]
         for cells in (re.split(r"\s{2,}", line) for line in capsys.readouterr().out.splitlines())
     }
+    order = list(listed)  # oldest first, within the minute too
+    assert order.index(earlier[:12]) < order.index(later[:12])
     assert listed[first[:12]] == [dataset, "v1, v2"]  # the second run retrained on the same data
     assert listed[trained_on(project, "v3")[:12]] == [dataset, "v3"]
     # params.yaml moving to another dataset does not unname this one's versions.

@@ -118,8 +118,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         dataset, trained = models.get(sha, ("-", []))
         return dataset, ", ".join(f"v{version}" for version in trained) or "none"
 
+    when: dict[str, float] = {}  # kept when, to the second's fraction: the listing's order
     for sha, path in versions.local():
         stat = path.stat()
+        when[sha[:12]] = stat.st_mtime
         kept = dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).strftime("%Y-%m-%d %H:%M")
         shared = "-" if versions.remote is None else ("yes" if path.name in remote else "no")
         size = pq.read_metadata(path).num_rows
@@ -132,7 +134,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         log.info("no data version kept yet: the pipeline keeps the table each model trains on")
         return 0
-    rows.sort(key=lambda row: (row[1], row[5] or ""))  # by dataset, oldest first
+    rows.sort(key=lambda row: (row[1], when.get(row[0], float("inf"))))  # by dataset, oldest first
     headers = ["version", "dataset", "models", "rows", "bytes", "kept (UTC)", "shared"]
     print(tables.render(headers, rows))
     return 0
