@@ -117,6 +117,10 @@ def test_prune_deletes_only_what_nothing_kept_needs_and_audits_it(
     assert (
         "its files were deleted by prune, so it can be neither rolled back to nor promoted" in err
     )
+    assert cli.main(["data", "restore", "v3"]) == 2  # its data went with it, and it says why
+    assert "(model v3 was pruned by retention: `models --audit` shows when)" in (
+        capsys.readouterr().err
+    )
     assert cli.main(["rollback"]) == 0  # production's rollback target was never at risk
     assert line.state().production == 1
 

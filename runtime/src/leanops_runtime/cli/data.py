@@ -158,11 +158,14 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from ..data_versions import encode
+    from ..data_versions import DataVersionError, encode
     from ..files import write_atomic
 
     sha, what = data_version_of(args, args.ref)
-    frame = versions_of(args).load(sha)
+    try:
+        frame = versions_of(args).load(sha)
+    except DataVersionError as error:
+        raise DataVersionError(f"{error}{pruned_note(args, what)}") from None
     dataset = settings_of(args).data.dataset
     root = project_root(args)
     if args.output is None:
@@ -186,6 +189,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
         target,
     )
     return 0
+
+
+def pruned_note(args: argparse.Namespace, what: str) -> str:
+    """`` (model v7 was pruned ...)`` when ``what`` names a model version retention pruned: its
+    data version went with it, unless a kept version trained on the same table."""
+    number = what.removeprefix("model v")
+    if not number.isdigit() or int(number) not in registry_of(args).state().pruned:
+        return ""
+    return f" (model v{number} was pruned by retention: `models --audit` shows when)"
 
 
 def as_the_contract_writes(frame: pd.DataFrame, target: Path, dataset: str, root: Path) -> bytes:
