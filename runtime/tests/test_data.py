@@ -109,5 +109,10 @@ def test_a_dataset_with_both_a_parquet_and_a_csv_file_is_one_line(
         f"error: data/raw holds both {dataset}.parquet and {dataset}.csv: the pipeline reads one "
         "file per dataset; move or delete the one it should not read"
     )
+    batch = project / "data" / "new" / "batch.csv"  # checking a batch is no pipeline: it runs
+    batch.parent.mkdir(parents=True)
+    frame.head(50).to_csv(batch, index=False)
+    assert lib("cli").main(["contract", "check", str(batch)]) == 0
+    assert (project / "reports" / f"contract_{dataset}_batch.json").is_file()
     (raw / f"{dataset}.parquet").unlink()
     assert lib("cli").main(["pipeline"]) == 0

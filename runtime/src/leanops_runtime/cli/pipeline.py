@@ -53,13 +53,13 @@ def check_report(contract: Contract, root: Path, file: Path | None) -> Path | No
     ``reports/contract_<dataset>_<file name>.json`` as ``predict`` writes for a batch, so
     checking a new batch never replaces the training data's result that ``report`` shows."""
     from ..contract import report_path
-    from ..data import raw_path
+    from ..data import RAW_DIR, RAW_SUFFIXES
 
     if file is None:
         return None
-    own = raw_path(contract.name, root)
-    if own is not None and own.resolve() == file.resolve():
-        return None
+    own = file.stem == contract.name and file.suffix in RAW_SUFFIXES
+    if own and file.resolve().parent == (root / RAW_DIR).resolve():
+        return None  # one of the dataset's own raw files (either, when both are there)
     return report_path(contract.name, root, f"_{file.stem}")
 
 
