@@ -327,6 +327,12 @@ def test_a_comma_that_may_be_either_mark_beside_decimal_points_is_left_to_a_pers
     assert "numbers with a comma in weight_kg" in text
 
 
+def test_the_ambiguous_comma_warning_quotes_a_value_that_is_truly_either() -> None:
+    text = pd.DataFrame({"a": ["3,5", "2,250", "1,5"]})
+    warning = inference.ambiguous_commas(contract_mod.ReadingRules(), ["a"], text)
+    assert warning is not None and "is '2,250' 2250 (a thousands mark) or 2.250" in warning
+
+
 def test_a_thousands_comma_a_contract_does_not_set_is_hinted_as_one(tmp_path: Path) -> None:
     frame = iris().assign(price=1.0)
     _, contract, _ = _infer(tmp_path, frame, "species")

@@ -410,3 +410,9 @@ def test_a_rollback_to_a_model_of_another_contract_version_warns(
     err = capsys.readouterr().err
     assert "v1 is production (was v2)" in err
     assert f"v1 was trained on contract {dataset} v1 (it is v2 now): predict refuses" in err
+    # The rollback is audited before the advice: a contract that cannot be read fails neither.
+    assert cli.main(["promote", "--version", "2", "--force", "--reason", "again"]) == 0
+    contract.unlink()
+    capsys.readouterr()
+    assert cli.main(["rollback", "--reason", "back again"]) == 0
+    assert "v1's contract was not compared with today's: " in capsys.readouterr().err

@@ -159,6 +159,11 @@ def test_a_reused_version_says_which_candidate_promote_gates(
     caplog.clear()
     assert cli.main(["promote"]) == 2  # which one is meant: the pipeline reported v1
     assert "the last pipeline reused v1 (production), and the candidate is v2" in caplog.text
+    assert cli.main(["promote", "--version", "2", "--force", "--reason", "chosen"]) == 0
+    caplog.clear()
+    assert cli.main(["promote"]) == 2  # the candidate is production now: nothing to ask
+    assert "the last pipeline reused" not in caplog.text
+    assert "v2 is already the production version" in caplog.text
     assert cli.main(["train"]) == 0  # v3, registered after the pipeline: the one to gate
     caplog.clear()
     assert cli.main(["promote"]) in (0, 1)  # gated: promoted or refused, no question asked

@@ -350,6 +350,11 @@ def test_compare_marks_differences(db: Path) -> None:
     versions = [tracking.fingerprint(frame(n))["sha256"][:12] for n in (500, 700)]
     assert result["data"] == {"train": [f"{versions[0]} (500 rows)", f"{versions[1]} (700 rows)"]}
     assert result["data_differ"] == ["train"]
+    with tracking.start_run("train", db=db) as third:  # `train` alone records no dataset
+        third.log_metric("accuracy", 0.9)
+    alone = tracking.compare([store.get_run(first.id), store.get_run(third.id)])
+    assert alone["data"]["train"][1] is None
+    assert alone["data_differ"] == []  # unknown is no difference
 
 
 def test_backend_choice_follows_the_settings(

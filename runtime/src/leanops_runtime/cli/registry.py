@@ -211,7 +211,9 @@ def refuse_another_candidate(root: Path, dataset: str, state: State) -> None:
     reported, candidate = pipeline.get("model_version"), state.candidate
     if pipeline.get("status") != "finished" or not isinstance(reported, int):
         return
-    if candidate is None or reported == candidate or reported not in state.versions:
+    if candidate in (None, state.production) or reported == candidate:
+        return  # no candidate other than production: promote says what there is to do
+    if reported not in state.versions or reported in state.pruned:
         return
     if pipeline.get("candidate") != candidate:
         return  # registered since the pipeline ended: the newest model, promote's to gate
@@ -300,17 +302,20 @@ def _rollback(args: argparse.Namespace) -> int:
     record = registry.rollback(args.to, reason=args.reason)
     log.info("rolled back: v%s is production (was %s)", record["to"], shown(record["from"]))
     update_production_status(args, record)
-    warn_other_contract(args, registry.state().versions.get(int(str(record["to"]))))
+    try:  # the rollback is done and audited: what follows only advises, and never fails it
+        warn_other_contract(args, registry.entry(int(str(record["to"]))))
+    except Exception as error:  # a contract gone or broken, a server out of reach
+        log.warning("v%s's contract was not compared with today's: %s", record["to"], error)
     return 0
 
 
-def warn_other_contract(args: argparse.Namespace, entry: ModelVersion | None) -> None:
+def warn_other_contract(args: argparse.Namespace, entry: ModelVersion) -> None:
     """Warn when production now is a model trained on another version of the dataset's
     contract: a column it reads may be gone from today's batches, which predict then refuses."""
     from ..contract import load_contract
 
-    trained_on = None if entry is None else entry.get("contract_version")
-    if entry is None or trained_on is None:
+    trained_on = entry.get("contract_version")
+    if trained_on is None:
         return
     contract = load_contract(entry["dataset"], project_root(args))
     if str(trained_on) != str(contract.version):

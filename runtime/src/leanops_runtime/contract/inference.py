@@ -593,7 +593,8 @@ def ambiguous_commas(
         return None
     shown = ", ".join(commas[:5]) + (" ..." if len(commas) > 5 else "")
     values = _present(text, commas[0])
-    written = str(values[values.str.contains(",", regex=False)].iloc[0])
+    either = values[values.str.fullmatch(r"[+-]?\d{1,3},\d{3}")]  # 2,250: truly either mark
+    written = str((either if len(either) else values[values.str.contains(",")]).iloc[0])
     whole, _, part = written.partition(",")
     return (
         f"numbers with a comma in {shown}, beside numbers with a decimal point: is {written!r} "

@@ -306,7 +306,7 @@ def compare(runs: list[RunDetails]) -> Comparison:
         "params_differ": _differ(params),
         "tags_differ": _differ(tags),
         "metrics_differ": _differ(metrics),
-        "data_differ": _differ(data),
+        "data_differ": _differ(data, unknown_alike=True),
     }
 
 
@@ -315,13 +315,22 @@ def _side_by_side(values_of: list[Mapping[str, object]]) -> dict[str, list[objec
     return {key: [values.get(key) for values in values_of] for key in keys}
 
 
-def _differ(rows: Mapping[str, list[object]]) -> list[str]:
+def _differ(rows: Mapping[str, list[object]], *, unknown_alike: bool = False) -> list[str]:
+    """The keys whose values differ between runs; with ``unknown_alike``, a run that recorded
+    none (a ``train`` run records no dataset) differs from none."""
     import json
 
     return sorted(
         key
         for key, values in rows.items()
-        if len({json.dumps(v, sort_keys=True, default=str) for v in values}) > 1
+        if len(
+            {
+                json.dumps(v, sort_keys=True, default=str)
+                for v in values
+                if not (unknown_alike and v is None)
+            }
+        )
+        > 1
     )
 
 
