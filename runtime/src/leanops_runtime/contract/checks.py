@@ -181,34 +181,30 @@ def _text_rows(contract: Contract, frame: pd.DataFrame, found: list[Failure]) ->
     a true/false column refused whole for the rows that hold neither (a gap, ``maybe``)."""
     expanded: list[Failure] = []
     for failure in found:
-        column = failure["column"]
-        declared = contract.schema.columns.get(str(column))
+        column = str(failure["column"])
+        declared = contract.schema.columns.get(column)
         whole = kind(failure["check"]) == "wrong dtype" and failure["row"] is None
-        if (
-            whole
-            and declared is not None
-            and str(declared.dtype) == "bool"
-            and str(column) in frame
-        ):
-            values = frame[str(column)]
-            unread = values[values.map(as_bool).isna()]  # a gap, or ``maybe``
+        unread = None
+        if declared is not None and whole and column in frame:
+            unread = _unread(frame[column], str(declared.dtype))
+        if unread is not None and len(unread):
             expanded += [
                 {**failure, "value": plain(value), "row": plain(row)}
                 for row, value in unread.items()
-            ] or [failure]
-            continue
-        numbers = declared is not None and str(declared.dtype).startswith(NUMBERS)
-        if whole and numbers and str(column) in frame:
-            values = frame[str(column)]
-            text = values[values.map(lambda v: isinstance(v, str))]
-            if len(text):
-                expanded += [
-                    {**failure, "value": plain(value), "row": plain(row)}
-                    for row, value in text.items()
-                ]
-                continue
-        expanded.append(failure)
+            ]
+        else:
+            expanded.append(failure)
     return expanded
+
+
+def _unread(values: pd.Series, dtype: str) -> pd.Series | None:
+    """The values that make a column of ``dtype`` refused whole: the text in a number column,
+    what is neither true nor false in a bool one (a gap, ``maybe``); None for another dtype."""
+    if dtype == "bool":
+        return values[values.map(as_bool).isna()]
+    if dtype.startswith(NUMBERS):
+        return values[values.map(lambda v: isinstance(v, str))]
+    return None
 
 
 def _values_of_mistyped(
