@@ -156,9 +156,11 @@ def test_a_teams_test_on_a_0_3_0_import_path_passes_with_the_warning(render: Ren
     FutureWarning is an error, the warning is shown and the test passes."""
     project = render()
     (project / "tests" / "test_old_path.py").write_text(
+        "from _package import load\n"
         "from ml_project.mlops.tracking import start_run\n\n\n"
         "def test_old_path() -> None:\n"
-        "    assert callable(start_run)\n",
+        "    assert callable(start_run)\n"
+        '    assert load("mlops.tracking").start_run is start_run\n',
         encoding="utf-8",
     )
     done = run_project_tests(project, "tests/test_old_path.py")
@@ -167,3 +169,4 @@ def test_a_teams_test_on_a_0_3_0_import_path_passes_with_the_warning(render: Ren
     assert "ml_project.mlops.tracking is leanops_runtime.tracking since template 0.4.0" in (
         done.stdout
     )
+    assert "load('mlops.tracking') is leanops_runtime.tracking since template 0.4.0" in done.stdout

@@ -23,8 +23,8 @@ def load(module: str) -> ModuleType:
     """Import ``<package>.<module>`` (importing the package binds the leanops runtime to it).
 
     ``load("mlops.<module>")`` (before 0.4.0 the machinery was ``<package>.mlops``) still gives
-    ``leanops_runtime.<module>`` (or the module it is part of now) for one version, with a
-    DeprecationWarning: import it directly.
+    ``leanops_runtime.<module>`` (or the module it is part of now) for one version, with the
+    FutureWarning that the old import paths give: import it directly.
     """
     if module.startswith("mlops."):
         import warnings
@@ -34,6 +34,10 @@ def load(module: str) -> ModuleType:
         old = module.removeprefix("mlops.")
         new = "settings" if old.startswith("settings.") else MERGED.get(old, old)
         runtime = f"leanops_runtime.{new}"
-        warnings.warn(f"load({module!r}): import {runtime}", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"load({module!r}) is {runtime} since template 0.4.0: import {runtime}",
+            FutureWarning,
+            stacklevel=2,
+        )
         return importlib.import_module(runtime)
     return importlib.import_module(f"{NAME}.{module}")
