@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 BLOCK = re.compile(r"^```(?:bash|sh|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -32,6 +33,14 @@ def strip_comment(line: str) -> str:
         elif char == "#" and (index == 0 or line[index - 1].isspace()):
             return line[:index].rstrip()
     return line.rstrip()
+
+
+def project_docs(project: Path) -> str:
+    """A generated project's documentation of its commands: its README (the tour), then its
+    guide (``docs/guide.md``: each command, team mode, Docker, CI), as a reader meets them."""
+    return "\n".join(
+        (project / name).read_text(encoding="utf-8") for name in ("README.md", "docs/guide.md")
+    )
 
 
 def commands(markdown: str) -> list[Command]:

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import render_template, run_cli
+from readme import project_docs
 
 PROJECT = "ml-project"
 SECTION = "## Bring your own data"
@@ -88,7 +89,7 @@ def test_the_bring_your_own_data_section_runs_as_written(tmp_path: Path) -> None
     batch.parent.mkdir(parents=True)
     churn_export(150, 2, labels=False).to_csv(batch, sep=";")
 
-    blocks = walkthrough((project / "README.md").read_text(encoding="utf-8"))
+    blocks = walkthrough(project_docs(project))
     kinds = [kind for kind, _ in blocks]
     assert kinds.count("bash") >= 2 and kinds.count("yaml") == 2, kinds
     commands = []

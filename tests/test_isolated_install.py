@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, NESTED_TIMEOUT
-from readme import Command, commands
+from readme import Command, commands, project_docs
 from template_repo import make_template_repo
 
 pytestmark = pytest.mark.slow
@@ -86,7 +86,7 @@ def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) 
     assert not any(line.startswith("leanops-runtime") for line in requirements.splitlines())
     assert "\npytest==" not in requirements  # runtime pins only
 
-    shown = commands((project / "README.md").read_text(encoding="utf-8"))
+    shown = commands(project_docs(project))
     install = [c.text for c in shown if runs_here(c)]
     assert install[:3] == ["uv sync", "uv run pre-commit install", "uv run nox -s tests"]
     # A virtual environment with pip, for the plain-pip route (the README starts there). uv seeds

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from changelog import releases
 from conftest import REPO, Render, run_in
-from readme import Command, commands, split_command
+from readme import Command, commands, project_docs, split_command
 from template_repo import make_template_repo
 from test_byod import SECTION as BYOD_SECTION
 from test_isolated_install import runs_here as installs
@@ -108,7 +108,7 @@ def drive(project: Path, steps: list[dict[str, object]]) -> list[dict[str, objec
 
 
 def test_every_command_of_the_readme_is_run_by_a_test(render: Render) -> None:
-    readme = (render() / "README.md").read_text(encoding="utf-8")
+    readme = project_docs(render())
     shown = commands(readme)
     here = [c for c in shown if not runs_elsewhere(c)]
     assert len(here) >= 20, "the walkthrough below should run most of the README"
@@ -148,7 +148,7 @@ def clean_project(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_the_readme_walkthrough_runs_as_written(clean_project: Path) -> None:
     project = clean_project
-    readme = (project / "README.md").read_text(encoding="utf-8")
+    readme = project_docs(project)
     here = [c.text for c in commands(readme) if not runs_elsewhere(c)]
     made = run_in(project, sys.executable, "-c", BATCH, env={"PYTHONPATH": "src"})
     assert made.returncode == 0, made.stderr

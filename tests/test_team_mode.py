@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, CLI_DRIVER, NESTED_TIMEOUT, render_template, run_in
-from readme import commands, split_command
+from readme import commands, project_docs, split_command
 
 # Looked up, not imported: the server and the teammates' shells import MLflow in processes of
 # their own, and importing it here would cost each xdist worker a second at collection.
@@ -280,7 +280,7 @@ def readme_server_command(
     'psycopg[binary]>=3.2' mlflow`` (no download), the loopback address and a free port for
     ``--host 0.0.0.0 --port 5000``, the test's database for the README's, a fixed admin password
     for ``$ADMIN_PASSWORD``, and one worker."""
-    readme = (project / "README.md").read_text(encoding="utf-8")
+    readme = project_docs(project)
     (line,) = [c.text for c in commands(readme) if " mlflow server " in c.text]
     env, argv = split_command(line)
     assert argv[:6] == [

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import BIN, NESTED_TIMEOUT, Render, run_in
+from readme import project_docs
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 OCI_LABELS = ("title", "description", "authors", "licenses", "source")
@@ -171,7 +172,7 @@ def test_no_docker_files_when_docker_is_false(render: Render, ci: str) -> None:
     project = render(docker=False, ci=ci)
     assert not (project / "Dockerfile").exists()
     assert not (project / ".dockerignore").exists()
-    assert "## Docker" not in (project / "README.md").read_text(encoding="utf-8")
+    assert "## Docker" not in project_docs(project)
     hooks = (project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert "hadolint" not in hooks
 

@@ -147,7 +147,7 @@ def _drift(args: argparse.Namespace) -> int:
     return 0
 
 
-# What a person does next, by the batch's level (the README's "Drift" says the same).
+# What a person does next, by the batch's level (the guide's "Drift", docs/guide.md, says the same).
 DRIFT_NEXT = {
     "alert": "a large shift: check the upstream data; if real, retrain (pipeline, promote), or "
     "rollback if predictions hurt",

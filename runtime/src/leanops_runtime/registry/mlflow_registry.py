@@ -352,7 +352,7 @@ class MlflowRegistry(Registry):
             found.append(
                 f"{SIGNERS_FILE} lists no key: anyone who can write to the server can add a "
                 "record in anyone's name (a promotion past the gate); list the team's keys there "
-                "(README, Working as a team)"
+                "(docs/guide.md, Working as a team)"
             )
         try:
             model = self._registered_model()

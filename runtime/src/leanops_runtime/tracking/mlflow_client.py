@@ -189,7 +189,7 @@ class _Guarded:
                 raise TrackingError(
                     f"{where}: the server refuses the host name in MLFLOW_TRACKING_URI (it answers "
                     "only names it was started with): start it with --allowed-hosts naming it "
-                    "(README, Working as a team)"
+                    "(docs/guide.md, Working as a team)"
                 ) from error
             if error.error_code in REFUSED:
                 who = self._connection.username or "nobody (no MLFLOW_TRACKING_USERNAME)"
