@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 from .gitutil import run_git
 from .project_facts import ANSWERS_FILE, FIXTURES, MachineryEdits, pyproject
+from .relock import exported_in_step
 from .tables import table_console
 
 if TYPE_CHECKING:
@@ -102,6 +103,20 @@ class LO202:
         if any(hint in result.stderr.lower() for hint in OFFLINE_HINTS):
             return None  # cannot tell offline
         return False
+
+
+class LO203:
+    """requirements.lock in sync with uv.lock"""
+
+    family = FAMILY
+    requires = frozenset({"LO201"})
+    skipped = "no requirements.lock whose header names uv's export command, or uv is not installed"
+
+    @staticmethod
+    def check(root: Path) -> bool | None:
+        """`requirements.lock` pins other versions than `uv.lock` (the plain-pip route would
+        install them): run `uv run nox -s lock` and commit it."""
+        return exported_in_step(Path(root))
 
 
 class LO301:
@@ -320,7 +335,7 @@ class LO802:
         return f"Left of the vendored machinery (dead code, or a module of yours to move): {listed}"
 
 
-CHECKS = (LO101, LO102, LO201, LO202, LO301, LO401, LO402, LO501, LO601, LO701, LO801, LO802)
+CHECKS = (LO101, LO102, LO201, LO202, LO203, LO301, LO401, LO402, LO501, LO601, LO701, LO801, LO802)
 
 
 def repo_review_checks() -> dict[str, Check]:

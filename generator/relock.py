@@ -18,6 +18,11 @@ from pathlib import Path
 LOCK_TIMEOUT_SECONDS = 300
 HEADER_COMMAND = "#    uv export "
 FOLLOW_UP = "uv.lock is stale after this update: run `uv run nox -s lock` in {where} and commit"
+STALE_EXPORT = (
+    "requirements.lock in {where} did not match uv.lock before this update (a lock refreshed "
+    "without `uv run nox -s lock`): exported again here, so its diff holds more than the "
+    "template's change"
+)
 # A pyproject.toml in conflict cannot be locked until the team resolves it.
 RELOCK_AFTER_CONFLICTS = (
     "uv.lock is stale after this update and was not refreshed (pyproject.toml is in conflict): "
@@ -55,14 +60,60 @@ def without_runtime(export: list[str], project: Path) -> list[str]:
     return [*export[:at], RUNTIME_EXCLUDED, *export[at:]]
 
 
+def to_stdout(export: list[str]) -> list[str]:
+    """``uv export ...`` as recorded, printing to stdout what it would write, from ``uv.lock`` as
+    it is (``--frozen``: whether ``uv.lock`` fits ``pyproject.toml`` is ``uv lock --check``'s)."""
+    argv: list[str] = []
+    words = iter(export)
+    for word in words:
+        if word in ("-o", "--output-file"):
+            next(words, None)
+        elif not word.startswith("--output-file=") and word not in ("--locked", "--frozen"):
+            argv.append(word)
+    return [*argv, "--frozen"]
+
+
+def pins(requirements: str) -> list[str]:
+    """A requirements file's requirement and hash lines, without its comments."""
+    lines = (line.rstrip() for line in requirements.splitlines())
+    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def exported_in_step(project: Path) -> bool | None:
+    """Whether ``requirements.lock`` pins what ``uv.lock`` gives, by the export command its header
+    records; None when there is no such header, no uv, or ``uv.lock`` cannot be read as it is."""
+    uv = shutil.which("uv")
+    requirements = project / "requirements.lock"
+    export = export_command(requirements)
+    if uv is None or export is None:
+        return None
+    try:
+        done = subprocess.run(
+            [uv, *to_stdout(without_runtime(export, project))[1:]],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return pins(done.stdout) == pins(requirements.read_text(encoding="utf-8"))
+
+
 def relock(project: Path, shown: str) -> list[str]:
-    """Refresh ``uv.lock`` (and ``requirements.lock``) in ``project``; follow-ups on failure.
+    """Refresh ``uv.lock`` (and ``requirements.lock``) in ``project``; follow-ups on failure, and
+    when ``requirements.lock`` was already out of step with ``uv.lock`` before the update (its
+    diff then holds more than the template's change).
 
     ``shown`` names the project in a follow-up (its folder as the user knows it).
     """
     uv = shutil.which("uv")
     if uv is None:
         return [FOLLOW_UP.format(where=shown) + " (uv is not installed here)"]
+    stale = exported_in_step(project) is False
     steps = [[uv, "lock"]]
     export = export_command(project / "requirements.lock")
     if export is not None:
@@ -82,4 +133,4 @@ def relock(project: Path, shown: str) -> list[str]:
         if done.returncode != 0:
             reason = next((line for line in done.stderr.splitlines() if line.strip()), "")
             return [FOLLOW_UP.format(where=shown) + f" (`{' '.join(step[1:3])}`: {reason})"]
-    return []
+    return [STALE_EXPORT.format(where=shown)] if stale and export is not None else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,7 @@ def test_a_conforming_project_passes_everything(project: Path) -> None:
         "LO101": True,
         "LO102": True,
         "LO201": True,
+        "LO203": None,  # no requirements.lock: the plain-pip route is not offered
         "LO301": True,
         "LO401": True,
         "LO402": True,
@@ -183,10 +185,38 @@ def test_no_ci_is_skipped_when_answered_none(project: Path) -> None:
     assert outcome(project, "LO501") is False  # answered github, and the workflow is gone
 
 
+def test_requirements_lock_out_of_step_with_uv_lock_fails(tmp_path: Path) -> None:
+    """The plain-pip route installs what requirements.lock pins: one uv.lock no longer gives
+    fails, with the fix; exported again from uv.lock, it passes."""
+    root = tmp_path / "demo"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+    )
+    for command in (
+        ["uv", "lock", "--offline"],
+        ["uv", "export", "--no-dev", "--no-emit-project", "--locked", "--offline", "-o", "x.lock"],
+    ):
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    (root / "x.lock").rename(root / "requirements.lock")
+    requirements = root / "requirements.lock"
+    exported = requirements.read_text(encoding="utf-8")
+    assert outcome(root, "LO203") is True
+    requirements.write_text(exported + "pandas==3.1.2 \\\n    --hash=sha256:00\n")
+    found = results(root)["LO203"]
+    assert found.result is False
+    assert "uv run nox -s lock" in found.err_msg
+    requirements.write_text("pandas==3.1.2\n")  # written by hand: no command to compare with
+    assert outcome(root, "LO203") is None
+    requirements.write_text(exported + "\n# a comment of the team's\n")
+    assert outcome(root, "LO203") is True  # comments and blank lines are not pins
+
+
 def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(project), "--offline"]) == 0
     table = capsys.readouterr().out
-    assert "10 of 10 checks pass" in table
+    assert "11 of 11 checks pass" in table
     (project / "Dockerfile").unlink()
     assert main(["check", str(project), "--offline"]) == 0
     table = capsys.readouterr().out

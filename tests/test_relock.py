@@ -80,6 +80,37 @@ def test_a_dependency_change_is_relocked_on_the_update_branch(tmp_path: Path) ->
     assert "dev" in (project / "uv.lock").read_text()
 
 
+def test_a_requirements_lock_stale_before_the_update_is_named(tmp_path: Path) -> None:
+    """The update exports requirements.lock again; when it no longer matched uv.lock before (a
+    lock refreshed without the export), its diff holds the team's catch-up too: a note says so,
+    and says nothing when the file was in step."""
+    template = make_tiny_template(tmp_path / "tpl")
+    release(template, None, {"pyproject.toml": PYPROJECT})
+    git(template, "tag", "-f", "v1")
+    project = tiny_project(template, tmp_path / "demo", commit=False)
+    assert uv(project, "lock", "--offline").returncode == 0
+    assert uv(project, *EXPORT.split()[1:]).returncode == 0
+    requirements = project / "requirements.lock"
+    in_step = requirements.read_text()
+    requirements.write_text(in_step + "pandas==3.1.2 \\\n    --hash=sha256:00\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "locked, the export left behind")
+    release(template, "v2", {"pyproject.toml": PYPROJECT + GROUPS})
+
+    result = update(project)
+    assert result["status"] == "updated", result
+    (note,) = [n for n in result["notes"] if "requirements.lock" in n]  # type: ignore[union-attr]
+    assert "did not match uv.lock before this update" in note
+    assert "holds more than the template's change" in note
+    git(project, "merge", "-q", result["branch"])
+    assert "pandas" not in requirements.read_text()  # exported again from uv.lock
+
+    release(template, "v3", {"pyproject.toml": PYPROJECT + GROUPS + "ours = []\n"})
+    result = update(project)
+    assert result["status"] == "updated", result
+    assert not [n for n in result["notes"] if "requirements.lock" in n]  # type: ignore[union-attr]
+
+
 def test_conflicts_elsewhere_still_relock_and_the_commit_message_is_prepared(
     tmp_path: Path,
 ) -> None:
