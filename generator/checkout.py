@@ -38,6 +38,17 @@ class Checkout:
     dirty: tuple[str, ...]  # uncommitted changes under the project folder
     unresolved: tuple[str, ...]  # unmerged paths and files holding conflict markers
     answers_changed: bool  # the answers file differs from the last commit
+    new: tuple[str, ...] = ()  # the files of ``dirty`` git has no commit of (untracked or added)
+
+    def dirty_shown(self) -> str:
+        """The first uncommitted paths, as under the project folder, new files marked (a file
+        git does not track blocks an update as an edit does: Copier's rule)."""
+        prefix = f"{self.offset}/" if self.offset else ""
+        shown = [
+            path.removeprefix(prefix) + (" (new, not in git)" if path in self.new else "")
+            for path in self.dirty[:3]
+        ]
+        return ", ".join(shown) + (" ..." if len(self.dirty) > 3 else "")
 
     def attention(self) -> str:
         """Why this checkout must not be called up to date, or "" when nothing is wrong."""
@@ -74,6 +85,7 @@ def inspect(project: Project) -> Checkout | str:
         tuple(current.changed),
         tuple(sorted(unresolved)),
         answers in current.changed,
+        tuple(current.added),
     )
 
 

@@ -258,11 +258,10 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
         elif mode == CHECK:
             done.append(job.result(status=BEHIND, notes=[unreleased] if unreleased else []))
         elif mode == UPDATE and checkout.dirty:
-            shown = ", ".join(checkout.dirty[:3]) + (" ..." if len(checkout.dirty) > 3 else "")
             done.append(
                 job.result(
-                    message=f"uncommitted changes ({shown}); commit or stash them and retry "
-                    "(nothing was changed)"
+                    message=f"uncommitted changes ({checkout.dirty_shown()}); commit or stash "
+                    "them (`git stash -u` for new files) and retry (nothing was changed)"
                 )
             )
         elif mode == UPDATE and (refused := clear_merged(checkout.repo, job.branch)):

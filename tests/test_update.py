@@ -272,7 +272,10 @@ def test_dirty_tree_is_refused_and_nothing_changes(
     code, results = leanops(capsys, str(project))
     assert code == EXIT_FAILURE
     assert results["dirty"]["status"] == "failed"
-    assert "uncommitted changes (scratch.txt)" in results["dirty"]["message"]
+    # A file git does not track blocks the update as an edit does (Copier's rule): said so.
+    message = results["dirty"]["message"]
+    assert "uncommitted changes (scratch.txt (new, not in git))" in message
+    assert "`git stash -u` for new files" in message
     assert "nothing was changed" in results["dirty"]["message"]
     assert head(project) == before
     assert branch(project) == "main"

@@ -131,6 +131,18 @@ def test_monorepo_projects_land_on_one_branch_and_the_checkout_never_moves(
         assert f"C: {'abc'.index(name) + 2}.0" in params  # the local edit
 
 
+def test_a_dirty_project_of_a_monorepo_names_its_files_as_under_its_folder(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = monorepo(template, tmp_path / "mono", ("a", "b"))
+    edit(repo / "b" / "params.yaml", "C: 3.0", "C: 4.0")
+    code, results = run(capsys, str(repo), "--to", "v2")
+    assert code == 1
+    assert results["a"]["status"] == "updated"
+    assert results["b"]["status"] == "failed"
+    assert "uncommitted changes (params.yaml);" in results["b"]["message"]
+
+
 def test_monorepo_conflict_waits_in_one_worktree_with_the_clean_updates(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
