@@ -151,14 +151,43 @@ def test_prune_refuses_an_mlflow_project_in_one_line(
     assert len(err) == 1 and "mlflow gc" in err[0]
 
 
-def test_a_prune_record_of_a_version_production_needs_is_refused() -> None:
+def test_a_prune_record_of_an_aliased_version_is_refused_and_one_of_the_stack_leaves_it() -> None:
     records = lib("registry.records")
     state = records.State(production=2, candidate=3, stack=[1], versions={1: {}, 2: {}, 3: {}})
-    for version in (1, 2, 3):
-        assert state.keeps(version)
+    for version in (2, 3):
+        assert state.keeps(version, rollbacks=0)
         record = {"action": "prune", "alias": "", "from": 2, "to": version}
         with pytest.raises(records.RegistryError, match="cannot be pruned"):
             records.apply(state, record, "record 9")
-    state.versions[4] = {}
-    records.apply(state, {"action": "prune", "alias": "", "from": 2, "to": 4}, "record 9")
-    assert state.pruned == {4}
+    assert state.keeps(1) and not state.keeps(1, rollbacks=0)
+    records.apply(state, {"action": "prune", "alias": "", "from": 2, "to": 1}, "record 9")
+    assert (state.pruned, state.stack, state.fallback()) == ({1}, [], None)
+
+
+def test_only_the_latest_keep_rollbacks_earlier_productions_are_kept(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A year of weekly promotions would otherwise keep every model that was ever production."""
+    for rows in (400, 380, 360, 340):
+        train_on(project, rows)
+    for version in ("v1", "v2", "v3", "v4"):
+        assert cli.main(["promote", "--version", version, "--force", "--reason", "w"]) == 0
+    line = registry(project)
+    assert (line.state().production, line.state().stack) == (4, [1, 2, 3])
+    policy(monkeypatch, runs=1, versions=1, days=0)
+    monkeypatch.setenv(f"{NAME.upper()}_RETENTION__KEEP_ROLLBACKS", "2")
+    capsys.readouterr()
+    assert cli.main(["prune", "--dry-run"]) == 0
+    assert "/ 2 rollbacks" in capsys.readouterr().err
+    assert line.state().pruned == set()
+
+    assert cli.main(["prune"]) == 0
+    state = line.state()
+    assert (state.pruned, state.stack) == ({1}, [2, 3])
+    assert not (line.dir / "v1").exists()
+    assert cli.main(["rollback", "--to", "v1", "--reason", "x"]) == 2
+    assert "its files were deleted by prune" in capsys.readouterr().err
+    assert cli.main(["rollback", "--reason", "x"]) == 0  # the kept ones still serve
+    assert cli.main(["rollback", "--reason", "x"]) == 0
+    assert line.state().production == 2
+    assert cli.main(["models"]) == 0

@@ -2,10 +2,11 @@
 
 Something is deleted only when it is older than ``keep_days`` AND beyond the newest
 ``keep_runs`` runs (``keep_versions`` versions of each model line; prune's own runs are counted
-apart, so pruning twice deletes nothing more). Never deleted: production,
-the candidate, a version production may roll back to, a running run, and whatever a kept version
-came from (its run, its data version) or a kept run read (its data version). A pruned model
-version keeps its record in the audit log (an audited ``prune`` record); only its files go.
+apart, so pruning twice deletes nothing more). Never deleted: production, the candidate, the
+latest ``keep_rollbacks`` versions production may roll back to, a running run, and whatever a
+kept version came from (its run, its data version) or a kept run read (its data version). A
+pruned model version keeps its record in the audit log (an audited ``prune`` record); only its
+files go.
 The plan is computed first and shown; ``--dry-run`` stops there.
 """
 
@@ -104,7 +105,8 @@ def plan_pruning(
         }
         for entry in alive:
             old = age_days(now, created_s(entry)) >= policy.keep_days
-            if old and entry["version"] not in newest and not state.keeps(entry["version"]):
+            kept = state.keeps(entry["version"], policy.keep_rollbacks)
+            if old and entry["version"] not in newest and not kept:
                 size = None
                 if isinstance(registry, LocalRegistry):
                     size = folder_size(registry.dir / f"v{entry['version']}")
@@ -146,11 +148,19 @@ def plan_pruning(
     return plan
 
 
-def carry_out(plan: Plan, store: LocalRunStore, versions: DataVersions, *, reason: str) -> None:
+def carry_out(
+    plan: Plan,
+    store: LocalRunStore,
+    versions: DataVersions,
+    *,
+    reason: str,
+    rollbacks: int | None = None,
+) -> None:
     """Delete what ``plan`` lists: model files first (each an audit record), then the runs,
-    then the data versions no kept run or version reads."""
+    then the data versions no kept run or version reads. ``rollbacks``: how many versions
+    production may roll back to the plan kept."""
     for registry, entry in plan.versions:
-        registry.prune(entry["version"], reason=reason)
+        registry.prune(entry["version"], reason=reason, rollbacks=rollbacks)
     if plan.runs:
         store.delete_runs([run["id"] for run in plan.runs])
     for sha256, _ in plan.data:

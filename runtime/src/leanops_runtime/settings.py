@@ -288,12 +288,15 @@ class AlertSettings(Section):
 class RetentionSettings(Section):
     """What ``prune`` keeps. It deletes only what is older than ``keep_days`` AND beyond the
     newest ``keep_runs`` runs (``keep_versions`` versions of each model line); never
-    production, the candidate, a version production may roll back to, nor the run or data
-    version any kept version came from."""
+    production, the candidate, the latest ``keep_rollbacks`` versions production may roll back
+    to, nor the run or data version any kept version came from. Without a bound on rollbacks,
+    every version that was ever production would be kept: after a year of weekly promotions,
+    all of them."""
 
     keep_runs: int = Field(default=100, ge=1)
     keep_versions: int = Field(default=10, ge=1)
     keep_days: float = Field(default=30.0, ge=0.0)
+    keep_rollbacks: int = Field(default=5, ge=1)
 
 
 class MlflowSettings(Section):

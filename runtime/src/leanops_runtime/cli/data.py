@@ -233,7 +233,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     plan = plan_pruning(policy, model_lines(settings, root), store, versions, time.time())
     rule = (
         f"older than {policy.keep_days:g} days and beyond the newest {policy.keep_runs} runs / "
-        f"{policy.keep_versions} versions"
+        f"{policy.keep_versions} versions / {policy.keep_rollbacks} rollbacks"
     )
     kept = ", ".join(f"{count} {kind}" for kind, count in plan.kept.items())
     if not plan.items:
@@ -251,13 +251,14 @@ def cmd_prune(args: argparse.Namespace) -> int:
             "keep_runs": policy.keep_runs,
             "keep_versions": policy.keep_versions,
             "keep_days": policy.keep_days,
+            "keep_rollbacks": policy.keep_rollbacks,
         },
         tags={"stage": "prune"},
         settings=settings,
         root=root,
     ) as run:
         run.log_param("deleted", [f"{item.kind} {item.name}" for item in plan.items])
-        carry_out(plan, store, versions, reason=reason)
+        carry_out(plan, store, versions, reason=reason, rollbacks=policy.keep_rollbacks)
     log.info("deleted %s (%s); kept %s (run %s)", plan.summary(), rule, kept, run.id[:12])
     return 0
 
@@ -271,8 +272,9 @@ def register(subparsers: Subparsers) -> None:
         help="delete old runs, model files and data versions by params.yaml's retention policy",
         description="Deletes what is older than retention.keep_days AND beyond the newest "
         "keep_runs runs (keep_versions versions of each model line); never production, the "
-        "candidate, a version production may roll back to, nor the run or data a kept version "
-        "came from. A pruned version keeps its audit record. Recorded as a run named prune.",
+        "candidate, the latest keep_rollbacks versions production may roll back to, nor the run "
+        "or data a kept version came from. A pruned version keeps its audit record. Recorded "
+        "as a run named prune.",
     )
     prune.add_argument("--dry-run", action="store_true", help="show what would go; change nothing")
     prune.add_argument("--reason", help="why, for the audit log (default: the policy)")

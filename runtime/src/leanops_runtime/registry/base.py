@@ -504,16 +504,16 @@ class Registry(ABC):
 
         return self.change(build)
 
-    def prune(self, version: int, *, reason: str) -> AuditRecord:
+    def prune(self, version: int, *, reason: str, rollbacks: int | None = None) -> AuditRecord:
         """Delete ``version``'s files, keeping its record: audited first, then deleted (a crash
-        in between leaves files a later prune deletes). Never production, the candidate or a
-        version production may roll back to."""
+        in between leaves files a later prune deletes). Never production, the candidate or one
+        of the latest ``rollbacks`` versions production may roll back to (None: any)."""
         if not self.prunable:
             raise RegistryError(f"{self.describe()}: pruning model files is not supported here")
 
         def build(state: State) -> AuditRecord:
             self.entry(version, state)
-            kept = state.keeps(version)
+            kept = state.keeps(version, rollbacks)
             if kept:
                 raise RegistryError(f"v{version} is kept: {kept}")
             if version in state.pruned:
@@ -565,7 +565,7 @@ class Registry(ABC):
                 self.servable(target, state)
                 if target == current:
                     raise RegistryError(f"v{target} is already the production version")
-                if target in state.pruned:  # never on the stack: prune keeps what it holds
+                if target in state.pruned:  # off the stack: retention deleted its files
                     raise RegistryError(
                         f"model v{target}: its files were deleted by prune, so it can be neither "
                         "rolled back to nor promoted (see: models)"

@@ -14,7 +14,8 @@ goes back to the version that was production before the current one, and rolling
 one more step back. ``rollback --to vN`` pops until vN (it must be on the stack: a version that
 was never production before is promoted, through the gate, not rolled back to). A version rolled
 back from is off the stack, so a plain ``rollback`` never brings it back, and the gate refuses
-to promote it again unless forced (``State.rolled_back``).
+to promote it again unless forced (``State.rolled_back``). A version ``prune`` deleted the files
+of leaves the stack too: retention keeps the latest ``keep_rollbacks`` of it.
 """
 
 from __future__ import annotations
@@ -242,14 +243,16 @@ class State:
     # served and never a rollback target again; their records stay.
     withdrawn: set[int] = field(default_factory=set)
 
-    def keeps(self, version: int) -> str:
+    def keeps(self, version: int, rollbacks: int | None = None) -> str:
         """Why ``version``'s files may not be pruned ('' when they may): an alias points at it,
-        or production may roll back to it."""
+        or production may roll back to it (one of the latest ``rollbacks`` earlier production
+        versions; None: any of them)."""
         if version == self.production:
             return "production"
         if version == self.candidate:
             return "candidate"
-        if version in self.stack:
+        recent = self.stack if rollbacks is None else self.stack[len(self.stack) - rollbacks :]
+        if version in recent:
             return "production may roll back to it"
         return ""
 
@@ -398,10 +401,13 @@ def apply(state: State, record: AuditRecord, place: str) -> None:
     if action == "refuse":
         return
     if action == "prune":
-        kept = state.keeps(target)
+        # Retention decides how far back production may still roll (keep_rollbacks); the log
+        # only refuses what an alias points at. A pruned version leaves the rollback stack.
+        kept = state.keeps(target, rollbacks=0)
         if kept or target in state.pruned:
             raise RegistryError(f"{place}: v{target} cannot be pruned ({kept or 'pruned already'})")
         state.pruned.add(target)
+        state.stack = [version for version in state.stack if version != target]
         return
     if action == "rollback":
         if target not in state.stack:
