@@ -147,6 +147,23 @@ def test_the_gates_metrics_retrain_only_when_they_choose_the_estimator(
     assert pipeline(caplog)[1] == reason
 
 
+def test_a_quiet_week_pipeline_then_promote_succeeds_and_changes_nothing(
+    skipping: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A scheduled `pipeline && promote` on a week with no new data: nothing to train, nothing
+    to promote, exit 0 (a failure every quiet week would teach the team to ignore the job)."""
+    pipeline(caplog)
+    assert cli.main(["promote"]) == 0
+    audit = next(skipping.glob("models/*/audit.jsonl"))
+    before = audit.read_bytes()
+    assert "reused v1 (production)" in " ".join(pipeline(caplog)) + caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert cli.main(["promote"]) == 0
+    assert "nothing to promote: the candidate v1 is production already" in caplog.text
+    assert audit.read_bytes() == before
+
+
 def test_a_reused_version_says_which_candidate_promote_gates(
     skipping: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -161,8 +178,10 @@ def test_a_reused_version_says_which_candidate_promote_gates(
     assert "the last pipeline reused v1 (production), and the candidate is v2" in caplog.text
     assert cli.main(["promote", "--version", "2", "--force", "--reason", "chosen"]) == 0
     caplog.clear()
-    assert cli.main(["promote"]) == 2  # the candidate is production now: nothing to ask
+    assert cli.main(["promote"]) == 0  # the candidate is production now: nothing to do
     assert "the last pipeline reused" not in caplog.text
+    assert "nothing to promote: the candidate v2 is production already" in caplog.text
+    assert cli.main(["promote", "--version", "v2"]) == 2  # named on purpose: an error
     assert "v2 is already the production version" in caplog.text
     assert cli.main(["train"]) == 0  # v3, registered after the pipeline: the one to gate
     caplog.clear()

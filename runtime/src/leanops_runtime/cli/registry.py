@@ -257,6 +257,17 @@ def _promote(args: argparse.Namespace) -> int:
     if args.version is None:
         refuse_another_candidate(project_root(args), registry.dataset, state)
     asked = None if args.version is None else registry.resolve(args.version, state)
+    if asked is None and state.candidate is not None and state.candidate == state.production:
+        # A quiet week: the pipeline made no new model. A scheduled `pipeline && promote` goes
+        # on; a version named on purpose (`--version`) that is production already is an error.
+        if args.force or args.reason:
+            log.warning("--force and --reason ignored: nothing to promote")
+        log.info(
+            "nothing to promote: the candidate v%s is production already (the next train "
+            "makes a new candidate)",
+            state.candidate,
+        )
+        return 0
     if asked is not None and asked == state.production and registry.mirror(state):
         if args.force or args.reason:
             log.warning("--force and --reason ignored: v%s is production already", asked)
