@@ -258,7 +258,7 @@ def demo(session: nox.Session) -> None:
     else:
         session.log(
             f"Demo done: the project is {project}. Next: cd there, `uv sync`, then "
-            "`uv run ml-project --help`; its README walks through bringing your own data."
+            "`uv run ml-project --help`; its docs/guide.md walks through bringing your own data."
         )
 
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from . import worktree
-from .checkout import BRANCH_PREFIX, branch_exists, update_branches
+from .checkout import BRANCH_PREFIX, branch_exists, shown_dirty, update_branches
 from .errors import LeanopsError, one_line
 from .gitutil import Repo, git, identity_options, repo_lock, run_git, status
 from .results import CONFLICTS, FAILED, INTERRUPTED, NOT_STARTED, UP_TO_DATE, UPDATED, Result
@@ -296,7 +296,7 @@ def preview_result(attempt: Attempt) -> Result:
             diff=attempt.diff,
         )
     if dirty := attempt.job.uncommitted:
-        shown = ", ".join(dirty[:3]) + (" ..." if len(dirty) > 3 else "")
+        shown = shown_dirty(dirty, attempt.job.offset)
         result.notes = [
             f"previewed from the last commit: your uncommitted changes ({shown}) are not in it",
             *result.notes,

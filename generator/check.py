@@ -110,12 +110,15 @@ class LO203:
 
     family = FAMILY
     requires = frozenset({"LO201"})
-    skipped = "no requirements.lock whose header names uv's export command, or uv is not installed"
+    skipped = (
+        "no requirements.lock whose header names uv's export command, uv is not installed, or "
+        "it cannot export from uv.lock as it is (LO202 says why)"
+    )
 
     @staticmethod
     def check(root: Path) -> bool | None:
-        """`requirements.lock` pins other versions than `uv.lock` (the plain-pip route would
-        install them): run `uv run nox -s lock` and commit it."""
+        """`requirements.lock` pins other packages or versions than `uv.lock` (the plain-pip
+        route would install them): run `uv run nox -s lock` and commit it."""
         return exported_in_step(Path(root))
 
 
@@ -193,7 +196,7 @@ class LO501:
         return (
             f"This project is in `{folder}/` of its repository, and CI is read only at the root: "
             f"its `{config}` never runs, and no `{config}` at the root names `{folder}`. Copy it "
-            "to the root with this folder as working directory (README: CI, in a monorepo)."
+            "to the root with this folder as working directory (docs/guide.md: CI, in a monorepo)."
         )
 
 

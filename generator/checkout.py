@@ -38,17 +38,12 @@ class Checkout:
     dirty: tuple[str, ...]  # uncommitted changes under the project folder
     unresolved: tuple[str, ...]  # unmerged paths and files holding conflict markers
     answers_changed: bool  # the answers file differs from the last commit
-    new: tuple[str, ...] = ()  # the files of ``dirty`` git has no commit of (untracked or added)
+    untracked: tuple[str, ...] = ()  # the files of ``dirty`` git does not track
 
     def dirty_shown(self) -> str:
-        """The first uncommitted paths, as under the project folder, new files marked (a file
-        git does not track blocks an update as an edit does: Copier's rule)."""
-        prefix = f"{self.offset}/" if self.offset else ""
-        shown = [
-            path.removeprefix(prefix) + (" (new, not in git)" if path in self.new else "")
-            for path in self.dirty[:3]
-        ]
-        return ", ".join(shown) + (" ..." if len(self.dirty) > 3 else "")
+        """The first uncommitted paths, as under the project folder, untracked ones marked (a
+        file git does not track blocks an update as an edit does: Copier's rule)."""
+        return shown_dirty(self.dirty, self.offset, self.untracked)
 
     def attention(self) -> str:
         """Why this checkout must not be called up to date, or "" when nothing is wrong."""
@@ -65,6 +60,17 @@ class Checkout:
                 f"with `git restore {ANSWERS_FILE}`"
             )
         return ""
+
+
+def shown_dirty(paths: tuple[str, ...], offset: str, untracked: tuple[str, ...] = ()) -> str:
+    """The first three of ``paths`` (relative to the repository) as under the project folder at
+    ``offset``, the ``untracked`` ones marked."""
+    prefix = f"{offset}/" if offset else ""
+    shown = [
+        path.removeprefix(prefix) + (" (untracked)" if path in untracked else "")
+        for path in paths[:3]
+    ]
+    return ", ".join(shown) + (" ..." if len(paths) > 3 else "")
 
 
 def inspect(project: Project) -> Checkout | str:
@@ -85,7 +91,7 @@ def inspect(project: Project) -> Checkout | str:
         tuple(current.changed),
         tuple(sorted(unresolved)),
         answers in current.changed,
-        tuple(current.added),
+        tuple(current.untracked),
     )
 
 

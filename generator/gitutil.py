@@ -114,6 +114,7 @@ class Status:
 
     changed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)  # untracked or newly staged
+    untracked: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unmerged: list[str] = field(default_factory=list)
 
@@ -147,6 +148,8 @@ def status(repo: Path, *paths: str) -> Status:
             result.deleted.append(path)
         elif code in {"??", "A ", "AM"}:
             result.added.append(path)
+            if code == "??":
+                result.untracked.append(path)
     return result
 
 

@@ -261,7 +261,7 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
             done.append(
                 job.result(
                     message=f"uncommitted changes ({checkout.dirty_shown()}); commit or stash "
-                    "them (`git stash -u` for new files) and retry (nothing was changed)"
+                    "them (`git stash -u` for untracked files) and retry (nothing was changed)"
                 )
             )
         elif mode == UPDATE and (refused := clear_merged(checkout.repo, job.branch)):

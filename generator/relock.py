@@ -73,10 +73,11 @@ def to_stdout(export: list[str]) -> list[str]:
     return [*argv, "--frozen"]
 
 
-def pins(requirements: str) -> list[str]:
-    """A requirements file's requirement and hash lines, without its comments."""
-    lines = (line.rstrip() for line in requirements.splitlines())
-    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+def pins(requirements: str) -> set[str]:
+    """A requirements file's requirement and hash lines, without its comments, continuation
+    marks or order (another uv may list the same hashes in another order)."""
+    lines = (line.strip().removesuffix("\\").strip() for line in requirements.splitlines())
+    return {line for line in lines if line and not line.startswith("#")}
 
 
 def exported_in_step(project: Path) -> bool | None:

@@ -53,7 +53,7 @@ def test_a_conforming_project_passes_everything(project: Path) -> None:
         "LO101": True,
         "LO102": True,
         "LO201": True,
-        "LO203": None,  # no requirements.lock: the plain-pip route is not offered
+        "LO203": None,  # no requirements.lock here (the template's task exports one)
         "LO301": True,
         "LO401": True,
         "LO402": True,

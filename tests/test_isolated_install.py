@@ -21,6 +21,8 @@ from conftest import BIN, NESTED_TIMEOUT
 from readme import Command, commands, project_docs
 from template_repo import make_template_repo
 
+from generator.relock import exported_in_step
+
 pytestmark = pytest.mark.slow
 
 LEAKS = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "LEANOPS_SKIP_LOCK", "UV_LOCKED")
@@ -85,6 +87,7 @@ def test_the_readme_install_commands_in_an_isolated_environment(tmp_path: Path) 
     # The runtime is a git pin (pip cannot hash one): installed after these, from the commit.
     assert not any(line.startswith("leanops-runtime") for line in requirements.splitlines())
     assert "\npytest==" not in requirements  # runtime pins only
+    assert exported_in_step(project) is True  # leanops check LO203, on a real export
 
     shown = commands(project_docs(project))
     install = [c.text for c in shown if runs_here(c)]

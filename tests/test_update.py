@@ -274,8 +274,8 @@ def test_dirty_tree_is_refused_and_nothing_changes(
     assert results["dirty"]["status"] == "failed"
     # A file git does not track blocks the update as an edit does (Copier's rule): said so.
     message = results["dirty"]["message"]
-    assert "uncommitted changes (scratch.txt (new, not in git))" in message
-    assert "`git stash -u` for new files" in message
+    assert "uncommitted changes (scratch.txt (untracked))" in message
+    assert "`git stash -u` for untracked files" in message
     assert "nothing was changed" in results["dirty"]["message"]
     assert head(project) == before
     assert branch(project) == "main"

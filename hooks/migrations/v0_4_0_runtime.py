@@ -732,8 +732,8 @@ def signers_note(project: Path) -> str | None:
         return None
     return (
         "allowed_signers lists no key: on the team's MLflow server anyone who can write could "
-        "add an audit record in anyone's name; each teammate adds their SSH key there (README, "
-        '"Working as a team"), and every command warns until then'
+        "add an audit record in anyone's name; each teammate adds their SSH key there "
+        '(docs/guide.md, "Working as a team"), and every command warns until then'
     )
 
 
