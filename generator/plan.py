@@ -145,6 +145,13 @@ def earlier_update(job: Job, mode: str, found: UpdateBranch) -> tuple[str, str]:
         )
     remove = f"`git worktree remove --force {waiting}` and " if waiting is not None else ""
     held = "uncommitted changes" if found.changes else "commits of its own"
+    if job.offset and not found.changes:  # a monorepo: the branch may hold its siblings' updates
+        return FAILED, (
+            f"branch {branch} already exists{where} with commits of its own (in this "
+            f"repository, the updates of the other projects an earlier run made): merge it, "
+            f"then run the update again for {job.offset}, which goes on a branch of its own "
+            f"(deleting it drops those updates too; nothing was changed)"
+        )
     return FAILED, (
         f"branch {branch} already exists{where} with {held}, an earlier update: finish and "
         f"merge it, or delete it with {remove}`git branch -D {branch}` and retry "

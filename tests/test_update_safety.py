@@ -142,6 +142,18 @@ def test_a_dirty_project_of_a_monorepo_names_its_files_as_under_its_folder(
     assert results["b"]["status"] == "failed"
     assert "uncommitted changes (params.yaml);" in results["b"]["message"]
 
+    # b's edit committed: the branch holds a's update, and the way on keeps it.
+    git(repo, "commit", "-q", "-am", "b's edit")
+    code, results = run(capsys, str(repo), "--to", "v2")
+    message = results["b"]["message"]
+    assert "the updates of the other projects an earlier run made): merge it, then run" in message
+    assert "git branch -D" not in message
+    git(repo, "merge", "-q", "--no-edit", "template-update/v2")
+    code, results = run(capsys, str(repo), "--to", "v2")
+    assert code == 0, results
+    assert results["b"]["status"] == "updated"
+    assert "lr: 0.1" in show(repo, "template-update/v2:b/params.yaml")
+
 
 def test_monorepo_conflict_waits_in_one_worktree_with_the_clean_updates(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
