@@ -331,7 +331,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # Where runs AND the model registry live: ``local`` (the embedded store and models_dir) or
-    # ``mlflow`` (the team's MLflow server, see ``mlflow`` and the project's guide, "Working as a team").
+    # ``mlflow`` (the team's MLflow server: see ``mlflow``, and "Working as a team" in the
+    # project's docs/guide.md).
     tracking_backend: Backend = "local"
     # ``pipeline`` skips a stage whose inputs did not change since its last run;
     # false: every stage runs every time, as with ``pipeline --force``.
