@@ -106,6 +106,10 @@ def test_prune_deletes_only_what_nothing_kept_needs_and_audits_it(
     assert kept_data <= data and doomed_data not in data
 
     capsys.readouterr()
+    assert cli.main(["runs", "show", doomed_run[:8]]) == 2  # gone, and it says by what
+    assert f"run {doomed_run[:8]} was deleted by prune on " in capsys.readouterr().err
+    assert cli.main(["runs", "show", "f" * 12]) == 2  # never there: as before
+    assert "no run with id" in capsys.readouterr().err
     assert cli.main(["models"]) == 0
     assert "files pruned" in capsys.readouterr().out
     assert cli.main(["models", "--audit", "1"]) == 0  # the version pruned, not a move

@@ -110,8 +110,33 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def get_run(store: RunStore, run_id: str) -> RunDetails:
+    """The run ``run_id`` names; when there is none, an error that says whether ``prune``
+    deleted it (its own run lists what it deleted), rather than only that it is not here."""
+    from ..tracking import TrackingError
+
+    try:
+        return store.get_run(run_id)
+    except TrackingError as error:
+        if not run_id or not str(error).startswith("no run"):
+            raise
+        for pruning in store.list_runs(name="prune"):
+            deleted = store.get_run(pruning["id"])["params"].get("deleted")
+            gone = [
+                str(item).split()[1]
+                for item in (deleted if isinstance(deleted, list) else [])
+                if str(item).startswith("run ")
+            ]
+            if any(run_id.startswith(short) or short.startswith(run_id) for short in gone):
+                raise TrackingError(
+                    f"run {run_id} was deleted by prune on {_time(pruning['start_time'])} UTC "
+                    f"(run {pruning['id'][:12]}; params.yaml's retention says what is kept)"
+                ) from error
+        raise
+
+
 def _show(args: argparse.Namespace) -> int:
-    run = open_store(args).get_run(args.run_id)
+    run = get_run(open_store(args), args.run_id)
     pairs: list[tuple[str, Cell]] = [
         ("id", run["id"]),
         ("name", run["name"]),
@@ -168,7 +193,7 @@ def _compare(args: argparse.Namespace) -> int:
     from ..tracking import compare
 
     store = open_store(args)
-    result = compare([store.get_run(run_id) for run_id in args.run_ids])
+    result = compare([get_run(store, run_id) for run_id in args.run_ids])
     headers = ["", "key", *(run_id[:SHORT_ID] for run_id in result["runs"])]
     rows: list[Sequence[Cell]] = []
     sections = (
