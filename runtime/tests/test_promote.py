@@ -251,8 +251,12 @@ def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
     """The candidate's rows lack a column production needs: a reason, not an unexpected error."""
     from _models import WEAK_FEATURES, names, training_data
 
-    registry.set_production(register(registry, settings, "good"))
     _, test = training_data(settings)
+    good = fit(settings, "good")
+    scored = lib("metrics").score(settings.task, good, test, names(settings)[1])
+    registry.set_production(
+        register_model(registry, settings, good, metrics=dict(scored))["version"]
+    )
     kept = [*names(settings), *WEAK_FEATURES[settings.task]]
     weak = fit(settings, "weak")
     register_model(registry, settings, weak, holdout=test[kept], run_id="run-of-v2")
@@ -261,6 +265,11 @@ def test_a_production_model_that_cannot_score_the_rows_is_a_refusal(
     (reason,) = [r for r in result.reasons if r.startswith("production v1 cannot be scored")]
     assert reason.startswith("production v1 cannot be scored on v2's held-out rows: ")
     assert "\n" not in reason
+    # What is left to weigh --force with: production's scores as registered, beside v2's.
+    recorded = registry.entry(1)["metrics"]
+    metric = next(name for name in sorted(recorded) if not name.startswith("baseline_"))
+    assert "; production v1 / v2, each on its own held-out rows as registered and here: " in reason
+    assert f"{metric} {recorded[metric]:.4f} / " in reason
     # Every other rule held: forcing skips only this comparison, and the reason says so.
     assert result.reasons == [reason]
     assert reason.endswith("(v2 passes the gate's other rules; only this comparison is missing)")

@@ -159,6 +159,7 @@ def promote(
     resources = {name: [value, None] for name, value in measured.items()}
     production_metrics = None
     problem = None
+    unscored = False  # production is there but could not be scored on these rows
     compared = None if current in state.withdrawn else current  # a withdrawn one serves nothing
     if compared is not None:
         try:
@@ -176,7 +177,10 @@ def promote(
         except (KeyError, TypeError, ValueError) as error:  # scikit-learn refusing these rows
             problem = f"production v{compared} cannot be scored on v{number}'s held-out rows: "
             problem += first_line(error)
+            unscored = True
     candidate_metrics = dict(score(model))  # on the same rows as production
+    if unscored and compared is not None:
+        problem = f"{problem}{as_registered(state, compared, number, candidate_metrics)}"
     result = evaluate_gate(
         candidate_metrics,
         production_metrics,
@@ -211,6 +215,28 @@ def promote(
         details=details,
     )
     return result, record
+
+
+def as_registered(
+    state: State, production: int, number: int, candidate: Mapping[str, float]
+) -> str:
+    """What production scored when it was registered, beside the candidate's scores: the one
+    view left to weigh ``--force`` with when production cannot score the candidate's rows
+    (each on its own held-out rows: a hint, not the gate's comparison)."""
+    entry = state.versions.get(production)
+    recorded = (entry.get("metrics") if entry is not None else None) or {}
+    shared = [
+        name
+        for name in sorted(candidate)
+        if name in recorded and not name.startswith(("baseline_", "cost."))
+    ]
+    if not shared:
+        return ""
+    pairs = ", ".join(f"{name} {recorded[name]:.4f} / {candidate[name]:.4f}" for name in shared)
+    return (
+        f"; production v{production} / v{number}, each on its own held-out rows as registered "
+        f"and here: {pairs}"
+    )
 
 
 def withdrawn_production(registry: Registry, state: State, number: int) -> list[str]:
