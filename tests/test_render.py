@@ -170,3 +170,25 @@ def test_a_teams_test_on_a_0_3_0_import_path_passes_with_the_warning(render: Ren
         done.stdout
     )
     assert "load('mlops.tracking') is leanops_runtime.tracking since template 0.4.0" in done.stdout
+
+
+PUBLIC_API = """
+import leanops_runtime.errors
+import ml_project
+
+for name in ml_project.__all__:
+    getattr(ml_project, name)  # each resolves to the runtime's object
+assert ml_project.UserError is leanops_runtime.errors.UserError
+try:
+    ml_project.load_contract("no_such_dataset", ".")
+except ml_project.UserError as error:
+    print(f"caught: {error}")
+"""
+
+
+def test_the_packages_public_api_resolves_and_its_errors_can_be_caught(render: Render) -> None:
+    """A team's script catches the library's one-line errors through the project's package."""
+    project = render()
+    done = run_in(project, "python", "-c", PUBLIC_API, env={"PYTHONPATH": "src"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("caught: ") and "no_such_dataset" in done.stdout

@@ -10,6 +10,9 @@ instant)::
 
     from <package> import load_settings, open_registry, run_pipeline, start_run
 
+Every expected failure (bad data, a refused promotion, a setting to fix) raises ``UserError``,
+whose message is the one line the commands print: ``except UserError as error: print(error)``.
+
 A module of your own run as a stage (``python -m <package>.<module>``) calls
 ``configure_logging()`` first: its log lines then show as the commands' do.
 """
@@ -31,6 +34,7 @@ except ModuleNotFoundError as missing:  # a checkout pulled, its environment not
 
 if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` imports on first use
     from leanops_runtime.contract import Contract, load_contract
+    from leanops_runtime.errors import UserError
     from leanops_runtime.logs import configure_logging
     from leanops_runtime.pipeline import run_pipeline
     from leanops_runtime.registry import Registry, open_registry
@@ -52,11 +56,13 @@ _PUBLIC = {
     "Contract": "contract",
     "load_contract": "contract",
     "configure_logging": "logs",
+    "UserError": "errors",
 }
 __all__ = [
     "Contract",
     "Registry",
     "Settings",
+    "UserError",
     "configure_logging",
     "load_contract",
     "load_settings",
