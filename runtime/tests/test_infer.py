@@ -82,6 +82,30 @@ def test_features_are_nullable_and_the_target_never(tmp_path: Path) -> None:
     )
 
 
+def test_a_long_tailed_column_takes_later_batches_reaching_further(tmp_path: Path) -> None:
+    """Incomes from one sample, then 50 later batches of 500: 10% of the span refused a row in
+    about 4 batches of 10; the tail's bound passes them, and still catches a unit 100x off."""
+    rng = np.random.default_rng(7)
+    frame = customers()
+    frame["income"] = rng.lognormal(10, 1, len(frame)).round(2)
+    _, contract, text = _infer(tmp_path, frame, "churned")
+    high = frame["income"].max()
+    bounds = contract.schema.columns["income"].checks[0].statistics
+    assert bounds["max_value"] >= 10 * high * 0.999
+    assert "a long right tail: up to 10 times the largest" in " ".join(
+        line.strip(" #") for line in text.splitlines()
+    )
+    batches = [rng.lognormal(10, 1, 500) for _ in range(50)]
+    assert sum(batch.max() > bounds["max_value"] for batch in batches) <= 2
+    # A unit off is still caught: cents for euros refuse a good part of the rows, grams for
+    # kilograms nearly all.
+    assert np.mean(batches[0] * 100 > bounds["max_value"]) > 0.3
+    assert np.mean(batches[0] * 1000 > bounds["max_value"]) > 0.9
+    # A column without such a tail keeps 10% of its span.
+    block = text.split("\n  tenure_months:")[0]
+    assert "for new data (widened by 10% of the span, not" in block
+
+
 def test_a_whole_number_feature_without_gaps_takes_one_in_a_later_batch(tmp_path: Path) -> None:
     """Whole numbers in every row of the sample are declared float64: a later batch with a gap
     there is read and passes (the pipeline imputes it), where int64 would refuse the row. An
