@@ -60,13 +60,20 @@ def test_a_project_that_pins_the_runtime_exports_without_it(tmp_path: Path) -> N
     assert without_runtime(changed, tmp_path) == changed
 
 
-def test_a_dependency_change_is_relocked_on_the_update_branch(tmp_path: Path) -> None:
+def locked_at_v1(tmp_path: Path) -> tuple[Path, Path]:
+    """(template, project): a tiny template tagged v1, and a project of it with uv.lock and
+    requirements.lock exported from it, not yet committed."""
     template = make_tiny_template(tmp_path / "tpl")
     release(template, None, {"pyproject.toml": PYPROJECT})
     git(template, "tag", "-f", "v1")
     project = tiny_project(template, tmp_path / "demo", commit=False)
     assert uv(project, "lock", "--offline").returncode == 0
     assert uv(project, *EXPORT.split()[1:]).returncode == 0
+    return template, project
+
+
+def test_a_dependency_change_is_relocked_on_the_update_branch(tmp_path: Path) -> None:
+    template, project = locked_at_v1(tmp_path)
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "locked")
     release(template, "v2", {"pyproject.toml": PYPROJECT + GROUPS})
@@ -84,12 +91,7 @@ def test_a_requirements_lock_stale_before_the_update_is_named(tmp_path: Path) ->
     """The update exports requirements.lock again; when it no longer matched uv.lock before (a
     lock refreshed without the export), its diff holds the team's catch-up too: a note says so,
     and says nothing when the file was in step."""
-    template = make_tiny_template(tmp_path / "tpl")
-    release(template, None, {"pyproject.toml": PYPROJECT})
-    git(template, "tag", "-f", "v1")
-    project = tiny_project(template, tmp_path / "demo", commit=False)
-    assert uv(project, "lock", "--offline").returncode == 0
-    assert uv(project, *EXPORT.split()[1:]).returncode == 0
+    template, project = locked_at_v1(tmp_path)
     requirements = project / "requirements.lock"
     in_step = requirements.read_text()
     requirements.write_text(in_step + "pandas==3.1.2 \\\n    --hash=sha256:00\n")
