@@ -106,6 +106,19 @@ def test_a_long_tailed_column_takes_later_batches_reaching_further(tmp_path: Pat
     assert "for new data (widened by 10% of the span, not" in block
 
 
+def test_a_column_of_fractions_is_bounded_at_1(tmp_path: Path) -> None:
+    """A ratio whose sample reached 0.8 takes a later 0.92: its range goes up to 1, not to the
+    sample's largest plus 10% of its span; a 0/1 flag keeps the whole-number rule."""
+    frame = customers()
+    frame["debt_ratio"] = np.random.default_rng(3).beta(2, 5, len(frame)).round(3)
+    assert frame["debt_ratio"].max() < 0.9
+    _, contract, text = _infer(tmp_path, frame, "churned")
+    bounds = contract.schema.columns["debt_ratio"].checks[0].statistics
+    assert (bounds["min_value"], bounds["max_value"]) == (0.0, 1.0)
+    comments = " ".join(line.strip(" #") for line in text.splitlines())
+    assert "0.0 to 1.0 for new data (fractions: up to 1, not below 0 if nothing was)" in comments
+
+
 def test_a_whole_number_feature_without_gaps_takes_one_in_a_later_batch(tmp_path: Path) -> None:
     """Whole numbers in every row of the sample are declared float64: a later batch with a gap
     there is read and passes (the pipeline imputes it), where int64 would refuse the row. An

@@ -273,6 +273,8 @@ def _inferred(series: pd.Series) -> tuple[str, dict[str, object] | None]:
         new_low = max(new_low, 0.0)
     if long_right_tail(series):
         new_high = max(new_high, high * TAIL_FACTOR)
+    elif share(series):
+        new_high = max(new_high, 1.0)
     if dtype == "int64":
         return dtype, {"min_value": math.floor(new_low), "max_value": math.ceil(new_high)}
     return dtype, {"min_value": round(new_low, 6), "max_value": round(new_high, 6)}
@@ -286,6 +288,23 @@ def long_right_tail(series: pd.Series) -> bool:
         return False
     skew = values.skew()
     return isinstance(skew, float) and math.isfinite(skew) and skew > TAIL_SKEW
+
+
+def share(series: pd.Series) -> bool:
+    """Whether ``series`` holds fractions between 0 and 1 (a ratio, a rate, a probability), not
+    a 0/1 flag: its range goes up to 1, which a later value may reach."""
+    values = pd.to_numeric(series, errors="coerce").dropna().astype(float)
+    return values.nunique() > 2 and values.min() >= 0 and values.max() <= 1
+
+
+def range_rule(series: pd.Series, *, whole: bool) -> str:
+    """How ``_inferred`` widened a number's range, for the comment above the column."""
+    to_whole = " and to whole numbers" if whole else ""
+    if long_right_tail(series):
+        return f"a long right tail: up to {TAIL_FACTOR:g} times the largest{to_whole}"
+    if share(series):
+        return "fractions: up to 1"
+    return f"widened by {RANGE_MARGIN:.0%} of the span{to_whole}"
 
 
 def _task(series: pd.Series, given: str | None) -> tuple[str, str]:
@@ -414,12 +433,7 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
         spec["dtype"] = "float64"
         if bounds is not None:
             spec["in_range"] = bounds
-            whole = " and to whole numbers" if dtype == "int64" else ""
-            widened = (
-                f"a long right tail: up to {TAIL_FACTOR:g} times the largest{whole}"
-                if long_right_tail(series)
-                else f"widened by {RANGE_MARGIN:.0%} of the span{whole}"
-            )
+            widened = range_rule(series, whole=dtype == "int64")
             notes.append(
                 f"in_range: {plain(series.min())} to {plain(series.max())} in the sample, "
                 f"{plain(bounds['min_value'])} to {plain(bounds['max_value'])} for new data "
