@@ -117,8 +117,8 @@ class LO203:
 
     @staticmethod
     def check(root: Path) -> bool | None:
-        """`requirements.lock` pins other packages or versions than `uv.lock` (the plain-pip
-        route would install them): run `uv run nox -s lock` and commit it."""
+        """`requirements.lock` pins other packages, versions or hashes than `uv.lock` (the
+        plain-pip route would install them): run `uv run nox -s lock` and commit it."""
         return exported_in_step(Path(root))
 
 

@@ -110,6 +110,8 @@ def test_prune_deletes_only_what_nothing_kept_needs_and_audits_it(
     assert f"run {doomed_run[:8]} was deleted by prune on " in capsys.readouterr().err
     assert cli.main(["runs", "show", "f" * 12]) == 2  # never there: as before
     assert "no run with id" in capsys.readouterr().err
+    assert cli.main(["data", "restore", doomed_run[:8]]) == 2
+    assert f"run {doomed_run[:8]} was deleted by prune on " in capsys.readouterr().err
     assert cli.main(["models"]) == 0
     assert "files pruned" in capsys.readouterr().out
     assert cli.main(["models", "--audit", "1"]) == 0  # the version pruned, not a move
@@ -195,3 +197,7 @@ def test_only_the_latest_keep_rollbacks_earlier_productions_are_kept(
     assert cli.main(["rollback", "--reason", "x"]) == 0
     assert line.state().production == 2
     assert cli.main(["models"]) == 0
+    capsys.readouterr()
+    assert cli.main(["rollback", "--reason", "x"]) == 2  # v1 was, but its files are gone
+    err = capsys.readouterr().err
+    assert "nothing to roll back to: v1 was production before v2, and prune deleted its" in err

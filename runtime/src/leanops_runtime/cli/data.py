@@ -76,6 +76,12 @@ def data_version_of(args: argparse.Namespace, ref: str) -> tuple[str, str]:
         return matches[0], f"data version {matches[0][:12]}"
     if len(matches) > 1:
         raise UserError(f"{ref!r} matches {len(matches)} data versions: give more characters")
+    from .runs import deleted_by_prune
+
+    if (gone := deleted_by_prune(store, ref)) is not None:
+        raise UserError(
+            f"{gone}; a data version it read, if kept, goes by its fingerprint (see: data list)"
+        )
     raise UserError(
         f"{ref!r} is no model version (production, v3), run id or data version (see: data list)"
     )
@@ -232,8 +238,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     policy = settings.retention
     plan = plan_pruning(policy, model_lines(settings, root), store, versions, time.time())
     rule = (
-        f"older than {policy.keep_days:g} days and beyond the newest {policy.keep_runs} runs / "
-        f"{policy.keep_versions} versions / {policy.keep_rollbacks} rollbacks"
+        f"older than {policy.keep_days:g} days and beyond the newest {policy.keep_runs} runs "
+        f"(and {policy.keep_runs} of prune's own) / {policy.keep_versions} versions / "
+        f"{policy.keep_rollbacks} rollbacks"
     )
     kept = ", ".join(f"{count} {kind}" for kind, count in plan.kept.items())
     if not plan.items:

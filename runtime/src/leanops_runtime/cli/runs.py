@@ -112,27 +112,36 @@ def _list(args: argparse.Namespace) -> int:
 
 def get_run(store: RunStore, run_id: str) -> RunDetails:
     """The run ``run_id`` names; when there is none, an error that says whether ``prune``
-    deleted it (its own run lists what it deleted), rather than only that it is not here."""
+    deleted it, rather than only that it is not here."""
     from ..tracking import TrackingError
 
     try:
         return store.get_run(run_id)
     except TrackingError as error:
-        if not run_id or not str(error).startswith("no run"):
-            raise
-        for pruning in store.list_runs(name="prune"):
-            deleted = store.get_run(pruning["id"])["params"].get("deleted")
-            gone = [
-                str(item).split()[1]
-                for item in (deleted if isinstance(deleted, list) else [])
-                if str(item).startswith("run ")
-            ]
-            if any(run_id.startswith(short) or short.startswith(run_id) for short in gone):
-                raise TrackingError(
-                    f"run {run_id} was deleted by prune on {_time(pruning['start_time'])} UTC "
-                    f"(run {pruning['id'][:12]}; params.yaml's retention says what is kept)"
-                ) from error
+        gone = deleted_by_prune(store, run_id) if str(error).startswith("no run") else None
+        if gone is not None:
+            raise TrackingError(gone) from error
         raise
+
+
+def deleted_by_prune(store: RunStore, run_id: str) -> str | None:
+    """ "run X was deleted by prune on ..." when a prune run lists ``run_id`` (an id or a prefix
+    of one) among what it deleted; None otherwise."""
+    if not run_id or not store.exists():
+        return None
+    for pruning in store.list_runs(name="prune"):
+        deleted = store.get_run(pruning["id"])["params"].get("deleted")
+        gone = [
+            str(item).split()[1]
+            for item in (deleted if isinstance(deleted, list) else [])
+            if str(item).startswith("run ")
+        ]
+        if any(run_id.startswith(short) or short.startswith(run_id) for short in gone):
+            return (
+                f"run {run_id} was deleted by prune on {_time(pruning['start_time'])} UTC "
+                f"(run {pruning['id'][:12]}; params.yaml's retention says what is kept)"
+            )
+    return None
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -555,6 +555,21 @@ class Registry(ABC):
                 )
             if target is None:
                 chosen = state.fallback()
+                pruned = [
+                    f"v{version}"
+                    for version in sorted(state.pruned, reverse=True)
+                    if any(
+                        (r["alias"], r["to"]) == ("production", version) and r["action"] != "refuse"
+                        for r in state.applied
+                    )
+                ]
+                if chosen is None and pruned:
+                    were, their = ("were", "their") if len(pruned) > 1 else ("was", "its")
+                    raise RegistryError(
+                        f"nothing to roll back to: {', '.join(pruned)} {were} production before "
+                        f"v{current}, and prune deleted {their} files (retention.keep_rollbacks "
+                        "says how many it keeps; see: models)"
+                    )
                 if chosen is None:
                     withdrawn = " that was not withdrawn" if state.stack else ""
                     raise RegistryError(
