@@ -450,6 +450,8 @@ def test_models_command_lists_versions_aliases_audit_and_types(
     assert cli.main(["models", "--audit", "1", "--json"]) == 0
     [last] = capsys.readouterr().out.splitlines()
     assert json.loads(last)["reason"] == "first"
+    assert cli.main(["models", "--audit", "2"]) == 0
+    assert "1 earlier record(s) not shown: --audit 3 shows all" in capsys.readouterr().err
     assert cli.main(["models", "--audit"]) == 0
     header, _, *records = capsys.readouterr().out.splitlines()
     assert header.split()[3:7] == ["who", "action", "alias", "version"]

@@ -147,6 +147,9 @@ def _audit(state: State, last: int, *, as_json: bool) -> None:
         )
     headers = ["seq", "time (UTC)", "who", "action", "alias", "version", "reason", "not applied"]
     print(tables.render(headers, rows))
+    if len(state.records) > len(records):
+        total, hidden = len(state.records), len(state.records) - len(records)
+        log.info("%d earlier record(s) not shown: --audit %d shows all", hidden, total)
 
 
 def _carry(registry: Registry, models_dir: Path) -> int:
