@@ -168,6 +168,19 @@ def test_a_prune_record_of_an_aliased_version_is_refused_and_one_of_the_stack_le
     assert state.keeps(1) and not state.keeps(1, rollbacks=0)
     records.apply(state, {"action": "prune", "alias": "", "from": 2, "to": 1}, "record 9")
     assert (state.pruned, state.stack, state.fallback()) == ({1}, [], None)
+    assert state.dropped == {1}  # a rollback target prune took: rollback names it
+    state.versions[4] = {}
+    records.apply(state, {"action": "prune", "alias": "", "from": 2, "to": 4}, "record 10")
+    assert state.dropped == {1}  # never a rollback target: not named by rollback
+
+
+def test_keep_rollbacks_counts_distinct_versions_from_the_latest() -> None:
+    state = lib("registry.records").State(production=5, stack=[1, 2, 3])
+    assert all(state.keeps(version, rollbacks=5) for version in (1, 2, 3))  # fewer than 5
+    assert [v for v in (1, 2, 3) if state.keeps(v, rollbacks=2)] == [2, 3]
+    state.stack = [3, 2, 1, 2]  # v2 was production twice
+    assert [v for v in (1, 2, 3) if state.keeps(v, rollbacks=3)] == [1, 2, 3]
+    assert [v for v in (1, 2, 3) if state.keeps(v, rollbacks=2)] == [1, 2]
 
 
 def test_only_the_latest_keep_rollbacks_earlier_productions_are_kept(

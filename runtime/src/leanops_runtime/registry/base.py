@@ -555,14 +555,7 @@ class Registry(ABC):
                 )
             if target is None:
                 chosen = state.fallback()
-                pruned = [
-                    f"v{version}"
-                    for version in sorted(state.pruned, reverse=True)
-                    if any(
-                        (r["alias"], r["to"]) == ("production", version) and r["action"] != "refuse"
-                        for r in state.applied
-                    )
-                ]
+                pruned = [f"v{version}" for version in sorted(state.dropped, reverse=True)]
                 if chosen is None and pruned:
                     were, their = ("were", "their") if len(pruned) > 1 else ("was", "its")
                     raise RegistryError(

@@ -239,6 +239,8 @@ class State:
     rejected: list[str] = field(default_factory=list)  # why records were not applied
     not_applied: dict[int, str] = field(default_factory=dict)  # seq -> why not
     pruned: set[int] = field(default_factory=set)  # versions whose files retention deleted
+    # Pruned versions production could still have rolled back to: prune took them off the stack.
+    dropped: set[int] = field(default_factory=set)
     # Versions the backend no longer holds (deleted on the server outside leanops): never
     # served and never a rollback target again; their records stay.
     withdrawn: set[int] = field(default_factory=set)
@@ -251,8 +253,9 @@ class State:
             return "production"
         if version == self.candidate:
             return "candidate"
-        recent = self.stack if rollbacks is None else self.stack[len(self.stack) - rollbacks :]
-        if version in recent:
+        # The latest ``rollbacks`` distinct versions (a version may be on the stack twice).
+        recent = list(dict.fromkeys(reversed(self.stack)))
+        if version in (recent if rollbacks is None else recent[:rollbacks]):
             return "production may roll back to it"
         return ""
 
@@ -401,13 +404,7 @@ def apply(state: State, record: AuditRecord, place: str) -> None:
     if action == "refuse":
         return
     if action == "prune":
-        # Retention decides how far back production may still roll (keep_rollbacks); the log
-        # only refuses what an alias points at. A pruned version leaves the rollback stack.
-        kept = state.keeps(target, rollbacks=0)
-        if kept or target in state.pruned:
-            raise RegistryError(f"{place}: v{target} cannot be pruned ({kept or 'pruned already'})")
-        state.pruned.add(target)
-        state.stack = [version for version in state.stack if version != target]
+        _prune(state, target, place)
         return
     if action == "rollback":
         if target not in state.stack:
@@ -417,6 +414,19 @@ def apply(state: State, record: AuditRecord, place: str) -> None:
     elif state.production is not None:
         state.stack.append(state.production)
     state.production = target
+
+
+def _prune(state: State, target: int, place: str) -> None:
+    """A prune record: retention decides how far back production may still roll
+    (keep_rollbacks); the log only refuses what an alias points at. A pruned version leaves the
+    rollback stack."""
+    kept = state.keeps(target, rollbacks=0)
+    if kept or target in state.pruned:
+        raise RegistryError(f"{place}: v{target} cannot be pruned ({kept or 'pruned already'})")
+    state.pruned.add(target)
+    if target in state.stack:
+        state.dropped.add(target)
+        state.stack = [version for version in state.stack if version != target]
 
 
 def parse_version(value: int | str) -> int:
