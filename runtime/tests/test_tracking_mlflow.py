@@ -517,6 +517,27 @@ def test_a_run_whose_process_died_is_crashed_on_the_server_too(
     assert store.get_run(alive.id)["status"] == "running"
 
 
+def test_a_quiet_promote_puts_moved_aliases_back_and_never_hides_a_deleted_production(
+    project: Path, team: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`promote` with production already the candidate: nothing to promote (exit 0), after the
+    aliases changed by hand are put back; production deleted on the server is said, not hidden."""
+    name = f"{EXPERIMENT}-{config.load_settings(project).data.dataset}"
+    for command in (["pipeline"], ["promote"], ["pipeline"], ["promote"]):
+        assert cli.main(command) == 0  # v2 production and candidate
+    store = client(team)
+    store.set_registered_model_alias(name, "production", "1")  # by hand, past the gate
+    capsys.readouterr()
+    assert cli.main(["promote"]) == 0
+    err = capsys.readouterr().err
+    assert "are where the audit log says again" in err and "nothing to promote" in err
+    assert int(store.get_registered_model(name).aliases["production"]) == 2
+    store.delete_model_version(name, "2")
+    assert cli.main(["promote"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing to promote" not in err and "outside leanops" in err
+
+
 def test_what_mlflows_own_tools_change_is_reported_and_the_log_decides(
     project: Path, team: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -260,11 +260,18 @@ def _promote(args: argparse.Namespace) -> int:
     if args.version is None:
         refuse_another_candidate(project_root(args), registry.dataset, state)
     asked = None if args.version is None else registry.resolve(args.version, state)
-    if asked is None and state.candidate is not None and state.candidate == state.production:
+    quiet = state.candidate is not None and state.candidate == state.production
+    if asked is None and quiet and state.candidate not in state.withdrawn:
         # A quiet week: the pipeline made no new model. A scheduled `pipeline && promote` goes
-        # on; a version named on purpose (`--version`) that is production already is an error.
+        # on; a version named on purpose (`--version`) that is production already is an error,
+        # and one deleted on the server is said so by the gate's own check below.
         if args.force or args.reason:
             log.warning("--force and --reason ignored: nothing to promote")
+        if registry.mirror(state):
+            log.info(
+                "the server's aliases and ledger tag, changed outside leanops, are where "
+                "the audit log says again"
+            )
         log.info(
             "nothing to promote: the candidate v%s is production already (the next train "
             "makes a new candidate)",
