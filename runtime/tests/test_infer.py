@@ -117,6 +117,29 @@ def test_a_column_of_fractions_is_bounded_at_1(tmp_path: Path) -> None:
     assert (bounds["min_value"], bounds["max_value"]) == (0.0, 1.0)
     comments = " ".join(line.strip(" #") for line in text.splitlines())
     assert "0.0 to 1.0 for new data (fractions: up to 1, not below 0 if nothing was)" in comments
+    # Skewed fractions, or ones that reached 0.97, are fractions all the same: up to 1 exactly.
+    rng = np.random.default_rng(4)
+    frame["skewed_share"] = rng.beta(0.5, 10, len(frame)).round(4)
+    frame["high_share"] = np.append(rng.uniform(0, 0.9, len(frame) - 1), 0.97).round(3)
+    (tmp_path / "more").mkdir()
+    _, contract, _ = _infer(tmp_path / "more", frame, "churned")
+    for name in ("skewed_share", "high_share"):
+        assert contract.schema.columns[name].checks[0].statistics["max_value"] == 1.0, name
+
+
+def test_a_regression_targets_range_says_how_it_was_set(tmp_path: Path) -> None:
+    frame = customers()
+    frame["price"] = np.random.default_rng(5).lognormal(5, 1, len(frame)).round(2)
+    frame = frame.drop(columns=["churned"])
+    _, contract, text = _infer(tmp_path, frame, "price")
+    assert (
+        contract.schema.columns["price"].checks[0].statistics["max_value"]
+        >= 9 * frame["price"].max()
+    )
+    block = text.split("\n  price:")[0]
+    assert "(a long right tail: up to 10 times the largest)" in " ".join(
+        line.strip(" #") for line in block.splitlines()
+    )
 
 
 def test_a_whole_number_feature_without_gaps_takes_one_in_a_later_batch(tmp_path: Path) -> None:

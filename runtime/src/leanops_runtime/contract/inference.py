@@ -271,10 +271,10 @@ def _inferred(series: pd.Series) -> tuple[str, dict[str, object] | None]:
     new_low, new_high = low - margin, high + margin
     if low >= 0:
         new_low = max(new_low, 0.0)
-    if long_right_tail(series):
+    if share(series):
+        new_high = 1.0
+    elif long_right_tail(series):
         new_high = max(new_high, high * TAIL_FACTOR)
-    elif share(series):
-        new_high = max(new_high, 1.0)
     if dtype == "int64":
         return dtype, {"min_value": math.floor(new_low), "max_value": math.ceil(new_high)}
     return dtype, {"min_value": round(new_low, 6), "max_value": round(new_high, 6)}
@@ -300,10 +300,10 @@ def share(series: pd.Series) -> bool:
 def range_rule(series: pd.Series, *, whole: bool) -> str:
     """How ``_inferred`` widened a number's range, for the comment above the column."""
     to_whole = " and to whole numbers" if whole else ""
-    if long_right_tail(series):
-        return f"a long right tail: up to {TAIL_FACTOR:g} times the largest{to_whole}"
     if share(series):
         return "fractions: up to 1"
+    if long_right_tail(series):
+        return f"a long right tail: up to {TAIL_FACTOR:g} times the largest{to_whole}"
     return f"widened by {RANGE_MARGIN:.0%} of the span{to_whole}"
 
 
@@ -357,6 +357,10 @@ def _target(series: pd.Series, task: str, why: str) -> Column:
         notes += lookalike_notes(classes)
     elif bounds is not None:
         spec["in_range"] = bounds
+        notes.append(
+            f"in_range: {plain(bounds['min_value'])} to {plain(bounds['max_value'])} "
+            f"({range_rule(series, whole=dtype == 'int64')})"
+        )
     missing = int(series.isna().sum())
     if missing:
         notes.append(
