@@ -145,17 +145,29 @@ def earlier_update(job: Job, mode: str, found: UpdateBranch) -> tuple[str, str]:
         )
     remove = f"`git worktree remove --force {waiting}` and " if waiting is not None else ""
     held = "uncommitted changes" if found.changes else "commits of its own"
-    if job.offset and not found.changes:  # a monorepo: the branch may hold its siblings' updates
+    if not found.changes and holds_other_projects(job):  # a monorepo's earlier run
         return FAILED, (
             f"branch {branch} already exists{where} with commits of its own (in this "
             f"repository, the updates of the other projects an earlier run made): merge it, "
-            f"then run the update again for {job.offset}, which goes on a branch of its own "
-            f"(deleting it drops those updates too; nothing was changed)"
+            f"then run the update again for {job.offset}, which lands on it afresh (deleting "
+            f"it drops those updates too; nothing was changed)"
         )
     return FAILED, (
         f"branch {branch} already exists{where} with {held}, an earlier update: finish and "
         f"merge it, or delete it with {remove}`git branch -D {branch}` and retry "
         "(nothing was changed)"
+    )
+
+
+def holds_other_projects(job: Job) -> bool:
+    """Whether the job's branch changes files outside the job's project folder since it left
+    the checked-out commit (a monorepo's update branch holding its other projects')."""
+    if not job.offset:
+        return False
+    done = run_git(job.repo.top, "diff", "--name-only", f"HEAD...refs/heads/{job.branch}")
+    prefix = f"{job.offset}/"
+    return done.returncode == 0 and any(
+        not path.startswith(prefix) for path in done.stdout.split("\n") if path
     )
 
 

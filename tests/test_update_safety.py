@@ -155,6 +155,22 @@ def test_a_dirty_project_of_a_monorepo_names_its_files_as_under_its_folder(
     assert "lr: 0.1" in show(repo, "template-update/v2:b/params.yaml")
 
 
+def test_a_lone_project_in_a_subfolder_keeps_the_advice_to_delete_a_branch_of_its_own(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = monorepo(template, tmp_path / "mono", ("a",))
+    run(capsys, str(repo), "--to", "v2")
+    git(repo, "checkout", "-q", "template-update/v2")
+    edit(repo / "a" / ".copier-answers.yml", "_commit: v2", "_commit: v1")  # not this update's
+    git(repo, "commit", "-q", "-am", "someone's commit on the branch")
+    git(repo, "checkout", "-q", "main")
+    code, results = run(capsys, str(repo), "--to", "v2")
+    assert code == 1
+    message = results["a"]["message"]
+    assert "with commits of its own, an earlier update" in message
+    assert "git branch -D template-update/v2" in message
+
+
 def test_monorepo_conflict_waits_in_one_worktree_with_the_clean_updates(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
