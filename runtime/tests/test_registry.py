@@ -452,6 +452,11 @@ def test_models_command_lists_versions_aliases_audit_and_types(
     assert json.loads(last)["reason"] == "first"
     assert cli.main(["models", "--audit", "2"]) == 0
     assert "1 earlier record(s) not shown: --audit 3 shows all" in capsys.readouterr().err
+    for wrong in ("0", "-3"):
+        with pytest.raises(SystemExit) as usage:  # argparse's usage error
+            cli.main(["models", "--audit", wrong])
+        assert usage.value.code == 2
+        assert "give a number of records, 1 or more" in capsys.readouterr().err
     assert cli.main(["models", "--audit"]) == 0
     header, _, *records = capsys.readouterr().out.splitlines()
     assert header.split()[3:7] == ["who", "action", "alias", "version"]

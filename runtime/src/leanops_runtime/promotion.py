@@ -228,7 +228,8 @@ def as_registered(
     shared = [
         name
         for name in sorted(candidate)
-        if name in recorded and not name.startswith(("baseline_", "cost."))
+        if isinstance(recorded.get(name), int | float)
+        and not name.startswith(("baseline_", "cost."))
     ]
     if not shared:
         return ""

@@ -10,8 +10,9 @@ instant)::
 
     from <package> import load_settings, open_registry, run_pipeline, start_run
 
-Every expected failure (bad data, a refused promotion, a setting to fix) raises ``UserError``,
-whose message is the one line the commands print: ``except UserError as error: print(error)``.
+Every expected failure of these (bad data, a setting to fix, a model refused at loading) raises
+``UserError``, whose message is the one line the commands print:
+``except UserError as error: print(error)``.
 
 A module of your own run as a stage (``python -m <package>.<module>``) calls
 ``configure_logging()`` first: its log lines then show as the commands' do.

@@ -115,6 +115,13 @@ def _left_behind(registry: Registry, models_dir: Path) -> None:
         )
 
 
+def at_least_one(text: str) -> int:
+    """``--audit N``: a whole number of records, 1 or more."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of records, 1 or more")
+    return int(text)
+
+
 def _audit(state: State, last: int, *, as_json: bool) -> None:
     """The last ``last`` audit records: a table to read, or JSON lines with every field; a record
     that does not count says why (``not_applied``)."""
@@ -423,7 +430,7 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--audit",
-        type=int,
+        type=at_least_one,
         nargs="?",
         const=20,
         default=0,

@@ -124,10 +124,14 @@ def get_run(store: RunStore, run_id: str) -> RunDetails:
         raise
 
 
+# The shortest id prefix looked up among what prune deleted (which lists 12 characters of each).
+RUN_PREFIX_MIN = 6
+
+
 def deleted_by_prune(store: RunStore, run_id: str) -> str | None:
-    """ "run X was deleted by prune on ..." when a prune run lists ``run_id`` (an id or a prefix
-    of one) among what it deleted; None otherwise."""
-    if not run_id or not store.exists():
+    """Why ``run_id`` (an id, or a prefix of ``RUN_PREFIX_MIN`` characters or more) is gone when
+    a prune run lists it among what it deleted ("run X was deleted by prune on ..."); else None."""
+    if len(run_id) < RUN_PREFIX_MIN or not store.exists():
         return None
     for pruning in store.list_runs(name="prune"):
         deleted = store.get_run(pruning["id"])["params"].get("deleted")
