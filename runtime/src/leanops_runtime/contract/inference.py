@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -254,10 +255,19 @@ DTYPES = {"bool": "bool", "int": "int64", "uint": "int64", "float": "float64"}
 DTYPES["datetime64"] = "datetime64[ns]"
 
 
-def _inferred(series: pd.Series) -> tuple[str, dict[str, object] | None]:
+class ColumnInference(NamedTuple):
+    """A column's dtype in the contract's terms and, for a number, its range for new data and
+    how that range was widened from the sample's (for the comment above the column)."""
+
+    dtype: str
+    bounds: dict[str, object] | None = None
+    widened: str = ""
+
+
+def _inferred(series: pd.Series) -> ColumnInference:
     """pandera's own inference for ``series`` (``infer_schema``), in the contract's terms: its
-    dtype (text is ``str``), and for a number the observed range widened by RANGE_MARGIN, never
-    below 0 when nothing observed is (None for other columns)."""
+    dtype (text is ``str``), and for a number the observed range widened (``range_rule``),
+    never below 0 when nothing observed is (no bounds for other columns)."""
     from pandera.schema_inference.pandas import infer_schema
 
     schema = infer_schema(series)
@@ -265,19 +275,28 @@ def _inferred(series: pd.Series) -> tuple[str, dict[str, object] | None]:
     dtype = next((ours for kind, ours in DTYPES.items() if name.startswith(kind)), "str")
     found = {key: value for check in schema.checks for key, value in check.statistics.items()}
     if dtype not in {"int64", "float64"} or not {"min_value", "max_value"} <= found.keys():
-        return dtype, None
+        return ColumnInference(dtype)
     low, high = float(found["min_value"]), float(found["max_value"])
     margin = (high - low) * RANGE_MARGIN or abs(high) * RANGE_MARGIN or 1.0
     new_low, new_high = low - margin, high + margin
     if low >= 0:
         new_low = max(new_low, 0.0)
+    to_whole = " and to whole numbers" if dtype == "int64" else ""
     if share(series):
-        new_high = 1.0
+        new_high, widened = 1.0, "fractions: up to 1"
     elif long_right_tail(series):
         new_high = max(new_high, high * TAIL_FACTOR)
+        widened = f"a long right tail: up to {TAIL_FACTOR:g} times the largest{to_whole}"
+    else:
+        widened = f"widened by {RANGE_MARGIN:.0%} of the span{to_whole}"
     if dtype == "int64":
-        return dtype, {"min_value": math.floor(new_low), "max_value": math.ceil(new_high)}
-    return dtype, {"min_value": round(new_low, 6), "max_value": round(new_high, 6)}
+        bounds: dict[str, object] = {
+            "min_value": math.floor(new_low),
+            "max_value": math.ceil(new_high),
+        }
+    else:
+        bounds = {"min_value": round(new_low, 6), "max_value": round(new_high, 6)}
+    return ColumnInference(dtype, bounds, widened)
 
 
 def long_right_tail(series: pd.Series) -> bool:
@@ -295,16 +314,6 @@ def share(series: pd.Series) -> bool:
     a 0/1 flag: its range goes up to 1, which a later value may reach."""
     values = pd.to_numeric(series, errors="coerce").dropna().astype(float)
     return values.nunique() > 2 and values.min() >= 0 and values.max() <= 1
-
-
-def range_rule(series: pd.Series, *, whole: bool) -> str:
-    """How ``_inferred`` widened a number's range, for the comment above the column."""
-    to_whole = " and to whole numbers" if whole else ""
-    if share(series):
-        return "fractions: up to 1"
-    if long_right_tail(series):
-        return f"a long right tail: up to {TAIL_FACTOR:g} times the largest{to_whole}"
-    return f"widened by {RANGE_MARGIN:.0%} of the span{to_whole}"
 
 
 def _task(series: pd.Series, given: str | None) -> tuple[str, str]:
@@ -346,7 +355,7 @@ def lookalike_notes(classes: Sequence[object]) -> list[str]:
 
 
 def _target(series: pd.Series, task: str, why: str) -> Column:
-    dtype, bounds = _inferred(series)
+    dtype, bounds, widened = _inferred(series)
     spec: dict[str, object] = {"role": "target", "dtype": dtype, "nullable": False}
     notes = [f"the target; task {task}: {why}"]
     if task == "classification":
@@ -358,8 +367,7 @@ def _target(series: pd.Series, task: str, why: str) -> Column:
     elif bounds is not None:
         spec["in_range"] = bounds
         notes.append(
-            f"in_range: {plain(bounds['min_value'])} to {plain(bounds['max_value'])} "
-            f"({range_rule(series, whole=dtype == 'int64')})"
+            f"in_range: {plain(bounds['min_value'])} to {plain(bounds['max_value'])} ({widened})"
         )
     missing = int(series.isna().sum())
     if missing:
@@ -413,7 +421,7 @@ def _excluded(
 
 def _feature(name: str, series: pd.Series, rows: int) -> Column:
     """Any column that is neither the target nor an id."""
-    dtype, bounds = _inferred(series)
+    dtype, bounds, widened = _inferred(series)
     spec: dict[str, object] = {"dtype": dtype, "nullable": True}
     missing = int(series.isna().sum())
     distinct = int(series.nunique())
@@ -437,7 +445,6 @@ def _feature(name: str, series: pd.Series, rows: int) -> Column:
         spec["dtype"] = "float64"
         if bounds is not None:
             spec["in_range"] = bounds
-            widened = range_rule(series, whole=dtype == "int64")
             notes.append(
                 f"in_range: {plain(series.min())} to {plain(series.max())} in the sample, "
                 f"{plain(bounds['min_value'])} to {plain(bounds['max_value'])} for new data "
