@@ -267,32 +267,30 @@ def _promote(args: argparse.Namespace) -> int:
     if args.version is None:
         refuse_another_candidate(project_root(args), registry.dataset, state)
     asked = None if args.version is None else registry.resolve(args.version, state)
-    quiet = state.candidate is not None and state.candidate == state.production
-    if asked is None and quiet and state.candidate not in state.withdrawn:
-        # A quiet week: the pipeline made no new model. A scheduled `pipeline && promote` goes
-        # on; a version named on purpose (`--version`) that is production already is an error,
-        # and one deleted on the server is said so by the gate's own check below.
+    # A quiet week: the pipeline made no new model, and a scheduled `pipeline && promote` goes
+    # on. A version named on purpose (`--version`) that is production already is an error
+    # (below), unless the server's aliases moved past the log and are put back; one deleted on
+    # the server is said so by the gate's own check.
+    production = state.production
+    quiet = asked is None and production is not None and state.candidate == production
+    quiet = quiet and production not in state.withdrawn
+    named = asked is not None and asked == production
+    repaired = (quiet or named) and registry.mirror(state)
+    if quiet or repaired:
         if args.force or args.reason:
-            log.warning("--force and --reason ignored: nothing to promote")
-        if registry.mirror(state):
+            log.warning("--force and --reason ignored: v%s is production already", production)
+        if repaired:
             log.info(
-                "the server's aliases and ledger tag, changed outside leanops, are where "
-                "the audit log says again"
+                "v%s is the production version; the server's aliases and ledger tag, changed "
+                "outside leanops, are where the audit log says again",
+                production,
             )
-        log.info(
-            "nothing to promote: the candidate v%s is production already (the next train "
-            "makes a new candidate)",
-            state.candidate,
-        )
-        return 0
-    if asked is not None and asked == state.production and registry.mirror(state):
-        if args.force or args.reason:
-            log.warning("--force and --reason ignored: v%s is production already", asked)
-        log.info(
-            "v%s is the production version; the server's aliases and ledger tag, changed "
-            "outside leanops, are where the audit log says again",
-            asked,
-        )
+        if quiet:
+            log.info(
+                "nothing to promote: the candidate v%s is production already (the next train "
+                "makes a new candidate)",
+                state.candidate,
+            )
         return 0
     result, record = promote(
         registry,
