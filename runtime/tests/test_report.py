@@ -226,6 +226,25 @@ def test_the_report_and_status_are_about_the_current_dataset_only(
     assert {status[part]["dataset"] for part in ("production", "pipeline", "drift")} == {first}
 
 
+def test_the_reports_console_line_names_a_failed_pipeline_and_its_contract(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scheduled job's log shows what the page shows: the last pipeline failed, and why."""
+    assert cli.main(["pipeline"]) == 0
+    dataset = lib("settings").load_settings(project).data.dataset
+    frame = lib("data").load_embedded(dataset)
+    column = next(name for name in frame.columns if name != load("datasets").TARGET)
+    frame[column] = frame[column].astype(object)
+    frame.loc[3, column] = "oops"
+    (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    frame.to_csv(project / "data" / "raw" / f"{dataset}.csv", index=False)
+    assert cli.main(["pipeline"]) == 1
+    capsys.readouterr()
+    assert cli.main(["report"]) == 0
+    line = next(line for line in capsys.readouterr().err.splitlines() if "last pipeline" in line)
+    assert "production model none; last pipeline: failed; contract: 1 failure(s)" in line
+
+
 def test_older_drift_reports_that_name_no_dataset_are_not_guessed_at(project: Path) -> None:
     (project / "reports").mkdir()
     old = {"input": "x.csv", "model_version": 1, "status": "alert", "rows": 200, "features": []}

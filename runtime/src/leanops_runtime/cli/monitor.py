@@ -165,11 +165,18 @@ def _report(args: argparse.Namespace) -> int:
     for note in snapshot.notes:  # a forged record, an alias moved by hand: not only in the page
         log.warning("%s", note)
     production = f"v{snapshot.production.version}" if snapshot.production else "none"
+    last = snapshot.runs[-1].status if snapshot.runs else "none yet"
+    checked = "not checked"
+    if snapshot.contract is not None:
+        failures = snapshot.contract.failure_count
+        checked = "passed" if snapshot.contract.passed else f"{failures} failure(s)"
     drift = snapshot.drift.status if snapshot.drift else "not checked"
     log.info(
-        "dataset %s: production model %s; drift: %s; %d run(s)",
+        "dataset %s: production model %s; last pipeline: %s; contract: %s; drift: %s; %d run(s)",
         snapshot.dataset,
         production,
+        last,
+        checked,
         drift,
         len(snapshot.runs),
     )
