@@ -174,6 +174,22 @@ def test_a_prune_record_of_an_aliased_version_is_refused_and_one_of_the_stack_le
     assert state.dropped == {1}  # never a rollback target: not named by rollback
 
 
+def test_data_list_marks_a_pruned_model_beside_a_kept_one_of_the_same_data(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for rows in (400, 400, 380):  # v1 and v2 on the same table
+        train_on(project, rows)
+    for version in ("v1", "v2", "v3"):
+        assert cli.main(["promote", "--version", version, "--force", "--reason", "w"]) == 0
+    policy(monkeypatch, runs=1, versions=1, days=0)
+    monkeypatch.setenv(f"{NAME.upper()}_RETENTION__KEEP_ROLLBACKS", "1")
+    assert cli.main(["prune"]) == 0
+    assert registry(project).state().pruned == {1}
+    capsys.readouterr()
+    assert cli.main(["data", "list"]) == 0
+    assert re.search(r"v1 \(pruned\), v2\b", capsys.readouterr().out)
+
+
 def test_keep_rollbacks_counts_distinct_versions_from_the_latest() -> None:
     state = lib("registry.records").State(production=5, stack=[1, 2, 3])
     assert all(state.keeps(version, rollbacks=5) for version in (1, 2, 3))  # fewer than 5

@@ -87,14 +87,15 @@ def data_version_of(args: argparse.Namespace, ref: str) -> tuple[str, str]:
     )
 
 
-def trained_models(args: argparse.Namespace) -> dict[str, tuple[str, list[int]]]:
-    """Per data version (fingerprint): the dataset and the model versions trained on it, from
-    the registry of every dataset in ``models_dir`` (on a server: params.yaml's dataset's), as
-    a data version is content-addressed: only its models say what it was."""
+def trained_models(args: argparse.Namespace) -> dict[str, tuple[str, list[str]]]:
+    """Per data version (fingerprint): the dataset and the model versions trained on it
+    (``v5``, or ``v5 (pruned)`` once prune deleted its files), from the registry of every
+    dataset in ``models_dir`` (on a server: params.yaml's dataset's), as a data version is
+    content-addressed: only its models say what it was."""
     from ..retention import model_lines
 
     settings = settings_of(args)
-    found: dict[str, tuple[str, list[int]]] = {}
+    found: dict[str, tuple[str, list[str]]] = {}
     try:
         local = settings.tracking_backend == "local"
         lines = model_lines(settings, project_root(args)) if local else [registry_of(args)]
@@ -106,7 +107,8 @@ def trained_models(args: argparse.Namespace) -> dict[str, tuple[str, list[int]]]
         for version, entry in sorted(state.versions.items()):
             fingerprint = entry["data_fingerprint"]
             if fingerprint is not None:
-                found.setdefault(fingerprint["sha256"], (entry["dataset"], []))[1].append(version)
+                label = f"v{version}" + (" (pruned)" if version in state.pruned else "")
+                found.setdefault(fingerprint["sha256"], (entry["dataset"], []))[1].append(label)
     return found
 
 
@@ -122,7 +124,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     def named(sha: str) -> tuple[str, str]:
         dataset, trained = models.get(sha, ("-", []))
-        return dataset, ", ".join(f"v{version}" for version in trained) or "none"
+        return dataset, ", ".join(trained) or "none"
 
     when: dict[str, float] = {}  # kept when, to the second's fraction: the listing's order
     for sha, path in versions.local():
