@@ -124,13 +124,11 @@ def get_run(store: RunStore, run_id: str) -> RunDetails:
         raise
 
 
-# The shortest id prefix looked up among what prune deleted (which lists 12 characters of each).
-RUN_PREFIX_MIN = 6
-
-
 def deleted_by_prune(store: RunStore, run_id: str) -> str | None:
     """Why ``run_id`` (an id, or a prefix of ``RUN_PREFIX_MIN`` characters or more) is gone when
     a prune run lists it among what it deleted ("run X was deleted by prune on ..."); else None."""
+    from .data import RUN_PREFIX_MIN  # the shortest prefix that names a run
+
     if len(run_id) < RUN_PREFIX_MIN or not store.exists():
         return None
     for pruning in store.list_runs(name="prune"):
