@@ -40,11 +40,6 @@ class Checkout:
     answers_changed: bool  # the answers file differs from the last commit
     untracked: tuple[str, ...] = ()  # the files of ``dirty`` git does not track
 
-    def dirty_shown(self) -> str:
-        """The first uncommitted paths, as under the project folder, untracked ones marked (a
-        file git does not track blocks an update as an edit does: Copier's rule)."""
-        return shown_dirty(self.dirty, self.offset, self.untracked)
-
     def attention(self) -> str:
         """Why this checkout must not be called up to date, or "" when nothing is wrong."""
         if self.unresolved:
@@ -64,7 +59,8 @@ class Checkout:
 
 def shown_dirty(paths: tuple[str, ...], offset: str, untracked: tuple[str, ...] = ()) -> str:
     """The first three of ``paths`` (relative to the repository) as under the project folder at
-    ``offset``, the ``untracked`` ones marked."""
+    ``offset``, the ``untracked`` ones marked (a file git does not track blocks an update as an
+    edit does: Copier's rule)."""
     prefix = f"{offset}/" if offset else ""
     shown = [
         path.removeprefix(prefix) + (" (untracked)" if path in untracked else "")

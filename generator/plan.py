@@ -20,6 +20,7 @@ from .checkout import (
     UpdateBranch,
     in_project,
     inspect,
+    shown_dirty,
     update_branch,
     update_branches,
 )
@@ -277,10 +278,11 @@ def plan(projects: list[Project], wanted: str | None, mode: str) -> tuple[list[J
         elif mode == CHECK:
             done.append(job.result(status=BEHIND, notes=[unreleased] if unreleased else []))
         elif mode == UPDATE and checkout.dirty:
+            shown = shown_dirty(checkout.dirty, checkout.offset, checkout.untracked)
             done.append(
                 job.result(
-                    message=f"uncommitted changes ({checkout.dirty_shown()}); commit or stash "
-                    "them (`git stash -u` for untracked files) and retry (nothing was changed)"
+                    message=f"uncommitted changes ({shown}); commit or stash them (`git stash "
+                    "-u` for untracked files) and retry (nothing was changed)"
                 )
             )
         elif mode == UPDATE and (refused := clear_merged(checkout.repo, job.branch)):

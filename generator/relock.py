@@ -134,4 +134,4 @@ def relock(project: Path, shown: str) -> list[str]:
         if done.returncode != 0:
             reason = next((line for line in done.stderr.splitlines() if line.strip()), "")
             return [FOLLOW_UP.format(where=shown) + f" (`{' '.join(step[1:3])}`: {reason})"]
-    return [STALE_EXPORT.format(where=shown)] if stale and export is not None else []
+    return [STALE_EXPORT.format(where=shown)] if stale else []  # stale: the header was read
