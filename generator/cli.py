@@ -92,6 +92,13 @@ def add_diff(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add(subparsers)
 
 
+def add_source(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The source command."""
+    from .repoint import add_source as add
+
+    add(subparsers)
+
+
 def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The check command."""
     from .check import add_check as add
@@ -100,9 +107,10 @@ def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 DESCRIPTION = (
-    "Create, update, diff, check and see the status of projects made from the leanops template."
+    "Create, update, diff, check and see the status of projects made from the leanops template, "
+    "and point them at the template's new location."
 )
-COMMANDS = [add_new, add_update, add_diff, add_check, add_status]
+COMMANDS = [add_new, add_update, add_diff, add_check, add_status, add_source]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,11 @@
 """Every command this repository's README shows, run as written.
 
 Each runs in a sandbox shaped like the README's world: ``HOME`` holds ``~/work`` with projects,
-``path/to/project`` is a project, and git sends ``https://github.com/leanops/leanops.git`` to a
-clean, tagged copy of this template (``url.<mirror>.insteadOf``), so the published URL in the
-README is the one used. The interactive ``copier copy`` is answered at its prompts in a real
-terminal (pexpect). ``uvx nox -s demo`` runs for real in its own slow test.
+``path/to/project`` is a project, and git sends ``https://github.com/leanops/leanops.git`` (and
+the team server the README's template moves to) to a clean, tagged copy of this template
+(``url.<mirror>.insteadOf``), so the URLs in the README are the ones used. The interactive
+``copier copy`` is answered at its prompts in a real terminal (pexpect). ``uvx nox -s demo``
+runs for real in its own slow test.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ NOT_RUN_HERE = {
     "uvx nox -s tests": "it is this test suite: .ci/run runs exactly this command",
 }
 DEMO = "uvx nox -s demo"
+MOVED = "https://git.example.com/ml/leanops.git"  # the README's template moved to a team server
 INTERACTIVE = f"copier copy --trust {PUBLISHED} my-project"
 RUN = [c for c in ALL if c.text not in NOT_RUN_HERE and c.text not in {DEMO, INTERACTIVE}]
 
@@ -61,7 +63,7 @@ def sandbox(tmp_path: Path, mirror: Path) -> tuple[Path, dict[str, str]]:
     home.mkdir()
     (home / ".gitconfig").write_text(
         "[user]\n\tname = README reader\n\temail = reader@example.com\n"
-        f'[url "{mirror.as_uri()}"]\n\tinsteadOf = {PUBLISHED}\n'
+        f'[url "{mirror.as_uri()}"]\n\tinsteadOf = {PUBLISHED}\n\tinsteadOf = {MOVED}\n'
         "[init]\n\tdefaultBranch = main\n",
         encoding="utf-8",
     )
@@ -117,6 +119,9 @@ def test_readme_command_works_as_written(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     if "copier copy" in command.text or command.text.startswith("leanops new"):
         assert (home / "my-project" / ".copier-answers.yml").is_file()
+    if command.text.startswith("leanops source"):
+        answers = home / "path" / "to" / "project" / ".copier-answers.yml"
+        assert f"_src_path: {MOVED}" in answers.read_text(encoding="utf-8")
 
 
 def test_the_interactive_copy_asks_and_takes_the_defaults(mirror: Path, tmp_path: Path) -> None:
