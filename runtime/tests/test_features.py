@@ -135,7 +135,8 @@ def test_a_pipeline_of_the_teams_has_its_last_step_shaped() -> None:
     assert machinery.shape_for(features, fit) is features
     assert columns.sparse_threshold == 0.0
     assert isinstance(columns.get_params()["categorical"], OrdinalEncoder)
-    assert boosting.categorical_features == [2]
+    assert [name for name, _, _ in columns.transformers] == ["categorical", "numeric"]
+    assert boosting.categorical_features == [0]
 
 
 class SpendPerMonth:
@@ -225,3 +226,41 @@ def test_a_contract_column_named_as_a_new_one_is_one_line(
     message = str(caught.value)
     assert "monthly_spend (role feature_numeric): a column of contract churn already" in message
     assert "\n" not in message
+
+
+def test_categories_are_the_first_columns_whatever_width_the_other_blocks_have(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A numeric block wider than its inputs (missing-value indicators, polynomial terms) moved
+    the categories: the model was told columns holding indicators were categories, and read the
+    real ones as numbers. The one-hot block now comes first, its options kept."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures
+
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0],
+            "b": [2.0, 1.0, np.nan, 0.0, 1.0, 2.0],
+            "plan": ["x", "y", "x", "z", "x", "y"],
+            "region": ["n", "s", "s", "n", "e", "n"],
+        }
+    )
+    numeric = make_pipeline(SimpleImputer(add_indicator=True), PolynomialFeatures(2))
+    onehot = OneHotEncoder(min_frequency=2, handle_unknown="infrequent_if_exist", drop="first")
+    columns = ColumnTransformer(
+        [("numeric", numeric, ["a", "b"]), ("categorical", onehot, ["plan", "region"])]
+    )
+    boosting = HistGradientBoostingClassifier()
+    machinery.shape_for(columns, machinery.FitContext("classification", "binary", boosting))
+
+    assert boosting.categorical_features == [0, 1]
+    encoded = columns.fit_transform(frame)
+    assert encoded.shape[1] > 4, "the numeric block is wider than its two inputs"
+    ordinal = columns.named_transformers_["categorical"]
+    assert ordinal.min_frequency == 2, "the team's options are kept"
+    expected = ordinal.transform(frame[["plan", "region"]])
+    np.testing.assert_array_equal(encoded[:, :2], expected)
+    assert "drop='first' left out" in caplog.text

@@ -21,6 +21,7 @@ skops.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -32,6 +33,8 @@ from sklearn.compose import ColumnTransformer
 
 from .contract import Contract
 from .errors import UserError
+
+log = logging.getLogger(__name__)
 
 # One-hot columns per categorical feature at most (the rest share an "infrequent" column).
 MAX_CATEGORIES = 30
@@ -235,17 +238,19 @@ def shape_for(features: Features, fit: FitContext) -> Features:
       guessing encoder reads a whole-number regression target (prices rounded to 100) as
       multiclass, one column per distinct price, and ruins the model. A type set by hand is kept.
     - An estimator that takes no sparse input gets dense arrays. One that also handles categories
-      natively (hist gradient boosting: ``categorical_features``) gets the one-hot block as one
-      ordinal column per feature instead (same cap of ``MAX_CATEGORIES``; unknown and missing
-      values as missing), and ``fit.estimator`` is told which columns those are: fewer, more
-      telling columns, and much faster.
+      natively (hist gradient boosting: ``categorical_features``) gets each one-hot block as one
+      ordinal column per feature instead, first among the columns (their ``categories``,
+      ``max_categories``, ``min_frequency`` and an ``error`` for unknown values kept; unknown and
+      missing values as missing), and ``fit.estimator`` is told which columns those are: fewer,
+      more telling columns, and much faster. Moving them first is what makes their positions
+      known before the fit, whatever width the other blocks turn out to have.
 
     In a ``Pipeline`` (a step of your own before the columns), its last step is shaped: the one
     whose output the estimator reads.
     """
     from sklearn.compose import ColumnTransformer as Columns
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
+    from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 
     for step in (features, *features.get_params(deep=True).values()):
         if isinstance(step, TargetEncoder) and step.target_type == "auto":
@@ -261,18 +266,38 @@ def shape_for(features: Features, fit: FitContext) -> Features:
     features.set_params(sparse_threshold=0.0)
     if not isinstance(features, Columns) or "categorical_features" not in estimator.get_params():
         return features
-    start = 0
-    for name, step, columns in features.transformers:
-        if name == "categorical" and isinstance(step, OneHotEncoder):
-            ordinal = OrdinalEncoder(
-                handle_unknown="use_encoded_value",
-                unknown_value=-1,
-                max_categories=step.max_categories,
+    onehot = [block for block in features.transformers if isinstance(block[1], OneHotEncoder)]
+    if not onehot or not all(isinstance(columns, list | tuple) for _, _, columns in onehot):
+        return features  # a column selector's width is known only once fitted: left one-hot
+    ordinal = [(name, as_ordinal(step), columns) for name, step, columns in onehot]
+    others = [block for block in features.transformers if not isinstance(block[1], OneHotEncoder)]
+    features.set_params(transformers=[*ordinal, *others])
+    width = sum(len(columns) for _, _, columns in onehot)
+    estimator.set_params(categorical_features=list(range(width)))
+    log.debug("shape_for: one-hot blocks as ordinal columns 0 to %d", width - 1)
+    for name, step, _ in onehot:
+        if step.get_params()["drop"] is not None:
+            log.warning(
+                "shape_for: block %r's drop=%r left out: %s reads its categories as one ordinal "
+                "column each, where no category is dropped",
+                name,
+                step.get_params()["drop"],
+                type(estimator).__name__,
             )
-            features.set_params(categorical=ordinal)
-            estimator.set_params(categorical_features=list(range(start, start + len(columns))))
-            return features
-        if name != "numeric":  # only blocks of one column per input column before it
-            return features
-        start += len(columns)
     return features
+
+
+def as_ordinal(encoder: BaseEstimator) -> BaseEstimator:
+    """A one-hot encoder's categories as one ordinal column per feature, its options kept where
+    they mean the same (``drop`` and the output's sparsity have no ordinal counterpart)."""
+    from sklearn.preprocessing import OrdinalEncoder
+
+    params = encoder.get_params()
+    refuse = params["handle_unknown"] == "error"
+    return OrdinalEncoder(
+        categories=params["categories"],
+        handle_unknown="error" if refuse else "use_encoded_value",
+        unknown_value=None if refuse else -1,  # negative: missing, for hist gradient boosting
+        max_categories=params["max_categories"],
+        min_frequency=params["min_frequency"],
+    )
