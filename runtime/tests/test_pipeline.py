@@ -90,6 +90,44 @@ def test_an_estimators_py_without_the_tasks_estimators_is_named_before_the_data_
     assert not list(project.glob("data/processed/*"))
 
 
+MALFORMED = {
+    "an estimator as one dotted string": (
+        "estimators",
+        "sklearn.neighbors.KNeighborsClassifier",
+        "estimators.py: ESTIMATORS[{task!r}]['mine'] is 'sklearn.neighbors.KNeighborsClassifier',"
+        " not a (module, class) pair",
+    ),
+    "a loader called where it is listed": (
+        "datasets",
+        None,  # what a loader returning nothing gives, called in the mapping
+        "datasets.py: DATASETS['mine'] is a NoneType, not a loader",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_entry_of_an_extension_point_is_one_line_naming_it(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    case: tuple[str, object, str],
+) -> None:
+    """They were unexpected errors of the library's (exit 70), found only when used."""
+    module, value, expected = case
+    task = config.load_settings(project).task
+    if module == "estimators":
+        listed = load("estimators").ESTIMATORS
+        mapping = {**listed, task: {**listed[task], "mine": value}}
+        monkeypatch.setattr(load("estimators"), "ESTIMATORS", mapping)
+    else:
+        monkeypatch.setattr(
+            load("datasets"), "DATASETS", {**load("datasets").DATASETS, "mine": value}
+        )
+    assert cli.main(["pipeline"]) == 2
+    err = capsys.readouterr().err
+    assert expected.format(task=task) in err and err.count("\n") == 1, err
+
+
 def test_a_contract_pipeline_cannot_read_is_one_line_and_a_failed_run(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -100,6 +100,7 @@ class OpenEnded(Ridge):
         (("sklearn.linear_model", "Ridgee"), "has no class 'Ridgee' (did you mean 'Ridge'?)"),
         (("sklearn.linear_models", "Ridge"), "no module named 'sklearn.linear_models' (misspelt"),
         ((__name__, "HiddenC"), "HiddenC takes 'alpha' through **kwargs but does not keep it"),
+        (("sklearn.preprocessing", "StandardScaler"), "StandardScaler has no predict, so it is no"),
     ],
 )
 def test_an_estimators_entry_that_cannot_be_built_is_one_line_naming_it(

@@ -101,6 +101,22 @@ def estimators() -> Estimators:
     found = getattr(_module("estimators"), "ESTIMATORS", None)
     if not isinstance(found, Mapping):
         raise ExtensionError(f"{package()}/estimators.py defines no ESTIMATORS mapping")
+    for task, by_name in found.items():
+        if not isinstance(by_name, Mapping):
+            raise ExtensionError(
+                f"{package()}/estimators.py: ESTIMATORS[{task!r}] is a "
+                f"{type(by_name).__name__}, not a mapping of names to (module, class)"
+            )
+        for name, where in by_name.items():
+            if not (
+                isinstance(where, tuple | list)
+                and len(where) == 2
+                and all(isinstance(part, str) for part in where)
+            ):
+                raise ExtensionError(
+                    f"{package()}/estimators.py: ESTIMATORS[{task!r}][{name!r}] is {where!r}, "
+                    'not a (module, class) pair such as ("sklearn.linear_model", "Ridge")'
+                )
     return found
 
 
@@ -114,6 +130,12 @@ def datasets() -> Loaders:
     found = getattr(_module("datasets"), "DATASETS", None)
     if not isinstance(found, Mapping):
         raise ExtensionError(f"{package()}/datasets.py defines no DATASETS mapping")
+    for name, loader in found.items():
+        if not callable(loader):
+            raise ExtensionError(
+                f"{package()}/datasets.py: DATASETS[{name!r}] is a {type(loader).__name__}, not "
+                "a loader: map the name to the function itself (load_x, not load_x())"
+            )
     return found
 
 

@@ -239,6 +239,11 @@ def estimator_class(task: str, name: str) -> Callable[..., BaseEstimator]:
         near = get_close_matches(cls_name, names, n=1)
         meant = f" (did you mean {near[0]!r}?)" if near else ""
         raise TrainError(f"{entry}: {module} has no class {cls_name!r}{meant}")
+    if not callable(getattr(cls, "predict", None)):
+        raise TrainError(
+            f"{entry}: {cls_name} has no predict, so it is no estimator (a transformer belongs in "
+            "features.py)"
+        )
     return cast("Callable[..., BaseEstimator]", cls)
 
 
