@@ -356,3 +356,50 @@ def test_pre_commit_passes_on_a_fresh_project(render: Render) -> None:
     caught = pre_commit(project, "--files", "data/raw/leak.csv")
     assert caught.returncode != 0
     assert re.search(r"detect secrets\.+Failed", caught.stdout), caught.stdout[-2000:]
+
+
+TOKEN_HOSTS = {
+    "github": ("https://github.com/team/leanops.git", "x-access-token", "github.com"),
+    "gitlab": ("https://gitlab.example.com/ml/leanops.git", "oauth2", "gitlab.example.com"),
+}
+
+
+@pytest.mark.parametrize("ci", TOKEN_HOSTS)
+def test_a_private_templates_token_is_given_to_the_host_the_runtime_is_pinned_at(
+    ci: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The install and the image build give TEMPLATE_READ_TOKEN to the pin's own host, with the
+    user name that host expects; they gave it to github.com whatever the host, so a template on
+    GitLab updated but failed `uv sync` in CI and in the image."""
+    import copier
+    from plumbum import local
+    from template_repo import make_template_repo
+
+    url, user, host = TOKEN_HOSTS[ci]
+    template = make_template_repo(tmp_path / "template")
+    config = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{template.as_uri()}.insteadOf",
+        "GIT_CONFIG_VALUE_0": url,
+    }
+    for key, value in config.items():  # the URL reaches the local copy (Copier's git too)
+        monkeypatch.setenv(key, value)
+        monkeypatch.setitem(local.env, key, value)
+    project = tmp_path / "project"
+    copier.run_copy(
+        url, project, data={"ci": ci, "docker": True}, defaults=True, unsafe=True, quiet=True
+    )
+    rule = f"url.https://{user}:${{TEMPLATE_READ_TOKEN}}@{host}/.insteadOf"
+    if ci == "github":
+        workflow = (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+        assert workflow.count(rule) == 3  # each job's install
+        audit = run_in(project, tool("zizmor"), "--offline", ".github")
+        assert audit.returncode == 0, audit.stdout
+    else:
+        pipeline = (project / ".gitlab-ci.yml").read_text(encoding="utf-8")
+        assert rule.replace("url.", 'url."').replace("/.insteadOf", '/".insteadOf') in pipeline
+        assert "${TEMPLATE_READ_TOKEN:+--secret id=template_token" in pipeline
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    assert f"url.https://{user}:${{token}}@{host}/.insteadOf" in dockerfile
+    lint = run_in(project, tool("hadolint"), "--failure-threshold", "style", "Dockerfile")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
