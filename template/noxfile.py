@@ -38,16 +38,23 @@ def install_project(session: nox.Session) -> None:
             f"--python={session.virtualenv.location}",
             env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         )
-    else:  # pip: the runtime from the commit pyproject.toml pins (no index holds it), then us
-        session.install(f"leanops-runtime @ {runtime_requirement()}")
+    else:  # pip: a runtime pinned to a commit first (no index holds it), then us
+        pinned = runtime_requirement()
+        if pinned:
+            session.install(pinned)
         session.install("--group", "dev", "-e", ".")
 
 
-def runtime_requirement() -> str:
-    """The pinned leanops runtime as pip spells a git requirement (``git+URL@REV#subdirectory``)."""
+def runtime_requirement() -> str | None:
+    """The leanops runtime pinned to a commit, as pip spells it (``leanops-runtime @
+    git+URL@REV#subdirectory=...``); None once pyproject.toml pins a published version instead
+    (the index then has it)."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    source = pyproject["tool"]["uv"]["sources"]["leanops-runtime"]
-    return f"git+{source['git']}@{source['rev']}#subdirectory={source['subdirectory']}"
+    source = pyproject.get("tool", {}).get("uv", {}).get("sources", {}).get("leanops-runtime")
+    if not source:
+        return None
+    url = f"git+{source['git']}@{source['rev']}#subdirectory={source['subdirectory']}"
+    return f"leanops-runtime @ {url}"
 
 
 @nox.session

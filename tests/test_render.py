@@ -192,3 +192,24 @@ def test_the_packages_public_api_resolves_and_its_errors_can_be_caught(render: R
     done = run_in(project, "python", "-c", PUBLIC_API, env={"PYTHONPATH": "src"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("caught: ") and "no_such_dataset" in done.stdout
+
+
+def test_the_pip_route_of_nox_installs_the_runtime_a_project_pins(render: Render) -> None:
+    """Where uv is missing, nox installs with pip: the runtime from the commit the project pins,
+    or, once the project pins a published version instead, from the index with the rest (it
+    stopped on a KeyError)."""
+    import importlib.util
+
+    project = render()
+    spec = importlib.util.spec_from_file_location("rendered_noxfile", project / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    noxfile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(noxfile)
+    pinned = noxfile.runtime_requirement()
+    assert pinned.startswith("leanops-runtime @ git+file://")
+    assert pinned.endswith("#subdirectory=runtime")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    source = next(line for line in text.splitlines() if line.startswith("leanops-runtime = {"))
+    pyproject.write_text(text.replace(source + "\n", ""), encoding="utf-8")
+    assert noxfile.runtime_requirement() is None
