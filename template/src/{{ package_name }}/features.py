@@ -8,6 +8,20 @@ needs a contract, not code, and shapes it for ``fit`` (dense arrays for an estim
 sparse input, target encoders told the target's type). Replace or extend it for domain features
 (ratios, text, lags); pass your own transformer through ``shape_for(transformer, fit)`` to keep
 that shaping. Anything you add must be a scikit-learn transformer skops can save (docs/STYLE.md).
+
+A column of your own, made in front of the default and named to it so that it is kept (the
+function is your code: list it in trusted-types.txt when ``models --types`` asks)::
+
+    import pandas as pd
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    def with_ratio(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(ratio=frame["debt"] / frame["income"])
+
+    def build_features(contract: Contract, fit: FitContext) -> Pipeline:
+        columns = default_preprocessor(contract, fit, numeric=["ratio"])
+        return make_pipeline(FunctionTransformer(with_ratio), columns)
 """
 
 from __future__ import annotations
