@@ -8,8 +8,11 @@ instruction by instruction, and the CI files are validated against their schemas
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -403,3 +406,42 @@ def test_a_private_templates_token_is_given_to_the_host_the_runtime_is_pinned_at
     assert f"url.https://{user}:${{token}}@{host}/.insteadOf" in dockerfile
     lint = run_in(project, tool("hadolint"), "--failure-threshold", "style", "Dockerfile")
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.mark.slow
+def test_the_image_build_from_a_local_template_installs_from_its_git_folder(
+    tmp_path: Path,
+) -> None:
+    """The builder's first ``uv sync``, run as the Dockerfile writes it for a project made from a
+    local checkout, with what the documented ``--build-context`` mounts at the checkout's path:
+    its ``.git`` folder alone (not a 1 GB working tree with its .venv), owned by another user
+    than the build's, as a bind mount of the developer's folder is (git refused it: "dubious
+    ownership")."""
+    import copier
+    from template_repo import make_template_repo
+
+    checkout = make_template_repo(tmp_path / "checkout")
+    project = tmp_path / "project"
+    copier.run_copy(str(checkout), project, defaults=True, unsafe=True, quiet=True)
+    assert run_in(project, "uv", "lock", "--quiet").returncode == 0
+    dockerfile = project / "Dockerfile"
+    assert f"leanops-template={checkout}/.git " in dockerfile.read_text(encoding="utf-8")
+    (_, run_dependencies, *_) = [rest for key, rest in stages(dockerfile)[1] if key == "RUN"]
+    command = run_dependencies.split("--mount=type=bind,from=leanops-template", 1)[1]
+    command = command.split(" ", 2)[2]  # what follows the mount: the command itself
+    git_folder = checkout.with_name("git-folder")
+    (checkout / ".git").rename(git_folder)
+    shutil.rmtree(checkout)
+    git_folder.rename(checkout)  # the context, where the mount puts it
+    if os.geteuid() == 0:  # the developer's, not root's
+        assert (
+            subprocess.run(["chown", "-R", "1000:1000", str(checkout)], check=False).returncode == 0
+        )
+    build = tmp_path / "build"
+    build.mkdir()
+    for name in ("uv.lock", "pyproject.toml"):
+        shutil.copy2(project / name, build / name)
+    env = {"UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv")}
+    done = run_in(build, "bash", "-c", command, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list((tmp_path / "venv").glob("lib/python*/site-packages/leanops_runtime"))
