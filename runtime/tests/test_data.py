@@ -70,6 +70,7 @@ def missing_export() -> pd.DataFrame:
     [
         (lambda: None, "datasets.py: the loader 'mine' returned NoneType, not a pandas DataFrame"),
         (missing_export, "datasets.py: the loader 'mine' cannot read data/external/orders.csv: "),
+        (pd.DataFrame, "datasets.py: the loader 'mine' returned a table with no rows"),
     ],
 )
 def test_a_loader_that_returns_no_table_or_reads_no_file_is_one_line(

@@ -50,6 +50,8 @@ def load_embedded(name: str) -> pd.DataFrame:
             f"datasets.py: the loader {name!r} returned {type(table).__name__}, not a pandas "
             "DataFrame"
         )
+    if table.empty:  # as an empty data file is: said before any check reads it as something else
+        raise DataError(f"datasets.py: the loader {name!r} returned a table with no rows")
     return table
 
 
