@@ -74,6 +74,10 @@ def test_unknown_hyperparameter_is_one_line(project: Path) -> None:
     message = str(caught.value)
     assert "ridge has no hyperparameter 'ALPA' (did you mean 'alpha'?)" in message
     assert "TRAIN__HYPERPARAMETERS__* variable" in message and "\n" not in message
+    # A dict under a misspelt estimator's name reads as one hyperparameter: the block is named.
+    with pytest.raises(train_mod.TrainError) as caught:
+        train_mod.build_estimator("regression", "ridge", {"random_forrest": {"n": 1}}, seed=0)
+    assert "no hyperparameter 'random_forrest' (a misspelt block for estimator" in str(caught.value)
 
 
 class HiddenC(Ridge):
@@ -143,6 +147,9 @@ class XGBoostLike(BaseEstimator):
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {"objective": self.objective, "max_depth": None, "random_state": None, **self.kwargs}
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        return np.zeros(len(features))
 
 
 def test_a_kwargs_class_is_matched_and_seeded_by_what_it_reports(

@@ -247,6 +247,13 @@ def estimator_class(task: str, name: str) -> Callable[..., BaseEstimator]:
     return cast("Callable[..., BaseEstimator]", cls)
 
 
+def likeness(given: str, name: str) -> float:
+    """How alike two names are (difflib's ratio, what ``get_close_matches`` ranks by)."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, given, name).ratio()
+
+
 def match_hyperparameter(
     estimator: str, given: str, accepted: Collection[str], *, open_ended: bool = False
 ) -> str:
@@ -267,9 +274,15 @@ def match_hyperparameter(
         return matches[0]
     if open_ended:
         return given
+    from .team import estimators
+
     lowered = {name.lower(): name for name in accepted}
     near = get_close_matches(given.lower(), sorted(lowered), n=1)
     meant = f" (did you mean {lowered[near[0]]!r}?)" if near else ""
+    known = sorted({name for by_name in estimators().values() for name in by_name})
+    block = get_close_matches(given, known, n=1)
+    if block and (not near or likeness(given, block[0]) > likeness(given.lower(), near[0])):
+        meant = f" (a misspelt block for estimator {block[0]!r}?)"  # its dict read as one value
     raise TrainError(
         f"{estimator} has no hyperparameter {given!r}{meant}; it takes: "
         f"{', '.join(sorted(accepted))}. Fix the name where it is set: params.yaml's "
