@@ -13,7 +13,8 @@ committed: the team reviews the change with ``git diff``.
 from __future__ import annotations
 
 import argparse
-import shutil
+import contextlib
+import secrets
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -50,8 +51,10 @@ Exit codes: 0 done, 1 an error (nothing changed), 3 conflicts left to resolve.""
 
 @dataclass
 class Repointed:
-    """What changed in the project: merged files, those left with conflicts, follow-ups."""
+    """What changed in the project: the source it now records, merged files, those left with
+    conflicts, follow-ups."""
 
+    source: str
     changed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -66,25 +69,28 @@ def project_files(root: Path) -> set[str]:
     }
 
 
-def merge_file(current: Path, base: Path, other: Path, labels: tuple[str, str, str]) -> bool:
-    """git's three-way merge of ``base`` -> ``other`` into ``current``, in place; False when it
-    left conflict markers."""
+def merge_file(
+    current: Path, base: Path, other: Path, labels: tuple[str, str, str]
+) -> tuple[bytes, bool]:
+    """git's three-way merge of ``base`` -> ``other`` into ``current``: the merged content, and
+    False when it holds conflict markers."""
     done = subprocess.run(
         [
             "git",
             "merge-file",
+            "-p",
             *(f"-L{label}" for label in labels),
             str(current),
             str(base),
             str(other),
         ],
         capture_output=True,
-        text=True,
         check=False,
     )
     if done.returncode < 0 or done.returncode > 127:
-        raise LeanopsError(f"git merge-file failed on {current.name}: {done.stderr.strip()}")
-    return done.returncode == 0
+        reason = done.stderr.decode("utf-8", "replace").strip()
+        raise LeanopsError(f"git merge-file failed on {current.name}: {reason}")
+    return done.stdout, done.returncode == 0
 
 
 def with_source(text: str, source: str) -> str:
@@ -104,29 +110,46 @@ def project_offset(project: Path, top: Path) -> str:
     return "" if relative == "." else relative
 
 
-def renders(old: Source, new: str, commit: str, data: Answers, scratch: Path) -> tuple[Path, Path]:
-    """The project's version as the old source renders it and as the new one does. A local
-    template folder that moved is gone from its old path: its render is the new folder's with
-    the old path in the new one's place (the path is all that tells the two apart)."""
+def renders(
+    old: Source, new: str, commit: str, data: Answers, *, scratch: Path, project: Path
+) -> tuple[Path, Path]:
+    """The project's version as the old source renders it and as the new one does.
+
+    The old source is given as the answers file records it, from the project folder (as Copier
+    reads it there), so that its render names it exactly as the project does. A local template
+    folder that moved is gone from its old path: its render is the new folder's, made through a
+    link of a name nothing else holds, with the recorded path put in the link's place.
+    """
     before, after = scratch / "before", scratch / "after"
     try:
         render(new, after, data, commit)
     except LeanopsError as error:
         raise LeanopsError(f"{new} cannot be rendered at {commit[:12]}: {error}") from error
     if Path(old.location).exists() or is_remote(old.location) or is_remote(new):
-        render(old.location, before, data, commit)
+        try:
+            with contextlib.chdir(project):
+                render(old.recorded, before, data, commit)
+        except LeanopsError as error:
+            raise LeanopsError(
+                f"the recorded source {old.describe()} cannot be rendered at {commit[:12]}, and "
+                f"the merge needs it (restore or clone it there): {error}"
+            ) from error
         return before, after
-    shutil.copytree(after, before)
+    link = scratch / f"leanops-moved-{secrets.token_hex(8)}"
+    link.symlink_to(new, target_is_directory=True)
+    render(str(link), before, data, commit)
     for name in project_files(before):
         content = (before / name).read_bytes()
-        if new.encode() in content:
-            (before / name).write_bytes(content.replace(new.encode(), old.location.encode()))
+        if str(link).encode() in content:
+            (before / name).write_bytes(content.replace(str(link).encode(), old.recorded.encode()))
     return before, after
 
 
 def merged(before: Path, after: Path, project: Path, labels: tuple[str, str, str]) -> Repointed:
-    """Each file the two renders differ in, merged into the project's own."""
-    result = Repointed()
+    """Each file the two renders differ in, merged with the project's own: every merge is made
+    before any file is written, so a merge git cannot make leaves the project as it was."""
+    result = Repointed(source="")
+    contents: dict[str, bytes] = {}
     for name in sorted(project_files(before) | project_files(after)):
         base, other, mine = before / name, after / name, project / name
         if name == ANSWERS_FILE:
@@ -138,9 +161,12 @@ def merged(before: Path, after: Path, project: Path, labels: tuple[str, str, str
         elif not mine.is_file():
             result.notes.append(f"{name}: you removed it; left removed")
         else:
+            contents[name], clean = merge_file(mine, base, other, labels)
             result.changed.append(name)
-            if not merge_file(mine, base, other, labels):
+            if not clean:
                 result.conflicts.append(name)
+    for name, content in contents.items():
+        (project / name).write_bytes(content)
     return result
 
 
@@ -177,8 +203,9 @@ def repoint(project: Path, new_source: str) -> Repointed:
     answered = with_source(answers_file.read_text(encoding="utf-8"), new)
     labels = ("yours", f"template from {old.recorded}", f"template from {new}")
     with renders_in_scratch(), tempfile.TemporaryDirectory(prefix="leanops-source-") as scratch:
-        before, after = renders(old, new, commit, data, Path(scratch))
+        before, after = renders(old, new, commit, data, scratch=Path(scratch), project=project)
         result = merged(before, after, project, labels)
+    result.source = new
     answers_file.write_text(answered, encoding="utf-8")
     result.changed.append(ANSWERS_FILE)
     prefix = f"{offset}/" if offset else ""
@@ -204,9 +231,7 @@ def cmd_source(args: argparse.Namespace) -> int:
     if done.conflicts:
         print(f"{project}: resolve the conflict markers, then review with `git diff` and commit")
         return EXIT_CONFLICTS
-    print(
-        f"{project} now points at {absolute_source(args.source)}: review with `git diff` and commit"
-    )
+    print(f"{project} now points at {done.source}: review with `git diff` and commit")
     return EXIT_OK
 
 

@@ -29,10 +29,13 @@ def leanops(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def made_from(template: Path, project: Path) -> Path:
+def made_from(template: Path, project: Path, source: str = "") -> Path:
     """A project rendered from the local checkout ``template`` and committed (the post-copy task's
-    first commit), as `leanops new` run from a checkout makes it."""
-    copier.run_copy(str(template), project, defaults=True, unsafe=True, quiet=True)
+    first commit), as `leanops new` run from a checkout makes it; ``source``: the checkout as
+    given instead, from the project folder (`copier copy ../checkout .`)."""
+    project.mkdir()
+    with contextlib.chdir(project):
+        copier.run_copy(source or str(template), ".", defaults=True, unsafe=True, quiet=True)
     assert not git(project, "status", "--porcelain"), "the post-copy task commits the project"
     return project
 
@@ -92,14 +95,20 @@ def test_a_local_project_moves_to_the_git_url_with_its_edits_and_updates_cleanly
     assert "updated" in out
 
 
-def test_a_moved_checkout_is_followed_though_its_old_folder_is_gone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", ["absolute", "../checkout"])
+def test_a_moved_checkout_is_followed_though_its_old_folder_is_gone(
+    tmp_path: Path, given: str
+) -> None:
+    """A source recorded as given (a relative path too) is merged as the project names it: no
+    line that names it is a conflict."""
     template = make_template_repo(tmp_path / "checkout")
-    project = made_from(template, tmp_path / "project")
+    project = made_from(template, tmp_path / "project", "" if given == "absolute" else given)
     moved = template.rename(tmp_path / "moved")
 
     code, out, err = leanops("source", str(moved), str(project))
 
     assert code == 0, out + err
+    assert "conflict" not in out
     changed = git(project, "diff", "--name-only").split()
     assert set(changed) == {".copier-answers.yml", *SOURCE_LINES}, changed
     named = subprocess.run(
@@ -110,6 +119,7 @@ def test_a_moved_checkout_is_followed_though_its_old_folder_is_gone(tmp_path: Pa
         check=False,
     )
     assert not named.stdout, f"the old folder is still named in {named.stdout}"
+    assert "../checkout" not in (project / "Dockerfile").read_text(encoding="utf-8")
     assert f"target={moved}" in (project / "Dockerfile").read_text(encoding="utf-8")
     assert read_answers(project)["_src_path"] == str(moved)  # type: ignore[index]
 
