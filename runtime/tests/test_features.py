@@ -264,3 +264,26 @@ def test_categories_are_the_first_columns_whatever_width_the_other_blocks_have(
     expected = ordinal.transform(frame[["plan", "region"]])
     np.testing.assert_array_equal(encoded[:, :2], expected)
     assert "drop='first' left out" in caplog.text
+
+
+def test_a_one_hot_block_without_a_cap_fits_hist_gradient_boosting_on_many_categories() -> None:
+    """A team's ``OneHotEncoder()`` has no ``max_categories``: as ordinal columns, a feature of
+    more categories than the model's bins stopped the fit ("cardinality <= 255"); the rarest
+    now share one category, as the default's cap makes them."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"store": [f"S{i % 300}" for i in range(1200)], "x": rng.normal(size=1200)}
+    )
+    target = rng.integers(0, 2, size=1200)
+    columns = ColumnTransformer(
+        [("stores", OneHotEncoder(handle_unknown="ignore"), ["store"]), ("x", "passthrough", ["x"])]
+    )
+    boosting = HistGradientBoostingClassifier(max_iter=5)
+    machinery.shape_for(columns, machinery.FitContext("classification", "binary", boosting))
+    make_pipeline(columns, boosting).fit(frame, target)
+    assert columns.named_transformers_["stores"].max_categories == 255

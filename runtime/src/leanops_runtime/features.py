@@ -269,7 +269,8 @@ def shape_for(features: Features, fit: FitContext) -> Features:
     onehot = [block for block in features.transformers if isinstance(block[1], OneHotEncoder)]
     if not onehot or not all(isinstance(columns, list | tuple) for _, _, columns in onehot):
         return features  # a column selector's width is known only once fitted: left one-hot
-    ordinal = [(name, as_ordinal(step), columns) for name, step, columns in onehot]
+    bins = int(estimator.get_params().get("max_bins") or 255)
+    ordinal = [(name, as_ordinal(step, bins), columns) for name, step, columns in onehot]
     others = [block for block in features.transformers if not isinstance(block[1], OneHotEncoder)]
     features.set_params(transformers=[*ordinal, *others])
     width = sum(len(columns) for _, _, columns in onehot)
@@ -287,9 +288,11 @@ def shape_for(features: Features, fit: FitContext) -> Features:
     return features
 
 
-def as_ordinal(encoder: BaseEstimator) -> BaseEstimator:
+def as_ordinal(encoder: BaseEstimator, bins: int) -> BaseEstimator:
     """A one-hot encoder's categories as one ordinal column per feature, its options kept where
-    they mean the same (``drop`` and the output's sparsity have no ordinal counterpart)."""
+    they mean the same (``drop`` and the output's sparsity have no ordinal counterpart), and at
+    most ``bins`` categories each: hist gradient boosting refuses a feature of more (its
+    ``max_bins``), so the rarest share one, as ``max_categories`` makes them."""
     from sklearn.preprocessing import OrdinalEncoder
 
     params = encoder.get_params()
@@ -298,6 +301,6 @@ def as_ordinal(encoder: BaseEstimator) -> BaseEstimator:
         categories=params["categories"],
         handle_unknown="error" if refuse else "use_encoded_value",
         unknown_value=None if refuse else -1,  # negative: missing, for hist gradient boosting
-        max_categories=params["max_categories"],
+        max_categories=min(params["max_categories"] or bins, bins),
         min_frequency=params["min_frequency"],
     )
