@@ -51,7 +51,7 @@ def runtime_requirement() -> str | None:
     (the index then has it)."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     source = pyproject.get("tool", {}).get("uv", {}).get("sources", {}).get("leanops-runtime")
-    if not source:
+    if not source or "git" not in source:  # a version from an index (or a named index) instead
         return None
     url = f"git+{source['git']}@{source['rev']}#subdirectory={source['subdirectory']}"
     return f"leanops-runtime @ {url}"

@@ -433,7 +433,7 @@ def test_the_image_build_from_a_local_template_installs_from_its_git_folder(
     (checkout / ".git").rename(git_folder)
     shutil.rmtree(checkout)
     git_folder.rename(checkout)  # the context, where the mount puts it
-    if os.geteuid() == 0:  # the developer's, not root's
+    if os.geteuid() == 0:  # the developer's, not root's (CI runs as root: the check is real there)
         assert (
             subprocess.run(["chown", "-R", "1000:1000", str(checkout)], check=False).returncode == 0
         )
@@ -442,6 +442,8 @@ def test_the_image_build_from_a_local_template_installs_from_its_git_folder(
     for name in ("uv.lock", "pyproject.toml"):
         shutil.copy2(project / name, build / name)
     env = {"UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv")}
+    config = "/tmp/template.gitconfig"  # noqa: S108 (the builder's own, rewritten to this test's)
+    command = command.replace(config, str(tmp_path / "template.gitconfig"))
     done = run_in(build, "bash", "-c", command, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert list((tmp_path / "venv").glob("lib/python*/site-packages/leanops_runtime"))
