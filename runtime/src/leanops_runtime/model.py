@@ -24,6 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def importable(kind: str) -> bool:
 
 def load_model(
     data: bytes, sha256: str, allowed: Sequence[str], *, name: str = "model", owner: str = ""
-) -> Model:
+) -> Pipeline:
     """Load skops ``data`` after checking its SHA-256 against ``sha256``, trusting ``allowed``
     (``owner``: what a warning calls the model, e.g. ``model v2``; else ``name``)."""
     import skops.io as sio
@@ -168,7 +169,7 @@ def load_model(
         with warnings.catch_warnings():
             if renamed:  # the old path's own FutureWarning: said just above
                 warnings.simplefilter("ignore", FutureWarning)
-            model: Model = sio.loads(data, trusted=[*allowed, *renamed])
+            model: Pipeline = sio.loads(data, trusted=[*allowed, *renamed])
     except Exception as error:  # skops' own refusal, or a file it cannot rebuild
         raise ModelError(f"{name} cannot be loaded: {first_line(error)}") from error
     return model

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..model import Model, ModelError, SavedModel, dump_model, load_model, sha256_bytes
+from ..model import ModelError, SavedModel, dump_model, load_model, sha256_bytes
 from .records import (
     FILES,
     AuditRecord,
@@ -49,6 +49,7 @@ from .trust import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 ReferenceStats = dict[str, object]
 # How often a change is retried when another one took its place in the audit log first.
@@ -343,7 +344,7 @@ class Registry(ABC):
 
     def load(
         self, ref: int | str = "production", state: State | None = None
-    ) -> tuple[Model, ModelVersion]:
+    ) -> tuple[Pipeline, ModelVersion]:
         """A version's model, loaded after its SHA-256 and allowlist checks, and its record
         (``state``: the registry's, when the caller read it already)."""
         state = state or self.state()
@@ -361,7 +362,7 @@ class Registry(ABC):
             raise RegistryError(f"model v{entry['version']}: {error}") from error
         return model, entry
 
-    def load_production(self) -> tuple[Model, ModelVersion]:
+    def load_production(self) -> tuple[Pipeline, ModelVersion]:
         """The production model and its record (verified as in ``load``)."""
         return self.load("production")
 
