@@ -45,7 +45,8 @@ source and from the new one and merges the difference into your files (your edit
 you changed where the source is named is a conflict, marked in the file), writes the new source
 into .copier-answers.yml, and relocks uv.lock. Nothing is committed: review with `git diff`.
 
-Needs a clean project folder (commit or stash first) and both sources reachable.
+Needs a clean project folder (commit or stash first), the new source reachable, and the old one
+too unless it is a local folder that moved.
 Exit codes: 0 done, 1 an error (nothing changed), 3 conflicts left to resolve."""
 
 
