@@ -24,9 +24,11 @@ def explain(error: BaseException) -> str:
     if isinstance(error, ProcessExecutionError):
         stderr = str(error.stderr or "")
         lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        # git's reason is its "fatal:" line; a progress line ("Cloning into ...") may come first.
+        fatal = [line for line in lines if line.startswith(("fatal: ", "error: "))]
         command = " ".join(str(part) for part in list(error.argv)[:2])
-        reason = lines[0].removeprefix("fatal: ") if lines else f"exit {error.retcode}"
-        return f"{command} failed: {reason}"
+        reason = (fatal or lines or [f"exit {error.retcode}"])[0]
+        return f"{command} failed: {reason.removeprefix('fatal: ')}"
     return one_line(error)
 
 

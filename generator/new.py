@@ -150,8 +150,8 @@ def local_source_warning(source: str) -> str:
     return (
         f"the project records the local template path {source} as _src_path: `leanops update` "
         "works on this machine, but the scheduled template-update workflow (and teammates) "
-        "need the template's git URL: write it as _src_path in .copier-answers.yml and commit, "
-        f"or create projects with --template <URL> (or ${ENV_VAR}=<URL>)"
+        "need the template's git URL: once it is pushed, run `leanops source <URL>` in the "
+        f"project and commit, or create projects with --template <URL> (or ${ENV_VAR}=<URL>)"
     )
 
 

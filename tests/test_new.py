@@ -232,7 +232,7 @@ def test_a_local_template_path_warns_about_the_scheduled_workflow(tmp_path: Path
         "_src_path" in result.stderr
     )
     assert "scheduled template-update workflow" in result.stderr
-    assert "write it as _src_path in .copier-answers.yml and commit" in result.stderr
+    assert "run `leanops source <URL>` in the project and commit" in result.stderr
 
 
 def test_the_next_steps_run_as_printed_after_the_cd(tmp_path: Path) -> None:

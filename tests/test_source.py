@@ -153,3 +153,21 @@ def test_refusals_change_nothing_and_a_clash_with_an_edit_is_a_conflict(tmp_path
     assert code == 3
     assert "conflict  Dockerfile" in out
     assert "<<<<<<< yours" in dockerfile.read_text(encoding="utf-8")
+
+
+def test_a_git_failure_is_told_by_gits_own_reason() -> None:
+    """git clone's progress line came first and was taken for the reason: "Cloning into bare
+    repository ...", where git had said why (an unknown host, no repository there)."""
+    from plumbum.commands.processes import ProcessExecutionError
+
+    from generator.copier_api import explain
+
+    stderr = (
+        "Cloning into bare repository '/tmp/x/repo.git'...\n"
+        "fatal: '/srv/sever.git' does not appear to be a git repository\n"
+        "fatal: Could not read from remote repository.\n"
+    )
+    error = ProcessExecutionError(["/usr/bin/git", "clone", "--bare"], 128, "", stderr)
+    assert explain(error) == (
+        "/usr/bin/git clone failed: '/srv/sever.git' does not appear to be a git repository"
+    )

@@ -335,4 +335,5 @@ def test_a_local_source_is_refused_with_the_fix(runner: Runner) -> None:
     answers.write_text(answers.read_text().replace("gh:acme/tpl", "/home/me/tpl"))
     done = runner.step("check", "source", seed)
     assert done.returncode == 1
-    assert "_src_path is a local path (/home/me/tpl): push the template, point the project at it with `leanops source" in done.stdout
+    assert "_src_path is a local path (/home/me/tpl): push the template, point the" in done.stdout
+    assert "with `leanops source <its URL> .`" in done.stdout
