@@ -23,11 +23,11 @@ from pathlib import Path
 
 import yaml
 
-from .checkout import shown_dirty
+from .checkout import Checkout, inspect, shown_dirty
 from .copier_api import render
 from .errors import EXIT_CONFLICTS, EXIT_OK, LeanopsError
-from .gitutil import find_repo, git, status
-from .project_facts import ANSWERS_FILE, answers
+from .fleet import ANSWERS_FILE, Project, read_project
+from .gitutil import git, status
 from .relock import relock
 from .scratch import renders_in_scratch
 from .source import Source, absolute_source, expand_url, is_remote, resolve_source
@@ -105,22 +105,18 @@ def with_source(text: str, source: str) -> str:
     raise LeanopsError(f"{ANSWERS_FILE} has no _src_path line: not a project Copier made")
 
 
-def project_offset(project: Path, top: Path) -> str:
-    """The project folder relative to its repository's work tree ("" at the top)."""
-    relative = project.resolve().relative_to(top.resolve()).as_posix()
-    return "" if relative == "." else relative
-
-
 def renders(
-    old: Source, new: str, commit: str, data: Answers, *, scratch: Path, project: Path
+    old: Source, new: str, version: tuple[str, Answers], *, scratch: Path, project: Path
 ) -> tuple[Path, Path]:
-    """The project's version as the old source renders it and as the new one does.
+    """The project's ``version`` (its commit and answers) as the old source renders it and as
+    the new one does.
 
     The old source is given as the answers file records it, from the project folder (as Copier
     reads it there), so that its render names it exactly as the project does. A local template
     folder that moved is gone from its old path: its render is the new folder's, made through a
     link of a name nothing else holds, with the recorded path put in the link's place.
     """
+    commit, data = version
     before, after = scratch / "before", scratch / "after"
     try:
         render(new, after, data, commit)
@@ -171,52 +167,50 @@ def merged(before: Path, after: Path, project: Path, labels: tuple[str, str, str
     return result
 
 
-def clean_project(project: Path) -> tuple[dict[str, object], Path, str]:
-    """The project's answers, repository top and offset in it; an error unless it is a Copier
-    project committed in git with nothing uncommitted (the merge then loses nothing)."""
-    recorded = answers(project)
-    if not recorded or not recorded.get("_src_path") or not recorded.get("_commit"):
-        raise LeanopsError(f"{project}: no {ANSWERS_FILE} with a template source and version")
-    repo = find_repo(project)
-    if repo is None:
-        raise LeanopsError(f"{project} is not in a git repository: commit the project first")
-    offset = project_offset(project, repo.top)
-    dirty = status(repo.top, offset or ".")
-    if dirty.changed:
-        shown = shown_dirty(tuple(dirty.changed), offset, tuple(dirty.untracked))
+def clean_project(folder: Path) -> tuple[Project, Checkout]:
+    """The project in ``folder`` and its checkout; an error unless it is a leanops project
+    committed in git with nothing uncommitted (the merge then loses nothing)."""
+    project = read_project(folder)
+    checkout = inspect(project)
+    if isinstance(checkout, str):
+        raise LeanopsError(f"{folder}: {checkout}")
+    if checkout.dirty:
+        shown = shown_dirty(checkout.dirty, checkout.offset, checkout.untracked)
         raise LeanopsError(
-            f"{project} has uncommitted changes ({shown}): commit them or `git stash -u`, then "
+            f"{folder} has uncommitted changes ({shown}): commit them or `git stash -u`, then "
             "run again"
         )
-    return recorded, repo.top, offset
+    if attention := checkout.attention():  # an update half done: conflict markers committed
+        raise LeanopsError(f"{folder}: {attention}")
+    return project, checkout
 
 
-def repoint(project: Path, new_source: str) -> Repointed:
-    """Move ``project`` to ``new_source`` at its recorded template version (see the module)."""
-    recorded, top, offset = clean_project(project)
-    old = resolve_source(str(recorded["_src_path"]), project)
+def repoint(folder: Path, new_source: str) -> Repointed:
+    """Move the project in ``folder`` to ``new_source`` at its recorded template version (see
+    the module)."""
+    project, checkout = clean_project(folder)
+    old = resolve_source(project.src_path, project.path)
     new = absolute_source(new_source)  # a path made absolute: the file:// pin needs one
     if expand_url(new) == old.location:
-        raise LeanopsError(f"{project} already uses {new}")
-    commit = str(recorded["_commit"])
-    data = {key: value for key, value in recorded.items() if not key.startswith("_")}
-    answers_file = project / ANSWERS_FILE
+        raise LeanopsError(f"{folder} already uses {new}")
+    answers_file = project.path / ANSWERS_FILE
     answered = with_source(answers_file.read_text(encoding="utf-8"), new)
     labels = ("yours", f"template from {old.recorded}", f"template from {new}")
+    version = (project.commit, project.user_answers)
     with renders_in_scratch(), tempfile.TemporaryDirectory(prefix="leanops-source-") as scratch:
-        before, after = renders(old, new, commit, data, scratch=Path(scratch), project=project)
-        result = merged(before, after, project, labels)
+        before, after = renders(old, new, version, scratch=Path(scratch), project=project.path)
+        result = merged(before, after, project.path, labels)
     result.source = new
     answers_file.write_text(answered, encoding="utf-8")
     result.changed.append(ANSWERS_FILE)
-    prefix = f"{offset}/" if offset else ""
+    top, prefix = checkout.repo.top, f"{checkout.offset}/" if checkout.offset else ""
     if not git(top, "ls-files", "--", f"{prefix}uv.lock").strip():
         return result
     if "pyproject.toml" in result.conflicts:
         result.notes.append("pyproject.toml is in conflict: resolve it, then `uv run nox -s lock`")
     elif "pyproject.toml" in result.changed:
-        result.notes += relock(project, str(project))
-        now = status(top, offset or ".").changed
+        result.notes += relock(project.path, str(folder))
+        now = status(top, checkout.offset or ".").changed
         result.changed += [name for name in LOCK_FILES if prefix + name in now]
     return result
 
