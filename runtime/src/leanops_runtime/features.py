@@ -277,12 +277,12 @@ def shape_for(features: Features, fit: FitContext) -> Features:
     estimator.set_params(categorical_features=list(range(width)))
     log.debug("shape_for: one-hot blocks as ordinal columns 0 to %d", width - 1)
     for name, step, _ in onehot:
-        if step.get_params()["drop"] is not None:
+        if (drop := step.get_params()["drop"]) is not None:
             log.warning(
                 "shape_for: block %r's drop=%r left out: %s reads its categories as one ordinal "
                 "column each, where no category is dropped",
                 name,
-                step.get_params()["drop"],
+                drop,
                 type(estimator).__name__,
             )
     return features
