@@ -189,6 +189,29 @@ def test_switching_the_estimator_by_a_variable_says_whose_hyperparameters_stay_b
     )
 
 
+def test_a_variable_naming_the_other_tasks_estimator_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """params.yaml's estimator of the other task gives way to the task's default (a file written
+    for one task still trains after ``task`` alone changed); one named on purpose by a variable
+    for this run trained the default instead, with a warning, and registered it."""
+    task = config.load_settings(project).task
+    other = {"classification": "ridge", "regression": "logistic_regression"}[task]
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["estimator"] = other
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    assert config.load_settings(project).train.set_aside == other  # replaced, with a warning
+    params["train"]["estimator"] = "random_forest"
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", other)
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings(project)
+    assert str(caught.value).startswith(
+        f"invalid setting train.estimator (set by {NAME.upper()}_TRAIN__ESTIMATOR): {other} is "
+        f"not a {task} estimator; {task} takes: "
+    )
+
+
 def test_per_estimator_blocks_follow_the_chosen_estimator(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

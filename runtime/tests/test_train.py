@@ -331,7 +331,6 @@ def _houses_project(project: Path, task: str) -> None:
 @pytest.mark.parametrize("estimator", [None, "logistic_regression"])
 def test_whole_number_prices_are_a_regression_with_one_column_per_code(
     project: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     estimator: str | None,
 ) -> None:
@@ -340,11 +339,12 @@ def test_whole_number_prices_are_a_regression_with_one_column_per_code(
     Only ``task`` and the dataset change in params.yaml: the default estimator serves both
     tasks; a classification-only one gives way to the regression default, with one warning.
     """
+    from _frames import set_params
     from _models import open_line
 
-    if estimator:
-        monkeypatch.setenv(f"{NAME.upper()}_TRAIN__ESTIMATOR", estimator)
     _houses_project(project, "regression")
+    if estimator:  # params.yaml written for classification
+        set_params(project, train={"estimator": estimator})
     assert lib("cli").main(["pipeline"]) == 0
     metrics = json.loads((project / "reports" / "metrics.json").read_text("utf-8"))
     assert metrics["estimator"] == "hist_gradient_boosting"

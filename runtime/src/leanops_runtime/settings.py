@@ -114,6 +114,7 @@ class TrainSettings(Section):
     also_try: list[str] = Field(default_factory=list)
     hyperparameters: dict[str, Hyperparameters] = Field(default_factory=dict)
     _replaced: str = PrivateAttr(default="")
+    _set_aside: str = PrivateAttr(default="")
 
     def chosen_hyperparameters(self) -> Hyperparameters:
         """The hyperparameters of the chosen estimator (empty: scikit-learn's defaults)."""
@@ -128,9 +129,18 @@ class TrainSettings(Section):
         return list(dict.fromkeys([self.estimator, *self.also_try]))
 
     def settle(self, task: str) -> None:
-        """Make ``estimator`` the one fitted for ``task`` (``estimator_for``), keeping why."""
-        chosen, self._replaced = estimator_for(task, self.estimator or None)
+        """Make ``estimator`` the one fitted for ``task`` (``estimator_for``), keeping why, and
+        the name it replaced (``set_aside``)."""
+        named = self.estimator
+        chosen, self._replaced = estimator_for(task, named or None)
         self.estimator = chosen or ""
+        self._set_aside = named if named and named != self.estimator else ""
+
+    @property
+    def set_aside(self) -> str:
+        """The estimator named for another task only, whose place the task's default took ('':
+        none was)."""
+        return self._set_aside
 
     def switched(self, variable: str, written: str, unused: Hyperparameters) -> None:
         """Say that ``variable`` replaced params.yaml's estimator ``written``, whose
@@ -621,12 +631,29 @@ def load_settings(root: Path | str = ".") -> Settings:
     if settings.tracking_backend == "mlflow":  # where a misspelt name would lose the runs
         refuse_misspelt_mlflow_variables(names)
     settings._from_variables = overrides
+    refuse_other_tasks_estimator(settings, overrides)
     _note_switched_estimator(params, settings)
     if not settings.tracking_db.is_absolute():
         settings.tracking_db = root / settings.tracking_db
     if not settings.models_dir.is_absolute():
         settings.models_dir = root / settings.models_dir
     return settings
+
+
+def refuse_other_tasks_estimator(settings: Settings, overrides: Collection[str]) -> None:
+    """An estimator of the other task chosen by a variable is a mistake to say, not a choice to
+    replace: params.yaml's is replaced by the task's default (a file written for one task still
+    trains after ``task`` alone changed), a name given on purpose for this run is not."""
+    variable = f"{env_prefix()}TRAIN__ESTIMATOR"
+    if variable not in overrides or not settings.train.set_aside:
+        return
+    from .team import estimators
+
+    named, task = settings.train.set_aside, settings.task
+    raise ConfigError(
+        f"invalid setting train.estimator (set by {variable}): {named} is not a {task} "
+        f"estimator; {task} takes: {', '.join(estimators().get(task, {}))}"
+    )
 
 
 def _note_switched_estimator(params: Mapping[str, object], settings: Settings) -> None:
