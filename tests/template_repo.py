@@ -6,7 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import REPO
+from plumbum import local
 
 TEMPLATE_PARTS = ("copier.yml", "template", "hooks", "runtime")
 GIT = [
@@ -129,3 +131,17 @@ def tiny_project(
         git(destination, "add", "-A")
         git(destination, "commit", "-q", "-m", f"add {destination.name}")
     return destination
+
+
+def reach_as(url: str, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make git (so Copier and uv) reach the local repository ``repo`` at ``url``, for one test:
+    an ``url.<repo>.insteadOf`` rule in the environment, and in plumbum's own copy of it, which
+    Copier's git commands read."""
+    config = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{repo.as_uri()}.insteadOf",
+        "GIT_CONFIG_VALUE_0": url,
+    }
+    for key, value in config.items():
+        monkeypatch.setenv(key, value)
+        monkeypatch.setitem(local.env, key, value)

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import copier
 import pytest
-from plumbum import local
-from template_repo import git, make_template_repo
+from template_repo import git, make_template_repo, reach_as
 
 from generator.cli import main
 from generator.project_facts import answers as read_answers
@@ -45,14 +44,7 @@ def serve_at_url(template: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reaches through ``url.<...>.insteadOf``, set for this test only."""
     server = template.parent / "server.git"
     git(template.parent, "clone", "-q", "--bare", str(template), str(server))
-    config = {
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": f"url.{server.as_uri()}.insteadOf",
-        "GIT_CONFIG_VALUE_0": URL,
-    }
-    for key, value in config.items():
-        monkeypatch.setenv(key, value)
-        monkeypatch.setitem(local.env, key, value)  # Copier's git: plumbum's own copy of the env
+    reach_as(URL, server, monkeypatch)
 
 
 @pytest.mark.slow

@@ -375,19 +375,11 @@ def test_a_private_templates_token_is_given_to_the_host_the_runtime_is_pinned_at
     user name that host expects; they gave it to github.com whatever the host, so a template on
     GitLab updated but failed `uv sync` in CI and in the image."""
     import copier
-    from plumbum import local
-    from template_repo import make_template_repo
+    from template_repo import make_template_repo, reach_as
 
     url, user, host = TOKEN_HOSTS[ci]
     template = make_template_repo(tmp_path / "template")
-    config = {
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": f"url.{template.as_uri()}.insteadOf",
-        "GIT_CONFIG_VALUE_0": url,
-    }
-    for key, value in config.items():  # the URL reaches the local copy (Copier's git too)
-        monkeypatch.setenv(key, value)
-        monkeypatch.setitem(local.env, key, value)
+    reach_as(url, template, monkeypatch)
     project = tmp_path / "project"
     copier.run_copy(
         url, project, data={"ci": ci, "docker": True}, defaults=True, unsafe=True, quiet=True
