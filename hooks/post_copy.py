@@ -2,7 +2,8 @@
 
 Copier runs this in the new project after ``copier copy`` (never during ``copier update``, whose
 temporary renders would otherwise run it too). Each step is skipped when it cannot run, with a
-message that says how to do it by hand: the project is generated either way.
+message that says how to do it by hand: the project is generated either way, unless its template
+was given as a relative path it could never find again (then Copier removes it).
 
 Environment: ``LEANOPS_SKIP_LOCK=1`` skips ``uv lock`` (tests, offline machines).
 """
@@ -38,6 +39,33 @@ def run(
 RUNTIME_PIN = re.compile(
     r'^leanops-runtime = \{ git = "([^"]+)", rev = "([0-9a-f]+)"', re.MULTILINE
 )
+
+
+def relative_source_elsewhere(project: Path) -> str | None:
+    """Why the project cannot be kept, when the template was given as a relative path that does
+    not lead from the project folder to it (``copier copy ../leanops p`` run outside ``p``):
+    Copier records the path as given, and uv (the runtime's pin) and ``copier update`` resolve
+    it from the project folder, where it names nothing. None when the source is fine."""
+    pyproject = project / "pyproject.toml"
+    found = RUNTIME_PIN.search(pyproject.read_text("utf-8")) if pyproject.is_file() else None
+    if found is None or not found.group(1).startswith("file://") or shutil.which("git") is None:
+        return None
+    source = found.group(1).removeprefix("file://")
+    if Path(source).is_absolute():
+        return None
+    if run(["git", "-C", str(project / source), "rev-parse", "--git-dir"]).returncode == 0:
+        return None  # relative to the project folder too (``copier copy ../leanops .``)
+    # The shell's working folder, where Copier resolved the path, when it holds the template.
+    shell = os.environ.get("PWD", "")
+    absolute = Path(shell, source).resolve() if shell else None
+    if absolute is None or run(["git", "-C", str(absolute), "rev-parse", "--git-dir"]).returncode:
+        absolute = None
+    example = f"copier copy --trust {absolute or '<its absolute path>'} {project}"
+    return (
+        f"the template was given as the relative path {source!r}, which uv and copier update "
+        f"would look for from the project folder, where it is not found: give the checkout's "
+        f"absolute path ({example}) or use leanops new"
+    )
 
 
 def runtime_pin_reachable(project: Path) -> bool:
@@ -171,13 +199,18 @@ def first_commit(project: Path, author_name: str, author_email: str, version: st
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Lock, then commit. Always succeeds: a skipped step is reported, not fatal."""
+    """Lock, then commit; a skipped step is reported, not fatal. Fails, so that Copier removes
+    the new project, only when its template source could never be found again from it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--author-name", default="leanops")
     parser.add_argument("--author-email", default="leanops@localhost")
     parser.add_argument("--version", default="", help="template version, for the commit message")
     args = parser.parse_args(argv)
     project = Path.cwd()
+    refusal = relative_source_elsewhere(project)
+    if refusal is not None:
+        say(refusal)
+        return 1
     if runtime_pin_reachable(project) and lock_environment(project):
         export_requirements(project)
     first_commit(project, args.author_name, args.author_email, args.version)

@@ -1,4 +1,5 @@
-"""The post-copy hook: commits a new project, leaves an existing repository alone, never fails."""
+"""The post-copy hook: commits a new project, leaves an existing repository alone, and fails only
+when the project could never find its template again."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import copier
+import pytest
 from conftest import REPO
+from copier.errors import TaskError
 
 HOOK = REPO / "hooks" / "post_copy.py"
 
@@ -124,3 +128,38 @@ def test_a_pin_to_a_commit_the_template_checkout_lacks_is_named_with_the_fix(
     pyproject.write_text("[tool.uv.sources]\n" + pin.format(checkout, head))
     result = run_hook(project, LEANOPS_SKIP_LOCK="1")
     assert "not a commit of" not in result.stderr
+
+
+def test_a_relative_source_that_only_the_shell_could_find_is_refused_and_nothing_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``copier copy leanops p`` from the checkout's parent records ``leanops``: uv and
+    ``copier update`` would look for it inside ``p``. The task fails with the command to run
+    instead, and Copier removes the new folder."""
+    monkeypatch.chdir(REPO.parent)
+    monkeypatch.setenv("PWD", str(REPO.parent))
+    monkeypatch.setenv("LEANOPS_SKIP_LOCK", "1")
+    project = tmp_path / "p"
+    with pytest.raises(TaskError):
+        copier.run_copy(REPO.name, project, defaults=True, unsafe=True, quiet=True)
+    assert not project.exists()
+
+
+def test_the_refusal_names_the_absolute_path_and_commits_nothing(tmp_path: Path) -> None:
+    checkout = tmp_path / "leanops"
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    project = tmp_path / "elsewhere" / "p"
+    project.mkdir(parents=True)
+    pin = 'leanops-runtime = { git = "file://leanops", rev = "%s", subdirectory = "runtime" }\n'
+    (project / "pyproject.toml").write_text("[tool.uv.sources]\n" + pin % ("0" * 40))
+    result = run_hook(project, PWD=str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("leanops: the template was given as the relative path")
+    assert len(result.stderr.splitlines()) == 1
+    assert f"(copier copy --trust {checkout} {project})" in result.stderr
+    assert not (project / ".git").exists()
+    # From the project folder the same path is the template: kept and committed.
+    (project / "leanops").symlink_to(checkout)
+    result = run_hook(project, PWD=str(project))
+    assert result.returncode == 0, result.stderr
+    assert (project / ".git").exists()
