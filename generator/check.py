@@ -122,6 +122,45 @@ class LO203:
         return exported_in_step(Path(root))
 
 
+def runtime_git_source(pyproject: dict[str, object]) -> str | None:
+    """The git URL ``[tool.uv.sources]`` fetches leanops-runtime from; "" when the project
+    depends on the runtime without one (a version pin from a package index); None when it does
+    not depend on the runtime (made before 0.4.0)."""
+    project = pyproject.get("project")
+    dependencies = project.get("dependencies") if isinstance(project, dict) else None
+    names = [re.split(r"[\s\[<>=!~;@]", str(d), maxsplit=1)[0] for d in dependencies or []]
+    if "leanops-runtime" not in names:
+        return None
+    tool = pyproject.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    sources = uv.get("sources") if isinstance(uv, dict) else None
+    pin = sources.get("leanops-runtime") if isinstance(sources, dict) else None
+    return str(pin.get("git", "")) if isinstance(pin, dict) else ""
+
+
+class LO204:
+    """Runtime installable on other machines"""
+
+    family = FAMILY
+    skipped = "the project does not depend on leanops-runtime (made before 0.4.0)"
+
+    @staticmethod
+    def check(pyproject: dict[str, object]) -> bool | str | None:
+        """The runtime is pinned to a template checkout on this machine: teammates, CI and the
+        Docker image cannot install it."""
+        source = runtime_git_source(pyproject)
+        if source is None:
+            return None
+        if not source.startswith("file://"):
+            return True
+        return (
+            f"The runtime is pinned to a folder on this machine ({source}): teammates, CI and "
+            "the Docker image cannot install it. Push the template to a git server and run "
+            "`leanops source <its URL> .`, which moves the pin, the answers file and the files "
+            "that name the folder, and relocks."
+        )
+
+
 class LO301:
     """pre-commit configured"""
 
@@ -338,7 +377,22 @@ class LO802:
         return f"Left of the vendored machinery (dead code, or a module of yours to move): {listed}"
 
 
-CHECKS = (LO101, LO102, LO201, LO202, LO203, LO301, LO401, LO402, LO501, LO601, LO701, LO801, LO802)
+CHECKS = (
+    LO101,
+    LO102,
+    LO201,
+    LO202,
+    LO203,
+    LO204,
+    LO301,
+    LO401,
+    LO402,
+    LO501,
+    LO601,
+    LO701,
+    LO801,
+    LO802,
+)
 
 
 def repo_review_checks() -> dict[str, Check]:

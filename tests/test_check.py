@@ -54,6 +54,7 @@ def test_a_conforming_project_passes_everything(project: Path) -> None:
         "LO102": True,
         "LO201": True,
         "LO203": None,  # no requirements.lock here (the template's task exports one)
+        "LO204": None,  # no pyproject.toml depending on the runtime: made before 0.4.0
         "LO301": True,
         "LO401": True,
         "LO402": True,
@@ -213,10 +214,39 @@ def test_requirements_lock_out_of_step_with_uv_lock_fails(tmp_path: Path) -> Non
     assert outcome(root, "LO203") is True  # comments and blank lines are not pins
 
 
+PYPROJECT = """[project]
+name = "demo"
+dependencies = ["leanops-runtime", "pandas>=2"]
+[project.optional-dependencies]
+mlflow = ["leanops-runtime[mlflow]"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('{ git = "file:///home/ann/leanops", rev = "ab12", subdirectory = "runtime" }', False),
+        ('{ git = "file://../leanops", rev = "ab12", subdirectory = "runtime" }', False),
+        ('{ git = "https://git.example.com/ml/leanops.git", rev = "ab12" }', True),
+        (None, True),  # a version pin from a package index
+    ],
+)
+def test_a_runtime_pinned_to_a_folder_of_this_machine_fails_with_the_move(
+    project: Path, source: str | None, expected: bool
+) -> None:
+    text = PYPROJECT + (f"[tool.uv.sources]\nleanops-runtime = {source}\n" if source else "")
+    (project / "pyproject.toml").write_text(text)
+    found = results(project)["LO204"]
+    assert found.result is expected
+    if not expected:
+        assert "leanops source <its URL> ." in found.err_msg
+        assert f"on this machine ({source.split(chr(34))[1]})" in found.err_msg
+
+
 def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(project), "--offline"]) == 0
     table = capsys.readouterr().out
-    assert "11 of 11 checks pass" in table
+    assert "12 of 12 checks pass" in table
     (project / "Dockerfile").unlink()
     assert main(["check", str(project), "--offline"]) == 0
     table = capsys.readouterr().out
