@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -31,6 +32,22 @@ NESTED_TIMEOUT = float(os.environ.get("LEANOPS_NESTED_TIMEOUT", "3600"))
 BIN = Path(sys.executable).parent
 
 Render = Callable[..., Path]
+
+
+def wait_for_system_packages() -> None:
+    """Return once Debian's packages the tests need are installed: at once, unless ``.ci/run``
+    is installing them in the background, holding the file ``LEANOPS_PACKAGES_LOCK`` names
+    locked until apt ends (the tests that need none start meanwhile)."""
+    path = os.environ.get("LEANOPS_PACKAGES_LOCK")
+    if path:
+        with Path(path).open("rb") as held:
+            fcntl.flock(held, fcntl.LOCK_SH)
+
+
+@pytest.fixture(scope="session")
+def system_packages() -> None:
+    """Debian's chromium, PostgreSQL and ssh-keygen, for the tests that run them."""
+    wait_for_system_packages()
 
 
 def render_template(destination: Path, **answers: object) -> Path:

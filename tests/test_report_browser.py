@@ -21,18 +21,17 @@ from pathlib import Path
 import pytest
 from conftest import NESTED_TIMEOUT, render_template, run_cli, run_in
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.usefixtures("chromium")
-
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    """The browser's path; missing: a failure under CI, a skip elsewhere."""
-    if CHROMIUM is None:
+def chromium(system_packages: None) -> str:
+    """The browser's path, once .ci/run's install (if any) is done; missing: a failure under
+    CI, a skip elsewhere."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed: .ci/run installs Debian's chromium")
         pytest.skip("chromium is not installed (apt install chromium)")
-    return CHROMIUM
+    return found
 
 
 # Flags that work in a sandbox without a network or a display (see the machine notes).
@@ -65,12 +64,11 @@ def cli(project: Path, *args: str) -> str:
     return result.stdout
 
 
-def screenshot(page: Path, out: Path, profile: Path, height: int = 2400) -> Path:
-    """Chromium's screenshot of ``page`` (1280 px wide) as a PNG file."""
-    assert CHROMIUM is not None
+def screenshot(browser: str, page: Path, out: Path, profile: Path, height: int = 2400) -> Path:
+    """The browser's screenshot of ``page`` (1280 px wide) as a PNG file."""
     result = subprocess.run(
         [
-            CHROMIUM,
+            browser,
             *FLAGS,
             f"--user-data-dir={profile}",
             f"--window-size=1280,{height}",
@@ -103,21 +101,22 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render_template(tmp_path_factory.mktemp("report") / "ml-project")
 
 
-def test_an_empty_project_page_is_drawn(tmp_path: Path) -> None:
+def test_an_empty_project_page_is_drawn(chromium: str, tmp_path: Path) -> None:
     """On a project of its own: the module's project gets runs and models in the other test,
     whichever order the two run in."""
     project = render_template(tmp_path / "empty-project")
     page = project / cli(project, "report", "-o", "reports/empty.html").strip()
     html = page.read_text(encoding="utf-8")
     assert "No production model yet" in html
-    colours = Counter(pixels(screenshot(page, tmp_path / "empty.png", tmp_path / "chrome", 900)))
+    png = screenshot(chromium, page, tmp_path / "empty.png", tmp_path / "chrome", 900)
+    colours = Counter(pixels(png))
     assert sum(count for colour, count in colours.items() if near(colour, HEADER)) > 20_000
     assert len(colours) > 20  # text, tiles, badges: not a blank page
 
 
 @pytest.mark.slow
 def test_a_working_project_page_shows_model_runs_drift_contract_and_audit(
-    project: Path, tmp_path: Path
+    chromium: str, project: Path, tmp_path: Path
 ) -> None:
     made = run_in(project, sys.executable, "-c", SHIFT, env={"PYTHONPATH": "src"})
     assert made.returncode == 0, made.stderr
@@ -144,7 +143,7 @@ def test_a_working_project_page_shows_model_runs_drift_contract_and_audit(
         assert found and expected in found.group(1), ident
     assert html.count("<svg") == 3  # the runs' metrics, what they cost, the drift
 
-    png = screenshot(page, tmp_path / "report.png", tmp_path / "chrome")
+    png = screenshot(chromium, page, tmp_path / "report.png", tmp_path / "chrome")
     colours = Counter(pixels(png))
     total = sum(colours.values())
     white = sum(count for colour, count in colours.items() if min(colour) >= 245)

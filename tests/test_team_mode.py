@@ -47,7 +47,8 @@ if importlib.util.find_spec("mlflow") is None:
 if importlib.util.find_spec("flask_wtf") is None:
     pytest.skip("the MLflow basic-auth app needs mlflow[auth]", allow_module_level=True)
 
-pytestmark = pytest.mark.slow
+# PostgreSQL and ssh-keygen: Debian's, which .ci/run may still be installing.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("system_packages")]
 
 ADMIN_PASSWORD = "admin-password-for-tests"  # noqa: S105 (a throwaway server on 127.0.0.1)
 USERS = {"alice": "alice-password-1234", "bob": "bob-password-1234"}

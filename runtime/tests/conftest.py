@@ -7,12 +7,29 @@ library's default preprocessor in its place. Subprocesses get the same through
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from _package import CHARTS, NAME, REFERENCE, lib, load
+
+
+def wait_for_system_packages() -> None:
+    """Return once Debian's packages the tests need are installed: at once, unless ``.ci/run``
+    is installing them in the background, holding the file ``LEANOPS_PACKAGES_LOCK`` names
+    locked until apt ends (the tests that need none start meanwhile)."""
+    path = os.environ.get("LEANOPS_PACKAGES_LOCK")
+    if path:
+        with Path(path).open("rb") as held:
+            fcntl.flock(held, fcntl.LOCK_SH)
+
+
+@pytest.fixture(scope="session")
+def system_packages() -> None:
+    """Debian's chromium, PostgreSQL and ssh-keygen, for the tests that run them."""
+    wait_for_system_packages()
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from _models import fit, open_line
 from _models import register as register_model
 from _package import NAME, lib
 
+pytestmark = pytest.mark.usefixtures("system_packages")  # ssh-keygen
+
 cli = lib("cli")
 config = lib("settings")
 records = lib("registry.records")
