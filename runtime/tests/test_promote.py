@@ -383,8 +383,28 @@ def test_production_is_compared_only_on_rows_it_did_not_train_on(
     record = line.audit()[-1]
     model, _ = line.load("v1")
     settings = config.load_settings(project)
-    fair = lib("metrics").score(settings.task, model, rows[unseen], v1["target"])
+    compared, target = rows[unseen], v1["target"]
+    if settings.task == "classification":  # each class in its share of all the held-out rows
+        compared = promotion.in_class_mix(compared, rows[target], target)
+        shares = rows[target].value_counts(normalize=True)
+        assert compared[target].value_counts(normalize=True).to_dict() == pytest.approx(
+            shares.to_dict(), abs=2 / len(compared)
+        )
+    fair = lib("metrics").score(settings.task, model, compared, target)
     assert record["production_metrics"] == pytest.approx(dict(fair))
+
+
+def test_the_rows_compared_keep_each_classs_share_of_the_held_out_rows() -> None:
+    """Rows production never saw, with 4 of their 100 positive where 10 of every 100 held-out
+    rows are: the first 4 positives and the first 36 negatives are compared (1 in 10)."""
+    import pandas as pd
+
+    held = pd.Series(["yes"] * 10 + ["no"] * 90, name="churned")
+    unseen = pd.DataFrame({"churned": ["no"] * 60 + ["yes"] * 4 + ["no"] * 36, "x": range(100)})
+    compared = promotion.in_class_mix(unseen, held, "churned")
+    assert compared["churned"].value_counts().to_dict() == {"no": 36, "yes": 4}
+    assert compared["x"].tolist() == [*range(36), 60, 61, 62, 63]  # the first of each, in order
+    assert promotion.in_class_mix(unseen[unseen["churned"] == "no"], held, "churned").empty
 
 
 def test_too_few_unseen_rows_is_a_refusal_unless_forced(

@@ -17,7 +17,8 @@ killed after it registered the version, or still running). A refusal is an audit
 When production trained on other data or another split, some of the candidate's held-out rows
 may be rows production learned: scored on them it would look better than it is. Given the
 table production trained on (``TrainedOn``), both are compared on the held-out rows production
-never saw, and the gate says how many those are; with too few left, it refuses to compare.
+never saw (a classifier's, each class in its share of all held-out rows), and the gate says how
+many those are; with too few left, it refuses to compare.
 A production version deleted on the server outside leanops (withdrawn) serves nothing: the
 candidate is gated on the thresholds alone, as the first one is.
 """
@@ -98,6 +99,20 @@ def unseen_by(rows: pd.DataFrame, held: pd.DataFrame, table: pd.DataFrame) -> ND
     return ~row_keys(rows, columns).isin(trained).to_numpy()
 
 
+def in_class_mix(kept: pd.DataFrame, labels: pd.Series, target: str) -> pd.DataFrame:
+    """``kept`` (some of the held-out rows) with rows of its over-represented classes left out,
+    the first ones of each class kept, so that every class has its share of ``labels`` (all the
+    held-out rows' classes). Splits drawn with one seed from a table that grew overlap unevenly
+    by class: the rows production never saw may hold half the positives of the held-out rows,
+    and accuracy, average precision or log loss on them would not be the pipeline's figures."""
+    shares = labels.value_counts(normalize=True)
+    counts = kept[target].value_counts()
+    size = min(counts.get(label, 0) / share for label, share in shares.items())
+    quota = {label: int(share * size + 1e-9) for label, share in shares.items()}
+    place = kept.groupby(target, sort=False).cumcount()
+    return kept[place < kept[target].map(quota).fillna(0)]
+
+
 def rarest_class(labels: pd.Series) -> tuple[str, int] | None:
     """The class with the fewest of ``labels`` and their number (None: no rows)."""
     counts = labels.value_counts()
@@ -166,7 +181,14 @@ def promote(
             production_model, production = registry.load(compared, state)
             problem = incomparable(entry, production)
             if not problem and evaluate is None and trained_on is not None:
-                rows, problem = fair_rows(registry, production, rows, trained_on, state)
+                rows, problem = fair_rows(
+                    registry,
+                    production,
+                    rows,
+                    trained_on,
+                    state,
+                    classes=held["target"] if held["task"] == "classification" else None,
+                )
             if not problem:
                 production_metrics = dict(score(production_model))
                 measured = resources_of(production_model, production, timed_on)
@@ -258,10 +280,13 @@ def fair_rows(
     rows: pd.DataFrame,
     trained_on: TrainedOn,
     state: State | None = None,
+    *,
+    classes: str | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """``rows`` without those production trained on, and why they cannot be compared ('' when
     they can). Production's own table not being kept here is said, not refused. ``state``: the
-    registry's, when the caller read it already."""
+    registry's, when the caller read it already. ``classes``: a classifier's target column,
+    whose classes keep their shares of ``rows`` in what is compared (``in_class_mix``)."""
     held, _ = registry.holdout(production["version"], state)
     columns = sorted(set(rows.columns) & set(held.columns))
     if set(row_keys(rows, columns)) <= set(row_keys(held, columns)):
@@ -279,17 +304,26 @@ def fair_rows(
     unseen = unseen_by(rows, held, table)
     if unseen.all():
         return rows, ""
-    kept = rows[unseen]
+    unseen_rows = rows[unseen]
+    kept = unseen_rows if classes is None else in_class_mix(unseen_rows, rows[classes], classes)
+    seen = len(rows) - len(unseen_rows)
     if len(kept) < MIN_UNSEEN_ROWS:
         return rows, (
-            f"{name} trained on {len(rows) - len(kept)} of the {len(rows)} held-out rows: too few "
-            "left to compare fairly; promote --force --reason ..."
+            f"{name} trained on {seen} of the {len(rows)} held-out rows: too few left to compare "
+            "fairly (with each class in its share); promote --force --reason ..."
         )
+    mix = (
+        f", {len(unseen_rows) - len(kept)} of them left out so that each class keeps its share "
+        "of the held-out rows"
+        if len(kept) < len(unseen_rows)
+        else ""
+    )
     log.info(
-        "%s trained on %d of the %d held-out rows: both are compared on the other %d",
+        "%s trained on %d of the %d held-out rows: both are compared on the other %d%s",
         name,
-        len(rows) - len(kept),
+        seen,
         len(rows),
-        len(kept),
+        len(unseen_rows),
+        mix,
     )
     return kept, ""
