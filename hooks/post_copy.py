@@ -3,7 +3,8 @@
 Copier runs this in the new project after ``copier copy`` (never during ``copier update``, whose
 temporary renders would otherwise run it too). Each step is skipped when it cannot run, with a
 message that says how to do it by hand: the project is generated either way, unless its template
-was given as a relative path it could never find again (then Copier removes it).
+was given as a relative path, which nothing could install the runtime from (the task fails, and
+Copier removes the folder it made).
 
 Environment: ``LEANOPS_SKIP_LOCK=1`` skips ``uv lock`` (tests, offline machines).
 """
@@ -41,30 +42,28 @@ RUNTIME_PIN = re.compile(
 )
 
 
-def relative_source_elsewhere(project: Path) -> str | None:
-    """Why the project cannot be kept, when the template was given as a relative path that does
-    not lead from the project folder to it (``copier copy ../leanops p`` run outside ``p``):
-    Copier records the path as given, and uv (the runtime's pin) and ``copier update`` resolve
-    it from the project folder, where it names nothing. None when the source is fine."""
+def relative_source(project: Path) -> str | None:
+    """Why the project cannot be kept, when the template was given as a relative path
+    (``copier copy ../leanops p``): Copier records it as given, uv cannot install a runtime
+    pinned to a relative file URL (git reads ``..`` as a host name), and ``copier update``
+    would resolve it from wherever it runs. None when the source is fine."""
     pyproject = project / "pyproject.toml"
     found = RUNTIME_PIN.search(pyproject.read_text("utf-8")) if pyproject.is_file() else None
-    if found is None or not found.group(1).startswith("file://") or shutil.which("git") is None:
+    if found is None or not found.group(1).startswith("file://"):
         return None
     source = found.group(1).removeprefix("file://")
     if Path(source).is_absolute():
         return None
-    if run(["git", "-C", str(project / source), "rev-parse", "--git-dir"]).returncode == 0:
-        return None  # relative to the project folder too (``copier copy ../leanops .``)
     # The shell's working folder, where Copier resolved the path, when it holds the template.
     shell = os.environ.get("PWD", "")
     absolute = Path(shell, source).resolve() if shell else None
-    if absolute is None or run(["git", "-C", str(absolute), "rev-parse", "--git-dir"]).returncode:
+    if absolute is None or not (absolute / "copier.yml").is_file():
         absolute = None
-    example = f"copier copy --trust {absolute or '<its absolute path>'} {project}"
+    named = f" ({absolute})" if absolute else ""
     return (
-        f"the template was given as the relative path {source!r}, which uv and copier update "
-        f"would look for from the project folder, where it is not found: give the checkout's "
-        f"absolute path ({example}) or use leanops new"
+        f"the template was given as the relative path {source!r}, which uv cannot install the "
+        "runtime from and copier update would look for wherever it runs: run the same copier "
+        f"copy with the checkout's absolute path{named}, or use leanops new"
     )
 
 
@@ -200,14 +199,14 @@ def first_commit(project: Path, author_name: str, author_email: str, version: st
 
 def main(argv: list[str] | None = None) -> int:
     """Lock, then commit; a skipped step is reported, not fatal. Fails, so that Copier removes
-    the new project, only when its template source could never be found again from it."""
+    the new project, only when its template was given as a relative path."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--author-name", default="leanops")
     parser.add_argument("--author-email", default="leanops@localhost")
     parser.add_argument("--version", default="", help="template version, for the commit message")
     args = parser.parse_args(argv)
     project = Path.cwd()
-    refusal = relative_source_elsewhere(project)
+    refusal = relative_source(project)
     if refusal is not None:
         say(refusal)
         return 1

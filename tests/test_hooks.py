@@ -130,12 +130,12 @@ def test_a_pin_to_a_commit_the_template_checkout_lacks_is_named_with_the_fix(
     assert "not a commit of" not in result.stderr
 
 
-def test_a_relative_source_that_only_the_shell_could_find_is_refused_and_nothing_kept(
+def test_a_relative_source_is_refused_and_the_new_folder_removed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``copier copy leanops p`` from the checkout's parent records ``leanops``: uv and
-    ``copier update`` would look for it inside ``p``. The task fails with the command to run
-    instead, and Copier removes the new folder."""
+    """``copier copy leanops p`` from the checkout's parent records ``leanops``: uv cannot
+    install the runtime from ``file://leanops``. The task fails, naming the absolute path, and
+    Copier removes the folder it made."""
     monkeypatch.chdir(REPO.parent)
     monkeypatch.setenv("PWD", str(REPO.parent))
     monkeypatch.setenv("LEANOPS_SKIP_LOCK", "1")
@@ -145,21 +145,29 @@ def test_a_relative_source_that_only_the_shell_could_find_is_refused_and_nothing
     assert not project.exists()
 
 
-def test_the_refusal_names_the_absolute_path_and_commits_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", ["leanops", "../leanops"])
+def test_the_refusal_names_the_absolute_path_and_commits_nothing(
+    tmp_path: Path, given: str
+) -> None:
+    """From another folder, or from the project folder itself (``copier copy ../leanops .``):
+    either way the pin would be a relative file URL."""
     checkout = tmp_path / "leanops"
-    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
-    project = tmp_path / "elsewhere" / "p"
-    project.mkdir(parents=True)
-    pin = 'leanops-runtime = { git = "file://leanops", rev = "%s", subdirectory = "runtime" }\n'
-    (project / "pyproject.toml").write_text("[tool.uv.sources]\n" + pin % ("0" * 40))
-    result = run_hook(project, PWD=str(tmp_path))
+    checkout.mkdir()
+    (checkout / "copier.yml").write_text("_subdirectory: template\n")
+    project = tmp_path / "p"
+    project.mkdir()
+    pin = 'leanops-runtime = { git = "file://%s", rev = "%s", subdirectory = "runtime" }\n'
+    (project / "pyproject.toml").write_text("[tool.uv.sources]\n" + pin % (given, "0" * 40))
+    shell = tmp_path if given == "leanops" else project
+    result = run_hook(project, PWD=str(shell))
     assert result.returncode == 1
-    assert result.stderr.startswith("leanops: the template was given as the relative path")
+    assert result.stderr.startswith(
+        f"leanops: the template was given as the relative path {given!r}"
+    )
     assert len(result.stderr.splitlines()) == 1
-    assert f"(copier copy --trust {checkout} {project})" in result.stderr
+    assert f"the checkout's absolute path ({checkout})" in result.stderr
     assert not (project / ".git").exists()
-    # From the project folder the same path is the template: kept and committed.
-    (project / "leanops").symlink_to(checkout)
-    result = run_hook(project, PWD=str(project))
-    assert result.returncode == 0, result.stderr
-    assert (project / ".git").exists()
+    # Without the shell's folder the refusal stands, without a path to suggest.
+    result = run_hook(project, PWD="")
+    assert result.returncode == 1
+    assert "the checkout's absolute path, or use leanops new" in result.stderr

@@ -31,10 +31,18 @@ def leanops(*args: str) -> tuple[int, str, str]:
 def made_from(template: Path, project: Path, source: str = "") -> Path:
     """A project rendered from the local checkout ``template`` and committed (the post-copy task's
     first commit), as `leanops new` run from a checkout makes it; ``source``: the checkout as
-    given instead, from the project folder (`copier copy ../checkout .`)."""
+    given instead, from the project folder (`copier copy ../checkout .`), as Copier records it
+    when the task does not run (the task refuses a relative source now)."""
     project.mkdir()
     with contextlib.chdir(project):
-        copier.run_copy(source or str(template), ".", defaults=True, unsafe=True, quiet=True)
+        copier.run_copy(
+            source or str(template), ".", defaults=True, unsafe=True, quiet=True,
+            skip_tasks=bool(source),
+        )  # fmt: skip
+    if source:
+        git(project, "init", "-q")
+        git(project, "add", "-A")
+        git(project, "commit", "-qm", "Generate project")
     assert not git(project, "status", "--porcelain"), "the post-copy task commits the project"
     return project
 
