@@ -570,6 +570,23 @@ def test_dates_in_several_formats_are_left_out_with_the_formats_found(tmp_path: 
     assert "dates in 3 formats: %Y-%m-%d (40 rows), %d.%m.%Y (40 rows), %Y/%m/%d (40 rows)" in text
 
 
+def test_free_text_with_repeats_is_left_out_and_a_multi_word_category_is_not(
+    tmp_path: Path,
+) -> None:
+    """Notes of several words, 60% of them distinct: free text, not a high-cardinality code to
+    target-encode; city names of two words, 50 of them in 200 rows, are still categories."""
+    words = ["late", "bill", "called", "twice", "happy", "router", "refund", "asked", "again"]
+    notes = [" ".join(words[(j * k) % 9] for k in range(1, 5)) + f" {j}" for j in range(200)]
+    notes = [notes[i % 120] for i in range(200)]
+    cities = [f"Port {chr(65 + i % 25)}{i % 2}" for i in range(200)]
+    frame = customers(200).assign(notes=notes, city=cities)
+    inferred, contract, text = _infer(tmp_path, frame, "churned")
+    detected = {c.name: c.detected for c in inferred.columns}
+    assert (detected["notes"], contract.roles["notes"]) == ("free_text", "ignore")
+    assert "free text (120 distinct values in 200 rows, 5 words in the middle one)" in text
+    assert (detected["city"], contract.roles["city"]) == ("high_cardinality", "feature_categorical")
+
+
 def test_near_unique_text_is_left_out_and_its_advice_applies_as_written(tmp_path: Path) -> None:
     """Free text (a title, a comment) is no feature; switching a target-encoded column to
     ``ignore``, as its comment suggests, needs no other edit."""

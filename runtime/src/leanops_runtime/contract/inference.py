@@ -49,6 +49,10 @@ TAIL_DISTINCT = 10
 MAX_ALLOWED_VALUES = 20
 # Text with more distinct values than this share of the rows is free text or an identifier.
 NEAR_UNIQUE = 0.9
+# Text of several words a value (the median, ``FREE_TEXT_WORDS`` or more) with more distinct
+# values than this share of the rows is free text: comments, notes, titles.
+FREE_TEXT = 0.5
+FREE_TEXT_WORDS = 3
 # A classification target lists its classes when it has at most this many.
 MAX_CLASSES = 100
 # An integer target with at most this many distinct values is read as classes.
@@ -381,8 +385,8 @@ def _target(series: pd.Series, task: str, why: str) -> Column:
 def _excluded(
     name: str, series: pd.Series, spec: dict[str, object], rows: int, *, dated: bool
 ) -> Column | None:
-    """An empty, row-number, constant or identifier column, or dates in several formats: kept,
-    checked, not a feature.
+    """An empty, row-number, constant or identifier column, free text, or dates in several
+    formats: kept, checked, not a feature.
 
     ``dated``: the values are dates, which may all differ (a sale's time) and still be a feature.
     """
@@ -414,6 +418,15 @@ def _excluded(
             "encoding: target"
         )
         detected = "near_unique"
+    elif spec["dtype"] == "str" and not dated and rows >= 20 and distinct > FREE_TEXT * rows:
+        words = float(series.dropna().astype(str).map(lambda text: len(text.split())).median())
+        if words < FREE_TEXT_WORDS:
+            return None
+        why = (
+            f"free text ({distinct} distinct values in {rows} rows, {words:g} words in the "
+            "middle one): not a feature; turn it into columns in features.py to learn from it"
+        )
+        detected = "free_text"
     else:
         return None
     return Column(name, {"role": "ignore", **spec}, [why], detected)
