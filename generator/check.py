@@ -217,7 +217,7 @@ class LO501:
         root: Path, repo_top: Path | None, answers: dict[str, object] | None
     ) -> bool | str | None:
         """No CI: add `.github/workflows/ci.yml` or `.gitlab-ci.yml` (answer `ci` with
-        `copier update --vcs-ref=:current: -d ci=github`)."""
+        `copier update --trust --defaults --vcs-ref=:current: -d ci=github`)."""
         root = Path(root)
         has_github = _workflows(root) != []
         has_gitlab = (root / ".gitlab-ci.yml").is_file()

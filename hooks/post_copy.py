@@ -89,6 +89,14 @@ def runtime_pin_reachable(project: Path) -> bool:
     return False
 
 
+def uv_reason(stderr: str) -> str:
+    """uv's own summary of a failure: its ``error:`` line, else the first line it printed (the
+    last ones are often the tail of a quoted git or network message)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    found = next((line for line in lines if line.startswith("error:")), None)
+    return (found or (lines[0] if lines else "unknown error")).removeprefix("error: ")
+
+
 def lock_environment(project: Path) -> bool:
     """Write uv.lock with uv when it is available and the registry reachable."""
     if os.environ.get("LEANOPS_SKIP_LOCK"):
@@ -104,8 +112,7 @@ def lock_environment(project: Path) -> bool:
         say("uv lock timed out (is the package index reachable?); run later: uv lock")
         return False
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-        say(f"uv lock failed ({reason}); fix it, then run: uv lock")
+        say(f"uv lock failed ({uv_reason(result.stderr)}); fix it, then run: uv lock")
         return False
     say("locked the environment in uv.lock")
     return True

@@ -171,3 +171,25 @@ def test_the_refusal_names_the_absolute_path_and_commits_nothing(
     result = run_hook(project, PWD="")
     assert result.returncode == 1
     assert "the checkout's absolute path, or use leanops new" in result.stderr
+
+
+def test_a_failed_lock_is_named_by_uvs_error_line(tmp_path: Path) -> None:
+    """uv ends with the tail of what failed under it (a DNS lookup, git's advice): the message
+    quotes uv's own ``error:`` line."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "uv").write_text(
+        "#!/bin/sh\necho 'Using CPython 3.11' >&2\n"
+        "echo 'error: Failed to download CPython 3.15.2' >&2\n"
+        "echo '  Caused by: failed to lookup address information: Name or service not known' >&2\n"
+        "exit 2\n"
+    )
+    (bin_dir / "uv").chmod(0o755)
+    git = shutil.which("git")
+    assert git is not None
+    (bin_dir / "git").symlink_to(git)
+    project = tmp_path / "p"
+    project.mkdir()
+    result = run_hook(project, path=str(bin_dir), LEANOPS_SKIP_LOCK="")
+    assert result.returncode == 0
+    assert "uv lock failed (Failed to download CPython 3.15.2); fix it" in result.stderr
