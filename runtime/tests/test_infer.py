@@ -393,6 +393,15 @@ def test_the_ambiguous_comma_warning_quotes_a_value_that_is_truly_either() -> No
     assert warning is not None and "is '2,250' 2250 (a thousands mark) or 2.250" in warning
 
 
+def test_a_decimal_comma_no_thousands_grouping_fits_is_named_as_one() -> None:
+    """``1876,33`` beside ``41.3``: two digits after the comma group no thousands."""
+    text = pd.DataFrame({"spend": ["1876,33", "1248,19", "12,5"], "age": ["41.3", "38.7", "50"]})
+    warning = inference.ambiguous_commas(contract_mod.ReadingRules(), ["spend"], text)
+    assert warning is not None
+    assert warning.startswith("spend writes decimals with a comma ('1876,33' is 1876.33)")
+    assert "thousands mark) or" not in warning
+
+
 def test_a_thousands_comma_a_contract_does_not_set_is_hinted_as_one(tmp_path: Path) -> None:
     frame = iris().assign(price=1.0)
     _, contract, _ = _infer(tmp_path, frame, "species")

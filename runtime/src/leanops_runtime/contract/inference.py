@@ -658,6 +658,13 @@ def ambiguous_commas(
     either = values[values.str.fullmatch(r"[+-]?\d{1,3},\d{3}")]  # 2,250: truly either mark
     written = str((either if len(either) else values[values.str.contains(",")]).iloc[0])
     whole, _, part = written.partition(",")
+    if not values.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").any():
+        return (  # 1876,33: no thousands grouping fits, a decimal comma beside decimal points
+            f"{shown} writes decimals with a comma ({written!r} is {whole}.{part}), the other "
+            "numbers with a point: a file is read with one decimal mark, so it is read as text; "
+            "export it with a point (or, if the points group thousands, set reading.decimal: "
+            '"," and infer again)'
+        )
     return (
         f"numbers with a comma in {shown}, beside numbers with a decimal point: is {written!r} "
         f"{whole}{part} (a thousands mark) or {whole}.{part} (a decimal comma)? read as text "
