@@ -42,16 +42,25 @@ RUNTIME_PIN = re.compile(
 )
 
 
+def local_pin(project: Path) -> tuple[str, str] | None:
+    """The template folder and commit the runtime is pinned to, when its source is a local
+    checkout (a ``file://`` URL); None otherwise."""
+    pyproject = project / "pyproject.toml"
+    found = RUNTIME_PIN.search(pyproject.read_text("utf-8")) if pyproject.is_file() else None
+    if found is None or not found.group(1).startswith("file://"):
+        return None
+    return found.group(1).removeprefix("file://"), found.group(2)
+
+
 def relative_source(project: Path) -> str | None:
     """Why the project cannot be kept, when the template was given as a relative path
     (``copier copy ../leanops p``): Copier records it as given, uv cannot install a runtime
     pinned to a relative file URL (git reads ``..`` as a host name), and ``copier update``
     would resolve it from wherever it runs. None when the source is fine."""
-    pyproject = project / "pyproject.toml"
-    found = RUNTIME_PIN.search(pyproject.read_text("utf-8")) if pyproject.is_file() else None
-    if found is None or not found.group(1).startswith("file://"):
+    pin = local_pin(project)
+    if pin is None:
         return None
-    source = found.group(1).removeprefix("file://")
+    source = pin[0]
     if Path(source).is_absolute():
         return None
     # The shell's working folder, where Copier resolved the path, when it holds the template.
@@ -71,11 +80,10 @@ def runtime_pin_reachable(project: Path) -> bool:
     """False, said with the fix, when the runtime is pinned to a commit its local template
     checkout lacks: Copier renders uncommitted changes of a local template from a temporary
     commit, which ``uv lock`` and ``uv sync`` then cannot fetch ("not our ref")."""
-    pyproject = project / "pyproject.toml"
-    found = RUNTIME_PIN.search(pyproject.read_text("utf-8")) if pyproject.is_file() else None
-    if found is None or not found.group(1).startswith("file://") or shutil.which("git") is None:
+    pin = local_pin(project)
+    if pin is None or shutil.which("git") is None:
         return True
-    checkout, rev = found.group(1).removeprefix("file://"), found.group(2)
+    checkout, rev = pin
     result = run(["git", "-C", checkout, "cat-file", "-e", f"{rev}^{{commit}}"])
     if result.returncode == 0:
         return True
