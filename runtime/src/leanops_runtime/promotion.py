@@ -310,7 +310,7 @@ def fair_rows(
     if len(kept) < MIN_UNSEEN_ROWS:
         return rows, (
             f"{name} trained on {seen} of the {len(rows)} held-out rows: too few left to compare "
-            "fairly (with each class in its share); promote --force --reason ..."
+            f"fairly{' (each class in its share)' if classes else ''}; promote --force --reason ..."
         )
     mix = (
         f", {len(unseen_rows) - len(kept)} of them left out so that each class keeps its share "
