@@ -272,6 +272,8 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     batch_shares = batch_counts / max(batch_counts.sum(), 1.0)
     changes = np.abs(batch_shares - ref_shares)
     largest = int(np.argmax(changes)) if changes.size else None
+    if unseen and p_other is not None and p_other < p_chi:
+        largest = other  # values training never saw moved the test most: the change names them
     keep = (ref_counts + batch_counts) > 0  # drop an empty "<other>"
     missing_index = names.index(MISSING) if MISSING in names else None
     return _Measured(
