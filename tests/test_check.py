@@ -223,24 +223,25 @@ mlflow = ["leanops-runtime[mlflow]"]
 
 
 @pytest.mark.parametrize(
-    ("source", "expected"),
+    ("url", "expected"),
     [
-        ('{ git = "file:///home/ann/leanops", rev = "ab12", subdirectory = "runtime" }', False),
-        ('{ git = "file://../leanops", rev = "ab12", subdirectory = "runtime" }', False),
-        ('{ git = "https://git.example.com/ml/leanops.git", rev = "ab12" }', True),
+        ("file:///home/ann/leanops", False),
+        ("file://../leanops", False),
+        ("https://git.example.com/ml/leanops.git", True),
         (None, True),  # a version pin from a package index
     ],
 )
 def test_a_runtime_pinned_to_a_folder_of_this_machine_fails_with_the_move(
-    project: Path, source: str | None, expected: bool
+    project: Path, url: str | None, expected: bool
 ) -> None:
-    text = PYPROJECT + (f"[tool.uv.sources]\nleanops-runtime = {source}\n" if source else "")
+    pin = f'leanops-runtime = {{ git = "{url}", rev = "ab12", subdirectory = "runtime" }}\n'
+    text = PYPROJECT + (f"[tool.uv.sources]\n{pin}" if url else "")
     (project / "pyproject.toml").write_text(text)
     found = results(project)["LO204"]
     assert found.result is expected
     if not expected:
         assert "leanops source <its URL> ." in found.err_msg
-        assert f"on this machine ({source.split(chr(34))[1]})" in found.err_msg
+        assert f"on this machine ({url})" in found.err_msg
 
 
 def test_cli_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
