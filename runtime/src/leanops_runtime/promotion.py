@@ -105,8 +105,13 @@ def in_class_mix(kept: pd.DataFrame, labels: pd.Series, target: str) -> pd.DataF
     held-out rows' classes). Splits drawn with one seed from a table that grew overlap unevenly
     by class: the rows production never saw may hold half the positives of the held-out rows,
     and accuracy, average precision or log loss on them would not be the pipeline's figures."""
-    shares = labels.value_counts(normalize=True)
     counts = kept[target].value_counts()
+    # A class none of whose held-out rows is left cannot have its share: the others keep theirs.
+    present = labels[labels.isin(counts[counts > 0].index)]
+    shares = present.value_counts(normalize=True)
+    shares = shares[shares > 0]
+    if shares.empty:
+        return kept
     size = min(counts.get(label, 0) / share for label, share in shares.items())
     quota = {label: int(share * size + 1e-9) for label, share in shares.items()}
     place = kept.groupby(target, sort=False).cumcount()
@@ -318,6 +323,14 @@ def fair_rows(
         if len(kept) < len(unseen_rows)
         else ""
     )
+    if classes is not None:
+        gone = sorted(set(map(str, rows[classes].unique())) - set(map(str, kept[classes])))
+        if gone:
+            log.warning(
+                "%s trained on every held-out row of class %s: the two are compared without it",
+                name,
+                ", ".join(gone),
+            )
     log.info(
         "%s trained on %d of the %d held-out rows: both are compared on the other %d%s",
         name,
