@@ -400,6 +400,10 @@ def test_a_decimal_comma_no_thousands_grouping_fits_is_named_as_one() -> None:
     assert warning is not None
     assert warning.startswith("spend writes decimals with a comma ('1876,33' is 1876.33)")
     assert "thousands mark) or" not in warning
+    # Beside a column whose comma may group thousands (2,250), the question stands for both.
+    text["price"] = ["2,250", "3,5", "1,5"]
+    warning = inference.ambiguous_commas(contract_mod.ReadingRules(), ["spend", "price"], text)
+    assert warning is not None and "(a thousands mark) or" in warning
 
 
 def test_a_thousands_comma_a_contract_does_not_set_is_hinted_as_one(tmp_path: Path) -> None:
@@ -582,18 +586,23 @@ def test_dates_in_several_formats_are_left_out_with_the_formats_found(tmp_path: 
 def test_free_text_with_repeats_is_left_out_and_a_multi_word_category_is_not(
     tmp_path: Path,
 ) -> None:
-    """Notes of several words, 60% of them distinct: free text, not a high-cardinality code to
-    target-encode; city names of two words, 50 of them in 200 rows, are still categories."""
+    """Notes of several words, 60% of them distinct, a third of the rows empty: free text, not
+    a high-cardinality code to target-encode; product names of four words, as many distinct,
+    are still categories."""
     words = ["late", "bill", "called", "twice", "happy", "router", "refund", "asked", "again"]
     notes = [" ".join(words[(j * k) % 9] for k in range(1, 5)) + f" {j}" for j in range(200)]
-    notes = [notes[i % 120] for i in range(200)]
-    cities = [f"Port {chr(65 + i % 25)}{i % 2}" for i in range(200)]
-    frame = customers(200).assign(notes=notes, city=cities)
+    notes = [None if i % 3 == 0 else notes[i % 80] for i in range(200)]
+    products = [f"Acme Cordless Drill {j}" for j in range(200)]
+    products = [products[i % 120] for i in range(200)]
+    frame = customers(200).assign(notes=notes, product=products)
     inferred, contract, text = _infer(tmp_path, frame, "churned")
     detected = {c.name: c.detected for c in inferred.columns}
     assert (detected["notes"], contract.roles["notes"]) == ("free_text", "ignore")
-    assert "free text (120 distinct values in 200 rows, 5 words in the middle one)" in text
-    assert (detected["city"], contract.roles["city"]) == ("high_cardinality", "feature_categorical")
+    assert "free text (80 distinct values in 133 filled rows, 5 words in the middle one)" in text
+    assert (detected["product"], contract.roles["product"]) == (
+        "high_cardinality",
+        "feature_categorical",
+    )
 
 
 def test_near_unique_text_is_left_out_and_its_advice_applies_as_written(tmp_path: Path) -> None:

@@ -49,10 +49,11 @@ TAIL_DISTINCT = 10
 MAX_ALLOWED_VALUES = 20
 # Text with more distinct values than this share of the rows is free text or an identifier.
 NEAR_UNIQUE = 0.9
-# Text of several words a value (the median, ``FREE_TEXT_WORDS`` or more) with more distinct
-# values than this share of the rows is free text: comments, notes, titles.
+# Text of several words a value (the median, ``FREE_TEXT_WORDS`` or more: longer than a
+# product's or a place's name) with more distinct values than this share of the values it holds
+# is free text: comments, notes, descriptions.
 FREE_TEXT = 0.5
-FREE_TEXT_WORDS = 3
+FREE_TEXT_WORDS = 5
 # A classification target lists its classes when it has at most this many.
 MAX_CLASSES = 100
 # An integer target with at most this many distinct values is read as classes.
@@ -418,13 +419,18 @@ def _excluded(
             "encoding: target"
         )
         detected = "near_unique"
-    elif spec["dtype"] == "str" and not dated and rows >= 20 and distinct > FREE_TEXT * rows:
+    elif (
+        spec["dtype"] == "str"
+        and not dated
+        and (filled := int(series.notna().sum())) >= 20
+        and distinct > FREE_TEXT * filled
+    ):
         words = float(series.dropna().astype(str).map(lambda text: len(text.split())).median())
         if words < FREE_TEXT_WORDS:
             return None
         why = (
-            f"free text ({distinct} distinct values in {rows} rows, {words:g} words in the "
-            "middle one): not a feature; turn it into columns in features.py to learn from it"
+            f"free text ({distinct} distinct values in {filled} filled rows, {words:g} words in "
+            "the middle one): not a feature; turn it into columns in features.py to learn from it"
         )
         detected = "free_text"
     else:
@@ -658,9 +664,11 @@ def ambiguous_commas(
     either = values[values.str.fullmatch(r"[+-]?\d{1,3},\d{3}")]  # 2,250: truly either mark
     written = str((either if len(either) else values[values.str.contains(",")]).iloc[0])
     whole, _, part = written.partition(",")
-    if not values.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").any():
+    grouping = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
+    if not any(_present(text, column).str.fullmatch(grouping).any() for column in commas):
+        writes = "writes" if len(commas) == 1 else "write"
         return (  # 1876,33: no thousands grouping fits, a decimal comma beside decimal points
-            f"{shown} writes decimals with a comma ({written!r} is {whole}.{part}), the other "
+            f"{shown} {writes} decimals with a comma ({written!r} is {whole}.{part}), the other "
             "numbers with a point: a file is read with one decimal mark, so it is read as text; "
             "export it with a point (or, if the points group thousands, set reading.decimal: "
             '"," and infer again)'
