@@ -98,11 +98,15 @@ def runtime_pin_reachable(project: Path) -> bool:
 
 
 def uv_reason(stderr: str) -> str:
-    """uv's own summary of a failure: its ``error:`` line, else the first line it printed (the
-    last ones are often the tail of a quoted git or network message)."""
+    """uv's own summary of a failure: its ``error:`` line or the one it marks with a cross, else
+    its first line that is not progress (the last ones are often the tail of a quoted git or
+    network message)."""
+    cross = "\N{MULTIPLICATION SIGN}"
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    found = next((line for line in lines if line.startswith("error:")), None)
-    return (found or (lines[0] if lines else "unknown error")).removeprefix("error: ")
+    found = next((line for line in lines if line.startswith(("error:", cross))), None)
+    progress = ("Using ", "Resolved ", "Updating ", "Updated ", "Prepared ", "Downloading ")
+    found = found or next((line for line in lines if not line.startswith(progress)), None)
+    return (found or "unknown error").removeprefix("error: ").removeprefix(f"{cross} ")
 
 
 def lock_environment(project: Path) -> bool:

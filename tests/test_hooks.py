@@ -173,17 +173,37 @@ def test_the_refusal_names_the_absolute_path_and_commits_nothing(
     assert "the checkout's absolute path, or use leanops new" in result.stderr
 
 
-def test_a_failed_lock_is_named_by_uvs_error_line(tmp_path: Path) -> None:
-    """uv ends with the tail of what failed under it (a DNS lookup, git's advice): the message
-    quotes uv's own ``error:`` line."""
+@pytest.mark.parametrize(
+    ("printed", "reason"),
+    [
+        (
+            [
+                "Using CPython 3.11",
+                "error: Failed to download CPython 3.15.2",
+                "  Caused by: failed to lookup address information: Name or service not known",
+            ],
+            "Failed to download CPython 3.15.2",
+        ),
+        (
+            [
+                "Using CPython 3.11.7 interpreter at: /usr/bin/python3",
+                "  \N{MULTIPLICATION SIGN} No solution found when resolving dependencies:",
+                "  ╰─▶ Because pandas>=9 was not found in the package registry",
+            ],
+            "No solution found when resolving dependencies:",
+        ),
+    ],
+)
+def test_a_failed_lock_is_named_by_uvs_error_line(
+    tmp_path: Path, printed: list[str], reason: str
+) -> None:
+    """uv ends with the tail of what failed under it (a DNS lookup, git's advice) and starts
+    with progress: the message quotes uv's own ``error:`` line (or the one it marks with a
+    cross)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "uv").write_text(
-        "#!/bin/sh\necho 'Using CPython 3.11' >&2\n"
-        "echo 'error: Failed to download CPython 3.15.2' >&2\n"
-        "echo '  Caused by: failed to lookup address information: Name or service not known' >&2\n"
-        "exit 2\n"
-    )
+    echoes = "".join(f"echo '{line}' >&2\n" for line in printed)
+    (bin_dir / "uv").write_text(f"#!/bin/sh\n{echoes}exit 2\n")
     (bin_dir / "uv").chmod(0o755)
     git = shutil.which("git")
     assert git is not None
@@ -192,4 +212,4 @@ def test_a_failed_lock_is_named_by_uvs_error_line(tmp_path: Path) -> None:
     project.mkdir()
     result = run_hook(project, path=str(bin_dir), LEANOPS_SKIP_LOCK="")
     assert result.returncode == 0
-    assert "uv lock failed (Failed to download CPython 3.15.2); fix it" in result.stderr
+    assert f"uv lock failed ({reason}); fix it" in result.stderr
