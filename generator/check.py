@@ -122,20 +122,28 @@ class LO203:
         return exported_in_step(Path(root))
 
 
-def runtime_git_source(pyproject: dict[str, object]) -> str | None:
-    """The git URL ``[tool.uv.sources]`` fetches leanops-runtime from; "" when the project
-    depends on the runtime without one (a version pin from a package index); None when it does
-    not depend on the runtime (made before 0.4.0)."""
+def runtime_source(pyproject: dict[str, object]) -> str | None:
+    """Where ``[tool.uv.sources]`` installs leanops-runtime from: its git URL, or ``file://``
+    and the folder of a ``path`` source; "" when the project depends on the runtime without a
+    source (a version pin from a package index); None when it does not depend on it (made
+    before 0.4.0). Names compare as PyPI does (``leanops_runtime`` is ``leanops-runtime``)."""
+
+    def normal(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
     project = pyproject.get("project")
     dependencies = project.get("dependencies") if isinstance(project, dict) else None
     names = [re.split(r"[\s\[<>=!~;@]", str(d), maxsplit=1)[0] for d in dependencies or []]
-    if "leanops-runtime" not in names:
+    if "leanops-runtime" not in map(normal, names):
         return None
     tool = pyproject.get("tool")
     uv = tool.get("uv") if isinstance(tool, dict) else None
     sources = uv.get("sources") if isinstance(uv, dict) else None
-    pin = sources.get("leanops-runtime") if isinstance(sources, dict) else None
-    return str(pin.get("git", "")) if isinstance(pin, dict) else ""
+    found = sources if isinstance(sources, dict) else {}
+    pin = next((v for k, v in found.items() if normal(str(k)) == "leanops-runtime"), None)
+    if not isinstance(pin, dict):
+        return ""
+    return f"file://{pin['path']}" if "path" in pin else str(pin.get("git", ""))
 
 
 class LO204:
@@ -148,7 +156,7 @@ class LO204:
     def check(pyproject: dict[str, object]) -> bool | str | None:
         """The runtime is pinned to a template checkout on this machine: teammates, CI and the
         Docker image cannot install it."""
-        source = runtime_git_source(pyproject)
+        source = runtime_source(pyproject)
         if source is None:
             return None
         if not source.startswith("file://"):

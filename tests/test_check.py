@@ -227,6 +227,7 @@ mlflow = ["leanops-runtime[mlflow]"]
     [
         ("file:///home/ann/leanops", False),
         ("file://../leanops", False),
+        ("file://../leanops/runtime", False),
         ("https://git.example.com/ml/leanops.git", True),
         (None, True),  # a version pin from a package index
     ],
@@ -235,6 +236,8 @@ def test_a_runtime_pinned_to_a_folder_of_this_machine_fails_with_the_move(
     project: Path, url: str | None, expected: bool
 ) -> None:
     pin = f'leanops-runtime = {{ git = "{url}", rev = "ab12", subdirectory = "runtime" }}\n'
+    if url == "file://../leanops/runtime":  # a path source, named as PyPI names compare
+        pin = 'leanops_runtime = { path = "../leanops/runtime" }\n'
     text = PYPROJECT + (f"[tool.uv.sources]\n{pin}" if url else "")
     (project / "pyproject.toml").write_text(text)
     found = results(project)["LO204"]
