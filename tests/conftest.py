@@ -39,7 +39,7 @@ def wait_for_system_packages() -> None:
     is installing them in the background, holding the file ``LEANOPS_PACKAGES_LOCK`` names
     locked until apt ends (the tests that need none start meanwhile)."""
     path = os.environ.get("LEANOPS_PACKAGES_LOCK")
-    if path:
+    if path and Path(path).is_file():  # gone: the install it guarded is over
         with Path(path).open("rb") as held:
             fcntl.flock(held, fcntl.LOCK_SH)
 
