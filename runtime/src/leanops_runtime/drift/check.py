@@ -236,7 +236,10 @@ def _numeric(ref: NumericReference, column: pd.Series) -> _Measured:
     )
 
 
-def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
+def _categorical(ref: CategoricalReference, column: pd.Series, alpha: float) -> _Measured:
+    """The category test of ``column`` against ``ref``; the change it reports is the category
+    that moved most, or the values training never saw when their own test is the one below
+    ``alpha`` (then they are what the row warns about)."""
     found = categories(column).value_counts()
     current = dict.fromkeys(ref.counts, 0.0)
     # Gaps are gaps, not a value training never saw; unless the reference pooled its rare values
@@ -272,8 +275,8 @@ def _categorical(ref: CategoricalReference, column: pd.Series) -> _Measured:
     batch_shares = batch_counts / max(batch_counts.sum(), 1.0)
     changes = np.abs(batch_shares - ref_shares)
     largest = int(np.argmax(changes)) if changes.size else None
-    if unseen and p_other is not None and p_other < p_chi:
-        largest = other  # values training never saw moved the test most: the change names them
+    if unseen and p_other is not None and p_other < min(p_chi, alpha):
+        largest = other  # values training never saw moved the test: the change names them
     keep = (ref_counts + batch_counts) > 0  # drop an empty "<other>"
     missing_index = names.index(MISSING) if MISSING in names else None
     return _Measured(
@@ -375,7 +378,7 @@ def check(
     measured = {
         name: _numeric(ref, frame[name])
         if isinstance(ref, NumericReference)
-        else _categorical(ref, frame[name])
+        else _categorical(ref, frame[name], alpha)
         for name, ref in features.items()
     }
     # The family: every feature with enough rows and a test. Holm keeps its error rate at alpha.
