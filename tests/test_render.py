@@ -213,3 +213,29 @@ def test_the_pip_route_of_nox_installs_the_runtime_a_project_pins(render: Render
     source = next(line for line in text.splitlines() if line.startswith("leanops-runtime = {"))
     pyproject.write_text(text.replace(source + "\n", ""), encoding="utf-8")
     assert noxfile.runtime_requirement() is None
+
+
+@pytest.mark.parametrize(
+    ("source", "url"),
+    [
+        ("gh:org/tpl", "https://github.com/org/tpl"),
+        ("gl:group/sub/tpl", "https://gitlab.com/group/sub/tpl"),
+        ("git@github.com:org/tpl.git", "ssh://git@github.com/org/tpl.git"),
+        ("gitea@git.example.com:ml/tpl.git", "ssh://gitea@git.example.com/ml/tpl.git"),
+        ("git+https://example.com/tpl.git", "https://example.com/tpl.git"),
+        ("/home/ann/leanops", "file:///home/ann/leanops"),
+    ],
+)
+def test_the_runtime_is_pinned_at_the_recorded_sources_git_url(source: str, url: str) -> None:
+    """copier.yml's ``runtime_git_url``, rendered as Copier renders it (its Jinja filters), for
+    each form of source Copier accepts: an scp-like address of any user is an ssh URL."""
+    import jinja2
+
+    questions = yaml.safe_load((REPO / "copier.yml").read_text(encoding="utf-8"))
+    env = jinja2.Environment(  # noqa: S701 (a URL, not HTML)
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
+    )
+    rendered = env.from_string(questions["runtime_git_url"]["default"]).render(
+        _copier_answers={"_src_path": source}
+    )
+    assert rendered == url
