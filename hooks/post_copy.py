@@ -63,11 +63,17 @@ def relative_source(project: Path) -> str | None:
     source = pin[0]
     if Path(source).is_absolute():
         return None
-    # The shell's working folder, where Copier resolved the path, when it holds the template.
-    shell = os.environ.get("PWD", "")
-    absolute = Path(shell, source).resolve() if shell else None
-    if absolute is None or not (absolute / "copier.yml").is_file():
-        absolute = None
+    # Where Copier resolved the path: the working folder of Copier's process (this task's
+    # parent, on Linux), else the shell's; the first that holds the template.
+    folders = [Path(f"/proc/{os.getppid()}/cwd"), Path(os.environ.get("PWD") or "/nonexistent")]
+    absolute = next(
+        (
+            (folder / source).resolve()
+            for folder in folders
+            if folder.is_dir() and (folder / source / "copier.yml").is_file()
+        ),
+        None,
+    )
     named = f" ({absolute})" if absolute else ""
     return (
         f"the template was given as the relative path {source!r}, which uv cannot install the "

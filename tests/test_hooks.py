@@ -171,6 +171,21 @@ def test_the_refusal_names_the_absolute_path_and_commits_nothing(
     result = run_hook(project, PWD="")
     assert result.returncode == 1
     assert "the checkout's absolute path, or use leanops new" in result.stderr
+    # Copier run by a program in another folder than its shell's (``cwd=``, ``make -C``): the
+    # folder of the process that runs the task, not a stale PWD, is where the path starts.
+    parent = (
+        "import subprocess, sys; sys.exit(subprocess.run(sys.argv[2:], cwd=sys.argv[1]).returncode)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", parent, str(project), sys.executable, str(HOOK)],
+        cwd=shell,
+        env={**os.environ, "LEANOPS_SKIP_LOCK": "1", "PWD": "/"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"the checkout's absolute path ({checkout})" in result.stderr
 
 
 @pytest.mark.parametrize(
