@@ -65,12 +65,12 @@ def relative_source(project: Path) -> str | None:
         return None
     # Where Copier resolved the path: the working folder of Copier's process (this task's
     # parent, on Linux), else the shell's; the first that holds the template.
-    folders = [Path(f"/proc/{os.getppid()}/cwd"), Path(os.environ.get("PWD") or "/nonexistent")]
+    folders = [f"/proc/{os.getppid()}/cwd", *filter(None, [os.environ.get("PWD")])]
     absolute = next(
         (
-            (folder / source).resolve()
+            Path(folder, source).resolve()
             for folder in folders
-            if folder.is_dir() and (folder / source / "copier.yml").is_file()
+            if Path(folder, source, "copier.yml").is_file()
         ),
         None,
     )
